@@ -1,0 +1,121 @@
+import { DeviceError } from './errors';
+
+/** What a result file needs to say about where it ran. */
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  backend: 'node' | 'browser';
+  features: string[];
+  limits: { maxStorageBufferBindingSize: number; maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number; maxBufferSize: number };
+}
+
+export interface Gpu {
+  device: GPUDevice;
+  adapter: AdapterReport;
+  hasTimestamps: boolean;
+  hasSubgroups: boolean;
+  /** Set once the device is lost; every later dispatch throws it instead of hanging. */
+  lostReason: string | null;
+}
+
+let current: Gpu | null = null;
+// dawn.node tears the instance down (and aborts the process mid-work) once the object from
+// create() is garbage collected: hold it for the life of the process.
+let navigatorGpu: GPU | null = null;
+let pending: Promise<Gpu> | null = null;
+
+async function findNavigatorGpu(): Promise<{ gpu: GPU; backend: 'node' | 'browser' }> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return { gpu: nav.gpu, backend: 'browser' };
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp'; // Mesa warns without it
+    const mod = (await import('webgpu')) as unknown as { create: (o: string[]) => GPU; globals: object };
+    Object.assign(globalThis, mod.globals);
+    return { gpu: mod.create([]), backend: 'node' };
+  }
+  throw new DeviceError('no WebGPU: this browser has no navigator.gpu (try Chrome/Edge 113+, or chromium --enable-unsafe-webgpu)');
+}
+
+async function openGpu(): Promise<Gpu> {
+  const { gpu, backend } = await findNavigatorGpu();
+  navigatorGpu = gpu;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    throw new DeviceError(
+      'no WebGPU adapter found. On Linux without a GPU install a Vulkan driver: `bash scripts/setup.sh` ' +
+        '(Mesa lavapipe from bookworm-backports); in a browser enable WebGPU.',
+    );
+  }
+  const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
+  const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredFeatures,
+    requiredLimits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+    },
+  });
+  const info = adapter.info;
+  const g: Gpu = {
+    device,
+    hasTimestamps: requiredFeatures.includes('timestamp-query'),
+    hasSubgroups: requiredFeatures.includes('subgroups'),
+    lostReason: null,
+    adapter: {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      backend,
+      features: [...adapter.features].sort(),
+      limits: {
+        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        maxBufferSize: l.maxBufferSize,
+      },
+    },
+  };
+  device.lost.then((lost) => {
+    g.lostReason = `${lost.reason}: ${lost.message}`;
+    if (lost.reason !== 'destroyed') console.error(`sparsegrad: WebGPU device lost (${g.lostReason})`);
+  });
+  device.addEventListener('uncapturederror', (ev) => {
+    const e = (ev as GPUUncapturedErrorEvent).error;
+    console.error(`sparsegrad: WebGPU error: ${e.message}`);
+  });
+  return g;
+}
+
+/** The one device of this process, opened on first use. */
+export async function initGpu(): Promise<Gpu> {
+  if (current) return current;
+  pending ??= openGpu().then((g) => (current = g));
+  return pending;
+}
+
+export function gpu(): Gpu {
+  if (!current) throw new DeviceError('GPU not initialised: await initGpu() first');
+  if (current.lostReason) throw new DeviceError(`WebGPU device was lost (${current.lostReason}); restart the run`);
+  return current;
+}
+
+/** Lets a Node process exit: drops the device and the dawn.node instance. */
+export function releaseGpu(): void {
+  current?.device.destroy();
+  current = null;
+  pending = null;
+  navigatorGpu = null;
+}
+
+export function adapterName(a: AdapterReport): string {
+  return [a.vendor, a.architecture, a.device, a.description].filter((s) => s).join(' / ') || 'unknown adapter';
+}

@@ -1,0 +1,48 @@
+import { gpu } from './device';
+import { ShaderError } from './errors';
+
+export type Constants = Record<string, number | boolean>;
+
+const cache = new Map<string, GPUComputePipeline>();
+const pendingChecks: Promise<void>[] = [];
+export const pipelineStats = { compiled: 0 };
+
+/**
+ * The only place WGSL is compiled. `name` is the shader file (for error messages), `source` its
+ * text; `constants` fill its `override` declarations. Cached under name + source + constants.
+ */
+export function getPipeline(name: string, source: string, constants: Constants = {}): GPUComputePipeline {
+  const keys = Object.keys(constants).sort();
+  const key = `${name}|${keys.map((k) => `${k}=${Number(constants[k])}`).join(',')}|${source}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const { device } = gpu();
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ label: name, code: source });
+  const constantValues: Record<string, number> = {};
+  for (const k of keys) constantValues[k] = Number(constants[k]);
+  const pipeline = device.createComputePipeline({
+    label: name,
+    layout: 'auto',
+    compute: { module, entryPoint: 'main', constants: constantValues },
+  });
+  pendingChecks.push(
+    device.popErrorScope().then(async (err) => {
+      if (!err) return;
+      const info = await module.getCompilationInfo();
+      const lines = info.messages
+        .filter((m) => m.type === 'error')
+        .map((m) => `shaders/${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+      throw new ShaderError(lines.length ? lines.join('\n') : `shaders/${name}.wgsl: ${err.message}`);
+    }),
+  );
+  pipelineStats.compiled++;
+  cache.set(key, pipeline);
+  return pipeline;
+}
+
+/** Throws the first shader compile/validation error seen since the last call. */
+export async function checkShaders(): Promise<void> {
+  const checks = pendingChecks.splice(0);
+  await Promise.all(checks);
+}

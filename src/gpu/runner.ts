@@ -1,0 +1,117 @@
+import { gpu } from './device';
+import { checkShaders } from './pipelines';
+import { DeviceError } from './errors';
+
+/** Uniform values: plain numbers are u32, f32(x) marks a float, i32(x) a signed int. */
+export type Uniform = number | { f32: number } | { i32: number };
+export const f32 = (x: number): Uniform => ({ f32: x });
+export const i32 = (x: number): Uniform => ({ i32: x });
+
+const SLOT = 256; // minUniformBufferOffsetAlignment
+const SLOTS = 2048;
+
+/**
+ * Encodes dispatches into one command buffer and submits them together: on lavapipe a submit
+ * round trip costs ~2x a dispatch, so a training step is one submit.
+ */
+class Runner {
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private uniformBuffer: GPUBuffer | null = null;
+  private uniformHost = new ArrayBuffer(SLOT * SLOTS);
+  private slot = 0;
+  dispatches = 0;
+
+  private begin(): GPUComputePassEncoder {
+    const { device } = gpu();
+    this.uniformBuffer ??= device.createBuffer({ size: SLOT * SLOTS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.encoder ??= device.createCommandEncoder();
+    this.pass ??= this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  dispatch(pipeline: GPUComputePipeline, buffers: GPUBuffer[], uniforms: Uniform[], workgroups: [number, number?, number?]): void {
+    if (this.slot === SLOTS) this.flush();
+    const pass = this.begin();
+    const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
+    if (uniforms.length) {
+      packUniforms(uniforms, new DataView(this.uniformHost, this.slot * SLOT, SLOT));
+      entries.push({ binding: buffers.length, resource: { buffer: this.uniformBuffer!, offset: this.slot * SLOT, size: Math.ceil((uniforms.length * 4) / 16) * 16 } });
+      this.slot++;
+    }
+    const bindGroup = gpu().device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const [x, y = 1, z = 1] = workgroups;
+    const max = 65535;
+    if (x > max || y > max || z > max) throw new DeviceError(`dispatch of ${x}x${y}x${z} workgroups exceeds ${max} per dimension`);
+    if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+    this.dispatches++;
+  }
+
+  /** Copies between buffers are encoded in order with the dispatches. */
+  copy(src: GPUBuffer, dst: GPUBuffer, byteSize: number, srcOffset = 0, dstOffset = 0): void {
+    this.begin();
+    this.pass!.end();
+    this.pass = null;
+    this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, byteSize);
+  }
+
+  /** Submits everything encoded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    const { device } = gpu();
+    this.pass?.end();
+    if (this.slot) device.queue.writeBuffer(this.uniformBuffer!, 0, this.uniformHost, 0, this.slot * SLOT);
+    device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.pass = null;
+    this.slot = 0;
+  }
+
+  /** Waits for all submitted work; throws a compile error or device loss instead of hanging. */
+  async sync(): Promise<void> {
+    this.flush();
+    await checkShaders();
+    await gpu().device.queue.onSubmittedWorkDone();
+    gpu();
+  }
+
+  async read(buffer: GPUBuffer, byteSize: number, byteOffset = 0): Promise<ArrayBuffer> {
+    const size = Math.ceil(byteSize / 4) * 4;
+    const staging = acquireStaging(size);
+    this.begin();
+    this.pass!.end();
+    this.pass = null;
+    this.encoder!.copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
+    this.flush();
+    await checkShaders();
+    await staging.mapAsync(GPUMapMode.READ, 0, size);
+    gpu();
+    const out = staging.getMappedRange(0, size).slice(0, byteSize);
+    staging.unmap();
+    releaseStaging(staging);
+    return out;
+  }
+}
+
+const stagingFree: GPUBuffer[] = [];
+function acquireStaging(size: number): GPUBuffer {
+  const i = stagingFree.findIndex((b) => b.size >= size);
+  if (i >= 0) return stagingFree.splice(i, 1)[0];
+  return gpu().device.createBuffer({ size: Math.max(size, 256), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+}
+function releaseStaging(b: GPUBuffer): void {
+  stagingFree.push(b);
+  if (stagingFree.length > 8) stagingFree.shift()!.destroy();
+}
+
+function packUniforms(values: Uniform[], view: DataView): void {
+  values.forEach((v, i) => {
+    if (typeof v === 'number') view.setUint32(i * 4, v, true);
+    else if ('f32' in v) view.setFloat32(i * 4, v.f32, true);
+    else view.setInt32(i * 4, v.i32, true);
+  });
+}
+
+export const runner = new Runner();

@@ -1,0 +1,47 @@
+import { ShapeError, fmtShape } from '../gpu/errors';
+import type { Tensor } from '../tensor/tensor';
+import { sameShape } from '../tensor/shape';
+import { add, exp, log, mul, square, sub } from './elementwise';
+import { max, mean, sum } from './reduce';
+import { matmul } from './matmul';
+import { dropoutMask } from './dropout_mask';
+
+/** Composite ops: built from primitives, so they need no backward code of their own. */
+
+/** x·Wᵀ + b with W stored [out, in] (PyTorch's nn.Linear layout). */
+export const linear = (x: Tensor, weight: Tensor, bias: Tensor): Tensor => add(matmul(x, weight, { transB: true }), bias);
+
+/** Inverted dropout: x·mask/keep; identity when keep = 1. */
+export function dropout(x: Tensor, keep: number, seed: number, stream: number): Tensor {
+  if (keep >= 1) return x;
+  return mul(x, dropoutMask(x.shape, keep, seed, stream));
+}
+
+function checkTargets(op: string, y: Tensor, targets: Tensor): void {
+  if (!sameShape(y.shape, targets.shape) || y.shape.length !== 2) throw new ShapeError(`${op}: outputs ${fmtShape(y.shape)} and one-hot targets ${fmtShape(targets.shape)} must be the same [batch, classes]`);
+}
+
+/** The study's linear-quadratic cost: mean over the batch of Σ_classes (y − onehot)². */
+export function quadraticLoss(y: Tensor, targets: Tensor): Tensor {
+  checkTargets('quadraticLoss', y, targets);
+  return sum(square(sub(y, targets)), undefined, 1 / y.shape[0]);
+}
+
+/** log Σ exp(z) per row, shifted by the row max so logits of ±1e4 do not overflow. */
+export function logSumExp(z: Tensor): Tensor {
+  const m = max(z, 1); // no gradient: the shift cancels
+  return add(log(sum(exp(sub(z, m)), 1)), m);
+}
+
+/** Mean over the batch of −Σ onehot · log softmax(z). */
+export function softmaxCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
+  checkTargets('softmaxCrossEntropy', logits, targets);
+  const picked = sum(mul(logits, targets), 1);
+  return mean(sub(logSumExp(logits), picked));
+}
+
+/** TensorFlow's l2_loss times λ: λ·½Σw², summed over the given weights. */
+export function l2Penalty(weights: Tensor[], lambda: number): Tensor {
+  return weights.map((w) => sum(square(w), undefined, lambda / 2)).reduce((a, b) => add(a, b));
+}
+

@@ -1,0 +1,86 @@
+import unaryWgsl from '../../shaders/unary.wgsl';
+import binaryWgsl from '../../shaders/binary.wgsl';
+import { getPipeline } from '../gpu/pipelines';
+import { runner, f32 } from '../gpu/runner';
+import { workgroups1d } from '../gpu/dispatch';
+import { ShapeError } from '../gpu/errors';
+import { Tensor, accumulateGrad } from '../tensor/tensor';
+import { broadcastShapes, sameShape, stridesOf, type Shape } from '../tensor/shape';
+import { record } from './kernel';
+import { sumTo } from './reduce';
+
+/**
+ * Elementwise ops: the WGSL expression and the backward rule side by side.
+ * Unary: x, alpha. Binary: a, b, alpha. Backward rules are written with ops from this file.
+ */
+const UNARY = {
+  relu: { expr: 'max(x, 0.0)', grad: (x: Tensor, _y: Tensor, g: Tensor) => binaryOp('reluGrad', g, x) },
+  exp: { expr: 'exp(x)', grad: (_x: Tensor, y: Tensor, g: Tensor) => mul(g, y) },
+  log: { expr: 'log(x)', grad: (x: Tensor, _y: Tensor, g: Tensor) => div(g, x) },
+  scale: { expr: 'x * alpha', grad: (_x: Tensor, _y: Tensor, g: Tensor, alpha: number) => scale(g, alpha) },
+  addScalar: { expr: 'x + alpha', grad: (_x: Tensor, _y: Tensor, g: Tensor) => g },
+  square: { expr: 'x * x', grad: (x: Tensor, _y: Tensor, g: Tensor) => mul(g, scale(x, 2)) },
+  // Forward-only helpers (no gradient is taken through them).
+  greaterThan: { expr: 'select(0.0, 1.0, x > alpha)', grad: null },
+} as const;
+
+const BINARY = {
+  add: { expr: 'a + b', grad: [(g: Tensor) => g, (g: Tensor) => g] },
+  sub: { expr: 'a - b', grad: [(g: Tensor) => g, (g: Tensor) => scale(g, -1)] },
+  mul: { expr: 'a * b', grad: [(g: Tensor, _a: Tensor, b: Tensor) => mul(g, b), (g: Tensor, a: Tensor) => mul(g, a)] },
+  div: { expr: 'a / b', grad: [(g: Tensor, _a: Tensor, b: Tensor) => div(g, b), (g: Tensor, a: Tensor, b: Tensor) => scale(div(mul(g, a), mul(b, b)), -1)] },
+  // d relu(x) = g where x > 0: a = upstream gradient, b = relu input.
+  reluGrad: { expr: 'select(0.0, a, b > 0.0)', grad: null },
+  equal: { expr: 'select(0.0, 1.0, a == b)', grad: null },
+} as const;
+
+export type UnaryName = keyof typeof UNARY;
+export type BinaryName = keyof typeof BINARY;
+
+export function unaryOp(name: UnaryName, x: Tensor, alpha = 0): Tensor {
+  const spec = UNARY[name];
+  const out = Tensor.empty(x.shape, name);
+  const pipeline = getPipeline('unary', unaryWgsl.replace('EXPR', spec.expr));
+  runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size));
+  const grad = spec.grad;
+  if (!grad) return out;
+  return record(out, [x], (g) => accumulateGrad(x, grad(x, out, g, alpha)));
+}
+
+export function binaryOp(name: BinaryName, a: Tensor, b: Tensor, alpha = 0): Tensor {
+  const spec = BINARY[name];
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  if (shape.length > 4) throw new ShapeError(`${name}: rank ${shape.length} > 4 is not supported`);
+  const out = Tensor.empty(shape, name);
+  const broadcast = !(sameShape(a.shape, shape) && sameShape(b.shape, shape));
+  const pipeline = getPipeline('binary', binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast });
+  runner.dispatch(pipeline, [a.buffer, b.buffer, out.buffer], [out.size, f32(alpha), 0, 0, ...pad4(shape, 1), ...broadcastStrides(a.shape, shape), ...broadcastStrides(b.shape, shape)], workgroups1d(out.size));
+  const grad = spec.grad;
+  if (!grad) return out;
+  return record(out, [a, b], (g) => {
+    if (a.requiresGrad) accumulateGrad(a, sumTo(grad[0](g, a, b), a.shape));
+    if (b.requiresGrad) accumulateGrad(b, sumTo(grad[1](g, a, b), b.shape));
+  });
+}
+
+/** Strides of `shape` read as `outShape` (rank 4, left-padded), 0 where it broadcasts. */
+function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const strides = stridesOf(shape);
+  const out = outShape.map((_, i) => {
+    const j = i - (outShape.length - shape.length);
+    return j < 0 || shape[j] === 1 ? 0 : strides[j];
+  });
+  return pad4(out, 0);
+}
+const pad4 = (v: readonly number[], fill: number): number[] => [...new Array(4 - v.length).fill(fill), ...v];
+
+export const add = (a: Tensor, b: Tensor): Tensor => binaryOp('add', a, b);
+export const sub = (a: Tensor, b: Tensor): Tensor => binaryOp('sub', a, b);
+export const mul = (a: Tensor, b: Tensor): Tensor => binaryOp('mul', a, b);
+export const div = (a: Tensor, b: Tensor): Tensor => binaryOp('div', a, b);
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
+export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
+export const log = (x: Tensor): Tensor => unaryOp('log', x);
+export const square = (x: Tensor): Tensor => unaryOp('square', x);
+export const scale = (x: Tensor, alpha: number): Tensor => unaryOp('scale', x, alpha);
+export const addScalar = (x: Tensor, alpha: number): Tensor => unaryOp('addScalar', x, alpha);

@@ -1,0 +1,181 @@
+import { bufferPool } from '../gpu/buffers';
+import { gpu } from '../gpu/device';
+import { runner } from '../gpu/runner';
+import { fillBuffer } from '../gpu/fill';
+import { add } from '../ops/elementwise';
+import { ShapeError, SparsegradError, fmtShape } from '../gpu/errors';
+import { type Shape, checkShape, numel } from './shape';
+
+type BackwardFn = (grad: Tensor) => void;
+
+/** A float32 array on the GPU, with the graph edges reverse-mode autograd needs. */
+export class Tensor {
+  readonly size: number;
+  grad: Tensor | null = null;
+  /** Set by ops on their output: sends the output's gradient to the inputs. */
+  backwardFn: BackwardFn | null = null;
+  parents: Tensor[] = [];
+  private _buffer: GPUBuffer | null;
+  private kept = false;
+
+  constructor(readonly shape: Shape, buffer: GPUBuffer, public requiresGrad = false, readonly op = 'leaf') {
+    this.size = numel(shape);
+    this._buffer = buffer;
+    scopes[scopes.length - 1]?.push(this);
+  }
+
+  get buffer(): GPUBuffer {
+    if (!this._buffer) throw new SparsegradError(`use of a disposed tensor (${this.op} ${fmtShape(this.shape)})`);
+    return this._buffer;
+  }
+  get byteSize(): number { return this.size * 4; }
+  get disposed(): boolean { return this._buffer === null; }
+
+  /** Uninitialised (or, in tests, NaN-poisoned) tensor. */
+  static empty(shape: Shape, op = 'empty'): Tensor {
+    checkShape(op, shape);
+    const t = new Tensor(shape, bufferPool.acquire(numel(shape) * 4), false, op);
+    if (poison.on) fillBuffer(t.buffer, t.size, NaN);
+    return t;
+  }
+
+  static fromArray(data: ArrayLike<number>, shape: Shape, requiresGrad = false): Tensor {
+    checkShape('fromArray', shape);
+    if (data.length !== numel(shape)) throw new ShapeError(`fromArray: ${data.length} values for shape ${fmtShape(shape)} (${numel(shape)} needed)`);
+    const t = new Tensor(shape, bufferPool.acquire(data.length * 4), requiresGrad);
+    t.write(data instanceof Float32Array ? data : Float32Array.from(data));
+    return t;
+  }
+
+  static full(shape: Shape, value: number, requiresGrad = false): Tensor {
+    const t = new Tensor(shape, bufferPool.acquire(numel(shape) * 4), requiresGrad, 'full');
+    fillBuffer(t.buffer, t.size, value);
+    return t;
+  }
+  static zeros(shape: Shape, requiresGrad = false): Tensor { return Tensor.full(shape, 0, requiresGrad); }
+
+  /** Overwrites the contents; earlier encoded work is submitted first so it still sees the old data. */
+  write(data: Float32Array): void {
+    if (data.length !== this.size) throw new ShapeError(`write: ${data.length} values into ${fmtShape(this.shape)}`);
+    runner.flush();
+    gpu().device.queue.writeBuffer(this.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  async read(): Promise<Float32Array> {
+    return new Float32Array(await runner.read(this.buffer, this.byteSize));
+  }
+
+  /** Same buffer, new shape: no copy. Gradients flow back reshaped. */
+  reshape(shape: Shape): Tensor {
+    const n = numel(shape);
+    if (n !== this.size) throw new ShapeError(`reshape: ${fmtShape(this.shape)} (${this.size}) to ${fmtShape(shape)} (${n})`);
+    const view = new Tensor(shape, this.buffer, false, 'reshape');
+    view.viewOf = this;
+    if (this.requiresGrad) {
+      view.requiresGrad = true;
+      view.parents = [this];
+      view.backwardFn = (g) => accumulateGrad(this, g.reshape(this.shape));
+    }
+    return view;
+  }
+  /** A view shares its base's buffer and never returns it to the pool. */
+  viewOf: Tensor | null = null;
+
+  /** Excluded from the enclosing tidy(): parameters, optimiser state, results. */
+  keep(): this { this.kept = true; return this; }
+
+  dispose(): void {
+    if (!this._buffer) return;
+    if (!this.viewOf) bufferPool.release(this._buffer);
+    this._buffer = null;
+    this.grad = null;
+    this.backwardFn = null;
+    this.parents = [];
+  }
+
+  get isKept(): boolean { return this.kept; }
+}
+
+/** Tests set this so every new output starts as NaN: an element a kernel fails to write shows. */
+export const poison = { on: false };
+
+
+// ---- memory scopes -------------------------------------------------------------------------
+const scopes: Tensor[][] = [];
+
+/**
+ * Runs fn and disposes every tensor it created except those it returns and those kept.
+ * A training step inside tidy() returns all its buffers to the pool.
+ */
+export function tidy<T>(fn: () => T): T {
+  scopes.push([]);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    endScope(new Set());
+    throw e;
+  }
+  endScope(collectTensors(result));
+  return result;
+}
+
+/** tidy() for async bodies (a readback inside); one async flow at a time. */
+export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
+  scopes.push([]);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (e) {
+    endScope(new Set());
+    throw e;
+  }
+  endScope(collectTensors(result));
+  return result;
+}
+
+function collectTensors(x: unknown, out = new Set<Tensor>()): Set<Tensor> {
+  if (x instanceof Tensor) { out.add(x); if (x.viewOf) collectTensors(x.viewOf, out); }
+  else if (Array.isArray(x)) x.forEach((v) => collectTensors(v, out));
+  else if (x && typeof x === 'object' && !(ArrayBuffer.isView(x))) Object.values(x).forEach((v) => collectTensors(v, out));
+  return out;
+}
+
+function endScope(keep: Set<Tensor>): void {
+  const mine = scopes.pop()!;
+  const parent = scopes[scopes.length - 1];
+  const keptBases = new Set<Tensor>();
+  for (const t of mine) if (keep.has(t) || t.isKept) { let b: Tensor | null = t; while (b) { keptBases.add(b); b = b.viewOf; } }
+  for (const t of mine) {
+    if (keptBases.has(t)) { if (!t.isKept) parent?.push(t); continue; }
+    t.dispose();
+  }
+}
+
+// ---- autograd ------------------------------------------------------------------------------
+/** Adds g into t.grad (gradients accumulate, as in micrograd). */
+export function accumulateGrad(t: Tensor, g: Tensor): void {
+  if (!t.requiresGrad) return;
+  if (g.size !== t.size) throw new ShapeError(`gradient ${fmtShape(g.shape)} does not match tensor ${fmtShape(t.shape)} (${t.op})`);
+  t.grad = t.grad ? add(t.grad, g) : g;
+}
+
+/** Reverse-mode sweep from a scalar (or from `seed`, a gradient of the same shape). */
+export function backward(root: Tensor, seed?: Tensor): void {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const visit = (t: Tensor): void => {
+    if (seen.has(t) || !t.requiresGrad) return;
+    seen.add(t);
+    for (const p of t.parents) visit(p);
+    order.push(t);
+  };
+  visit(root);
+  if (!root.requiresGrad) throw new SparsegradError(`backward: ${root.op} ${fmtShape(root.shape)} does not require a gradient`);
+  if (!seed && root.size !== 1) throw new ShapeError(`backward: root ${fmtShape(root.shape)} is not a scalar; pass a seed gradient`);
+  root.grad = seed ?? Tensor.full(root.shape, 1);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    if (t.backwardFn && t.grad) t.backwardFn(t.grad);
+  }
+}
