@@ -17,7 +17,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let valid = o < u.outer * u.inner;
   let outerIdx = o / max(u.inner, 1u);
   let innerIdx = o % max(u.inner, 1u);
-  var acc = select(0.0, -3.4028235e38, IS_MAX);
+  var acc = select(0.0, bitcast<f32>(0xff7fffffu), IS_MAX); // -FLT_MAX
   if (valid) {
     let base = outerIdx * u.reduced * u.inner + innerIdx;
     for (var r = lid; r < u.reduced; r += WG) { acc = combine(acc, x[base + r * u.inner]); }

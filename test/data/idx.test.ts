@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { gzipSync, gunzipSync } from 'node:zlib';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseIdx } from '../../src/data/idx';
+import { loadIdxPair, loadMnistDir, loadEmbedded } from '../../src/data/node-loader';
+import { DataError } from '../../src/gpu/errors';
+
+const gunzip = (b: Uint8Array) => new Uint8Array(gunzipSync(b));
+
+function idx(dims: number[], data: number[], magicType = 0x08): Uint8Array {
+  const head = new DataView(new ArrayBuffer(4 + 4 * dims.length));
+  head.setUint8(2, magicType);
+  head.setUint8(3, dims.length);
+  dims.forEach((d, i) => head.setUint32(4 + 4 * i, d));
+  return new Uint8Array([...new Uint8Array(head.buffer), ...data]);
+}
+
+describe('IDX reader', () => {
+  it('reads raw and gzip files alike', () => {
+    const file = idx([2, 3], [1, 2, 3, 4, 5, 6]);
+    for (const bytes of [file, new Uint8Array(gzipSync(file))]) {
+      const got = parseIdx(bytes, 'x', gunzip);
+      expect(got.dims).toEqual([2, 3]);
+      expect([...got.data]).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+  });
+  it('wrong magic number names the file and the number', () => {
+    expect(() => parseIdx(idx([2], [1, 2], 0x0d), 'bad.idx', gunzip)).toThrow(DataError);
+    expect(() => parseIdx(idx([2], [1, 2], 0x0d), 'bad.idx', gunzip)).toThrow(/bad.idx: bad IDX magic number 0x00000d01/);
+  });
+  it('truncated data says how many bytes are missing', () => {
+    expect(() => parseIdx(idx([10, 28, 28], new Array(100).fill(0)), 'short.idx', gunzip)).toThrow(/short.idx: dimensions \[10x28x28\] need 7840 data bytes but the file has 100 \(truncated\)/);
+  });
+  it('truncated gzip is reported as such', () => {
+    const gz = new Uint8Array(gzipSync(idx([100], new Array(100).fill(7))));
+    expect(() => parseIdx(gz.subarray(0, gz.length - 10), 'cut.gz', gunzip)).toThrow(/cut.gz: gzip data is corrupt or truncated/);
+  });
+  it('mismatched image and label counts name both files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idx-'));
+    writeFileSync(join(dir, 'img'), idx([3, 28, 28], new Array(3 * 784).fill(0)));
+    writeFileSync(join(dir, 'lab'), idx([2], [1, 2]));
+    expect(() => loadIdxPair(join(dir, 'img'), join(dir, 'lab'))).toThrow(/lab: 2 labels for 3 images in .*img/);
+    writeFileSync(join(dir, 'lab2'), idx([3], [1, 2, 12]));
+    expect(() => loadIdxPair(join(dir, 'img'), join(dir, 'lab2'))).toThrow(/label 12 at index 2/);
+    expect(() => loadIdxPair(join(dir, 'nope'), join(dir, 'lab'))).toThrow(/nope: no such file/);
+  });
+  it('full MNIST from ../shared loads with the right counts and range', () => {
+    const m = loadMnistDir('../shared/data/mnist');
+    expect(m.train.count).toBe(60000);
+    expect(m.test.count).toBe(10000);
+    expect(m.test.labels[0]).toBe(7); // the first t10k digit is a 7
+    expect(Math.max(...m.test.images.subarray(0, 784))).toBe(1);
+  });
+  it('embedded split: 7,998 / 2,002 real digits in [0,1], interleaved by class', () => {
+    const e = loadEmbedded();
+    expect([e.train.count, e.test.count]).toEqual([7998, 2002]);
+    expect([...e.train.labels.subarray(0, 12)]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+    expect(e.train.images.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+});
