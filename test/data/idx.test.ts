@@ -53,9 +53,9 @@ describe('IDX reader', () => {
     expect(m.test.labels[0]).toBe(7); // the first t10k digit is a 7
     expect(Math.max(...m.test.images.subarray(0, 784))).toBe(1);
   });
-  it('embedded split: 7,998 / 2,002 real digits in [0,1], interleaved by class', () => {
+  it('embedded split: 7,996 / 2,004 real digits in [0,1], interleaved by class', () => {
     const e = loadEmbedded();
-    expect([e.train.count, e.test.count]).toEqual([7998, 2002]);
+    expect([e.train.count, e.test.count]).toEqual([7996, 2004]);
     expect([...e.train.labels.subarray(0, 12)]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
     expect(e.train.images.every((v) => v >= 0 && v <= 1)).toBe(true);
   });
