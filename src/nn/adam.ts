@@ -1,0 +1,31 @@
+import { Tensor } from '../tensor/tensor';
+import { adamUpdate } from '../ops/adam';
+import { SparsegradError } from '../gpu/errors';
+
+export interface AdamSettings { lr: number; beta1: number; beta2: number; eps: number }
+
+/** Adam (Kingma & Ba) over a fixed set of parameters; moments live on the GPU. */
+export class Adam {
+  private moments: { m: Tensor; v: Tensor }[];
+  step = 0;
+
+  constructor(private params: Tensor[], private s: AdamSettings) {
+    this.moments = params.map((p) => ({ m: Tensor.zeros(p.shape).keep(), v: Tensor.zeros(p.shape).keep() }));
+  }
+
+  /** One update from the gradients backward() left on the parameters. */
+  update(): void {
+    this.step++;
+    const { lr, beta1, beta2, eps } = this.s;
+    const c2 = Math.sqrt(1 - beta2 ** this.step);
+    // Bias corrections folded into the step size and eps: p -= lr·m̂/(√v̂ + eps) exactly.
+    const lrT = (lr * c2) / (1 - beta1 ** this.step);
+    this.params.forEach((p, i) => {
+      if (!p.grad) throw new SparsegradError(`adam: parameter ${i} has no gradient (did backward() reach it?)`);
+      adamUpdate(p, p.grad, this.moments[i].m, this.moments[i].v, lrT, beta1, beta2, eps * c2);
+      p.grad = null;
+    });
+  }
+
+  dispose(): void { for (const { m, v } of this.moments) { m.dispose(); v.dispose(); } }
+}

@@ -1,0 +1,56 @@
+import { ConfigError } from '../gpu/errors';
+
+export type LossName = 'quadratic' | 'softmax-ce';
+
+/** Everything a training run depends on: architecture, loss, optimiser, seed, budget. */
+export interface TrainConfig {
+  arch: 'fc';
+  /** Hidden layer widths; input 784 and output 10 are implied. */
+  hidden: number[];
+  loss: LossName;
+  /** Keep probability of dropout on hidden layers (TensorFlow 1's convention: 0.7 drops 30%). */
+  keep: number;
+  l2: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  batch: number;
+  iterations: number;
+  seed: number;
+  /** Test accuracy every this many iterations (0: only at the end). */
+  evalEvery: number;
+}
+
+export const DEFAULT_CONFIG: TrainConfig = {
+  arch: 'fc',
+  hidden: [1500, 1000, 800],
+  loss: 'quadratic',
+  keep: 0.7,
+  l2: 1e-4,
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  batch: 250,
+  iterations: 2000,
+  seed: 1,
+  evalEvery: 500,
+};
+
+export function validateConfig(c: TrainConfig): TrainConfig {
+  const bad = (what: string, v: unknown, want: string): never => { throw new ConfigError(`config: ${what} = ${JSON.stringify(v)}: ${want}`); };
+  if (c.arch !== 'fc') bad('arch', c.arch, 'must be "fc"');
+  if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0)) bad('hidden', c.hidden, 'must be positive integer layer widths');
+  if (c.loss !== 'quadratic' && c.loss !== 'softmax-ce') bad('loss', c.loss, 'must be "quadratic" or "softmax-ce"');
+  if (!(c.keep > 0 && c.keep <= 1)) bad('keep', c.keep, 'must be in (0, 1]');
+  if (!(c.l2 >= 0)) bad('l2', c.l2, 'must be ≥ 0');
+  if (!(c.lr > 0)) bad('lr', c.lr, 'must be > 0');
+  if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1)) bad('beta1/beta2', [c.beta1, c.beta2], 'must be in [0, 1)');
+  if (!(c.eps > 0)) bad('eps', c.eps, 'must be > 0');
+  if (!Number.isInteger(c.batch) || c.batch < 1) bad('batch', c.batch, 'must be a positive integer');
+  if (!Number.isInteger(c.iterations) || c.iterations < 0) bad('iterations', c.iterations, 'must be a non-negative integer');
+  if (!Number.isInteger(c.seed) || c.seed < 0) bad('seed', c.seed, 'must be a non-negative integer');
+  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad('evalEvery', c.evalEvery, 'must be a non-negative integer');
+  return c;
+}

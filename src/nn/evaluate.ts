@@ -1,0 +1,30 @@
+import { Tensor, tidy } from '../tensor/tensor';
+import { argmax } from '../ops/argmax';
+import { runner } from '../gpu/runner';
+import type { Dataset } from '../data/dataset';
+
+export interface Classifier { forward(x: Tensor, opts: { train: boolean }): Tensor }
+
+/** Predicted class of every example: batched on the GPU, one readback at the end. */
+export async function predict(model: Classifier, data: Dataset, batch = 1000, transform?: (x: Tensor) => Tensor): Promise<Uint8Array> {
+  const preds = Tensor.empty([data.count], 'predictions');
+  for (let start = 0; start < data.count; start += batch) {
+    const n = Math.min(batch, data.count - start);
+    tidy(() => {
+      let x = Tensor.fromArray(data.images.subarray(start * data.pixels, (start + n) * data.pixels), [n, data.pixels]);
+      if (transform) x = transform(x);
+      const p = argmax(model.forward(x, { train: false }));
+      runner.copy(p.buffer, preds.buffer, n * 4, 0, start * 4);
+    });
+  }
+  const out = await preds.read();
+  preds.dispose();
+  return Uint8Array.from(out);
+}
+
+export async function accuracy(model: Classifier, data: Dataset, batch = 1000): Promise<number> {
+  const p = await predict(model, data, batch);
+  let right = 0;
+  for (let i = 0; i < data.count; i++) if (p[i] === data.labels[i]) right++;
+  return right / data.count;
+}
