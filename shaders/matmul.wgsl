@@ -1,8 +1,11 @@
 // C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] (+ beta * C). op() transposes when TRANS_A / TRANS_B:
 // A is then stored [K,M], B stored [N,K], so backward passes need no transpose copies.
-// Tiles of BM x BN outputs per workgroup of 16x16 threads, each thread a 4x4 register block.
-// Columns of a thread are 16 apart so that neighbouring invocations (SIMD lanes on a CPU
-// driver, a warp on a GPU) read neighbouring words of the B tile and write neighbouring C.
+//
+// No workgroup memory and no barriers: each invocation keeps an 8 x 4 block of C in eight
+// vec4 registers (written out by hand: CPU drivers keep indexed arrays in memory) and reads
+// A and B straight from the cached storage buffers. Invocations next to each other in x
+// (SIMD lanes on a CPU driver, a warp on a GPU) share their rows of A — a uniform load —
+// and take neighbouring columns of B and C (the 4 columns of one invocation are WX apart).
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
@@ -13,61 +16,54 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override ACCUMULATE: bool = false;
 
-const TM = 4u;
-const TN = 4u;
-const BM = 64u;
-const BN = 64u;
-const BK = 16u;
+const WX = 8u;  // workgroup is WX x WY invocations
+const WY = 8u;
+const TM = 8u;  // rows per invocation (acc0..acc7)
+const TN = 4u;  // columns per invocation (the 4 lanes of each vec4)
 
-var<workgroup> As: array<f32, BK * BM>; // [k][m]
-var<workgroup> Bs: array<f32, BK * BN>; // [k][n]
-
-fn loadA(m: u32, k: u32) -> f32 {
-  if (m >= u.M || k >= u.K) { return 0.0; }
+fn aAt(m: u32, k: u32) -> f32 {
   if (TRANS_A) { return a[k * u.M + m]; }
   return a[m * u.K + k];
 }
-fn loadB(k: u32, n: u32) -> f32 {
-  if (k >= u.K || n >= u.N) { return 0.0; }
-  if (TRANS_B) { return b[n * u.K + k]; }
-  return b[k * u.N + n];
+fn bRow(k: u32, n: vec4u) -> vec4f {
+  if (TRANS_B) { return vec4f(b[n.x * u.K + k], b[n.y * u.K + k], b[n.z * u.K + k], b[n.w * u.K + k]); }
+  let r = k * u.N;
+  return vec4f(b[r + n.x], b[r + n.y], b[r + n.z], b[r + n.w]);
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(WX, WY)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let row0 = wid.y * BM;
-  let col0 = wid.x * BN;
-  let t = lid.y * 16u + lid.x;
-  var acc: array<array<f32, TN>, TM>;
-  for (var k0 = 0u; k0 < u.K; k0 += BK) {
-    for (var e = t; e < BK * BM; e += 256u) {
-      if (TRANS_A) { let k = e / BM; let m = e % BM; As[e] = loadA(row0 + m, k0 + k); }
-      else { let m = e / BK; let k = e % BK; As[k * BM + m] = loadA(row0 + m, k0 + k); }
-    }
-    for (var e = t; e < BK * BN; e += 256u) {
-      if (TRANS_B) { let n = e / BK; let k = e % BK; Bs[k * BN + n] = loadB(k0 + k, col0 + n); }
-      else { let k = e / BN; let n = e % BN; Bs[e] = loadB(k0 + k, col0 + n); }
-    }
-    workgroupBarrier();
-    for (var k = 0u; k < BK; k++) {
-      var av: array<f32, TM>;
-      for (var i = 0u; i < TM; i++) { av[i] = As[k * BM + lid.y * TM + i]; }
-      for (var j = 0u; j < TN; j++) {
-        let bv = Bs[k * BN + lid.x + 16u * j];
-        for (var i = 0u; i < TM; i++) { acc[i][j] = fma(av[i], bv, acc[i][j]); }
-      }
-    }
-    workgroupBarrier();
+  let row0 = (wid.y * WY + lid.y) * TM;
+  let col0 = wid.x * WX * TN + lid.x;
+  // Clamped indices: rows/columns past the edge compute values that are never stored.
+  let last = u.M - 1u;
+  let r0 = min(row0, last); let r1 = min(row0 + 1u, last); let r2 = min(row0 + 2u, last); let r3 = min(row0 + 3u, last);
+  let r4 = min(row0 + 4u, last); let r5 = min(row0 + 5u, last); let r6 = min(row0 + 6u, last); let r7 = min(row0 + 7u, last);
+  let n = min(vec4u(col0, col0 + WX, col0 + 2u * WX, col0 + 3u * WX), vec4u(u.N - 1u));
+  var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
+  var acc4 = vec4f(0.0); var acc5 = vec4f(0.0); var acc6 = vec4f(0.0); var acc7 = vec4f(0.0);
+  for (var k = 0u; k < u.K; k++) {
+    let bv = bRow(k, n);
+    acc0 = fma(vec4f(aAt(r0, k)), bv, acc0);
+    acc1 = fma(vec4f(aAt(r1, k)), bv, acc1);
+    acc2 = fma(vec4f(aAt(r2, k)), bv, acc2);
+    acc3 = fma(vec4f(aAt(r3, k)), bv, acc3);
+    acc4 = fma(vec4f(aAt(r4, k)), bv, acc4);
+    acc5 = fma(vec4f(aAt(r5, k)), bv, acc5);
+    acc6 = fma(vec4f(aAt(r6, k)), bv, acc6);
+    acc7 = fma(vec4f(aAt(r7, k)), bv, acc7);
   }
-  for (var i = 0u; i < TM; i++) {
-    let m = row0 + lid.y * TM + i;
-    if (m >= u.M) { continue; }
-    for (var j = 0u; j < TN; j++) {
-      let n = col0 + lid.x + 16u * j;
-      if (n >= u.N) { continue; }
-      var v = u.alpha * acc[i][j];
-      if (ACCUMULATE) { v += u.beta * c[m * u.N + n]; }
-      c[m * u.N + n] = v;
-    }
+  store(row0, col0, acc0); store(row0 + 1u, col0, acc1); store(row0 + 2u, col0, acc2); store(row0 + 3u, col0, acc3);
+  store(row0 + 4u, col0, acc4); store(row0 + 5u, col0, acc5); store(row0 + 6u, col0, acc6); store(row0 + 7u, col0, acc7);
+}
+
+fn store(m: u32, col0: u32, v: vec4f) {
+  if (m >= u.M) { return; }
+  for (var j = 0u; j < TN; j++) {
+    let n = col0 + j * WX;
+    if (n >= u.N) { return; }
+    var out = u.alpha * v[j];
+    if (ACCUMULATE) { out += u.beta * c[m * u.N + n]; }
+    c[m * u.N + n] = out;
   }
 }

@@ -7,7 +7,8 @@ import { record } from './kernel';
 
 export interface MatmulOptions { transA?: boolean; transB?: boolean }
 
-const TILE = 64;
+const TILE_M = 64; // WY·TM in matmul.wgsl
+const TILE_N = 32; // WX·TN
 
 /** C = op(A)·op(B) with op = transpose when asked; A, B 2-D. */
 export function matmul(a: Tensor, b: Tensor, { transA = false, transB = false }: MatmulOptions = {}): Tensor {
@@ -17,7 +18,7 @@ export function matmul(a: Tensor, b: Tensor, { transA = false, transB = false }:
   if (Ka !== Kb) throw new ShapeError(`matmul: inner dims differ, a ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} vs b ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''} (${Ka} vs ${Kb})`);
   const out = Tensor.empty([M, N], 'matmul');
   const pipeline = getPipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
-  runner.dispatch(pipeline, [a.buffer, b.buffer, out.buffer], [M, N, Ka, f32(1), f32(0)], [Math.ceil(N / TILE), Math.ceil(M / TILE)]);
+  runner.dispatch(pipeline, [a.buffer, b.buffer, out.buffer], [M, N, Ka, f32(1), f32(0)], [Math.ceil(N / TILE_N), Math.ceil(M / TILE_M)]);
   return record(out, [a, b], (g) => {
     // Each gradient is one more matmul with transpose flags; no transposed copies.
     if (a.requiresGrad) accumulateGrad(a, transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }));
