@@ -22,12 +22,35 @@ class Runner {
   private slot = 0;
   dispatches = 0;
 
-  private begin(): GPUComputePassEncoder {
+  private begin(timestampWrites?: GPUComputePassTimestampWrites): GPUComputePassEncoder {
     const { device } = gpu();
     this.uniformBuffer ??= device.createBuffer({ size: SLOT * SLOTS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.encoder ??= device.createCommandEncoder();
-    this.pass ??= this.encoder.beginComputePass();
+    this.pass ??= this.encoder.beginComputePass(timestampWrites ? { timestampWrites } : undefined);
     return this.pass;
+  }
+
+  /**
+   * GPU time in ms of the work `encode` records, from timestamp queries around one compute
+   * pass; null where the adapter lacks 'timestamp-query'. For benchmarks, not hot loops.
+   */
+  async timeGpu(encode: () => void): Promise<number | null> {
+    const g = gpu();
+    if (!g.hasTimestamps) return null;
+    this.flush();
+    const querySet = g.device.createQuerySet({ type: 'timestamp', count: 2 });
+    const resolved = g.device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    this.begin({ querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 });
+    if (this.slot + 64 > SLOTS) throw new DeviceError('timeGpu: too many dispatches for one timed pass');
+    encode();
+    if (!this.pass || !this.encoder) throw new DeviceError('timeGpu: the timed work was split across submits');
+    this.pass.end();
+    this.pass = null;
+    this.encoder.resolveQuerySet(querySet, 0, 2, resolved, 0);
+    const ticks = new BigUint64Array(await this.read(resolved, 16));
+    querySet.destroy();
+    resolved.destroy();
+    return Number(ticks[1] - ticks[0]) / 1e6;
   }
 
   dispatch(pipeline: GPUComputePipeline, buffers: GPUBuffer[], uniforms: Uniform[], workgroups: [number, number?, number?]): void {

@@ -1,0 +1,25 @@
+// npm run bench [-- section ...]: prints tables and writes results/bench-<adapter>.json.
+import { initGpu, adapterName } from '../src/gpu/device';
+import { writeAtomic } from '../src/io/files';
+import { cpus } from 'node:os';
+import { benchMatmul } from './matmul';
+import { benchTrain } from './train';
+
+const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, train: benchTrain };
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = wanted.filter((w) => !SECTIONS[w]);
+if (unknown.length) {
+  console.error(`bench: unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
+  process.exit(2);
+}
+const g = await initGpu();
+const adapter = adapterName(g.adapter);
+console.log(`adapter: ${adapter}; timestamps: ${g.hasTimestamps}; CPU: ${cpus().length} x ${cpus()[0]?.model}`);
+const results: Record<string, unknown> = {};
+for (const name of wanted.length ? wanted : Object.keys(SECTIONS)) results[name] = await SECTIONS[name]();
+const kind = g.adapter.architecture || g.adapter.vendor || 'gpu';
+const file = `results/bench-${kind.replace(/[^\w.-]+/g, '_')}${wanted.length ? '-' + wanted.join('-') : ''}.json`;
+writeAtomic(file, JSON.stringify({ tool: 'sparsegrad bench', date: new Date().toISOString(), adapter: g.adapter, cpu: { cores: cpus().length, model: cpus()[0]?.model }, results }, null, 2));
+console.log(`\nwrote ${file}`);
+process.exit(0);

