@@ -9,7 +9,7 @@ export async function benchTrain(iterations = 30) {
   const rows = [];
   for (const loss of ['quadratic', 'softmax-ce'] as const) {
     const config = { ...DEFAULT_CONFIG, loss, iterations, evalEvery: 0 };
-    const r = await trainModel(config, data, undefined, 1000);
+    const r = await trainModel(config, data, { logEvery: 1000 });
     const flopsPerStep = 3 * 2 * config.batch * [784, ...config.hidden, 10].reduce((s, d, i, a) => (i ? s + a[i - 1] * d : 0), 0);
     rows.push({ model: `fc 784-${config.hidden.join('-')}-10`, loss, batch: config.batch, iterations, iterationsPerSecond: r.metrics.iterationsPerSecond, matmulGflopsPerStep: flopsPerStep / 1e9, effectiveGflops: (flopsPerStep * r.metrics.iterationsPerSecond) / 1e9 });
     r.model.dispose();

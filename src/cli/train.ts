@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { join } from 'node:path';
 import { initGpu, adapterName } from '../gpu/device';
 import { loadData } from '../data/node-loader';
 import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config';
-import { trainModel } from '../nn/train';
-import { saveRun } from '../nn/run-files';
+import { trainModel, type TrainProgress } from '../nn/train';
+import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
 import { parseChoice, parseInteger, parseIntList, parseNumber } from './options';
 
 /** Named budgets: `quick` for a first look on a CPU, `paper` for the study's settings. */
@@ -32,6 +31,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed for init, batch order and dropout', parseInteger(0))
     .option('--eval-every <n>', 'test accuracy every n iterations (0: at the end)', parseInteger(0))
     .option('--out <dir>', 'output folder', 'runs/train')
+    .option('--fresh', 'start over even if --out holds a checkpoint of this run (default: resume it)')
     .option('--no-progress', 'no progress bar (logs a line per evaluation instead)')
     .action(async (o) => {
       const config: TrainConfig = {
@@ -57,17 +57,25 @@ export function registerTrain(program: Command): void {
       bar?.start(config.iterations, 0, { speed: '-', loss: '-', acc: '-' });
       let lastLoss = '-';
       let lastAcc = '-';
-      const result = await trainModel(config, data, (p) => {
+      const resume = o.fresh ? undefined : loadCheckpoint(o.out, config, data.name) ?? undefined;
+      if (resume) console.log(`resuming ${o.out} from iteration ${resume.iteration}`);
+      bar?.update(resume?.iteration ?? 0);
+      const onProgress = (p: TrainProgress): void => {
         if (p.loss !== null) lastLoss = p.loss.toFixed(4);
         if (p.testAccuracy !== undefined) {
           lastAcc = `${(100 * p.testAccuracy).toFixed(2)}%`;
           if (!bar) console.log(`iteration ${p.iteration}: loss ${lastLoss}, test accuracy ${lastAcc}, ${(p.iteration / (p.elapsedMs / 1000)).toFixed(2)} it/s`);
         }
         bar?.update(p.iteration, { speed: (p.iteration / (p.elapsedMs / 1000)).toFixed(2), loss: lastLoss, acc: lastAcc });
+      };
+      const result = await trainModel(config, data, {
+        onProgress,
+        resume,
+        onCheckpoint: (state) => saveCheckpoint(o.out, state, config, g.adapter, data.name),
       });
       bar?.stop();
-      const files = await saveRun(o.out, result, g.adapter, data.name);
+      const files = finishRun(o.out, result.metrics);
       console.log(`test accuracy ${(100 * result.metrics.testAccuracy).toFixed(2)}% after ${config.iterations} iterations, ${(result.metrics.trainMs / 1000).toFixed(1)} s training (${result.metrics.iterationsPerSecond.toFixed(2)} it/s)`);
-      console.log(`wrote ${files.map((f) => join(f)).join(', ')}`);
+      console.log(`wrote ${files.join(', ')}`);
     });
 }

@@ -2,6 +2,9 @@ import { Tensor } from '../tensor/tensor';
 import { adamUpdate } from '../ops/adam';
 import { SparsegradError } from '../gpu/errors';
 
+/** Host copy of the optimiser state, for checkpoints (PyTorch calls m, v exp_avg, exp_avg_sq). */
+export interface AdamState { step: number; m: Float32Array[]; v: Float32Array[] }
+
 export interface AdamSettings { lr: number; beta1: number; beta2: number; eps: number }
 
 /** Adam (Kingma & Ba) over a fixed set of parameters; moments live on the GPU. */
@@ -25,6 +28,16 @@ export class Adam {
       adamUpdate(p, p.grad, this.moments[i].m, this.moments[i].v, lrT, beta1, beta2, eps * c2);
       p.grad = null;
     });
+  }
+
+  async save(): Promise<AdamState> {
+    return { step: this.step, m: await Promise.all(this.moments.map((x) => x.m.read())), v: await Promise.all(this.moments.map((x) => x.v.read())) };
+  }
+
+  load(state: AdamState): void {
+    if (state.m.length !== this.moments.length) throw new SparsegradError(`adam: checkpoint has state for ${state.m.length} parameters, the model has ${this.moments.length}`);
+    this.step = state.step;
+    this.moments.forEach((x, i) => { x.m.write(state.m[i]); x.v.write(state.v[i]); });
   }
 
   dispose(): void { for (const { m, v } of this.moments) { m.dispose(); v.dispose(); } }

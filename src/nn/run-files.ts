@@ -1,16 +1,64 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../io/files';
+import { readBytes, writeAtomic } from '../io/files';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
+import { ConfigError, DataError } from '../gpu/errors';
 import type { AdapterReport } from '../gpu/device';
-import { modelToSafetensors } from './checkpoint';
-import type { TrainResult } from './train';
+import { modelFromSafetensors, modelToSafetensors } from './checkpoint';
+import type { TrainConfig } from './config';
+import type { TrainResult, TrainState } from './train';
 
-/** model.safetensors + train.json (config, metrics, adapter, data) + history.csv, each atomic. */
-export async function saveRun(dir: string, r: TrainResult, adapter: AdapterReport, dataName: string): Promise<string[]> {
-  const model = join(dir, 'model.safetensors');
-  const json = join(dir, 'train.json');
-  const csv = join(dir, 'history.csv');
-  writeAtomic(model, await modelToSafetensors(r.model, r.config));
-  writeAtomic(json, JSON.stringify({ tool: 'sparsegrad', model: 'model.safetensors', data: dataName, config: r.config, seed: r.config.seed, adapter, metrics: r.metrics, written: new Date().toISOString() }, null, 2));
-  writeAtomic(csv, 'iteration,loss,test_accuracy\n' + r.metrics.history.map((h) => `${h.iteration},${h.loss ?? ''},${h.testAccuracy ?? ''}`).join('\n') + '\n');
-  return [model, json, csv];
+/**
+ * A run folder: model.safetensors, optimizer.safetensors (Adam moments, for resuming),
+ * train.json (config, seed, adapter, data, metrics, status) and history.csv. Every file is
+ * written atomically, model and optimiser before the JSON that points at them.
+ */
+export async function saveCheckpoint(dir: string, state: TrainState, config: TrainConfig, adapter: AdapterReport, dataName: string): Promise<void> {
+  writeAtomic(join(dir, 'model.safetensors'), await modelToSafetensors(state.model, config));
+  writeAtomic(join(dir, 'optimizer.safetensors'), encodeSafetensors(
+    state.model.params.flatMap((p, i) => [
+      { name: `${p.name}.exp_avg`, shape: [...p.tensor.shape], data: state.adam.m[i] },
+      { name: `${p.name}.exp_avg_sq`, shape: [...p.tensor.shape], data: state.adam.v[i] },
+    ]),
+    { step: String(state.adam.step) },
+  ));
+  writeAtomic(join(dir, 'history.csv'), 'iteration,loss,test_accuracy\n' + state.history.map((h) => `${h.iteration},${h.loss ?? ''},${h.testAccuracy ?? ''}`).join('\n') + '\n');
+  writeAtomic(join(dir, 'train.json'), JSON.stringify({
+    tool: 'sparsegrad', status: 'running', iteration: state.iteration, model: 'model.safetensors', data: dataName,
+    config, seed: config.seed, adapter, trainMs: state.trainMs, history: state.history, pooledBytes: state.pooledBytes, written: new Date().toISOString(),
+  }, null, 2));
+}
+
+/** Marks a run finished and adds its metrics; the last checkpoint already holds the weights. */
+export function finishRun(dir: string, metrics: TrainResult['metrics']): string[] {
+  const file = join(dir, 'train.json');
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  writeAtomic(file, JSON.stringify({ ...json, status: 'finished', metrics }, null, 2));
+  return ['model.safetensors', 'optimizer.safetensors', 'train.json', 'history.csv'].map((f) => join(dir, f));
+}
+
+/** The state to resume from, or null when the folder holds no checkpoint. Refuses another config. */
+export function loadCheckpoint(dir: string, config: TrainConfig, dataName: string): TrainState | null {
+  const jsonFile = join(dir, 'train.json');
+  if (!existsSync(jsonFile)) return null;
+  const saved = JSON.parse(readFileSync(jsonFile, 'utf8'));
+  const { iterations: _a, evalEvery: _b, ...want } = config;
+  const { iterations: _c, evalEvery: _d, ...have } = saved.config as TrainConfig;
+  if (JSON.stringify(want) !== JSON.stringify(have) || saved.data !== dataName) {
+    throw new ConfigError(`${jsonFile}: holds a run with other settings (${JSON.stringify(have)} on ${saved.data}); use another --out or delete it`);
+  }
+  const modelFile = join(dir, 'model.safetensors');
+  const { model } = modelFromSafetensors(readBytes(modelFile), modelFile);
+  const optFile = join(dir, 'optimizer.safetensors');
+  const { arrays, metadata } = decodeSafetensors(readBytes(optFile), optFile);
+  const byName = new Map(arrays.map((a) => [a.name, a.data]));
+  const get = (n: string): Float32Array => { const d = byName.get(n); if (!d) throw new DataError(`${optFile}: missing ${n}`); return d; };
+  return {
+    iteration: saved.iteration,
+    model,
+    adam: { step: Number(metadata.step), m: model.params.map((p) => get(`${p.name}.exp_avg`)), v: model.params.map((p) => get(`${p.name}.exp_avg_sq`)) },
+    history: saved.history,
+    pooledBytes: saved.pooledBytes,
+    trainMs: saved.trainMs,
+  };
 }

@@ -6,7 +6,7 @@ import { bufferPool } from '../gpu/buffers';
 import { oneHot, type Dataset, type Split } from '../data/dataset';
 import { validateConfig, type TrainConfig } from './config';
 import { FcNet } from './fc';
-import { Adam } from './adam';
+import { Adam, type AdamState } from './adam';
 import { accuracy } from './evaluate';
 import { permutation, seededRandom } from './random';
 
@@ -31,6 +31,13 @@ class BatchSampler {
     this.x = new Float32Array(batch * data.pixels);
     this.t = new Float32Array(batch * 10);
   }
+  /** Advances exactly as next() does, without copying pixels (for resuming). */
+  skip(): void {
+    for (let b = 0; b < this.batch; b++) {
+      if (this.at === this.order.length) { this.order = permutation(this.data.count, this.random); this.at = 0; }
+      this.at++;
+    }
+  }
   next(): { x: Float32Array; t: Float32Array } {
     const { data, batch } = this;
     this.t.fill(0);
@@ -49,27 +56,45 @@ export function lossOf(config: TrainConfig, y: Tensor, targets: Tensor, weights:
   return config.l2 > 0 ? add(data, l2Penalty(weights, config.l2)) : data;
 }
 
+export interface TrainOptions {
+  onProgress?: (p: TrainProgress) => void;
+  /** Read the loss every this many steps (a readback; it also keeps the CPU from racing ahead). */
+  logEvery?: number;
+  /** Continue an interrupted run: weights, optimiser state and the iteration reached. */
+  resume?: TrainState;
+  /** Called after each evaluation with the state to save; the run resumes from it. */
+  onCheckpoint?: (state: TrainState) => Promise<void>;
+}
+
+/** Everything needed to continue a run exactly where it stopped. */
+export interface TrainState {
+  iteration: number;
+  model: FcNet;
+  adam: AdamState;
+  history: TrainResult['metrics']['history'];
+  pooledBytes: TrainResult['metrics']['pooledBytes'];
+  trainMs: number;
+}
+
 /**
- * Trains an FC net. Each step is one submit with no readback; the loss is read every
- * `logEvery` steps (which also keeps the CPU from running far ahead of the GPU).
+ * Trains an FC net. Each step is one submit with no readback except the loss every
+ * `logEvery` steps. Batches and dropout masks depend only on (seed, iteration), so a resumed
+ * run draws the same batches as an uninterrupted one.
  */
-export async function trainModel(
-  config: TrainConfig,
-  data: Split,
-  onProgress: (p: TrainProgress) => void = () => {},
-  logEvery = 20,
-  model?: FcNet,
-): Promise<TrainResult> {
+export async function trainModel(config: TrainConfig, data: Split, opts: TrainOptions = {}): Promise<TrainResult> {
   validateConfig(config);
-  const net = model ?? FcNet.init([784, ...config.hidden, 10], config.keep, config.seed);
-  const params = net.params.map((p) => p.tensor);
-  const adam = new Adam(params, config);
+  const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
+  const net = resume?.model ?? FcNet.init([784, ...config.hidden, 10], config.keep, config.seed);
+  const adam = new Adam(net.params.map((p) => p.tensor), config);
+  if (resume) adam.load(resume.adam);
   const sampler = new BatchSampler(data.train, config.batch, config.seed);
-  const history: TrainResult['metrics']['history'] = [];
-  const pooled: TrainResult['metrics']['pooledBytes'] = [];
-  const t0 = performance.now();
-  let evalMs = 0;
-  for (let it = 1; it <= config.iterations; it++) {
+  const startIt = resume?.iteration ?? 0;
+  for (let it = 1; it <= startIt; it++) sampler.skip();
+  const history = resume?.history ?? [];
+  const pooled = resume?.pooledBytes ?? [];
+  let trainMs = resume?.trainMs ?? 0;
+  let segmentStart = performance.now();
+  for (let it = startIt + 1; it <= config.iterations; it++) {
     const { x, t } = sampler.next();
     const wantLoss = it % logEvery === 0 || it === config.iterations;
     const lossTensor = tidy(() => {
@@ -88,17 +113,23 @@ export async function trainModel(
       lossTensor.dispose();
     }
     let testAccuracy: number | undefined;
-    if ((config.evalEvery > 0 && it % config.evalEvery === 0) || it === config.iterations) {
-      const e0 = performance.now();
+    const evaluate = (config.evalEvery > 0 && it % config.evalEvery === 0) || it === config.iterations;
+    if (evaluate) {
+      await runner.sync();
+      trainMs += performance.now() - segmentStart;
       testAccuracy = await accuracy(net, data.test);
-      evalMs += performance.now() - e0;
     }
     if (lossValue !== null || testAccuracy !== undefined) history.push({ iteration: it, loss: lossValue, testAccuracy });
     if (it === 100 || it === config.iterations || it % 500 === 0) pooled.push({ iteration: it, bytes: bufferPool.pooledBytes });
-    onProgress({ iteration: it, loss: lossValue, testAccuracy, pooledBytes: bufferPool.pooledBytes, elapsedMs: performance.now() - t0 });
+    if (evaluate) {
+      if (onCheckpoint) await onCheckpoint({ iteration: it, model: net, adam: await adam.save(), history, pooledBytes: pooled, trainMs });
+      segmentStart = performance.now();
+    }
+    onProgress({ iteration: it, loss: lossValue, testAccuracy, pooledBytes: bufferPool.pooledBytes, elapsedMs: trainMs + performance.now() - segmentStart });
   }
   adam.dispose();
-  const trainMs = performance.now() - t0 - evalMs;
-  const testAccuracy = history.length ? history[history.length - 1].testAccuracy ?? (await accuracy(net, data.test)) : await accuracy(net, data.test);
-  return { model: net, config, metrics: { testAccuracy, trainMs, iterationsPerSecond: config.iterations / (trainMs / 1000), history, pooledBytes: pooled } };
+  const last = history[history.length - 1];
+  const testAccuracy = last?.testAccuracy ?? (await accuracy(net, data.test));
+  const steps = config.iterations - startIt;
+  return { model: net, config, metrics: { testAccuracy, trainMs, iterationsPerSecond: steps > 0 ? config.iterations / (trainMs / 1000) : 0, history, pooledBytes: pooled } };
 }

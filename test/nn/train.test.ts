@@ -25,3 +25,32 @@ describe('FC training on embedded digits', () => {
     back.model.dispose();
   });
 });
+
+describe('checkpoint and resume', () => {
+  it('a run resumed from its iteration-20 checkpoint ends with the same weights as an uninterrupted one', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { saveCheckpoint, loadCheckpoint } = await import('../../src/nn/run-files');
+    const { initGpu } = await import('../../src/gpu/device');
+    const adapter = (await initGpu()).adapter;
+    const all = loadEmbedded();
+    const data = { train: take(all.train, 500), test: take(all.test, 200), name: 'embedded-500' };
+    const config = { ...DEFAULT_CONFIG, hidden: [32, 16], iterations: 40, batch: 20, evalEvery: 20, seed: 5 };
+    const full = await trainModel(config, data);
+    const dir = mkdtempSync(join(tmpdir(), 'resume-'));
+    // Interrupted run: only the checkpoint at iteration 20 survives.
+    const first = await trainModel({ ...config, iterations: 20 }, data, { onCheckpoint: (s) => saveCheckpoint(dir, s, config, adapter, data.name) });
+    first.model.dispose();
+    const state = loadCheckpoint(dir, config, data.name)!;
+    expect(state.iteration).toBe(20);
+    const resumed = await trainModel(config, data, { resume: state });
+    for (let i = 0; i < full.model.params.length; i++) {
+      const [a, b] = await Promise.all([full.model.params[i].tensor.read(), resumed.model.params[i].tensor.read()]);
+      expect(b, full.model.params[i].name).toEqual(a);
+    }
+    expect(() => loadCheckpoint(dir, { ...config, lr: 0.5 }, data.name)).toThrow(/holds a run with other settings/);
+    full.model.dispose();
+    resumed.model.dispose();
+  });
+});
