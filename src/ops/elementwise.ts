@@ -20,6 +20,11 @@ const UNARY = {
   scale: { expr: 'x * alpha', grad: (_x: Tensor, _y: Tensor, g: Tensor, alpha: number) => scale(g, alpha) },
   addScalar: { expr: 'x + alpha', grad: (_x: Tensor, _y: Tensor, g: Tensor) => g },
   square: { expr: 'x * x', grad: (x: Tensor, _y: Tensor, g: Tensor) => mul(g, scale(x, 2)) },
+  // Clip to [0, 1] (noisy images); the gradient passes where the input was inside.
+  clamp01: { expr: 'clamp(x, 0.0, 1.0)', grad: (x: Tensor, _y: Tensor, g: Tensor) => binaryOp('insideUnitGrad', g, x) },
+  // Clip to [-alpha, alpha]: projection after an optimiser step, so no gradient.
+  clampAbs: { expr: 'clamp(x, -alpha, alpha)', grad: null },
+  sign: { expr: 'sign(x)', grad: null },
   // Forward-only helpers (no gradient is taken through them).
   greaterThan: { expr: 'select(0.0, 1.0, x > alpha)', grad: null },
 } as const;
@@ -32,6 +37,8 @@ const BINARY = {
   // d relu(x) = g where x > 0: a = upstream gradient, b = relu input.
   reluGrad: { expr: 'select(0.0, a, b > 0.0)', grad: null },
   equal: { expr: 'select(0.0, 1.0, a == b)', grad: null },
+  // g where 0 < x < 1: a = upstream gradient, b = the clamp's input.
+  insideUnitGrad: { expr: 'select(0.0, a, abs(b - 0.5) < 0.5)', grad: null },
 } as const;
 
 export type UnaryName = keyof typeof UNARY;
@@ -84,3 +91,6 @@ export const log = (x: Tensor): Tensor => unaryOp('log', x);
 export const square = (x: Tensor): Tensor => unaryOp('square', x);
 export const scale = (x: Tensor, alpha: number): Tensor => unaryOp('scale', x, alpha);
 export const addScalar = (x: Tensor, alpha: number): Tensor => unaryOp('addScalar', x, alpha);
+export const clamp01 = (x: Tensor): Tensor => unaryOp('clamp01', x);
+export const clampAbs = (x: Tensor, limit: number): Tensor => unaryOp('clampAbs', x, limit);
+export const sign = (x: Tensor): Tensor => unaryOp('sign', x);

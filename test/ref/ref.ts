@@ -73,3 +73,20 @@ export function refQuadratic(y: RefTensor, t: RefTensor): RefTensor {
   for (let i = 0; i < y.data.length; i++) s += (y.data[i] - t.data[i]) ** 2;
   return { data: Float64Array.of(s / y.shape[0]), shape: [1] };
 }
+
+/** Float64 forward of an FC ReLU net with weights [out, in] (PyTorch layout). */
+export function refFcForward(x: RefTensor, layers: { w: Float64Array; b: Float64Array; out: number; in: number }[]): RefTensor {
+  let h = x.data;
+  const rows = x.shape[0];
+  layers.forEach((L, li) => {
+    const next = new Float64Array(rows * L.out);
+    for (let r = 0; r < rows; r++)
+      for (let o = 0; o < L.out; o++) {
+        let s = L.b[o];
+        for (let i = 0; i < L.in; i++) s += h[r * L.in + i] * L.w[o * L.in + i];
+        next[r * L.out + o] = li + 1 < layers.length ? Math.max(s, 0) : s;
+      }
+    h = next;
+  });
+  return { data: h, shape: [rows, layers[layers.length - 1].out] };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { checkOp, randomArray, useGpu } from '../helpers';
+import { FcNet } from '../../src/nn/fc';
+import { Tensor } from '../../src/tensor/tensor';
+import { clamp01 } from '../../src/ops/elementwise';
+import { softmaxCrossEntropy } from '../../src/ops/composite';
+import { makeNoise, DEFAULT_NOISE } from '../../src/adversarial/noise';
+import { pgdAttack, fgsm } from '../../src/adversarial/pgd';
+import { loadEmbedded } from '../../src/data/node-loader';
+import { take } from '../../src/data/dataset';
+import { refFcForward, refSoftmaxCE, refUnary } from '../ref/ref';
+import { ConfigError } from '../../src/gpu/errors';
+
+useGpu();
+
+const SIZES = [12, 9, 7, 10];
+function smallNet(seed: number) {
+  const layers = SIZES.slice(1).map((out, i) => ({ in: SIZES[i], out, w: randomArray(out * SIZES[i], seed + i, -0.6, 0.6), b: randomArray(out, seed + 10 + i, -0.2, 0.2) }));
+  const params = layers.flatMap((L, i) => [
+    { name: `fc${i + 1}.weight`, tensor: Tensor.fromArray(Float32Array.from(L.w), [L.out, L.in]).keep() },
+    { name: `fc${i + 1}.bias`, tensor: Tensor.fromArray(Float32Array.from(L.b), [L.out]).keep() },
+  ]);
+  return { layers, net: new FcNet(SIZES, params, 1) };
+}
+
+describe('input gradients through a frozen linear-quadratic model', () => {
+  it('softmax-CE head on the FC model: d loss / d input matches finite differences', async () => {
+    const { layers, net } = smallNet(7);
+    const targets = new Float64Array(5 * 10).map((_, i) => (i % 10 === 3 ? 1 : 0));
+    await checkOp({
+      name: 'CE(fc(clip(x)))', shapes: [[5, 12]],
+      // Inputs inside (0,1) away from the clip edges: the clip's kink is not differentiable.
+      input: (_i, n, seed) => randomArray(n, seed, 0.05, 0.95),
+      gpu: (x) => softmaxCrossEntropy(net.forward(clamp01(x), { train: false }), Tensor.fromArray(Float32Array.from(targets), [5, 10])),
+      ref: (x) => refSoftmaxCE(refFcForward(refUnary(x, (v) => Math.min(Math.max(v, 0), 1)), layers), { data: targets, shape: [5, 10] }),
+      gradRtol: 2e-3, gradAtol: 2e-4,
+    });
+    net.dispose();
+  });
+});
+
+describe('universal noise', () => {
+  it('never exceeds its limit, and the noisy images stay in [0, 1]', async () => {
+    const data = take(loadEmbedded().train, 300);
+    const net = FcNet.init([784, 32, 10], 1, 4);
+    const limit = 0.1;
+    const n = await makeNoise(net, data, { ...DEFAULT_NOISE, target: 3, limit, steps: 40, batch: 16, lr: 0.05 });
+    expect(n.length).toBe(784);
+    const maxAbs = n.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(maxAbs).toBeLessThanOrEqual(Math.fround(limit)); // the limit as the float32 the kernel clamps to
+    expect(maxAbs).toBeGreaterThan(limit / 2); // the optimiser moved it to the boundary somewhere
+    const noisy = await clamp01(Tensor.fromArray(data.images.map((v, i) => v + n[i % 784]), [data.count, 784])).read();
+    expect(noisy.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(net.params.every((p) => p.tensor.requiresGrad)).toBe(true); // unfrozen afterwards
+    net.dispose();
+  });
+  it('rejects a target outside 0–9 and a negative limit', async () => {
+    const data = take(loadEmbedded().train, 10);
+    const net = FcNet.init([784, 8, 10], 1, 4);
+    await expect(makeNoise(net, data, { ...DEFAULT_NOISE, target: 10, limit: 0.2 })).rejects.toThrow(/target class 10 is not a digit 0–9/);
+    await expect(makeNoise(net, data, { ...DEFAULT_NOISE, target: 3, limit: -0.1 })).rejects.toThrow(ConfigError);
+    net.dispose();
+  });
+});
+
+describe('per-image attacks', () => {
+  it('FGSM at ε = 0 changes nothing; larger ε lowers accuracy', async () => {
+    const data = take(loadEmbedded().test, 200);
+    const net = FcNet.init([784, 32, 10], 1, 4);
+    const clean = await pgdAttack(net, data, fgsm(0));
+    const { accuracy } = await import('../../src/nn/evaluate');
+    expect(clean.accuracy).toBe(await accuracy(net, data));
+    const attacked = await pgdAttack(net, data, { epsilon: 0.2, steps: 5, stepSize: 0.05, randomStart: true, target: null, seed: 1 });
+    expect(attacked.accuracy).toBeLessThanOrEqual(clean.accuracy);
+    net.dispose();
+  });
+});
