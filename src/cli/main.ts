@@ -1,7 +1,9 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SparsegradError } from '../gpu/errors';
 import { releaseGpu } from '../gpu/device';
 import { registerTrain } from './train';
+import { registerNoise } from './noise';
+import { registerEval } from './eval';
 
 const program = new Command()
   .name('sparsegrad')
@@ -9,13 +11,16 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 registerTrain(program);
+registerNoise(program);
+registerEval(program);
 
 try {
   await program.parseAsync(process.argv);
   releaseGpu();
   process.exit(0);
 } catch (e) {
-  if (e instanceof CommanderError) process.exit(e.exitCode);
+  if (e instanceof InvalidArgumentError) { console.error(`sparsegrad: ${e.message}`); process.exit(2); } // thrown by an action
+  if (e instanceof CommanderError) process.exit(e.exitCode); // commander has printed it
   if (e instanceof SparsegradError) {
     console.error(`sparsegrad: ${e.message}`);
     process.exit(2);

@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { makeNoise, DEFAULT_NOISE } from '../adversarial/noise';
+import { saveNoise } from '../adversarial/noise-files';
+import { robustness } from '../adversarial/evaluate';
+import { openGpu, loadModel, loadData, pct, table } from './common';
+import { parseInteger, parseNumber } from './options';
+
+/** The eight vectors the study used: target/limit. */
+export const STUDY_VECTORS: [number, number][] = [[3, 0.25], [2, 0.25], [1, 0.15], [5, 0.1], [5, 0.35], [8, 0.2], [7, 0.3], [9, 0.2]];
+
+function parseVectors(v: string): [number, number][] {
+  if (v === 'study') return STUDY_VECTORS;
+  return v.split(',').map((pair) => {
+    const [t, l] = pair.split(/[:/]/).map(Number);
+    if (!Number.isInteger(t) || t < 0 || t > 9) throw new InvalidArgumentError(`"${pair}": target must be a digit 0–9`);
+    if (!(l > 0 && l <= 1)) throw new InvalidArgumentError(`"${pair}": limit must be in (0, 1]`);
+    return [t, l];
+  });
+}
+
+export function registerNoise(program: Command): void {
+  program
+    .command('noise')
+    .description('make universal adversarial noise (one image per target class) on a trained model')
+    .requiredOption('--model <file>', 'model.safetensors from `sparsegrad train`')
+    .option('--target <digit>', 'target class', parseInteger(0, 9))
+    .option('--limit <x>', 'pixel-intensity limit on |noise|', parseNumber(1e-9, 1))
+    .option('--vectors <list>', 'several target:limit pairs, e.g. 3:0.25,1:0.15, or "study" for the eight of the study', parseVectors)
+    .option('--steps <n>', 'Adam steps', parseInteger(1), DEFAULT_NOISE.steps)
+    .option('--batch <n>', 'training images per step', parseInteger(1), DEFAULT_NOISE.batch)
+    .option('--lr <x>', 'Adam learning rate', parseNumber(1e-12), DEFAULT_NOISE.lr)
+    .option('--l2 <x>', 'weight of ½‖n‖² in the loss', parseNumber(0), DEFAULT_NOISE.l2)
+    .option('--seed <n>', 'seed for batch order', parseInteger(0), DEFAULT_NOISE.seed)
+    .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
+    .option('--out <dir>', 'output folder', 'runs/noise')
+    .action(async (o) => {
+      const vectors: [number, number][] = o.vectors ?? (o.target !== undefined && o.limit !== undefined ? [[o.target, o.limit]] : null);
+      if (!vectors) throw new InvalidArgumentError('give --target and --limit, or --vectors');
+      const data = loadData(o.data);
+      const g = await openGpu();
+      const { model } = loadModel(o.model);
+      const made = [];
+      for (const [target, limit] of vectors) {
+        const s = { target, limit, steps: o.steps, batch: o.batch, lr: o.lr, l2: o.l2, seed: o.seed };
+        const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: `noise ${target}/${limit} [{bar}] {value}/{total} steps | ETA {eta_formatted}` }, cliProgress.Presets.shades_classic) : null;
+        bar?.start(s.steps, 0);
+        const t0 = performance.now();
+        const noise = await makeNoise(model, data.train, s, (step) => bar?.update(step));
+        bar?.stop();
+        const seconds = (performance.now() - t0) / 1000;
+        const [clean, under] = await robustness(model, data.test, [{ target, limit, noise, name: `${target}/${limit}` }]);
+        const files = saveNoise(o.out, noise, s, o.model, data.test, { adapter: g.adapter, data: data.name, seconds, cleanAccuracy: clean.accuracy, accuracy: under.accuracy, foolingRate: under.foolingRate });
+        made.push([`${target}/${limit}`, pct(clean.accuracy), pct(under.accuracy), pct(under.foolingRate), seconds.toFixed(1), files[0]]);
+      }
+      table(['noise', 'clean acc', 'noisy acc', 'fooling', 'seconds', 'file'], made);
+    });
+}
