@@ -36,16 +36,29 @@ export class FcNet {
   get weights(): Tensor[] { return this.params.filter((p) => p.name.endsWith('.weight')).map((p) => p.tensor); }
 
   forward(x: Tensor, opts: ForwardOptions): Tensor {
+    return this.forwardTrace(x, opts).output;
+  }
+
+  /** The output and every weight matrix's input (what activation-based pruning measures). */
+  forwardTrace(x: Tensor, opts: ForwardOptions): { output: Tensor; layerInputs: Tensor[] } {
     let h = x;
+    const layerInputs: Tensor[] = [];
     const layers = this.sizes.length - 1;
     for (let i = 0; i < layers; i++) {
+      layerInputs.push(h);
       h = linear(h, this.params[2 * i].tensor, this.params[2 * i + 1].tensor);
       if (i + 1 < layers) {
         h = relu(h);
         if (opts.train) h = dropout(h, this.keep, opts.dropoutSeed ?? 0, (opts.step ?? 0) * 64 + i);
       }
     }
-    return h;
+    return { output: h, layerInputs };
+  }
+
+  /** Same biases, other weight matrices (e.g. pruned copies); shares the bias tensors. */
+  withWeights(weights: Tensor[]): FcNet {
+    const params = this.params.map((p, i) => (i % 2 === 0 ? { name: p.name, tensor: weights[i / 2] } : p));
+    return new FcNet(this.sizes, params, this.keep);
   }
 
   dispose(): void { for (const p of this.params) p.tensor.dispose(); }

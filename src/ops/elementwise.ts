@@ -24,6 +24,7 @@ const UNARY = {
   clamp01: { expr: 'clamp(x, 0.0, 1.0)', grad: (x: Tensor, _y: Tensor, g: Tensor) => binaryOp('insideUnitGrad', g, x) },
   // Clip to [-alpha, alpha]: projection after an optimiser step, so no gradient.
   clampAbs: { expr: 'clamp(x, -alpha, alpha)', grad: null },
+  abs: { expr: 'abs(x)', grad: (x: Tensor, _y: Tensor, g: Tensor) => mul(g, unaryOp('sign', x)) },
   sign: { expr: 'sign(x)', grad: null },
   // Forward-only helpers (no gradient is taken through them).
   greaterThan: { expr: 'select(0.0, 1.0, x > alpha)', grad: null },

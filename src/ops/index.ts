@@ -5,3 +5,4 @@ export * from './dropout_mask';
 export * from './argmax';
 export * from './adam';
 export * from './composite';
+export * from './prune_mask';

@@ -1,0 +1,19 @@
+import pruneMaskWgsl from '../../shaders/prune_mask.wgsl';
+import { getPipeline } from '../gpu/pipelines';
+import { runner, f32 } from '../gpu/runner';
+import { workgroups1d } from '../gpu/dispatch';
+import { ShapeError, fmtShape } from '../gpu/errors';
+import { Tensor } from '../tensor/tensor';
+
+/**
+ * Pruned copy of w: zero where rank < cut (or, with two rank sets interleaved in `ranks`,
+ * where either is below its cut: the union of two pruning sets). No gradient (pruning is
+ * applied to trained weights, without retraining).
+ */
+export function pruneMask(w: Tensor, ranks: Tensor, cut: number, cut2?: number): Tensor {
+  const two = cut2 !== undefined;
+  if (ranks.size !== w.size * (two ? 2 : 1)) throw new ShapeError(`pruneMask: ranks ${fmtShape(ranks.shape)} do not match weights ${fmtShape(w.shape)}${two ? ' (two rank sets)' : ''}`);
+  const out = Tensor.empty(w.shape, 'pruneMask');
+  runner.dispatch(getPipeline('prune_mask', pruneMaskWgsl, { TWO_RANKS: two }), [w.buffer, ranks.buffer, out.buffer], [w.size, f32(cut), f32(cut2 ?? 0)], workgroups1d(w.size));
+  return out;
+}

@@ -1,0 +1,127 @@
+import { Tensor } from '../tensor/tensor';
+import { pruneMask } from '../ops/prune_mask';
+import { ConfigError } from '../gpu/errors';
+import type { FcNet } from '../nn/fc';
+import { seededRandom } from '../nn/random';
+import type { InputStats } from './stats';
+
+export const PRUNE_METHODS = ['abs', 'act', 'act-abs-mean', 'combined', 'random'] as const;
+export type PruneMethod = (typeof PRUNE_METHODS)[number];
+
+/** per-matrix: the same ratio in every weight matrix (the study's "global"); layer: one matrix; global: one threshold over all. */
+export type PruneScope = { kind: 'per-matrix' } | { kind: 'layer'; layer: number } | { kind: 'global' };
+
+export function parseScope(s: string, layers: number): PruneScope {
+  if (s === 'per-matrix' || s === 'global') return { kind: s };
+  const m = /^layer:(\d+)$/.exec(s);
+  if (m) {
+    const layer = Number(m[1]);
+    if (layer < 1 || layer > layers) throw new ConfigError(`scope ${s}: the model has weight matrices 1–${layers}`);
+    return { kind: 'layer', layer };
+  }
+  throw new ConfigError(`scope "${s}": use per-matrix, global or layer:K`);
+}
+export const scopeName = (s: PruneScope): string => (s.kind === 'layer' ? `layer:${s.layer}` : s.kind);
+
+/**
+ * Score of every weight; the smallest are pruned first.
+ * abs: |w_ij|. act: |mean_s(w_ij x_j)| = |w_ij|·|mean_s x_j| (one pass over the calibration
+ * data, no N×weights tensor). act-abs-mean: mean_s|w_ij x_j| = |w_ij|·mean_s|x_j|.
+ * random: seeded uniform, the control.
+ */
+export function scoresFor(method: Exclude<PruneMethod, 'combined'>, weights: Float32Array[], inDims: number[], stats: InputStats | null, seed: number): Float32Array[] {
+  if ((method === 'act' || method === 'act-abs-mean') && !stats) throw new ConfigError(`prune ${method}: needs calibration statistics`);
+  const random = seededRandom(seed ^ 0xabcdef);
+  return weights.map((w, m) => {
+    const inDim = inDims[m];
+    const xs = method === 'act' ? stats!.mean[m] : method === 'act-abs-mean' ? stats!.meanAbs[m] : null;
+    const out = new Float32Array(w.length);
+    for (let i = 0; i < w.length; i++) {
+      if (method === 'random') out[i] = random();
+      else out[i] = xs ? Math.abs(w[i]) * Math.abs(xs[i % inDim]) : Math.abs(w[i]);
+    }
+    return out;
+  });
+}
+
+/** Position of each element in ascending score order, ties broken by lower index first. */
+export function ranksOf(scores: Float32Array): Float32Array {
+  const order = Uint32Array.from({ length: scores.length }, (_, i) => i);
+  order.sort((a, b) => scores[a] - scores[b] || a - b);
+  const ranks = new Float32Array(scores.length);
+  order.forEach((idx, pos) => (ranks[idx] = pos));
+  return ranks;
+}
+
+/** One rank order across all matrices (global scope): ranks are positions in the joint order. */
+function globalRanks(scores: Float32Array[]): Float32Array[] {
+  const all = new Float32Array(scores.reduce((n, s) => n + s.length, 0));
+  let at = 0;
+  for (const s of scores) { all.set(s, at); at += s.length; }
+  const r = ranksOf(all);
+  at = 0;
+  return scores.map((s) => { const part = r.slice(at, at + s.length); at += s.length; return part; });
+}
+
+const NEVER = 2 ** 24; // above every rank: this matrix is not pruned
+
+export interface PruneSettings { method: PruneMethod; scope: PruneScope; combinedOffset: number; seed: number }
+
+/**
+ * Ranks for one method and scope, uploaded once; each ratio then costs one dispatch per
+ * matrix. Every ratio prunes the trained weights afresh (not cumulatively).
+ */
+export class Pruner {
+  private rankTensors: Tensor[];
+  private hostRanks: Float32Array[][]; // [set][matrix]
+  readonly sizes: number[];
+
+  constructor(private model: FcNet, weights: Float32Array[], stats: InputStats | null, readonly s: PruneSettings) {
+    if (s.method === 'combined' && !(s.combinedOffset >= 0 && s.combinedOffset < 1)) throw new ConfigError(`combined offset ${s.combinedOffset} must be in [0, 1)`);
+    const inDims = model.sizes.slice(0, -1);
+    const sets: Exclude<PruneMethod, 'combined'>[] = s.method === 'combined' ? ['abs', 'act'] : [s.method];
+    this.sizes = weights.map((w) => w.length);
+    this.hostRanks = sets.map((m) => {
+      const scores = scoresFor(m, weights, inDims, stats, s.seed);
+      if (s.scope.kind === 'global') return globalRanks(scores);
+      return scores.map((sc, i) => (s.scope.kind === 'layer' && s.scope.layer !== i + 1 ? new Float32Array(sc.length).fill(NEVER) : ranksOf(sc)));
+    });
+    this.rankTensors = this.sizes.map((n, m) => {
+      if (sets.length === 1) return Tensor.fromArray(this.hostRanks[0][m], [n]).keep();
+      const both = new Float32Array(2 * n);
+      for (let i = 0; i < n; i++) { both[2 * i] = this.hostRanks[0][m][i]; both[2 * i + 1] = this.hostRanks[1][m][i]; }
+      return Tensor.fromArray(both, [2 * n]).keep();
+    });
+  }
+
+  /** The rank cut(s) for a ratio, per matrix: exactly round(r·n) weights fall below a cut. */
+  cuts(ratio: number): { cut: number; cut2?: number }[] {
+    if (!(ratio >= 0 && ratio <= 1)) throw new ConfigError(`prune ratio ${ratio} must be in [0, 1]`);
+    const total = this.sizes.reduce((a, b) => a + b, 0);
+    const second = Math.max(ratio - this.s.combinedOffset, 0);
+    return this.sizes.map((n) => {
+      const N = this.s.scope.kind === 'global' ? total : n;
+      const c = { cut: Math.round(ratio * N) };
+      return this.s.method === 'combined' ? { ...c, cut2: Math.round(second * N) } : c;
+    });
+  }
+
+  /** Weights pruned per matrix at this ratio (counted on the host from the same ranks). */
+  prunedCounts(ratio: number): number[] {
+    return this.cuts(ratio).map(({ cut, cut2 }, m) => {
+      const a = this.hostRanks[0][m], b = this.hostRanks[1]?.[m];
+      let k = 0;
+      for (let i = 0; i < a.length; i++) if (a[i] < cut || (b && b[i] < cut2!)) k++;
+      return k;
+    });
+  }
+
+  /** The model with pruned copies of its weight matrices (biases shared, never pruned). */
+  prunedModel(ratio: number): FcNet {
+    const cuts = this.cuts(ratio);
+    const weights = this.model.weights.map((w, m) => pruneMask(w, this.rankTensors[m], cuts[m].cut, cuts[m].cut2));
+    return this.model.withWeights(weights);
+  }
+
+  dispose(): void { this.rankTensors.forEach((t) => t.dispose()); }
+}

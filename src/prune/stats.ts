@@ -1,0 +1,40 @@
+import { Tensor, tidy } from '../tensor/tensor';
+import { add, unaryOp } from '../ops/elementwise';
+import { sum } from '../ops/reduce';
+import type { Dataset } from '../data/dataset';
+import type { FcNet } from '../nn/fc';
+import { permutation, seededRandom } from '../nn/random';
+
+/** Per weight matrix, the mean over calibration images of its input x_j and of |x_j|. */
+export interface InputStats { mean: Float32Array[]; meanAbs: Float32Array[]; samples: number; indices: number[] }
+
+/** `count` images drawn without replacement from `data` with a seed (the study: 2,000 random test images). */
+export function calibrationIndices(data: Dataset, count: number, seed: number): number[] {
+  return [...permutation(data.count, seededRandom(seed ^ 0x5eed)).subarray(0, Math.min(count, data.count))];
+}
+
+/** One pass over the calibration images: column sums of every layer input, summed on the GPU, read once. */
+export async function layerInputStats(model: FcNet, data: Dataset, indices: number[], batch = 500): Promise<InputStats> {
+  const layers = model.sizes.length - 1;
+  const sums = model.sizes.slice(0, layers).map((d) => Tensor.zeros([1, d]).keep());
+  const absSums = model.sizes.slice(0, layers).map((d) => Tensor.zeros([1, d]).keep());
+  const x = new Float32Array(batch * data.pixels);
+  for (let start = 0; start < indices.length; start += batch) {
+    const n = Math.min(batch, indices.length - start);
+    for (let b = 0; b < n; b++) x.set(data.images.subarray(indices[start + b] * data.pixels, (indices[start + b] + 1) * data.pixels), b * data.pixels);
+    tidy(() => {
+      const { layerInputs } = model.forwardTrace(Tensor.fromArray(x.subarray(0, n * data.pixels), [n, data.pixels]), { train: false });
+      layerInputs.forEach((h, i) => {
+        const s = add(sums[i], sum(h, 0));
+        const a = add(absSums[i], sum(unaryOp('abs', h), 0));
+        sums[i].dispose(); absSums[i].dispose();
+        sums[i] = s.keep(); absSums[i] = a.keep();
+      });
+    });
+  }
+  const n = indices.length;
+  const mean = await Promise.all(sums.map(async (t) => (await t.read()).map((v) => v / n)));
+  const meanAbs = await Promise.all(absSums.map(async (t) => (await t.read()).map((v) => v / n)));
+  [...sums, ...absSums].forEach((t) => t.dispose());
+  return { mean, meanAbs, samples: n, indices };
+}
