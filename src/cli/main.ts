@@ -4,6 +4,7 @@ import { releaseGpu } from '../gpu/device';
 import { registerTrain } from './train';
 import { registerNoise } from './noise';
 import { registerEval } from './eval';
+import { registerSweep } from './sweep';
 
 const program = new Command()
   .name('sparsegrad')
@@ -13,6 +14,7 @@ const program = new Command()
 registerTrain(program);
 registerNoise(program);
 registerEval(program);
+registerSweep(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { adapterName } from '../gpu/device';
+import { loadNoise } from '../adversarial/noise-files';
+import { runSweep, sweepUnits, parseRatios, type SweepSpec, type SweepModel } from '../prune/sweep';
+import { SweepFiles, mergeShards, parseShard } from '../prune/sweep-files';
+import { PRUNE_METHODS, type PruneMethod } from '../prune/prune';
+import { ConfigError } from '../gpu/errors';
+import { openGpu, loadModel, loadData, pct } from './common';
+import { parseInteger, parseNumber } from './options';
+
+const parseList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+export function registerSweep(program: Command): void {
+  program
+    .command('sweep')
+    .description('prune at every ratio and measure clean accuracy and accuracy under each noise vector (resumable, shardable)')
+    .requiredOption('--model <files>', 'model.safetensors, or several (one per seed) comma-separated', parseList)
+    .option('--noise <files...>', 'noise .safetensors files', [])
+    .option('--method <list>', `pruning methods: ${PRUNE_METHODS.join(', ')}`, parseList, ['abs'])
+    .option('--scope <list>', 'per-matrix, global, layer:K (comma-separated)', parseList, ['per-matrix'])
+    .option('--ratios <spec>', 'start:stop:step (inclusive) or a comma list', '0:0.99:0.01')
+    .option('--calibration <n>', 'test images for activated-value statistics', parseInteger(1), 2000)
+    .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
+    .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
+    .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
+    .option('--shard <i/n>', 'run only units k with k mod n = i (merge the folders with `sparsegrad merge`)')
+    .option('--out <dir>', 'output folder (rerun the same command to resume)', 'runs/sweep')
+    .action(async (o) => {
+      const methods = o.method as PruneMethod[];
+      const bad = methods.find((m) => !PRUNE_METHODS.includes(m));
+      if (bad) throw new ConfigError(`--method ${bad}: use ${PRUNE_METHODS.join(', ')}`);
+      let ratios: number[];
+      try { ratios = parseRatios(o.ratios); } catch (e) { throw new ConfigError((e as Error).message); }
+      const spec: SweepSpec = { methods, scopes: o.scope, ratios, calibration: o.calibration, combinedOffset: o.combinedOffset, seed: o.seed };
+      const data = loadData(o.data);
+      const noises = (o.noise as string[]).map(loadNoise);
+      const g = await openGpu();
+      const models: SweepModel[] = [];
+      for (const file of o.model as string[]) {
+        const { model, config } = loadModel(file);
+        models.push({ name: file, seed: config.seed, model, weights: await Promise.all(model.weights.map((w) => w.read())) });
+      }
+      const shard = o.shard ? parseShard(o.shard) : null;
+      const all = sweepUnits(spec, models);
+      const mine = shard ? all.filter((u) => u.index % shard.count === shard.index) : all;
+      const files = new SweepFiles(o.out, { tool: 'sparsegrad sweep', spec, models: models.map((m) => ({ name: m.name, seed: m.seed })), noises: noises.map((n) => n.name), data: data.name, adapter: adapterName(g.adapter) });
+      const todo = files.resume(mine);
+      console.log(`${all.length} units (${models.length} model(s) × ${methods.length} method(s) × ${spec.scopes.length} scope(s) × ${ratios.length} ratios), ${1 + noises.length} evaluations of ${data.test.count} test images each` +
+        `${shard ? `; shard ${shard.index}/${shard.count}: ${mine.length} units` : ''}; ${mine.length - todo.length} already done`);
+      const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'sweep [{bar}] {value}/{total} units | {what} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic) : null;
+      bar?.start(mine.length, mine.length - todo.length, { what: '' });
+      const t0 = performance.now();
+      let done = 0;
+      await runSweep(spec, models, data.test, noises, todo, (unit, rows) => {
+        files.add(rows);
+        done++;
+        bar?.update(mine.length - todo.length + done, { what: `${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}` });
+        if (!bar && (done % 10 === 0 || done === todo.length)) console.log(`${done}/${todo.length} units, last ${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}`);
+      });
+      bar?.stop();
+      console.log(`${todo.length} units in ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${files.csv}, ${files.json}`);
+    });
+
+  program
+    .command('merge')
+    .description('join the folders of a sharded sweep into what one unsharded run writes')
+    .requiredOption('--out <dir>', 'merged output folder')
+    .argument('<shards...>', 'shard output folders')
+    .action((shards: string[], o) => {
+      const n = mergeShards(shards, o.out);
+      console.log(`merged ${shards.length} shards: ${n} rows into ${o.out}/sweep.csv`);
+    });
+}
