@@ -5,6 +5,7 @@ import { registerTrain } from './train';
 import { registerNoise } from './noise';
 import { registerEval } from './eval';
 import { registerSweep } from './sweep';
+import { registerStudy } from './study';
 
 const program = new Command()
   .name('sparsegrad')
@@ -15,6 +16,7 @@ registerTrain(program);
 registerNoise(program);
 registerEval(program);
 registerSweep(program);
+registerStudy(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,11 +4,10 @@ import cliProgress from 'cli-progress';
 import { makeNoise, DEFAULT_NOISE } from '../adversarial/noise';
 import { saveNoise } from '../adversarial/noise-files';
 import { robustness } from '../adversarial/evaluate';
+import { STUDY_VECTORS } from '../study/study';
 import { openGpu, loadModel, loadData, pct, table } from './common';
 import { parseInteger, parseNumber } from './options';
 
-/** The eight vectors the study used: target/limit. */
-export const STUDY_VECTORS: [number, number][] = [[3, 0.25], [2, 0.25], [1, 0.15], [5, 0.1], [5, 0.35], [8, 0.2], [7, 0.3], [9, 0.2]];
 
 function parseVectors(v: string): [number, number][] {
   if (v === 'study') return STUDY_VECTORS;

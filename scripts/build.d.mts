@@ -1,0 +1,1 @@
+export function buildNode(entries?: Record<string, string>): Promise<void>;
