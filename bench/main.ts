@@ -4,8 +4,9 @@ import { writeAtomic } from '../src/io/files';
 import { cpus } from 'node:os';
 import { benchMatmul } from './matmul';
 import { benchTrain } from './train';
+import { benchAdversarial } from './adversarial';
 
-const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, train: benchTrain };
+const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, train: benchTrain, adversarial: benchAdversarial };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !SECTIONS[w]);

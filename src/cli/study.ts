@@ -23,7 +23,10 @@ export function registerStudy(program: Command): void {
         preset: STUDY_PRESETS[o.preset], out: o.out, seeds: o.seeds, models: o.model, data: o.data,
         log: (line) => { bar?.stop(); current = ''; console.log(line); },
         progress: (what, done, total) => {
-          if (!bar) return;
+          if (!bar) { // a line per 10% when there is no terminal (logs, CI)
+            if (done === total || Math.floor((10 * done) / total) > Math.floor((10 * (done - 1)) / total)) console.log(`${what}: ${done}/${total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+            return;
+          }
           if (what !== current) { bar.stop(); bar.start(total, done, { what }); current = what; }
           bar.update(done, { what });
         },
