@@ -3,6 +3,7 @@ import { initGpu } from '../src/gpu/device';
 import { runner } from '../src/gpu/runner';
 import { Tensor, backward, poison, tidyAsync } from '../src/tensor/tensor';
 import { numel, type Shape } from '../src/tensor/shape';
+import { seededRandom } from '../src/nn/random';
 
 /** Every GPU test file calls this: a real adapter, and NaN poison in every fresh output. */
 export function useGpu(): void {
@@ -12,17 +13,8 @@ export function useGpu(): void {
   });
 }
 
-/** Seeded PRNG (mulberry32) so a failing case can be rerun exactly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (the engine's own mulberry32) so a failing case can be rerun exactly. */
+export const rng = seededRandom;
 
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float64Array {
   const r = rng(seed);
