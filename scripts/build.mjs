@@ -14,7 +14,7 @@ export async function buildNode(entries = { sparsegrad: 'src/cli/main.ts', bench
     target: 'node20',
     sourcemap: 'linked',
     loader: { '.wgsl': 'text' },
-    external: ['webgpu', 'mnist', 'commander', 'cli-progress', 'pngjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'],
+    external: ['webgpu', 'mnist', 'commander', 'cli-progress', 'pngjs', 'uplot', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });

@@ -6,6 +6,7 @@ import { registerNoise } from './noise';
 import { registerEval } from './eval';
 import { registerSweep } from './sweep';
 import { registerStudy } from './study';
+import { registerReport } from './report';
 
 const program = new Command()
   .name('sparsegrad')
@@ -17,6 +18,7 @@ registerNoise(program);
 registerEval(program);
 registerSweep(program);
 registerStudy(program);
+registerReport(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,7 @@ import type { NoiseVector } from '../adversarial/evaluate';
 import { runSweep, sweepUnits, type SweepRow, type SweepSpec, type SweepModel } from '../prune/sweep';
 import { SweepFiles } from '../prune/sweep-files';
 import type { PruneMethod } from '../prune/prune';
+import { writeReport } from '../report/report';
 
 /** The study's eight noise vectors (target / limit). */
 export const STUDY_VECTORS: [number, number][] = [[3, 0.25], [2, 0.25], [1, 0.15], [5, 0.1], [5, 0.35], [8, 0.2], [7, 0.3], [9, 0.2]];
@@ -89,6 +90,7 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<unknown> {
     o.log(`${name}: ${units.length} units → ${files.csv}`);
   }
   const summary = summarise(sweeps, noises);
+  o.log(`report: ${writeReport(o.out)}`);
   writeAtomic(join(o.out, 'study.json'), JSON.stringify({ tool: 'sparsegrad study', data: data.name, adapter: g.adapter, seeds: o.seeds, models: models.map((m) => m.name), noises: noises.map((n) => n.name), preset: p, summary, seconds: (performance.now() - t0) / 1000 }, null, 2));
   return summary;
 }

@@ -1,0 +1,74 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { writeAtomic } from '../io/files';
+import { DataError } from '../gpu/errors';
+import type { SweepRow } from '../prune/sweep';
+
+interface Chart { title: string; ratios: number[]; series: { label: string; values: (number | null)[] }[] }
+
+/** Charts of accuracy against pruning ratio: one per (sweep, method, scope), clean + each noise. */
+export function chartsFromRows(title: string, rows: SweepRow[]): Chart[] {
+  const charts: Chart[] = [];
+  const keys = [...new Set(rows.map((r) => `${r.method}|${r.scope}`))];
+  for (const key of keys) {
+    const [method, scope] = key.split('|');
+    const mine = rows.filter((r) => r.method === method && r.scope === scope);
+    const ratios = [...new Set(mine.map((r) => r.ratio))].sort((a, b) => a - b);
+    const noises = [...new Set(mine.map((r) => r.noise))];
+    charts.push({
+      title: `${title}: ${method}, ${scope}`,
+      ratios,
+      series: noises.map((noise) => ({
+        label: noise === 'clean' ? 'clean' : `noise ${noise}`,
+        values: ratios.map((ratio) => {
+          const xs = mine.filter((r) => r.ratio === ratio && r.noise === noise).map((r) => r.accuracy);
+          return xs.length ? (100 * xs.reduce((a, b) => a + b, 0)) / xs.length : null;
+        }),
+      })),
+    });
+  }
+  return charts;
+}
+
+/** A self-contained report.html (uPlot inlined, data embedded: opens from disk, no server). */
+export function writeReport(dir: string): string {
+  const sweeps = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'sweep.json')));
+  if (!sweeps.length) throw new DataError(`${dir}: no sweep folders (sweep-*/sweep.json) to report`);
+  const charts = sweeps.flatMap((d) => {
+    const file = join(dir, d, 'sweep.json');
+    let rows: SweepRow[];
+    try { rows = JSON.parse(readFileSync(file, 'utf8')).rows; } catch (e) { throw new DataError(`${file}: not valid JSON (${(e as Error).message})`); }
+    if (!Array.isArray(rows)) throw new DataError(`${file}: has no "rows" array`);
+    return chartsFromRows(d, rows);
+  });
+  const noiseDir = join(dir, 'noise');
+  const images = existsSync(noiseDir) ? readdirSync(noiseDir).filter((f) => f.endsWith('.png')).map((f) => ({ name: f, data: readFileSync(join(noiseDir, f)).toString('base64') })) : [];
+  const require = createRequire(import.meta.url);
+  const uplotJs = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
+  const uplotCss = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>sparsegrad study report</title>
+<style>${uplotCss} body{font-family:system-ui,sans-serif;margin:20px;max-width:1100px} .chart{margin:18px 0} img{image-rendering:pixelated;margin:4px 0}</style>
+<script>${uplotJs}</script></head><body>
+<h1>sparsegrad: pruning and adversarial robustness</h1>
+<p>Test accuracy (%) against the share of weights pruned, on clean test images and under each universal noise vector (target/limit). Folder: ${escapeHtml(dir)}</p>
+<div id="charts"></div>
+<h2>Noise vectors</h2>${images.map((i) => `<div><b>${escapeHtml(i.name)}</b><br><img src="data:image/png;base64,${i.data}"></div>`).join('')}
+<script>
+const charts = ${JSON.stringify(charts)};
+const palette = ['#000', '#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9A6324', '#808000'];
+for (const c of charts) {
+  const el = document.createElement('div'); el.className = 'chart'; document.getElementById('charts').appendChild(el);
+  new uPlot({ title: c.title, width: 1000, height: 320,
+    scales: { x: { time: false }, y: { range: [0, 100] } },
+    axes: [{ label: 'pruning ratio' }, { label: 'test accuracy (%)' }],
+    series: [{ label: 'ratio' }, ...c.series.map((s, i) => ({ label: s.label, stroke: palette[i % palette.length], width: s.label === 'clean' ? 3 : 1.5 }))] },
+    [c.ratios, ...c.series.map((s) => s.values)], el);
+}
+</script></body></html>`;
+  const out = join(dir, 'report.html');
+  writeAtomic(out, html);
+  return out;
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
