@@ -33,7 +33,8 @@ export function chartsFromRows(title: string, rows: SweepRow[]): Chart[] {
 
 /** A self-contained report.html (uPlot inlined, data embedded: opens from disk, no server). */
 export function writeReport(dir: string): string {
-  const sweeps = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'sweep.json')));
+  // All-matrix sweeps first, then per layer.
+  const sweeps = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'sweep.json'))).sort((a, b) => Number(b.includes('per-matrix')) - Number(a.includes('per-matrix')) || a.localeCompare(b));
   if (!sweeps.length) throw new DataError(`${dir}: no sweep folders (sweep-*/sweep.json) to report`);
   const charts = sweeps.flatMap((d) => {
     const file = join(dir, d, 'sweep.json');
