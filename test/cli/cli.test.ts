@@ -1,0 +1,31 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { buildNode } from '../../scripts/build.mjs';
+
+const cli = join(process.cwd(), 'dist/sparsegrad.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+
+beforeAll(() => buildNode({ sparsegrad: 'src/cli/main.ts' }));
+
+describe('sparsegrad CLI', () => {
+  it('--help lists the commands', () => {
+    const r = run('--help');
+    expect(r.status).toBe(0);
+    for (const c of ['train', 'noise', 'eval', 'sweep', 'merge', 'study', 'report']) expect(r.stdout).toContain(c);
+  });
+  it.each([
+    [['train', '--keep', '2'], /option '--keep <p>' argument '2' is invalid. "2" is not a number in \[0.000001, 1\]/],
+    [['train', '--hidden', '100,x'], /"100,x" is not a comma-separated list of positive integers/],
+    [['train', '--bogus'], /unknown option '--bogus'/],
+    [['noise', '--model', 'm.safetensors', '--target', '12', '--limit', '0.2'], /"12" is not a number in \[0, 9\]/],
+    [['noise', '--model', 'm.safetensors', '--vectors', '3:-0.1'], /"3:-0.1": limit must be in \(0, 1\]/],
+    [['sweep', '--model', 'nope.safetensors', '--shard', '3/2'], /nope.safetensors: no such file|--shard "3\/2"/],
+    [['train', '--data', '/nonexistent-dir'], /\/nonexistent-dir: missing train-images-idx3-ubyte/],
+  ])('%j fails with a one-line reason', (args, message) => {
+    const r = run(...args);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
+  });
+});
