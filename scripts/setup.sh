@@ -12,6 +12,20 @@ if [ ! -d node_modules/webgpu ] || [ package-lock.json -nt node_modules/.package
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
+# The browser tests drive Debian's chromium (WebGPU on SwiftShader); no browser download.
+install_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if command -v apt-get >/dev/null; then
+    say "installing Debian's chromium for the browser tests"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
+  else
+    say "no /usr/bin/chromium and no apt-get: the browser tests will fail until chromium is installed"
+  fi
+}
+[ "${1:-}" = --browser ] && install_chromium
+
 if adapter=$(node scripts/probe.mjs 2>/dev/null); then
   say "WebGPU adapter: $adapter"
   exit 0

@@ -1,0 +1,150 @@
+import uPlot from 'uplot';
+import { initGpu, adapterName } from '../src/gpu/device';
+import { embeddedSplit } from '../src/data/embedded';
+import { take } from '../src/data/dataset';
+import { DEFAULT_CONFIG } from '../src/nn/config';
+import { trainModel } from '../src/nn/train';
+import { makeNoise, DEFAULT_NOISE } from '../src/adversarial/noise';
+import { robustness } from '../src/adversarial/evaluate';
+import { layerInputStats, calibrationIndices } from '../src/prune/stats';
+import { Pruner, type PruneMethod } from '../src/prune/prune';
+import { chartsFromRows, type Chart } from '../src/report/charts';
+import type { SweepRow } from '../src/prune/sweep';
+
+const $ = (id: string) => document.getElementById(id)!;
+const params = new URLSearchParams(location.search);
+const PALETTE = ['#000', '#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9A6324', '#808000'];
+
+/** What the browser tests read. */
+const state = { report: { charts: 0, series: [] as number[], error: '', done: false }, live: { done: false, error: '', lossPoints: 0, sweepPoints: 0, adapter: '' } };
+(window as unknown as { sparsegradDemo: typeof state }).sparsegradDemo = state;
+
+function status(id: string, text: string, error = false): void {
+  const el = $(id);
+  el.textContent = text;
+  el.classList.toggle('error', error);
+}
+
+function drawChart(parent: HTMLElement, c: Chart, yLabel = 'test accuracy (%)', xLabel = 'pruning ratio', yRange: [number, number] | null = [0, 100]): uPlot {
+  const el = document.createElement('div');
+  el.className = 'chart';
+  parent.appendChild(el);
+  return new uPlot({
+    title: c.title, width: 1000, height: 300,
+    scales: { x: { time: false }, y: yRange ? { range: yRange } : {} },
+    axes: [{ label: xLabel }, { label: yLabel }],
+    series: [{ label: xLabel }, ...c.series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: s.label === 'clean' ? 3 : 1.5 }))],
+  }, [c.ratios, ...c.series.map((s) => s.values)] as uPlot.AlignedData, el);
+}
+
+// ---- report mode -----------------------------------------------------------------------------
+async function fetchJson(url: string): Promise<unknown> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status} ${r.statusText}`);
+  const text = await r.text();
+  try { return JSON.parse(text); } catch (e) { throw new Error(`${url}: not valid JSON (${(e as Error).message})`); }
+}
+
+async function loadReport(): Promise<void> {
+  const base = ($('results-url') as HTMLInputElement).value.replace(/\/?$/, '/');
+  const charts = $('report-charts');
+  charts.innerHTML = '';
+  $('report-images').innerHTML = '';
+  state.report = { charts: 0, series: [], error: '', done: false };
+  try {
+    const study = (await fetchJson(`${base}study.json`)) as { noises?: string[]; adapter?: { description?: string } };
+    if (!Array.isArray(study.noises)) throw new Error(`${base}study.json: no "noises" list`);
+    for (const sweep of ['sweep-per-matrix', 'sweep-per-layer']) {
+      const file = `${base}${sweep}/sweep.json`;
+      const data = (await fetchJson(file)) as { rows?: SweepRow[] };
+      if (!Array.isArray(data.rows)) throw new Error(`${file}: no "rows" array`);
+      for (const c of chartsFromRows(sweep, data.rows)) {
+        drawChart(charts, c);
+        state.report.charts++;
+        state.report.series.push(c.series.length);
+      }
+    }
+    $('report-images').innerHTML = '<h2>Noise vectors</h2>' + study.noises.map((n) => {
+      const [t, l] = n.split('/');
+      return `<div><b>${n}</b><br><img src="${base}noise/noise-t${t}-l${l}.png"></div>`;
+    }).join('');
+    status('report-status', `${state.report.charts} charts from ${base} (adapter of the run: ${study.adapter?.description ?? '?'})`);
+  } catch (e) {
+    state.report.error = (e as Error).message;
+    status('report-status', `Cannot show ${base}: ${(e as Error).message}`, true);
+  }
+  state.report.done = true;
+}
+
+// ---- live mode -------------------------------------------------------------------------------
+async function runLive(): Promise<void> {
+  const iterations = Number(params.get('iterations') ?? 300);
+  const noiseSteps = Number(params.get('noiseSteps') ?? 100);
+  const charts = $('live-charts');
+  charts.innerHTML = '';
+  try {
+    if (!('gpu' in navigator)) throw new Error('this browser has no WebGPU (navigator.gpu). Use Chrome/Edge 113+ or chromium --enable-unsafe-webgpu, on http://localhost or https.');
+    const g = await initGpu();
+    state.live.adapter = adapterName(g.adapter);
+    status('live-status', `adapter: ${state.live.adapter}\nloading digits…`);
+    const digits = await Promise.all(Array.from({ length: 10 }, async (_, c) => ((await fetchJson(`digits/${c}.json`)) as { data: number[] }).data));
+    const all = embeddedSplit(digits);
+    const data = { train: all.train, test: take(all.test, 500), name: 'embedded' };
+    const lossChart = drawChart(charts, { title: 'training loss (linear-quadratic)', ratios: [], series: [{ label: 'loss', values: [] }] }, 'loss', 'iteration', null);
+    const its: number[] = [], losses: number[] = [];
+    const config = { ...DEFAULT_CONFIG, hidden: [128, 64], iterations, batch: 100, evalEvery: 0 };
+    const { model, metrics } = await trainModel(config, data, {
+      logEvery: 10,
+      onProgress: (p) => {
+        if (p.loss === null) return;
+        its.push(p.iteration); losses.push(p.loss);
+        lossChart.setData([its, losses]);
+        state.live.lossPoints = its.length;
+        status('live-status', `adapter: ${state.live.adapter}\ntraining ${p.iteration}/${iterations}, loss ${p.loss.toFixed(4)}`);
+      },
+    });
+    status('live-status', `adapter: ${state.live.adapter}\ntest accuracy ${(100 * metrics.testAccuracy).toFixed(1)}%; making noise 3/0.25…`);
+    const s = { ...DEFAULT_NOISE, target: 3, limit: 0.25, steps: noiseSteps };
+    const noise = await makeNoise(model, data.train, s);
+    const stats = await layerInputStats(model, data.test, calibrationIndices(data.test, 500, 1));
+    const weights = await Promise.all(model.weights.map((w) => w.read()));
+    const ratios = [0, 0.2, 0.4, 0.6, 0.7, 0.8, 0.9];
+    const rows: SweepRow[] = [];
+    const sweepCharts = new Map<PruneMethod, uPlot>();
+    for (const method of ['abs', 'act'] as PruneMethod[]) {
+      const pruner = new Pruner(model, weights, stats, { method, scope: { kind: 'per-matrix' }, combinedOffset: 0.07, seed: 1 });
+      for (const ratio of ratios) {
+        const pruned = pruner.prunedModel(ratio);
+        const res = await robustness(pruned, data.test, [{ target: 3, limit: 0.25, noise, name: '3/0.25' }]);
+        pruned.weights.forEach((w) => w.dispose());
+        for (const r of res) rows.push({ model: 'live', seed: 1, method, scope: 'per-matrix', ratio, sparsity: [], noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate });
+        const chart = chartsFromRows('live sweep', rows.filter((r) => r.method === method))[0];
+        if (!sweepCharts.has(method)) sweepCharts.set(method, drawChart(charts, chart));
+        sweepCharts.get(method)!.setData([chart.ratios, ...chart.series.map((x) => x.values)] as uPlot.AlignedData);
+        state.live.sweepPoints++;
+        status('live-status', `adapter: ${state.live.adapter}\nsweep ${method} ratio ${ratio}: clean ${(100 * res[0].accuracy).toFixed(1)}%, noisy ${(100 * res[1].accuracy).toFixed(1)}%`);
+      }
+      pruner.dispose();
+    }
+    state.live.done = true;
+    status('live-status', `adapter: ${state.live.adapter}\ndone: ${iterations} training iterations, ${state.live.sweepPoints} sweep points`);
+  } catch (e) {
+    state.live.error = (e as Error).message;
+    status('live-status', `Live run failed: ${(e as Error).message}`, true);
+  }
+}
+
+function show(tab: 'report' | 'live'): void {
+  $('report').hidden = tab !== 'report';
+  $('live').hidden = tab !== 'live';
+  $('tab-report').classList.toggle('active', tab === 'report');
+  $('tab-live').classList.toggle('active', tab === 'live');
+}
+$('tab-report').onclick = () => show('report');
+$('tab-live').onclick = () => show('live');
+$('load').onclick = () => void loadReport();
+$('run').onclick = () => void runLive();
+if (params.get('results')) ($('results-url') as HTMLInputElement).value = params.get('results')!;
+show(params.get('mode') === 'live' ? 'live' : 'report');
+if (params.get('mode') === 'live' && params.get('autorun')) void runLive();
+else void loadReport();
