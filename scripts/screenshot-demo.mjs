@@ -1,0 +1,17 @@
+// node scripts/screenshot-demo.mjs [results-path]: screenshots of both demo modes into docs/.
+import { chromium } from 'playwright-core';
+import { startDemoServer } from './demo.mjs';
+
+const results = process.argv[2] ?? 'results/study/';
+const { server, url } = await startDemoServer(0);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update'] });
+const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+await page.goto(`${url}?results=${results}`);
+await page.waitForFunction(() => window.sparsegradDemo?.report.done, null, { timeout: 60000 });
+await page.screenshot({ path: 'docs/demo-report.png' });
+await page.goto(`${url}?mode=live&autorun=1&iterations=200&noiseSteps=60`);
+await page.waitForFunction(() => window.sparsegradDemo?.live.done || window.sparsegradDemo?.live.error, null, { timeout: 600000 });
+await page.screenshot({ path: 'docs/demo-live.png', fullPage: true });
+console.log(await page.evaluate(() => JSON.stringify(window.sparsegradDemo)));
+await browser.close();
+server.close();
