@@ -8,7 +8,7 @@ import { makeNoise, DEFAULT_NOISE } from '../src/adversarial/noise';
 import { robustness } from '../src/adversarial/evaluate';
 import { layerInputStats, calibrationIndices } from '../src/prune/stats';
 import { Pruner, type PruneMethod } from '../src/prune/prune';
-import { chartsFromRows, type Chart } from '../src/report/charts';
+import { chartsFromRows, methodComparisonCharts, type Chart } from '../src/report/charts';
 import type { SweepRow } from '../src/prune/sweep';
 
 const $ = (id: string) => document.getElementById(id)!;
@@ -58,7 +58,7 @@ async function loadReport(): Promise<void> {
       const file = `${base}${sweep}/sweep.json`;
       const data = (await fetchJson(file)) as { rows?: SweepRow[] };
       if (!Array.isArray(data.rows)) throw new Error(`${file}: no "rows" array`);
-      for (const c of chartsFromRows(sweep, data.rows)) {
+      for (const c of [...methodComparisonCharts(sweep, data.rows), ...chartsFromRows(sweep, data.rows)]) {
         drawChart(charts, c);
         state.report.charts++;
         state.report.series.push(c.series.length);

@@ -26,3 +26,30 @@ export function chartsFromRows(title: string, rows: SweepRow[]): Chart[] {
   }
   return charts;
 }
+
+const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+/**
+ * Methods side by side, per scope: clean accuracy, and accuracy averaged over all noise
+ * vectors, one series per method.
+ */
+export function methodComparisonCharts(title: string, rows: SweepRow[]): Chart[] {
+  const charts: Chart[] = [];
+  for (const scope of [...new Set(rows.map((r) => r.scope))]) {
+    const mine = rows.filter((r) => r.scope === scope);
+    const methods = [...new Set(mine.map((r) => r.method))];
+    if (methods.length < 2) continue;
+    const ratios = [...new Set(mine.map((r) => r.ratio))].sort((a, b) => a - b);
+    for (const [what, pick] of [['clean accuracy', (r: SweepRow) => r.noise === 'clean'], ['mean accuracy under the noise vectors', (r: SweepRow) => r.noise !== 'clean']] as const) {
+      charts.push({
+        title: `${title}: ${what}, methods side by side (${scope})`,
+        ratios,
+        series: methods.map((method) => ({
+          label: method,
+          values: ratios.map((ratio) => { const m = mean(mine.filter((r) => r.method === method && r.ratio === ratio && pick(r)).map((r) => 100 * r.accuracy)); return m; }),
+        })),
+      });
+    }
+  }
+  return charts;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeAtomic } from '../io/files';
 import { DataError } from '../gpu/errors';
 import type { SweepRow } from '../prune/sweep';
-import { chartsFromRows } from './charts';
+import { chartsFromRows, methodComparisonCharts } from './charts';
 
 /** A self-contained report.html (uPlot inlined, data embedded: opens from disk, no server). */
 export function writeReport(dir: string): string {
@@ -16,7 +16,7 @@ export function writeReport(dir: string): string {
     let rows: SweepRow[];
     try { rows = JSON.parse(readFileSync(file, 'utf8')).rows; } catch (e) { throw new DataError(`${file}: not valid JSON (${(e as Error).message})`); }
     if (!Array.isArray(rows)) throw new DataError(`${file}: has no "rows" array`);
-    return chartsFromRows(d, rows);
+    return [...methodComparisonCharts(d, rows), ...chartsFromRows(d, rows)];
   });
   const noiseDir = join(dir, 'noise');
   const images = existsSync(noiseDir) ? readdirSync(noiseDir).filter((f) => f.endsWith('.png')).map((f) => ({ name: f, data: readFileSync(join(noiseDir, f)).toString('base64') })) : [];

@@ -43,10 +43,12 @@ describe('in the browser (chromium, WebGPU on SwiftShader)', () => {
     await page.waitForFunction(() => (window as any).sparsegradDemo?.report.done, null, { timeout: 60_000 });
     const r = await page.evaluate(() => (window as any).sparsegradDemo.report);
     expect(r.error).toBe('');
-    expect(r.charts).toBe(3 + 6); // abs/act/combined over all matrices; abs/act × layers 1–3
-    expect(r.series.every((n: number) => n === 9)).toBe(true); // clean + 8 noise vectors
+    // Per sweep folder: methods side by side (clean; mean under noise) for each scope, then one
+    // chart per method and scope. All matrices: 2 + 3 charts; per layer: 2 × 3 + 2 × 3 charts.
+    expect(r.charts).toBe(2 * 4 + 3 + 6);
+    expect(r.series).toEqual([3, 3, 9, 9, 9, 2, 2, 2, 2, 2, 2, 9, 9, 9, 9, 9, 9]); // methods; clean + 8 noise vectors
     const canvases = await page.locator('#report-charts canvas').count();
-    expect(canvases).toBe(9);
+    expect(canvases).toBe(17);
     // A drawn canvas is not blank.
     const inked = await page.evaluate(() => {
       const c = document.querySelector('#report-charts canvas') as HTMLCanvasElement;
