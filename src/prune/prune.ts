@@ -81,6 +81,9 @@ export class Pruner {
     const inDims = model.sizes.slice(0, -1);
     const sets: Exclude<PruneMethod, 'combined'>[] = s.method === 'combined' ? ['abs', 'act'] : [s.method];
     this.sizes = weights.map((w) => w.length);
+    const total = this.sizes.reduce((a, b) => a + b, 0);
+    // Ranks travel as f32, exact only below 2^24.
+    if ((s.scope.kind === 'global' ? total : Math.max(...this.sizes)) >= NEVER) throw new ConfigError(`prune: ${s.scope.kind === 'global' ? total : Math.max(...this.sizes)} weights in one ranking; at most ${NEVER - 1} are supported`);
     this.hostRanks = sets.map((m) => {
       const scores = scoresFor(m, weights, inDims, stats, s.seed);
       if (s.scope.kind === 'global') return globalRanks(scores);
