@@ -6,3 +6,4 @@ export * from './argmax';
 export * from './adam';
 export * from './composite';
 export * from './prune_mask';
+export * from './conv2d';

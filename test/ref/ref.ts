@@ -90,3 +90,20 @@ export function refFcForward(x: RefTensor, layers: { w: Float64Array; b: Float64
   });
   return { data: h, shape: [rows, layers[layers.length - 1].out] };
 }
+
+/** Direct float64 convolution (cross-correlation), NCHW, stride 1, zero padding p. */
+export function refConv2d(x: RefTensor, w: RefTensor, p: number): RefTensor {
+  const [N, C, H, W] = x.shape;
+  const [O, , KH, KW] = w.shape;
+  const OH = H + 2 * p - KH + 1, OW = W + 2 * p - KW + 1;
+  const out = new Float64Array(N * O * OH * OW);
+  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) for (let y = 0; y < OH; y++) for (let xx = 0; xx < OW; xx++) {
+    let s = 0;
+    for (let c = 0; c < C; c++) for (let i = 0; i < KH; i++) for (let j = 0; j < KW; j++) {
+      const iy = y + i - p, ix = xx + j - p;
+      if (iy >= 0 && iy < H && ix >= 0 && ix < W) s += w.data[((o * C + c) * KH + i) * KW + j] * x.data[((n * C + c) * H + iy) * W + ix];
+    }
+    out[((n * O + o) * OH + y) * OW + xx] = s;
+  }
+  return { data: out, shape: [N, O, OH, OW] };
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { checkOp, useGpu } from '../helpers';
+import { conv2d } from '../../src/ops/conv2d';
+import { Tensor } from '../../src/tensor/tensor';
+import { refConv2d } from '../ref/ref';
+import { ShapeError } from '../../src/gpu/errors';
+
+useGpu();
+
+// [N, C, H, W, O, K]: 1 channel, 1×1 and 7×7 kernels, batch 1, odd sizes.
+const CASES: [number, number, number, number, number, number][] = [
+  [1, 1, 5, 5, 1, 1], [2, 1, 7, 9, 3, 3], [1, 3, 8, 6, 2, 5], [2, 2, 9, 9, 4, 7], [3, 4, 5, 7, 5, 3],
+];
+
+describe('conv2d', () => {
+  for (const padding of ['same', 'valid'] as const)
+    for (const [N, C, H, W, O, K] of CASES) {
+      if (padding === 'valid' && (K > H || K > W)) continue;
+      it(`${padding} x[${N},${C},${H},${W}] w[${O},${C},${K},${K}]`, () =>
+        checkOp({
+          name: `conv2d ${padding}`, shapes: [[N, C, H, W], [O, C, K, K]],
+          gpu: (x, w) => conv2d(x, w, padding),
+          ref: (x, w) => refConv2d(x, w, padding === 'same' ? (K - 1) / 2 : 0),
+          atol: 1e-5 * C * K * K, gradAtol: 2e-4, gradRtol: 2e-3,
+        }));
+    }
+  it('rejects mismatched channels, even kernels with same padding, and kernels larger than the input', () => {
+    expect(() => conv2d(Tensor.zeros([1, 2, 5, 5]), Tensor.zeros([3, 1, 3, 3]))).toThrow(/input has 2 channels, weights \[3,1,3,3\] expect 1/);
+    expect(() => conv2d(Tensor.zeros([1, 1, 5, 5]), Tensor.zeros([3, 1, 2, 2]))).toThrow(ShapeError);
+    expect(() => conv2d(Tensor.zeros([1, 1, 3, 3]), Tensor.zeros([1, 1, 5, 5]), 'valid')).toThrow(/larger than the 3x3 input/);
+  });
+});
