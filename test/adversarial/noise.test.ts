@@ -8,7 +8,10 @@ import { makeNoise, DEFAULT_NOISE } from '../../src/adversarial/noise';
 import { pgdAttack, fgsm } from '../../src/adversarial/pgd';
 import { loadEmbedded } from '../../src/data/node-loader';
 import { take } from '../../src/data/dataset';
-import { refFcForward, refSoftmaxCE, refUnary } from '../ref/ref';
+import { refFcForward, refSoftmaxCE, refUnary, refConv2d, refBinary, refMatmul } from '../ref/ref';
+import { conv2d } from '../../src/ops/conv2d';
+import { add, relu } from '../../src/ops/elementwise';
+import { linear } from '../../src/ops/composite';
 import { ConfigError } from '../../src/gpu/errors';
 
 useGpu();
@@ -36,6 +39,35 @@ describe('input gradients through a frozen linear-quadratic model', () => {
       gradRtol: 2e-3, gradAtol: 2e-4,
     });
     net.dispose();
+  });
+});
+
+describe('input gradients through a frozen linear-quadratic CNN', () => {
+  it('softmax-CE head on conv → relu → conv → relu → flatten → linear: d loss / d input matches finite differences', async () => {
+    const [N, H] = [3, 6];
+    const w1 = randomArray(3 * 1 * 3 * 3, 21, -0.5, 0.5), b1 = randomArray(3, 22, -0.1, 0.1);
+    const w2 = randomArray(2 * 3 * 3 * 3, 23, -0.5, 0.5), b2 = randomArray(2, 24, -0.1, 0.1);
+    const wf = randomArray(10 * 2 * H * H, 25, -0.3, 0.3), bf = randomArray(10, 26, -0.1, 0.1);
+    const targets = new Float64Array(N * 10).map((_, i) => (i % 10 === 3 ? 1 : 0));
+    const T = (d: Float64Array, shape: number[]) => Tensor.fromArray(Float32Array.from(d), shape);
+    await checkOp({
+      name: 'CE(cnn(clip(x)))', shapes: [[N, 1, H, H]],
+      input: (_i, n, seed) => randomArray(n, seed, 0.05, 0.95),
+      gpu: (x) => {
+        const h1 = relu(add(conv2d(clamp01(x), T(w1, [3, 1, 3, 3])), T(b1, [3, 1, 1])));
+        const h2 = relu(add(conv2d(h1, T(w2, [2, 3, 3, 3])), T(b2, [2, 1, 1])));
+        const logits = linear(h2.reshape([N, 2 * H * H]), T(wf, [10, 2 * H * H]), T(bf, [10]));
+        return softmaxCrossEntropy(logits, T(targets, [N, 10]));
+      },
+      ref: (x) => {
+        const xc = refUnary(x, (v) => Math.min(Math.max(v, 0), 1));
+        const h1 = refUnary(refBinary(refConv2d(xc, { data: w1, shape: [3, 1, 3, 3] }, 1), { data: b1, shape: [3, 1, 1] }, (p, q) => p + q), (v) => Math.max(v, 0));
+        const h2 = refUnary(refBinary(refConv2d(h1, { data: w2, shape: [2, 3, 3, 3] }, 1), { data: b2, shape: [2, 1, 1] }, (p, q) => p + q), (v) => Math.max(v, 0));
+        const logits = refBinary(refMatmul({ data: h2.data, shape: [N, 2 * H * H] }, { data: wf, shape: [10, 2 * H * H] }, false, true), { data: bf, shape: [10] }, (p, q) => p + q);
+        return refSoftmaxCE(logits, { data: targets, shape: [N, 10] });
+      },
+      gradRtol: 3e-3, gradAtol: 3e-4,
+    });
   });
 });
 
