@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adapterName, type Gpu } from '../gpu/device';
 import { writeAtomic, readBytes } from '../io/files';
+import { ConfigError } from '../gpu/errors';
 import { loadData } from '../data/node-loader';
 import type { Split } from '../data/dataset';
 import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config';
@@ -40,7 +41,7 @@ export const STUDY_PRESETS: Record<string, StudyPreset> = {
   },
   // The study's settings: full MNIST, 784-1500-1000-800-10, ratios 0–0.99.
   paper: {
-    data: '../shared/data/mnist', train: { iterations: 10000, evalEvery: 1000 }, noiseSteps: 500, ratios: range(0, 0.99, 0.01), calibration: 2000,
+    data: '', train: { iterations: 10000, evalEvery: 1000 }, noiseSteps: 500, ratios: range(0, 0.99, 0.01), calibration: 2000,
     sweeps: [{ methods: ['abs', 'act', 'combined'], scopes: ['per-matrix'] }, { methods: ['abs', 'act'], scopes: ['layer:1', 'layer:2', 'layer:3', 'layer:4'] }],
   },
 };
@@ -54,7 +55,9 @@ export interface StudyOptions { preset: StudyPreset; out: string; seeds: number[
  */
 export async function runStudy(g: Gpu, o: StudyOptions): Promise<unknown> {
   const p = o.preset;
-  const data = loadData(o.data ?? p.data);
+  const source = o.data ?? p.data;
+  if (!source) throw new ConfigError('this preset runs on full MNIST: pass --data <folder with the four MNIST IDX files>');
+  const data = loadData(source);
   const t0 = performance.now();
   o.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test)`);
   const models: SweepModel[] = [];
