@@ -8,6 +8,7 @@ import { PRUNE_METHODS, type PruneMethod } from '../prune/prune';
 import { ConfigError } from '../gpu/errors';
 import { openGpu, loadModel, loadData, pct } from './common';
 import { parseInteger, parseNumber } from './options';
+import { take } from '../data/dataset';
 
 const parseList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -24,6 +25,7 @@ export function registerSweep(program: Command): void {
     .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
     .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
+    .option('--test-images <n>', 'evaluate on the first n test images only (default: all)', parseInteger(1))
     .option('--shard <i/n>', 'run only units k with k mod n = i (merge the folders with `sparsegrad merge`)')
     .option('--out <dir>', 'output folder (rerun the same command to resume)', 'runs/sweep')
     .action(async (o) => {
@@ -33,7 +35,8 @@ export function registerSweep(program: Command): void {
       let ratios: number[];
       try { ratios = parseRatios(o.ratios); } catch (e) { throw new ConfigError((e as Error).message); }
       const spec: SweepSpec = { methods, scopes: o.scope, ratios, calibration: o.calibration, combinedOffset: o.combinedOffset, seed: o.seed };
-      const data = loadData(o.data);
+      const full = loadData(o.data);
+      const data = o.testImages ? { ...full, test: take(full.test, o.testImages), name: `${full.name} (first ${Math.min(o.testImages, full.test.count)} test images)` } : full;
       const noises = (o.noise as string[]).map(loadNoise);
       const g = await openGpu();
       const models: SweepModel[] = [];

@@ -130,6 +130,5 @@ export async function trainModel(config: TrainConfig, data: Split, opts: TrainOp
   adam.dispose();
   const last = history[history.length - 1];
   const testAccuracy = last?.testAccuracy ?? (await accuracy(net, data.test));
-  const steps = config.iterations - startIt;
-  return { model: net, config, metrics: { testAccuracy, trainMs, iterationsPerSecond: steps > 0 ? config.iterations / (trainMs / 1000) : 0, history, pooledBytes: pooled } };
+  return { model: net, config, metrics: { testAccuracy, trainMs, iterationsPerSecond: trainMs > 0 ? config.iterations / (trainMs / 1000) : 0, history, pooledBytes: pooled } };
 }
