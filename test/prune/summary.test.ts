@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { summariseSeeds, parseRatios, type SweepRow } from '../../src/prune/sweep';
+
+const row = (seed: number, ratio: number, accuracy: number): SweepRow => ({ model: `m${seed}`, seed, method: 'abs', scope: 'per-matrix', ratio, sparsity: [ratio], noise: 'clean', target: null, limit: null, accuracy, foolingRate: null });
+
+describe('multi-seed summary', () => {
+  it('mean, sample sd and the 95% t-interval over seeds', () => {
+    const s = summariseSeeds([row(1, 0.5, 0.9), row(2, 0.5, 0.92), row(3, 0.5, 0.94), row(1, 0.9, 0.5)]);
+    const a = s.find((x) => x.ratio === 0.5)!;
+    expect(a.seeds).toBe(3);
+    expect(a.meanAccuracy).toBeCloseTo(0.92, 12);
+    expect(a.sdAccuracy).toBeCloseTo(0.02, 12);
+    expect(a.ci95High - a.meanAccuracy).toBeCloseTo((4.303 * 0.02) / Math.sqrt(3), 9); // t(0.975, 2 df) = 4.303
+    const b = s.find((x) => x.ratio === 0.9)!;
+    expect([b.seeds, b.ci95Low, b.ci95High]).toEqual([1, 0.5, 0.5]);
+  });
+  it('parses ratio ranges inclusively without float drift, and rejects bad ones', () => {
+    expect(parseRatios('0:0.99:0.01')).toHaveLength(100);
+    expect(parseRatios('0:0.99:0.01')[99]).toBe(0.99);
+    expect(parseRatios('0:0.3:0.1')).toEqual([0, 0.1, 0.2, 0.3]);
+    expect(parseRatios('0.5,0.9')).toEqual([0.5, 0.9]);
+    expect(() => parseRatios('0:1.5:0.5')).toThrow(/each in \[0, 1\]/);
+  });
+});
