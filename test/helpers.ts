@@ -1,6 +1,5 @@
 import { beforeAll, expect } from 'vitest';
 import { initGpu } from '../src/gpu/device';
-import { runner } from '../src/gpu/runner';
 import { Tensor, backward, poison, tidyAsync } from '../src/tensor/tensor';
 import { numel, type Shape } from '../src/tensor/shape';
 import { seededRandom } from '../src/nn/random';
@@ -128,4 +127,3 @@ function directional(inputs: Float64Array[], which: number, v: Float64Array, f: 
   return (shifted(H) - shifted(-H)) / (2 * H);
 }
 
-export { runner };
