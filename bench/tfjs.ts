@@ -1,5 +1,3 @@
-import { gpu } from '../src/gpu/device';
-
 /**
  * The peer a WebGPU user would pick today: @tensorflow/tfjs-backend-webgpu, on the same
  * adapter (Node, through the same dawn.node). Timed wall-clock: `reps` products queued, then one
@@ -15,7 +13,6 @@ export async function tfjsMatmul(shapes: [number, number, number, boolean, boole
     const tf = await import('@tensorflow/tfjs-core');
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) return { results: null, note: 'tfjs webgpu backend did not initialise' };
-    void gpu;
     const results: number[] = [];
     for (const [M, K, N, ta, tb] of shapes) {
       const a = tf.randomUniform(ta ? [K, M] : [M, K]);

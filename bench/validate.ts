@@ -2,7 +2,7 @@ import { Tensor, tidyAsync } from '../src/tensor/tensor';
 import type { matmul as MatmulFn } from '../src/ops/matmul';
 
 /** llm.c style: check the kernel against a float64 CPU product on sampled elements before timing it. */
-export async function expect(fn: typeof MatmulFn, a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: string): Promise<void> {
+export async function validateMatmul(fn: typeof MatmulFn, a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: string): Promise<void> {
   const [ad, bd] = await Promise.all([a.read(), b.read()]);
   const c = await tidyAsync(() => fn(a, b, { transA, transB }).read());
   const [M, K] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];

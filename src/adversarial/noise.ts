@@ -5,7 +5,7 @@ import { runner } from '../gpu/runner';
 import { ConfigError } from '../gpu/errors';
 import { oneHot, type Dataset } from '../data/dataset';
 import { Adam } from '../nn/adam';
-import { permutation, seededRandom } from '../nn/random';
+import { IndexStream, seededRandom } from '../nn/random';
 import type { Classifier } from '../nn/evaluate';
 
 /** Hvass-Labs' universal noise (tutorials 11–12), as the study used it. */
@@ -48,15 +48,12 @@ export async function makeNoise(model: FrozenClassifier, data: Dataset, s: Noise
   const noise = Tensor.zeros([1, data.pixels], true).keep();
   const adam = new Adam([noise], { lr: s.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const targets = Tensor.fromArray(oneHot(new Array(s.batch).fill(s.target)), [s.batch, 10]).keep();
-  const random = seededRandom(s.seed);
-  let order = permutation(data.count, random);
-  let at = 0;
+  const indices = new IndexStream(data.count, seededRandom(s.seed));
   const x = new Float32Array(s.batch * data.pixels);
   try {
     for (let step = 1; step <= s.steps; step++) {
       for (let b = 0; b < s.batch; b++) {
-        if (at === order.length) { order = permutation(data.count, random); at = 0; }
-        const i = order[at++];
+        const i = indices.next();
         x.set(data.images.subarray(i * data.pixels, (i + 1) * data.pixels), b * data.pixels);
       }
       tidy(() => {

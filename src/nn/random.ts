@@ -19,3 +19,16 @@ export function permutation(n: number, random: () => number): Uint32Array {
   }
   return p;
 }
+
+/** Indices 0..n-1 in a fresh seeded permutation per epoch, one at a time (mini-batch order). */
+export class IndexStream {
+  private order: Uint32Array;
+  private at = 0;
+  constructor(private n: number, private random: () => number) {
+    this.order = permutation(n, random);
+  }
+  next(): number {
+    if (this.at === this.order.length) { this.order = permutation(this.n, this.random); this.at = 0; }
+    return this.order[this.at++];
+  }
+}

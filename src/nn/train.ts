@@ -8,7 +8,7 @@ import { validateConfig, type TrainConfig } from './config';
 import { FcNet } from './fc';
 import { Adam, type AdamState } from './adam';
 import { accuracy } from './evaluate';
-import { permutation, seededRandom } from './random';
+import { IndexStream, seededRandom } from './random';
 
 export interface TrainProgress { iteration: number; loss: number | null; testAccuracy?: number; pooledBytes: number; elapsedMs: number }
 
@@ -20,30 +20,23 @@ export interface TrainResult {
 
 /** Draws mini-batches from a seeded permutation, epoch after epoch. */
 class BatchSampler {
-  private order: Uint32Array;
-  private at = 0;
-  private random: () => number;
+  private indices: IndexStream;
   private x: Float32Array;
   private t: Float32Array;
   constructor(private data: Dataset, private batch: number, seed: number) {
-    this.random = seededRandom(seed ^ 0x9e3779b9);
-    this.order = permutation(data.count, this.random);
+    this.indices = new IndexStream(data.count, seededRandom(seed ^ 0x9e3779b9));
     this.x = new Float32Array(batch * data.pixels);
     this.t = new Float32Array(batch * 10);
   }
   /** Advances exactly as next() does, without copying pixels (for resuming). */
   skip(): void {
-    for (let b = 0; b < this.batch; b++) {
-      if (this.at === this.order.length) { this.order = permutation(this.data.count, this.random); this.at = 0; }
-      this.at++;
-    }
+    for (let b = 0; b < this.batch; b++) this.indices.next();
   }
   next(): { x: Float32Array; t: Float32Array } {
     const { data, batch } = this;
     this.t.fill(0);
     for (let b = 0; b < batch; b++) {
-      if (this.at === this.order.length) { this.order = permutation(data.count, this.random); this.at = 0; }
-      const i = this.order[this.at++];
+      const i = this.indices.next();
       this.x.set(data.images.subarray(i * data.pixels, (i + 1) * data.pixels), b * data.pixels);
       this.t[b * 10 + data.labels[i]] = 1;
     }
