@@ -1,4 +1,4 @@
-import { FcNet } from '../src/nn/fc';
+import { Net, fcLayers } from '../src/nn/net';
 import { makeNoise, DEFAULT_NOISE } from '../src/adversarial/noise';
 import { pgdAttack } from '../src/adversarial/pgd';
 import { loadEmbedded, loadMnistDir } from '../src/data/node-loader';
@@ -10,7 +10,7 @@ import { printTable } from './common';
 /** Noise-optimisation steps/s, PGD images/s and sweep time, on the study's FC net (784-1500-1000-800-10). */
 export async function benchAdversarial() {
   const sizes = [784, 1500, 1000, 800, 10];
-  const model = FcNet.init(sizes, 1, 1);
+  const model = Net.init(fcLayers(sizes), 1, 1);
   const embedded = loadEmbedded();
   const rows: Record<string, unknown>[] = [];
 

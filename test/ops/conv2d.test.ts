@@ -10,6 +10,7 @@ useGpu();
 // [N, C, H, W, O, K]: 1 channel, 1×1 and 7×7 kernels, batch 1, odd sizes.
 const CASES: [number, number, number, number, number, number][] = [
   [1, 1, 5, 5, 1, 1], [2, 1, 7, 9, 3, 3], [1, 3, 8, 6, 2, 5], [2, 2, 9, 9, 4, 7], [3, 4, 5, 7, 5, 3],
+  [2, 6, 28, 28, 15, 5], // a study layer (fewer channels): 15 output channels leave a partial register block
 ];
 
 describe('conv2d', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomArray, useGpu } from '../helpers';
-import { FcNet } from '../../src/nn/fc';
+import { Net, fcLayers } from '../../src/nn/net';
 import { Tensor } from '../../src/tensor/tensor';
 import { Pruner, parseScope, type PruneMethod } from '../../src/prune/prune';
 import { layerInputStats } from '../../src/prune/stats';
@@ -9,12 +9,12 @@ import type { Dataset } from '../../src/data/dataset';
 useGpu();
 
 const SIZES = [12, 9, 7, 10];
-function net(weights: Float32Array[]): FcNet {
+function net(weights: Float32Array[]): Net {
   const params = weights.flatMap((w, i) => [
     { name: `fc${i + 1}.weight`, tensor: Tensor.fromArray(w, [SIZES[i + 1], SIZES[i]]).keep() },
     { name: `fc${i + 1}.bias`, tensor: Tensor.fromArray(randomArray(SIZES[i + 1], 50 + i).map((v) => v + 2), [SIZES[i + 1]]).keep() },
   ]);
-  return new FcNet(SIZES, params, 1);
+  return new Net(fcLayers(SIZES), params, 1);
 }
 const randomWeights = (seed: number) => SIZES.slice(1).map((out, i) => Float32Array.from(randomArray(out * SIZES[i], seed + i)));
 // Only three magnitudes: most weights tie, so the count must still be exact.
