@@ -1,7 +1,7 @@
 import { DataError, fmtShape } from '../gpu/errors';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors';
 import { Tensor } from '../tensor/tensor';
-import { Net, IMAGE_SIDE, describeLayers, weightShape, type LayerSpec } from './net';
+import { Net, describeLayers, weightShape } from './net';
 import { DEFAULT_CONFIG, CNN_DEFAULTS, layersOf, type TrainConfig } from './config';
 
 /** safetensors bytes of a model, PyTorch names and layouts, the config in __metadata__. */
@@ -36,15 +36,6 @@ function configFromTensors(byName: Map<string, NamedArray>, file: string): Train
   return conv.length ? { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, conv, hidden } : { ...DEFAULT_CONFIG, hidden };
 }
 
-function checkChain(layers: LayerSpec[], file: string): void {
-  const first = layers.find((l) => l.kind === 'linear');
-  const convOut = layers.filter((l) => l.kind === 'conv').at(-1);
-  const flat = convOut?.kind === 'conv' ? convOut.outChannels * IMAGE_SIDE * IMAGE_SIDE : 784;
-  if (first?.kind === 'linear' && first.inDim !== flat) throw new DataError(`${file}: ${first.name} takes ${first.inDim} inputs but ${convOut ? `the flattened conv maps have ${flat}` : 'the image has 784 pixels'}`);
-  const last = layers.at(-1);
-  if (last?.kind !== 'linear' || last.outDim !== 10) throw new DataError(`${file}: architecture ${describeLayers(layers)} does not end in 10 classes`);
-}
-
 /**
  * Rebuilds a model from safetensors bytes (ours, or any PyTorch state dict of conv{i} / fc{i}
  * weights and biases). Names and shapes are checked against the config in the metadata, if any.
@@ -57,7 +48,6 @@ export function modelFromSafetensors(bytes: Uint8Array, file: string): { model: 
   const layers = layersOf(config);
   const found = describeLayers(layersOf(inferred));
   if (describeLayers(layers) !== found) throw new DataError(`${file}: tensors describe ${found} but its config says ${describeLayers(layers)}`);
-  checkChain(layers, file);
   const params = layers.flatMap((l) =>
     ([['weight', weightShape(l)], ['bias', [weightShape(l)[0]]]] as const).map(([suffix, shape]) => {
       const name = `${l.name}.${suffix}`;

@@ -14,6 +14,17 @@ describe('sparsegrad CLI', () => {
     expect(r.status).toBe(0);
     for (const c of ['train', 'noise', 'eval', 'sweep', 'merge', 'study', 'report']) expect(r.stdout).toContain(c);
   });
+  it('train --arch cnn writes conv{i}/fc{i} tensors in PyTorch layout', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { decodeSafetensors } = await import('../../src/io/safetensors');
+    const out = mkdtempSync(join(tmpdir(), 'cnn-cli-'));
+    const r = run('train', '--arch', 'cnn', '--conv', '3x5', '--hidden', '8', '--iterations', '2', '--batch', '4', '--eval-every', '0', '--no-progress', '--out', out);
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.stdout).toMatch(/model 784-conv5x5x3-8-10/);
+    const { arrays } = decodeSafetensors(readFileSync(join(out, 'model.safetensors')), 'model.safetensors');
+    expect(arrays.map((a) => `${a.name}[${a.shape}]`)).toEqual(['conv1.weight[3,1,5,5]', 'conv1.bias[3]', 'fc1.weight[8,2352]', 'fc1.bias[8]', 'fc2.weight[10,8]', 'fc2.bias[10]']);
+  });
   it.each([
     [['train', '--keep', '2'], /option '--keep <p>' argument '2' is invalid. "2" is not a number in \[0.000001, 1\]/],
     [['train', '--hidden', '100,x'], /"100,x" is not a comma-separated list of positive integers/],
@@ -22,6 +33,9 @@ describe('sparsegrad CLI', () => {
     [['noise', '--model', 'm.safetensors', '--vectors', '3:-0.1'], /"3:-0.1": limit must be in \(0, 1\]/],
     [['sweep', '--model', 'nope.safetensors', '--shard', '3/2'], /nope.safetensors: no such file|--shard "3\/2"/],
     [['train', '--data', '/nonexistent-dir'], /\/nonexistent-dir: missing train-images-idx3-ubyte/],
+    [['train', '--arch', 'cnn', '--conv', '12x4'], /"12x4" in "12x4" is not CHANNELSxKERNEL with an odd kernel/],
+    [['train', '--conv', '12x5'], /--conv needs --arch cnn/],
+    [['train', '--arch', 'rnn'], /argument 'rnn' is invalid. Allowed choices are fc, cnn/],
   ])('%j fails with a one-line reason', (args, message) => {
     const r = run(...args);
     expect(r.status).not.toBe(0);
