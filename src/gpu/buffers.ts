@@ -45,3 +45,10 @@ export function roundSize(byteSize: number): number {
 }
 
 export const bufferPool = new BufferPool();
+
+/** A pooled storage buffer holding `data` (index arrays: CSR row pointers and columns). */
+export function uploadU32(data: Uint32Array): GPUBuffer {
+  const buffer = bufferPool.acquire(data.byteLength);
+  gpu().device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  return buffer;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { checkOp, randomArray, rng, useGpu } from '../helpers';
+import { spmm } from '../../src/ops/spmm';
+import { SparseMatrix, csrFromDense, transposeCsr, validateCsr } from '../../src/sparse/csr';
+import { Tensor } from '../../src/tensor/tensor';
+import { ShapeError } from '../../src/gpu/errors';
+
+useGpu();
+
+/** Dense [rows, cols] with a pattern: `density(r)` is row r's chance of a nonzero. */
+function sparseDense(rows: number, cols: number, seed: number, density: (r: number) => number): Float64Array {
+  const r = rng(seed);
+  const d = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (r() < density(i)) d[i * cols + j] = 2 * r() - 1;
+  return d;
+}
+
+const refProduct = (a: Float64Array, R: number, C: number, x: Float64Array, N: number): Float64Array => {
+  const out = new Float64Array(R * N);
+  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) { const v = a[r * C + c]; if (v) for (let n = 0; n < N; n++) out[r * N + n] += v * x[c * N + n]; }
+  return out;
+};
+
+// [name, rows, cols, N, density per row]
+const CASES: [string, number, number, number, (r: number) => number][] = [
+  ['empty rows', 37, 29, 13, (r) => (r % 3 === 0 ? 0 : 0.3)],
+  ['a single dense row', 21, 50, 9, (r) => (r === 7 ? 1 : 0)],
+  ['1 column', 40, 1, 17, () => 0.5],
+  ['very uneven rows', 64, 300, 10, (r) => (r % 16 === 0 ? 0.95 : 0.01)],
+  ['1×1, batch 1', 1, 1, 1, () => 1],
+  ['batch not a multiple of the thread block', 33, 47, 250, () => 0.1],
+];
+
+describe('CSR × dense (spmm) and its transposed product', () => {
+  for (const [name, R, C, N, density] of CASES) {
+    it(`${name}: [${R},${C}] × [${C},${N}]`, async () => {
+      const dense = sparseDense(R, C, R * 7 + C, density);
+      const a = SparseMatrix.fromDense(Float32Array.from(dense), R, C);
+      // Forward against float64, and d/dx (through Aᵀ in CSR) by finite differences.
+      await checkOp({
+        name: `spmm ${name}`, shapes: [[C, N]],
+        gpu: (x) => spmm(a, x),
+        ref: (x) => ({ data: refProduct(dense, R, C, x.data, N), shape: [R, N] }),
+        atol: 1e-5 * Math.sqrt(C),
+      });
+      a.dispose();
+    });
+  }
+
+  it('transposeCsr is the CSR of the transposed dense matrix', () => {
+    const dense = Float32Array.from(sparseDense(19, 23, 5, (r) => (r % 4) / 4));
+    const t = transposeCsr(csrFromDense(dense, 19, 23));
+    const want = new Float32Array(23 * 19);
+    for (let r = 0; r < 19; r++) for (let c = 0; c < 23; c++) want[c * 19 + r] = dense[r * 23 + c];
+    const direct = csrFromDense(want, 23, 19);
+    expect([t.rowPtr, t.colIdx, t.values]).toEqual([direct.rowPtr, direct.colIdx, direct.values]);
+  });
+
+  it('rejects a bad CSR and a mismatched x with errors that name the problem', () => {
+    const ok = csrFromDense(Float32Array.from(randomArray(12, 3)), 3, 4);
+    expect(() => validateCsr({ ...ok, colIdx: ok.colIdx.map((c, i) => (i === 5 ? 9 : c)) }, 'layer2')).toThrow(/layer2: column index 9 at nonzero 5 is outside 4 columns/);
+    expect(() => validateCsr({ ...ok, rowPtr: Uint32Array.from([0, 4, 3, 12]) })).toThrow(/rowPtr decreases at row 1/);
+    const a = new SparseMatrix(ok);
+    expect(() => spmm(a, Tensor.zeros([5, 2]))).toThrow(ShapeError);
+    expect(() => spmm(a, Tensor.zeros([5, 2]))).toThrow(/sparse \[3,4\] times x \[5,2\]: x must be \[4, N\]/);
+    a.dispose();
+  });
+});
