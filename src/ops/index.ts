@@ -7,3 +7,5 @@ export * from './adam';
 export * from './composite';
 export * from './prune_mask';
 export * from './conv2d';
+export * from './transpose';
+export * from './spmm';

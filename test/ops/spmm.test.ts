@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkOp, randomArray, rng, useGpu } from '../helpers';
 import { spmm } from '../../src/ops/spmm';
+import { transpose } from '../../src/ops/transpose';
 import { SparseMatrix, csrFromDense, transposeCsr, validateCsr } from '../../src/sparse/csr';
 import { Tensor } from '../../src/tensor/tensor';
 import { ShapeError } from '../../src/gpu/errors';
@@ -65,4 +66,13 @@ describe('CSR × dense (spmm) and its transposed product', () => {
     expect(() => spmm(a, Tensor.zeros([5, 2]))).toThrow(/sparse \[3,4\] times x \[5,2\]: x must be \[4, N\]/);
     a.dispose();
   });
+});
+
+describe('transpose', () => {
+  for (const [R, C] of [[1, 1], [7, 13], [300, 3]])
+    it(`[${R},${C}]`, () => checkOp({
+      name: 'transpose', shapes: [[R, C]],
+      gpu: (x) => transpose(x),
+      ref: (x) => ({ data: Float64Array.from({ length: R * C }, (_, i) => x.data[(i % R) * C + Math.floor(i / R)]), shape: [C, R] }),
+    }));
 });

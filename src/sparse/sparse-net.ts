@@ -1,0 +1,71 @@
+import { Tensor } from '../tensor/tensor';
+import { add, relu } from '../ops/elementwise';
+import { matmul } from '../ops/matmul';
+import { spmm } from '../ops/spmm';
+import { transpose } from '../ops/transpose';
+import type { Param } from '../nn/net';
+import { SparseMatrix, type CsrHost } from './csr';
+import type { DecoupledLayer } from './decouple';
+
+export type Kernel = 'csr' | 'dense';
+
+/**
+ * Below this density (nonzeros / entries) a layer runs as CSR, above it as the dense matmul.
+ * From `npm run bench -- sparse` on lavapipe (docs/sparse-lavapipe.md); dense is also ruled
+ * out when the matrix would not fit a storage buffer.
+ */
+export const CSR_BELOW_DENSITY = 0.35;
+const DENSE_MAX_ENTRIES = 2 ** 26;
+
+export const density = (c: CsrHost): number => c.colIdx.length / (c.rows * c.cols);
+
+export function pickKernel(c: CsrHost, threshold = CSR_BELOW_DENSITY): Kernel {
+  return density(c) < threshold || c.rows * c.cols > DENSE_MAX_ENTRIES ? 'csr' : 'dense';
+}
+
+function denseOf(c: CsrHost): Float32Array {
+  const d = new Float32Array(c.rows * c.cols);
+  for (let r = 0; r < c.rows; r++) for (let k = c.rowPtr[r]; k < c.rowPtr[r + 1]; k++) d[r * c.cols + c.colIdx[k]] = c.values[k];
+  return d;
+}
+
+interface GpuLayer { name: string; kernel: Kernel; sparse?: SparseMatrix; dense?: Tensor; bias: Tensor; relu: boolean; nnz: number; entries: number }
+
+/**
+ * A decoupled (or any layer-wise sparse) model on the GPU. Activations run feature-major,
+ * [features, N], so every layer is A·h with no transposes between layers: CSR layers through
+ * spmm, dense ones through the tiled matmul. Input gradients flow through both.
+ */
+export class SparseNet {
+  private gpuLayers: GpuLayer[];
+  readonly params: Param[];
+
+  constructor(readonly layers: DecoupledLayer[], kernels: Kernel[] | 'auto' = 'auto') {
+    this.gpuLayers = layers.map((l, i) => {
+      const kernel = kernels === 'auto' ? pickKernel(l.csr) : kernels[i];
+      const bias = Tensor.fromArray(l.bias, [l.bias.length, 1]).keep();
+      const base = { name: l.name, kernel, bias, relu: l.relu, nnz: l.csr.colIdx.length, entries: l.csr.rows * l.csr.cols };
+      return kernel === 'csr' ? { ...base, sparse: new SparseMatrix(l.csr, l.name) } : { ...base, dense: Tensor.fromArray(denseOf(l.csr), [l.csr.rows, l.csr.cols]).keep() };
+    });
+    this.params = this.gpuLayers.flatMap((l) => [{ name: `${l.name}.weight`, tensor: l.sparse ? l.sparse.a.values : l.dense! }, { name: `${l.name}.bias`, tensor: l.bias }]);
+  }
+
+  /** Per layer: which kernel runs it and its density (what result files record). */
+  get kernels(): { layer: string; kernel: Kernel; density: number }[] {
+    return this.gpuLayers.map((l) => ({ layer: l.name, kernel: l.kernel, density: l.nnz / l.entries }));
+  }
+
+  /** x [N, 784] → outputs [N, 10]. */
+  forward(x: Tensor, _opts: { train: boolean } = { train: false }): Tensor {
+    let h = transpose(x);
+    for (const l of this.gpuLayers) {
+      h = add(l.sparse ? spmm(l.sparse, h) : matmul(l.dense!, h), l.bias);
+      if (l.relu) h = relu(h);
+    }
+    return transpose(h);
+  }
+
+  dispose(): void {
+    for (const l of this.gpuLayers) { l.sparse?.dispose(); l.dense?.dispose(); l.bias.dispose(); }
+  }
+}

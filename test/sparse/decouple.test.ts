@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { compare, randomArray, useGpu } from '../helpers';
+import { Net, cnnLayers } from '../../src/nn/net';
+import { decoupleConv, decoupleNet } from '../../src/sparse/decouple';
+import { SparseNet } from '../../src/sparse/sparse-net';
+import { Tensor, backward, tidyAsync } from '../../src/tensor/tensor';
+import { sum } from '../../src/ops/reduce';
+import { mul } from '../../src/ops/elementwise';
+import { accuracy } from '../../src/nn/evaluate';
+import type { Dataset } from '../../src/data/dataset';
+
+useGpu();
+
+const LAYERS = cnnLayers([{ channels: 3, kernel: 5 }, { channels: 2, kernel: 3 }], [16]);
+
+/** Output and d(Σ G·output)/dx of a model on x. */
+async function outputAndInputGrad(model: { forward(x: Tensor): Tensor }, x: Float32Array, n: number) {
+  return tidyAsync(async () => {
+    const xt = Tensor.fromArray(x, [n, 784], true);
+    const y = model.forward(xt);
+    backward(sum(mul(y, Tensor.fromArray(Float32Array.from(randomArray(n * 10, 77)), [n, 10]))));
+    return { y: await y.read(), dx: await xt.grad!.read() };
+  });
+}
+
+describe('decoupling conv layers into sparse matrices', () => {
+  it('the study\'s first layer (7×7×12 on 28×28, same padding) is 9,408 × 784 with 12·184² nonzeros; zero weights leave none', () => {
+    // Per axis the in-image taps over 28 positions number 28·7 − 2·(3+2+1) = 184.
+    const w = Float32Array.from(randomArray(12 * 49, 3)).map((v) => v || 0.5);
+    const a = decoupleConv(w, 12, 1, 7);
+    expect([a.rows, a.cols, a.colIdx.length]).toEqual([9408, 784, 12 * 184 * 184]);
+    w.fill(0, 0, 49); // filter 0 pruned away
+    expect(decoupleConv(w, 12, 1, 7).colIdx.length).toBe(11 * 184 * 184);
+  });
+
+  it('a decoupled CNN gives the dense CNN\'s outputs (1e-4 relative), input gradients and accuracy, as CSR and as dense layers', async () => {
+    const net = Net.init(LAYERS, 1, 5);
+    const layers = await decoupleNet(net);
+    const n = 6;
+    const x = Float32Array.from(randomArray(n * 784, 6, 0, 1));
+    const want = await outputAndInputGrad({ forward: (t) => net.forward(t, { train: false }) }, x, n);
+    const data: Dataset = { images: Float32Array.from(randomArray(40 * 784, 9, 0, 1)), labels: Uint8Array.from({ length: 40 }, (_, i) => i % 10), count: 40, pixels: 784, source: 'test' };
+    const wantAcc = await accuracy(net, data, 16);
+    for (const kernels of [['csr', 'csr', 'csr', 'csr'], ['dense', 'csr', 'dense', 'dense']] as const) {
+      const sparse = new SparseNet(layers, [...kernels]);
+      const got = await outputAndInputGrad(sparse, x, n);
+      compare(`decoupled outputs (${kernels})`, got.y, want.y, 1e-4, 1e-6);
+      compare(`decoupled input gradient (${kernels})`, got.dx, want.dx, 1e-4, 1e-6);
+      expect(await accuracy(sparse, data, 16)).toBe(wantAcc);
+      sparse.dispose();
+    }
+    net.dispose();
+  });
+});
