@@ -6,8 +6,9 @@ import { benchMatmul } from './matmul';
 import { benchTrain } from './train';
 import { benchAdversarial } from './adversarial';
 import { benchConv } from './conv';
+import { benchSparse } from './sparse';
 
-const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, train: benchTrain, adversarial: benchAdversarial };
+const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, sparse: benchSparse, train: benchTrain, adversarial: benchAdversarial };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !SECTIONS[w]);

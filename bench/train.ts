@@ -1,9 +1,10 @@
 import { trainModel } from '../src/nn/train';
-import { DEFAULT_CONFIG } from '../src/nn/config';
+import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../src/nn/config';
+import { describeLayers } from '../src/nn/net';
 import { loadEmbedded } from '../src/data/node-loader';
 import { printTable } from './common';
 
-/** Training iterations/s of the study's FC net (784-1500-1000-800-10, batch 250). */
+/** Training iterations/s of the study's FC net (784-1500-1000-800-10) and CNN, batch 250. */
 export async function benchTrain(iterations = 30) {
   const data = loadEmbedded();
   const rows = [];
@@ -14,6 +15,13 @@ export async function benchTrain(iterations = 30) {
     rows.push({ model: `fc 784-${config.hidden.join('-')}-10`, loss, batch: config.batch, iterations, iterationsPerSecond: r.metrics.iterationsPerSecond, matmulGflopsPerStep: flopsPerStep / 1e9, effectiveGflops: (flopsPerStep * r.metrics.iterationsPerSecond) / 1e9 });
     r.model.dispose();
   }
-  printTable('FC training step (forward + backward + Adam, one submit per step)', ['model', 'loss', 'batch', 'it/s', 'GFLOP/step', 'GFLOP/s'], rows.map((r) => [r.model, r.loss, r.batch, r.iterationsPerSecond, r.matmulGflopsPerStep, r.effectiveGflops]));
+  // The study CNN: fewer steps, each ~30× the FC net's work.
+  const cnnConfig = { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, iterations: 4, evalEvery: 0 };
+  const r = await trainModel(cnnConfig, data, { logEvery: 1000 });
+  const layerFlops = layersOf(cnnConfig).reduce((s, l) => s + 2 * (l.kind === 'conv' ? 784 * l.outChannels * l.inChannels * l.kernel ** 2 : l.inDim * l.outDim), 0);
+  const cnnFlops = 3 * cnnConfig.batch * layerFlops;
+  rows.push({ model: `cnn ${describeLayers(layersOf(cnnConfig))}`, loss: cnnConfig.loss, batch: cnnConfig.batch, iterations: cnnConfig.iterations, iterationsPerSecond: r.metrics.iterationsPerSecond, matmulGflopsPerStep: cnnFlops / 1e9, effectiveGflops: (cnnFlops * r.metrics.iterationsPerSecond) / 1e9 });
+  r.model.dispose();
+  printTable('FC and CNN training step (forward + backward + Adam, one submit per step)', ['model', 'loss', 'batch', 'it/s', 'GFLOP/step', 'GFLOP/s'], rows.map((r) => [r.model, r.loss, r.batch, r.iterationsPerSecond, r.matmulGflopsPerStep, r.effectiveGflops]));
   return { rows };
 }

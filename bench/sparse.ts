@@ -1,0 +1,169 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Tensor, tidy } from '../src/tensor/tensor';
+import { spmm } from '../src/ops/spmm';
+import { matmul } from '../src/ops/matmul';
+import { conv2d } from '../src/ops/conv2d';
+import { runner } from '../src/gpu/runner';
+import { SparseMatrix, csrFromDense, type CsrHost } from '../src/sparse/csr';
+import { decoupleConv, decoupleNet } from '../src/sparse/decouple';
+import { SparseNet } from '../src/sparse/sparse-net';
+import { Net } from '../src/nn/net';
+import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../src/nn/config';
+import { loadData } from '../src/data/node-loader';
+import { predict } from '../src/nn/evaluate';
+import { seededRandom } from '../src/nn/random';
+import { timeOp, python, printTable } from './common';
+import { randomData } from './matmul';
+
+const N = 250;
+export const SPARSITIES = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
+
+interface Shape { name: string; build: () => CsrHost; dense: () => { run: () => void; dispose: () => void }; numpyDense: boolean }
+
+/** The study's shapes: FC layers as dense random matrices, conv layers decoupled (random weights). */
+function shapes(): Shape[] {
+  const fc = (name: string, rows: number, cols: number): Shape => {
+    const w = randomData(rows * cols, 11);
+    return {
+      name, numpyDense: true, build: () => csrFromDense(w, rows, cols),
+      dense: () => {
+        const W = Tensor.fromArray(w, [rows, cols]), X = Tensor.fromArray(randomData(cols * N, 12), [cols, N]);
+        return { run: () => tidy(() => { matmul(W, X); }), dispose: () => { W.dispose(); X.dispose(); } };
+      },
+    };
+  };
+  const conv = (name: string, O: number, C: number, K: number): Shape => {
+    const w = randomData(O * C * K * K, 13).map((v) => v || 0.5);
+    return {
+      name, numpyDense: false, build: () => decoupleConv(w, O, C, K),
+      // The dense equivalent of a decoupled conv is the conv kernel itself (its dense matrix would be 0.03–1.2 GB).
+      dense: () => {
+        const W = Tensor.fromArray(w, [O, C, K, K]), X = Tensor.fromArray(randomData(N * C * 784, 14), [N, C, 28, 28]);
+        return { run: () => tidy(() => { conv2d(X, W); }), dispose: () => { W.dispose(); X.dispose(); } };
+      },
+    };
+  };
+  return [
+    fc('fc1 of the FC net 1500×784', 1500, 784),
+    conv('conv1 decoupled 9408×784', 12, 1, 7),
+    conv('conv2 decoupled 11760×9408', 15, 12, 5),
+    conv('conv3 decoupled 19600×11760', 25, 15, 3),
+    conv('conv4 decoupled 15680×19600', 20, 25, 3),
+    fc('fc1 of the CNN 1500×15680', 1500, 15680),
+  ];
+}
+
+/** Removes a seeded random share `sparsity` of a matrix's nonzeros (exactly round(s·nnz)). */
+export function pruneRandom(a: CsrHost, sparsity: number, seed: number): CsrHost {
+  const nnz = a.colIdx.length, drop = Math.round(sparsity * nnz);
+  const random = seededRandom(seed);
+  const keep = new Uint8Array(nnz).fill(1);
+  const order = Uint32Array.from({ length: nnz }, (_, i) => i);
+  for (let i = 0; i < drop; i++) { const j = i + Math.floor(random() * (nnz - i)); [order[i], order[j]] = [order[j], order[i]]; keep[order[i]] = 0; }
+  const rowPtr = new Uint32Array(a.rows + 1), colIdx = new Uint32Array(nnz - drop), values = new Float32Array(nnz - drop);
+  let k = 0;
+  for (let r = 0; r < a.rows; r++) {
+    for (let e = a.rowPtr[r]; e < a.rowPtr[r + 1]; e++) if (keep[e]) { colIdx[k] = a.colIdx[e]; values[k] = a.values[e]; k++; }
+    rowPtr[r + 1] = k;
+  }
+  return { rows: a.rows, cols: a.cols, rowPtr, colIdx, values };
+}
+
+const writeCsr = (file: string, a: CsrHost): void => writeFileSync(file, Buffer.concat([Buffer.from(a.rowPtr.buffer), Buffer.from(a.colIdx.buffer), Buffer.from(a.values.buffer)]));
+const gpuMs = (t: { gpuMs: number | null; wallMs: number }): number => t.gpuMs ?? t.wallMs;
+
+/** Where CSR time falls below dense time, interpolated linearly between measured sparsities. */
+function crossover(points: { sparsity: number; csrMs: number; denseMs: number }[]): number | null {
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    if (p.csrMs <= p.denseMs) {
+      if (i === 0) return p.sparsity;
+      const q = points[i - 1], dq = q.csrMs - q.denseMs, dp = p.csrMs - p.denseMs;
+      return q.sparsity + ((p.sparsity - q.sparsity) * dq) / (dq - dp);
+    }
+  }
+  return null;
+}
+
+async function layerTable(dir: string) {
+  const rows = [];
+  const specs: { file: string; rows: number; cols: number; nnz: number; n: number; dense: boolean }[] = [];
+  const crossovers = [];
+  for (const s of shapes()) {
+    const base = s.build();
+    const dense = s.dense();
+    const denseMs = gpuMs(await timeOp(dense.run, 3));
+    dense.dispose();
+    const points = [];
+    for (const sparsity of SPARSITIES) {
+      const a = pruneRandom(base, sparsity, 7);
+      const file = join(dir, `m${specs.length}.bin`);
+      writeCsr(file, a);
+      specs.push({ file, rows: a.rows, cols: a.cols, nnz: a.colIdx.length, n: N, dense: s.numpyDense });
+      const m = new SparseMatrix(a, s.name);
+      const X = Tensor.fromArray(randomData(a.cols * N, 15), [a.cols, N]);
+      const csrMs = gpuMs(await timeOp(() => tidy(() => { spmm(m, X); }), 3));
+      m.dispose(); X.dispose();
+      const nnz = a.colIdx.length;
+      points.push({ sparsity, csrMs, denseMs });
+      rows.push({ matrix: s.name, rows: a.rows, cols: a.cols, pruned: sparsity, nnz, density: nnz / (a.rows * a.cols), batch: N, csrMs, csrGflops: (2 * nnz * N) / csrMs / 1e6, denseWgslMs: denseMs, csrSpeedupOverDense: denseMs / csrMs, scipyMs: null as number | null, numpyDenseMs: null as number | null, csrSpeedupOverScipy: null as number | null });
+    }
+    crossovers.push({ matrix: s.name, crossoverPruned: crossover(points) });
+  }
+  return { rows, specs, crossovers };
+}
+
+/** The study CNN (random init; timing does not depend on values), fc1 pruned 90%, decoupled, over the test images. */
+async function wholeCnn(dir: string) {
+  const source = existsSync('../shared/data/mnist') ? '../shared/data/mnist' : 'embedded';
+  const test = loadData(source).test;
+  const net = Net.init(layersOf({ ...DEFAULT_CONFIG, ...CNN_DEFAULTS }), 1, 1);
+  const layers = await decoupleNet(net);
+  net.dispose();
+  const fc1 = layers.findIndex((l) => l.name === 'fc1');
+  layers[fc1] = { ...layers[fc1], csr: pruneRandom(layers[fc1].csr, 0.9, 3) };
+  const sparse = new SparseNet(layers);
+  await predict(sparse, { ...test, count: 250 }, 250); // warm-up: pipelines, buffers
+  await runner.sync();
+  const t0 = performance.now();
+  await predict(sparse, test, 250);
+  const ms = performance.now() - t0;
+  const kernels = sparse.kernels;
+  sparse.dispose();
+  const chain = layers.map((l, i) => {
+    const file = join(dir, `cnn${i}.bin`);
+    writeCsr(file, l.csr);
+    writeFileSync(join(dir, `cnn${i}.bias`), Buffer.from(l.bias.buffer));
+    return { file, bias: join(dir, `cnn${i}.bias`), rows: l.csr.rows, cols: l.csr.cols, nnz: l.csr.colIdx.length, relu: l.relu };
+  });
+  const nnz = layers.reduce((s, l) => s + l.csr.colIdx.length, 0);
+  return { source, images: test.count, batch: 250, ms, kernels, nnz, chain, usefulGflops: (2 * nnz * test.count) / ms / 1e6 };
+}
+
+export async function benchSparse() {
+  const dir = mkdtempSync(join(tmpdir(), 'sparsegrad-sparse-'));
+  try {
+    const { rows, specs, crossovers } = await layerTable(dir);
+    const cnn = await wholeCnn(dir);
+    const py = python<{ scipy: string; numpy: string; results: { scipyMs: number; numpyDenseMs?: number }[]; cnn: { ms: number; images: number } }>('bench/scipy_spmm.py', [JSON.stringify(specs), JSON.stringify({ chain: cnn.chain, images: cnn.images, source: cnn.source })]);
+    rows.forEach((r, i) => {
+      const p = py.value?.results[i];
+      if (!p) return;
+      r.scipyMs = p.scipyMs;
+      r.numpyDenseMs = p.numpyDenseMs ?? null;
+      r.csrSpeedupOverScipy = p.scipyMs / r.csrMs;
+    });
+    printTable(`CSR × dense at batch ${N} (ours: GPU timestamps; scipy: one thread; numpy dense: BLAS, all cores)`, ['matrix', 'pruned', 'nnz', 'CSR ms', 'CSR GFLOP/s', 'dense WGSL ms', 'CSR/dense speed-up', 'scipy ms', 'vs scipy', 'numpy dense ms'],
+      rows.map((r) => [r.matrix, r.pruned, r.nnz, r.csrMs, r.csrGflops, r.denseWgslMs, r.csrSpeedupOverDense, r.scipyMs ?? '-', r.csrSpeedupOverScipy ?? '-', r.numpyDenseMs ?? '-']));
+    printTable('crossover: pruned share above which CSR beats the dense kernel', ['matrix', 'crossover'], crossovers.map((c) => [c.matrix, c.crossoverPruned ?? 'never']));
+    const scipyCnn = py.value?.cnn ?? null;
+    const { chain: _chain, ...cnnResult } = cnn;
+    printTable(`decoupled study CNN (fc1 pruned 90%), forward over ${cnn.images} test images (${cnn.source})`, ['', 'ms', 'useful GFLOP/s'],
+      [['sparsegrad', cnn.ms, cnn.usefulGflops], ['scipy (one thread)', scipyCnn?.ms ?? '-', scipyCnn ? (2 * cnn.nnz * cnn.images) / scipyCnn.ms / 1e6 : '-'], ['ratio scipy/ours', scipyCnn ? scipyCnn.ms / cnn.ms : '-', '']]);
+    return { batch: N, rows, crossovers, cnn: { ...cnnResult, scipyMs: scipyCnn?.ms ?? null, speedupOverScipy: scipyCnn ? scipyCnn.ms / cnn.ms : null }, scipy: py.value ? { scipy: py.value.scipy, numpy: py.value.numpy } : py.note };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
