@@ -117,7 +117,7 @@ async function runLive(): Promise<void> {
         const pruned = pruner.prunedModel(ratio);
         const res = await robustness(pruned, data.test, [{ target: 3, limit: 0.25, noise, name: '3/0.25' }]);
         pruned.weights.forEach((w) => w.dispose());
-        for (const r of res) rows.push({ model: 'live', seed: 1, method, scope: 'per-matrix', ratio, sparsity: [], noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate });
+        for (const r of res) rows.push({ model: 'live', seed: 1, method, scope: 'per-matrix', ratio, sparsity: [], kernels: [], noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate });
         const chart = chartsFromRows('live sweep', rows.filter((r) => r.method === method))[0];
         if (!sweepCharts.has(method)) sweepCharts.set(method, drawChart(charts, chart));
         sweepCharts.get(method)!.setData([chart.ratios, ...chart.series.map((x) => x.values)] as uPlot.AlignedData);

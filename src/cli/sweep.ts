@@ -26,6 +26,7 @@ export function registerSweep(program: Command): void {
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
     .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
     .option('--test-images <n>', 'evaluate on the first n test images only (default: all)', parseInteger(1))
+    .option('--decouple', 'prune the decoupled model: conv layers as sparse matrices with one entry per filter placement; layers run as CSR or dense by the measured crossover (result files name which)')
     .option('--shard <i/n>', 'run only units k with k mod n = i (merge the folders with `sparsegrad merge`)')
     .option('--out <dir>', 'output folder (rerun the same command to resume)', 'runs/sweep')
     .action(async (o) => {
@@ -34,7 +35,7 @@ export function registerSweep(program: Command): void {
       if (bad) throw new ConfigError(`--method ${bad}: use ${PRUNE_METHODS.join(', ')}`);
       let ratios: number[];
       try { ratios = parseRatios(o.ratios); } catch (e) { throw new ConfigError((e as Error).message); }
-      const spec: SweepSpec = { methods, scopes: o.scope, ratios, calibration: o.calibration, combinedOffset: o.combinedOffset, seed: o.seed };
+      const spec: SweepSpec = { methods, scopes: o.scope, ratios, calibration: o.calibration, combinedOffset: o.combinedOffset, seed: o.seed, ...(o.decouple && { decouple: true }) };
       const full = loadData(o.data);
       const data = o.testImages ? { ...full, test: take(full.test, o.testImages), name: `${full.name} (first ${Math.min(o.testImages, full.test.count)} test images)` } : full;
       const noises = (o.noise as string[]).map(loadNoise);

@@ -69,32 +69,28 @@ const NEVER = 2 ** 24; // above every rank: this matrix is not pruned
 
 export interface PruneSettings { method: PruneMethod; scope: PruneScope; combinedOffset: number; seed: number }
 
+/** The score sets a method ranks by: combined is the union of abs at r and act at r − offset. */
+export const scoreSets = (method: PruneMethod): Exclude<PruneMethod, 'combined'>[] => (method === 'combined' ? ['abs', 'act'] : [method]);
+
 /**
- * Ranks for one method and scope, uploaded once; each ratio then costs one dispatch per
- * matrix. Every ratio prunes the trained weights afresh (not cumulatively).
+ * Rank order of every weight for one method and scope, on the host. At ratio r exactly
+ * round(r·n) weights of a matrix (or of all, for global scope) fall below the cut. Every ratio
+ * prunes the trained weights afresh (not cumulatively).
  */
-export class Pruner {
-  private rankTensors: Tensor[];
-  private hostRanks: Float32Array[][]; // [set][matrix]
+export class RankedPruning {
+  protected hostRanks: Float32Array[][]; // [set][matrix]
   readonly sizes: number[];
 
-  constructor(private model: Net, weights: Float32Array[], stats: InputStats | null, readonly s: PruneSettings) {
+  /** `scores[set][matrix]`: one set per entry of scoreSets(s.method). */
+  constructor(scores: Float32Array[][], readonly s: PruneSettings) {
     if (s.method === 'combined' && !(s.combinedOffset >= 0 && s.combinedOffset < 1)) throw new ConfigError(`combined offset ${s.combinedOffset} must be in [0, 1)`);
-    const sets: Exclude<PruneMethod, 'combined'>[] = s.method === 'combined' ? ['abs', 'act'] : [s.method];
-    this.sizes = weights.map((w) => w.length);
+    this.sizes = scores[0].map((w) => w.length);
     const total = this.sizes.reduce((a, b) => a + b, 0);
     // Ranks travel as f32, exact only below 2^24.
     if ((s.scope.kind === 'global' ? total : Math.max(...this.sizes)) >= NEVER) throw new ConfigError(`prune: ${s.scope.kind === 'global' ? total : Math.max(...this.sizes)} weights in one ranking; at most ${NEVER - 1} are supported`);
-    this.hostRanks = sets.map((m) => {
-      const scores = scoresFor(m, weights, model.layers, stats, s.seed);
-      if (s.scope.kind === 'global') return globalRanks(scores);
-      return scores.map((sc, i) => (s.scope.kind === 'layer' && s.scope.layer !== i + 1 ? new Float32Array(sc.length).fill(NEVER) : ranksOf(sc)));
-    });
-    this.rankTensors = this.sizes.map((n, m) => {
-      if (sets.length === 1) return Tensor.fromArray(this.hostRanks[0][m], [n]).keep();
-      const both = new Float32Array(2 * n);
-      for (let i = 0; i < n; i++) { both[2 * i] = this.hostRanks[0][m][i]; both[2 * i + 1] = this.hostRanks[1][m][i]; }
-      return Tensor.fromArray(both, [2 * n]).keep();
+    this.hostRanks = scores.map((set) => {
+      if (s.scope.kind === 'global') return globalRanks(set);
+      return set.map((sc, i) => (s.scope.kind === 'layer' && s.scope.layer !== i + 1 ? new Float32Array(sc.length).fill(NEVER) : ranksOf(sc)));
     });
   }
 
@@ -110,13 +106,33 @@ export class Pruner {
     });
   }
 
-  /** Weights pruned per matrix at this ratio (counted on the host from the same ranks). */
-  prunedCounts(ratio: number): number[] {
+  /** Per matrix, 1 where a weight is pruned at this ratio. */
+  prunedMasks(ratio: number): Uint8Array[] {
     return this.cuts(ratio).map(({ cut, cut2 }, m) => {
       const a = this.hostRanks[0][m], b = this.hostRanks[1]?.[m];
-      let k = 0;
-      for (let i = 0; i < a.length; i++) if (a[i] < cut || (b && b[i] < cut2!)) k++;
-      return k;
+      return Uint8Array.from(a, (r, i) => (r < cut || (b !== undefined && b[i] < cut2!) ? 1 : 0));
+    });
+  }
+
+  /** Weights pruned per matrix at this ratio. */
+  prunedCounts(ratio: number): number[] {
+    return this.prunedMasks(ratio).map((m) => m.reduce((k, v) => k + v, 0));
+  }
+
+  dispose(): void {}
+}
+
+/** Pruning a dense model: ranks uploaded once, then each ratio costs one dispatch per matrix. */
+export class Pruner extends RankedPruning {
+  private rankTensors: Tensor[];
+
+  constructor(private model: Net, weights: Float32Array[], stats: InputStats | null, s: PruneSettings) {
+    super(scoreSets(s.method).map((m) => scoresFor(m, weights, model.layers, stats, s.seed)), s);
+    this.rankTensors = this.sizes.map((n, m) => {
+      if (this.hostRanks.length === 1) return Tensor.fromArray(this.hostRanks[0][m], [n]).keep();
+      const both = new Float32Array(2 * n);
+      for (let i = 0; i < n; i++) { both[2 * i] = this.hostRanks[0][m][i]; both[2 * i + 1] = this.hostRanks[1][m][i]; }
+      return Tensor.fromArray(both, [2 * n]).keep();
     });
   }
 
@@ -127,5 +143,5 @@ export class Pruner {
     return this.model.withWeights(weights);
   }
 
-  dispose(): void { this.rankTensors.forEach((t) => t.dispose()); }
+  override dispose(): void { this.rankTensors.forEach((t) => t.dispose()); }
 }

@@ -7,17 +7,17 @@ import { sweepUnits, summariseSeeds, type SweepRow, type SweepSpec, type SweepUn
 /** What identifies a sweep: the same header means the same sweep (resume, shards, merge). */
 export interface SweepHeader { tool: 'sparsegrad sweep'; spec: SweepSpec; models: { name: string; seed: number }[]; noises: string[]; data: string; adapter: string }
 
-const COLUMNS = ['model', 'seed', 'method', 'scope', 'ratio', 'sparsity_per_matrix', 'noise', 'target', 'limit', 'accuracy', 'fooling_rate', 'adapter'];
+const COLUMNS = ['model', 'seed', 'method', 'scope', 'ratio', 'sparsity_per_matrix', 'noise', 'target', 'limit', 'accuracy', 'fooling_rate', 'adapter', 'kernels_per_matrix'];
 
 function rowToCsv(r: SweepRow, adapter: string): string {
-  const cells = [r.model, r.seed, r.method, r.scope, r.ratio, r.sparsity.join(';'), r.noise, r.target ?? '', r.limit ?? '', r.accuracy, r.foolingRate ?? '', adapter];
+  const cells = [r.model, r.seed, r.method, r.scope, r.ratio, r.sparsity.join(';'), r.noise, r.target ?? '', r.limit ?? '', r.accuracy, r.foolingRate ?? '', adapter, r.kernels.join(';')];
   return cells.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(',');
 }
 
 function csvToRow(line: string): SweepRow {
   const c = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((x) => x.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
   const num = (s: string) => (s === '' ? null : Number(s));
-  return { model: c[0], seed: Number(c[1]), method: c[2] as SweepRow['method'], scope: c[3], ratio: Number(c[4]), sparsity: c[5].split(';').map(Number), noise: c[6], target: num(c[7]), limit: num(c[8]), accuracy: Number(c[9]), foolingRate: num(c[10]) };
+  return { model: c[0], seed: Number(c[1]), method: c[2] as SweepRow['method'], scope: c[3], ratio: Number(c[4]), sparsity: c[5].split(';').map(Number), kernels: c[12] ? c[12].split(';') : c[5].split(';').map(() => 'dense'), noise: c[6], target: num(c[7]), limit: num(c[8]), accuracy: Number(c[9]), foolingRate: num(c[10]) };
 }
 
 const unitKey = (r: SweepRow): string => `${r.model}|${r.method}|${r.scope}|${r.ratio}`;

@@ -2,6 +2,9 @@ import { robustness, type NoiseVector } from '../adversarial/evaluate';
 import type { Dataset } from '../data/dataset';
 import type { Net } from '../nn/net';
 import { Pruner, parseScope, scopeName, type PruneMethod } from './prune';
+import { decoupleNet, type DecoupledLayer } from '../sparse/decouple';
+import { DecoupledPruner } from '../sparse/prune-decoupled';
+import { SparseNet } from '../sparse/sparse-net';
 import { calibrationIndices, layerInputStats, type InputStats } from './stats';
 
 export interface SweepSpec {
@@ -12,6 +15,8 @@ export interface SweepSpec {
   calibration: number;
   combinedOffset: number;
   seed: number;
+  /** Prune the decoupled net (conv layers as sparse matrices, every entry its own weight) and run each layer as CSR or dense by the measured crossover. */
+  decouple?: boolean;
 }
 
 export interface SweepModel { name: string; seed: number; model: Net; weights: Float32Array[] }
@@ -23,8 +28,10 @@ export interface SweepRow {
   method: PruneMethod;
   scope: string;
   ratio: number;
-  /** Share of zeroed weights per weight matrix. */
+  /** Share of zeroed weights per weight matrix (decoupled: of the matrix's stored entries). */
   sparsity: number[];
+  /** Which kernel ran each layer: dense, or csr (decoupled sweeps). */
+  kernels: string[];
   noise: string;
   target: number | null;
   limit: number | null;
@@ -52,7 +59,8 @@ export function sweepUnits(spec: SweepSpec, models: { name: string }[]): SweepUn
  */
 export async function runSweep(spec: SweepSpec, models: SweepModel[], test: Dataset, noises: NoiseVector[], units: SweepUnit[], onUnit: (unit: SweepUnit, rows: SweepRow[]) => void | Promise<void>): Promise<void> {
   const stats = new Map<number, InputStats>();
-  let pruner: Pruner | null = null;
+  const decoupled = new Map<number, DecoupledLayer[]>();
+  let pruner: Pruner | DecoupledPruner | null = null;
   let prunerKey = '';
   for (const unit of units) {
     const m = models[unit.model];
@@ -62,15 +70,21 @@ export async function runSweep(spec: SweepSpec, models: SweepModel[], test: Data
     if (!pruner || prunerKey !== pkey) {
       pruner?.dispose();
       const scope = parseScope(unit.scope, m.model.layers.length);
-      pruner = new Pruner(m.model, m.weights, stats.get(unit.model) ?? null, { method: unit.method, scope, combinedOffset: spec.combinedOffset, seed: spec.seed });
+      const settings = { method: unit.method, scope, combinedOffset: spec.combinedOffset, seed: spec.seed };
+      if (spec.decouple) {
+        if (!decoupled.has(unit.model)) decoupled.set(unit.model, await decoupleNet(m.model));
+        pruner = new DecoupledPruner(decoupled.get(unit.model)!, stats.get(unit.model) ?? null, settings);
+      } else pruner = new Pruner(m.model, m.weights, stats.get(unit.model) ?? null, settings);
       prunerKey = pkey;
     }
     const sizes = pruner.sizes;
     const sparsity = pruner.prunedCounts(unit.ratio).map((k, i) => Math.round((k / sizes[i]) * 1e6) / 1e6); // 6 decimals: what the CSV holds
     const pruned = pruner.prunedModel(unit.ratio);
     const results = await robustness(pruned, test, noises);
-    pruned.weights.forEach((w) => w.dispose());
-    const rows = results.map((r) => ({ model: m.name, seed: m.seed, method: unit.method, scope: scopeName(parseScope(unit.scope, m.model.layers.length)), ratio: unit.ratio, sparsity, noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate }));
+    const kernels = pruned instanceof SparseNet ? pruned.kernels.map((k) => k.kernel) : pruned.layers.map(() => 'dense');
+    if (pruned instanceof SparseNet) pruned.dispose();
+    else pruned.weights.forEach((w) => w.dispose());
+    const rows = results.map((r) => ({ model: m.name, seed: m.seed, method: unit.method, scope: scopeName(parseScope(unit.scope, m.model.layers.length)), ratio: unit.ratio, sparsity, kernels, noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate }));
     await onUnit(unit, rows);
   }
   pruner?.dispose();

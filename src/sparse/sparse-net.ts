@@ -11,10 +11,11 @@ export type Kernel = 'csr' | 'dense';
 
 /**
  * Below this density (nonzeros / entries) a layer runs as CSR, above it as the dense matmul.
- * From `npm run bench -- sparse` on lavapipe (docs/sparse-lavapipe.md); dense is also ruled
- * out when the matrix would not fit a storage buffer.
+ * `npm run bench -- sparse` on lavapipe put the crossover at 68% pruned for the FC net's
+ * 1500×784 and 76% for the CNN's 1500×15680 (results/bench-software-sparse.json), so CSR
+ * from density 0.3. Dense is also ruled out when the matrix would not fit a storage buffer.
  */
-export const CSR_BELOW_DENSITY = 0.35;
+export const CSR_BELOW_DENSITY = 0.3;
 const DENSE_MAX_ENTRIES = 2 ** 26;
 
 export const density = (c: CsrHost): number => c.colIdx.length / (c.rows * c.cols);

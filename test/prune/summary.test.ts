@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summariseSeeds, parseRatios, type SweepRow } from '../../src/prune/sweep';
 
-const row = (seed: number, ratio: number, accuracy: number): SweepRow => ({ model: `m${seed}`, seed, method: 'abs', scope: 'per-matrix', ratio, sparsity: [ratio], noise: 'clean', target: null, limit: null, accuracy, foolingRate: null });
+const row = (seed: number, ratio: number, accuracy: number): SweepRow => ({ model: `m${seed}`, seed, method: 'abs', scope: 'per-matrix', ratio, sparsity: [ratio], kernels: ['dense'], noise: 'clean', target: null, limit: null, accuracy, foolingRate: null });
 
 describe('multi-seed summary', () => {
   it('mean, sample sd and the 95% t-interval over seeds', () => {

@@ -1,0 +1,57 @@
+import { ConfigError } from '../gpu/errors';
+import { seededRandom } from '../nn/random';
+import { RankedPruning, scoreSets, type PruneMethod, type PruneSettings } from '../prune/prune';
+import type { InputStats } from '../prune/stats';
+import type { CsrHost } from './csr';
+import type { DecoupledLayer } from './decouple';
+import { SparseNet, type Kernel } from './sparse-net';
+
+/**
+ * Scores of every stored entry of a decoupled layer, as for dense weights: abs |a_rk|,
+ * act |a_rk|·|mean x_col|, act-abs-mean |a_rk|·mean|x_col|, random. Each placement of a conv
+ * filter is its own entry here, so pruning can drop a weight at some positions and keep it at
+ * others (what the study's decoupled layers allowed).
+ */
+function entryScores(method: Exclude<PruneMethod, 'combined'>, layers: DecoupledLayer[], stats: InputStats | null, seed: number): Float32Array[] {
+  if ((method === 'act' || method === 'act-abs-mean') && !stats) throw new ConfigError(`prune ${method}: needs calibration statistics`);
+  const random = seededRandom(seed ^ 0xabcdef);
+  return layers.map((l, m) => {
+    const xs = method === 'act' ? stats!.mean[m] : method === 'act-abs-mean' ? stats!.meanAbs[m] : null;
+    if (xs && xs.length !== l.csr.cols) throw new ConfigError(`prune ${method}: layer ${l.name} has ${l.csr.cols} inputs, statistics have ${xs.length}`);
+    const { values, colIdx } = l.csr;
+    return Float32Array.from(values, (v, k) => (method === 'random' ? random() : xs ? Math.abs(v) * Math.abs(xs[colIdx[k]]) : Math.abs(v)));
+  });
+}
+
+/** A CSR matrix without the entries flagged in `drop`. */
+export function dropEntries(a: CsrHost, drop: Uint8Array): CsrHost {
+  let keep = 0;
+  for (const d of drop) if (!d) keep++;
+  const rowPtr = new Uint32Array(a.rows + 1), colIdx = new Uint32Array(keep), values = new Float32Array(keep);
+  let k = 0;
+  for (let r = 0; r < a.rows; r++) {
+    for (let e = a.rowPtr[r]; e < a.rowPtr[r + 1]; e++) if (!drop[e]) { colIdx[k] = a.colIdx[e]; values[k] = a.values[e]; k++; }
+    rowPtr[r + 1] = k;
+  }
+  return { rows: a.rows, cols: a.cols, rowPtr, colIdx, values };
+}
+
+/**
+ * Pruning a decoupled net (every layer a sparse matrix): the entries below the cut are removed
+ * on the host and the pruned net is uploaded with CSR or dense per layer, by the measured
+ * crossover (or the kernels given).
+ */
+export class DecoupledPruner extends RankedPruning {
+  constructor(private layers: DecoupledLayer[], stats: InputStats | null, s: PruneSettings, private kernels: Kernel[] | 'auto' = 'auto') {
+    super(scoreSets(s.method).map((m) => entryScores(m, layers, stats, s.seed)), s);
+  }
+
+  prunedLayers(ratio: number): DecoupledLayer[] {
+    const masks = this.prunedMasks(ratio);
+    return this.layers.map((l, m) => ({ ...l, csr: dropEntries(l.csr, masks[m]) }));
+  }
+
+  prunedModel(ratio: number): SparseNet {
+    return new SparseNet(this.prunedLayers(ratio), this.kernels);
+  }
+}
