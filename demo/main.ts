@@ -8,7 +8,7 @@ import { makeNoise, DEFAULT_NOISE } from '../src/adversarial/noise';
 import { robustness } from '../src/adversarial/evaluate';
 import { layerInputStats, calibrationIndices } from '../src/prune/stats';
 import { Pruner, type PruneMethod } from '../src/prune/prune';
-import { chartsFromRows, methodComparisonCharts, type Chart } from '../src/report/charts';
+import { chartsFromRows, methodComparisonCharts, sparseTimingCharts, type Chart } from '../src/report/charts';
 import type { SweepRow } from '../src/prune/sweep';
 
 const $ = (id: string) => document.getElementById(id)!;
@@ -25,13 +25,13 @@ function status(id: string, text: string, error = false): void {
   el.classList.toggle('error', error);
 }
 
-function drawChart(parent: HTMLElement, c: Chart, yLabel = 'test accuracy (%)', xLabel = 'pruning ratio', yRange: [number, number] | null = [0, 100]): uPlot {
+function drawChart(parent: HTMLElement, c: Chart, yLabel = c.axes?.y ?? 'test accuracy (%)', xLabel = c.axes?.x ?? 'pruning ratio', yRange: [number, number] | null = c.axes ? null : [0, 100]): uPlot {
   const el = document.createElement('div');
   el.className = 'chart';
   parent.appendChild(el);
   return new uPlot({
     title: c.title, width: 1000, height: 300,
-    scales: { x: { time: false }, y: yRange ? { range: yRange } : {} },
+    scales: { x: { time: false }, y: c.axes?.logY ? { distr: 3 } : yRange ? { range: yRange } : {} },
     axes: [{ label: xLabel }, { label: yLabel }],
     series: [{ label: xLabel }, ...c.series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: s.label === 'clean' ? 3 : 1.5 }))],
   }, [c.ratios, ...c.series.map((s) => s.values)] as uPlot.AlignedData, el);
@@ -59,6 +59,15 @@ async function loadReport(): Promise<void> {
       const data = (await fetchJson(file)) as { rows?: SweepRow[] };
       if (!Array.isArray(data.rows)) throw new Error(`${file}: no "rows" array`);
       for (const c of [...methodComparisonCharts(sweep, data.rows), ...chartsFromRows(sweep, data.rows)]) {
+        drawChart(charts, c);
+        state.report.charts++;
+        state.report.series.push(c.series.length);
+      }
+    }
+    // Sparse-vs-dense timings, where the folder holds the bench JSON (optional: a 404 skips it).
+    const benchUrl = `${base}bench-sparse.json`;
+    if ((await fetch(benchUrl, { method: 'HEAD' })).ok) {
+      for (const c of sparseTimingCharts(await fetchJson(benchUrl), benchUrl)) {
         drawChart(charts, c);
         state.report.charts++;
         state.report.series.push(c.series.length);

@@ -1,7 +1,10 @@
 import type { SweepRow } from '../prune/sweep';
 
-/** One uPlot chart: x = pruning ratios, one series of accuracy (%) per noise vector and clean. */
-export interface Chart { title: string; ratios: number[]; series: { label: string; values: (number | null)[] }[] }
+/**
+ * One uPlot chart: x = pruning ratios, one series per noise vector and clean (accuracy, %), or
+ * per kernel (timings; `axes` then names the units and asks for a log scale).
+ */
+export interface Chart { title: string; ratios: number[]; series: { label: string; values: (number | null)[] }[]; axes?: { x: string; y: string; logY: boolean } }
 
 /** Charts of accuracy against pruning ratio: one per (sweep, method, scope), clean + each noise. */
 export function chartsFromRows(title: string, rows: SweepRow[]): Chart[] {
@@ -52,4 +55,27 @@ export function methodComparisonCharts(title: string, rows: SweepRow[]): Chart[]
     }
   }
   return charts;
+}
+
+interface SparseBenchRow { matrix: string; pruned: number; csrMs: number; denseWgslMs: number; scipyMs: number | null; numpyDenseMs: number | null }
+
+/**
+ * Sparse-vs-dense timings from `npm run bench -- sparse` (its JSON): per matrix, ms against the
+ * share pruned for our CSR kernel, our dense kernel, scipy's CSR and numpy's dense product.
+ */
+export function sparseTimingCharts(bench: unknown, file: string): Chart[] {
+  const b = bench as { adapter?: { description?: string; architecture?: string }; results?: { sparse?: { rows?: SparseBenchRow[]; batch?: number } } };
+  const rows = b?.results?.sparse?.rows;
+  if (!Array.isArray(rows)) throw new Error(`${file}: no results.sparse.rows (write it with npm run bench -- sparse)`);
+  const adapter = b.adapter?.description || b.adapter?.architecture || 'unknown adapter';
+  return [...new Set(rows.map((r) => r.matrix))].map((matrix) => {
+    const mine = rows.filter((r) => r.matrix === matrix).sort((x, y) => x.pruned - y.pruned);
+    const series = [
+      { label: 'CSR (sparsegrad, WGSL)', values: mine.map((r) => r.csrMs) },
+      { label: 'dense (sparsegrad, WGSL)', values: mine.map((r) => r.denseWgslMs) },
+      { label: 'scipy CSR (1 thread)', values: mine.map((r) => r.scipyMs) },
+      { label: 'numpy dense', values: mine.map((r) => r.numpyDenseMs) },
+    ].filter((s) => s.values.some((v) => v !== null));
+    return { title: `${matrix} × [cols, ${b.results!.sparse!.batch ?? '?'}]: time per product (${adapter})`, ratios: mine.map((r) => r.pruned), series, axes: { x: 'share of entries pruned', y: 'ms (log scale)', logY: true } };
+  });
 }

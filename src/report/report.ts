@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { writeAtomic } from '../io/files';
 import { DataError } from '../gpu/errors';
 import type { SweepRow } from '../prune/sweep';
-import { chartsFromRows, methodComparisonCharts } from './charts';
+import { chartsFromRows, methodComparisonCharts, sparseTimingCharts } from './charts';
 
 /** A self-contained report.html (uPlot inlined, data embedded: opens from disk, no server). */
-export function writeReport(dir: string): string {
+export function writeReport(dir: string, benchFiles: string[] = []): string {
   // All-matrix sweeps first, then per layer.
   const sweeps = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'sweep.json'))).sort((a, b) => Number(b.includes('per-matrix')) - Number(a.includes('per-matrix')) || a.localeCompare(b));
   if (!sweeps.length) throw new DataError(`${dir}: no sweep folders (sweep-*/sweep.json) to report`);
@@ -18,6 +18,13 @@ export function writeReport(dir: string): string {
     if (!Array.isArray(rows)) throw new DataError(`${file}: has no "rows" array`);
     return [...methodComparisonCharts(d, rows), ...chartsFromRows(d, rows)];
   });
+  // Sparse-vs-dense timings: bench JSON files named on the command line or lying in the folder.
+  const benches = [...benchFiles, ...readdirSync(dir).filter((f) => /^bench.*\.json$/.test(f)).map((f) => join(dir, f))];
+  for (const file of benches) {
+    let bench: unknown;
+    try { bench = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new DataError(`${file}: not valid JSON (${(e as Error).message})`); }
+    try { charts.push(...sparseTimingCharts(bench, file)); } catch (e) { throw new DataError((e as Error).message); }
+  }
   const noiseDir = join(dir, 'noise');
   const images = existsSync(noiseDir) ? readdirSync(noiseDir).filter((f) => f.endsWith('.png')).map((f) => ({ name: f, data: readFileSync(join(noiseDir, f)).toString('base64') })) : [];
   const require = createRequire(import.meta.url);
@@ -27,7 +34,7 @@ export function writeReport(dir: string): string {
 <style>${uplotCss} body{font-family:system-ui,sans-serif;margin:20px;max-width:1100px} .chart{margin:18px 0} img{image-rendering:pixelated;margin:4px 0}</style>
 <script>${uplotJs}</script></head><body>
 <h1>sparsegrad: pruning and adversarial robustness</h1>
-<p>Test accuracy (%) against the share of weights pruned, on clean test images and under each universal noise vector (target/limit). Folder: ${escapeHtml(dir)}</p>
+<p>Test accuracy (%) against the share of weights pruned, on clean test images and under each universal noise vector (target/limit); then, where a benchmark file is given, time per sparse and dense product. Folder: ${escapeHtml(dir)}</p>
 <div id="charts"></div>
 <h2>Noise vectors</h2>${images.map((i) => `<div><b>${escapeHtml(i.name)}</b><br><img src="data:image/png;base64,${i.data}"></div>`).join('')}
 <script>
@@ -36,8 +43,8 @@ const palette = ['#000', '#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', 
 for (const c of charts) {
   const el = document.createElement('div'); el.className = 'chart'; document.getElementById('charts').appendChild(el);
   new uPlot({ title: c.title, width: 1000, height: 320,
-    scales: { x: { time: false }, y: { range: [0, 100] } },
-    axes: [{ label: 'pruning ratio' }, { label: 'test accuracy (%)' }],
+    scales: { x: { time: false }, y: c.axes?.logY ? { distr: 3 } : { range: [0, 100] } },
+    axes: [{ label: c.axes?.x ?? 'pruning ratio' }, { label: c.axes?.y ?? 'test accuracy (%)' }],
     series: [{ label: 'ratio' }, ...c.series.map((s, i) => ({ label: s.label, stroke: palette[i % palette.length], width: s.label === 'clean' ? 3 : 1.5 }))] },
     [c.ratios, ...c.series.map((s) => s.values)], el);
 }

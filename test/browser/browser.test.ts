@@ -45,10 +45,12 @@ describe('in the browser (chromium, WebGPU on SwiftShader)', () => {
     expect(r.error).toBe('');
     // Per sweep folder: methods side by side (clean; mean under noise) for each scope, then one
     // chart per method and scope. All matrices: 2 + 3 charts; per layer: 2 × 3 + 2 × 3 charts.
-    expect(r.charts).toBe(2 * 4 + 3 + 6);
-    expect(r.series).toEqual([3, 3, 9, 9, 9, 2, 2, 2, 2, 2, 2, 9, 9, 9, 9, 9, 9]); // methods; clean + 8 noise vectors
+    // Then sparse-vs-dense timings from bench-sparse.json: one chart per matrix (the FC matrix
+    // has a numpy dense series, the decoupled conv layer does not).
+    expect(r.charts).toBe(2 * 4 + 3 + 6 + 2);
+    expect(r.series).toEqual([3, 3, 9, 9, 9, 2, 2, 2, 2, 2, 2, 9, 9, 9, 9, 9, 9, 4, 3]); // methods; clean + 8 noise vectors; kernels
     const canvases = await page.locator('#report-charts canvas').count();
-    expect(canvases).toBe(17);
+    expect(canvases).toBe(19);
     // A drawn canvas is not blank.
     const inked = await page.evaluate(() => {
       const c = document.querySelector('#report-charts canvas') as HTMLCanvasElement;

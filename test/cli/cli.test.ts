@@ -25,6 +25,21 @@ describe('sparsegrad CLI', () => {
     const { arrays } = decodeSafetensors(readFileSync(join(out, 'model.safetensors')), 'model.safetensors');
     expect(arrays.map((a) => `${a.name}[${a.shape}]`)).toEqual(['conv1.weight[3,1,5,5]', 'conv1.bias[3]', 'fc1.weight[8,2352]', 'fc1.bias[8]', 'fc2.weight[10,8]', 'fc2.bias[10]']);
   });
+  it('report charts sparse-vs-dense timings from a bench file, and names a bench file without them', async () => {
+    const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'report-'));
+    cpSync('test/fixtures/study', dir, { recursive: true });
+    const r = run('report', dir);
+    expect(r.stderr).toBe('');
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('conv1 decoupled 9408×784 × [cols, 250]: time per product');
+    expect(html).toContain('scipy CSR (1 thread)');
+    writeFileSync(join(dir, 'other.json'), JSON.stringify({ results: { matmul: {} } }));
+    const bad = run('report', dir, '--bench', join(dir, 'other.json'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/other.json: no results.sparse.rows \(write it with npm run bench -- sparse\)/);
+  });
   it.each([
     [['train', '--keep', '2'], /option '--keep <p>' argument '2' is invalid. "2" is not a number in \[0.000001, 1\]/],
     [['train', '--hidden', '100,x'], /"100,x" is not a comma-separated list of positive integers/],
