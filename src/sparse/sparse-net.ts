@@ -1,4 +1,5 @@
 import { Tensor } from '../tensor/tensor';
+import { gpu } from '../gpu/device';
 import { add, relu } from '../ops/elementwise';
 import { matmul } from '../ops/matmul';
 import { spmm } from '../ops/spmm';
@@ -16,12 +17,12 @@ export type Kernel = 'csr' | 'dense';
  * from density 0.3. Dense is also ruled out when the matrix would not fit a storage buffer.
  */
 export const CSR_BELOW_DENSITY = 0.3;
-const DENSE_MAX_ENTRIES = 2 ** 26;
 
 export const density = (c: CsrHost): number => c.colIdx.length / (c.rows * c.cols);
 
 export function pickKernel(c: CsrHost, threshold = CSR_BELOW_DENSITY): Kernel {
-  return density(c) < threshold || c.rows * c.cols > DENSE_MAX_ENTRIES ? 'csr' : 'dense';
+  const fitsDense = c.rows * c.cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize;
+  return density(c) < threshold || !fitsDense ? 'csr' : 'dense';
 }
 
 function denseOf(c: CsrHost): Float32Array {
