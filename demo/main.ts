@@ -9,11 +9,11 @@ import { robustness } from '../src/adversarial/evaluate';
 import { layerInputStats, calibrationIndices } from '../src/prune/stats';
 import { Pruner, type PruneMethod } from '../src/prune/prune';
 import { chartsFromRows, methodComparisonCharts, sparseTimingCharts, type Chart } from '../src/report/charts';
+import { plotSpec } from '../src/report/plot-spec';
 import type { SweepRow } from '../src/prune/sweep';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
-const PALETTE = ['#000', '#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9A6324', '#808000'];
 
 /** What the browser tests read. */
 const state = { report: { charts: 0, series: [] as number[], error: '', done: false }, live: { done: false, error: '', lossPoints: 0, sweepPoints: 0, adapter: '' } };
@@ -25,16 +25,12 @@ function status(id: string, text: string, error = false): void {
   el.classList.toggle('error', error);
 }
 
-function drawChart(parent: HTMLElement, c: Chart, yLabel = c.axes?.y ?? 'test accuracy (%)', xLabel = c.axes?.x ?? 'pruning ratio', yRange: [number, number] | null = c.axes ? null : [0, 100]): uPlot {
+function drawChart(parent: HTMLElement, c: Chart, yLabel?: string, xLabel?: string, yRange?: [number, number] | null): uPlot {
   const el = document.createElement('div');
   el.className = 'chart';
   parent.appendChild(el);
-  return new uPlot({
-    title: c.title, width: 1000, height: 300,
-    scales: { x: { time: false }, y: c.axes?.logY ? { distr: 3 } : yRange ? { range: yRange } : {} },
-    axes: [{ label: xLabel }, { label: yLabel }],
-    series: [{ label: xLabel }, ...c.series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: s.label === 'clean' ? 3 : 1.5 }))],
-  }, [c.ratios, ...c.series.map((s) => s.values)] as uPlot.AlignedData, el);
+  const { opts, data } = plotSpec(yLabel || xLabel || yRange !== undefined ? { ...c, axes: { x: xLabel ?? 'pruning ratio', y: yLabel ?? '', logY: false, yRange } } : c, 1000);
+  return new uPlot(opts as unknown as uPlot.Options, data as uPlot.AlignedData, el);
 }
 
 // ---- report mode -----------------------------------------------------------------------------

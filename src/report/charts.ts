@@ -1,10 +1,12 @@
-import type { SweepRow } from '../prune/sweep';
+import { summariseSeeds, type SweepRow } from '../prune/sweep';
 
 /**
  * One uPlot chart: x = pruning ratios, one series per noise vector and clean (accuracy, %), or
  * per kernel (timings; `axes` then names the units and asks for a log scale).
  */
-export interface Chart { title: string; ratios: number[]; series: { label: string; values: (number | null)[] }[]; axes?: { x: string; y: string; logY: boolean } }
+export interface Chart { title: string; ratios: number[]; series: ChartSeries[]; axes?: { x: string; y: string; logY: boolean; yRange?: [number, number] | null } }
+/** `bandOf`: this series is the low or high edge of the 95% interval over seeds around that series. */
+export interface ChartSeries { label: string; values: (number | null)[]; bandOf?: string }
 
 /** Charts of accuracy against pruning ratio: one per (sweep, method, scope), clean + each noise. */
 export function chartsFromRows(title: string, rows: SweepRow[]): Chart[] {
@@ -15,16 +17,22 @@ export function chartsFromRows(title: string, rows: SweepRow[]): Chart[] {
     const mine = rows.filter((r) => r.method === method && r.scope === scope);
     const ratios = [...new Set(mine.map((r) => r.ratio))].sort((a, b) => a - b);
     const noises = [...new Set(mine.map((r) => r.noise))];
+    // Several seeds: the mean, with its 95% t-interval as a band.
+    const summary = new Map(summariseSeeds(mine).map((g) => [`${g.ratio}|${g.noise}`, g]));
+    const multiSeed = [...summary.values()].some((g) => g.seeds > 1);
+    const at = (ratio: number, noise: string, pick: (g: ReturnType<typeof summariseSeeds>[number]) => number) => {
+      const g = summary.get(`${ratio}|${noise}`);
+      return g ? 100 * pick(g) : null;
+    };
     charts.push({
-      title: `${title}: ${method}, ${scope}`,
+      title: `${title}: ${method}, ${scope}${multiSeed ? ' (mean over seeds, 95% interval shaded)' : ''}`,
       ratios,
-      series: noises.map((noise) => ({
-        label: noise === 'clean' ? 'clean' : `noise ${noise}`,
-        values: ratios.map((ratio) => {
-          const xs = mine.filter((r) => r.ratio === ratio && r.noise === noise).map((r) => r.accuracy);
-          return xs.length ? (100 * xs.reduce((a, b) => a + b, 0)) / xs.length : null;
-        }),
-      })),
+      series: noises.flatMap((noise) => {
+        const label = noise === 'clean' ? 'clean' : `noise ${noise}`;
+        const main: ChartSeries = { label, values: ratios.map((r) => at(r, noise, (g) => g.meanAccuracy)) };
+        if (!multiSeed) return [main];
+        return [main, { label: `${label} 95% low`, values: ratios.map((r) => at(r, noise, (g) => g.ci95Low)), bandOf: label }, { label: `${label} 95% high`, values: ratios.map((r) => at(r, noise, (g) => g.ci95High)), bandOf: label }];
+      }),
     });
   }
   return charts;

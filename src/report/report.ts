@@ -5,6 +5,7 @@ import { writeAtomic } from '../io/files';
 import { DataError } from '../gpu/errors';
 import type { SweepRow } from '../prune/sweep';
 import { chartsFromRows, methodComparisonCharts, sparseTimingCharts } from './charts';
+import { plotSpec } from './plot-spec';
 
 /** A self-contained report.html (uPlot inlined, data embedded: opens from disk, no server). */
 export function writeReport(dir: string, benchFiles: string[] = []): string {
@@ -39,14 +40,11 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
 <h2>Noise vectors</h2>${images.map((i) => `<div><b>${escapeHtml(i.name)}</b><br><img src="data:image/png;base64,${i.data}"></div>`).join('')}
 <script>
 const charts = ${JSON.stringify(charts)};
-const palette = ['#000', '#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9A6324', '#808000'];
+const plotSpec = ${plotSpec.toString()};
 for (const c of charts) {
   const el = document.createElement('div'); el.className = 'chart'; document.getElementById('charts').appendChild(el);
-  new uPlot({ title: c.title, width: 1000, height: 320,
-    scales: { x: { time: false }, y: c.axes?.logY ? { distr: 3 } : { range: [0, 100] } },
-    axes: [{ label: c.axes?.x ?? 'pruning ratio' }, { label: c.axes?.y ?? 'test accuracy (%)' }],
-    series: [{ label: 'ratio' }, ...c.series.map((s, i) => ({ label: s.label, stroke: palette[i % palette.length], width: s.label === 'clean' ? 3 : 1.5 }))] },
-    [c.ratios, ...c.series.map((s) => s.values)], el);
+  const { opts, data } = plotSpec(c, 1000);
+  new uPlot(opts, data, el);
 }
 </script></body></html>`;
   const out = join(dir, 'report.html');

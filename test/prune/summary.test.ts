@@ -22,3 +22,19 @@ describe('multi-seed summary', () => {
     expect(() => parseRatios('0:1.5:0.5')).toThrow(/each in \[0, 1\]/);
   });
 });
+
+describe('multi-seed charts', () => {
+  it('several seeds: each curve is the mean, with its 95% interval as a band; one seed: no band', async () => {
+    const { chartsFromRows } = await import('../../src/report/charts');
+    const { plotSpec } = await import('../../src/report/plot-spec');
+    const rows = [row(1, 0.5, 0.9), row(2, 0.5, 0.92), row(3, 0.5, 0.94), row(1, 0.9, 0.5), row(2, 0.9, 0.6), row(3, 0.9, 0.7)];
+    const [c] = chartsFromRows('t', rows);
+    expect(c.series.map((s) => s.label)).toEqual(['clean', 'clean 95% low', 'clean 95% high']);
+    expect(c.series[0].values[0]).toBeCloseTo(92, 10);
+    // t(0.975, 2) = 4.303, sd = 0.02, n = 3.
+    expect(c.series[2].values[0]! - 92).toBeCloseTo(100 * 4.303 * 0.02 / Math.sqrt(3), 6);
+    expect(plotSpec(c, 800).opts.bands).toEqual([{ series: [3, 2], fill: '#00000033' }]);
+    const [single] = chartsFromRows('t', rows.filter((r) => r.seed === 1));
+    expect(single.series.map((s) => s.label)).toEqual(['clean']);
+  });
+});
