@@ -1,7 +1,7 @@
 import { DataError, fmtShape } from '../gpu/errors';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors';
 import { Tensor } from '../tensor/tensor';
-import { Net, describeLayers, weightShape } from './net';
+import { Net, IMAGE_SIDE, describeLayers, weightShape } from './net';
 import { DEFAULT_CONFIG, CNN_DEFAULTS, layersOf, type TrainConfig } from './config';
 
 /** safetensors bytes of a model, PyTorch names and layouts, the config in __metadata__. */
@@ -29,9 +29,13 @@ function configFromTensors(byName: Map<string, NamedArray>, file: string): Train
     const s = byName.get(`fc${i}.weight`)!.shape;
     if (s.length !== 2) throw new DataError(`${file}: fc${i}.weight is ${fmtShape(s)}, expected [out, in]`);
     if (i === 1) sizes.push(s[1]);
+    else if (s[1] !== sizes[sizes.length - 1]) throw new DataError(`${file}: fc${i}.weight is ${fmtShape(s)} but fc${i - 1} has ${sizes[sizes.length - 1]} outputs`);
     sizes.push(s[0]);
   }
   if (!sizes.length) throw new DataError(`${file}: no fc1.weight: not a sparsegrad/PyTorch MNIST model checkpoint (tensors: ${[...byName.keys()].slice(0, 6).join(', ')})`);
+  const flat = conv.length ? channels * IMAGE_SIDE * IMAGE_SIDE : 784;
+  if (sizes[0] !== flat) throw new DataError(`${file}: fc1 takes ${sizes[0]} inputs but ${conv.length ? `the flattened conv maps have ${flat}` : 'an image has 784 pixels'}`);
+  if (sizes[sizes.length - 1] !== 10) throw new DataError(`${file}: architecture ${[...conv.map((c) => `conv${c.kernel}x${c.kernel}x${c.channels}`), ...sizes].join('-')} does not map 784 pixels to 10 classes`);
   const hidden = sizes.slice(1, -1);
   return conv.length ? { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, conv, hidden } : { ...DEFAULT_CONFIG, hidden };
 }
