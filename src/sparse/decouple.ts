@@ -1,8 +1,12 @@
 import { IMAGE_SIDE, type LayerSpec, type Net } from '../nn/net';
 import { csrFromDense, type CsrHost } from './csr';
 
-/** One layer of a decoupled net: out = A·in + bias (one row per output unit), ReLU on hidden layers. */
-export interface DecoupledLayer { name: string; csr: CsrHost; bias: Float32Array; relu: boolean }
+/**
+ * One layer of a decoupled net: out = A·in + bias (one row per output unit), ReLU on hidden
+ * layers. A decoupled conv layer keeps its filters: while no entry is pruned it can still run
+ * as the (faster) conv kernel.
+ */
+export interface DecoupledLayer { name: string; csr: CsrHost; bias: Float32Array; relu: boolean; conv?: { weight: Float32Array; shape: [number, number, number, number]; nnz: number } }
 
 /**
  * The exact sparse matrix of a same-padded, stride-1 conv layer on S×S maps: one row per
@@ -44,7 +48,8 @@ export async function decoupleNet(net: Net): Promise<DecoupledLayer[]> {
     if (l.kind === 'conv') {
       const bias = new Float32Array(l.outChannels * IMAGE_SIDE * IMAGE_SIDE);
       for (let o = 0; o < l.outChannels; o++) bias.fill(b[o], o * IMAGE_SIDE * IMAGE_SIDE, (o + 1) * IMAGE_SIDE * IMAGE_SIDE);
-      return { name: l.name, csr: decoupleConv(w, l.outChannels, l.inChannels, l.kernel), bias, relu };
+      const csr = decoupleConv(w, l.outChannels, l.inChannels, l.kernel);
+      return { name: l.name, csr, bias, relu, conv: { weight: w, shape: [l.outChannels, l.inChannels, l.kernel, l.kernel], nnz: csr.colIdx.length } };
     }
     return { name: l.name, csr: csrFromDense(w, l.outDim, l.inDim), bias: Float32Array.from(b), relu };
   });

@@ -41,7 +41,7 @@ describe('decoupling conv layers into sparse matrices', () => {
     const want = await outputAndInputGrad({ forward: (t) => net.forward(t, { train: false }) }, x, n);
     const data: Dataset = { images: Float32Array.from(randomArray(40 * 784, 9, 0, 1)), labels: Uint8Array.from({ length: 40 }, (_, i) => i % 10), count: 40, pixels: 784, source: 'test' };
     const wantAcc = await accuracy(net, data, 16);
-    for (const kernels of [['csr', 'csr', 'csr', 'csr'], ['dense', 'csr', 'dense', 'dense']] as const) {
+    for (const kernels of [['csr', 'csr', 'csr', 'csr'], ['dense', 'csr', 'dense', 'dense'], ['conv', 'conv', 'dense', 'csr']] as const) {
       const sparse = new SparseNet(layers, [...kernels]);
       const got = await outputAndInputGrad(sparse, x, n);
       compare(`decoupled outputs (${kernels})`, got.y, want.y, 1e-4, 1e-6);
@@ -49,6 +49,24 @@ describe('decoupling conv layers into sparse matrices', () => {
       expect(await accuracy(sparse, data, 16)).toBe(wantAcc);
       sparse.dispose();
     }
+    net.dispose();
+  });
+});
+
+describe('kernel choice', () => {
+  it('auto: unpruned conv layers run as conv, sparse layers as CSR, dense ones dense; a pruned conv layer cannot run as conv', async () => {
+    const net = Net.init(LAYERS, 1, 5);
+    const layers = await decoupleNet(net);
+    const auto = new SparseNet(layers);
+    expect(auto.kernels.map((k) => k.kernel)).toEqual(['conv', 'conv', 'dense', 'dense']);
+    auto.dispose();
+    const { DecoupledPruner } = await import('../../src/sparse/prune-decoupled');
+    const { parseScope } = await import('../../src/prune/prune');
+    const pruned = new DecoupledPruner(layers, null, { method: 'abs', scope: parseScope('per-matrix', 4), combinedOffset: 0.07, seed: 1 }).prunedLayers(0.9);
+    const p = new SparseNet(pruned);
+    expect(p.kernels.map((k) => k.kernel)).toEqual(['csr', 'csr', 'csr', 'csr']);
+    p.dispose();
+    expect(() => new SparseNet(pruned, ['conv', 'csr', 'csr', 'csr'])).toThrow(/conv1: only an unpruned decoupled conv layer can run as the conv kernel/);
     net.dispose();
   });
 });

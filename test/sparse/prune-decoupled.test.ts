@@ -64,7 +64,7 @@ describe('pruning decoupled nets', () => {
     const models = [{ name: 'tiny-cnn', seed: 1, model: net, weights: [] }];
     const rows: SweepRow[] = [];
     await runSweep(spec, models, data(20, 9), [], sweepUnits(spec, models), (_u, r) => { rows.push(...r); });
-    expect(rows.map((r) => [r.ratio, r.kernels.join(' ')])).toEqual([[0, 'csr dense dense'], [0.95, 'csr csr dense']]);
+    expect(rows.map((r) => [r.ratio, r.kernels.join(' ')])).toEqual([[0, 'conv dense dense'], [0.95, 'conv csr dense']]); // the unpruned conv layer keeps the conv kernel
     expect(rows[1].sparsity[1]).toBeCloseTo(0.95, 3);
     net.dispose();
   });
