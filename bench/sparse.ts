@@ -124,14 +124,21 @@ async function wholeCnn(dir: string) {
   net.dispose();
   const fc1 = layers.findIndex((l) => l.name === 'fc1');
   layers[fc1] = { ...layers[fc1], csr: pruneRandom(layers[fc1].csr, 0.9, 3) };
-  const sparse = new SparseNet(layers);
-  await predict(sparse, { ...test, count: 250 }, 250); // warm-up: pipelines, buffers
-  await runner.sync();
-  const t0 = performance.now();
-  await predict(sparse, test, 250);
-  const ms = performance.now() - t0;
-  const kernels = sparse.kernels;
-  sparse.dispose();
+  // All layers through the CSR kernel (the study's path, in scipy), and the kernels the sweep would pick.
+  const timeNet = async (kernels: ('csr' | 'dense' | 'conv')[] | 'auto') => {
+    const sparse = new SparseNet(layers, kernels);
+    await predict(sparse, { ...test, count: 250 }, 250); // warm-up: pipelines, buffers
+    await runner.sync();
+    const t0 = performance.now();
+    await predict(sparse, test, 250);
+    const ms = performance.now() - t0;
+    const used = sparse.kernels;
+    sparse.dispose();
+    return { ms, kernels: used };
+  };
+  const allCsr = await timeNet(layers.map(() => 'csr'));
+  const auto = await timeNet('auto');
+  const { ms, kernels } = allCsr;
   const chain = layers.map((l, i) => {
     const file = join(dir, `cnn${i}.bin`);
     writeCsr(file, l.csr);
@@ -139,7 +146,7 @@ async function wholeCnn(dir: string) {
     return { file, bias: join(dir, `cnn${i}.bias`), rows: l.csr.rows, cols: l.csr.cols, nnz: l.csr.colIdx.length, relu: l.relu };
   });
   const nnz = layers.reduce((s, l) => s + l.csr.colIdx.length, 0);
-  return { source, images: test.count, batch: 250, ms, kernels, nnz, chain, usefulGflops: (2 * nnz * test.count) / ms / 1e6 };
+  return { source, images: test.count, batch: 250, ms, kernels, nnz, chain, usefulGflops: (2 * nnz * test.count) / ms / 1e6, autoKernels: { ms: auto.ms, kernels: auto.kernels } };
 }
 
 export async function benchSparse() {
@@ -161,7 +168,7 @@ export async function benchSparse() {
     const scipyCnn = py.value?.cnn ?? null;
     const { chain: _chain, ...cnnResult } = cnn;
     printTable(`decoupled study CNN (fc1 pruned 90%), forward over ${cnn.images} test images (${cnn.source})`, ['', 'ms', 'useful GFLOP/s'],
-      [['sparsegrad', cnn.ms, cnn.usefulGflops], ['scipy (one thread)', scipyCnn?.ms ?? '-', scipyCnn ? (2 * cnn.nnz * cnn.images) / scipyCnn.ms / 1e6 : '-'], ['ratio scipy/ours', scipyCnn ? scipyCnn.ms / cnn.ms : '-', '']]);
+      [['sparsegrad, all CSR', cnn.ms, cnn.usefulGflops], [`sparsegrad, kernels by crossover (${cnn.autoKernels.kernels.map((k) => k.kernel).join(' ')})`, cnn.autoKernels.ms, '-'], ['scipy (one thread)', scipyCnn?.ms ?? '-', scipyCnn ? (2 * cnn.nnz * cnn.images) / scipyCnn.ms / 1e6 : '-'], ['ratio scipy/ours', scipyCnn ? scipyCnn.ms / cnn.ms : '-', '']]);
     return { batch: N, rows, crossovers, cnn: { ...cnnResult, scipyMs: scipyCnn?.ms ?? null, speedupOverScipy: scipyCnn ? scipyCnn.ms / cnn.ms : null }, scipy: py.value ? { scipy: py.value.scipy, numpy: py.value.numpy } : py.note };
   } finally {
     rmSync(dir, { recursive: true, force: true });
