@@ -47,16 +47,16 @@ export function scoresFor(method: Exclude<PruneMethod, 'combined'>, weights: Flo
 }
 
 /** Position of each element in ascending score order, ties broken by lower index first. */
-export function ranksOf(scores: Float32Array): Float32Array {
+export function ranksOf(scores: Float32Array): Uint32Array {
   const order = Uint32Array.from({ length: scores.length }, (_, i) => i);
   order.sort((a, b) => scores[a] - scores[b] || a - b);
-  const ranks = new Float32Array(scores.length);
+  const ranks = new Uint32Array(scores.length);
   order.forEach((idx, pos) => (ranks[idx] = pos));
   return ranks;
 }
 
 /** One rank order across all matrices (global scope): ranks are positions in the joint order. */
-function globalRanks(scores: Float32Array[]): Float32Array[] {
+function globalRanks(scores: Float32Array[]): Uint32Array[] {
   const all = new Float32Array(scores.reduce((n, s) => n + s.length, 0));
   let at = 0;
   for (const s of scores) { all.set(s, at); at += s.length; }
@@ -65,7 +65,9 @@ function globalRanks(scores: Float32Array[]): Float32Array[] {
   return scores.map((s) => { const part = r.slice(at, at + s.length); at += s.length; return part; });
 }
 
-const NEVER = 2 ** 24; // above every rank: this matrix is not pruned
+const NEVER = 2 ** 32 - 1; // above every rank: this matrix is not pruned
+/** The GPU mask kernel compares ranks as f32, exact below 2^24. */
+const GPU_NEVER = 2 ** 24;
 
 export interface PruneSettings { method: PruneMethod; scope: PruneScope; combinedOffset: number; seed: number }
 
@@ -78,7 +80,7 @@ export const scoreSets = (method: PruneMethod): Exclude<PruneMethod, 'combined'>
  * prunes the trained weights afresh (not cumulatively).
  */
 export class RankedPruning {
-  protected hostRanks: Float32Array[][]; // [set][matrix]
+  protected hostRanks: Uint32Array[][]; // [set][matrix]
   readonly sizes: number[];
 
   /** `scores[set][matrix]`: one set per entry of scoreSets(s.method). */
@@ -86,11 +88,10 @@ export class RankedPruning {
     if (s.method === 'combined' && !(s.combinedOffset >= 0 && s.combinedOffset < 1)) throw new ConfigError(`combined offset ${s.combinedOffset} must be in [0, 1)`);
     this.sizes = scores[0].map((w) => w.length);
     const total = this.sizes.reduce((a, b) => a + b, 0);
-    // Ranks travel as f32, exact only below 2^24.
-    if ((s.scope.kind === 'global' ? total : Math.max(...this.sizes)) >= NEVER) throw new ConfigError(`prune: ${s.scope.kind === 'global' ? total : Math.max(...this.sizes)} weights in one ranking; at most ${NEVER - 1} are supported`);
+    if (total >= NEVER) throw new ConfigError(`prune: ${total} weights; at most ${NEVER - 1} are supported`);
     this.hostRanks = scores.map((set) => {
       if (s.scope.kind === 'global') return globalRanks(set);
-      return set.map((sc, i) => (s.scope.kind === 'layer' && s.scope.layer !== i + 1 ? new Float32Array(sc.length).fill(NEVER) : ranksOf(sc)));
+      return set.map((sc, i) => (s.scope.kind === 'layer' && s.scope.layer !== i + 1 ? new Uint32Array(sc.length).fill(NEVER) : ranksOf(sc)));
     });
   }
 
@@ -128,10 +129,14 @@ export class Pruner extends RankedPruning {
 
   constructor(private model: Net, weights: Float32Array[], stats: InputStats | null, s: PruneSettings) {
     super(scoreSets(s.method).map((m) => scoresFor(m, weights, model.layers, stats, s.seed)), s);
+    // Ranks travel to the mask kernel as f32, exact only below 2^24.
+    const ranked = s.scope.kind === 'global' ? this.sizes.reduce((a, b) => a + b, 0) : Math.max(...this.sizes);
+    if (ranked >= GPU_NEVER) throw new ConfigError(`prune: ${ranked} weights in one ranking; the GPU mask supports at most ${GPU_NEVER - 1} (prune it decoupled: sweep --decouple)`);
+    const f32 = (r: Uint32Array) => Float32Array.from(r, (v) => Math.min(v, GPU_NEVER));
     this.rankTensors = this.sizes.map((n, m) => {
-      if (this.hostRanks.length === 1) return Tensor.fromArray(this.hostRanks[0][m], [n]).keep();
+      if (this.hostRanks.length === 1) return Tensor.fromArray(f32(this.hostRanks[0][m]), [n]).keep();
       const both = new Float32Array(2 * n);
-      for (let i = 0; i < n; i++) { both[2 * i] = this.hostRanks[0][m][i]; both[2 * i + 1] = this.hostRanks[1][m][i]; }
+      for (let i = 0; i < n; i++) { both[2 * i] = Math.min(this.hostRanks[0][m][i], GPU_NEVER); both[2 * i + 1] = Math.min(this.hostRanks[1][m][i], GPU_NEVER); }
       return Tensor.fromArray(both, [2 * n]).keep();
     });
   }
