@@ -9,6 +9,7 @@ import { runner } from '../src/gpu/runner';
 import { SparseMatrix, csrFromDense, type CsrHost } from '../src/sparse/csr';
 import { decoupleConv, decoupleNet } from '../src/sparse/decouple';
 import { SparseNet } from '../src/sparse/sparse-net';
+import { dropEntries } from '../src/sparse/prune-decoupled';
 import { Net } from '../src/nn/net';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../src/nn/config';
 import { loadData } from '../src/data/node-loader';
@@ -59,16 +60,10 @@ function shapes(): Shape[] {
 export function pruneRandom(a: CsrHost, sparsity: number, seed: number): CsrHost {
   const nnz = a.colIdx.length, drop = Math.round(sparsity * nnz);
   const random = seededRandom(seed);
-  const keep = new Uint8Array(nnz).fill(1);
+  const dropped = new Uint8Array(nnz);
   const order = Uint32Array.from({ length: nnz }, (_, i) => i);
-  for (let i = 0; i < drop; i++) { const j = i + Math.floor(random() * (nnz - i)); [order[i], order[j]] = [order[j], order[i]]; keep[order[i]] = 0; }
-  const rowPtr = new Uint32Array(a.rows + 1), colIdx = new Uint32Array(nnz - drop), values = new Float32Array(nnz - drop);
-  let k = 0;
-  for (let r = 0; r < a.rows; r++) {
-    for (let e = a.rowPtr[r]; e < a.rowPtr[r + 1]; e++) if (keep[e]) { colIdx[k] = a.colIdx[e]; values[k] = a.values[e]; k++; }
-    rowPtr[r + 1] = k;
-  }
-  return { rows: a.rows, cols: a.cols, rowPtr, colIdx, values };
+  for (let i = 0; i < drop; i++) { const j = i + Math.floor(random() * (nnz - i)); [order[i], order[j]] = [order[j], order[i]]; dropped[order[i]] = 1; }
+  return dropEntries(a, dropped);
 }
 
 const writeCsr = (file: string, a: CsrHost): void => writeFileSync(file, Buffer.concat([Buffer.from(a.rowPtr.buffer), Buffer.from(a.colIdx.buffer), Buffer.from(a.values.buffer)]));

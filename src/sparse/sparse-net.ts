@@ -37,7 +37,8 @@ function denseOf(c: CsrHost): Float32Array {
   return d;
 }
 
-interface GpuLayer { name: string; kernel: Kernel; sparse?: SparseMatrix; dense?: Tensor; conv?: Tensor; convBias?: Tensor; bias: Tensor; relu: boolean; nnz: number; entries: number }
+/** bias: [rows, 1] for feature-major layers, [O, 1, 1] per channel for a conv-kernel layer. */
+interface GpuLayer { name: string; kernel: Kernel; sparse?: SparseMatrix; dense?: Tensor; conv?: Tensor; bias: Tensor; relu: boolean; nnz: number; entries: number }
 
 /**
  * A decoupled (or any layer-wise sparse) model on the GPU. Activations run feature-major,
@@ -53,16 +54,16 @@ export class SparseNet {
       const unprunedConv = !!l.conv && l.conv.nnz === l.csr.colIdx.length;
       const kernel = kernels === 'auto' ? pickKernel(l.csr, CSR_BELOW_DENSITY, unprunedConv) : kernels[i];
       if (kernel === 'conv' && !unprunedConv) throw new ConfigError(`${l.name}: only an unpruned decoupled conv layer can run as the conv kernel`);
-      const bias = Tensor.fromArray(l.bias, [l.bias.length, 1]).keep();
-      const base = { name: l.name, kernel, bias, relu: l.relu, nnz: l.csr.colIdx.length, entries: l.csr.rows * l.csr.cols };
+      const base = { name: l.name, kernel, relu: l.relu, nnz: l.csr.colIdx.length, entries: l.csr.rows * l.csr.cols };
       if (kernel === 'conv') {
         const [O] = l.conv!.shape;
         const perChannel = Float32Array.from({ length: O }, (_, o) => l.bias[o * IMAGE_SIDE * IMAGE_SIDE]);
-        return { ...base, conv: Tensor.fromArray(l.conv!.weight, l.conv!.shape).keep(), convBias: Tensor.fromArray(perChannel, [O, 1, 1]).keep() };
+        return { ...base, bias: Tensor.fromArray(perChannel, [O, 1, 1]).keep(), conv: Tensor.fromArray(l.conv!.weight, l.conv!.shape).keep() };
       }
-      return kernel === 'csr' ? { ...base, sparse: new SparseMatrix(l.csr, l.name) } : { ...base, dense: Tensor.fromArray(denseOf(l.csr), [l.csr.rows, l.csr.cols]).keep() };
+      const bias = Tensor.fromArray(l.bias, [l.bias.length, 1]).keep();
+      return kernel === 'csr' ? { ...base, bias, sparse: new SparseMatrix(l.csr, l.name) } : { ...base, bias, dense: Tensor.fromArray(denseOf(l.csr), [l.csr.rows, l.csr.cols]).keep() };
     });
-    this.params = this.gpuLayers.flatMap((l) => [{ name: `${l.name}.weight`, tensor: l.sparse ? l.sparse.a.values : l.conv ?? l.dense! }, { name: `${l.name}.bias`, tensor: l.convBias ?? l.bias }]);
+    this.params = this.gpuLayers.flatMap((l) => [{ name: `${l.name}.weight`, tensor: l.sparse ? l.sparse.a.values : l.conv ?? l.dense! }, { name: `${l.name}.bias`, tensor: l.bias }]);
   }
 
   /** Per layer: which kernel runs it and its density (what result files record). */
@@ -79,7 +80,7 @@ export class SparseNet {
       if (l.conv) {
         if (featureMajor) { h = transpose(h); featureMajor = false; }
         const [, C] = l.conv.shape;
-        h = add(conv2d(h.reshape([n, C, IMAGE_SIDE, IMAGE_SIDE]), l.conv, 'same'), l.convBias!);
+        h = add(conv2d(h.reshape([n, C, IMAGE_SIDE, IMAGE_SIDE]), l.conv, 'same'), l.bias);
         if (l.relu) h = relu(h);
         h = h.reshape([n, h.size / n]);
         continue;
@@ -92,6 +93,6 @@ export class SparseNet {
   }
 
   dispose(): void {
-    for (const l of this.gpuLayers) { l.sparse?.dispose(); l.dense?.dispose(); l.conv?.dispose(); l.convBias?.dispose(); l.bias.dispose(); }
+    for (const l of this.gpuLayers) { l.sparse?.dispose(); l.dense?.dispose(); l.conv?.dispose(); l.bias.dispose(); }
   }
 }
