@@ -1,9 +1,10 @@
-// C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] (+ beta * C). op() transposes when TRANS_A / TRANS_B:
+// C[M,N] = alpha * op(A)[M,K] * op(B)[K,N]. op() transposes when TRANS_A / TRANS_B:
 // A is then stored [K,M], B stored [N,K], so backward passes need no transpose copies.
 //
 // No workgroup memory and no barriers: each invocation keeps an 8 x 4 block of C in eight
 // vec4 registers (written out by hand: CPU drivers keep indexed arrays in memory) and reads
-// A and B straight from the cached storage buffers. Invocations next to each other in x
+// A and B straight from the cached storage buffers. The kernel for adapters without
+// subgroups (matmul_subgroup.wgsl is used where they exist). Invocations next to each other in x
 // (SIMD lanes on a CPU driver, a warp on a GPU) share their rows of A — a uniform load —
 // and take neighbouring columns of B and C (the 4 columns of one invocation are WX apart).
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -14,7 +15,6 @@ struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, beta: f32 }
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-override ACCUMULATE: bool = false;
 
 const WX = 8u;  // workgroup is WX x WY invocations
 const WY = 8u;
@@ -62,8 +62,6 @@ fn store(m: u32, col0: u32, v: vec4f) {
   for (var j = 0u; j < TN; j++) {
     let n = col0 + j * WX;
     if (n >= u.N) { return; }
-    var out = u.alpha * v[j];
-    if (ACCUMULATE) { out += u.beta * c[m * u.N + n]; }
-    c[m * u.N + n] = out;
+    c[m * u.N + n] = u.alpha * v[j];
   }
 }

@@ -16,6 +16,8 @@ export interface Gpu {
   adapter: AdapterReport;
   hasTimestamps: boolean;
   hasSubgroups: boolean;
+  /** Smallest and largest subgroup the adapter may run (0 where it does not say). */
+  subgroupSizes: { min: number; max: number };
   /** Set once the device is lost; every later dispatch throws it instead of hanging. */
   lostReason: string | null;
 }
@@ -68,6 +70,7 @@ async function openGpu(): Promise<Gpu> {
     device,
     hasTimestamps: requiredFeatures.includes('timestamp-query'),
     hasSubgroups: requiredFeatures.includes('subgroups'),
+    subgroupSizes: subgroupSizesOf(info),
     lostReason: null,
     adapter: {
       vendor: info.vendor,
@@ -93,6 +96,11 @@ async function openGpu(): Promise<Gpu> {
     console.error(`sparsegrad: WebGPU error: ${e.message}`);
   });
   return g;
+}
+
+function subgroupSizesOf(info: GPUAdapterInfo): { min: number; max: number } {
+  const i = info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  return { min: i.subgroupMinSize ?? 0, max: i.subgroupMaxSize ?? 0 };
 }
 
 /** The one device of this process, opened on first use. */

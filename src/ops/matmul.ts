@@ -1,14 +1,53 @@
 import matmulWgsl from '../../shaders/matmul.wgsl';
+import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
 import { getPipeline } from '../gpu/pipelines';
+import { gpu } from '../gpu/device';
 import { runner, f32 } from '../gpu/runner';
-import { ShapeError, fmtShape } from '../gpu/errors';
+import { DeviceError, ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
 import { record } from './kernel';
 
 export interface MatmulOptions { transA?: boolean; transB?: boolean }
 
-const TILE_M = 64; // WY·TM in matmul.wgsl
-const TILE_N = 32; // WX·TN
+export type MatmulKernel = 'subgroup' | 'plain';
+let forced: MatmulKernel | null = null;
+
+/** Pins the kernel (tests and benchmarks run both); null goes back to choosing by adapter. */
+export function forceMatmulKernel(kernel: MatmulKernel | null): void {
+  forced = kernel;
+}
+
+/**
+ * The subgroup kernel needs lanes 0..7 of every subgroup, so subgroups of at least 8; it is
+ * 2–2.5x faster on lavapipe (docs/matmul-lavapipe.md). Elsewhere the plain kernel.
+ */
+export function matmulKernel(): MatmulKernel {
+  if (forced) {
+    if (forced === 'subgroup' && !subgroupKernelFits()) throw new DeviceError('matmul: the subgroup kernel needs the subgroups feature with subgroups of >= 8 lanes');
+    return forced;
+  }
+  return subgroupKernelFits() ? 'subgroup' : 'plain';
+}
+
+function subgroupKernelFits(): boolean {
+  const g = gpu();
+  return g.hasSubgroups && g.subgroupSizes.min >= 8;
+}
+
+/** Encodes C = op(A)·op(B) into `out` with the chosen kernel. */
+function dispatchMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
+  const uniforms = [M, N, K, f32(1), f32(0)];
+  if (matmulKernel() === 'subgroup') {
+    // One subgroup-sized workgroup (at least 8, at most 64 lanes) covers 16 rows × 4·WG columns.
+    const WG = Math.min(64, Math.max(8, gpu().subgroupSizes.max));
+    const pipeline = getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG });
+    runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(N / (4 * WG)), Math.ceil(M / 16)]);
+  } else {
+    // 8×8 invocations with 8×4 outputs each: 64 rows × 32 columns per workgroup.
+    const pipeline = getPipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
+    runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(N / 32), Math.ceil(M / 64)]);
+  }
+}
 
 /** C = op(A)·op(B) with op = transpose when asked; A, B 2-D. */
 export function matmul(a: Tensor, b: Tensor, { transA = false, transB = false }: MatmulOptions = {}): Tensor {
@@ -17,8 +56,7 @@ export function matmul(a: Tensor, b: Tensor, { transA = false, transB = false }:
   const [Kb, N] = transB ? [b.shape[1], b.shape[0]] : b.shape;
   if (Ka !== Kb) throw new ShapeError(`matmul: inner dims differ, a ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} vs b ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''} (${Ka} vs ${Kb})`);
   const out = Tensor.empty([M, N], 'matmul');
-  const pipeline = getPipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
-  runner.dispatch(pipeline, [a.buffer, b.buffer, out.buffer], [M, N, Ka, f32(1), f32(0)], [Math.ceil(N / TILE_N), Math.ceil(M / TILE_M)]);
+  dispatchMatmul(a.buffer, b.buffer, out.buffer, M, Ka, N, transA, transB);
   return record(out, [a, b], (g) => {
     // Each gradient is one more matmul with transpose flags; no transposed copies.
     if (a.requiresGrad) accumulateGrad(a, transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }));
