@@ -33,8 +33,10 @@ fn bRow(k: u32, n: vec4u) -> vec4f {
 
 @compute @workgroup_size(WX, WY)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let row0 = (wid.y * WY + lid.y) * TM;
-  let col0 = wid.x * WX * TN + lid.x;
+  // Workgroups next to each other in x take the next rows of the same columns, so the strip
+  // of B they all read stays in cache.
+  let row0 = (wid.x * WY + lid.y) * TM;
+  let col0 = wid.y * WX * TN + lid.x;
   // Clamped indices: rows/columns past the edge compute values that are never stored.
   let last = u.M - 1u;
   let r0 = min(row0, last); let r1 = min(row0 + 1u, last); let r2 = min(row0 + 2u, last); let r3 = min(row0 + 3u, last);

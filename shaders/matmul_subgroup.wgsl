@@ -32,8 +32,10 @@ fn bAt(k: u32, n: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
         @builtin(subgroup_invocation_id) lane: u32) {
-  let m0 = wid.y * 16u;
-  let n0 = wid.x * WG * 4u + lid;
+  // Workgroups next to each other in x take the next 16 rows of the same columns, so the
+  // strip of B they all read stays in cache (B rows can be 60 KB apart).
+  let m0 = wid.x * 16u;
+  let n0 = wid.y * WG * 4u + lid;
   // Clamped indices: rows/columns past the edge compute values that are never stored, and
   // every lane stays active so the broadcasts see all eight source lanes.
   let ra = min(m0 + (lane & 7u), u.M - 1u);

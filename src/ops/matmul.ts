@@ -41,11 +41,11 @@ function dispatchMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K
     // One subgroup-sized workgroup (at least 8, at most 64 lanes) covers 16 rows × 4·WG columns.
     const WG = Math.min(64, Math.max(8, gpu().subgroupSizes.max));
     const pipeline = getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG });
-    runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(N / (4 * WG)), Math.ceil(M / 16)]);
+    runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 16), Math.ceil(N / (4 * WG))]);
   } else {
     // 8×8 invocations with 8×4 outputs each: 64 rows × 32 columns per workgroup.
     const pipeline = getPipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
-    runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(N / 32), Math.ceil(M / 64)]);
+    runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 64), Math.ceil(N / 32)]);
   }
 }
 
