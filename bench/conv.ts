@@ -4,6 +4,7 @@ import { sum } from '../src/ops/reduce';
 import { mul } from '../src/ops/elementwise';
 import { timeOp, python, printTable } from './common';
 import { randomData } from './matmul';
+import { forceKernelPath, kernelPath } from '../src/gpu/kernel-path';
 
 /** The study's four conv layers at batch 250: [N, C, H, W, O, K]. */
 export const CONV_SHAPES: [number, number, number, number, number, number][] = [
@@ -35,31 +36,44 @@ export async function benchConv() {
     const x = Tensor.fromArray(randomData(N * C * H * W, 1), [N, C, H, W], true);
     const w = Tensor.fromArray(randomData(O * C * K * K, 2).map((v) => v * 0.1), [O, C, K, K], true);
     const gOut = Tensor.fromArray(randomData(N * O * H * W, 3), [N, O, H, W]);
-    await validateConv(x, w, await tidy(() => conv2d(x, w).keep()).read());
     const flops = 2 * N * H * W * O * C * K * K;
-    // Each direction alone: forward; forward + one gradient (the forward's time subtracted).
-    const fwd = await timeOp(() => tidy(() => { conv2d(x, w); }));
-    const withGrad = async (needX: boolean) => {
-      x.requiresGrad = needX; w.requiresGrad = !needX;
-      const t = await timeOp(() => tidy(() => { backward(sum(mul(conv2d(x, w), gOut))); x.grad?.dispose(); w.grad?.dispose(); x.grad = null; w.grad = null; }));
-      return t;
-    };
-    const fwdMs = fwd.gpuMs ?? fwd.wallMs;
-    const dxT = await withGrad(true), dwT = await withGrad(false);
-    // The loss's own mul + sum, timed alone, comes off both.
-    const y = tidy(() => conv2d(x, w).keep());
-    const head = await timeOp(() => tidy(() => { sum(mul(y, gOut)); }));
-    y.dispose();
-    const extra = fwdMs + (head.gpuMs ?? head.wallMs);
-    const dirs: [Direction, number][] = [['forward', fwdMs], ['inputGrad', (dxT.gpuMs ?? dxT.wallMs) - extra], ['weightGrad', (dwT.gpuMs ?? dwT.wallMs) - extra]];
-    for (const [dir, ms] of dirs) {
+    const kernel = kernelPath();
+    const dirs = await timeDirections(x, w, gOut);
+    // The kernels for adapters without subgroups, timed in the same run for the record.
+    let plain: [Direction, number][] | null = null;
+    if (kernel !== 'plain') {
+      forceKernelPath('plain');
+      plain = await timeDirections(x, w, gOut);
+      forceKernelPath(null);
+    }
+    for (const [d, [dir, ms]] of dirs.entries()) {
       const gflops = flops / ms / 1e6;
+      const plainMs = plain ? plain[d][1] : null;
       const npG = np.value?.results[s][dir].gflops ?? null;
-      rows.push({ layer: `conv${s + 1} ${C}→${O} ${K}x${K}`, N, C, H, W, O, K, direction: dir, ms, gflops, numpyMs: np.value?.results[s][dir].ms ?? null, numpyGflops: npG, ratioToNumpy: npG ? gflops / npG : null });
+      rows.push({ layer: `conv${s + 1} ${C}→${O} ${K}x${K}`, N, C, H, W, O, K, direction: dir, kernel, ms, gflops, plainMs, numpyMs: np.value?.results[s][dir].ms ?? null, numpyGflops: npG, ratioToNumpy: npG ? gflops / npG : null });
     }
     [x, w, gOut].forEach((t) => t.dispose());
   }
-  printTable('conv2d at batch 250, 28×28, same padding (GFLOP/s from GPU timestamps where available; numpy: im2col + matmul)', ['layer', 'direction', 'ms', 'GFLOP/s', 'numpy ms', 'numpy GFLOP/s', 'ours/numpy'],
-    rows.map((r) => [r.layer, r.direction, r.ms, r.gflops, r.numpyMs ?? '-', r.numpyGflops ?? '-', r.ratioToNumpy ?? '-']));
+  printTable('conv2d at batch 250, 28×28, same padding (GFLOP/s from GPU timestamps where available; numpy: im2col + matmul)', ['layer', 'direction', 'kernel', 'ms', 'GFLOP/s', 'plain ms', 'numpy ms', 'numpy GFLOP/s', 'ours/numpy'],
+    rows.map((r) => [r.layer, r.direction, r.kernel, r.ms, r.gflops, r.plainMs ?? '-', r.numpyMs ?? '-', r.numpyGflops ?? '-', r.ratioToNumpy ?? '-']));
   return { rows, numpy: np.value ? { version: np.value.numpy } : np.note };
+}
+
+/** ms of the forward, the input gradient and the weight gradient, each alone, with the current kernels. */
+async function timeDirections(x: Tensor, w: Tensor, gOut: Tensor): Promise<[Direction, number][]> {
+  await validateConv(x, w, await tidy(() => conv2d(x, w).keep()).read());
+  // Each direction alone: forward; forward + one gradient (the forward's time subtracted).
+  const fwd = await timeOp(() => tidy(() => { conv2d(x, w); }));
+  const withGrad = async (needX: boolean) => {
+    x.requiresGrad = needX; w.requiresGrad = !needX;
+    return timeOp(() => tidy(() => { backward(sum(mul(conv2d(x, w), gOut))); x.grad?.dispose(); w.grad?.dispose(); x.grad = null; w.grad = null; }));
+  };
+  const fwdMs = fwd.gpuMs ?? fwd.wallMs;
+  const dxT = await withGrad(true), dwT = await withGrad(false);
+  // The loss's own mul + sum, timed alone, comes off both.
+  const y = tidy(() => conv2d(x, w).keep());
+  const head = await timeOp(() => tidy(() => { sum(mul(y, gOut)); }));
+  y.dispose();
+  const extra = fwdMs + (head.gpuMs ?? head.wallMs);
+  return [['forward', fwdMs], ['inputGrad', (dxT.gpuMs ?? dxT.wallMs) - extra], ['weightGrad', (dwT.gpuMs ?? dwT.wallMs) - extra]];
 }

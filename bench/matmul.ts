@@ -1,6 +1,7 @@
 import { validateMatmul } from './validate';
 import { Tensor, tidy } from '../src/tensor/tensor';
-import { forceMatmulKernel, matmul, matmulKernel } from '../src/ops/matmul';
+import { matmul } from '../src/ops/matmul';
+import { forceKernelPath, kernelPath } from '../src/gpu/kernel-path';
 import { timeOp, python, printTable } from './common';
 import { tfjsMatmul } from './tfjs';
 
@@ -22,7 +23,7 @@ export async function benchMatmul() {
   for (const [i, [M, K, N, transA, transB, what]] of MATMUL_SHAPES.entries()) {
     const a = Tensor.fromArray(randomData(M * K, 1), transA ? [K, M] : [M, K]);
     const b = Tensor.fromArray(randomData(K * N, 2), transB ? [N, K] : [K, N]);
-    const kernel = matmulKernel();
+    const kernel = kernelPath();
     await validateMatmul(matmul, a, b, transA, transB, `${what}`);
     const t = await timeOp(() => tidy(() => { matmul(a, b, { transA, transB }); }));
     const gflopsOf = (ms: number) => (2 * M * N * K) / ms / 1e6;
@@ -30,11 +31,11 @@ export async function benchMatmul() {
     // The kernel for adapters without subgroups, timed in the same run for the record.
     let plainGflops: number | null = null;
     if (kernel !== 'plain') {
-      forceMatmulKernel('plain');
+      forceKernelPath('plain');
       await validateMatmul(matmul, a, b, transA, transB, `${what} (plain kernel)`);
       const tp = await timeOp(() => tidy(() => { matmul(a, b, { transA, transB }); }));
       plainGflops = gflopsOf(tp.gpuMs ?? tp.wallMs);
-      forceMatmulKernel(null);
+      forceKernelPath(null);
     }
     const npG = np.value?.results[i].gflops ?? null;
     const tfG = peer.results?.[i] ?? null;

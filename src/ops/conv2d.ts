@@ -1,5 +1,8 @@
 import conv2dWgsl from '../../shaders/conv2d.wgsl';
+import conv2dSubgroupWgsl from '../../shaders/conv2d_subgroup.wgsl';
 import weightGradWgsl from '../../shaders/conv2d_weight_grad.wgsl';
+import weightGradSubgroupWgsl from '../../shaders/conv2d_weight_grad_subgroup.wgsl';
+import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
 import { getPipeline } from '../gpu/pipelines';
 import { runner } from '../gpu/runner';
 import { workgroups1d } from '../gpu/dispatch';
@@ -20,6 +23,13 @@ const GROUP = 64;
 const correlateBlock = (outChannels: number) => (outChannels === 1 ? { OB: 1, XB: 8 } : { OB: 4, XB: 8 });
 const weightGradBlock = { OB: 4, XB: 4 };
 
+/** The subgroup correlation computes 8 channels at a time: below this the plain kernel wastes less. */
+const SUBGROUP_MIN_CHANNELS = 5;
+/** Output channels per invocation in the subgroup weight gradient. */
+const SUBGROUP_WEIGHT_GRAD_CHANNELS = 4;
+/** Pixels per invocation in the subgroup correlation: 7 where it tiles the row exactly (MNIST's 28), else 8. */
+const subgroupPixels = (width: number) => (width % 7 === 0 && width % 8 !== 0 ? 7 : 8);
+
 /** Kernel size and block as WGSL constants, appended so that shader line numbers stay true. */
 const withSizes = (source: string, KH: number, KW: number, b: { OB: number; XB: number }): string =>
   `${source}\nconst KH = ${KH}u;\nconst KW = ${KW}u;\nconst OB = ${b.OB}u;\nconst XB = ${b.XB}u;\n`;
@@ -30,11 +40,27 @@ interface Geometry { N: number; CI: number; HI: number; WI: number; CO: number; 
 function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: string): Tensor {
   const [, , KH, KW] = w.shape;
   const out = Tensor.empty([gm.N, gm.CO, gm.HO, gm.WO], op);
+  const buffers = [src.buffer, w.buffer, out.buffer];
+  const uniforms = (XB: number, OB: number) => {
+    const tilesX = Math.ceil(gm.WO / XB), tilesO = Math.ceil(gm.CO / OB);
+    return { tilesX, tilesO, values: [gm.N, gm.CI, gm.HI, gm.WI, gm.CO, gm.HO, gm.WO, gm.P, tilesX, tilesO, gm.N * gm.HO * tilesX] };
+  };
+  if (kernelPath() === 'subgroup' && gm.CO >= SUBGROUP_MIN_CHANNELS) {
+    // A workgroup = WG pixel tiles × the same 8 output channels (workgroup_id.y).
+    const XB = subgroupPixels(gm.WO);
+    const { tilesO, values } = uniforms(XB, 8);
+    const WG = subgroupWorkgroupSize();
+    const blocks = Math.ceil(values[10] / WG);
+    const z = Math.ceil(blocks / 65535);
+    const pipeline = getPipeline('conv2d_subgroup', withSizes(conv2dSubgroupWgsl, KH, KW, { OB: 8, XB }), { FLIP: flip, WG });
+    runner.dispatch(pipeline, buffers, values, [Math.ceil(blocks / z), tilesO, z]);
+    return out;
+  }
   const block = correlateBlock(gm.CO);
-  const tilesX = Math.ceil(gm.WO / block.XB), tilesO = Math.ceil(gm.CO / block.OB);
+  const { tilesO, tilesX, values } = uniforms(block.XB, block.OB);
   const total = gm.N * gm.HO * tilesX * tilesO;
-  runner.dispatch(getPipeline('conv2d', withSizes(conv2dWgsl, KH, KW, block), { FLIP: flip }), [src.buffer, w.buffer, out.buffer],
-    [gm.N, gm.CI, gm.HI, gm.WI, gm.CO, gm.HO, gm.WO, gm.P, tilesX, tilesO, total], workgroups1d(total, GROUP));
+  values[10] = total;
+  runner.dispatch(getPipeline('conv2d', withSizes(conv2dWgsl, KH, KW, block), { FLIP: flip }), buffers, values, workgroups1d(total, GROUP));
   return out;
 }
 
@@ -42,11 +68,20 @@ function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: stri
 function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], gm: Geometry): Tensor {
   const [O, C, KH, KW] = wShape;
   const partial = Tensor.empty([gm.N, O * C * KH * KW], 'conv2dWeightGradPartial');
-  const block = weightGradBlock;
-  const tilesO = Math.ceil(O / block.OB);
-  const total = gm.N * tilesO * C * KH;
-  runner.dispatch(getPipeline('conv2d_weight_grad', withSizes(weightGradWgsl, KH, KW, block)), [g.buffer, x.buffer, partial.buffer],
-    [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, total], workgroups1d(total, GROUP));
+  const buffers = [g.buffer, x.buffer, partial.buffer];
+  if (kernelPath() === 'subgroup') {
+    // A workgroup = WG (input channel, kernel row) pairs × the same OB output channels × one image.
+    const block = { OB: SUBGROUP_WEIGHT_GRAD_CHANNELS, XB: subgroupPixels(gm.WO) };
+    const tilesO = Math.ceil(O / block.OB), pairs = C * KH, WG = subgroupWorkgroupSize();
+    runner.dispatch(getPipeline('conv2d_weight_grad_subgroup', withSizes(weightGradSubgroupWgsl, KH, KW, block), { WG }), buffers,
+      [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, pairs], [Math.ceil(pairs / WG), tilesO, gm.N]);
+  } else {
+    const block = weightGradBlock;
+    const tilesO = Math.ceil(O / block.OB);
+    const total = gm.N * tilesO * C * KH;
+    runner.dispatch(getPipeline('conv2d_weight_grad', withSizes(weightGradWgsl, KH, KW, block)), buffers,
+      [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, total], workgroups1d(total, GROUP));
+  }
   const dw = sum(partial, 0).reshape([...wShape]);
   partial.dispose();
   return dw;

@@ -1,45 +1,21 @@
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
 import { getPipeline } from '../gpu/pipelines';
-import { gpu } from '../gpu/device';
+import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
 import { runner, f32 } from '../gpu/runner';
-import { DeviceError, ShapeError, fmtShape } from '../gpu/errors';
+import { ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
 import { record } from './kernel';
 
 export interface MatmulOptions { transA?: boolean; transB?: boolean }
 
-export type MatmulKernel = 'subgroup' | 'plain';
-let forced: MatmulKernel | null = null;
-
-/** Pins the kernel (tests and benchmarks run both); null goes back to choosing by adapter. */
-export function forceMatmulKernel(kernel: MatmulKernel | null): void {
-  forced = kernel;
-}
-
-/**
- * The subgroup kernel needs lanes 0..7 of every subgroup, so subgroups of at least 8; it is
- * 2–2.5x faster on lavapipe (docs/matmul-lavapipe.md). Elsewhere the plain kernel.
- */
-export function matmulKernel(): MatmulKernel {
-  if (forced) {
-    if (forced === 'subgroup' && !subgroupKernelFits()) throw new DeviceError('matmul: the subgroup kernel needs the subgroups feature with subgroups of >= 8 lanes');
-    return forced;
-  }
-  return subgroupKernelFits() ? 'subgroup' : 'plain';
-}
-
-function subgroupKernelFits(): boolean {
-  const g = gpu();
-  return g.hasSubgroups && g.subgroupSizes.min >= 8;
-}
-
 /** Encodes C = op(A)·op(B) into `out` with the chosen kernel. */
 function dispatchMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
   const uniforms = [M, N, K, f32(1), f32(0)];
-  if (matmulKernel() === 'subgroup') {
-    // One subgroup-sized workgroup (at least 8, at most 64 lanes) covers 16 rows × 4·WG columns.
-    const WG = Math.min(64, Math.max(8, gpu().subgroupSizes.max));
+  if (kernelPath() === 'subgroup') {
+    // 2–2.5x the plain kernel on lavapipe (docs/matmul-lavapipe.md); a workgroup of WG lanes
+    // covers 16 rows × 4·WG columns.
+    const WG = subgroupWorkgroupSize();
     const pipeline = getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG });
     runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 16), Math.ceil(N / (4 * WG))]);
   } else {
