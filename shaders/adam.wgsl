@@ -1,20 +1,23 @@
 // One fused Adam step over a parameter: m, v and p updated in place.
 // lr is already bias-corrected on the host: lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t).
+// decay adds the gradient of an L2 penalty decay·½Σp² to g here, so that the penalty costs no
+// separate passes over the parameters (for fc1 of the CNN those were ~40% of a training step).
 @group(0) @binding(0) var<storage, read_write> p: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> m: array<f32>;
 @group(0) @binding(3) var<storage, read_write> v: array<f32>;
-struct Uniforms { size: u32, lr: f32, beta1: f32, beta2: f32, eps: f32 }
+struct Uniforms { size: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, decay: f32 }
 @group(0) @binding(4) var<uniform> u: Uniforms;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= u.size) { return; }
-  let gi = g[i];
+  let pi = p[i];
+  let gi = g[i] + u.decay * pi;
   let mi = u.beta1 * m[i] + (1.0 - u.beta1) * gi;
   let vi = u.beta2 * v[i] + (1.0 - u.beta2) * gi * gi;
   m[i] = mi;
   v[i] = vi;
-  p[i] = p[i] - u.lr * mi / (sqrt(vi) + u.eps);
+  p[i] = pi - u.lr * mi / (sqrt(vi) + u.eps);
 }

@@ -7,12 +7,16 @@ export interface AdamState { step: number; m: Float32Array[]; v: Float32Array[] 
 
 export interface AdamSettings { lr: number; beta1: number; beta2: number; eps: number }
 
-/** Adam (Kingma & Ba) over a fixed set of parameters; moments live on the GPU. */
+/**
+ * Adam (Kingma & Ba) over a fixed set of parameters; moments live on the GPU. `decay[i]` adds
+ * the gradient of decay[i]·½Σp² to parameter i's gradient inside the update (L2 on weights,
+ * TensorFlow's l2_loss convention) — the same step as putting the penalty in the loss.
+ */
 export class Adam {
   private moments: { m: Tensor; v: Tensor }[];
   step = 0;
 
-  constructor(private params: Tensor[], private s: AdamSettings) {
+  constructor(private params: Tensor[], private s: AdamSettings, private decay: number[] = []) {
     this.moments = params.map((p) => ({ m: Tensor.zeros(p.shape).keep(), v: Tensor.zeros(p.shape).keep() }));
   }
 
@@ -25,7 +29,7 @@ export class Adam {
     const lrT = (lr * c2) / (1 - beta1 ** this.step);
     this.params.forEach((p, i) => {
       if (!p.grad) throw new SparsegradError(`adam: parameter ${i} has no gradient (did backward() reach it?)`);
-      adamUpdate(p, p.grad, this.moments[i].m, this.moments[i].v, lrT, beta1, beta2, eps * c2);
+      adamUpdate(p, p.grad, this.moments[i].m, this.moments[i].v, lrT, beta1, beta2, eps * c2, this.decay[i] ?? 0);
       p.grad = null;
     });
   }

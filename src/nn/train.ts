@@ -44,9 +44,9 @@ class BatchSampler {
   }
 }
 
-export function lossOf(config: TrainConfig, y: Tensor, targets: Tensor, weights: Tensor[]): Tensor {
-  const data = config.loss === 'quadratic' ? quadraticLoss(y, targets) : softmaxCrossEntropy(y, targets);
-  return config.l2 > 0 ? add(data, l2Penalty(weights, config.l2)) : data;
+/** The data term of the loss; the L2 term's gradient is added inside the Adam update. */
+export function dataLoss(config: TrainConfig, y: Tensor, targets: Tensor): Tensor {
+  return config.loss === 'quadratic' ? quadraticLoss(y, targets) : softmaxCrossEntropy(y, targets);
 }
 
 export interface TrainOptions {
@@ -78,7 +78,8 @@ export async function trainModel(config: TrainConfig, data: Split, opts: TrainOp
   validateConfig(config);
   const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
   const net = resume?.model ?? Net.init(layersOf(config), config.keep, config.seed);
-  const adam = new Adam(net.params.map((p) => p.tensor), config);
+  // L2 on weights, not biases: its gradient λ·w is folded into the Adam kernel.
+  const adam = new Adam(net.params.map((p) => p.tensor), config, net.params.map((p) => (net.weights.includes(p.tensor) ? config.l2 : 0)));
   if (resume) adam.load(resume.adam);
   const sampler = new BatchSampler(data.train, config.batch, config.seed);
   const startIt = resume?.iteration ?? 0;
@@ -94,10 +95,12 @@ export async function trainModel(config: TrainConfig, data: Split, opts: TrainOp
       const xs = Tensor.fromArray(x, [config.batch, 784]);
       const ts = Tensor.fromArray(t, [config.batch, 10]);
       const y = net.forward(xs, { train: true, dropoutSeed: config.seed, step: it });
-      const loss = lossOf(config, y, ts, net.weights);
+      const loss = dataLoss(config, y, ts);
       backward(loss);
+      // The reported loss includes λ·½Σw², computed (before the update) only when it is read.
+      const reported = wantLoss ? (config.l2 > 0 ? add(loss, l2Penalty(net.weights, config.l2)) : loss) : null;
       adam.update();
-      return wantLoss ? loss : null;
+      return reported;
     });
     runner.flush();
     let lossValue: number | null = null;
