@@ -20,3 +20,14 @@ export const parseChoice = (choices: string[]) => (v: string): string => {
   if (!choices.includes(v)) throw new InvalidArgumentError(`"${v}" is not one of ${choices.join(', ')}`);
   return v;
 };
+/** "4200:1e-4,5400:1e-5" → after iteration 4200 use lr 1e-4, after 5400 use 1e-5. */
+export const parseLrSchedule = (v: string): { after: number; lr: number }[] => {
+  const steps = v.split(',').map((part) => {
+    const m = /^\s*(\d+)\s*:\s*([^\s]+)\s*$/.exec(part);
+    const lr = m ? Number(m[2]) : NaN;
+    if (!m || !(lr > 0) || !Number.isFinite(lr)) throw new InvalidArgumentError(`"${part}" in "${v}" is not ITERATION:LR with LR > 0 (e.g. 4200:1e-4)`);
+    return { after: Number(m[1]), lr };
+  });
+  steps.forEach((s, i) => { if (i > 0 && s.after <= steps[i - 1].after) throw new InvalidArgumentError(`"${v}": iterations must ascend`); });
+  return steps;
+};

@@ -8,7 +8,7 @@ import { describeLayers, type ConvSpec } from '../nn/net';
 import { ConfigError } from '../gpu/errors';
 import { trainModel, type TrainProgress } from '../nn/train';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
-import { parseChoice, parseInteger, parseIntList, parseNumber } from './options';
+import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options';
 
 /** Named budgets per architecture: `quick` for a first look on a CPU, `paper` for the study's settings. */
 export const PRESETS: Record<string, Partial<TrainConfig>> = {
@@ -44,6 +44,7 @@ export function registerTrain(program: Command): void {
     .option('--keep <p>', 'dropout keep probability on hidden layers', parseNumber(1e-6, 1))
     .option('--l2 <lambda>', 'L2 weight penalty λ (λ·½Σw²)', parseNumber(0))
     .option('--lr <rate>', 'Adam learning rate', parseNumber(1e-12))
+    .option('--lr-schedule <steps>', 'step decay as ITERATION:LR,… (after iteration ITERATION use LR; e.g. 4200:1e-4); a resumed run may add steps after its checkpoint', parseLrSchedule)
     .option('--batch <n>', 'mini-batch size', parseInteger(1))
     .option('--iterations <n>', 'training iterations', parseInteger(0))
     .option('--seed <n>', 'seed for init, batch order and dropout', parseInteger(0))
@@ -61,6 +62,7 @@ export function registerTrain(program: Command): void {
         ...(o.keep !== undefined && { keep: o.keep }),
         ...(o.l2 !== undefined && { l2: o.l2 }),
         ...(o.lr !== undefined && { lr: o.lr }),
+        ...(o.lrSchedule && { lrSchedule: o.lrSchedule }),
         ...(o.batch !== undefined && { batch: o.batch }),
         ...(o.iterations !== undefined && { iterations: o.iterations }),
         ...(o.seed !== undefined && { seed: o.seed }),
@@ -70,7 +72,7 @@ export function registerTrain(program: Command): void {
       const data = loadData(o.data);
       const g = await initGpu();
       console.log(`adapter: ${adapterName(g.adapter)}`);
-      console.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, keep ${config.keep}, l2 ${config.l2}, Adam lr ${config.lr}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`);
+      console.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, keep ${config.keep}, l2 ${config.l2}, Adam lr ${config.lr}${config.lrSchedule ? ` (then ${config.lrSchedule.map((st) => `${st.lr} after ${st.after}`).join(', ')})` : ''}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`);
       const bar = o.progress && process.stderr.isTTY
         ? new cliProgress.SingleBar({ format: 'train [{bar}] {value}/{total} | {speed} it/s | loss {loss} | test {acc} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)
         : null;

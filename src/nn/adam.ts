@@ -20,10 +20,10 @@ export class Adam {
     this.moments = params.map((p) => ({ m: Tensor.zeros(p.shape).keep(), v: Tensor.zeros(p.shape).keep() }));
   }
 
-  /** One update from the gradients backward() left on the parameters. */
-  update(): void {
+  /** One update from the gradients backward() left on the parameters (at `lr`, default the settings'). */
+  update(lr = this.s.lr): void {
     this.step++;
-    const { lr, beta1, beta2, eps } = this.s;
+    const { beta1, beta2, eps } = this.s;
     const c2 = Math.sqrt(1 - beta2 ** this.step);
     // Bias corrections folded into the step size and eps: p -= lr·m̂/(√v̂ + eps) exactly.
     const lrT = (lr * c2) / (1 - beta1 ** this.step);

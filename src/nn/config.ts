@@ -2,6 +2,7 @@ import { ConfigError } from '../gpu/errors';
 import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './net';
 
 export type LossName = 'quadratic' | 'softmax-ce';
+export interface LrStep { after: number; lr: number }
 
 /** Everything a training run depends on: architecture, loss, optimiser, seed, budget. */
 export interface TrainConfig {
@@ -15,6 +16,8 @@ export interface TrainConfig {
   keep: number;
   l2: number;
   lr: number;
+  /** Step decay: after iteration `after`, Adam uses `lr` (ascending `after`; none: constant lr). */
+  lrSchedule?: LrStep[];
   beta1: number;
   beta2: number;
   eps: number;
@@ -49,6 +52,13 @@ export function layersOf(c: TrainConfig): LayerSpec[] {
   return c.arch === 'cnn' ? cnnLayers(c.conv ?? STUDY_CONV, c.hidden) : fcLayers([784, ...c.hidden, 10]);
 }
 
+/** The learning rate of iteration `it` (1-based): the last schedule step with after < it, else lr. */
+export function learningRateAt(c: TrainConfig, it: number): number {
+  let lr = c.lr;
+  for (const s of c.lrSchedule ?? []) if (it > s.after) lr = s.lr;
+  return lr;
+}
+
 export function validateConfig(c: TrainConfig): TrainConfig {
   const bad = (what: string, v: unknown, want: string): never => { throw new ConfigError(`config: ${what} = ${JSON.stringify(v)}: ${want}`); };
   if (c.arch !== 'fc' && c.arch !== 'cnn') bad('arch', c.arch, 'must be "fc" or "cnn"');
@@ -60,6 +70,8 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (!(c.l2 >= 0)) bad('l2', c.l2, 'must be ≥ 0');
   if (!(c.lr > 0)) bad('lr', c.lr, 'must be > 0');
   if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1)) bad('beta1/beta2', [c.beta1, c.beta2], 'must be in [0, 1)');
+  if (c.lrSchedule !== undefined && !(Array.isArray(c.lrSchedule) && c.lrSchedule.every((s, i, all) => Number.isInteger(s?.after) && s.after >= 0 && s.lr > 0 && (i === 0 || s.after > all[i - 1].after))))
+    bad('lrSchedule', c.lrSchedule, 'must be steps {after: iteration ≥ 0, lr > 0} in ascending iteration order');
   if (!(c.eps > 0)) bad('eps', c.eps, 'must be > 0');
   if (!Number.isInteger(c.batch) || c.batch < 1) bad('batch', c.batch, 'must be a positive integer');
   if (!Number.isInteger(c.iterations) || c.iterations < 0) bad('iterations', c.iterations, 'must be a non-negative integer');

@@ -42,10 +42,16 @@ export function loadCheckpoint(dir: string, config: TrainConfig, dataName: strin
   const jsonFile = join(dir, 'train.json');
   if (!existsSync(jsonFile)) return null;
   const saved = JSON.parse(readFileSync(jsonFile, 'utf8'));
-  const { iterations: _a, evalEvery: _b, ...want } = config;
-  const { iterations: _c, evalEvery: _d, ...have } = saved.config as TrainConfig;
+  // Settings that only shape iterations still to come may change: the budget, the evaluation
+  // interval, and learning-rate steps after the checkpoint.
+  const { iterations: _a, evalEvery: _b, lrSchedule: wantSchedule, ...want } = config;
+  const { iterations: _c, evalEvery: _d, lrSchedule: haveSchedule, ...have } = saved.config as TrainConfig;
   if (JSON.stringify(want) !== JSON.stringify(have) || saved.data !== dataName) {
     throw new ConfigError(`${jsonFile}: holds a run with other settings (${JSON.stringify(have)} on ${saved.data}); use another --out or delete it`);
+  }
+  const past = (s: TrainConfig['lrSchedule']) => JSON.stringify((s ?? []).filter((step) => step.after < saved.iteration));
+  if (past(wantSchedule) !== past(haveSchedule)) {
+    throw new ConfigError(`${jsonFile}: the learning-rate schedule ${JSON.stringify(wantSchedule ?? [])} changes iterations already trained (the run is at iteration ${saved.iteration} with ${JSON.stringify(haveSchedule ?? [])}); only steps after ${saved.iteration} may change`);
   }
   const modelFile = join(dir, 'model.safetensors');
   const { model } = modelFromSafetensors(readBytes(modelFile), modelFile);

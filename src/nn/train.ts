@@ -4,7 +4,7 @@ import { l2Penalty, quadraticLoss, softmaxCrossEntropy } from '../ops/composite'
 import { runner } from '../gpu/runner';
 import { bufferPool } from '../gpu/buffers';
 import { oneHot, type Dataset, type Split } from '../data/dataset';
-import { layersOf, validateConfig, type TrainConfig } from './config';
+import { layersOf, learningRateAt, validateConfig, type TrainConfig } from './config';
 import { Net } from './net';
 import { Adam, type AdamState } from './adam';
 import { accuracy } from './evaluate';
@@ -99,7 +99,7 @@ export async function trainModel(config: TrainConfig, data: Split, opts: TrainOp
       backward(loss);
       // The reported loss includes λ·½Σw², computed (before the update) only when it is read.
       const reported = wantLoss ? (config.l2 > 0 ? add(loss, l2Penalty(net.weights, config.l2)) : loss) : null;
-      adam.update();
+      adam.update(learningRateAt(config, it));
       return reported;
     });
     runner.flush();

@@ -50,6 +50,8 @@ describe('sparsegrad CLI', () => {
     [['train', '--data', '/nonexistent-dir'], /\/nonexistent-dir: missing train-images-idx3-ubyte/],
     [['train', '--arch', 'cnn', '--conv', '12x4'], /"12x4" in "12x4" is not CHANNELSxKERNEL with an odd kernel/],
     [['train', '--conv', '12x5'], /--conv needs --arch cnn/],
+    [['train', '--lr-schedule', '400:1e-4,300:1e-5'], /"400:1e-4,300:1e-5": iterations must ascend/],
+    [['train', '--lr-schedule', '400:-1'], /"400:-1" in "400:-1" is not ITERATION:LR with LR > 0/],
     [['train', '--arch', 'rnn'], /argument 'rnn' is invalid. Allowed choices are fc, cnn/],
   ])('%j fails with a one-line reason', (args, message) => {
     const r = run(...args);

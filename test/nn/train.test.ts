@@ -3,7 +3,7 @@ import { useGpu } from '../helpers';
 import { loadEmbedded } from '../../src/data/node-loader';
 import { take } from '../../src/data/dataset';
 import { trainModel } from '../../src/nn/train';
-import { DEFAULT_CONFIG } from '../../src/nn/config';
+import { DEFAULT_CONFIG, learningRateAt, validateConfig } from '../../src/nn/config';
 import { modelFromSafetensors, modelToSafetensors } from '../../src/nn/checkpoint';
 import { accuracy } from '../../src/nn/evaluate';
 
@@ -50,7 +50,29 @@ describe('checkpoint and resume', () => {
       expect(b, full.model.params[i].name).toEqual(a);
     }
     expect(() => loadCheckpoint(dir, { ...config, lr: 0.5 }, data.name)).toThrow(/holds a run with other settings/);
-    full.model.dispose();
-    resumed.model.dispose();
+
+    // A learning-rate step after the checkpoint may be added on resume; one before it may not.
+    const decayed = { ...config, lrSchedule: [{ after: 20, lr: 1e-4 }] };
+    const fullDecayed = await trainModel(decayed, data);
+    const resumedDecayed = await trainModel(decayed, data, { resume: loadCheckpoint(dir, decayed, data.name)! });
+    let differsFromConstant = false;
+    for (let i = 0; i < full.model.params.length; i++) {
+      const [a, b, c] = await Promise.all([fullDecayed.model.params[i].tensor.read(), resumedDecayed.model.params[i].tensor.read(), full.model.params[i].tensor.read()]);
+      expect(b, fullDecayed.model.params[i].name).toEqual(a);
+      differsFromConstant ||= a.some((x, j) => x !== c[j]);
+    }
+    expect(differsFromConstant).toBe(true);
+    expect(() => loadCheckpoint(dir, { ...config, lrSchedule: [{ after: 10, lr: 1e-4 }] }, data.name)).toThrow(/changes iterations already trained .*iteration 20/);
+    for (const m of [full.model, resumed.model, fullDecayed.model, resumedDecayed.model]) m.dispose();
+  });
+});
+
+describe('learning-rate schedule', () => {
+  it('steps down after the given iterations and rejects unordered steps', () => {
+    const c = { ...DEFAULT_CONFIG, lr: 1e-3, lrSchedule: [{ after: 100, lr: 1e-4 }, { after: 200, lr: 1e-5 }] };
+    expect([1, 100, 101, 200, 201, 5000].map((it) => learningRateAt(c, it))).toEqual([1e-3, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5]);
+    expect(learningRateAt({ ...DEFAULT_CONFIG, lr: 0.01 }, 7)).toBe(0.01);
+    expect(() => validateConfig({ ...c, lrSchedule: [{ after: 200, lr: 1e-4 }, { after: 100, lr: 1e-5 }] })).toThrow(/lrSchedule.*ascending/);
+    expect(() => validateConfig({ ...c, lrSchedule: [{ after: 5, lr: 0 }] })).toThrow(/lrSchedule/);
   });
 });
