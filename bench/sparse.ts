@@ -119,9 +119,9 @@ async function wholeCnn(dir: string) {
   net.dispose();
   const fc1 = layers.findIndex((l) => l.name === 'fc1');
   layers[fc1] = { ...layers[fc1], csr: pruneRandom(layers[fc1].csr, 0.9, 3) };
-  // All layers through the CSR kernel (the study's path, in scipy), and the kernels the sweep would pick.
+  // All layers through the CSR kernel (the study's path, in scipy), and the kernels the sweep would pick (measured).
   const timeNet = async (kernels: ('csr' | 'dense' | 'conv')[] | 'auto') => {
-    const sparse = new SparseNet(layers, kernels);
+    const sparse = kernels === 'auto' ? await SparseNet.fastest(layers, 250) : new SparseNet(layers, kernels);
     await predict(sparse, { ...test, count: 250 }, 250); // warm-up: pipelines, buffers
     await runner.sync();
     const t0 = performance.now();

@@ -79,7 +79,7 @@ export async function runSweep(spec: SweepSpec, models: SweepModel[], test: Data
     }
     const sizes = pruner.sizes;
     const sparsity = pruner.prunedCounts(unit.ratio).map((k, i) => Math.round((k / sizes[i]) * 1e6) / 1e6); // 6 decimals: what the CSV holds
-    const pruned = pruner.prunedModel(unit.ratio);
+    const pruned = await pruner.prunedModel(unit.ratio);
     const results = await robustness(pruned, test, noises);
     const kernels = pruned instanceof SparseNet ? pruned.kernels.map((k) => k.kernel) : pruned.layers.map(() => 'dense');
     if (pruned instanceof SparseNet) pruned.dispose();

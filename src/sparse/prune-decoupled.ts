@@ -38,11 +38,12 @@ export function dropEntries(a: CsrHost, drop: Uint8Array): CsrHost {
 
 /**
  * Pruning a decoupled net (every layer a sparse matrix): the entries below the cut are removed
- * on the host and the pruned net is uploaded with CSR or dense per layer, by the measured
- * crossover (or the kernels given).
+ * on the host and the pruned net is uploaded with CSR or dense per layer, whichever is faster
+ * on this adapter (or the kernels given).
  */
 export class DecoupledPruner extends RankedPruning {
-  constructor(private layers: DecoupledLayer[], stats: InputStats | null, s: PruneSettings, private kernels: Kernel[] | 'auto' = 'auto') {
+  /** kernels 'auto': the faster kernel per layer on this adapter for batches of `batch`. */
+  constructor(private layers: DecoupledLayer[], stats: InputStats | null, s: PruneSettings, private kernels: Kernel[] | 'auto' = 'auto', private batch = 1000) {
     super(scoreSets(s.method).map((m) => entryScores(m, layers, stats, s.seed)), s);
   }
 
@@ -51,7 +52,8 @@ export class DecoupledPruner extends RankedPruning {
     return this.layers.map((l, m) => ({ ...l, csr: dropEntries(l.csr, masks[m]) }));
   }
 
-  prunedModel(ratio: number): SparseNet {
-    return new SparseNet(this.prunedLayers(ratio), this.kernels);
+  async prunedModel(ratio: number): Promise<SparseNet> {
+    const layers = this.prunedLayers(ratio);
+    return this.kernels === 'auto' ? SparseNet.fastest(layers, this.batch) : new SparseNet(layers, this.kernels);
   }
 }

@@ -10,25 +10,32 @@ import { transpose } from '../ops/transpose';
 import type { Param } from '../nn/net';
 import { SparseMatrix, type CsrHost } from './csr';
 import type { DecoupledLayer } from './decouple';
+import { crossoverDensity, fasterKernel, layerCosts } from './kernel-choice';
 
 /** csr: spmm; dense: the tiled matmul on the dense matrix; conv: an unpruned decoupled conv layer run as the conv kernel. */
 export type Kernel = 'csr' | 'dense' | 'conv';
 
-/**
- * Below this density (nonzeros / entries) a layer runs as CSR, above it as the dense matmul.
- * `npm run bench -- sparse` on lavapipe put the crossover at 68% pruned for the FC net's
- * 1500×784 and 76% for the CNN's 1500×15680 (results/bench-software-sparse.json), so CSR
- * from density 0.3. Dense is also ruled out when the matrix would not fit a storage buffer.
- */
-export const CSR_BELOW_DENSITY = 0.3;
+/** Dense is ruled out where the matrix would not fit one storage binding. */
+const fitsDense = (c: CsrHost): boolean => c.rows * c.cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize;
 
 export const density = (c: CsrHost): number => c.colIdx.length / (c.rows * c.cols);
+const isUnprunedConv = (l: DecoupledLayer): boolean => !!l.conv && l.conv.nnz === l.csr.colIdx.length;
 
-export function pickKernel(c: CsrHost, threshold = CSR_BELOW_DENSITY, unprunedConv = false): Kernel {
-  // bench/sparse.ts: the conv kernel beats CSR on every study layer until 43–77% is pruned.
-  if (unprunedConv) return 'conv';
-  const fitsDense = c.rows * c.cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize;
-  return density(c) < threshold || !fitsDense ? 'csr' : 'dense';
+/**
+ * Per layer, the kernel that is faster on this adapter for `batch` columns: an unpruned
+ * decoupled conv layer runs as the conv kernel (bench/sparse.ts: it beats CSR on every study
+ * layer until 43–77% is pruned); any other layer as CSR or dense by the measured crossover.
+ */
+export async function chooseKernels(layers: DecoupledLayer[], batch: number): Promise<{ kernels: Kernel[]; crossovers: (number | null)[] }> {
+  const kernels: Kernel[] = [];
+  const crossovers: (number | null)[] = [];
+  for (const l of layers) {
+    if (isUnprunedConv(l)) { kernels.push('conv'); crossovers.push(null); continue; }
+    const costs = await layerCosts(l.csr.rows, l.csr.cols, batch);
+    kernels.push(fitsDense(l.csr) ? fasterKernel(costs, l.csr.colIdx.length) : 'csr');
+    crossovers.push(crossoverDensity(costs));
+  }
+  return { kernels, crossovers };
 }
 
 function denseOf(c: CsrHost): Float32Array {
@@ -49,11 +56,18 @@ export class SparseNet {
   private gpuLayers: GpuLayer[];
   readonly params: Param[];
 
-  constructor(readonly layers: DecoupledLayer[], kernels: Kernel[] | 'auto' = 'auto') {
+  /** Kernels measured on this adapter (chooseKernels) for batches of `batch` columns. */
+  static async fastest(layers: DecoupledLayer[], batch: number): Promise<SparseNet> {
+    const { kernels, crossovers } = await chooseKernels(layers, batch);
+    return new SparseNet(layers, kernels, crossovers);
+  }
+
+  constructor(readonly layers: DecoupledLayer[], kernels: Kernel[], private crossovers: (number | null)[] = []) {
+    if (kernels.length !== layers.length) throw new ConfigError(`SparseNet: ${kernels.length} kernels for ${layers.length} layers`);
     this.gpuLayers = layers.map((l, i) => {
-      const unprunedConv = !!l.conv && l.conv.nnz === l.csr.colIdx.length;
-      const kernel = kernels === 'auto' ? pickKernel(l.csr, CSR_BELOW_DENSITY, unprunedConv) : kernels[i];
-      if (kernel === 'conv' && !unprunedConv) throw new ConfigError(`${l.name}: only an unpruned decoupled conv layer can run as the conv kernel`);
+      const kernel = kernels[i];
+      if (kernel === 'dense' && !fitsDense(l.csr)) throw new ConfigError(`${l.name}: [${l.csr.rows}, ${l.csr.cols}] does not fit one storage buffer as a dense matrix; run it as csr`);
+      if (kernel === 'conv' && !isUnprunedConv(l)) throw new ConfigError(`${l.name}: only an unpruned decoupled conv layer can run as the conv kernel`);
       const base = { name: l.name, kernel, relu: l.relu, nnz: l.csr.colIdx.length, entries: l.csr.rows * l.csr.cols };
       if (kernel === 'conv') {
         const [O] = l.conv!.shape;
@@ -66,9 +80,9 @@ export class SparseNet {
     this.params = this.gpuLayers.flatMap((l) => [{ name: `${l.name}.weight`, tensor: l.sparse ? l.sparse.a.values : l.conv ?? l.dense! }, { name: `${l.name}.bias`, tensor: l.bias }]);
   }
 
-  /** Per layer: which kernel runs it and its density (what result files record). */
-  get kernels(): { layer: string; kernel: Kernel; density: number }[] {
-    return this.gpuLayers.map((l) => ({ layer: l.name, kernel: l.kernel, density: l.nnz / l.entries }));
+  /** Per layer: which kernel runs it, its density and (when measured) the density below which CSR wins. */
+  get kernels(): { layer: string; kernel: Kernel; density: number; csrBelowDensity: number | null }[] {
+    return this.gpuLayers.map((l, i) => ({ layer: l.name, kernel: l.kernel, density: l.nnz / l.entries, csrBelowDensity: this.crossovers[i] ?? null }));
   }
 
   /** x [N, 784] → outputs [N, 10]. */

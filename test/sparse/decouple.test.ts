@@ -3,6 +3,7 @@ import { compare, randomArray, useGpu } from '../helpers';
 import { Net, cnnLayers } from '../../src/nn/net';
 import { decoupleConv, decoupleNet } from '../../src/sparse/decouple';
 import { SparseNet } from '../../src/sparse/sparse-net';
+import { crossoverDensity, fasterKernel, layerCosts } from '../../src/sparse/kernel-choice';
 import { Tensor, backward, tidyAsync } from '../../src/tensor/tensor';
 import { sum } from '../../src/ops/reduce';
 import { mul } from '../../src/ops/elementwise';
@@ -54,19 +55,40 @@ describe('decoupling conv layers into sparse matrices', () => {
 });
 
 describe('kernel choice', () => {
-  it('auto: unpruned conv layers run as conv, sparse layers as CSR, dense ones dense; a pruned conv layer cannot run as conv', async () => {
+  it('the faster kernel by measured costs: CSR below the crossover density, dense above; never dense when it does not fit', () => {
+    const costs = { rows: 100, cols: 200, batch: 250, denseMs: 10, csrFixedMs: 1, csrMsPerNnz: 0.001 }; // CSR = dense at 9,000 nnz
+    expect(crossoverDensity(costs)).toBeCloseTo(0.45, 12);
+    expect(fasterKernel(costs, 8999)).toBe('csr');
+    expect(fasterKernel(costs, 9001)).toBe('dense');
+    expect(fasterKernel({ ...costs, denseMs: null }, 20000)).toBe('csr');
+    expect(crossoverDensity({ ...costs, denseMs: 0.5 })).toBe(0);
+    expect(crossoverDensity({ ...costs, denseMs: 1e6 })).toBe(1);
+  });
+
+  it('auto: unpruned conv layers run as conv, other layers by costs measured on this adapter; a pruned conv layer cannot run as conv', async () => {
     const net = Net.init(LAYERS, 1, 5);
     const layers = await decoupleNet(net);
-    const auto = new SparseNet(layers);
-    expect(auto.kernels.map((k) => k.kernel)).toEqual(['conv', 'conv', 'dense', 'dense']);
-    auto.dispose();
+    const auto = await SparseNet.fastest(layers, 64);
+    expect(auto.kernels.slice(0, 2).map((k) => k.kernel)).toEqual(['conv', 'conv']);
     const { DecoupledPruner } = await import('../../src/sparse/prune-decoupled');
     const { parseScope } = await import('../../src/prune/prune');
     const pruned = new DecoupledPruner(layers, null, { method: 'abs', scope: parseScope('per-matrix', 4), combinedOffset: 0.07, seed: 1 }).prunedLayers(0.9);
-    const p = new SparseNet(pruned);
-    expect(p.kernels.map((k) => k.kernel)).toEqual(['csr', 'csr', 'csr', 'csr']);
-    p.dispose();
+    const p = await SparseNet.fastest(pruned, 64);
+    for (const [i, l] of pruned.entries()) {
+      const costs = await layerCosts(l.csr.rows, l.csr.cols, 64);
+      expect(costs.csrMsPerNnz).toBeGreaterThan(0);
+      expect(costs.denseMs).toBeGreaterThan(0);
+      expect(p.kernels[i].kernel).toBe(fasterKernel(costs, l.csr.colIdx.length));
+      expect(p.kernels[i].csrBelowDensity).toBe(crossoverDensity(costs));
+      if (i >= 2) expect(auto.kernels[i].kernel).toBe(fasterKernel(costs, layers[i].csr.colIdx.length));
+    }
+    // The chosen nets compute the same function as explicit kernels.
+    const x = Float32Array.from(randomArray(3 * 784, 9, 0, 1));
+    const forced = new SparseNet(pruned, ['csr', 'csr', 'csr', 'csr']);
+    compare('measured kernels vs all CSR', (await outputAndInputGrad(p, x, 3)).y, (await outputAndInputGrad(forced, x, 3)).y, 1e-4, 1e-6);
     expect(() => new SparseNet(pruned, ['conv', 'csr', 'csr', 'csr'])).toThrow(/conv1: only an unpruned decoupled conv layer can run as the conv kernel/);
+    expect(() => new SparseNet(pruned, ['csr', 'csr', 'csr'])).toThrow(/3 kernels for 4 layers/);
+    for (const m of [auto, p, forced]) m.dispose();
     net.dispose();
   });
 });

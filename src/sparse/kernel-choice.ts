@@ -1,0 +1,99 @@
+import { Tensor, tidy } from '../tensor/tensor';
+import { gpu } from '../gpu/device';
+import { runner } from '../gpu/runner';
+import { matmul } from '../ops/matmul';
+import { spmm } from '../ops/spmm';
+import { seededRandom } from '../nn/random';
+import { SparseMatrix, type CsrHost } from './csr';
+
+/**
+ * What one layer shape costs on the adapter in hand, for a batch of `batch` columns: the dense
+ * matmul (null when the matrix does not fit a storage binding) and CSR as fixed + perNnz·nnz,
+ * a line through two measured densities. CSR time is close to linear in nnz: the kernel does
+ * the same work per nonzero and a fixed amount per row.
+ */
+export interface LayerCosts { rows: number; cols: number; batch: number; denseMs: number | null; csrFixedMs: number; csrMsPerNnz: number }
+
+/** Densities the CSR line is measured at: around the crossovers seen on lavapipe and GPUs. */
+const PROBE_DENSITIES = [0.05, 0.25];
+
+export const csrMs = (c: LayerCosts, nnz: number): number => c.csrFixedMs + c.csrMsPerNnz * nnz;
+
+/** The faster of CSR and dense for a layer with `nnz` nonzeros, by the measured costs. */
+export function fasterKernel(c: LayerCosts, nnz: number): 'csr' | 'dense' {
+  return c.denseMs === null || csrMs(c, nnz) < c.denseMs ? 'csr' : 'dense';
+}
+
+/** Density below which CSR wins (1 when it always does, 0 when it never does). */
+export function crossoverDensity(c: LayerCosts): number {
+  if (c.denseMs === null) return 1;
+  const d = (c.denseMs - c.csrFixedMs) / (c.csrMsPerNnz * c.rows * c.cols);
+  return Math.min(1, Math.max(0, d));
+}
+
+/** A seeded random CSR matrix with every row at `density` (random values and columns). */
+function randomCsr(rows: number, cols: number, density: number, seed: number): CsrHost {
+  const perRow = Math.max(1, Math.round(density * cols));
+  const random = seededRandom(seed);
+  const rowPtr = Uint32Array.from({ length: rows + 1 }, (_, r) => r * perRow);
+  const colIdx = new Uint32Array(rows * perRow), values = new Float32Array(rows * perRow);
+  const stride = cols / perRow;
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < perRow; j++) {
+      colIdx[r * perRow + j] = Math.min(cols - 1, Math.floor((j + random()) * stride)); // sorted, spread like pruned weights
+      values[r * perRow + j] = random() - 0.5;
+    }
+  return { rows, cols, rowPtr, colIdx, values };
+}
+
+/** Median wall time of `reps` synced runs after one warm-up (pipeline compile, first touch). */
+async function timeMs(run: () => void, reps: number): Promise<number> {
+  run();
+  await runner.sync();
+  const ms: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    run();
+    await runner.sync();
+    ms.push(performance.now() - t0);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(reps / 2)];
+}
+
+const measured = new Map<string, LayerCosts>();
+
+/**
+ * Costs of a [rows, cols] layer at `batch` columns, measured once per shape and process: the
+ * crossover between CSR and the dense matmul is the adapter's (≈ 70% pruned on lavapipe, far
+ * lower or higher on a GPU), so it is measured rather than assumed.
+ */
+export async function layerCosts(rows: number, cols: number, batch: number, reps = 3): Promise<LayerCosts> {
+  const key = `${rows}x${cols}x${batch}`;
+  const known = measured.get(key);
+  if (known) return known;
+  const x = Tensor.fromArray(Float32Array.from({ length: cols * batch }, (_, i) => ((i * 7919) % 1000) / 1000), [cols, batch]);
+  let denseMs: number | null = null;
+  if (rows * cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize) {
+    const w = Tensor.fromArray(randomDense(rows, cols), [rows, cols]);
+    denseMs = await timeMs(() => tidy(() => { matmul(w, x); }), reps);
+    w.dispose();
+  }
+  const points: [number, number][] = [];
+  for (const [i, d] of PROBE_DENSITIES.entries()) {
+    const a = new SparseMatrix(randomCsr(rows, cols, d, 17 + i), `probe ${rows}×${cols}`);
+    points.push([a.a.host.colIdx.length, await timeMs(() => tidy(() => { spmm(a, x); }), reps)]);
+    a.dispose();
+  }
+  x.dispose();
+  const [[n0, t0], [n1, t1]] = points;
+  const csrMsPerNnz = Math.max(1e-12, (t1 - t0) / (n1 - n0));
+  const costs = { rows, cols, batch, denseMs, csrFixedMs: Math.max(0, t0 - csrMsPerNnz * n0), csrMsPerNnz };
+  measured.set(key, costs);
+  return costs;
+}
+
+/** Dense random values (the timing of the dense matmul does not depend on them). */
+function randomDense(rows: number, cols: number): Float32Array {
+  const random = seededRandom(23);
+  return Float32Array.from({ length: rows * cols }, () => random() - 0.5);
+}
