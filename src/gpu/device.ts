@@ -20,6 +20,8 @@ export interface Gpu {
   subgroupSizes: { min: number; max: number };
   /** Set once the device is lost; every later dispatch throws it instead of hanging. */
   lostReason: string | null;
+  /** The first WebGPU error nobody captured: work after it may not have run, so later reads throw it. */
+  uncapturedError: string | null;
 }
 
 let current: Gpu | null = null;
@@ -72,6 +74,7 @@ async function openGpu(): Promise<Gpu> {
     hasSubgroups: requiredFeatures.includes('subgroups'),
     subgroupSizes: subgroupSizesOf(info),
     lostReason: null,
+    uncapturedError: null,
     adapter: {
       vendor: info.vendor,
       architecture: info.architecture,
@@ -94,6 +97,7 @@ async function openGpu(): Promise<Gpu> {
   device.addEventListener('uncapturederror', (ev) => {
     const e = (ev as GPUUncapturedErrorEvent).error;
     console.error(`sparsegrad: WebGPU error: ${e.message}`);
+    g.uncapturedError ??= e.message.split('\n')[0];
   });
   return g;
 }
@@ -113,6 +117,7 @@ export async function initGpu(): Promise<Gpu> {
 export function gpu(): Gpu {
   if (!current) throw new DeviceError('GPU not initialised: await initGpu() first');
   if (current.lostReason) throw new DeviceError(`WebGPU device was lost (${current.lostReason}); restart the run`);
+  if (current.uncapturedError) throw new DeviceError(`WebGPU reported an error, so results after it cannot be trusted: ${current.uncapturedError}`);
   return current;
 }
 

@@ -5,6 +5,7 @@ import { matmul } from '../ops/matmul';
 import { spmm } from '../ops/spmm';
 import { seededRandom } from '../nn/random';
 import { SparseMatrix, type CsrHost } from './csr';
+import { ConfigError } from '../gpu/errors';
 
 /**
  * What one layer shape costs on the adapter in hand, for a batch of `batch` columns: the dense
@@ -64,20 +65,19 @@ const measured = new Map<string, LayerCosts>();
 
 /**
  * Costs of a [rows, cols] layer at `batch` columns, measured once per shape and process: the
- * crossover between CSR and the dense matmul is the adapter's (≈ 70% pruned on lavapipe, far
+ * crossover between CSR and the dense matmul is the adapter's (77–91% pruned on lavapipe at batch 250, far
  * lower or higher on a GPU), so it is measured rather than assumed.
  */
 export async function layerCosts(rows: number, cols: number, batch: number, reps = 3): Promise<LayerCosts> {
   const key = `${rows}x${cols}x${batch}`;
   const known = measured.get(key);
   if (known) return known;
+  // A layer too big to run dense has nothing to choose (and its CSR probes would not fit either).
+  if (rows * cols * 4 > gpu().device.limits.maxStorageBufferBindingSize) throw new ConfigError(`layerCosts: a dense [${rows}, ${cols}] matrix does not fit one storage binding; such a layer runs as CSR`);
   const x = Tensor.fromArray(Float32Array.from({ length: cols * batch }, (_, i) => ((i * 7919) % 1000) / 1000), [cols, batch]);
-  let denseMs: number | null = null;
-  if (rows * cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize) {
-    const w = Tensor.fromArray(randomDense(rows, cols), [rows, cols]);
-    denseMs = await timeMs(() => tidy(() => { matmul(w, x); }), reps);
-    w.dispose();
-  }
+  const w = Tensor.fromArray(randomDense(rows, cols), [rows, cols]);
+  const denseMs = await timeMs(() => tidy(() => { matmul(w, x); }), reps);
+  w.dispose();
   const points: [number, number][] = [];
   for (const [i, d] of PROBE_DENSITIES.entries()) {
     const a = new SparseMatrix(randomCsr(rows, cols, d, 17 + i), `probe ${rows}×${cols}`);

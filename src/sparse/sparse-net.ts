@@ -31,8 +31,9 @@ export async function chooseKernels(layers: DecoupledLayer[], batch: number): Pr
   const crossovers: (number | null)[] = [];
   for (const l of layers) {
     if (isUnprunedConv(l)) { kernels.push('conv'); crossovers.push(null); continue; }
+    if (!fitsDense(l.csr)) { kernels.push('csr'); crossovers.push(null); continue; } // nothing to measure
     const costs = await layerCosts(l.csr.rows, l.csr.cols, batch);
-    kernels.push(fitsDense(l.csr) ? fasterKernel(costs, l.csr.colIdx.length) : 'csr');
+    kernels.push(fasterKernel(costs, l.csr.colIdx.length));
     crossovers.push(crossoverDensity(costs));
   }
   return { kernels, crossovers };

@@ -3,6 +3,7 @@ import { compare, randomArray, useGpu } from '../helpers';
 import { Net, cnnLayers } from '../../src/nn/net';
 import { decoupleConv, decoupleNet } from '../../src/sparse/decouple';
 import { SparseNet } from '../../src/sparse/sparse-net';
+import { gpu } from '../../src/gpu/device';
 import { crossoverDensity, fasterKernel, layerCosts } from '../../src/sparse/kernel-choice';
 import { Tensor, backward, tidyAsync } from '../../src/tensor/tensor';
 import { sum } from '../../src/ops/reduce';
@@ -82,6 +83,9 @@ describe('kernel choice', () => {
       expect(p.kernels[i].csrBelowDensity).toBe(crossoverDensity(costs));
       if (i >= 2) expect(auto.kernels[i].kernel).toBe(fasterKernel(costs, layers[i].csr.colIdx.length));
     }
+    // A layer too big for a dense binding is not measured (it can only run as CSR).
+    const tooBig = Math.floor(gpu().device.limits.maxStorageBufferBindingSize / 4000) + 1;
+    await expect(layerCosts(tooBig, 1000, 64)).rejects.toThrow(new RegExp(`dense \\[${tooBig}, 1000\\] matrix does not fit one storage binding`));
     // The chosen nets compute the same function as explicit kernels.
     const x = Float32Array.from(randomArray(3 * 784, 9, 0, 1));
     const forced = new SparseNet(pruned, ['csr', 'csr', 'csr', 'csr']);
