@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { runner } from '../src/gpu/runner';
+import { median, medianWallMs } from '../src/gpu/timing';
 
 export interface Timing { wallMs: number; gpuMs: number | null }
 
@@ -8,22 +9,16 @@ export interface Timing { wallMs: number; gpuMs: number | null }
  * around the same work where the adapter has them.
  */
 export async function timeOp(encode: () => void, reps = 5): Promise<Timing> {
-  encode();
-  await runner.sync(); // warm-up: pipeline compile, first-touch of buffers
-  const wall: number[] = [];
+  const wallMs = await medianWallMs(encode, reps); // includes the warm-up: pipeline compile, first-touch of buffers
   const gpuTimes: number[] = [];
   for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    encode();
-    await runner.sync();
-    wall.push(performance.now() - t0);
     const g = await runner.timeGpu(encode);
     if (g !== null) gpuTimes.push(g);
   }
-  return { wallMs: median(wall), gpuMs: gpuTimes.length ? median(gpuTimes) : null };
+  return { wallMs, gpuMs: gpuTimes.length ? median(gpuTimes) : null };
 }
 
-export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export { median };
 
 /** Runs a python3 helper; null (with the reason) where python3 or numpy is missing. */
 export function python<T>(script: string, args: string[]): { value: T | null; note?: string } {

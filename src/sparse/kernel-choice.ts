@@ -1,6 +1,6 @@
 import { Tensor, tidy } from '../tensor/tensor';
 import { gpu } from '../gpu/device';
-import { runner } from '../gpu/runner';
+import { medianWallMs } from '../gpu/timing';
 import { matmul } from '../ops/matmul';
 import { spmm } from '../ops/spmm';
 import { seededRandom } from '../nn/random';
@@ -47,20 +47,6 @@ function randomCsr(rows: number, cols: number, density: number, seed: number): C
   return { rows, cols, rowPtr, colIdx, values };
 }
 
-/** Median wall time of `reps` synced runs after one warm-up (pipeline compile, first touch). */
-async function timeMs(run: () => void, reps: number): Promise<number> {
-  run();
-  await runner.sync();
-  const ms: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    run();
-    await runner.sync();
-    ms.push(performance.now() - t0);
-  }
-  return ms.sort((a, b) => a - b)[Math.floor(reps / 2)];
-}
-
 const measured = new Map<string, LayerCosts>();
 
 /**
@@ -76,12 +62,12 @@ export async function layerCosts(rows: number, cols: number, batch: number, reps
   if (rows * cols * 4 > gpu().device.limits.maxStorageBufferBindingSize) throw new ConfigError(`layerCosts: a dense [${rows}, ${cols}] matrix does not fit one storage binding; such a layer runs as CSR`);
   const x = Tensor.fromArray(Float32Array.from({ length: cols * batch }, (_, i) => ((i * 7919) % 1000) / 1000), [cols, batch]);
   const w = Tensor.fromArray(randomDense(rows, cols), [rows, cols]);
-  const denseMs = await timeMs(() => tidy(() => { matmul(w, x); }), reps);
+  const denseMs = await medianWallMs(() => tidy(() => { matmul(w, x); }), reps);
   w.dispose();
   const points: [number, number][] = [];
   for (const [i, d] of PROBE_DENSITIES.entries()) {
     const a = new SparseMatrix(randomCsr(rows, cols, d, 17 + i), `probe ${rows}×${cols}`);
-    points.push([a.a.host.colIdx.length, await timeMs(() => tidy(() => { spmm(a, x); }), reps)]);
+    points.push([a.a.host.colIdx.length, await medianWallMs(() => tidy(() => { spmm(a, x); }), reps)]);
     a.dispose();
   }
   x.dispose();
