@@ -1,6 +1,6 @@
 import { Tensor } from '../tensor/tensor';
 import { add, clamp01 } from '../ops/elementwise';
-import { predict, type Classifier } from '../nn/evaluate';
+import { EVAL_BATCH, predict, type Classifier } from '../nn/evaluate';
 import type { Dataset } from '../data/dataset';
 
 export interface NoiseVector { target: number; limit: number; noise: Float32Array; name: string }
@@ -22,7 +22,7 @@ export async function robustness(model: Classifier, data: Dataset, noises: Noise
   const out: Robustness[] = [summarise('clean', null, null, await predict(model, data), data)];
   for (const v of noises) {
     const n = Tensor.fromArray(v.noise, [1, data.pixels]);
-    const preds = await predict(model, data, 1000, (x) => clamp01(add(x, n)));
+    const preds = await predict(model, data, EVAL_BATCH, (x) => clamp01(add(x, n)));
     n.dispose();
     out.push(summarise(v.name, v.target, v.limit, preds, data));
   }

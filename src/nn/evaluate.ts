@@ -5,8 +5,11 @@ import type { Dataset } from '../data/dataset';
 
 export interface Classifier { forward(x: Tensor, opts: { train: boolean }): Tensor }
 
+/** Images per forward pass when evaluating: what sweeps time their kernel choice for. */
+export const EVAL_BATCH = 1000;
+
 /** Predicted class of every example: batched on the GPU, one readback at the end. */
-export async function predict(model: Classifier, data: Dataset, batch = 1000, transform?: (x: Tensor) => Tensor): Promise<Uint8Array> {
+export async function predict(model: Classifier, data: Dataset, batch = EVAL_BATCH, transform?: (x: Tensor) => Tensor): Promise<Uint8Array> {
   const preds = Tensor.empty([data.count], 'predictions');
   for (let start = 0; start < data.count; start += batch) {
     const n = Math.min(batch, data.count - start);
@@ -22,7 +25,7 @@ export async function predict(model: Classifier, data: Dataset, batch = 1000, tr
   return Uint8Array.from(out);
 }
 
-export async function accuracy(model: Classifier, data: Dataset, batch = 1000): Promise<number> {
+export async function accuracy(model: Classifier, data: Dataset, batch = EVAL_BATCH): Promise<number> {
   const p = await predict(model, data, batch);
   let right = 0;
   for (let i = 0; i < data.count; i++) if (p[i] === data.labels[i]) right++;

@@ -9,7 +9,8 @@ import { ConfigError } from '../gpu/errors';
 
 /**
  * What one layer shape costs on the adapter in hand, for a batch of `batch` columns: the dense
- * matmul (null when the matrix does not fit a storage binding) and CSR as fixed + perNnz·nnz,
+ * matmul (null: no dense alternative; layerCosts itself refuses matrices too big for one
+ * storage binding) and CSR as fixed + perNnz·nnz,
  * a line through two measured densities. CSR time is close to linear in nnz: the kernel does
  * the same work per nonzero and a fixed amount per row.
  */

@@ -5,6 +5,7 @@ import type { InputStats } from '../prune/stats';
 import type { CsrHost } from './csr';
 import type { DecoupledLayer } from './decouple';
 import { SparseNet, type Kernel } from './sparse-net';
+import { EVAL_BATCH } from '../nn/evaluate';
 
 /**
  * Scores of every stored entry of a decoupled layer, as for dense weights: abs |a_rk|,
@@ -43,7 +44,7 @@ export function dropEntries(a: CsrHost, drop: Uint8Array): CsrHost {
  */
 export class DecoupledPruner extends RankedPruning {
   /** kernels 'auto': the faster kernel per layer on this adapter for batches of `batch`. */
-  constructor(private layers: DecoupledLayer[], stats: InputStats | null, s: PruneSettings, private kernels: Kernel[] | 'auto' = 'auto', private batch = 1000) {
+  constructor(private layers: DecoupledLayer[], stats: InputStats | null, s: PruneSettings, private kernels: Kernel[] | 'auto' = 'auto', private batch = EVAL_BATCH) {
     super(scoreSets(s.method).map((m) => entryScores(m, layers, stats, s.seed)), s);
   }
 

@@ -24,7 +24,7 @@ const isUnprunedConv = (l: DecoupledLayer): boolean => !!l.conv && l.conv.nnz ==
 /**
  * Per layer, the kernel that is faster on this adapter for `batch` columns: an unpruned
  * decoupled conv layer runs as the conv kernel (bench/sparse.ts: it beats CSR on every study
- * layer until 43–77% is pruned); any other layer as CSR or dense by the measured crossover.
+ * layer until 77–91% is pruned on lavapipe); any other layer as CSR or dense by the measured crossover.
  */
 export async function chooseKernels(layers: DecoupledLayer[], batch: number): Promise<{ kernels: Kernel[]; crossovers: (number | null)[] }> {
   const kernels: Kernel[] = [];
