@@ -1,7 +1,7 @@
 import { validateMatmul } from './validate';
 import { Tensor, tidy } from '../src/tensor/tensor';
-import { matmul } from '../src/ops/matmul';
-import { forceKernelPath, kernelPath } from '../src/gpu/kernel-path';
+import { matmul, matmulKernel, forceScalarLoads } from '../src/ops/matmul';
+import { forceKernelPath } from '../src/gpu/kernel-path';
 import { timeOp, python, printTable } from './common';
 import { tfjsMatmul } from './tfjs';
 
@@ -23,28 +23,36 @@ export async function benchMatmul() {
   for (const [i, [M, K, N, transA, transB, what]] of MATMUL_SHAPES.entries()) {
     const a = Tensor.fromArray(randomData(M * K, 1), transA ? [K, M] : [M, K]);
     const b = Tensor.fromArray(randomData(K * N, 2), transB ? [N, K] : [K, N]);
-    const kernel = kernelPath();
-    await validateMatmul(matmul, a, b, transA, transB, `${what}`);
-    const t = await timeOp(() => tidy(() => { matmul(a, b, { transA, transB }); }));
+    const kernel = matmulKernel(M, K, N, transA, transB);
     const gflopsOf = (ms: number) => (2 * M * N * K) / ms / 1e6;
-    const gflops = gflopsOf(t.gpuMs ?? t.wallMs);
-    // The kernel for adapters without subgroups, timed in the same run for the record.
+    const timeKernel = async (label: string) => {
+      await validateMatmul(matmul, a, b, transA, transB, `${what}${label}`);
+      const t = await timeOp(() => tidy(() => { matmul(a, b, { transA, transB }); }));
+      return { t, gflops: gflopsOf(t.gpuMs ?? t.wallMs) };
+    };
+    const { t, gflops } = await timeKernel('');
+    // The other kernels, timed in the same run for the record: the subgroup kernel with
+    // scalar loads (where vec4 loads ran) and the kernel for adapters without subgroups.
+    let scalarLoadsGflops: number | null = null;
+    if (kernel === 'subgroup-vec4') {
+      forceScalarLoads(true);
+      scalarLoadsGflops = (await timeKernel(' (scalar loads)')).gflops;
+      forceScalarLoads(false);
+    }
     let plainGflops: number | null = null;
     if (kernel !== 'plain') {
       forceKernelPath('plain');
-      await validateMatmul(matmul, a, b, transA, transB, `${what} (plain kernel)`);
-      const tp = await timeOp(() => tidy(() => { matmul(a, b, { transA, transB }); }));
-      plainGflops = gflopsOf(tp.gpuMs ?? tp.wallMs);
+      plainGflops = (await timeKernel(' (plain kernel)')).gflops;
       forceKernelPath(null);
     }
     const npG = np.value?.results[i].gflops ?? null;
     const tfG = peer.results?.[i] ?? null;
-    rows.push({ what, M, K, N, transA, transB, kernel, wallMs: t.wallMs, gpuMs: t.gpuMs, gflops, plainGflops, numpyGflops: npG, ratioToNumpy: npG ? gflops / npG : null, tfjsGflops: tfG, ratioToTfjs: tfG ? gflops / tfG : null });
+    rows.push({ what, M, K, N, transA, transB, kernel, wallMs: t.wallMs, gpuMs: t.gpuMs, gflops, scalarLoadsGflops, plainGflops, numpyGflops: npG, ratioToNumpy: npG ? gflops / npG : null, tfjsGflops: tfG, ratioToTfjs: tfG ? gflops / tfG : null });
     a.dispose();
     b.dispose();
   }
-  printTable('matmul (float32; GFLOP/s from GPU timestamps where available)', ['shape', 'M', 'K', 'N', 'kernel', 'ms', 'GFLOP/s', 'plain kernel', 'numpy', 'ours/numpy', 'tfjs-webgpu', 'ours/tfjs'],
-    rows.map((r) => [r.what, r.M, r.K, r.N, r.kernel, r.gpuMs ?? r.wallMs, r.gflops, r.plainGflops ?? '-', r.numpyGflops ?? '-', r.ratioToNumpy ?? '-', r.tfjsGflops ?? '-', r.ratioToTfjs ?? '-']));
+  printTable('matmul (float32; GFLOP/s from GPU timestamps where available)', ['shape', 'M', 'K', 'N', 'kernel', 'ms', 'GFLOP/s', 'scalar loads', 'plain kernel', 'numpy', 'ours/numpy', 'tfjs-webgpu', 'ours/tfjs'],
+    rows.map((r) => [r.what, r.M, r.K, r.N, r.kernel, r.gpuMs ?? r.wallMs, r.gflops, r.scalarLoadsGflops ?? '-', r.plainGflops ?? '-', r.numpyGflops ?? '-', r.ratioToNumpy ?? '-', r.tfjsGflops ?? '-', r.ratioToTfjs ?? '-']));
   return { rows, numpy: np.value ? { version: np.value.numpy, blas: np.value.blas } : np.note, tfjs: peer.note };
 }
 

@@ -1,5 +1,6 @@
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
+import matmulSubgroupVec4Wgsl from '../../shaders/matmul_subgroup_vec4.wgsl';
 import { getPipeline } from '../gpu/pipelines';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
 import { runner, f32 } from '../gpu/runner';
@@ -9,20 +10,42 @@ import { record } from './kernel';
 
 export interface MatmulOptions { transA?: boolean; transB?: boolean }
 
+export type MatmulKernel = 'plain' | 'subgroup' | 'subgroup-vec4';
+
+let scalarLoadsOnly = false;
+/** Keeps the subgroup path on its scalar-load kernel (the benchmark times both). */
+export function forceScalarLoads(on: boolean): void {
+  scalarLoadsOnly = on;
+}
+
+/**
+ * The kernel a product of these dimensions runs on. The vec4 kernel needs every vector it
+ * loads to be whole: K % 4 for a vector along k (A not transposed, B transposed), M % 4 or
+ * N % 4 for one along m (A transposed) or n (B not transposed).
+ */
+export function matmulKernel(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
+  if (kernelPath() === 'plain') return 'plain';
+  const wholeVectors = (transA ? M % 4 === 0 : K % 4 === 0) && (transB ? K % 4 === 0 : N % 4 === 0);
+  return wholeVectors && !scalarLoadsOnly ? 'subgroup-vec4' : 'subgroup';
+}
+
 /** Encodes C = op(A)·op(B) into `out` with the chosen kernel. */
 function dispatchMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
   const uniforms = [M, N, K, f32(1), f32(0)];
-  if (kernelPath() === 'subgroup') {
-    // 2–2.5x the plain kernel on lavapipe (docs/matmul-lavapipe.md); a workgroup of WG lanes
-    // covers 16 rows × 4·WG columns.
-    const WG = subgroupWorkgroupSize();
-    const pipeline = getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG });
-    runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 16), Math.ceil(N / (4 * WG))]);
-  } else {
+  const kernel = matmulKernel(M, K, N, transA, transB);
+  if (kernel === 'plain') {
     // 8×8 invocations with 8×4 outputs each: 64 rows × 32 columns per workgroup.
     const pipeline = getPipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
     runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 64), Math.ceil(N / 32)]);
+    return;
   }
+  // 2–3x the plain kernel on lavapipe (docs/matmul-lavapipe.md); a workgroup of WG lanes
+  // covers 16 rows × 4·WG columns with either kernel.
+  const WG = subgroupWorkgroupSize();
+  const pipeline = kernel === 'subgroup-vec4'
+    ? getPipeline('matmul_subgroup_vec4', matmulSubgroupVec4Wgsl, { TRANS_A: transA, TRANS_B: transB, WG })
+    : getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG });
+  runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 16), Math.ceil(N / (4 * WG))]);
 }
 
 /** C = op(A)·op(B) with op = transpose when asked; A, B 2-D. */

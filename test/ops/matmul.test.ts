@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkOp, useGpu } from '../helpers';
-import { matmul } from '../../src/ops/matmul';
+import { matmul, matmulKernel } from '../../src/ops/matmul';
 import { forceKernelPath, subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
 import { Tensor } from '../../src/tensor/tensor';
 import { refMatmul } from '../ref/ref';
@@ -9,8 +9,12 @@ useGpu();
 afterAll(() => forceKernelPath(null));
 
 // [M, K, N]: odd sizes, 1s, and sizes that are not multiples of either kernel's tile
-// (plain: 64×32, subgroup: 16 × 4·WG).
-const SIZES: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [65, 17, 129], [3, 257, 2], [130, 70, 66], [33, 9, 257]];
+// (plain: 64×32, subgroup: 16 × 4·WG); then multiples of 4, which the subgroup path runs with
+// vec4 loads (K = 50, 1 and 6: only with A transposed and B not, where k needs no vectors).
+const SIZES: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [65, 17, 129], [3, 257, 2], [130, 70, 66], [33, 9, 257],
+  [4, 4, 4], [36, 52, 20], [100, 36, 132], [36, 50, 20], [4, 1, 8], [20, 6, 12]];
+const vec4Expected = (M: number, K: number, N: number, transA: boolean, transB: boolean) =>
+  (transA ? M % 4 === 0 : K % 4 === 0) && (transB ? K % 4 === 0 : N % 4 === 0);
 const KERNELS: KernelPath[] = ['plain', 'subgroup'];
 
 describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
@@ -27,6 +31,8 @@ describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
             return;
           }
           forceKernelPath(kernel);
+          const expected = kernel === 'plain' ? 'plain' : vec4Expected(M, K, N, transA, transB) ? 'subgroup-vec4' : 'subgroup';
+          expect(matmulKernel(M, K, N, transA, transB)).toBe(expected);
           await checkOp({
             name: `matmul (${kernel})`,
             shapes: [transA ? [K, M] : [M, K], transB ? [N, K] : [K, N]],
