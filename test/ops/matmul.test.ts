@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkOp, useGpu } from '../helpers';
-import { matmul, matmulKernel } from '../../src/ops/matmul';
+import { checkOp, randomArray, useGpu } from '../helpers';
+import { matmul, matmulKernel, forceScalarLoads } from '../../src/ops/matmul';
 import { forceKernelPath, subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
 import { Tensor } from '../../src/tensor/tensor';
 import { refMatmul } from '../ref/ref';
 
 useGpu();
-afterAll(() => forceKernelPath(null));
+afterAll(() => { forceKernelPath(null); forceScalarLoads(false); });
 
 // [M, K, N]: odd sizes, 1s, and sizes that are not multiples of either kernel's tile
 // (plain: 64×32, subgroup: 16 × 4·WG); then multiples of 4, which the subgroup path runs with
@@ -44,4 +44,28 @@ describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
           });
         });
       }
+});
+
+// The vec4 kernel adds the same products in the same order as the scalar-load one, so results
+// (and every committed run) do not depend on which of the two ran.
+describe('matmul, vec4 loads', () => {
+  for (const [M, K, N, transA, transB] of [[100, 36, 132, false, true], [100, 36, 132, false, false], [36, 50, 20, true, false], [36, 52, 20, true, true]] as const)
+    it(`bit-identical to scalar loads: M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
+      if (!subgroupKernelsFit()) return expect(matmulKernel(M, K, N, transA, transB)).toBe('plain');
+      forceKernelPath('subgroup');
+      const a = Tensor.fromArray(randomArray(M * K, 7), transA ? [K, M] : [M, K]);
+      const b = Tensor.fromArray(randomArray(K * N, 8), transB ? [N, K] : [K, N]);
+      const out: Float32Array[] = [];
+      for (const scalar of [true, false]) {
+        forceScalarLoads(scalar);
+        expect(matmulKernel(M, K, N, transA, transB)).toBe(scalar ? 'subgroup' : 'subgroup-vec4');
+        const c = matmul(a, b, { transA, transB });
+        out.push(await c.read());
+        c.dispose();
+      }
+      forceScalarLoads(false);
+      expect(new Uint32Array(out[1].buffer)).toEqual(new Uint32Array(out[0].buffer)); // same bits
+      expect(out[0].some((v) => v !== 0)).toBe(true);
+      a.dispose(); b.dispose();
+    });
 });
