@@ -8,19 +8,33 @@ import type { CsrGpu, SparseMatrix } from '../sparse/csr';
 import { record } from './kernel';
 
 /**
- * Columns of x per thread. Measured on lavapipe (FC 1500×784, 256 columns, useful GFLOP/s at
- * 0–99% pruned): 8 → 1.6–2.7, 16 → 2.6–3.4; vec4 loads of x with 16 columns 3.2–3.6, not kept
- * (it needs the batch padded to a multiple of 4 for ≤ 25%).
+ * Columns of x per thread: 16, as NV vectors of the widest type that divides N. Measured on
+ * lavapipe (FC 1500×784, 250–256 columns, useful GFLOP/s at 0–99% pruned): scalar loads with
+ * 8 columns 1.6–2.7, with 16 columns 2.6–3.4; vec4 loads, 16 columns: 1.4–1.8x scalar at 70–99%
+ * pruned; 8 or 32 columns of vec4 were slower (docs/sparse-lavapipe.md).
  */
-const NB = 16;
+const COLUMNS_PER_THREAD = 16;
+
+/** The x vector type for N columns: vec4 where N % 4 == 0, vec2 where N is even, else f32. */
+export function spmmVectorWidth(N: number): 1 | 2 | 4 {
+  return N % 4 === 0 ? 4 : N % 2 === 0 ? 2 : 1;
+}
 
 function csrTimesDense(a: CsrGpu, x: Tensor, op: string): Tensor {
   const N = x.shape[1];
   const out = Tensor.empty([a.host.rows, N], op);
-  const tilesN = Math.ceil(N / NB);
+  const W = spmmVectorWidth(N);
+  const NV = COLUMNS_PER_THREAD / W;
+  const tilesN = Math.ceil(N / W / NV);
   const total = a.host.rows * tilesN;
   if (total === 0) return out;
-  runner.dispatch(getPipeline('csr_matmul', `${csrMatmulWgsl}\nconst NB = ${NB}u;\n`), [a.rowPtr, a.colIdx, a.values.buffer, x.buffer, out.buffer], [a.host.rows, N, tilesN, total], workgroups1d(total, 64));
+  const type = W === 1 ? 'f32' : `vec${W}f`;
+  const pipeline = getPipeline(`csr_matmul_${type}`, `${csrMatmulWgsl}
+alias xv = ${type};
+const W = ${W}u;
+const NV = ${NV}u;
+`);
+  runner.dispatch(pipeline, [a.rowPtr, a.colIdx, a.values.buffer, x.buffer, out.buffer], [a.host.rows, N, tilesN, total], workgroups1d(total, 64));
   return out;
 }
 

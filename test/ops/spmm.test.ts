@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkOp, randomArray, rng, useGpu } from '../helpers';
-import { spmm } from '../../src/ops/spmm';
+import { spmm, spmmVectorWidth } from '../../src/ops/spmm';
 import { transpose } from '../../src/ops/transpose';
 import { SparseMatrix, csrFromDense, transposeCsr, validateCsr } from '../../src/sparse/csr';
 import { Tensor } from '../../src/tensor/tensor';
@@ -30,7 +30,16 @@ const CASES: [string, number, number, number, (r: number) => number][] = [
   ['very uneven rows', 64, 300, 10, (r) => (r % 16 === 0 ? 0.95 : 0.01)],
   ['1×1, batch 1', 1, 1, 1, () => 1],
   ['batch not a multiple of the thread block', 33, 47, 250, () => 0.1],
+  // x read as vec4 (N % 4 == 0) and vec2: a partial last block of 16 columns, uneven and empty rows.
+  ['vec4 columns, uneven rows', 64, 300, 36, (r) => (r % 16 === 0 ? 0.95 : 0.01)],
+  ['vec4 columns, empty rows', 37, 29, 4, (r) => (r % 3 === 0 ? 0 : 0.3)],
+  ['vec2 columns', 21, 50, 18, (r) => (r === 7 ? 1 : 0.2)],
 ];
+
+it('the cases cover every x vector width (f32, vec2, vec4)', () => {
+  expect([spmmVectorWidth(13), spmmVectorWidth(10), spmmVectorWidth(36), spmmVectorWidth(250), spmmVectorWidth(1)]).toEqual([1, 2, 4, 2, 1]);
+  expect(new Set(CASES.map(([, , , N]) => spmmVectorWidth(N)))).toEqual(new Set([1, 2, 4]));
+});
 
 describe('CSR × dense (spmm) and its transposed product', () => {
   for (const [name, R, C, N, density] of CASES) {
