@@ -58,8 +58,9 @@ if len(sys.argv) > 2:  # the whole decoupled CNN: relu(A·h + b) layer by layer,
     else:
         x = (load_idx(spec["source"] + "/t10k-images-idx3-ubyte.gz").reshape(-1, 784).T / np.float32(255)).astype(np.float32)
     def forward():
-        for start in range(0, x.shape[1], 250):
-            h = np.ascontiguousarray(x[:, start : start + 250])
+        batch = spec["batch"]
+        for start in range(0, x.shape[1], batch):
+            h = np.ascontiguousarray(x[:, start : start + batch])
             for a, b, relu in chain:
                 h = a @ h + b
                 if relu:

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tensor, tidy } from '../src/tensor/tensor';
-import { spmm } from '../src/ops/spmm';
+import { spmm, spmmVectorWidth, forceScalarX } from '../src/ops/spmm';
 import { matmul } from '../src/ops/matmul';
 import { conv2d } from '../src/ops/conv2d';
 import { runner } from '../src/gpu/runner';
@@ -13,7 +13,7 @@ import { dropEntries } from '../src/sparse/prune-decoupled';
 import { Net } from '../src/nn/net';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../src/nn/config';
 import { loadData } from '../src/data/node-loader';
-import { predict } from '../src/nn/evaluate';
+import { predict, EVAL_BATCH } from '../src/nn/evaluate';
 import { seededRandom } from '../src/nn/random';
 import { timeOp, python, printTable } from './common';
 import { randomData } from './matmul';
@@ -100,17 +100,27 @@ async function layerTable(dir: string) {
       const m = new SparseMatrix(a, s.name);
       const X = Tensor.fromArray(randomData(a.cols * N, 15), [a.cols, N]);
       const csrMs = gpuMs(await timeOp(() => tidy(() => { spmm(m, X); }), 3));
+      // The same kernel reading x one float at a time, in the same run, for the record.
+      let csrScalarMs: number | null = null;
+      if (spmmVectorWidth(N) > 1) {
+        forceScalarX(true);
+        csrScalarMs = gpuMs(await timeOp(() => tidy(() => { spmm(m, X); }), 3));
+        forceScalarX(false);
+      }
       m.dispose(); X.dispose();
       const nnz = a.colIdx.length;
       points.push({ sparsity, csrMs, denseMs });
-      rows.push({ matrix: s.name, rows: a.rows, cols: a.cols, pruned: sparsity, nnz, density: nnz / (a.rows * a.cols), batch: N, csrMs, csrGflops: (2 * nnz * N) / csrMs / 1e6, denseWgslMs: denseMs, csrSpeedupOverDense: denseMs / csrMs, scipyMs: null as number | null, numpyDenseMs: null as number | null, csrSpeedupOverScipy: null as number | null });
+      rows.push({ matrix: s.name, rows: a.rows, cols: a.cols, pruned: sparsity, nnz, density: nnz / (a.rows * a.cols), batch: N, xVectorWidth: spmmVectorWidth(N), csrMs, csrGflops: (2 * nnz * N) / csrMs / 1e6, csrScalarXMs: csrScalarMs, denseWgslMs: denseMs, csrSpeedupOverDense: denseMs / csrMs, scipyMs: null as number | null, numpyDenseMs: null as number | null, csrSpeedupOverScipy: null as number | null });
     }
     crossovers.push({ matrix: s.name, crossoverPruned: crossover(points) });
   }
   return { rows, specs, crossovers };
 }
 
-/** The study CNN (random init; timing does not depend on values), fc1 pruned 90%, decoupled, over the test images. */
+/**
+ * The study CNN (random init; timing does not depend on values), fc1 pruned 90%, decoupled, over
+ * the test images in batches of EVAL_BATCH, as the sweep evaluates (scipy gets the same batches).
+ */
 async function wholeCnn(dir: string) {
   const source = existsSync('../shared/data/mnist') ? '../shared/data/mnist' : 'embedded';
   const test = loadData(source).test;
@@ -121,11 +131,11 @@ async function wholeCnn(dir: string) {
   layers[fc1] = { ...layers[fc1], csr: pruneRandom(layers[fc1].csr, 0.9, 3) };
   // All layers through the CSR kernel (the study's path, in scipy), and the kernels the sweep would pick (measured).
   const timeNet = async (kernels: ('csr' | 'dense' | 'conv')[] | 'auto') => {
-    const sparse = kernels === 'auto' ? await SparseNet.fastest(layers, 250) : new SparseNet(layers, kernels);
-    await predict(sparse, { ...test, count: 250 }, 250); // warm-up: pipelines, buffers
+    const sparse = kernels === 'auto' ? await SparseNet.fastest(layers, EVAL_BATCH) : new SparseNet(layers, kernels);
+    await predict(sparse, { ...test, count: EVAL_BATCH }, EVAL_BATCH); // warm-up: pipelines, buffers
     await runner.sync();
     const t0 = performance.now();
-    await predict(sparse, test, 250);
+    await predict(sparse, test, EVAL_BATCH);
     const ms = performance.now() - t0;
     const used = sparse.kernels;
     sparse.dispose();
@@ -141,7 +151,7 @@ async function wholeCnn(dir: string) {
     return { file, bias: join(dir, `cnn${i}.bias`), rows: l.csr.rows, cols: l.csr.cols, nnz: l.csr.colIdx.length, relu: l.relu };
   });
   const nnz = layers.reduce((s, l) => s + l.csr.colIdx.length, 0);
-  return { source, images: test.count, batch: 250, ms, kernels, nnz, chain, usefulGflops: (2 * nnz * test.count) / ms / 1e6, autoKernels: { ms: auto.ms, kernels: auto.kernels } };
+  return { source, images: test.count, batch: EVAL_BATCH, ms, kernels, nnz, chain, usefulGflops: (2 * nnz * test.count) / ms / 1e6, autoKernels: { ms: auto.ms, kernels: auto.kernels } };
 }
 
 export async function benchSparse() {
@@ -149,7 +159,7 @@ export async function benchSparse() {
   try {
     const { rows, specs, crossovers } = await layerTable(dir);
     const cnn = await wholeCnn(dir);
-    const py = python<{ scipy: string; numpy: string; results: { scipyMs: number; numpyDenseMs?: number }[]; cnn: { ms: number; images: number } }>('bench/scipy_spmm.py', [JSON.stringify(specs), JSON.stringify({ chain: cnn.chain, images: cnn.images, source: cnn.source })]);
+    const py = python<{ scipy: string; numpy: string; results: { scipyMs: number; numpyDenseMs?: number }[]; cnn: { ms: number; images: number } }>('bench/scipy_spmm.py', [JSON.stringify(specs), JSON.stringify({ chain: cnn.chain, images: cnn.images, source: cnn.source, batch: cnn.batch })]);
     rows.forEach((r, i) => {
       const p = py.value?.results[i];
       if (!p) return;
@@ -157,12 +167,12 @@ export async function benchSparse() {
       r.numpyDenseMs = p.numpyDenseMs ?? null;
       r.csrSpeedupOverScipy = p.scipyMs / r.csrMs;
     });
-    printTable(`CSR × dense at batch ${N} (ours: GPU timestamps; scipy: one thread; numpy dense: BLAS, all cores)`, ['matrix', 'pruned', 'nnz', 'CSR ms', 'CSR GFLOP/s', 'dense WGSL ms', 'CSR/dense speed-up', 'scipy ms', 'vs scipy', 'numpy dense ms'],
-      rows.map((r) => [r.matrix, r.pruned, r.nnz, r.csrMs, r.csrGflops, r.denseWgslMs, r.csrSpeedupOverDense, r.scipyMs ?? '-', r.csrSpeedupOverScipy ?? '-', r.numpyDenseMs ?? '-']));
+    printTable(`CSR × dense at batch ${N} (ours: GPU timestamps; scipy: one thread; numpy dense: BLAS, all cores)`, ['matrix', 'pruned', 'nnz', 'CSR ms', 'CSR GFLOP/s', 'f32-load CSR ms', 'dense WGSL ms', 'CSR/dense speed-up', 'scipy ms', 'vs scipy', 'numpy dense ms'],
+      rows.map((r) => [r.matrix, r.pruned, r.nnz, r.csrMs, r.csrGflops, r.csrScalarXMs ?? '-', r.denseWgslMs, r.csrSpeedupOverDense, r.scipyMs ?? '-', r.csrSpeedupOverScipy ?? '-', r.numpyDenseMs ?? '-']));
     printTable('crossover: pruned share above which CSR beats the dense kernel', ['matrix', 'crossover'], crossovers.map((c) => [c.matrix, c.crossoverPruned ?? 'never']));
     const scipyCnn = py.value?.cnn ?? null;
     const { chain: _chain, ...cnnResult } = cnn;
-    printTable(`decoupled study CNN (fc1 pruned 90%), forward over ${cnn.images} test images (${cnn.source})`, ['', 'ms', 'useful GFLOP/s'],
+    printTable(`decoupled study CNN (fc1 pruned 90%), forward over ${cnn.images} test images (${cnn.source}) in batches of ${cnn.batch}`, ['', 'ms', 'useful GFLOP/s'],
       [['sparsegrad, all CSR', cnn.ms, cnn.usefulGflops], [`sparsegrad, kernels by crossover (${cnn.autoKernels.kernels.map((k) => k.kernel).join(' ')})`, cnn.autoKernels.ms, '-'], ['scipy (one thread)', scipyCnn?.ms ?? '-', scipyCnn ? (2 * cnn.nnz * cnn.images) / scipyCnn.ms / 1e6 : '-'], ['ratio scipy/ours', scipyCnn ? scipyCnn.ms / cnn.ms : '-', '']]);
     return { batch: N, rows, crossovers, cnn: { ...cnnResult, scipyMs: scipyCnn?.ms ?? null, speedupOverScipy: scipyCnn ? scipyCnn.ms / cnn.ms : null }, scipy: py.value ? { scipy: py.value.scipy, numpy: py.value.numpy } : py.note };
   } finally {

@@ -15,8 +15,15 @@ import { record } from './kernel';
  */
 const COLUMNS_PER_THREAD = 16;
 
+let scalarOnly = false;
+/** Reads x one float at a time whatever N is (the benchmark times both). */
+export function forceScalarX(on: boolean): void {
+  scalarOnly = on;
+}
+
 /** The x vector type for N columns: vec4 where N % 4 == 0, vec2 where N is even, else f32. */
 export function spmmVectorWidth(N: number): 1 | 2 | 4 {
+  if (scalarOnly) return 1;
   return N % 4 === 0 ? 4 : N % 2 === 0 ? 2 : 1;
 }
 
