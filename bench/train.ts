@@ -8,16 +8,21 @@ import { printTable } from './common';
 export async function benchTrain(iterations = 30) {
   const data = loadEmbedded();
   const rows = [];
+  // One step of each model first, so pipeline compilation is not timed.
+  const timedRun = async (config: Parameters<typeof trainModel>[0]) => {
+    (await trainModel({ ...config, iterations: 1 }, data, { logEvery: 1000 })).model.dispose();
+    return trainModel(config, data, { logEvery: 1000 });
+  };
   for (const loss of ['quadratic', 'softmax-ce'] as const) {
     const config = { ...DEFAULT_CONFIG, loss, iterations, evalEvery: 0 };
-    const r = await trainModel(config, data, { logEvery: 1000 });
+    const r = await timedRun(config);
     const flopsPerStep = 3 * 2 * config.batch * [784, ...config.hidden, 10].reduce((s, d, i, a) => (i ? s + a[i - 1] * d : 0), 0);
     rows.push({ model: `fc 784-${config.hidden.join('-')}-10`, loss, batch: config.batch, iterations, iterationsPerSecond: r.metrics.iterationsPerSecond, matmulGflopsPerStep: flopsPerStep / 1e9, effectiveGflops: (flopsPerStep * r.metrics.iterationsPerSecond) / 1e9 });
     r.model.dispose();
   }
   // The study CNN: fewer steps, each ~30× the FC net's work.
   const cnnConfig = { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, iterations: 4, evalEvery: 0 };
-  const r = await trainModel(cnnConfig, data, { logEvery: 1000 });
+  const r = await timedRun(cnnConfig);
   const layerFlops = layersOf(cnnConfig).reduce((s, l) => s + 2 * (l.kind === 'conv' ? 784 * l.outChannels * l.inChannels * l.kernel ** 2 : l.inDim * l.outDim), 0);
   const cnnFlops = 3 * cnnConfig.batch * layerFlops;
   rows.push({ model: `cnn ${describeLayers(layersOf(cnnConfig))}`, loss: cnnConfig.loss, batch: cnnConfig.batch, iterations: cnnConfig.iterations, iterationsPerSecond: r.metrics.iterationsPerSecond, matmulGflopsPerStep: cnnFlops / 1e9, effectiveGflops: (cnnFlops * r.metrics.iterationsPerSecond) / 1e9 });
