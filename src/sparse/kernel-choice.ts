@@ -19,6 +19,9 @@ export interface LayerCosts { rows: number; cols: number; batch: number; denseMs
 /** Densities the CSR line is measured at: around the crossovers seen on lavapipe and GPUs. */
 const PROBE_DENSITIES = [0.05, 0.25];
 
+/** Whether a dense [rows, cols] float32 matrix fits one storage binding (else only CSR can run it). */
+export const fitsDenseBinding = (rows: number, cols: number): boolean => rows * cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize;
+
 export const csrMs = (c: LayerCosts, nnz: number): number => c.csrFixedMs + c.csrMsPerNnz * nnz;
 
 /** The faster of CSR and dense for a layer with `nnz` nonzeros, by the measured costs. */
@@ -52,15 +55,15 @@ const measured = new Map<string, LayerCosts>();
 
 /**
  * Costs of a [rows, cols] layer at `batch` columns, measured once per shape and process: the
- * crossover between CSR and the dense matmul is the adapter's (77–91% pruned on lavapipe at batch 250, far
- * lower or higher on a GPU), so it is measured rather than assumed.
+ * crossover between CSR and the dense matmul is the adapter's (49–92% pruned on lavapipe at batch 250,
+ * docs/sparse-lavapipe.md; far lower or higher on a GPU), so it is measured rather than assumed.
  */
 export async function layerCosts(rows: number, cols: number, batch: number, reps = 3): Promise<LayerCosts> {
   const key = `${rows}x${cols}x${batch}`;
   const known = measured.get(key);
   if (known) return known;
   // A layer too big to run dense has nothing to choose (and its CSR probes would not fit either).
-  if (rows * cols * 4 > gpu().device.limits.maxStorageBufferBindingSize) throw new ConfigError(`layerCosts: a dense [${rows}, ${cols}] matrix does not fit one storage binding; such a layer runs as CSR`);
+  if (!fitsDenseBinding(rows, cols)) throw new ConfigError(`layerCosts: a dense [${rows}, ${cols}] matrix does not fit one storage binding; such a layer runs as CSR`);
   const x = Tensor.fromArray(Float32Array.from({ length: cols * batch }, (_, i) => ((i * 7919) % 1000) / 1000), [cols, batch]);
   const w = Tensor.fromArray(randomDense(rows, cols), [rows, cols]);
   const denseMs = await medianWallMs(() => tidy(() => { matmul(w, x); }), reps);

@@ -1,5 +1,4 @@
 import { Tensor } from '../tensor/tensor';
-import { gpu } from '../gpu/device';
 import { ConfigError } from '../gpu/errors';
 import { conv2d } from '../ops/conv2d';
 import { IMAGE_SIDE } from '../nn/net';
@@ -10,13 +9,13 @@ import { transpose } from '../ops/transpose';
 import type { Param } from '../nn/net';
 import { SparseMatrix, type CsrHost } from './csr';
 import type { DecoupledLayer } from './decouple';
-import { crossoverDensity, fasterKernel, layerCosts } from './kernel-choice';
+import { crossoverDensity, fasterKernel, fitsDenseBinding, layerCosts } from './kernel-choice';
 
 /** csr: spmm; dense: the tiled matmul on the dense matrix; conv: an unpruned decoupled conv layer run as the conv kernel. */
 export type Kernel = 'csr' | 'dense' | 'conv';
 
 /** Dense is ruled out where the matrix would not fit one storage binding. */
-const fitsDense = (c: CsrHost): boolean => c.rows * c.cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize;
+const fitsDense = (c: CsrHost): boolean => fitsDenseBinding(c.rows, c.cols);
 
 export const density = (c: CsrHost): number => c.colIdx.length / (c.rows * c.cols);
 const isUnprunedConv = (l: DecoupledLayer): boolean => !!l.conv && l.conv.nnz === l.csr.colIdx.length;
@@ -24,7 +23,7 @@ const isUnprunedConv = (l: DecoupledLayer): boolean => !!l.conv && l.conv.nnz ==
 /**
  * Per layer, the kernel that is faster on this adapter for `batch` columns: an unpruned
  * decoupled conv layer runs as the conv kernel (bench/sparse.ts: it beats CSR on every study
- * layer until 77–91% is pruned on lavapipe); any other layer as CSR or dense by the measured crossover.
+ * layer until 49–92% is pruned on lavapipe, docs/sparse-lavapipe.md); any other layer as CSR or dense by the measured crossover.
  */
 export async function chooseKernels(layers: DecoupledLayer[], batch: number): Promise<{ kernels: Kernel[]; crossovers: (number | null)[] }> {
   const kernels: Kernel[] = [];
