@@ -24,7 +24,7 @@ export const fitsDenseBinding = (rows: number, cols: number): boolean => rows * 
 
 export const csrMs = (c: LayerCosts, nnz: number): number => c.csrFixedMs + c.csrMsPerNnz * nnz;
 
-/** The faster of CSR and dense for a layer with `nnz` nonzeros, by the measured costs. */
+/** The faster of CSR and dense for a layer with `nnz` nonzeros, by the measured cost line. */
 export function fasterKernel(c: LayerCosts, nnz: number): 'csr' | 'dense' {
   return c.denseMs === null || csrMs(c, nnz) < c.denseMs ? 'csr' : 'dense';
 }
@@ -35,6 +35,41 @@ export function crossoverDensity(c: LayerCosts): number {
   const d = (c.denseMs - c.csrFixedMs) / (c.csrMsPerNnz * c.rows * c.cols);
   return Math.min(1, Math.max(0, d));
 }
+
+/**
+ * Where the line puts CSR within this factor of dense, the layer's own matrix is timed instead:
+ * the probes spread their nonzeros at random, while magnitude pruning leaves fewer input columns
+ * in use, and the trained CNN's fc1 ran 1.5x faster than a random matrix with the same nnz
+ * (docs/sparse-lavapipe.md), enough to flip the choice near the crossover.
+ */
+export const TIME_OWN_MATRIX_WITHIN = 2;
+
+/** Whether the line's CSR time for `nnz` is within TIME_OWN_MATRIX_WITHIN of dense (so the matrix itself is timed). */
+export function closeCall(c: LayerCosts, nnz: number): boolean {
+  if (c.denseMs === null) return false;
+  const predicted = csrMs(c, nnz);
+  return predicted * TIME_OWN_MATRIX_WITHIN >= c.denseMs && predicted <= c.denseMs * TIME_OWN_MATRIX_WITHIN;
+}
+
+/** A layer's kernel and the times it was chosen on (csrTimed: CSR timed on the layer's own matrix, else predicted by the line). */
+export interface KernelChoice { kernel: 'csr' | 'dense'; denseMs: number | null; csrMs: number; csrTimed: boolean }
+
+/** CSR or dense for this pruned matrix at `batch` columns: by the cost line, settled by timing the matrix itself when close. */
+export async function chooseCsrOrDense(a: CsrHost, batch: number, what: string): Promise<KernelChoice> {
+  const costs = await layerCosts(a.rows, a.cols, batch);
+  const predicted = csrMs(costs, a.colIdx.length);
+  const { denseMs } = costs;
+  if (denseMs === null || !closeCall(costs, a.colIdx.length)) return { kernel: fasterKernel(costs, a.colIdx.length), denseMs, csrMs: predicted, csrTimed: false };
+  const sparse = new SparseMatrix(a, what);
+  const x = probeInput(a.cols, batch);
+  const timed = await medianWallMs(() => tidy(() => { spmm(sparse, x); }), 3);
+  sparse.dispose();
+  x.dispose();
+  return { kernel: timed < denseMs ? 'csr' : 'dense', denseMs, csrMs: timed, csrTimed: true };
+}
+
+/** The x the timings use (values do not change the time; the shape and the matrix's pattern do). */
+const probeInput = (cols: number, batch: number): Tensor => Tensor.fromArray(Float32Array.from({ length: cols * batch }, (_, i) => ((i * 7919) % 1000) / 1000), [cols, batch]);
 
 /** A seeded random CSR matrix with every row at `density` (random values and columns). */
 function randomCsr(rows: number, cols: number, density: number, seed: number): CsrHost {
@@ -64,7 +99,7 @@ export async function layerCosts(rows: number, cols: number, batch: number, reps
   if (known) return known;
   // A layer too big to run dense has nothing to choose (and its CSR probes would not fit either).
   if (!fitsDenseBinding(rows, cols)) throw new ConfigError(`layerCosts: a dense [${rows}, ${cols}] matrix does not fit one storage binding; such a layer runs as CSR`);
-  const x = Tensor.fromArray(Float32Array.from({ length: cols * batch }, (_, i) => ((i * 7919) % 1000) / 1000), [cols, batch]);
+  const x = probeInput(cols, batch);
   const w = Tensor.fromArray(randomDense(rows, cols), [rows, cols]);
   const denseMs = await medianWallMs(() => tidy(() => { matmul(w, x); }), reps);
   w.dispose();

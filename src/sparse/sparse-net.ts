@@ -9,7 +9,7 @@ import { transpose } from '../ops/transpose';
 import type { Param } from '../nn/net';
 import { SparseMatrix, type CsrHost } from './csr';
 import type { DecoupledLayer } from './decouple';
-import { crossoverDensity, fasterKernel, fitsDenseBinding, layerCosts } from './kernel-choice';
+import { chooseCsrOrDense, crossoverDensity, fitsDenseBinding, layerCosts, type KernelChoice } from './kernel-choice';
 
 /** csr: spmm; dense: the tiled matmul on the dense matrix; conv: an unpruned decoupled conv layer run as the conv kernel. */
 export type Kernel = 'csr' | 'dense' | 'conv';
@@ -20,22 +20,26 @@ const fitsDense = (c: CsrHost): boolean => fitsDenseBinding(c.rows, c.cols);
 export const density = (c: CsrHost): number => c.colIdx.length / (c.rows * c.cols);
 const isUnprunedConv = (l: DecoupledLayer): boolean => !!l.conv && l.conv.nnz === l.csr.colIdx.length;
 
+/** How a layer's kernel was chosen: the measured crossover of its shape, and the times compared. */
+export interface ChoiceRecord { crossover: number; choice: KernelChoice }
+
 /**
  * Per layer, the kernel that is faster on this adapter for `batch` columns: an unpruned
  * decoupled conv layer runs as the conv kernel (bench/sparse.ts: it beats CSR on every study
- * layer until 49–92% is pruned on lavapipe, docs/sparse-lavapipe.md); any other layer as CSR or dense by the measured crossover.
+ * layer until 49–92% is pruned on lavapipe, docs/sparse-lavapipe.md); any other layer as CSR or
+ * dense by the measured crossover, timing the layer's own matrix where the two are close.
  */
-export async function chooseKernels(layers: DecoupledLayer[], batch: number): Promise<{ kernels: Kernel[]; crossovers: (number | null)[] }> {
+export async function chooseKernels(layers: DecoupledLayer[], batch: number): Promise<{ kernels: Kernel[]; records: (ChoiceRecord | null)[] }> {
   const kernels: Kernel[] = [];
-  const crossovers: (number | null)[] = [];
+  const records: (ChoiceRecord | null)[] = [];
   for (const l of layers) {
-    if (isUnprunedConv(l)) { kernels.push('conv'); crossovers.push(null); continue; }
-    if (!fitsDense(l.csr)) { kernels.push('csr'); crossovers.push(null); continue; } // nothing to measure
-    const costs = await layerCosts(l.csr.rows, l.csr.cols, batch);
-    kernels.push(fasterKernel(costs, l.csr.colIdx.length));
-    crossovers.push(crossoverDensity(costs));
+    if (isUnprunedConv(l)) { kernels.push('conv'); records.push(null); continue; }
+    if (!fitsDense(l.csr)) { kernels.push('csr'); records.push(null); continue; } // nothing to measure
+    const choice = await chooseCsrOrDense(l.csr, batch, l.name);
+    kernels.push(choice.kernel);
+    records.push({ crossover: crossoverDensity(await layerCosts(l.csr.rows, l.csr.cols, batch)), choice });
   }
-  return { kernels, crossovers };
+  return { kernels, records };
 }
 
 function denseOf(c: CsrHost): Float32Array {
@@ -58,11 +62,11 @@ export class SparseNet {
 
   /** Kernels measured on this adapter (chooseKernels) for batches of `batch` columns. */
   static async fastest(layers: DecoupledLayer[], batch: number): Promise<SparseNet> {
-    const { kernels, crossovers } = await chooseKernels(layers, batch);
-    return new SparseNet(layers, kernels, crossovers);
+    const { kernels, records } = await chooseKernels(layers, batch);
+    return new SparseNet(layers, kernels, records);
   }
 
-  constructor(readonly layers: DecoupledLayer[], kernels: Kernel[], private crossovers: (number | null)[] = []) {
+  constructor(readonly layers: DecoupledLayer[], kernels: Kernel[], private records: (ChoiceRecord | null)[] = []) {
     if (kernels.length !== layers.length) throw new ConfigError(`SparseNet: ${kernels.length} kernels for ${layers.length} layers`);
     this.gpuLayers = layers.map((l, i) => {
       const kernel = kernels[i];
@@ -80,9 +84,16 @@ export class SparseNet {
     this.params = this.gpuLayers.flatMap((l) => [{ name: `${l.name}.weight`, tensor: l.sparse ? l.sparse.a.values : l.conv ?? l.dense! }, { name: `${l.name}.bias`, tensor: l.bias }]);
   }
 
-  /** Per layer: which kernel runs it, its density and (when measured) the density below which CSR wins. */
-  get kernels(): { layer: string; kernel: Kernel; density: number; csrBelowDensity: number | null }[] {
-    return this.gpuLayers.map((l, i) => ({ layer: l.name, kernel: l.kernel, density: l.nnz / l.entries, csrBelowDensity: this.crossovers[i] ?? null }));
+  /**
+   * Per layer: which kernel runs it, its density and, where the choice was measured, the density
+   * below which CSR wins for this shape and the CSR and dense times compared (csrTimed: CSR timed
+   * on this layer's matrix rather than predicted).
+   */
+  get kernels(): { layer: string; kernel: Kernel; density: number; csrBelowDensity: number | null; csrMs: number | null; denseMs: number | null; csrTimed: boolean }[] {
+    return this.gpuLayers.map((l, i) => {
+      const r = this.records[i];
+      return { layer: l.name, kernel: l.kernel, density: l.nnz / l.entries, csrBelowDensity: r?.crossover ?? null, csrMs: r?.choice.csrMs ?? null, denseMs: r?.choice.denseMs ?? null, csrTimed: r?.choice.csrTimed ?? false };
+    });
   }
 
   /** x [N, 784] → outputs [N, 10]. */

@@ -3,8 +3,9 @@ import { compare, randomArray, useGpu } from '../helpers';
 import { Net, cnnLayers } from '../../src/nn/net';
 import { decoupleConv, decoupleNet } from '../../src/sparse/decouple';
 import { SparseNet } from '../../src/sparse/sparse-net';
+import { csrFromDense } from '../../src/sparse/csr';
 import { gpu } from '../../src/gpu/device';
-import { crossoverDensity, fasterKernel, layerCosts } from '../../src/sparse/kernel-choice';
+import { TIME_OWN_MATRIX_WITHIN, chooseCsrOrDense, closeCall, crossoverDensity, csrMs, fasterKernel, layerCosts, type LayerCosts } from '../../src/sparse/kernel-choice';
 import { Tensor, backward, tidyAsync } from '../../src/tensor/tensor';
 import { sum } from '../../src/ops/reduce';
 import { mul } from '../../src/ops/elementwise';
@@ -55,6 +56,17 @@ describe('decoupling conv layers into sparse matrices', () => {
   });
 });
 
+/** The kernel follows the times it reports: the cost line's prediction, or (on a close call only) a timing of the layer's own matrix. */
+function expectChoiceFrom(k: SparseNet['kernels'][number], costs: LayerCosts, nnz: number): void {
+  expect(k.denseMs).toBe(costs.denseMs);
+  expect(k.csrTimed).toBe(closeCall(costs, nnz));
+  if (!k.csrTimed) {
+    expect(k.csrMs).toBe(csrMs(costs, nnz));
+    expect(k.kernel).toBe(fasterKernel(costs, nnz));
+  } else expect(k.csrMs).toBeGreaterThan(0);
+  expect(k.kernel).toBe(k.csrMs! < k.denseMs! ? 'csr' : 'dense');
+}
+
 describe('kernel choice', () => {
   it('the faster kernel by measured costs: CSR below the crossover density, dense above; never dense when it does not fit', () => {
     const costs = { rows: 100, cols: 200, batch: 250, denseMs: 10, csrFixedMs: 1, csrMsPerNnz: 0.001 }; // CSR = dense at 9,000 nnz
@@ -64,6 +76,33 @@ describe('kernel choice', () => {
     expect(fasterKernel({ ...costs, denseMs: null }, 20000)).toBe('csr');
     expect(crossoverDensity({ ...costs, denseMs: 0.5 })).toBe(0);
     expect(crossoverDensity({ ...costs, denseMs: 1e6 })).toBe(1);
+    // Within a factor TIME_OWN_MATRIX_WITHIN (2) of dense, the layer's own matrix is timed instead.
+    expect(TIME_OWN_MATRIX_WITHIN).toBe(2);
+    expect(closeCall(costs, 3900)).toBe(false); // CSR predicted 4.9 ms: under half of dense
+    expect(closeCall(costs, 4100)).toBe(true);
+    expect(closeCall(costs, 9000)).toBe(true);
+    expect(closeCall(costs, 18900)).toBe(true); // 19.9 ms
+    expect(closeCall(costs, 19100)).toBe(false); // 20.1 ms: over twice dense
+    expect(closeCall({ ...costs, denseMs: null }, 9000)).toBe(false);
+  });
+
+  it('a close call is settled by timing the layer\'s own matrix, and the kernel follows those times', async () => {
+    const rows = 512, cols = 512, batch = 64;
+    const costs = await layerCosts(rows, cols, batch);
+    // The densities where the cost line puts CSR within a factor 2 of dense, on this adapter.
+    const close = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1].filter((d) => closeCall(costs, Math.round(d * rows * cols)));
+    expect(close.length, `no density of a ${rows}×${cols} matrix is a close call: ${JSON.stringify(costs)}`).toBeGreaterThan(0);
+    const d = close[0], far = [1e-4, 1].find((f) => !closeCall(costs, Math.round(f * rows * cols)));
+    const pattern = (dens: number) => csrFromDense(Float32Array.from(randomArray(rows * cols, 3), (v, i) => (((i * 2654435761) >>> 0) % 10000 < dens * 10000 ? v || 1 : 0)), rows, cols);
+    const timed = await chooseCsrOrDense(pattern(d), batch, 'close call');
+    expect(timed.csrTimed).toBe(true);
+    expect(timed.csrMs).toBeGreaterThan(0);
+    expect(timed.denseMs).toBe(costs.denseMs);
+    expect(timed.kernel).toBe(timed.csrMs < costs.denseMs! ? 'csr' : 'dense');
+    expect(far, 'both ends of the density range are close calls').toBeDefined();
+    const a = pattern(far!);
+    const predicted = await chooseCsrOrDense(a, batch, 'far call');
+    expect(predicted).toEqual({ kernel: fasterKernel(costs, a.colIdx.length), denseMs: costs.denseMs, csrMs: csrMs(costs, a.colIdx.length), csrTimed: false });
   });
 
   it('auto: unpruned conv layers run as conv, other layers by costs measured on this adapter; a pruned conv layer cannot run as conv', async () => {
@@ -79,9 +118,9 @@ describe('kernel choice', () => {
       const costs = await layerCosts(l.csr.rows, l.csr.cols, 64);
       expect(costs.csrMsPerNnz).toBeGreaterThan(0);
       expect(costs.denseMs).toBeGreaterThan(0);
-      expect(p.kernels[i].kernel).toBe(fasterKernel(costs, l.csr.colIdx.length));
+      expectChoiceFrom(p.kernels[i], costs, l.csr.colIdx.length);
       expect(p.kernels[i].csrBelowDensity).toBe(crossoverDensity(costs));
-      if (i >= 2) expect(auto.kernels[i].kernel).toBe(fasterKernel(costs, layers[i].csr.colIdx.length));
+      if (i >= 2) expectChoiceFrom(auto.kernels[i], costs, layers[i].csr.colIdx.length);
     }
     // A layer too big for a dense binding is not measured (it can only run as CSR).
     const tooBig = Math.floor(gpu().device.limits.maxStorageBufferBindingSize / 4000) + 1;
