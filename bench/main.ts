@@ -1,16 +1,30 @@
-// npm run bench [-- section ...]: prints tables and writes results/bench-<adapter>.json.
+// npm run bench [-- section ...] [--cnn-model FILE]: prints tables and writes results/bench-<adapter>.json.
+// --cnn-model: the sparse section's whole-CNN forward uses this trained CNN, fc1 pruned by magnitude.
 import { initGpu, adapterName } from '../src/gpu/device';
 import { writeAtomic } from '../src/io/files';
 import { cpus } from 'node:os';
+import { existsSync } from 'node:fs';
 import { benchMatmul } from './matmul';
 import { benchTrain } from './train';
 import { benchAdversarial } from './adversarial';
 import { benchConv } from './conv';
 import { benchSparse } from './sparse';
 
-const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, sparse: benchSparse, train: benchTrain, adversarial: benchAdversarial };
+const args = process.argv.slice(2);
+const modelAt = args.indexOf('--cnn-model');
+const cnnModel = modelAt >= 0 ? args.splice(modelAt, 2)[1] : undefined;
+if (modelAt >= 0 && (!cnnModel || !existsSync(cnnModel))) {
+  console.error(`bench: --cnn-model needs a CNN checkpoint (.safetensors); ${cnnModel ? `${cnnModel} does not exist` : 'none given'}`);
+  process.exit(2);
+}
+const flags = args.filter((a) => a.startsWith('-'));
+if (flags.length) {
+  console.error(`bench: unknown option(s) ${flags.join(', ')}; known: --cnn-model FILE`);
+  process.exit(2);
+}
+const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, sparse: () => benchSparse({ cnnModel }), train: benchTrain, adversarial: benchAdversarial };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const wanted = args;
 const unknown = wanted.filter((w) => !SECTIONS[w]);
 if (unknown.length) {
   console.error(`bench: unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);

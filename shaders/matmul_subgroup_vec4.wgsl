@@ -5,15 +5,17 @@
 //   A [M,K]: A[row, k..k+3]            A stored [K,M] (TRANS_A): A[16 rows at k+i] split over lanes
 //   B [N,K] (TRANS_B): B[k..k+3, col]  B [K,N]: B[k+i, 4 adjacent columns]
 // The host picks this kernel only where those vectors are whole: K % 4 == 0 for a k-vector,
-// M % 4 == 0 (TRANS_A), N % 4 == 0 (!TRANS_B). With both vectors across m and n (TRANS_A and
-// !TRANS_B) K may be anything: the last step's rows past K are zeroed.
+// M % 4 == 0 (TRANS_A), N % 4 == 0 (!TRANS_B) — or N even, where B's 4 columns are read as two
+// vec2. With both vectors across m and n (TRANS_A and !TRANS_B) K may be anything: the last
+// step's rows past K are zeroed. B's element type BV and its two readers (bRow, bCol) come from
+// matmul_b_vec4.wgsl or matmul_b_vec2.wgsl, appended by src/ops/matmul.ts.
 // On llvmpipe, where each storage load is a bounds-checked load per lane, a vec4 load moves
 // 2-3x the floats per second of a scalar one (docs/matmul-lavapipe.md); on a GPU these are
 // 16-byte loads, coalesced across lanes.
 enable subgroups;
 
 @group(0) @binding(0) var<storage, read> a: array<vec4f>;
-@group(0) @binding(1) var<storage, read> b: array<vec4f>;
+@group(0) @binding(1) var<storage, read> b: array<BV>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, beta: f32 }
 @group(0) @binding(3) var<uniform> u: Uniforms;
@@ -44,14 +46,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let rb = min(m0 + 8u + (lane & 7u), u.M - 1u);
   let mq = min(m0 / 4u + (lane & 3u), u.M / 4u - 1u); // TRANS_A: the 4 rows this lane loads
   let nb = min(vec4u(n0, n0 + WG, n0 + 2u * WG, n0 + 3u * WG), vec4u(u.N - 1u));
-  let nq = min(n0 / 4u, u.N / 4u - 1u);               // !TRANS_B: its 4 columns
+  let nq = n0 / 4u;                                   // !TRANS_B: its 4 columns (bRow clamps)
   let kHalf = (lane >> 2u) & 1u;                        // TRANS_A: which k of a pair it loads
   for (var k = 0u; k < u.K; k += 4u) {
     // This invocation's 4 columns of B at k, k+1, k+2, k+3.
     var b0: vec4f; var b1: vec4f; var b2: vec4f; var b3: vec4f;
     if (TRANS_B) {
-      let v0 = b[nb.x * K4 + k / 4u]; let v1 = b[nb.y * K4 + k / 4u];
-      let v2 = b[nb.z * K4 + k / 4u]; let v3 = b[nb.w * K4 + k / 4u];
+      let v0 = bCol(nb.x, k / 4u); let v1 = bCol(nb.y, k / 4u);
+      let v2 = bCol(nb.z, k / 4u); let v3 = bCol(nb.w, k / 4u);
       b0 = vec4f(v0.x, v1.x, v2.x, v3.x); b1 = vec4f(v0.y, v1.y, v2.y, v3.y);
       b2 = vec4f(v0.z, v1.z, v2.z, v3.z); b3 = vec4f(v0.w, v1.w, v2.w, v3.w);
     } else {
@@ -103,12 +105,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
    store(m0 + 4u, n0, nStep, c4); store(m0 + 5u, n0, nStep, c5); store(m0 + 6u, n0, nStep, c6); store(m0 + 7u, n0, nStep, c7);
    store(m0 + 8u, n0, nStep, c8); store(m0 + 9u, n0, nStep, c9); store(m0 + 10u, n0, nStep, c10); store(m0 + 11u, n0, nStep, c11);
    store(m0 + 12u, n0, nStep, c12); store(m0 + 13u, n0, nStep, c13); store(m0 + 14u, n0, nStep, c14); store(m0 + 15u, n0, nStep, c15);
-}
-
-// B[k, 4 columns from 4·nq] (B stored [K,N]); zero past the last row.
-fn bRow(k: u32, nq: u32) -> vec4f {
-  let v = b[min(k, u.K - 1u) * (u.N / 4u) + nq];
-  return select(vec4f(0.0), v, k < u.K);
 }
 
 // A[4 rows from 4·mq, k] (A stored [K,M]); zero past the last row of the storage.

@@ -1,6 +1,8 @@
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
 import matmulSubgroupVec4Wgsl from '../../shaders/matmul_subgroup_vec4.wgsl';
+import bVec4Wgsl from '../../shaders/matmul_b_vec4.wgsl';
+import bVec2Wgsl from '../../shaders/matmul_b_vec2.wgsl';
 import { getPipeline } from '../gpu/pipelines';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
 import { runner, f32 } from '../gpu/runner';
@@ -10,7 +12,7 @@ import { record } from './kernel';
 
 export interface MatmulOptions { transA?: boolean; transB?: boolean }
 
-export type MatmulKernel = 'plain' | 'subgroup' | 'subgroup-vec4';
+export type MatmulKernel = 'plain' | 'subgroup' | 'subgroup-vec4' | 'subgroup-vec4-b2';
 
 let scalarLoadsOnly = false;
 /** Keeps the subgroup path on its scalar-load kernel (the benchmark times both). */
@@ -21,12 +23,15 @@ export function forceScalarLoads(on: boolean): void {
 /**
  * The kernel a product of these dimensions runs on. The vec4 kernel needs every vector it
  * loads to be whole: K % 4 for a vector along k (A not transposed, B transposed), M % 4 or
- * N % 4 for one along m (A transposed) or n (B not transposed).
+ * N % 4 for one along m (A transposed) or n (B not transposed). Where B [K,N] has an even N
+ * that is not a multiple of 4 (feature-major activations at batch 250), it reads B as vec2
+ * pairs ('subgroup-vec4-b2').
  */
 export function matmulKernel(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
   if (kernelPath() === 'plain') return 'plain';
-  const wholeVectors = (transA ? M % 4 === 0 : K % 4 === 0) && (transB ? K % 4 === 0 : N % 4 === 0);
-  return wholeVectors && !scalarLoadsOnly ? 'subgroup-vec4' : 'subgroup';
+  if (scalarLoadsOnly || !(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
+  if (transB) return K % 4 === 0 ? 'subgroup-vec4' : 'subgroup';
+  return N % 4 === 0 ? 'subgroup-vec4' : N % 2 === 0 ? 'subgroup-vec4-b2' : 'subgroup';
 }
 
 /** Encodes C = op(A)·op(B) into `out` with the chosen kernel. */
@@ -42,9 +47,11 @@ function dispatchMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K
   // 2–3x the plain kernel on lavapipe (docs/matmul-lavapipe.md); a workgroup of WG lanes
   // covers 16 rows × 4·WG columns with either kernel.
   const WG = subgroupWorkgroupSize();
-  const pipeline = kernel === 'subgroup-vec4'
-    ? getPipeline('matmul_subgroup_vec4', matmulSubgroupVec4Wgsl, { TRANS_A: transA, TRANS_B: transB, WG })
-    : getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG });
+  const pipeline = kernel === 'subgroup'
+    ? getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG })
+    : kernel === 'subgroup-vec4'
+      ? getPipeline('matmul_subgroup_vec4', `${matmulSubgroupVec4Wgsl}\n${bVec4Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG })
+      : getPipeline('matmul_subgroup_vec4_b2', `${matmulSubgroupVec4Wgsl}\n${bVec2Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG });
   runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 16), Math.ceil(N / (4 * WG))]);
 }
 

@@ -10,11 +10,17 @@ afterAll(() => { forceKernelPath(null); forceScalarLoads(false); });
 
 // [M, K, N]: odd sizes, 1s, and sizes that are not multiples of either kernel's tile
 // (plain: 64×32, subgroup: 16 × 4·WG); then multiples of 4, which the subgroup path runs with
-// vec4 loads (K = 50, 1 and 6: only with A transposed and B not, where k needs no vectors).
+// vec4 loads (K = 50, 1 and 6: only with A transposed and B not, where k needs no vectors);
+// then an even N that is not a multiple of 4, which that kernel reads from B [K,N] as vec2 pairs.
 const SIZES: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [65, 17, 129], [3, 257, 2], [130, 70, 66], [33, 9, 257],
-  [4, 4, 4], [36, 52, 20], [100, 36, 132], [36, 50, 20], [4, 1, 8], [20, 6, 12]];
-const vec4Expected = (M: number, K: number, N: number, transA: boolean, transB: boolean) =>
-  (transA ? M % 4 === 0 : K % 4 === 0) && (transB ? K % 4 === 0 : N % 4 === 0);
+  [4, 4, 4], [36, 52, 20], [100, 36, 132], [36, 50, 20], [4, 1, 8], [20, 6, 12],
+  [36, 52, 22], [16, 7, 10], [12, 8, 2], [100, 36, 250]];
+/** The subgroup-path kernel these dimensions should run on (whole vectors only). */
+function subgroupKernelFor(M: number, K: number, N: number, transA: boolean, transB: boolean): string {
+  if (!(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
+  if (transB) return K % 4 === 0 ? 'subgroup-vec4' : 'subgroup';
+  return N % 4 === 0 ? 'subgroup-vec4' : N % 2 === 0 ? 'subgroup-vec4-b2' : 'subgroup';
+}
 const KERNELS: KernelPath[] = ['plain', 'subgroup'];
 
 describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
@@ -31,7 +37,7 @@ describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
             return;
           }
           forceKernelPath(kernel);
-          const expected = kernel === 'plain' ? 'plain' : vec4Expected(M, K, N, transA, transB) ? 'subgroup-vec4' : 'subgroup';
+          const expected = kernel === 'plain' ? 'plain' : subgroupKernelFor(M, K, N, transA, transB);
           expect(matmulKernel(M, K, N, transA, transB)).toBe(expected);
           await checkOp({
             name: `matmul (${kernel})`,
@@ -48,8 +54,8 @@ describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
 
 // The vec4 kernel adds the same products in the same order as the scalar-load one, so results
 // (and every committed run) do not depend on which of the two ran.
-describe('matmul, vec4 loads', () => {
-  for (const [M, K, N, transA, transB] of [[100, 36, 132, false, true], [100, 36, 132, false, false], [36, 50, 20, true, false], [36, 52, 20, true, true]] as const)
+describe('matmul, vec4 loads (B as vec4 or vec2 pairs)', () => {
+  for (const [M, K, N, transA, transB] of [[100, 36, 132, false, true], [100, 36, 132, false, false], [36, 50, 20, true, false], [36, 52, 20, true, true], [100, 36, 250, false, false], [16, 7, 10, true, false]] as const)
     it(`bit-identical to scalar loads: M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
       if (!subgroupKernelsFit()) return expect(matmulKernel(M, K, N, transA, transB)).toBe('plain');
       forceKernelPath('subgroup');
@@ -58,7 +64,8 @@ describe('matmul, vec4 loads', () => {
       const out: Float32Array[] = [];
       for (const scalar of [true, false]) {
         forceScalarLoads(scalar);
-        expect(matmulKernel(M, K, N, transA, transB)).toBe(scalar ? 'subgroup' : 'subgroup-vec4');
+        expect(matmulKernel(M, K, N, transA, transB)).toBe(scalar ? 'subgroup' : subgroupKernelFor(M, K, N, transA, transB));
+        if (!scalar) expect(matmulKernel(M, K, N, transA, transB)).not.toBe('subgroup');
         const c = matmul(a, b, { transA, transB });
         out.push(await c.read());
         c.dispose();
