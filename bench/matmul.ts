@@ -5,7 +5,10 @@ import { forceKernelPath } from '../src/gpu/kernel-path';
 import { timeOp, python, printTable } from './common';
 import { tfjsMatmul } from './tfjs';
 
-/** [M, K, N, transA, transB, what]: the FC net's forward and backward products, and 1024³. */
+/**
+ * [M, K, N, transA, transB, what]: the FC net's forward and backward products, a sparse net's
+ * feature-major dense layer at batch 250 (B [K, 250]: read as vec2 pairs), and 1024³.
+ */
 export const MATMUL_SHAPES: [number, number, number, boolean, boolean, string][] = [
   [250, 784, 1500, false, true, 'fc1 forward x·W1ᵀ'],
   [250, 1500, 1000, false, true, 'fc2 forward'],
@@ -13,6 +16,7 @@ export const MATMUL_SHAPES: [number, number, number, boolean, boolean, string][]
   [250, 1500, 784, false, false, 'fc1 backward dx = g·W1'],
   [1500, 250, 784, true, false, 'fc1 backward dW = gᵀ·x'],
   [1000, 250, 1500, true, false, 'fc2 backward dW'],
+  [1500, 784, 250, false, false, 'feature-major W1·h, batch 250'],
   [1024, 1024, 1024, false, false, '1024³'],
 ];
 
@@ -34,7 +38,7 @@ export async function benchMatmul() {
     // The other kernels, timed in the same run for the record: the subgroup kernel with
     // scalar loads (where vec4 loads ran) and the kernel for adapters without subgroups.
     let scalarLoadsGflops: number | null = null;
-    if (kernel === 'subgroup-vec4') {
+    if (kernel.startsWith('subgroup-vec4')) {
       forceScalarLoads(true);
       scalarLoadsGflops = (await timeKernel(' (scalar loads)')).gflops;
       forceScalarLoads(false);
