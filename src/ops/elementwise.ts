@@ -1,5 +1,7 @@
 import unaryWgsl from '../../shaders/unary.wgsl';
 import binaryWgsl from '../../shaders/binary.wgsl';
+import unaryVec4Wgsl from '../../shaders/unary_vec4.wgsl';
+import binaryVec4Wgsl from '../../shaders/binary_vec4.wgsl';
 import { getPipeline } from '../gpu/pipelines';
 import { runner, f32 } from '../gpu/runner';
 import { workgroups1d } from '../gpu/dispatch';
@@ -45,11 +47,37 @@ const BINARY = {
 export type UnaryName = keyof typeof UNARY;
 export type BinaryName = keyof typeof BINARY;
 
+let scalarOnly = false;
+/** Runs every elementwise op one element per invocation (tests and benchmarks compare both). */
+export function forceScalarElementwise(on: boolean): void {
+  scalarOnly = on;
+}
+
+/** A unary op runs four elements per invocation wherever its size is a multiple of 4. */
+export const unaryKernel = (size: number): 'vec4' | 'scalar' => (!scalarOnly && size % 4 === 0 ? 'vec4' : 'scalar');
+
+/**
+ * A binary op runs four elements per invocation where whole vec4s line up: the innermost output
+ * dimension is a multiple of 4, and each operand runs along it or is broadcast along it
+ * (binary_vec4.wgsl).
+ */
+export function binaryKernel(outShape: Shape, ...operands: Shape[]): 'vec4' | 'scalar' {
+  const inner = outShape[outShape.length - 1] ?? 1;
+  if (scalarOnly || inner % 4 !== 0) return 'scalar';
+  // Each operand either runs along the innermost dimension (same size) or is broadcast along it.
+  return operands.every((s) => (s[s.length - 1] ?? 1) === inner || (s[s.length - 1] ?? 1) === 1) ? 'vec4' : 'scalar';
+}
+
 export function unaryOp(name: UnaryName, x: Tensor, alpha = 0): Tensor {
   const spec = UNARY[name];
   const out = Tensor.empty(x.shape, name);
-  const pipeline = getPipeline('unary', unaryWgsl.replace('EXPR', spec.expr));
-  runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size));
+  if (unaryKernel(x.size) === 'vec4') {
+    const pipeline = getPipeline('unary_vec4', unaryVec4Wgsl.replace('EXPR', spec.expr));
+    runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size / 4));
+  } else {
+    const pipeline = getPipeline('unary', unaryWgsl.replace('EXPR', spec.expr));
+    runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size));
+  }
   const grad = spec.grad;
   if (!grad) return out;
   return record(out, [x], (g) => accumulateGrad(x, grad(x, out, g, alpha)));
@@ -61,8 +89,20 @@ export function binaryOp(name: BinaryName, a: Tensor, b: Tensor, alpha = 0): Ten
   if (shape.length > 4) throw new ShapeError(`${name}: rank ${shape.length} > 4 is not supported`);
   const out = Tensor.empty(shape, name);
   const broadcast = !(sameShape(a.shape, shape) && sameShape(b.shape, shape));
-  const pipeline = getPipeline('binary', binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast });
-  runner.dispatch(pipeline, [a.buffer, b.buffer, out.buffer], [out.size, f32(alpha), 0, 0, ...pad4(shape, 1), ...broadcastStrides(a.shape, shape), ...broadcastStrides(b.shape, shape)], workgroups1d(out.size));
+  const uniforms = [out.size, f32(alpha), 0, 0, ...pad4(shape, 1), ...broadcastStrides(a.shape, shape), ...broadcastStrides(b.shape, shape)];
+  if (binaryKernel(shape, a.shape, b.shape) === 'vec4') {
+    const along = (s: Shape) => (s[s.length - 1] ?? 1) === shape[shape.length - 1]; // read as vec4, else one broadcast scalar
+    const [aVec, bVec] = [along(a.shape), along(b.shape)];
+    const source = `${binaryVec4Wgsl.replace('EXPR', spec.expr)}
+alias AT = ${aVec ? 'vec4f' : 'f32'};
+alias BT = ${bVec ? 'vec4f' : 'f32'};
+const A_STEP = ${aVec ? 4 : 1}u;
+const B_STEP = ${bVec ? 4 : 1}u;
+`;
+    runner.dispatch(getPipeline(`binary_vec4_${+aVec}${+bVec}`, source, { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size / 4));
+  } else {
+    runner.dispatch(getPipeline('binary', binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size));
+  }
   const grad = spec.grad;
   if (!grad) return out;
   return record(out, [a, b], (g) => {
