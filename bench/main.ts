@@ -9,6 +9,7 @@ import { benchTrain } from './train';
 import { benchAdversarial } from './adversarial';
 import { benchConv } from './conv';
 import { benchSparse } from './sparse';
+import { benchProfile } from './profile';
 
 const args = process.argv.slice(2);
 const modelAt = args.indexOf('--cnn-model');
@@ -22,7 +23,7 @@ if (flags.length) {
   console.error(`bench: unknown option(s) ${flags.join(', ')}; known: --cnn-model FILE`);
   process.exit(2);
 }
-const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, sparse: () => benchSparse({ cnnModel }), train: benchTrain, adversarial: benchAdversarial };
+const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, sparse: () => benchSparse({ cnnModel }), train: benchTrain, adversarial: benchAdversarial, profile: benchProfile };
 
 const wanted = args;
 const unknown = wanted.filter((w) => !SECTIONS[w]);

@@ -9,6 +9,13 @@ export const i32 = (x: number): Uniform => ({ i32: x });
 
 const SLOT = 256; // minUniformBufferOffsetAlignment
 const SLOTS = 2048;
+const PROFILE_SLOTS = 512; // dispatches per query set while profiling
+
+/** While profiling: one query set per submit, each dispatch timed in its own pass. */
+interface ProfileBatch { querySet: GPUQuerySet; labels: string[]; readback?: GPUBuffer }
+
+/** GPU time per kernel (pipeline label) over a profiled stretch of work. */
+export interface KernelTime { kernel: string; ms: number; dispatches: number }
 
 /**
  * Encodes dispatches into one command buffer and submits them together: on lavapipe a submit
@@ -20,7 +27,68 @@ class Runner {
   private uniformBuffer: GPUBuffer | null = null;
   private uniformHost = new ArrayBuffer(SLOT * SLOTS);
   private slot = 0;
+  private profiling: { done: ProfileBatch[]; current: ProfileBatch | null } | null = null;
   dispatches = 0;
+
+  /**
+   * Times every dispatch from here to stopProfile() with timestamp queries, each in its own
+   * compute pass (which adds a little per-dispatch overhead). For finding where time goes,
+   * not for hot loops.
+   */
+  startProfile(): void {
+    if (!gpu().hasTimestamps) throw new DeviceError('profiling needs the adapter feature timestamp-query, which this adapter lacks');
+    this.flush();
+    this.profiling = { done: [], current: null };
+  }
+
+  /** GPU ms per kernel since startProfile(), largest first. */
+  async stopProfile(): Promise<KernelTime[]> {
+    if (!this.profiling) throw new DeviceError('stopProfile: no profile was started');
+    await this.sync();
+    const { done } = this.profiling;
+    this.profiling = null;
+    const totals = new Map<string, KernelTime>();
+    for (const b of done) {
+      await b.readback!.mapAsync(GPUMapMode.READ);
+      const ticks = new BigUint64Array(b.readback!.getMappedRange().slice(0));
+      b.labels.forEach((kernel, i) => {
+        const t = totals.get(kernel) ?? { kernel, ms: 0, dispatches: 0 };
+        t.ms += Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6;
+        t.dispatches++;
+        totals.set(kernel, t);
+      });
+      b.readback!.destroy();
+      b.querySet.destroy();
+    }
+    return [...totals.values()].sort((p, q) => q.ms - p.ms);
+  }
+
+  /** While profiling: the pass for one dispatch, with timestamps around it. */
+  private profiledPass(label: string): GPUComputePassEncoder {
+    const p = this.profiling!;
+    this.pass?.end();
+    this.pass = null;
+    p.current ??= { querySet: gpu().device.createQuerySet({ type: 'timestamp', count: 2 * PROFILE_SLOTS }), labels: [] };
+    const i = p.current.labels.push(label) - 1;
+    return this.begin({ querySet: p.current.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 });
+  }
+
+  /** Resolves the current query set into a buffer that stopProfile() reads. */
+  private resolveProfile(): void {
+    const b = this.profiling?.current;
+    if (!b || !this.encoder) return;
+    const { device } = gpu();
+    const bytes = 16 * b.labels.length;
+    const resolved = device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    b.readback = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.pass?.end();
+    this.pass = null;
+    this.encoder.resolveQuerySet(b.querySet, 0, 2 * b.labels.length, resolved, 0);
+    this.encoder.copyBufferToBuffer(resolved, 0, b.readback, 0, bytes);
+    this.profiling!.done.push(b);
+    this.profiling!.current = null;
+    resolvedToFree.push(resolved);
+  }
 
   private begin(timestampWrites?: GPUComputePassTimestampWrites): GPUComputePassEncoder {
     const { device } = gpu();
@@ -54,8 +122,8 @@ class Runner {
   }
 
   dispatch(pipeline: GPUComputePipeline, buffers: GPUBuffer[], uniforms: Uniform[], workgroups: [number, number?, number?]): void {
-    if (this.slot === SLOTS) this.flush();
-    const pass = this.begin();
+    if (this.slot === SLOTS || this.profiling?.current?.labels.length === PROFILE_SLOTS) this.flush();
+    const pass = this.profiling ? this.profiledPass(pipeline.label || 'unlabelled') : this.begin();
     const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
     if (uniforms.length) {
       packUniforms(uniforms, new DataView(this.uniformHost, this.slot * SLOT, SLOT));
@@ -70,6 +138,10 @@ class Runner {
     if (x > max || y > max || z > max) throw new DeviceError(`dispatch of ${x}x${y}x${z} workgroups exceeds ${max} per dimension`);
     if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
     this.dispatches++;
+    if (this.profiling) {
+      pass.end();
+      this.pass = null;
+    }
   }
 
   /** Copies between buffers are encoded in order with the dispatches. */
@@ -84,12 +156,15 @@ class Runner {
   flush(): void {
     if (!this.encoder) return;
     const { device } = gpu();
+    this.resolveProfile();
     this.pass?.end();
     if (this.slot) device.queue.writeBuffer(this.uniformBuffer!, 0, this.uniformHost, 0, this.slot * SLOT);
     device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.pass = null;
     this.slot = 0;
+    // Resolve buffers are only needed until the submitted copies run; destroy() waits for that.
+    while (resolvedToFree.length) resolvedToFree.pop()!.destroy();
   }
 
   /** Waits for all submitted work; throws a compile error or device loss instead of hanging. */
@@ -118,6 +193,7 @@ class Runner {
   }
 }
 
+const resolvedToFree: GPUBuffer[] = [];
 const stagingFree: GPUBuffer[] = [];
 function acquireStaging(size: number): GPUBuffer {
   const i = stagingFree.findIndex((b) => b.size >= size);

@@ -70,6 +70,22 @@ export interface TrainState {
 }
 
 /**
+ * One training step (forward, backward, Adam) on a batch, encoded but not submitted; call
+ * inside tidy(). Returns the loss tensor when `wantLoss`, including λ·½Σw² (computed before
+ * the update, only when it is read), else null.
+ */
+export function trainStep(net: Net, adam: Adam, config: TrainConfig, x: Float32Array, t: Float32Array, it: number, wantLoss: boolean): Tensor | null {
+  const xs = Tensor.fromArray(x, [config.batch, 784]);
+  const ts = Tensor.fromArray(t, [config.batch, 10]);
+  const y = net.forward(xs, { train: true, dropoutSeed: config.seed, step: it });
+  const loss = dataLoss(config, y, ts);
+  backward(loss);
+  const reported = wantLoss ? (config.l2 > 0 ? add(loss, l2Penalty(net.weights, config.l2)) : loss) : null;
+  adam.update(learningRateAt(config, it));
+  return reported;
+}
+
+/**
  * Trains an FC net. Each step is one submit with no readback except the loss every
  * `logEvery` steps. Batches and dropout masks depend only on (seed, iteration), so a resumed
  * run draws the same batches as an uninterrupted one.
@@ -91,17 +107,7 @@ export async function trainModel(config: TrainConfig, data: Split, opts: TrainOp
   for (let it = startIt + 1; it <= config.iterations; it++) {
     const { x, t } = sampler.next();
     const wantLoss = it % logEvery === 0 || it === config.iterations;
-    const lossTensor = tidy(() => {
-      const xs = Tensor.fromArray(x, [config.batch, 784]);
-      const ts = Tensor.fromArray(t, [config.batch, 10]);
-      const y = net.forward(xs, { train: true, dropoutSeed: config.seed, step: it });
-      const loss = dataLoss(config, y, ts);
-      backward(loss);
-      // The reported loss includes λ·½Σw², computed (before the update) only when it is read.
-      const reported = wantLoss ? (config.l2 > 0 ? add(loss, l2Penalty(net.weights, config.l2)) : loss) : null;
-      adam.update(learningRateAt(config, it));
-      return reported;
-    });
+    const lossTensor = tidy(() => trainStep(net, adam, config, x, t, it, wantLoss));
     runner.flush();
     let lossValue: number | null = null;
     if (lossTensor) {

@@ -1,4 +1,6 @@
 import adamWgsl from '../../shaders/adam.wgsl';
+import adamVec4Wgsl from '../../shaders/adam_vec4.wgsl';
+import { unaryKernel } from './elementwise';
 import { getPipeline } from '../gpu/pipelines';
 import { runner, f32 } from '../gpu/runner';
 import { workgroups1d } from '../gpu/dispatch';
@@ -11,5 +13,7 @@ import type { Tensor } from '../tensor/tensor';
  */
 export function adamUpdate(p: Tensor, g: Tensor, m: Tensor, v: Tensor, lrT: number, beta1: number, beta2: number, eps: number, decay = 0): void {
   if (g.size !== p.size || m.size !== p.size || v.size !== p.size) throw new ShapeError(`adam: parameter ${fmtShape(p.shape)} vs gradient ${fmtShape(g.shape)}`);
-  runner.dispatch(getPipeline('adam', adamWgsl), [p.buffer, g.buffer, m.buffer, v.buffer], [p.size, f32(lrT), f32(beta1), f32(beta2), f32(eps), f32(decay)], workgroups1d(p.size));
+  // Four parameters per invocation where the size allows, like the elementwise ops.
+  const vec4 = unaryKernel(p.size) === 'vec4';
+  runner.dispatch(vec4 ? getPipeline('adam_vec4', adamVec4Wgsl) : getPipeline('adam', adamWgsl), [p.buffer, g.buffer, m.buffer, v.buffer], [p.size, f32(lrT), f32(beta1), f32(beta2), f32(eps), f32(decay)], workgroups1d(vec4 ? p.size / 4 : p.size));
 }

@@ -72,10 +72,10 @@ export function unaryOp(name: UnaryName, x: Tensor, alpha = 0): Tensor {
   const spec = UNARY[name];
   const out = Tensor.empty(x.shape, name);
   if (unaryKernel(x.size) === 'vec4') {
-    const pipeline = getPipeline('unary_vec4', unaryVec4Wgsl.replace('EXPR', spec.expr));
+    const pipeline = getPipeline(`unary_vec4:${name}`, unaryVec4Wgsl.replace('EXPR', spec.expr));
     runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size / 4));
   } else {
-    const pipeline = getPipeline('unary', unaryWgsl.replace('EXPR', spec.expr));
+    const pipeline = getPipeline(`unary:${name}`, unaryWgsl.replace('EXPR', spec.expr));
     runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size));
   }
   const grad = spec.grad;
@@ -99,9 +99,9 @@ alias BT = ${bVec ? 'vec4f' : 'f32'};
 const A_STEP = ${aVec ? 4 : 1}u;
 const B_STEP = ${bVec ? 4 : 1}u;
 `;
-    runner.dispatch(getPipeline(`binary_vec4_${+aVec}${+bVec}`, source, { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size / 4));
+    runner.dispatch(getPipeline(`binary_vec4_${+aVec}${+bVec}:${name}`, source, { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size / 4));
   } else {
-    runner.dispatch(getPipeline('binary', binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size));
+    runner.dispatch(getPipeline(`binary:${name}`, binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size));
   }
   const grad = spec.grad;
   if (!grad) return out;

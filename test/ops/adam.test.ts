@@ -1,14 +1,18 @@
-import { describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compare, randomArray, useGpu } from '../helpers';
+import { forceScalarElementwise, unaryKernel } from '../../src/ops/elementwise';
 import { Adam } from '../../src/nn/adam';
 import { Tensor, tidyAsync } from '../../src/tensor/tensor';
 
 useGpu();
+afterAll(() => forceScalarElementwise(false));
 
 describe('adam', () => {
+  // 1027 parameters run one per invocation, 1028 four at a time.
+  for (const n of [1027, 1028])
   for (const decay of [0, 0.3])
-  it(`three steps of the fused kernel (via the optimiser) match a float64 reference of Kingma & Ba, L2 decay ${decay}`, async () => {
-    const n = 1027;
+  it(`three steps of the fused kernel (via the optimiser) match a float64 reference of Kingma & Ba, n ${n}, L2 decay ${decay}`, async () => {
+    expect(unaryKernel(n)).toBe(n % 4 ? 'scalar' : 'vec4');
     const [lr, b1, b2, eps] = [1e-2, 0.9, 0.999, 1e-3]; // a large eps so its bias-corrected folding is tested
     const p0 = randomArray(n, 1);
     const grads = [randomArray(n, 2), randomArray(n, 3), randomArray(n, 4)];
@@ -36,5 +40,27 @@ describe('adam', () => {
       return out;
     });
     compare(`adam p after 3 steps (decay ${decay})`, got, want, 1e-5, 1e-6);
+  });
+
+  it('four parameters at a time give the same bits as one at a time', async () => {
+    const n = 1028;
+    const runs: Uint32Array[] = [];
+    for (const scalar of [true, false]) {
+      forceScalarElementwise(scalar);
+      expect(unaryKernel(n)).toBe(scalar ? 'scalar' : 'vec4');
+      runs.push(await tidyAsync(async () => {
+        const p = Tensor.fromArray(Float32Array.from(randomArray(n, 1)), [n], true);
+        const adam = new Adam([p], { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, [0.1]);
+        for (const seed of [2, 3]) {
+          p.grad = Tensor.fromArray(Float32Array.from(randomArray(n, seed)), [n]);
+          adam.update();
+        }
+        const out = new Uint32Array((await p.read()).buffer);
+        adam.dispose();
+        return out;
+      }));
+    }
+    forceScalarElementwise(false);
+    expect(runs[1]).toEqual(runs[0]);
   });
 });
