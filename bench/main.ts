@@ -4,6 +4,7 @@ import { initGpu, adapterName } from '../src/gpu/device';
 import { writeAtomic } from '../src/io/files';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
+import { SparsegradError } from '../src/gpu/errors';
 import { benchMatmul } from './matmul';
 import { benchTrain } from './train';
 import { benchAdversarial } from './adversarial';
@@ -35,7 +36,14 @@ const g = await initGpu();
 const adapter = adapterName(g.adapter);
 console.log(`adapter: ${adapter}; timestamps: ${g.hasTimestamps}; CPU: ${cpus().length} x ${cpus()[0]?.model}`);
 const results: Record<string, unknown> = {};
-for (const name of wanted.length ? wanted : Object.keys(SECTIONS)) results[name] = await SECTIONS[name]();
+try {
+  for (const name of wanted.length ? wanted : Object.keys(SECTIONS)) results[name] = await SECTIONS[name]();
+} catch (e) {
+  // Bad input (a wrong checkpoint, a missing data folder) gets its message, not a stack trace.
+  if (!(e instanceof SparsegradError)) throw e;
+  console.error(`bench: ${e.message}`);
+  process.exit(2);
+}
 const kind = g.adapter.architecture || g.adapter.vendor || 'gpu';
 const file = `results/bench-${kind.replace(/[^\w.-]+/g, '_')}${wanted.length ? '-' + wanted.join('-') : ''}.json`;
 writeAtomic(file, JSON.stringify({ tool: 'sparsegrad bench', date: new Date().toISOString(), adapter: g.adapter, cpu: { cores: cpus().length, model: cpus()[0]?.model }, results }, null, 2));

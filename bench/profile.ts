@@ -1,6 +1,5 @@
 import { Net } from '../src/nn/net';
-import { Adam } from '../src/nn/adam';
-import { trainStep } from '../src/nn/train';
+import { adamFor, trainStep } from '../src/nn/train';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../src/nn/config';
 import { runner, type KernelTime } from '../src/gpu/runner';
 import { tidy } from '../src/tensor/tensor';
@@ -10,7 +9,7 @@ import { printTable } from './common';
 /** GPU time per kernel over `steps` training steps (after one untimed step), per step. */
 async function profileSteps(config: TrainConfig, steps: number): Promise<{ kernels: (KernelTime & { msPerStep: number; share: number })[]; gpuMsPerStep: number }> {
   const net = Net.init(layersOf(config), config.keep, config.seed);
-  const adam = new Adam(net.params.map((p) => p.tensor), config, net.params.map((p) => (net.weights.includes(p.tensor) ? config.l2 : 0)));
+  const adam = adamFor(net, config);
   const random = seededRandom(5);
   const x = Float32Array.from({ length: config.batch * 784 }, () => random());
   const t = Float32Array.from({ length: config.batch * 10 }, (_, i) => (i % 10 === Math.floor(i / 10) % 10 ? 1 : 0));

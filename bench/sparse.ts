@@ -128,14 +128,14 @@ async function layerTable(dir: string) {
  * study did. The pattern matters, not the values: magnitude pruning leaves fewer of fc1's inputs
  * in use, and CSR ran 1.5x faster on it than on a random pattern (docs/sparse-lavapipe.md).
  */
-async function wholeCnn(dir: string, modelFile: string | null) {
+async function wholeCnn(dir: string, trained: { net: Net; file: string } | null) {
   const source = existsSync('../shared/data/mnist') ? '../shared/data/mnist' : 'embedded';
   const test = loadData(source).test;
-  const net = modelFile ? modelFromSafetensors(readBytes(modelFile), modelFile).model : Net.init(layersOf({ ...DEFAULT_CONFIG, ...CNN_DEFAULTS }), 1, 1);
+  const modelFile = trained?.file ?? null;
+  const net = trained?.net ?? Net.init(layersOf({ ...DEFAULT_CONFIG, ...CNN_DEFAULTS }), 1, 1);
   const all = await decoupleNet(net);
   net.dispose();
   const fc1 = all.findIndex((l) => l.name === 'fc1');
-  if (fc1 < 0) throw new ConfigError(`bench sparse: ${modelFile} has no layer fc1 (a CNN checkpoint is needed)`);
   const layers = modelFile
     ? new DecoupledPruner(all, null, { method: 'abs', scope: parseScope(`layer:${fc1 + 1}`, all.length), combinedOffset: 0, seed: 1 }).prunedLayers(0.9)
     : all.map((l, i) => (i === fc1 ? { ...l, csr: pruneRandom(l.csr, 0.9, 3) } : l));
@@ -164,11 +164,22 @@ async function wholeCnn(dir: string, modelFile: string | null) {
   return { model: modelFile ?? 'random init', fc1Pruning: modelFile ? 'magnitude' : 'random', source, images: test.count, batch: EVAL_BATCH, ms, kernels, nnz, chain, usefulGflops: (2 * nnz * test.count) / ms / 1e6, autoKernels: { ms: auto.ms, kernels: auto.kernels } };
 }
 
+/** A trained CNN checkpoint for the whole-CNN forward, checked before any timing starts. */
+function loadCnn(file: string): { net: Net; file: string } {
+  const { model } = modelFromSafetensors(readBytes(file), file);
+  if (!model.layers.some((l) => l.kind === 'conv') || !model.layers.some((l) => l.kind === 'linear')) {
+    model.dispose();
+    throw new ConfigError(`sparse --cnn-model ${file}: not a CNN checkpoint (it has no conv layer followed by fc1)`);
+  }
+  return { net: model, file };
+}
+
 export async function benchSparse(options: { cnnModel?: string } = {}) {
+  const trained = options.cnnModel ? loadCnn(options.cnnModel) : null;
   const dir = mkdtempSync(join(tmpdir(), 'sparsegrad-sparse-'));
   try {
     const { rows, specs, crossovers } = await layerTable(dir);
-    const cnn = await wholeCnn(dir, options.cnnModel ?? null);
+    const cnn = await wholeCnn(dir, trained);
     const py = python<{ scipy: string; numpy: string; results: { scipyMs: number; numpyDenseMs?: number }[]; cnn: { ms: number; images: number } }>('bench/scipy_spmm.py', [JSON.stringify(specs), JSON.stringify({ chain: cnn.chain, images: cnn.images, source: cnn.source, batch: cnn.batch })]);
     rows.forEach((r, i) => {
       const p = py.value?.results[i];

@@ -8,7 +8,9 @@ const pendingChecks: Promise<void>[] = [];
 export const pipelineStats = { compiled: 0 };
 
 /**
- * The only place WGSL is compiled. `name` is the shader file (for error messages), `source` its
+ * The only place WGSL is compiled. `name` is the shader's file under shaders/, optionally
+ * followed by `:variant` where the host extended the source (appended types or constants):
+ * compile errors name `shaders/<file>.wgsl:line`, profiles the whole label. `source` is the
  * text; `constants` fill its `override` declarations. Cached under name + source + constants.
  */
 export function getPipeline(name: string, source: string, constants: Constants = {}): GPUComputePipeline {
@@ -17,6 +19,7 @@ export function getPipeline(name: string, source: string, constants: Constants =
   const hit = cache.get(key);
   if (hit) return hit;
   const { device } = gpu();
+  const file = `shaders/${name.split(':')[0]}.wgsl`;
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ label: name, code: source });
   const constantValues: Record<string, number> = {};
@@ -32,8 +35,8 @@ export function getPipeline(name: string, source: string, constants: Constants =
       const info = await module.getCompilationInfo();
       const lines = info.messages
         .filter((m) => m.type === 'error')
-        .map((m) => `shaders/${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
-      throw new ShaderError(lines.length ? lines.join('\n') : `shaders/${name}.wgsl: ${err.message}`);
+        .map((m) => `${file}:${m.lineNum}:${m.linePos}: ${m.message}`);
+      throw new ShaderError(lines.length ? lines.join('\n') : `${file}: ${err.message}`);
     }),
   );
   pipelineStats.compiled++;

@@ -69,6 +69,11 @@ export interface TrainState {
   trainMs: number;
 }
 
+/** The optimiser of a training run. L2 on weights, not biases: its gradient λ·w is folded into the Adam kernel. */
+export function adamFor(net: Net, config: TrainConfig): Adam {
+  return new Adam(net.params.map((p) => p.tensor), config, net.params.map((p) => (net.weights.includes(p.tensor) ? config.l2 : 0)));
+}
+
 /**
  * One training step (forward, backward, Adam) on a batch, encoded but not submitted; call
  * inside tidy(). Returns the loss tensor when `wantLoss`, including λ·½Σw² (computed before
@@ -94,8 +99,7 @@ export async function trainModel(config: TrainConfig, data: Split, opts: TrainOp
   validateConfig(config);
   const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
   const net = resume?.model ?? Net.init(layersOf(config), config.keep, config.seed);
-  // L2 on weights, not biases: its gradient λ·w is folded into the Adam kernel.
-  const adam = new Adam(net.params.map((p) => p.tensor), config, net.params.map((p) => (net.weights.includes(p.tensor) ? config.l2 : 0)));
+  const adam = adamFor(net, config);
   if (resume) adam.load(resume.adam);
   const sampler = new BatchSampler(data.train, config.batch, config.seed);
   const startIt = resume?.iteration ?? 0;

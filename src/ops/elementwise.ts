@@ -99,7 +99,7 @@ alias BT = ${bVec ? 'vec4f' : 'f32'};
 const A_STEP = ${aVec ? 4 : 1}u;
 const B_STEP = ${bVec ? 4 : 1}u;
 `;
-    runner.dispatch(getPipeline(`binary_vec4_${+aVec}${+bVec}:${name}`, source, { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size / 4));
+    runner.dispatch(getPipeline(`binary_vec4:${name}`, source, { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size / 4));
   } else {
     runner.dispatch(getPipeline(`binary:${name}`, binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size));
   }

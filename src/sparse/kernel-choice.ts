@@ -51,21 +51,25 @@ export function closeCall(c: LayerCosts, nnz: number): boolean {
   return predicted * TIME_OWN_MATRIX_WITHIN >= c.denseMs && predicted <= c.denseMs * TIME_OWN_MATRIX_WITHIN;
 }
 
-/** A layer's kernel and the times it was chosen on (csrTimed: CSR timed on the layer's own matrix, else predicted by the line). */
-export interface KernelChoice { kernel: 'csr' | 'dense'; denseMs: number | null; csrMs: number; csrTimed: boolean }
+/**
+ * A layer's kernel and what it was chosen on: the density below which CSR wins for this shape,
+ * and the times compared (csrTimed: CSR timed on the layer's own matrix, else predicted by the line).
+ */
+export interface KernelChoice { kernel: 'csr' | 'dense'; csrBelowDensity: number; denseMs: number | null; csrMs: number; csrTimed: boolean }
 
 /** CSR or dense for this pruned matrix at `batch` columns: by the cost line, settled by timing the matrix itself when close. */
 export async function chooseCsrOrDense(a: CsrHost, batch: number, what: string): Promise<KernelChoice> {
   const costs = await layerCosts(a.rows, a.cols, batch);
   const predicted = csrMs(costs, a.colIdx.length);
   const { denseMs } = costs;
-  if (denseMs === null || !closeCall(costs, a.colIdx.length)) return { kernel: fasterKernel(costs, a.colIdx.length), denseMs, csrMs: predicted, csrTimed: false };
+  const csrBelowDensity = crossoverDensity(costs);
+  if (denseMs === null || !closeCall(costs, a.colIdx.length)) return { kernel: fasterKernel(costs, a.colIdx.length), csrBelowDensity, denseMs, csrMs: predicted, csrTimed: false };
   const sparse = new SparseMatrix(a, what);
   const x = probeInput(a.cols, batch);
   const timed = await medianWallMs(() => tidy(() => { spmm(sparse, x); }), 3);
   sparse.dispose();
   x.dispose();
-  return { kernel: timed < denseMs ? 'csr' : 'dense', denseMs, csrMs: timed, csrTimed: true };
+  return { kernel: timed < denseMs ? 'csr' : 'dense', csrBelowDensity, denseMs, csrMs: timed, csrTimed: true };
 }
 
 /** The x the timings use (values do not change the time; the shape and the matrix's pattern do). */

@@ -9,7 +9,7 @@ import { transpose } from '../ops/transpose';
 import type { Param } from '../nn/net';
 import { SparseMatrix, type CsrHost } from './csr';
 import type { DecoupledLayer } from './decouple';
-import { chooseCsrOrDense, crossoverDensity, fitsDenseBinding, layerCosts, type KernelChoice } from './kernel-choice';
+import { chooseCsrOrDense, fitsDenseBinding, type KernelChoice } from './kernel-choice';
 
 /** csr: spmm; dense: the tiled matmul on the dense matrix; conv: an unpruned decoupled conv layer run as the conv kernel. */
 export type Kernel = 'csr' | 'dense' | 'conv';
@@ -20,26 +20,23 @@ const fitsDense = (c: CsrHost): boolean => fitsDenseBinding(c.rows, c.cols);
 export const density = (c: CsrHost): number => c.colIdx.length / (c.rows * c.cols);
 const isUnprunedConv = (l: DecoupledLayer): boolean => !!l.conv && l.conv.nnz === l.csr.colIdx.length;
 
-/** How a layer's kernel was chosen: the measured crossover of its shape, and the times compared. */
-export interface ChoiceRecord { crossover: number; choice: KernelChoice }
-
 /**
  * Per layer, the kernel that is faster on this adapter for `batch` columns: an unpruned
  * decoupled conv layer runs as the conv kernel (bench/sparse.ts: it beats CSR on every study
  * layer until 49–92% is pruned on lavapipe, docs/sparse-lavapipe.md); any other layer as CSR or
  * dense by the measured crossover, timing the layer's own matrix where the two are close.
  */
-export async function chooseKernels(layers: DecoupledLayer[], batch: number): Promise<{ kernels: Kernel[]; records: (ChoiceRecord | null)[] }> {
+export async function chooseKernels(layers: DecoupledLayer[], batch: number): Promise<{ kernels: Kernel[]; choices: (KernelChoice | null)[] }> {
   const kernels: Kernel[] = [];
-  const records: (ChoiceRecord | null)[] = [];
+  const choices: (KernelChoice | null)[] = [];
   for (const l of layers) {
-    if (isUnprunedConv(l)) { kernels.push('conv'); records.push(null); continue; }
-    if (!fitsDense(l.csr)) { kernels.push('csr'); records.push(null); continue; } // nothing to measure
+    if (isUnprunedConv(l)) { kernels.push('conv'); choices.push(null); continue; }
+    if (!fitsDense(l.csr)) { kernels.push('csr'); choices.push(null); continue; } // nothing to measure
     const choice = await chooseCsrOrDense(l.csr, batch, l.name);
     kernels.push(choice.kernel);
-    records.push({ crossover: crossoverDensity(await layerCosts(l.csr.rows, l.csr.cols, batch)), choice });
+    choices.push(choice);
   }
-  return { kernels, records };
+  return { kernels, choices };
 }
 
 function denseOf(c: CsrHost): Float32Array {
@@ -62,11 +59,11 @@ export class SparseNet {
 
   /** Kernels measured on this adapter (chooseKernels) for batches of `batch` columns. */
   static async fastest(layers: DecoupledLayer[], batch: number): Promise<SparseNet> {
-    const { kernels, records } = await chooseKernels(layers, batch);
-    return new SparseNet(layers, kernels, records);
+    const { kernels, choices } = await chooseKernels(layers, batch);
+    return new SparseNet(layers, kernels, choices);
   }
 
-  constructor(readonly layers: DecoupledLayer[], kernels: Kernel[], private records: (ChoiceRecord | null)[] = []) {
+  constructor(readonly layers: DecoupledLayer[], kernels: Kernel[], private choices: (KernelChoice | null)[] = []) {
     if (kernels.length !== layers.length) throw new ConfigError(`SparseNet: ${kernels.length} kernels for ${layers.length} layers`);
     this.gpuLayers = layers.map((l, i) => {
       const kernel = kernels[i];
@@ -91,8 +88,8 @@ export class SparseNet {
    */
   get kernels(): { layer: string; kernel: Kernel; density: number; csrBelowDensity: number | null; csrMs: number | null; denseMs: number | null; csrTimed: boolean }[] {
     return this.gpuLayers.map((l, i) => {
-      const r = this.records[i];
-      return { layer: l.name, kernel: l.kernel, density: l.nnz / l.entries, csrBelowDensity: r?.crossover ?? null, csrMs: r?.choice.csrMs ?? null, denseMs: r?.choice.denseMs ?? null, csrTimed: r?.choice.csrTimed ?? false };
+      const c = this.choices[i];
+      return { layer: l.name, kernel: l.kernel, density: l.nnz / l.entries, csrBelowDensity: c?.csrBelowDensity ?? null, csrMs: c?.csrMs ?? null, denseMs: c?.denseMs ?? null, csrTimed: c?.csrTimed ?? false };
     });
   }
 

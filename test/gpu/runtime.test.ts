@@ -28,6 +28,11 @@ describe('GPU runtime', () => {
     await expect(checkShaders()).rejects.toThrow(/shaders\/broken_example2\.wgsl:3:\d+: /);
   });
 
+  it('an error in a host-extended variant (name:variant) still names the shader file', async () => {
+    getPipeline('broken_example3:vec4', '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = 1u;\n}\nalias XV = vec4f;\n');
+    await expect(checkShaders()).rejects.toThrow(/shaders\/broken_example3\.wgsl:3:\d+: /);
+  });
+
   it('pipelines are compiled once per shader and constants, whatever the shapes', () => {
     tidy(() => matmul(Tensor.zeros([3, 4]), Tensor.zeros([4, 5])));
     const before = pipelineStats.compiled;

@@ -102,7 +102,7 @@ describe('kernel choice', () => {
     expect(far, 'both ends of the density range are close calls').toBeDefined();
     const a = pattern(far!);
     const predicted = await chooseCsrOrDense(a, batch, 'far call');
-    expect(predicted).toEqual({ kernel: fasterKernel(costs, a.colIdx.length), denseMs: costs.denseMs, csrMs: csrMs(costs, a.colIdx.length), csrTimed: false });
+    expect(predicted).toEqual({ kernel: fasterKernel(costs, a.colIdx.length), csrBelowDensity: crossoverDensity(costs), denseMs: costs.denseMs, csrMs: csrMs(costs, a.colIdx.length), csrTimed: false });
   });
 
   it('auto: unpruned conv layers run as conv, other layers by costs measured on this adapter; a pruned conv layer cannot run as conv', async () => {
