@@ -6,7 +6,7 @@ import { ConfigError } from '../gpu/errors';
 import { oneHot, type Dataset } from '../data/dataset';
 import { Adam } from '../nn/adam';
 import { IndexStream, seededRandom } from '../nn/random';
-import type { Classifier } from '../nn/evaluate';
+import { withFrozen, type FrozenClassifier } from './frozen';
 
 /** Hvass-Labs' universal noise (tutorials 11–12), as the study used it. */
 export interface NoiseSettings {
@@ -23,6 +23,20 @@ export interface NoiseSettings {
 
 export const DEFAULT_NOISE: Omit<NoiseSettings, 'target' | 'limit'> = { steps: 500, batch: 64, lr: 1e-2, l2: 0.02, seed: 1 };
 
+/**
+ * study: the recipe as published (penalty 0.02·½‖n‖²). On a pruned model the output margins
+ * shrink and the fixed penalty can outweigh the cross-entropy, so the noise collapses towards
+ * 0 (an attack failure, not robustness). no-penalty: the same optimisation without the
+ * penalty, which cannot collapse; the limit alone bounds the noise.
+ */
+export const UNIVERSAL_RECIPES = { study: { l2: 0.02 }, 'no-penalty': { l2: 0 } } as const;
+export type UniversalRecipe = keyof typeof UNIVERSAL_RECIPES;
+
+/** A universal noise whose mean |n| is below this share of its limit has collapsed: flagged as an attack failure. */
+export const COLLAPSE_SHARE = 0.1;
+export const meanAbs = (n: Float32Array): number => n.reduce((s, v) => s + Math.abs(v), 0) / n.length;
+export const collapsed = (n: Float32Array, limit: number): boolean => meanAbs(n) < COLLAPSE_SHARE * limit;
+
 export function validateNoise(s: NoiseSettings): NoiseSettings {
   if (!Number.isInteger(s.target) || s.target < 0 || s.target > 9) throw new ConfigError(`noise: target class ${s.target} is not a digit 0–9`);
   if (!(s.limit > 0 && s.limit <= 1)) throw new ConfigError(`noise: limit ${s.limit} must be in (0, 1]`);
@@ -32,19 +46,19 @@ export function validateNoise(s: NoiseSettings): NoiseSettings {
   return s;
 }
 
-/** Something whose weights can be frozen: only the noise is optimised. */
-export interface FrozenClassifier extends Classifier { params: { tensor: Tensor }[] }
-
 /**
- * One noise image n (28×28, from 0) optimised with Adam so that clip(x + n, 0, 1) is classed
- * as `target`: loss = mean CE(softmax(model(x + n)), target) + l2·½‖n‖², then n is clipped to
- * ±limit after every step. A linear-quadratic model's raw outputs are the logits here.
- * Returns the noise (784 values, |n| ≤ limit).
+ * One noise image n (one value per pixel, from 0) optimised with Adam so that clip(x + n, 0, 1)
+ * is classed as `target`: loss = mean CE(softmax(model(x + n)), target) + l2·½‖n‖², then n is
+ * clipped to ±limit after every step. A linear-quadratic model's raw outputs are the logits
+ * here. The gradient reaches n through the clip wherever 0 ≤ x + n ≤ 1 (bounds included, as in
+ * TensorFlow, which the study used). Returns the noise (|n| ≤ limit).
  */
 export async function makeNoise(model: FrozenClassifier, data: Dataset, s: NoiseSettings, onStep?: (step: number) => void): Promise<Float32Array> {
   validateNoise(s);
-  const frozen = model.params.map((p) => p.tensor.requiresGrad);
-  model.params.forEach((p) => (p.tensor.requiresGrad = false));
+  return withFrozen(model, () => optimiseNoise(model, data, s, onStep));
+}
+
+async function optimiseNoise(model: FrozenClassifier, data: Dataset, s: NoiseSettings, onStep?: (step: number) => void): Promise<Float32Array> {
   const noise = Tensor.zeros([1, data.pixels], true).keep();
   const adam = new Adam([noise], { lr: s.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const targets = Tensor.fromArray(oneHot(new Array(s.batch).fill(s.target)), [s.batch, 10]).keep();
@@ -59,7 +73,8 @@ export async function makeNoise(model: FrozenClassifier, data: Dataset, s: Noise
       tidy(() => {
         const xs = Tensor.fromArray(x, [s.batch, data.pixels]);
         const logits = model.forward(clamp01(add(xs, noise)), { train: false });
-        const loss = add(softmaxCrossEntropy(logits, targets), l2Penalty([noise], s.l2));
+        const ce = softmaxCrossEntropy(logits, targets);
+        const loss = s.l2 > 0 ? add(ce, l2Penalty([noise], s.l2)) : ce;
         backward(loss);
         adam.update();
         const clipped = clampAbs(noise, s.limit);
@@ -70,7 +85,6 @@ export async function makeNoise(model: FrozenClassifier, data: Dataset, s: Noise
     }
     return await noise.read();
   } finally {
-    model.params.forEach((p, i) => (p.tensor.requiresGrad = frozen[i]));
     adam.dispose();
     noise.dispose();
     targets.dispose();

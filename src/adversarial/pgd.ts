@@ -1,69 +1,206 @@
 import { Tensor, backward, tidy } from '../tensor/tensor';
-import { add, clamp01, clampAbs, scale, sign } from '../ops/elementwise';
+import { add, clamp01, clampAbs, scale, sign, sub } from '../ops/elementwise';
 import { argmax } from '../ops/argmax';
-import { softmaxCrossEntropy } from '../ops/composite';
+import { marginLoss, softmaxCrossEntropy } from '../ops/composite';
 import { runner } from '../gpu/runner';
 import { ConfigError } from '../gpu/errors';
 import { oneHot, type Dataset } from '../data/dataset';
 import { seededRandom } from '../nn/random';
-import type { FrozenClassifier } from './noise';
+import { withFrozen, type FrozenClassifier } from './frozen';
 
-/** Per-image L∞ attacks through input gradients: FGSM is PGD with one step of size ε and no random start. */
+export const ATTACK_LOSSES = ['ce', 'margin'] as const;
+/** ce: softmax cross-entropy; margin: Carlini–Wagner max_{j≠y} z_j − z_y on the raw outputs. */
+export type AttackLoss = (typeof ATTACK_LOSSES)[number];
+
+/**
+ * A per-image L∞ attack (Madry et al.'s PGD). Each step takes the gradient of the loss at the
+ * adversarial image x' itself, moves x' by stepSize·sign(gradient), then projects it onto
+ * [0, 1] ∩ {|x' − x| ≤ ε}. FGSM is one step of size ε from x.
+ */
 export interface PgdSettings {
   epsilon: number;
   steps: number;
   stepSize: number;
+  /** Start from clip(x + U(−ε, ε), 0, 1) instead of x. */
   randomStart: boolean;
-  /** null: untargeted (raise the loss of the true class); else push every image towards this class. */
+  /** Independent runs; an image counts as broken if any run breaks it. */
+  restarts: number;
+  loss: AttackLoss;
+  /** null: untargeted (any wrong class); else push every image towards this class. */
   target: number | null;
   seed: number;
 }
 
-export const fgsm = (epsilon: number, target: number | null = null): PgdSettings => ({ epsilon, steps: 1, stepSize: epsilon, randomStart: false, target, seed: 0 });
+export const fgsm = (epsilon: number, target: number | null = null, loss: AttackLoss = 'ce'): PgdSettings =>
+  ({ epsilon, steps: 1, stepSize: epsilon, randomStart: false, restarts: 1, loss, target, seed: 0 });
 
-/**
- * Robust accuracy (and, when targeted, the share classified as the target) of the model on
- * `data` under the attack. Batched on the GPU; predictions are copied into one buffer and read
- * once at the end.
- */
-export async function pgdAttack(model: FrozenClassifier, data: Dataset, s: PgdSettings, batch = 500): Promise<{ accuracy: number; targetRate: number | null }> {
+/** PGD as usually run: random start, step 2.5·ε/steps (Madry et al.), one restart unless asked. */
+export const pgd = (epsilon: number, steps: number, o: Partial<PgdSettings> = {}): PgdSettings =>
+  ({ epsilon, steps, stepSize: (2.5 * epsilon) / steps, randomStart: true, restarts: 1, loss: 'ce', target: null, seed: 1, ...o });
+
+export function attackName(s: PgdSettings): string {
+  const kind = s.steps === 1 && !s.randomStart && s.stepSize === s.epsilon ? 'fgsm' : 'pgd';
+  return `${kind}-${s.loss}${s.target === null ? '' : `-t${s.target}`}`;
+}
+
+export function validatePgd(s: PgdSettings, classes = 10): PgdSettings {
   if (!(s.epsilon >= 0 && s.epsilon <= 1)) throw new ConfigError(`pgd: epsilon ${s.epsilon} must be in [0, 1]`);
   if (!Number.isInteger(s.steps) || s.steps < 1) throw new ConfigError(`pgd: steps ${s.steps} must be a positive integer`);
-  if (s.target !== null && (!Number.isInteger(s.target) || s.target < 0 || s.target > 9)) throw new ConfigError(`pgd: target ${s.target} is not a digit 0–9`);
-  const frozen = model.params.map((p) => p.tensor.requiresGrad);
-  model.params.forEach((p) => (p.tensor.requiresGrad = false));
-  const preds = Tensor.empty([data.count], 'pgd predictions');
-  const random = seededRandom(s.seed);
-  try {
-    for (let start = 0; start < data.count; start += batch) {
-      const n = Math.min(batch, data.count - start);
-      const x0 = data.images.subarray(start * data.pixels, (start + n) * data.pixels);
-      const labels = data.labels.subarray(start, start + n);
-      const goal = oneHot(s.target === null ? labels : new Array(n).fill(s.target));
-      // Untargeted: ascend the true-class loss; targeted: descend the target-class loss.
-      const direction = s.target === null ? 1 : -1;
-      const init = s.randomStart ? Float32Array.from(x0, () => (2 * random() - 1) * s.epsilon) : new Float32Array(x0.length);
-      tidy(() => {
-        const x = Tensor.fromArray(x0, [n, data.pixels]);
-        const y = Tensor.fromArray(goal, [n, 10]);
-        let delta = Tensor.fromArray(init, [n, data.pixels]);
-        for (let step = 0; step < s.steps; step++) {
-          delta.requiresGrad = true;
-          const loss = softmaxCrossEntropy(model.forward(clamp01(add(x, delta)), { train: false }), y);
-          backward(loss);
-          const stepped = add(delta, scale(sign(delta.grad!), direction * s.stepSize));
-          delta = clampAbs(stepped, s.epsilon);
-        }
-        const p = argmax(model.forward(clamp01(add(x, delta)), { train: false }));
-        runner.copy(p.buffer, preds.buffer, n * 4, 0, start * 4);
-      });
+  if (!Number.isInteger(s.restarts) || s.restarts < 1) throw new ConfigError(`pgd: restarts ${s.restarts} must be a positive integer`);
+  if (!(s.stepSize > 0) && s.epsilon > 0) throw new ConfigError(`pgd: step size ${s.stepSize} must be > 0`);
+  if (!ATTACK_LOSSES.includes(s.loss)) throw new ConfigError(`pgd: loss "${s.loss}": use ${ATTACK_LOSSES.join(' or ')}`);
+  if (s.target !== null && (!Number.isInteger(s.target) || s.target < 0 || s.target >= classes)) throw new ConfigError(`pgd: target ${s.target} is not a class 0–${classes - 1}`);
+  return s;
+}
+
+/** Per-image outcome of an attack. */
+export interface AttackResult {
+  accuracy: number;
+  /** Share classified as the target (targeted attacks), else null. */
+  targetRate: number | null;
+  /** Per image: the class predicted at the adversarial image kept (the first that succeeded, else the last). */
+  predictions: Uint8Array;
+  /** Per image: 1 where some iterate of some restart succeeded (misclassified, or hit the target). */
+  succeeded: Uint8Array;
+  /** Attacked image-steps (forward + input gradient each), for throughput. */
+  imageSteps: number;
+}
+
+/** The uniform random start of restart `restart` for the batch beginning at image `first`: the same draws whichever images are still attacked. */
+export function randomStart(x: Float32Array, epsilon: number, seed: number, restart: number, first: number): Float32Array {
+  const random = seededRandom((seed * 1_000_003 + restart * 7919 + first) >>> 0);
+  return Float32Array.from(x, (v) => Math.min(Math.max(v + (2 * random() - 1) * epsilon, 0), 1));
+}
+
+const lossOf = (loss: AttackLoss, logits: Tensor, y: Tensor): Tensor => (loss === 'ce' ? softmaxCrossEntropy(logits, y) : marginLoss(logits, y));
+
+/**
+ * One PGD step on the GPU from x' (a leaf): the logits at x' (returned, to judge x'), the
+ * gradient of the loss there, and the projected next iterate (a new leaf).
+ */
+function pgdStep(model: FrozenClassifier, x: Tensor, xAdv: Tensor, y: Tensor, s: PgdSettings): { next: Tensor; logits: Tensor } {
+  xAdv.requiresGrad = true;
+  const logits = model.forward(xAdv, { train: false });
+  backward(lossOf(s.loss, logits, y));
+  const g = xAdv.grad!;
+  xAdv.requiresGrad = false;
+  // Untargeted: ascend the loss of the true class; targeted: descend the loss of the target.
+  const moved = add(xAdv, scale(sign(g), (s.target === null ? 1 : -1) * s.stepSize));
+  const next = clamp01(add(x, clampAbs(sub(moved, x), s.epsilon)));
+  return { next, logits };
+}
+
+/**
+ * The adversarial images after `s.steps` steps of one run (no early stop, first restart's
+ * start): what tests compare with a float64 reference attack.
+ */
+export async function pgdImages(model: FrozenClassifier, images: Float32Array, labels: ArrayLike<number>, s: PgdSettings, pixels: number, classes = 10): Promise<Float32Array> {
+  validatePgd(s, classes);
+  const n = labels.length;
+  return withFrozen(model, async () => {
+    const x = Tensor.fromArray(images, [n, pixels]).keep();
+    const y = Tensor.fromArray(oneHot(s.target === null ? labels : new Array(n).fill(s.target), classes), [n, classes]).keep();
+    let xAdv = Tensor.fromArray(s.randomStart ? randomStart(images, s.epsilon, s.seed, 0, 0) : images, [n, pixels]).keep();
+    try {
+      for (let k = 0; k < s.steps; k++) {
+        const next = tidy(() => pgdStep(model, x, xAdv, y, s).next.keep());
+        xAdv.dispose();
+        xAdv = next;
+      }
+      return await xAdv.read();
+    } finally {
+      [x, y, xAdv].forEach((t) => t.dispose());
     }
-    const out = await preds.read();
-    let right = 0, hit = 0;
-    for (let i = 0; i < data.count; i++) { if (out[i] === data.labels[i]) right++; if (out[i] === s.target) hit++; }
-    return { accuracy: right / data.count, targetRate: s.target === null ? null : hit / data.count };
+  });
+}
+
+/** Steps between looks at which images are broken (they then leave the batch). */
+const CHECK_EVERY = 10;
+
+/**
+ * Robust accuracy of the model on `data` under the attack. Images are attacked in batches on
+ * the GPU; every CHECK_EVERY steps the predictions of the iterates are read back, and images an
+ * iterate has already broken leave the batch (each iterate lies in the threat model, so it is a
+ * valid adversarial example). Restarts attack only the images no earlier run broke.
+ */
+export async function pgdAttack(model: FrozenClassifier, data: Dataset, s: PgdSettings, batch = 500, classes = 10): Promise<AttackResult> {
+  validatePgd(s, classes);
+  const P = data.pixels;
+  const predictions = new Uint8Array(data.count);
+  const succeeded = new Uint8Array(data.count);
+  let imageSteps = 0;
+  const success = (pred: number, i: number) => (s.target === null ? pred !== data.labels[i] : pred === s.target);
+  await withFrozen(model, async () => {
+    for (let first = 0; first < data.count; first += batch) {
+      const all = Array.from({ length: Math.min(batch, data.count - first) }, (_, k) => first + k);
+      for (let restart = 0; restart < s.restarts; restart++) {
+        let active = all.filter((i) => !succeeded[i]);
+        if (!active.length) break;
+        const x0 = gather(data.images, active, P);
+        let xAdv = s.randomStart ? gather(randomStart(data.images.subarray(first * P, (first + all.length) * P), s.epsilon, s.seed, restart, first), active.map((i) => i - first), P) : x0.slice();
+        let x = x0;
+        // Iterates 0..steps; iterate `steps` is only judged.
+        for (let done = 0; done <= s.steps && active.length; ) {
+          const chunk = Math.min(CHECK_EVERY, s.steps - done);
+          const n = active.length;
+          const { preds, next } = await runChunk(model, x, xAdv, active.map((i) => (s.target === null ? data.labels[i] : s.target!)), s, chunk, P, classes);
+          imageSteps += n * chunk;
+          // Rows 0..chunk are the predictions at iterates done..done+chunk.
+          const keep: number[] = [];
+          for (let k = 0; k < n; k++) {
+            const i = active[k];
+            let hit = false;
+            for (let row = 0; row <= chunk && !hit; row++) {
+              const p = preds[row * n + k];
+              if (success(p, i)) { succeeded[i] = 1; predictions[i] = p; hit = true; }
+            }
+            if (!hit) { predictions[i] = preds[chunk * n + k]; keep.push(k); }
+          }
+          done += chunk;
+          if (done === s.steps) break;
+          active = keep.map((k) => active[k]);
+          x = gather(x, keep, P);
+          xAdv = gather(next, keep, P);
+        }
+      }
+    }
+  });
+  let right = 0, hit = 0;
+  for (let i = 0; i < data.count; i++) { if (predictions[i] === data.labels[i]) right++; if (predictions[i] === s.target) hit++; }
+  return { accuracy: right / data.count, targetRate: s.target === null ? null : hit / data.count, predictions, succeeded, imageSteps };
+}
+
+/**
+ * `chunk` steps from xAdv on the GPU; returns the predictions at the chunk+1 iterates
+ * ([chunk + 1, n], row k = iterate k) and the last iterate, read back once.
+ */
+async function runChunk(model: FrozenClassifier, images: Float32Array, start: Float32Array, goals: number[], s: PgdSettings, chunk: number, P: number, classes: number): Promise<{ preds: Float32Array; next: Float32Array }> {
+  const n = goals.length;
+  const x = Tensor.fromArray(images, [n, P]).keep();
+  const y = Tensor.fromArray(oneHot(goals, classes), [n, classes]).keep();
+  const history = Tensor.empty([chunk + 1, n], 'pgd predictions').keep();
+  let xAdv = Tensor.fromArray(start, [n, P]).keep();
+  try {
+    for (let k = 0; k < chunk; k++) {
+      const next = tidy(() => {
+        const step = pgdStep(model, x, xAdv, y, s);
+        runner.copy(argmax(step.logits).buffer, history.buffer, n * 4, 0, k * n * 4);
+        return step.next.keep();
+      });
+      xAdv.dispose();
+      xAdv = next;
+    }
+    tidy(() => runner.copy(argmax(model.forward(xAdv, { train: false })).buffer, history.buffer, n * 4, 0, chunk * n * 4));
+    const [preds, next] = [await history.read(), await xAdv.read()];
+    return { preds, next };
   } finally {
-    model.params.forEach((p, i) => (p.tensor.requiresGrad = frozen[i]));
-    preds.dispose();
+    [x, y, history, xAdv].forEach((t) => t.dispose());
   }
+}
+
+/** Rows `rows` of a row-major [*, width] array. */
+function gather(a: Float32Array, rows: number[], width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, k) => out.set(a.subarray(r * width, (r + 1) * width), k * width));
+  return out;
 }

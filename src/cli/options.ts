@@ -31,3 +31,11 @@ export const parseLrSchedule = (v: string): { after: number; lr: number }[] => {
   steps.forEach((s, i) => { if (i > 0 && s.after <= steps[i - 1].after) throw new InvalidArgumentError(`"${v}": iterations must ascend`); });
   return steps;
 };
+/** A comma-separated list; with `choices`, every item must be one of them. */
+export const parseList = (choices?: string[]) => (v: string): string[] => {
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new InvalidArgumentError(`"${v}" is an empty list`);
+  const bad = choices && items.find((s) => !choices.includes(s));
+  if (bad) throw new InvalidArgumentError(`"${bad}" is not one of ${choices!.join(', ')}`);
+  return items;
+};

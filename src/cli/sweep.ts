@@ -7,10 +7,11 @@ import { SweepFiles, mergeShards, parseShard } from '../prune/sweep-files';
 import { PRUNE_METHODS, type PruneMethod } from '../prune/prune';
 import { ConfigError } from '../gpu/errors';
 import { openGpu, loadModel, loadData, pct } from './common';
-import { parseInteger, parseNumber } from './options';
+import { parseInteger, parseNumber, parseList as list } from './options';
+
+const parseList = list();
 import { take } from '../data/dataset';
 
-const parseList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 export function registerSweep(program: Command): void {
   program

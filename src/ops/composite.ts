@@ -1,7 +1,7 @@
 import { ShapeError, fmtShape } from '../gpu/errors';
 import type { Tensor } from '../tensor/tensor';
 import { sameShape } from '../tensor/shape';
-import { add, exp, log, mul, square, sub } from './elementwise';
+import { add, binaryOp, exp, log, mul, scale, square, sub } from './elementwise';
 import { max, mean, sum } from './reduce';
 import { matmul } from './matmul';
 import { dropoutMask } from './dropout_mask';
@@ -38,6 +38,18 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
   checkTargets('softmaxCrossEntropy', logits, targets);
   const picked = sum(mul(logits, targets), 1);
   return mean(sub(logSumExp(logits), picked));
+}
+
+/**
+ * Carlini–Wagner margin, summed over the batch: Σ_rows max_{j≠y} z_j − z_y (positive once a row
+ * is misclassified). The runner-up is picked without a gradient, so d/dz = onehot(runner-up) −
+ * onehot(y): the subgradient of the max, as PyTorch's max gives it (ties: every tied entry).
+ */
+export function marginLoss(logits: Tensor, targets: Tensor): Tensor {
+  checkTargets('marginLoss', logits, targets);
+  const others = sub(logits, scale(targets, 1e30)); // the true class can never be the runner-up
+  const runnerUp = binaryOp('equal', others, max(others, 1));
+  return sum(mul(logits, sub(runnerUp, targets)));
 }
 
 /** TensorFlow's l2_loss times λ: λ·½Σw², summed over the given weights. */

@@ -22,7 +22,9 @@ const UNARY = {
   scale: { expr: 'x * alpha', grad: (_x: Tensor, _y: Tensor, g: Tensor, alpha: number) => scale(g, alpha) },
   addScalar: { expr: 'x + alpha', grad: (_x: Tensor, _y: Tensor, g: Tensor) => g },
   square: { expr: 'x * x', grad: (x: Tensor, _y: Tensor, g: Tensor) => mul(g, scale(x, 2)) },
-  // Clip to [0, 1] (noisy images); the gradient passes where the input was inside.
+  // Clip to [0, 1] (noisy images). The gradient passes where 0 ≤ x ≤ 1, bounds included, as
+  // PyTorch's clamp and TensorFlow's clip_by_value do: most MNIST pixels are exactly 0, and a
+  // strict interior would hide their gradient from every attack.
   clamp01: { expr: 'clamp(x, 0.0, 1.0)', grad: (x: Tensor, _y: Tensor, g: Tensor) => binaryOp('insideUnitGrad', g, x) },
   // Clip to [-alpha, alpha]: projection after an optimiser step, so no gradient.
   clampAbs: { expr: 'clamp(x, -alpha, alpha)', grad: null },
@@ -40,8 +42,8 @@ const BINARY = {
   // d relu(x) = g where x > 0: a = upstream gradient, b = relu input.
   reluGrad: { expr: 'select(0.0, a, b > 0.0)', grad: null },
   equal: { expr: 'select(0.0, 1.0, a == b)', grad: null },
-  // g where 0 < x < 1: a = upstream gradient, b = the clamp's input.
-  insideUnitGrad: { expr: 'select(0.0, a, abs(b - 0.5) < 0.5)', grad: null },
+  // g where 0 ≤ x ≤ 1 (bounds included): a = upstream gradient, b = the clamp's input.
+  insideUnitGrad: { expr: 'select(0.0, a, b >= 0.0 && b <= 1.0)', grad: null },
 } as const;
 
 export type UnaryName = keyof typeof UNARY;

@@ -5,7 +5,7 @@ import { Tensor } from '../../src/tensor/tensor';
 import { clamp01 } from '../../src/ops/elementwise';
 import { softmaxCrossEntropy } from '../../src/ops/composite';
 import { makeNoise, DEFAULT_NOISE } from '../../src/adversarial/noise';
-import { pgdAttack, fgsm } from '../../src/adversarial/pgd';
+import { smallNet } from './small-net';
 import { loadEmbedded } from '../../src/data/node-loader';
 import { take } from '../../src/data/dataset';
 import { refFcForward, refSoftmaxCE, refUnary, refConv2d, refBinary, refMatmul } from '../ref/ref';
@@ -15,16 +15,6 @@ import { linear } from '../../src/ops/composite';
 import { ConfigError } from '../../src/gpu/errors';
 
 useGpu();
-
-const SIZES = [12, 9, 7, 10];
-function smallNet(seed: number) {
-  const layers = SIZES.slice(1).map((out, i) => ({ in: SIZES[i], out, w: randomArray(out * SIZES[i], seed + i, -0.6, 0.6), b: randomArray(out, seed + 10 + i, -0.2, 0.2) }));
-  const params = layers.flatMap((L, i) => [
-    { name: `fc${i + 1}.weight`, tensor: Tensor.fromArray(Float32Array.from(L.w), [L.out, L.in]).keep() },
-    { name: `fc${i + 1}.bias`, tensor: Tensor.fromArray(Float32Array.from(L.b), [L.out]).keep() },
-  ]);
-  return { layers, net: new Net(fcLayers(SIZES), params, 1) };
-}
 
 describe('input gradients through a frozen linear-quadratic model', () => {
   it('softmax-CE head on the FC model: d loss / d input matches finite differences', async () => {
@@ -91,19 +81,6 @@ describe('universal noise', () => {
     const net = Net.init(fcLayers([784, 8, 10]), 1, 4);
     await expect(makeNoise(net, data, { ...DEFAULT_NOISE, target: 10, limit: 0.2 })).rejects.toThrow(/target class 10 is not a digit 0–9/);
     await expect(makeNoise(net, data, { ...DEFAULT_NOISE, target: 3, limit: -0.1 })).rejects.toThrow(ConfigError);
-    net.dispose();
-  });
-});
-
-describe('per-image attacks', () => {
-  it('FGSM at ε = 0 changes nothing; larger ε lowers accuracy', async () => {
-    const data = take(loadEmbedded().test, 200);
-    const net = Net.init(fcLayers([784, 32, 10]), 1, 4);
-    const clean = await pgdAttack(net, data, fgsm(0));
-    const { accuracy } = await import('../../src/nn/evaluate');
-    expect(clean.accuracy).toBe(await accuracy(net, data));
-    const attacked = await pgdAttack(net, data, { epsilon: 0.2, steps: 5, stepSize: 0.05, randomStart: true, target: null, seed: 1 });
-    expect(attacked.accuracy).toBeLessThanOrEqual(clean.accuracy);
     net.dispose();
   });
 });

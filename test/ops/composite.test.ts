@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkOp, randomArray, useGpu } from '../helpers';
-import { l2Penalty, linear, quadraticLoss, softmaxCrossEntropy } from '../../src/ops/composite';
+import { l2Penalty, linear, marginLoss, quadraticLoss, softmaxCrossEntropy } from '../../src/ops/composite';
 import { Tensor, tidyAsync } from '../../src/tensor/tensor';
 import { refBinary, refMatmul, refQuadratic, refSoftmaxCE } from '../ref/ref';
 import { ShapeError } from '../../src/gpu/errors';
@@ -20,6 +20,20 @@ describe('losses', () => {
     const targets = (i: number, n: number, seed: number) => (i === 1 ? oneHot(i, n, seed, C) : randomArray(n, seed, -2, 2));
     it(`quadratic ${B}x${C}`, () => checkOp({ name: 'quadraticLoss', shapes: [[B, C], [B, C]], gpu: quadraticLoss, ref: refQuadratic, noGrad: [1], input: targets }));
     it(`softmax-CE ${B}x${C}`, () => checkOp({ name: 'softmaxCrossEntropy', shapes: [[B, C], [B, C]], gpu: softmaxCrossEntropy, ref: refSoftmaxCE, noGrad: [1], input: targets }));
+  }
+  for (const [B, C] of [[1, 10], [7, 3], [250, 10]]) {
+    // Distinct logits (no tie for the runner-up, where the max has no derivative).
+    const logits = (i: number, n: number, seed: number) => (i === 1 ? oneHot(i, n, seed, C) : randomArray(n, seed, -2, 2).map((v, k) => v + k * 1e-3));
+    it(`margin (Carlini–Wagner) ${B}x${C}`, () => checkOp({ name: 'marginLoss', shapes: [[B, C], [B, C]], gpu: marginLoss, noGrad: [1], input: logits, ref: (z, t) => {
+      let s = 0;
+      for (let b = 0; b < B; b++) {
+        let y = 0, other = -Infinity;
+        for (let c = 0; c < C; c++) if (t.data[b * C + c] === 1) y = c;
+        for (let c = 0; c < C; c++) if (c !== y) other = Math.max(other, z.data[b * C + c]);
+        s += other - z.data[b * C + y];
+      }
+      return { data: Float64Array.of(s), shape: [1] };
+    } }));
   }
   it('softmax-CE is finite and exact for logits of ±1e4', async () => {
     const got = await tidyAsync(async () => {

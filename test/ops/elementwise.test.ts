@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkOp, randomArray, useGpu } from '../helpers';
-import { add, binaryOp, div, exp, log, mul, relu, scale, square, sub, addScalar, binaryKernel, unaryKernel, forceScalarElementwise } from '../../src/ops/elementwise';
+import { add, binaryOp, clamp01, div, exp, log, mul, relu, scale, square, sub, addScalar, binaryKernel, unaryKernel, forceScalarElementwise } from '../../src/ops/elementwise';
 import { Tensor } from '../../src/tensor/tensor';
 import { refBinary, refUnary } from '../ref/ref';
 
@@ -42,6 +42,17 @@ describe('binary (broadcasting)', () => {
     it(`mul ${sa} ${sb}`, () => checkOp({ name: 'mul', shapes: [sa, sb], gpu: mul, ref: (a, b) => refBinary(a, b, (p, q) => p * q) }));
     it(`div ${sa} ${sb}`, () => checkOp({ name: 'div', shapes: [sa, sb], gpu: div, ref: (a, b) => refBinary(a, b, (p, q) => p / q), input: (i, n, s) => (i === 1 ? positive(i, n, s) : randomArray(n, s)) }));
   }
+  it('clamp01: forward, and its gradient passes at the bounds 0 and 1 (inclusive, as PyTorch) but not outside', async () => {
+    const x = Tensor.fromArray([-0.5, -1e-7, 0, 0.3, 1, 1 + 1e-6, 1.5, 0, 1], [9], true);
+    const g = Tensor.fromArray([1, 2, 3, 4, 5, 6, 7, 8, 9], [9]);
+    const y = clamp01(x);
+    expect(Array.from(await y.read())).toEqual([0, 0, 0, Math.fround(0.3), 1, 1, 1, 0, 1]);
+    y.backwardFn!(g);
+    expect(Array.from(await x.grad!.read())).toEqual([0, 0, 3, 4, 5, 0, 0, 8, 9]);
+    [x, g, y].forEach((t) => t.dispose());
+  });
+  it('clamp01 inside (0, 1) against finite differences', () =>
+    checkOp({ name: 'clamp01', shapes: [[7, 13]], gpu: clamp01, ref: (x) => refUnary(x, (v) => Math.min(Math.max(v, 0), 1)), input: (_i, n, seed) => randomArray(n, seed, -0.5, 1.5).map((v) => (Math.abs(v) < 0.02 || Math.abs(v - 1) < 0.02 ? 0.5 : v)) }));
   it('reluGrad is the masked upstream gradient', () =>
     checkOp({ name: 'reluGrad', shapes: [[7, 13], [7, 13]], gpu: (g, x) => binaryOp('reluGrad', g, x), ref: (g, x) => refBinary(g, x, (p, q) => (q > 0 ? p : 0)), noGrad: [0, 1], input: awayFromZero }));
 });

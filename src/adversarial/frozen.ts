@@ -1,0 +1,16 @@
+import type { Tensor } from '../tensor/tensor';
+import type { Classifier } from '../nn/evaluate';
+
+/** Something whose weights can be frozen: attacks optimise the input alone. */
+export interface FrozenClassifier extends Classifier { params: { tensor: Tensor }[] }
+
+/** Runs fn with the model's parameters frozen (no weight gradients), restoring them after. */
+export async function withFrozen<T>(model: FrozenClassifier, fn: () => Promise<T>): Promise<T> {
+  const frozen = model.params.map((p) => p.tensor.requiresGrad);
+  model.params.forEach((p) => (p.tensor.requiresGrad = false));
+  try {
+    return await fn();
+  } finally {
+    model.params.forEach((p, i) => (p.tensor.requiresGrad = frozen[i]));
+  }
+}
