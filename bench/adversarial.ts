@@ -38,9 +38,9 @@ export async function benchAdversarial() {
   const spec: SweepSpec = { methods: ['abs'], scopes: ['per-matrix'], ratios: [0.5, 0.9], calibration: 2000, combinedOffset: 0.07, seed: 1 };
   const weights = await Promise.all(model.weights.map((w) => w.read()));
   const units = sweepUnits(spec, [{ name: 'bench' }]);
-  await runSweep(spec, [{ name: 'bench', seed: 1, model, weights }], take(full, 500), noises, units.slice(0, 1), () => {}); // warm-up
+  await runSweep(spec, [{ name: "bench", seed: 1, model, weights }], { test: take(full, 500), train: embedded.train }, noises, units.slice(0, 1), () => {}); // warm-up
   t0 = performance.now();
-  await runSweep(spec, [{ name: 'bench', seed: 1, model, weights }], full, noises, units, () => {});
+  await runSweep(spec, [{ name: "bench", seed: 1, model, weights }], { test: full, train: embedded.train }, noises, units, () => {});
   const unitSeconds = (performance.now() - t0) / 1000 / units.length;
   rows.push({ what: `sweep unit: prune + 9 evaluations × ${full.count} test images`, value: unitSeconds, unit: 's/ratio' });
   rows.push({ what: '100-ratio sweep, 8 noise vectors (projected from the units timed)', value: 100 * unitSeconds, unit: 's' });

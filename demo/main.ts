@@ -9,6 +9,9 @@ import { robustness } from '../src/adversarial/evaluate';
 import { layerInputStats, calibrationIndices } from '../src/prune/stats';
 import { Pruner, type PruneMethod } from '../src/prune/prune';
 import { chartsFromRows, methodComparisonCharts, sparseTimingCharts, type Chart } from '../src/report/charts';
+import { isTransferCurve } from '../src/prune/sweep';
+import { findingsTable } from '../src/study/findings';
+import type { StudySummary } from '../src/study/summary';
 import { plotSpec } from '../src/report/plot-spec';
 import type { SweepRow } from '../src/prune/sweep';
 
@@ -41,6 +44,23 @@ async function fetchJson(url: string): Promise<unknown> {
   try { return JSON.parse(text); } catch (e) { throw new Error(`${url}: not valid JSON (${(e as Error).message})`); }
 }
 
+/** The study's findings table (transfer, adaptive and PGD beside the controls). */
+function findingsElement(summary: StudySummary): HTMLElement {
+  const { header, rows } = findingsTable(summary);
+  const el = document.createElement('div');
+  el.id = 'findings';
+  const table = document.createElement('table');
+  table.border = '1';
+  for (const [k, r] of [header, ...rows].entries()) {
+    const tr = table.insertRow();
+    for (const c of r) { const td = document.createElement(k ? 'td' : 'th'); td.textContent = c; tr.appendChild(td); }
+  }
+  const h = document.createElement('h2');
+  h.textContent = 'Findings (mean over the noise vectors; [95% interval over seeds])';
+  el.append(h, table);
+  return el;
+}
+
 async function loadReport(): Promise<void> {
   const base = ($('results-url') as HTMLInputElement).value.replace(/\/?$/, '/');
   const charts = $('report-charts');
@@ -48,13 +68,15 @@ async function loadReport(): Promise<void> {
   $('report-images').innerHTML = '';
   state.report = { charts: 0, series: [], error: '', done: false };
   try {
-    const study = (await fetchJson(`${base}study.json`)) as { noises?: string[]; adapter?: { description?: string } };
+    const study = (await fetchJson(`${base}study.json`)) as { noises?: string[]; sweeps?: string[]; noiseDir?: string; summary?: StudySummary; adapter?: { description?: string } };
     if (!Array.isArray(study.noises)) throw new Error(`${base}study.json: no "noises" list`);
-    for (const sweep of ['sweep-per-matrix', 'sweep-per-layer']) {
+    if (study.summary && Array.isArray(study.summary.methods)) charts.appendChild(findingsElement(study.summary));
+    for (const sweep of study.sweeps ?? ['sweep-per-matrix', 'sweep-per-layer']) {
       const file = `${base}${sweep}/sweep.json`;
       const data = (await fetchJson(file)) as { rows?: SweepRow[] };
       if (!Array.isArray(data.rows)) throw new Error(`${file}: no "rows" array`);
-      for (const c of [...methodComparisonCharts(sweep, data.rows), ...chartsFromRows(sweep, data.rows)]) {
+      const curves = data.rows.filter(isTransferCurve);
+      for (const c of [...methodComparisonCharts(sweep, curves), ...chartsFromRows(sweep, curves)]) {
         drawChart(charts, c);
         state.report.charts++;
         state.report.series.push(c.series.length);
@@ -71,7 +93,7 @@ async function loadReport(): Promise<void> {
     }
     $('report-images').innerHTML = '<h2>Noise vectors</h2>' + study.noises.map((n) => {
       const [t, l] = n.split('/');
-      return `<div><b>${n}</b><br><img src="${base}noise/noise-t${t}-l${l}.png"></div>`;
+      return `<div><b>${n}</b><br><img src="${base}${study.noiseDir ?? 'noise'}/noise-t${t}-l${l}.png"></div>`;
     }).join('');
     status('report-status', `${state.report.charts} charts from ${base} (adapter of the run: ${study.adapter?.description ?? '?'})`);
   } catch (e) {

@@ -17,13 +17,14 @@ export interface Robustness {
   perClassAccuracy: number[];
 }
 
-/** Accuracy on clean data and under each noise vector (x + n clipped to [0, 1]). */
-export async function robustness(model: Classifier, data: Dataset, noises: NoiseVector[]): Promise<Robustness[]> {
+/** Accuracy on clean data and under each noise vector (x + n clipped to [0, 1]); `onPredictions` sees each vector's per-image predictions. */
+export async function robustness(model: Classifier, data: Dataset, noises: NoiseVector[], onPredictions?: (noise: string, preds: Uint8Array) => void): Promise<Robustness[]> {
   const out: Robustness[] = [summarise('clean', null, null, await predict(model, data), data)];
   for (const v of noises) {
     const n = Tensor.fromArray(v.noise, [1, data.pixels]);
     const preds = await predict(model, data, EVAL_BATCH, (x) => clamp01(add(x, n)));
     n.dispose();
+    onPredictions?.(v.name, preds);
     out.push(summarise(v.name, v.target, v.limit, preds, data));
   }
   return out;

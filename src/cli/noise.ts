@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { makeNoise, DEFAULT_NOISE } from '../adversarial/noise';
+import { makeNoise, DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs, type UniversalRecipe } from '../adversarial/noise';
 import { saveNoise } from '../adversarial/noise-files';
 import { robustness } from '../adversarial/evaluate';
 import { STUDY_VECTORS } from '../study/study';
 import { openGpu, loadModel, loadData, pct, table } from './common';
-import { parseInteger, parseNumber } from './options';
+import { parseChoice, parseInteger, parseNumber } from './options';
 
 
 function parseVectors(v: string): [number, number][] {
@@ -30,7 +30,8 @@ export function registerNoise(program: Command): void {
     .option('--steps <n>', 'Adam steps', parseInteger(1), DEFAULT_NOISE.steps)
     .option('--batch <n>', 'training images per step', parseInteger(1), DEFAULT_NOISE.batch)
     .option('--lr <x>', 'Adam learning rate', parseNumber(1e-12), DEFAULT_NOISE.lr)
-    .option('--l2 <x>', 'weight of ½‖n‖² in the loss', parseNumber(0), DEFAULT_NOISE.l2)
+    .option('--recipe <name>', `study (penalty 0.02·½‖n‖², as published) or no-penalty (cannot collapse on a pruned model); --l2 overrides`, parseChoice(Object.keys(UNIVERSAL_RECIPES)), 'study')
+    .option('--l2 <x>', 'weight of ½‖n‖² in the loss (default: the recipe\'s)', parseNumber(0))
     .option('--seed <n>', 'seed for batch order', parseInteger(0), DEFAULT_NOISE.seed)
     .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
     .option('--out <dir>', 'output folder', 'runs/noise')
@@ -42,7 +43,7 @@ export function registerNoise(program: Command): void {
       const { model } = loadModel(o.model);
       const made = [];
       for (const [target, limit] of vectors) {
-        const s = { target, limit, steps: o.steps, batch: o.batch, lr: o.lr, l2: o.l2, seed: o.seed };
+        const s = { target, limit, steps: o.steps, batch: o.batch, lr: o.lr, l2: o.l2 ?? UNIVERSAL_RECIPES[o.recipe as UniversalRecipe].l2, seed: o.seed };
         const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: `noise ${target}/${limit} [{bar}] {value}/{total} steps | ETA {eta_formatted}` }, cliProgress.Presets.shades_classic) : null;
         bar?.start(s.steps, 0);
         const t0 = performance.now();
@@ -50,9 +51,9 @@ export function registerNoise(program: Command): void {
         bar?.stop();
         const seconds = (performance.now() - t0) / 1000;
         const [clean, under] = await robustness(model, data.test, [{ target, limit, noise, name: `${target}/${limit}` }]);
-        const files = saveNoise(o.out, noise, s, o.model, data.test, { adapter: g.adapter, data: data.name, seconds, cleanAccuracy: clean.accuracy, accuracy: under.accuracy, foolingRate: under.foolingRate });
-        made.push([`${target}/${limit}`, pct(clean.accuracy), pct(under.accuracy), pct(under.foolingRate), seconds.toFixed(1), files[0]]);
+        const files = saveNoise(o.out, noise, s, o.model, data.test, { adapter: g.adapter, data: data.name, seconds, cleanAccuracy: clean.accuracy, accuracy: under.accuracy, foolingRate: under.foolingRate, meanAbs: meanAbs(noise), collapsed: collapsed(noise, limit) });
+        made.push([`${target}/${limit}`, pct(clean.accuracy), pct(under.accuracy), pct(under.foolingRate), meanAbs(noise).toFixed(4) + (collapsed(noise, limit) ? ' (collapsed)' : ''), seconds.toFixed(1), files[0]]);
       }
-      table(['noise', 'clean acc', 'noisy acc', 'fooling', 'seconds', 'file'], made);
+      table(['noise', 'clean acc', 'noisy acc', 'fooling', 'mean |n|', 'seconds', 'file'], made);
     });
 }

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { runStudy, STUDY_PRESETS, summarise } from '../study/study';
+import { runStudy, STUDY_PRESETS } from '../study/study';
+import { printFindings } from '../study/findings';
 import { openGpu, pct, table } from './common';
 import { parseIntList } from './options';
 
 export function registerStudy(program: Command): void {
   program
     .command('study')
-    .description('the main job: train the linear-quadratic FC model, make the eight noise vectors, sweep pruning (abs, act, combined; all layers and per layer), write a results folder')
+    .description('the main job: train the linear-quadratic FC model per seed, make the eight noise vectors on each, sweep pruning (abs, act, combined and the random and pixel-mask controls; all layers and per layer), attack each chosen pruned model itself, write a results folder')
     .addOption(new Option('--preset <name>', 'default: minutes on a CPU, embedded digits; paper: the study\'s full settings on full MNIST').choices(Object.keys(STUDY_PRESETS)).default('default'))
     .option('--data <source>', 'override the preset\'s data (embedded or a folder of MNIST IDX files)')
     .option('--seeds <list>', 'one model per seed; sweeps report mean and 95% interval', parseIntList, [1])
@@ -19,7 +20,7 @@ export function registerStudy(program: Command): void {
       const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: '{what} [{bar}] {value}/{total} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic) : null;
       let current = '';
       const t0 = performance.now();
-      const summary = (await runStudy(g, {
+      const summary = await runStudy(g, {
         preset: STUDY_PRESETS[o.preset], out: o.out, seeds: o.seeds, models: o.model, data: o.data,
         log: (line) => { bar?.stop(); current = ''; console.log(line); },
         progress: (what, done, total) => {
@@ -30,11 +31,9 @@ export function registerStudy(program: Command): void {
           if (what !== current) { bar.stop(); bar.start(total, done, { what }); current = what; }
           bar.update(done, { what });
         },
-      })) as ReturnType<typeof summarise>;
+      });
       bar?.stop();
-      console.log(`\nHighest pruning ratio with clean accuracy within 0.5 points of the unpruned model, and accuracy under each noise vector there (unpruned → pruned):`);
-      const noiseNames = summary[0]?.robustness.map((r) => r.noise) ?? [];
-      table(['method', 'scope', 'ratio', 'clean', ...noiseNames], summary.map((s) => [s.method, s.scope, String(s.highestRatioWithin05), `${pct(s.cleanAtZero)}→${pct(s.cleanAtBest)}`, ...s.robustness.map((r) => `${(100 * r.atZero).toFixed(1)}→${(100 * r.atBest).toFixed(1)}`)]));
-      console.log(`\nstudy finished in ${((performance.now() - t0) / 1000).toFixed(0)} s; results in ${o.out}/ (study.json, sweep-*/sweep.csv, summary.csv, noise/*.png)`);
+      printFindings(summary, console.log);
+      console.log(`\nstudy finished in ${((performance.now() - t0) / 1000).toFixed(0)} s; results in ${o.out}/ (study.json, robustness.csv, sweep-*/, adaptive/seed*/, noise/seed*/, report.html)`);
     });
 }

@@ -7,11 +7,24 @@ import { SweepFiles, mergeShards, parseShard } from '../prune/sweep-files';
 import { PRUNE_METHODS, type PruneMethod } from '../prune/prune';
 import { ConfigError } from '../gpu/errors';
 import { openGpu, loadModel, loadData, pct } from './common';
-import { parseInteger, parseNumber, parseList as list } from './options';
+import { parseChoice, parseInteger, parseNumber, parseList as list } from './options';
+import { holdOut } from '../data/dataset';
+import { DEFAULT_NOISE, UNIVERSAL_RECIPES } from '../adversarial/noise';
+import { ATTACK_LOSSES } from '../adversarial/pgd';
+import { DEFAULT_SUITE } from '../adversarial/suite';
+import type { AdaptiveSpec } from '../adversarial/adaptive';
 
 const parseList = list();
 import { take } from '../data/dataset';
 
+
+/** Adaptive ratios must be ratios of the sweep. */
+function parseAdaptiveRatios(v: string, ratios: number[]): number[] {
+  const xs = v.split(',').map(Number);
+  const bad = xs.find((x) => !ratios.includes(x));
+  if (bad !== undefined) throw new ConfigError(`--adaptive-ratios ${v}: ${bad} is not one of the sweep's ratios (${ratios.slice(0, 6).join(', ')}${ratios.length > 6 ? ', …' : ''})`);
+  return xs;
+}
 
 export function registerSweep(program: Command): void {
   program
@@ -22,12 +35,22 @@ export function registerSweep(program: Command): void {
     .option('--method <list>', `pruning methods: ${PRUNE_METHODS.join(', ')}`, parseList, ['abs'])
     .option('--scope <list>', 'per-matrix, global, layer:K (comma-separated)', parseList, ['per-matrix'])
     .option('--ratios <spec>', 'start:stop:step (inclusive) or a comma list', '0:0.99:0.01')
-    .option('--calibration <n>', 'test images for activated-value statistics', parseInteger(1), 2000)
+    .option('--calibration <n>', 'images for activated-value statistics and the pixel mask', parseInteger(1), 2000)
+    .option('--calibration-from <split>', 'draw calibration images from train (default) or test (as the study did)', parseChoice(['train', 'test']), 'train')
+    .option('--validation <n>', 'hold out the first n training images and measure clean accuracy on them per unit (for choosing ratios)', parseInteger(1))
     .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
     .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
     .option('--test-images <n>', 'evaluate on the first n test images only (default: all)', parseInteger(1))
     .option('--decouple', 'prune the decoupled model: conv layers as sparse matrices with one entry per filter placement; layers run as CSR or dense by the measured crossover (result files name which)')
+    .option('--adaptive-ratios <list>', 'attack each pruned model itself at these ratios ("all": every ratio): universal noise re-optimised per vector, and PGD if --pgd')
+    .option('--adaptive-recipes <list>', `universal-noise recipes for adaptive attacks: ${Object.keys(UNIVERSAL_RECIPES).join(', ')}`, list(Object.keys(UNIVERSAL_RECIPES)), Object.keys(UNIVERSAL_RECIPES))
+    .option('--adaptive-steps <n>', 'Adam steps per adaptive universal noise', parseInteger(1), DEFAULT_NOISE.steps)
+    .option('--pgd <eps>', 'adaptive PGD at these ε (comma-separated), at the adaptive ratios', (v: string) => v.split(',').map((x) => parseNumber(0, 1)(x)))
+    .option('--pgd-steps <n>', 'PGD steps', parseInteger(1), DEFAULT_SUITE.steps)
+    .option('--pgd-restarts <n>', 'PGD restarts', parseInteger(1), DEFAULT_SUITE.restarts)
+    .option('--pgd-loss <list>', `PGD losses: ${ATTACK_LOSSES.join(', ')}`, list([...ATTACK_LOSSES]), DEFAULT_SUITE.losses)
+    .option('--pgd-images <n>', 'run PGD on the first n test images (default: all)', parseInteger(1))
     .option('--shard <i/n>', 'run only units k with k mod n = i (merge the folders with `sparsegrad merge`)')
     .option('--out <dir>', 'output folder (rerun the same command to resume)', 'runs/sweep')
     .action(async (o) => {
@@ -36,8 +59,16 @@ export function registerSweep(program: Command): void {
       if (bad) throw new ConfigError(`--method ${bad}: use ${PRUNE_METHODS.join(', ')}`);
       let ratios: number[];
       try { ratios = parseRatios(o.ratios); } catch (e) { throw new ConfigError((e as Error).message); }
-      const spec: SweepSpec = { methods, scopes: o.scope, ratios, calibration: o.calibration, combinedOffset: o.combinedOffset, seed: o.seed, ...(o.decouple && { decouple: true }) };
+      const adaptive: AdaptiveSpec | undefined = o.adaptiveRatios === undefined ? undefined : {
+        ratios: o.adaptiveRatios === 'all' ? 'all' : parseAdaptiveRatios(o.adaptiveRatios, ratios),
+        recipes: o.adaptiveRecipes, noiseSteps: o.adaptiveSteps, noiseSeed: o.seed,
+        pgd: o.pgd ? { ...DEFAULT_SUITE, epsilons: o.pgd, steps: o.pgdSteps, restarts: o.pgdRestarts, losses: o.pgdLoss, seed: o.seed } : null,
+        pgdImages: o.pgdImages ?? null,
+      };
+      if (o.pgd && !adaptive) throw new ConfigError('--pgd attacks each pruned model: give --adaptive-ratios too');
+      const spec: SweepSpec = { methods, scopes: o.scope, ratios, calibration: o.calibration, calibrationFrom: o.calibrationFrom, combinedOffset: o.combinedOffset, seed: o.seed, ...(o.decouple && { decouple: true }), ...(adaptive && { adaptive }) };
       const full = loadData(o.data);
+      const split = o.validation ? holdOut(full.train, o.validation) : { train: full.train, validation: undefined };
       const data = o.testImages ? { ...full, test: take(full.test, o.testImages), name: `${full.name} (first ${Math.min(o.testImages, full.test.count)} test images)` } : full;
       const noises = (o.noise as string[]).map(loadNoise);
       const g = await openGpu();
@@ -49,7 +80,7 @@ export function registerSweep(program: Command): void {
       const shard = o.shard ? parseShard(o.shard) : null;
       const all = sweepUnits(spec, models);
       const mine = shard ? all.filter((u) => u.index % shard.count === shard.index) : all;
-      const files = new SweepFiles(o.out, { tool: 'sparsegrad sweep', spec, models: models.map((m) => ({ name: m.name, seed: m.seed })), noises: noises.map((n) => n.name), data: data.name, adapter: adapterName(g.adapter) });
+      const files = new SweepFiles(o.out, { tool: 'sparsegrad sweep', spec, models: models.map((m) => ({ name: m.name, seed: m.seed })), noises: noises.map((n) => n.name), data: data.name, adapter: adapterName(g.adapter), ...(split.validation && { validation: true }) });
       const todo = files.resume(mine);
       console.log(`${all.length} units (${models.length} model(s) × ${methods.length} method(s) × ${spec.scopes.length} scope(s) × ${ratios.length} ratios), ${1 + noises.length} evaluations of ${data.test.count} test images each` +
         `${shard ? `; shard ${shard.index}/${shard.count}: ${mine.length} units` : ''}; ${mine.length - todo.length} already done`);
@@ -57,9 +88,10 @@ export function registerSweep(program: Command): void {
       bar?.start(mine.length, mine.length - todo.length, { what: '' });
       const t0 = performance.now();
       let done = 0;
-      await runSweep(spec, models, data.test, noises, todo, (unit, rows) => {
+      await runSweep(spec, models, { test: data.test, train: split.train, validation: split.validation }, noises, todo, (unit, rows) => {
         files.add(rows);
         done++;
+        for (const r of rows.filter((x) => x.flags)) console.log(`attack failure at ${unit.method} ${unit.scope} r=${unit.ratio}: ${r.attack} ${r.noise} ${pct(r.accuracy)} (${r.flags})`);
         bar?.update(mine.length - todo.length + done, { what: `${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}` });
         if (!bar && (done % 10 === 0 || done === todo.length)) console.log(`${done}/${todo.length} units, last ${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}`);
       });

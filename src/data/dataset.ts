@@ -31,6 +31,22 @@ export function take(d: Dataset, count: number): Dataset {
   return { ...d, images: d.images.subarray(0, n * d.pixels), labels: d.labels.subarray(0, n), count: n, source: `${d.source}[:${n}]` };
 }
 
+/** The examples from `start` on. */
+export function skip(d: Dataset, start: number): Dataset {
+  const k = Math.min(start, d.count);
+  return { ...d, images: d.images.subarray(k * d.pixels), labels: d.labels.subarray(k), count: d.count - k, source: `${d.source}[${k}:]` };
+}
+
+/**
+ * A validation split held out from the training images: the first `count` of them (as
+ * TensorFlow 1's MNIST reader held out 5,000 of 60,000), the rest stay for training. Ratios
+ * and thresholds are chosen on it; the test set only reports.
+ */
+export function holdOut(train: Dataset, count: number): { train: Dataset; validation: Dataset } {
+  if (!(count > 0 && count < train.count)) throw new DataError(`validation split of ${count} images: the training set has ${train.count}`);
+  return { validation: take(train, count), train: skip(train, count) };
+}
+
 /** One-hot float rows [n, 10]. */
 export function oneHot(labels: ArrayLike<number>, classes = 10): Float32Array {
   const out = new Float32Array(labels.length * classes);

@@ -5,7 +5,7 @@ import { columnMeans, type LayerSpec, type Net } from '../nn/net';
 import { seededRandom } from '../nn/random';
 import type { InputStats } from './stats';
 
-export const PRUNE_METHODS = ['abs', 'act', 'act-abs-mean', 'combined', 'random'] as const;
+export const PRUNE_METHODS = ['abs', 'act', 'act-abs-mean', 'combined', 'random', 'pixel-mask'] as const;
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
 
 /** per-matrix: the same ratio in every weight matrix (the study's "global"); layer: one matrix; global: one threshold over all. */
@@ -27,11 +27,18 @@ export const scopeName = (s: PruneScope): string => (s.kind === 'layer' ? `layer
  * Score of every weight; the smallest are pruned first.
  * abs: |w_ij|. act: |mean_s(w_ij x_j)| = |w_ij|·|mean_s x_j| (one pass over the calibration
  * data, no N×weights tensor). act-abs-mean: mean_s|w_ij x_j| = |w_ij|·mean_s|x_j|.
- * random: seeded uniform, the control. Conv weights are shared across positions: x_j is then
- * the mean input under that tap over all positions (see columnMeans).
+ * random: seeded uniform, the control. pixel-mask: the other control, first layer only: every
+ * weight scores its input pixel's rank by mean intensity, so pruning zeroes whole columns, the
+ * darkest pixels first (input masking, no pruning of the network proper). Conv weights are
+ * shared across positions: x_j is then the mean input under that tap over all positions (see
+ * columnMeans).
  */
 export function scoresFor(method: Exclude<PruneMethod, 'combined'>, weights: Float32Array[], layers: LayerSpec[], stats: InputStats | null, seed: number): Float32Array[] {
-  if ((method === 'act' || method === 'act-abs-mean') && !stats) throw new ConfigError(`prune ${method}: needs calibration statistics`);
+  if ((method === 'act' || method === 'act-abs-mean' || method === 'pixel-mask') && !stats) throw new ConfigError(`prune ${method}: needs calibration statistics`);
+  if (method === 'pixel-mask') {
+    if (layers[0].kind !== 'linear') throw new ConfigError('prune pixel-mask: the first layer is a convolution; prune the decoupled model (sweep --decouple), whose first matrix has a column per pixel');
+    return weights.map((w, m) => (m === 0 ? columnRankScores(stats!.mean[0], w.length) : new Float32Array(w.length)));
+  }
   const random = seededRandom(seed ^ 0xabcdef);
   return weights.map((w, m) => {
     const means = method === 'act' ? stats!.mean[m] : method === 'act-abs-mean' ? stats!.meanAbs[m] : null;
@@ -44,6 +51,21 @@ export function scoresFor(method: Exclude<PruneMethod, 'combined'>, weights: Flo
     }
     return out;
   });
+}
+
+/**
+ * Every weight of a [out, in] matrix (or a CSR matrix's entries, through `columnOf`) scored by
+ * its column's rank in ascending `columnMeans` (ties: lower column first), so a rank cut takes
+ * whole columns in that order.
+ */
+export function columnRankScores(columnMeans: Float32Array, size: number, columnOf = (i: number) => i % columnMeans.length): Float32Array {
+  const rank = ranksOf(columnMeans);
+  return Float32Array.from({ length: size }, (_, i) => rank[columnOf(i)]);
+}
+
+/** pixel-mask masks input pixels: it prunes the first matrix alone. */
+export function checkMethodScope(method: PruneMethod, scope: PruneScope): void {
+  if (method === 'pixel-mask' && !(scope.kind === 'layer' && scope.layer === 1)) throw new ConfigError(`prune pixel-mask: masks input pixels, so its scope is layer:1 (got ${scopeName(scope)})`);
 }
 
 /** Position of each element in ascending score order, ties broken by lower index first. */
@@ -85,6 +107,7 @@ export class RankedPruning {
 
   /** `scores[set][matrix]`: one set per entry of scoreSets(s.method). */
   constructor(scores: Float32Array[][], readonly s: PruneSettings) {
+    checkMethodScope(s.method, s.scope);
     if (s.method === 'combined' && !(s.combinedOffset >= 0 && s.combinedOffset < 1)) throw new ConfigError(`combined offset ${s.combinedOffset} must be in [0, 1)`);
     this.sizes = scores[0].map((w) => w.length);
     const total = this.sizes.reduce((a, b) => a + b, 0);

@@ -2,25 +2,31 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../io/files';
 import { ConfigError, DataError } from '../gpu/errors';
-import { sweepUnits, summariseSeeds, type SweepRow, type SweepSpec, type SweepUnit } from './sweep';
+import { sweepUnits, summariseSeeds, rowsPerUnit, unitKey as keyOf, type SweepRow, type SweepSpec, type SweepUnit } from './sweep';
 
 /** What identifies a sweep: the same header means the same sweep (resume, shards, merge). */
-export interface SweepHeader { tool: 'sparsegrad sweep'; spec: SweepSpec; models: { name: string; seed: number }[]; noises: string[]; data: string; adapter: string }
+export interface SweepHeader {
+  tool: 'sparsegrad sweep'; spec: SweepSpec; models: { name: string; seed: number }[]; noises: string[]; data: string; adapter: string;
+  /** Whether clean validation accuracy is measured per unit (absent: no). */
+  validation?: boolean;
+}
 
-const COLUMNS = ['model', 'seed', 'method', 'scope', 'ratio', 'sparsity_per_matrix', 'noise', 'target', 'limit', 'accuracy', 'fooling_rate', 'adapter', 'kernels_per_matrix'];
+// Columns after kernels_per_matrix came with adaptive attacks; older files lack them.
+const COLUMNS = ['model', 'seed', 'method', 'scope', 'ratio', 'sparsity_per_matrix', 'noise', 'target', 'limit', 'accuracy', 'fooling_rate', 'adapter', 'kernels_per_matrix', 'attack', 'split', 'noise_mean_abs', 'flags'];
 
 function rowToCsv(r: SweepRow, adapter: string): string {
-  const cells = [r.model, r.seed, r.method, r.scope, r.ratio, r.sparsity.join(';'), r.noise, r.target ?? '', r.limit ?? '', r.accuracy, r.foolingRate ?? '', adapter, r.kernels.join(';')];
+  const cells = [r.model, r.seed, r.method, r.scope, r.ratio, r.sparsity.join(';'), r.noise, r.target ?? '', r.limit ?? '', r.accuracy, r.foolingRate ?? '', adapter, r.kernels.join(';'), r.attack ?? '', r.split ?? '', r.noiseMeanAbs ?? '', r.flags ?? ''];
   return cells.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(',');
 }
 
 function csvToRow(line: string): SweepRow {
   const c = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((x) => x.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
   const num = (s: string) => (s === '' ? null : Number(s));
-  return { model: c[0], seed: Number(c[1]), method: c[2] as SweepRow['method'], scope: c[3], ratio: Number(c[4]), sparsity: c[5].split(';').map(Number), kernels: c[12] ? c[12].split(';') : c[5].split(';').map(() => 'dense'), noise: c[6], target: num(c[7]), limit: num(c[8]), accuracy: Number(c[9]), foolingRate: num(c[10]) };
+  return { model: c[0], seed: Number(c[1]), method: c[2] as SweepRow['method'], scope: c[3], ratio: Number(c[4]), sparsity: c[5].split(';').map(Number), kernels: c[12] ? c[12].split(';') : c[5].split(';').map(() => 'dense'), noise: c[6], target: num(c[7]), limit: num(c[8]), accuracy: Number(c[9]), foolingRate: num(c[10]),
+    ...(c[13] && { attack: c[13] }), ...(c[14] && { split: c[14] }), ...(c[15] && { noiseMeanAbs: Number(c[15]) }), ...(c[16] && { flags: c[16] }) };
 }
 
-const unitKey = (r: SweepRow): string => `${r.model}|${r.method}|${r.scope}|${r.ratio}`;
+const unitKey = (r: SweepRow): string => keyOf(r.model, r.method, r.scope, r.ratio);
 
 /**
  * A sweep folder: sweep.csv gets each unit's rows appended as one write the moment they are
@@ -38,7 +44,7 @@ export class SweepFiles {
     this.json = join(dir, 'sweep.json');
   }
 
-  private get rowsPerUnit(): number { return 1 + this.header.noises.length; }
+  private rowsPerUnit(u: SweepUnit): number { return rowsPerUnit(this.header.spec, this.header.noises.length, !!this.header.validation, u.ratio); }
 
   /** Loads finished units (if any) and returns the units still to run, in order. */
   resume(units: SweepUnit[]): SweepUnit[] {
@@ -58,7 +64,7 @@ export class SweepFiles {
         if (!byUnit.has(unitKey(row))) byUnit.set(unitKey(row), []);
         byUnit.get(unitKey(row))!.push(row);
       }
-      this.rows = units.flatMap((u) => (byUnit.get(u.key)?.length === this.rowsPerUnit ? byUnit.get(u.key)! : []));
+      this.rows = units.flatMap((u) => (byUnit.get(u.key)?.length === this.rowsPerUnit(u) ? byUnit.get(u.key)! : []));
     }
     const done = new Set(this.rows.map(unitKey));
     this.writeAll();
@@ -81,8 +87,8 @@ export class SweepFiles {
   private writeJson(): void {
     writeAtomic(this.json, JSON.stringify({ ...this.header, rows: this.rows }, null, 1));
     const summary = summariseSeeds(this.rows);
-    writeAtomic(join(this.dir, 'summary.csv'), 'method,scope,ratio,noise,seeds,mean_accuracy,sd_accuracy,ci95_low,ci95_high\n' +
-      summary.map((s) => [s.method, s.scope, s.ratio, s.noise, s.seeds, s.meanAccuracy, s.sdAccuracy, s.ci95Low, s.ci95High].join(',')).join('\n') + '\n');
+    writeAtomic(join(this.dir, 'summary.csv'), 'method,scope,ratio,noise,attack,split,seeds,mean_accuracy,sd_accuracy,ci95_low,ci95_high\n' +
+      summary.map((s) => [s.method, s.scope, s.ratio, s.noise, s.attack, s.split, s.seeds, s.meanAccuracy, s.sdAccuracy, s.ci95Low, s.ci95High].join(',')).join('\n') + '\n');
   }
 }
 

@@ -1,4 +1,7 @@
 import { robustness, type NoiseVector } from '../adversarial/evaluate';
+import { adaptiveAt, adaptiveRowCount, adaptiveRows, type AdaptiveSpec } from '../adversarial/adaptive';
+import { accuracy } from '../nn/evaluate';
+import { meanCi95 } from '../metrics/interval';
 import type { Dataset } from '../data/dataset';
 import type { Net } from '../nn/net';
 import { Pruner, parseScope, scopeName, type PruneMethod } from './prune';
@@ -11,17 +14,31 @@ export interface SweepSpec {
   methods: PruneMethod[];
   scopes: string[];
   ratios: number[];
-  /** Calibration images for activated-value scores (drawn from the test set, as the study did). */
+  /** Calibration images for activated-value scores and the pixel mask. */
   calibration: number;
+  /** Where they come from: training images (default; the study drew them from the test set). */
+  calibrationFrom?: 'train' | 'test';
   combinedOffset: number;
   seed: number;
   /** Prune the decoupled net (conv layers as sparse matrices, every entry its own weight) and run each layer as CSR or dense by the measured crossover. */
   decouple?: boolean;
+  /** Attacks on each pruned model itself, at these ratios (absent: transfer only). */
+  adaptive?: AdaptiveSpec;
 }
 
-export interface SweepModel { name: string; seed: number; model: Net; weights: Float32Array[] }
+export interface SweepModel {
+  name: string;
+  seed: number;
+  model: Net;
+  weights: Float32Array[];
+  /** Noise made on this model (the study: each seed's own); otherwise the sweep's noise. */
+  noises?: NoiseVector[];
+}
 
-/** One measured point: a pruned model on clean data or under one noise vector. */
+/** The images a sweep measures on: test reports; validation (if any) is measured for choosing ratios; train feeds calibration and adaptive noise. */
+export interface SweepData { test: Dataset; train: Dataset; validation?: Dataset }
+
+/** One measured point: a pruned model on clean data or under one attack. */
 export interface SweepRow {
   model: string;
   seed: number;
@@ -32,15 +49,31 @@ export interface SweepRow {
   sparsity: number[];
   /** Which kernel ran each layer: dense, or csr (decoupled sweeps). */
   kernels: string[];
+  /** The noise vector (target/limit), "clean", or the per-image attack (e.g. "pgd ε=0.1"). */
   noise: string;
   target: number | null;
   limit: number | null;
   accuracy: number;
   foolingRate: number | null;
+  /** clean, transfer, universal:<recipe>, pgd-ce, pgd-margin, worst (absent in older files: clean or transfer). */
+  attack?: string;
+  /** test, or validation (clean accuracy for choosing ratios); absent: test. */
+  split?: string;
+  /** Mean |n| of a universal noise made on this model. */
+  noiseMeanAbs?: number | null;
+  /** Attack failures: collapsed (mean |n| < 0.1·limit), weaker-than-transfer. */
+  flags?: string;
 }
+
+export const attackOf = (r: SweepRow): string => r.attack || (r.noise === 'clean' ? 'clean' : 'transfer');
+export const splitOf = (r: SweepRow): string => r.split || 'test';
+/** The study's own curves: clean test accuracy and transferred noise. */
+export const isTransferCurve = (r: SweepRow): boolean => splitOf(r) === 'test' && (attackOf(r) === 'clean' || attackOf(r) === 'transfer');
 
 /** A unit of work: one model, method, scope and ratio; it yields one row per noise (and clean). */
 export interface SweepUnit { index: number; key: string; model: number; method: PruneMethod; scope: string; ratio: number }
+
+export const unitKey = (modelName: string, method: string, scope: string, ratio: number): string => `${modelName}|${method}|${scope}|${ratio}`;
 
 /** Every unit in canonical order; shards and resumption both index into this list. */
 export function sweepUnits(spec: SweepSpec, models: { name: string }[]): SweepUnit[] {
@@ -48,24 +81,30 @@ export function sweepUnits(spec: SweepSpec, models: { name: string }[]): SweepUn
   models.forEach((m, mi) => {
     for (const method of spec.methods)
       for (const scope of spec.scopes)
-        for (const ratio of spec.ratios) units.push({ index: units.length, key: `${m.name}|${method}|${scope}|${ratio}`, model: mi, method, scope, ratio });
+        for (const ratio of spec.ratios) units.push({ index: units.length, key: unitKey(m.name, method, scope, ratio), model: mi, method, scope, ratio });
   });
   return units;
+}
+
+/** Rows a unit writes: clean (test, and validation if measured), one per noise, and its adaptive rows. */
+export function rowsPerUnit(spec: SweepSpec, noises: number, validation: boolean, ratio: number): number {
+  return 1 + (validation ? 1 : 0) + noises + (adaptiveAt(spec.adaptive, ratio) ? adaptiveRowCount(spec.adaptive!, noises) : 0);
 }
 
 /**
  * Runs the given units in order; `onUnit` receives each unit's rows as soon as they are
  * measured (the caller appends them to disk). Rankings are built once per (model, method, scope).
  */
-export async function runSweep(spec: SweepSpec, models: SweepModel[], test: Dataset, noises: NoiseVector[], units: SweepUnit[], onUnit: (unit: SweepUnit, rows: SweepRow[]) => void | Promise<void>): Promise<void> {
+export async function runSweep(spec: SweepSpec, models: SweepModel[], data: SweepData, noises: NoiseVector[], units: SweepUnit[], onUnit: (unit: SweepUnit, rows: SweepRow[]) => void | Promise<void>): Promise<void> {
   const stats = new Map<number, InputStats>();
   const decoupled = new Map<number, DecoupledLayer[]>();
+  const calibration = spec.calibrationFrom === 'test' ? data.test : data.train;
   let pruner: Pruner | DecoupledPruner | null = null;
   let prunerKey = '';
   for (const unit of units) {
     const m = models[unit.model];
-    const needsStats = unit.method === 'act' || unit.method === 'act-abs-mean' || unit.method === 'combined';
-    if (needsStats && !stats.has(unit.model)) stats.set(unit.model, await layerInputStats(m.model, test, calibrationIndices(test, spec.calibration, spec.seed)));
+    const needsStats = unit.method === 'act' || unit.method === 'act-abs-mean' || unit.method === 'combined' || unit.method === 'pixel-mask';
+    if (needsStats && !stats.has(unit.model)) stats.set(unit.model, await layerInputStats(m.model, calibration, calibrationIndices(calibration, spec.calibration, spec.seed)));
     const pkey = `${unit.model}|${unit.method}|${unit.scope}`;
     if (!pruner || prunerKey !== pkey) {
       pruner?.dispose();
@@ -80,11 +119,18 @@ export async function runSweep(spec: SweepSpec, models: SweepModel[], test: Data
     const sizes = pruner.sizes;
     const sparsity = pruner.prunedCounts(unit.ratio).map((k, i) => Math.round((k / sizes[i]) * 1e6) / 1e6); // 6 decimals: what the CSV holds
     const pruned = await pruner.prunedModel(unit.ratio);
-    const results = await robustness(pruned, test, noises);
+    const mine = m.noises ?? noises;
+    const transfer = new Map<string, Uint8Array>();
+    const results = await robustness(pruned, data.test, mine, (name, preds) => transfer.set(name, preds));
     const kernels = pruned instanceof SparseNet ? pruned.kernels.map((k) => k.kernel) : pruned.layers.map(() => 'dense');
+    const base = { model: m.name, seed: m.seed, method: unit.method, scope: scopeName(parseScope(unit.scope, m.model.layers.length)), ratio: unit.ratio, sparsity, kernels };
+    const rows: SweepRow[] = results.map((r) => ({ ...base, noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate, attack: r.target === null ? 'clean' : 'transfer', split: 'test' }));
+    if (data.validation) rows.push({ ...base, noise: 'clean', target: null, limit: null, accuracy: await accuracy(pruned, data.validation), foolingRate: null, attack: 'clean', split: 'validation' });
+    if (adaptiveAt(spec.adaptive, unit.ratio)) {
+      for (const a of await adaptiveRows(pruned, spec.adaptive!, data, mine, transfer)) rows.push({ ...base, ...a });
+    }
     if (pruned instanceof SparseNet) pruned.dispose();
     else pruned.weights.forEach((w) => w.dispose());
-    const rows = results.map((r) => ({ model: m.name, seed: m.seed, method: unit.method, scope: scopeName(parseScope(unit.scope, m.model.layers.length)), ratio: unit.ratio, sparsity, kernels, noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate }));
     await onUnit(unit, rows);
   }
   pruner?.dispose();
@@ -109,22 +155,13 @@ export function parseRatios(s: string): number[] {
 export function summariseSeeds(rows: SweepRow[]) {
   const groups = new Map<string, SweepRow[]>();
   for (const r of rows) {
-    const k = `${r.method}|${r.scope}|${r.ratio}|${r.noise}`;
+    const k = `${r.method}|${r.scope}|${r.ratio}|${r.noise}|${attackOf(r)}|${splitOf(r)}`;
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k)!.push(r);
   }
   return [...groups.values()].map((g) => {
-    const xs = g.map((r) => r.accuracy);
-    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-    const half = xs.length > 1 ? tQuantile975(xs.length - 1) * sd / Math.sqrt(xs.length) : 0;
+    const c = meanCi95(g.map((r) => r.accuracy));
     const f = g[0];
-    return { method: f.method, scope: f.scope, ratio: f.ratio, noise: f.noise, seeds: xs.length, meanAccuracy: mean, sdAccuracy: sd, ci95Low: mean - half, ci95High: mean + half };
+    return { method: f.method, scope: f.scope, ratio: f.ratio, noise: f.noise, attack: attackOf(f), split: splitOf(f), seeds: c.n, meanAccuracy: c.mean, sdAccuracy: c.sd, ci95Low: c.low, ci95High: c.high };
   });
-}
-
-/** Student-t 97.5% quantile for small degrees of freedom (table), ≈1.96 beyond. */
-function tQuantile975(df: number): number {
-  const table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
-  return df <= 10 ? table[df - 1] : df <= 30 ? 2.042 + (2.228 - 2.042) * (30 - df) / 20 : 1.96;
 }

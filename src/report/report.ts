@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { writeAtomic } from '../io/files';
 import { DataError } from '../gpu/errors';
-import type { SweepRow } from '../prune/sweep';
+import { isTransferCurve, type SweepRow } from '../prune/sweep';
+import { findingsTable } from '../study/findings';
+import type { StudySummary } from '../study/summary';
 import { chartsFromRows, methodComparisonCharts, sparseTimingCharts } from './charts';
 import { plotSpec } from './plot-spec';
 
@@ -17,7 +19,8 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
     let rows: SweepRow[];
     try { rows = JSON.parse(readFileSync(file, 'utf8')).rows; } catch (e) { throw new DataError(`${file}: not valid JSON (${(e as Error).message})`); }
     if (!Array.isArray(rows)) throw new DataError(`${file}: has no "rows" array`);
-    return [...methodComparisonCharts(d, rows), ...chartsFromRows(d, rows)];
+    const curves = rows.filter(isTransferCurve);
+    return [...methodComparisonCharts(d, curves), ...chartsFromRows(d, curves)];
   });
   // Sparse-vs-dense timings: bench JSON files named on the command line or lying in the folder.
   const benches = [...benchFiles, ...readdirSync(dir).filter((f) => /^bench.*\.json$/.test(f)).map((f) => join(dir, f))];
@@ -26,8 +29,11 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
     try { bench = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new DataError(`${file}: not valid JSON (${(e as Error).message})`); }
     try { charts.push(...sparseTimingCharts(bench, file)); } catch (e) { throw new DataError((e as Error).message); }
   }
+  // Noise images: noise/*.png, or one folder per seed (noise/seed1/*.png).
   const noiseDir = join(dir, 'noise');
-  const images = existsSync(noiseDir) ? readdirSync(noiseDir).filter((f) => f.endsWith('.png')).map((f) => ({ name: f, data: readFileSync(join(noiseDir, f)).toString('base64') })) : [];
+  const pngsIn = (d: string, prefix: string) => readdirSync(d).filter((f) => f.endsWith('.png')).map((f) => ({ name: prefix + f, data: readFileSync(join(d, f)).toString('base64') }));
+  const images = !existsSync(noiseDir) ? [] : [...pngsIn(noiseDir, ''), ...readdirSync(noiseDir).filter((f) => /^seed\d+$/.test(f)).flatMap((f) => pngsIn(join(noiseDir, f), `${f}/`))];
+  const findings = findingsHtml(join(dir, 'study.json'));
   const require = createRequire(import.meta.url);
   const uplotJs = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
   const uplotCss = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
@@ -36,7 +42,7 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
 <script>${uplotJs}</script></head><body>
 <h1>sparsegrad: pruning and adversarial robustness</h1>
 <p>Test accuracy (%) against the share of weights pruned, on clean test images and under each universal noise vector (target/limit); then, where a benchmark file is given, time per sparse and dense product. Folder: ${escapeHtml(dir)}</p>
-<div id="charts"></div>
+${findings}<div id="charts"></div>
 <h2>Noise vectors</h2>${images.map((i) => `<div><b>${escapeHtml(i.name)}</b><br><img src="data:image/png;base64,${i.data}"></div>`).join('')}
 <script>
 const charts = ${JSON.stringify(charts)};
@@ -50,6 +56,18 @@ for (const c of charts) {
   const out = join(dir, 'report.html');
   writeAtomic(out, html);
   return out;
+}
+
+/** The study's findings table (study.json from `sparsegrad study`), or nothing. */
+function findingsHtml(file: string): string {
+  if (!existsSync(file)) return '';
+  let summary: StudySummary | undefined;
+  try { summary = JSON.parse(readFileSync(file, 'utf8')).summary; } catch (e) { throw new DataError(`${file}: not valid JSON (${(e as Error).message})`); }
+  if (!summary || !Array.isArray(summary.methods)) return ''; // an older study.json
+  const { header, rows } = findingsTable(summary);
+  const failures = summary.failures?.length ? `<p><b>Attack failures flagged: ${summary.failures.length}</b> (an adaptive attack weaker than transfer, or a collapsed noise; see robustness.csv).</p>` : '<p>No attack failure flagged.</p>';
+  return `<h2>Findings</h2><p>Each method at the highest ratio that keeps clean validation accuracy (chosen per seed); test accuracy (%) under each attack, mean over the noise vectors; worst = per image, broken by transfer or any adaptive noise; [95% interval over seeds]; gains paired by seed. Curves below: transferred noise only.</p>
+<table border="1" cellpadding="4" style="border-collapse:collapse;font-size:13px"><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</table>${failures}`;
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);

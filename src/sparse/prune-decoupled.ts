@@ -1,6 +1,6 @@
 import { ConfigError } from '../gpu/errors';
 import { seededRandom } from '../nn/random';
-import { RankedPruning, scoreSets, type PruneMethod, type PruneSettings } from '../prune/prune';
+import { RankedPruning, columnRankScores, scoreSets, type PruneMethod, type PruneSettings } from '../prune/prune';
 import type { InputStats } from '../prune/stats';
 import type { CsrHost } from './csr';
 import type { DecoupledLayer } from './decouple';
@@ -14,7 +14,9 @@ import { EVAL_BATCH } from '../nn/evaluate';
  * others (what the study's decoupled layers allowed).
  */
 function entryScores(method: Exclude<PruneMethod, 'combined'>, layers: DecoupledLayer[], stats: InputStats | null, seed: number): Float32Array[] {
-  if ((method === 'act' || method === 'act-abs-mean') && !stats) throw new ConfigError(`prune ${method}: needs calibration statistics`);
+  if ((method === 'act' || method === 'act-abs-mean' || method === 'pixel-mask') && !stats) throw new ConfigError(`prune ${method}: needs calibration statistics`);
+  // The first decoupled matrix has a column per input pixel: masking a pixel drops its column.
+  if (method === 'pixel-mask') return layers.map((l, m) => (m === 0 ? columnRankScores(stats!.mean[0], l.csr.values.length, (k) => l.csr.colIdx[k]) : new Float32Array(l.csr.values.length)));
   const random = seededRandom(seed ^ 0xabcdef);
   return layers.map((l, m) => {
     const xs = method === 'act' ? stats!.mean[m] : method === 'act-abs-mean' ? stats!.meanAbs[m] : null;

@@ -10,10 +10,15 @@ import { trainModel, type TrainProgress } from '../nn/train';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
 import { modelFromSafetensors } from '../nn/checkpoint';
 import type { Net } from '../nn/net';
-import { makeNoise, DEFAULT_NOISE, type NoiseSettings } from '../adversarial/noise';
-import { loadNoise, saveNoise } from '../adversarial/noise-files';
+import { makeNoise, DEFAULT_NOISE, collapsed, meanAbs, type NoiseSettings } from '../adversarial/noise';
+import { loadNoise, noiseName, saveNoise } from '../adversarial/noise-files';
+import { DEFAULT_SUITE } from '../adversarial/suite';
+import type { AdaptiveSpec } from '../adversarial/adaptive';
+import { holdOut } from '../data/dataset';
+import { flushSubnormalWeights } from '../nn/checkpoint';
+import { COMPARED, chooseRatios, robustnessCsv, summariseStudy, type CleanRule, type StudySummary } from './summary';
 import type { NoiseVector } from '../adversarial/evaluate';
-import { runSweep, sweepUnits, type SweepRow, type SweepSpec, type SweepModel } from '../prune/sweep';
+import { runSweep, sweepUnits, unitKey, type SweepRow, type SweepSpec, type SweepModel, type SweepUnit } from '../prune/sweep';
 import { SweepFiles } from '../prune/sweep-files';
 import type { PruneMethod } from '../prune/prune';
 import { writeReport } from '../report/report';
@@ -24,82 +29,126 @@ export const STUDY_VECTORS: [number, number][] = [[3, 0.25], [2, 0.25], [1, 0.15
 export interface StudyPreset {
   data: string;
   train: Partial<TrainConfig>;
+  /** Training images held out for validation (ratios are chosen on them, never on test). */
+  validation: number;
   noiseSteps: number;
   ratios: number[];
   /** Sweeps: each method over each scope list. */
-  sweeps: { methods: PruneMethod[]; scopes: string[] }[];
+  /** Sweeps (folder sweep-<name>): each method over each scope. */
+  sweeps: { name: string; methods: PruneMethod[]; scopes: string[] }[];
   calibration: number;
+  /** Clean validation accuracy a pruned model must keep: `at least` an absolute floor, or within `drop` of the unpruned model. */
+  clean: CleanRule;
+  /** Attacks on each chosen pruned model (and the unpruned one) itself. */
+  adaptive: Omit<AdaptiveSpec, 'ratios' | 'noiseSeed'>;
 }
+
+
 
 const range = (a: number, b: number, step: number) => Array.from({ length: Math.floor((b - a) / step + 1e-9) + 1 }, (_, i) => Math.round((a + i * step) * 1e6) / 1e6);
 
 export const STUDY_PRESETS: Record<string, StudyPreset> = {
   // Minutes on a 2-core CPU: a narrower FC net on the embedded digits, 20 ratios.
   default: {
-    data: 'embedded', train: { hidden: [256, 128], iterations: 600, evalEvery: 200 }, noiseSteps: 200, ratios: range(0, 0.95, 0.05), calibration: 2000,
-    sweeps: [{ methods: ['abs', 'act', 'combined'], scopes: ['per-matrix'] }, { methods: ['abs', 'act'], scopes: ['layer:1', 'layer:2', 'layer:3'] }],
+    data: 'embedded', train: { hidden: [256, 128], iterations: 600, evalEvery: 200 }, validation: 1000, noiseSteps: 200, ratios: range(0, 0.95, 0.05), calibration: 2000,
+    sweeps: [{ name: 'per-matrix', methods: ['abs', 'act', 'combined', 'random'], scopes: ['per-matrix'] }, { name: 'pixel-mask', methods: ['pixel-mask'], scopes: ['layer:1'] }, { name: 'per-layer', methods: ['abs', 'act'], scopes: ['layer:1', 'layer:2', 'layer:3'] }],
+    clean: { drop: 0.005 },
+    adaptive: { recipes: ['study', 'no-penalty'], noiseSteps: 200, pgd: { ...DEFAULT_SUITE, epsilons: [0.1], steps: 20, losses: ['ce'] }, pgdImages: null },
   },
   // The study's settings: full MNIST, 784-1500-1000-800-10, ratios 0–0.99.
   paper: {
-    data: '', train: { iterations: 10000, evalEvery: 1000 }, noiseSteps: 500, ratios: range(0, 0.99, 0.01), calibration: 2000,
-    sweeps: [{ methods: ['abs', 'act', 'combined'], scopes: ['per-matrix'] }, { methods: ['abs', 'act'], scopes: ['layer:1', 'layer:2', 'layer:3', 'layer:4'] }],
+    data: '', train: { iterations: 10000, evalEvery: 1000 }, validation: 5000, noiseSteps: 500, ratios: range(0, 0.99, 0.01), calibration: 2000,
+    sweeps: [{ name: 'per-matrix', methods: ['abs', 'act', 'combined', 'random'], scopes: ['per-matrix'] }, { name: 'pixel-mask', methods: ['pixel-mask'], scopes: ['layer:1'] }, { name: 'per-layer', methods: ['abs', 'act'], scopes: ['layer:1', 'layer:2', 'layer:3', 'layer:4'] }],
+    clean: { atLeast: 0.98 },
+    adaptive: { recipes: ['study', 'no-penalty'], noiseSteps: 500, pgd: { ...DEFAULT_SUITE, epsilons: [0.1], steps: 100, losses: ['ce', 'margin'] }, pgdImages: null },
   },
 };
 
 export interface StudyOptions { preset: StudyPreset; out: string; seeds: number[]; models?: string[]; data?: string; log: (line: string) => void; progress?: (what: string, done: number, total: number) => void }
 
 /**
- * The main job: train (or load) the linear-quadratic FC model for each seed, make the eight
- * noise vectors, sweep pruning methods and scopes, and write a results folder. Every stage
- * resumes from what an interrupted run left.
+ * The main job: train (or load) the linear-quadratic FC model for each seed on the training
+ * images less a validation split, make the eight noise vectors on each seed's own model, sweep
+ * pruning methods and the two controls (transferred noise, clean test and validation accuracy),
+ * choose per method the highest ratio that keeps clean validation accuracy, and there attack
+ * each pruned model itself. Every stage resumes from what an interrupted run left.
  */
-export async function runStudy(g: Gpu, o: StudyOptions): Promise<unknown> {
+export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
   const p = o.preset;
   const source = o.data ?? p.data;
   if (!source) throw new ConfigError('this preset runs on full MNIST: pass --data <folder with the four MNIST IDX files>');
-  const data = loadData(source);
+  const full = loadData(source);
+  const { train, validation } = holdOut(full.train, p.validation);
+  const data: Split = { train, test: full.test, name: full.name };
   const t0 = performance.now();
-  o.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test)`);
+  o.log(`data: ${data.name} (${train.count} train / ${validation.count} validation, held out from training / ${data.test.count} test)`);
   const models: SweepModel[] = [];
   for (const [i, seed] of o.seeds.entries()) {
     const file = o.models?.[i];
     const { model, path, accuracy } = file ? loadGiven(file) : await trainSeed(g, o, data, seed);
     o.log(`model seed ${seed}: ${path}${accuracy !== null ? `, test accuracy ${(100 * accuracy).toFixed(2)}%` : ''}`);
-    models.push({ name: path, seed, model, weights: await Promise.all(model.weights.map((w) => w.read())) });
+    await flushSubnormalWeights(model);
+    models.push({ name: path, seed, model, weights: await Promise.all(model.weights.map((w) => w.read())), noises: await seedNoise(o, data, model, path, seed) });
   }
-  // Noise is made on the first seed's model, as the study made it on its trained model.
-  const noises: NoiseVector[] = [];
-  for (const [k, [target, limit]] of STUDY_VECTORS.entries()) {
-    const dir = join(o.out, 'noise');
-    const file = join(dir, `noise-t${target}-l${limit}.safetensors`);
-    const s: NoiseSettings = { ...DEFAULT_NOISE, steps: p.noiseSteps, target, limit };
-    if (!existsSync(file)) {
-      const noise = await makeNoise(models[0].model, data.train, s, (step) => o.progress?.(`noise ${target}/${limit}`, step, s.steps));
-      saveNoise(dir, noise, s, models[0].name, data.test);
-    }
-    noises.push(loadNoise(file));
-    o.log(`noise ${k + 1}/${STUDY_VECTORS.length}: ${target}/${limit}`);
-  }
+  const noiseNames = STUDY_VECTORS.map(([t, l]) => noiseName(t, l));
+  const header = (spec: SweepSpec) => ({ tool: 'sparsegrad sweep' as const, spec, models: models.map((m) => ({ name: m.name, seed: m.seed })), noises: noiseNames, data: data.name, adapter: adapterName(g.adapter), validation: true });
+  const sweepData = { test: data.test, train, validation };
   const sweeps: Record<string, SweepRow[]> = {};
   for (const [k, sw] of p.sweeps.entries()) {
-    const spec: SweepSpec = { methods: sw.methods, scopes: sw.scopes, ratios: p.ratios, calibration: p.calibration, combinedOffset: 0.07, seed: 1 };
-    const name = `sweep-${sw.scopes.length === 1 ? sw.scopes[0] : 'per-layer'}`;
-    const files = new SweepFiles(join(o.out, name), { tool: 'sparsegrad sweep', spec, models: models.map((m) => ({ name: m.name, seed: m.seed })), noises: noises.map((n) => n.name), data: data.name, adapter: adapterName(g.adapter) });
+    const spec: SweepSpec = { methods: sw.methods, scopes: sw.scopes, ratios: p.ratios, calibration: p.calibration, calibrationFrom: 'train', combinedOffset: 0.07, seed: 1 };
+    const name = `sweep-${sw.name}`;
+    const files = new SweepFiles(join(o.out, name), header(spec));
     const units = sweepUnits(spec, models);
     const todo = files.resume(units);
     let done = units.length - todo.length;
-    await runSweep(spec, models, data.test, noises, todo, (_u, rows) => { files.add(rows); o.progress?.(`sweep ${k + 1}/${p.sweeps.length} (${name})`, ++done, units.length); });
+    await runSweep(spec, models, sweepData, [], todo, (_u, rows) => { files.add(rows); o.progress?.(`sweep ${k + 1}/${p.sweeps.length} (${name})`, ++done, units.length); });
     sweeps[name] = files.rows;
     o.log(`${name}: ${units.length} units → ${files.csv}`);
   }
-  const summary = summarise(sweeps, noises);
+  // Adaptive attacks at each compared method's chosen ratio (and at 0), per seed.
+  const transferRows = Object.values(sweeps).flat();
+  const chosen = chooseRatios(transferRows, p.clean);
+  const adaptiveRows: SweepRow[] = [];
+  for (const m of models) {
+    // The unpruned model once, then each compared method at its chosen ratio.
+    const picks = COMPARED.map((c) => ({ ...c, ratio: chosen.get(`${m.seed}|${c.method}|${c.scope}`) })).filter((c) => c.ratio !== undefined && c.ratio > 0);
+    const units: SweepUnit[] = [{ method: 'abs' as PruneMethod, scope: 'per-matrix', ratio: 0 }, ...picks].map((c, index) => ({ index, key: unitKey(m.name, c.method, c.scope, c.ratio!), model: 0, method: c.method, scope: c.scope, ratio: c.ratio! }));
+    const spec: SweepSpec = { methods: COMPARED.map((c) => c.method), scopes: [...new Set(COMPARED.map((c) => c.scope))], ratios: units.map((u) => u.ratio), calibration: p.calibration, calibrationFrom: 'train', combinedOffset: 0.07, seed: 1, adaptive: { ...p.adaptive, ratios: 'all', noiseSeed: m.seed } };
+    const files = new SweepFiles(join(o.out, 'adaptive', `seed${m.seed}`), { ...header(spec), models: [{ name: m.name, seed: m.seed }] });
+    const todo = files.resume(units);
+    let done = units.length - todo.length;
+    await runSweep(spec, [m], sweepData, [], todo, (u, rows) => {
+      files.add(rows);
+      for (const r of rows.filter((x) => x.flags)) o.log(`attack failure, seed ${m.seed}, ${u.method} r=${u.ratio}: ${r.attack} ${r.noise} ${(100 * r.accuracy).toFixed(1)}% (${r.flags})`);
+      o.progress?.(`adaptive attacks, seed ${m.seed}`, ++done, units.length);
+    });
+    adaptiveRows.push(...files.rows);
+  }
+  const summary = summariseStudy(adaptiveRows, chosen, p.clean);
+  writeAtomic(join(o.out, 'robustness.csv'), robustnessCsv(summary));
   o.log(`report: ${writeReport(o.out)}`);
-  writeAtomic(join(o.out, 'study.json'), JSON.stringify({ tool: 'sparsegrad study', data: data.name, adapter: g.adapter, seeds: o.seeds, models: models.map((m) => m.name), noises: noises.map((n) => n.name), preset: p, summary, seconds: (performance.now() - t0) / 1000 }, null, 2));
+  writeAtomic(join(o.out, 'study.json'), JSON.stringify({ tool: 'sparsegrad study', data: data.name, sweeps: Object.keys(sweeps), noiseDir: `noise/seed${o.seeds[0]}`, validation: `first ${validation.count} training images`, adapter: g.adapter, seeds: o.seeds, models: models.map((m) => m.name), noises: noiseNames, preset: p, summary, seconds: (performance.now() - t0) / 1000 }, null, 2));
   return summary;
 }
 
 function loadGiven(file: string): { model: Net; path: string; accuracy: null } {
   return { model: modelFromSafetensors(readBytes(file), file).model, path: file, accuracy: null };
+}
+
+/** The eight noise vectors made on this seed's own model (noise seed = training seed). */
+async function seedNoise(o: StudyOptions, data: Split, model: Net, modelPath: string, seed: number): Promise<NoiseVector[]> {
+  const out: NoiseVector[] = [];
+  const dir = join(o.out, 'noise', `seed${seed}`);
+  for (const [target, limit] of STUDY_VECTORS) {
+    const file = join(dir, `noise-t${target}-l${limit}.safetensors`);
+    const s: NoiseSettings = { ...DEFAULT_NOISE, steps: o.preset.noiseSteps, target, limit, seed };
+    if (!existsSync(file)) {
+      const noise = await makeNoise(model, data.train, s, (step) => o.progress?.(`noise ${target}/${limit}, seed ${seed}`, step, s.steps));
+      saveNoise(dir, noise, s, modelPath, data.test, { meanAbs: meanAbs(noise), collapsed: collapsed(noise, limit) });
+    }
+    out.push(loadNoise(file));
+  }
+  return out;
 }
 
 async function trainSeed(g: Gpu, o: StudyOptions, data: Split, seed: number): Promise<{ model: Net; path: string; accuracy: number }> {
@@ -118,26 +167,4 @@ async function trainSeed(g: Gpu, o: StudyOptions, data: Split, seed: number): Pr
   });
   finishRun(dir, r.metrics);
   return { model: r.model, path: join(dir, 'model.safetensors'), accuracy: r.metrics.testAccuracy };
-}
-
-/** Per method and scope: the highest ratio whose mean clean accuracy stays within 0.5 points of unpruned, and robustness there. */
-export function summarise(sweeps: Record<string, SweepRow[]>, noises: NoiseVector[]) {
-  const out = [];
-  for (const rows of Object.values(sweeps)) {
-    const keys = [...new Set(rows.map((r) => `${r.method}|${r.scope}`))];
-    for (const key of keys) {
-      const [method, scope] = key.split('|');
-      const mine = rows.filter((r) => r.method === method && r.scope === scope);
-      const meanAt = (ratio: number, noise: string) => { const xs = mine.filter((r) => r.ratio === ratio && r.noise === noise).map((r) => r.accuracy); return xs.reduce((a, b) => a + b, 0) / xs.length; };
-      const ratios = [...new Set(mine.map((r) => r.ratio))].sort((a, b) => a - b);
-      const base = meanAt(0, 'clean');
-      const ok = ratios.filter((r) => meanAt(r, 'clean') >= base - 0.005);
-      const best = ok.length ? ok[ok.length - 1] : 0;
-      out.push({
-        method, scope, cleanAtZero: base, highestRatioWithin05: best, cleanAtBest: meanAt(best, 'clean'),
-        robustness: noises.map((n) => ({ noise: n.name, atZero: meanAt(0, n.name), atBest: meanAt(best, n.name), bestOverRatios: Math.max(...ratios.map((r) => meanAt(r, n.name))) })),
-      });
-    }
-  }
-  return out;
 }

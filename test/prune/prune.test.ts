@@ -115,6 +115,25 @@ describe('pruning', () => {
     model.dispose();
   });
 
+  it('pixel-mask (control) zeroes whole first-layer columns, darkest calibration pixels first, and nothing else', async () => {
+    const w = randomWeights(21);
+    const model = net(w);
+    // Pixel j has mean ≈ j/12 (plus noise): the order of columns is known independently.
+    const n = 300;
+    const images = Float32Array.from({ length: n * 12 }, (_, k) => Math.min(1, (k % 12) / 12 + 0.01 * ((k * 7919) % 3)));
+    const data: Dataset = { images, labels: new Uint8Array(n), count: n, pixels: 12, source: 'ramp' };
+    const stats = await layerInputStats(model, data, Array.from({ length: n }, (_, i) => i));
+    const p = new Pruner(model, w, stats, { method: 'pixel-mask', scope: parseScope('layer:1', 3), combinedOffset: 0.07, seed: 1 });
+    for (const pixels of [0, 1, 5, 12]) {
+      const got = await prunedWeights(p, pixels / 12);
+      for (let o = 0; o < 9; o++) for (let j = 0; j < 12; j++) expect(got[0][o * 12 + j] === 0, `pixels ${pixels}, unit ${o}, column ${j}`).toBe(j < pixels);
+      expect(got.slice(1)).toEqual(w.slice(1));
+    }
+    p.dispose();
+    expect(() => new Pruner(model, w, stats, { method: 'pixel-mask', scope: { kind: 'per-matrix' }, combinedOffset: 0.07, seed: 1 })).toThrow(/its scope is layer:1/);
+    model.dispose();
+  });
+
   it('rejects unknown scopes and out-of-range layers', () => {
     expect(() => parseScope('layer:4', 3)).toThrow(/weight matrices 1–3/);
     expect(() => parseScope('everything', 3)).toThrow(/use per-matrix, global or layer:K/);

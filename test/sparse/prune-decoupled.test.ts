@@ -63,7 +63,8 @@ describe('pruning decoupled nets', () => {
     const spec = { methods: ['abs' as const], scopes: ['layer:2'], ratios: [0, 0.95], calibration: 10, combinedOffset: 0.07, seed: 1, decouple: true };
     const models = [{ name: 'tiny-cnn', seed: 1, model: net, weights: [] }];
     const rows: SweepRow[] = [];
-    await runSweep(spec, models, data(20, 9), [], sweepUnits(spec, models), (_u, r) => { rows.push(...r); });
+    const d = data(20, 9);
+    await runSweep(spec, models, { test: d, train: d }, [], sweepUnits(spec, models), (_u, r) => { rows.push(...r); });
     expect(rows[1].sparsity[1]).toBeCloseTo(0.95, 3);
     // The unpruned conv layer keeps the conv kernel; the others run as measured on this adapter.
     // Close calls are settled by timing the layer's own matrix (checked in decouple.test.ts), so
