@@ -69,3 +69,34 @@ describe('sweep files', () => {
     expect(read(merged)).toEqual(want);
   });
 });
+
+describe('adaptive sweep', () => {
+  it('attacks each pruned model at the adaptive ratios only, names every attack, measures validation, and resumes to the same files', async () => {
+    const out = join(root, 'adaptive');
+    const extra = ['--validation', '200', '--adaptive-ratios', '0,0.5', '--adaptive-steps', '5', '--pgd', '0.1', '--pgd-steps', '3', '--pgd-loss', 'ce,margin', '--pgd-images', '50'];
+    const args = [cli, 'sweep', '--model', model, '--noise', noiseFile, '--method', 'abs,pixel-mask', '--scope', 'layer:1', '--ratios', '0,0.5,0.9', '--calibration', '300', '--out', out, ...extra];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')).rows as { method: string; ratio: number; attack: string; split: string; noise: string; flags: string }[];
+    const at = (method: string, ratio: number) => rows.filter((x) => x.method === method && x.ratio === ratio);
+    // clean test + clean validation + 1 transfer; adaptive: 2 recipes + worst for the vector, pgd-ce, pgd-margin, worst.
+    expect(at('abs', 0.9).map((x) => `${x.attack}/${x.split}`)).toEqual(['clean/test', 'transfer/test', 'clean/validation']);
+    expect(at('abs', 0.5).map((x) => `${x.attack} ${x.noise}`)).toEqual(['clean clean', 'transfer 3/0.2', 'clean clean', 'universal:study 3/0.2', 'universal:no-penalty 3/0.2', 'worst 3/0.2', 'pgd-ce pgd ε=0.1', 'pgd-margin pgd ε=0.1', 'worst pgd ε=0.1']);
+    expect(at('pixel-mask', 0.5)).toHaveLength(9);
+    // The worst case is no better than any attack it covers.
+    for (const [method, ratio] of [['abs', 0.5], ['pixel-mask', 0], ['pixel-mask', 0.5]] as const) {
+      const u = at(method, ratio);
+      const acc = (a: string, noise: string) => (u.find((x) => x.attack === a && x.noise === noise) as unknown as { accuracy: number }).accuracy;
+      for (const a of ['transfer', 'universal:study', 'universal:no-penalty']) expect(acc('worst', '3/0.2')).toBeLessThanOrEqual(acc(a, '3/0.2'));
+      for (const a of ['pgd-ce', 'pgd-margin']) expect(acc('worst', 'pgd ε=0.1')).toBeLessThanOrEqual(acc(a, 'pgd ε=0.1'));
+    }
+    const before = readFileSync(join(out, 'sweep.csv'), 'utf8');
+    expect(before.split('\n')[0]).toContain('attack,split,noise_mean_abs,flags');
+    const again = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    expect(again.stdout).toContain('6 already done');
+    expect(readFileSync(join(out, 'sweep.csv'), 'utf8')).toBe(before);
+    const bad = spawnSync(process.execPath, [...args.slice(0, -extra.length), '--adaptive-ratios', '0.3'], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--adaptive-ratios 0.3: 0.3 is not one of the sweep's ratios/);
+  });
+});
