@@ -87,3 +87,20 @@ export function sparseTimingCharts(bench: unknown, file: string): Chart[] {
     return { title: `${matrix} × [cols, ${b.results!.sparse!.batch ?? '?'}]: time per product (${adapter})`, ratios: mine.map((r) => r.pruned), series, axes: { x: 'share of entries pruned', y: 'ms (log scale)', logY: true } };
   });
 }
+
+interface EvalAttackRow { attack: string; epsilon: number; accuracy: number }
+
+/** Robust accuracy against ε, one series per attack and the worst case, from `sparsegrad eval` JSON. */
+export function epsilonCharts(evalJson: unknown, file: string): Chart[] {
+  const e = evalJson as { tool?: string; model?: string; attacks?: EvalAttackRow[]; noise?: { noise: string; accuracy: number }[] };
+  if (e?.tool !== 'sparsegrad eval' || !Array.isArray(e.attacks)) throw new Error(`${file}: not a sparsegrad eval JSON with "attacks"`);
+  if (!e.attacks.length) return [];
+  const clean = e.noise?.find((n) => n.noise === 'clean')?.accuracy;
+  const epsilons = [...new Set([0, ...e.attacks.map((a) => a.epsilon)])].sort((a, b) => a - b);
+  const names = [...new Set(e.attacks.map((a) => a.attack))];
+  const series = names.map((name) => ({
+    label: name,
+    values: epsilons.map((eps) => (eps === 0 && clean !== undefined ? 100 * clean : ((a) => (a ? 100 * a.accuracy : null))(e.attacks!.find((a) => a.attack === name && a.epsilon === eps)))),
+  }));
+  return [{ title: `robust accuracy against ε (${e.model ?? file}; ε = 0: clean)`, ratios: epsilons, series, axes: { x: 'ε (L∞, pixel scale 0–1)', y: 'robust accuracy (%)', logY: false } }];
+}

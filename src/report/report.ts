@@ -6,14 +6,17 @@ import { DataError } from '../gpu/errors';
 import { isTransferCurve, type SweepRow } from '../prune/sweep';
 import { findingsTable } from '../study/findings';
 import type { StudySummary } from '../study/summary';
-import { chartsFromRows, methodComparisonCharts, sparseTimingCharts } from './charts';
+import { chartsFromRows, epsilonCharts, methodComparisonCharts, sparseTimingCharts } from './charts';
 import { plotSpec } from './plot-spec';
 
 /** A self-contained report.html (uPlot inlined, data embedded: opens from disk, no server). */
 export function writeReport(dir: string, benchFiles: string[] = []): string {
   // All-matrix sweeps first, then per layer.
   const sweeps = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'sweep.json'))).sort((a, b) => Number(b.includes('per-matrix')) - Number(a.includes('per-matrix')) || a.localeCompare(b));
-  if (!sweeps.length) throw new DataError(`${dir}: no sweep folders (sweep-*/sweep.json) to report`);
+  // Robust accuracy against ε: eval JSON files (attacks/*.json) in the folder.
+  const attackDir = join(dir, 'attacks');
+  const evals = existsSync(attackDir) ? readdirSync(attackDir).filter((f) => f.endsWith('.json')).map((f) => join(attackDir, f)) : [];
+  if (!sweeps.length && !evals.length) throw new DataError(`${dir}: no sweep folders (sweep-*/sweep.json) or attacks/*.json to report`);
   const charts = sweeps.flatMap((d) => {
     const file = join(dir, d, 'sweep.json');
     let rows: SweepRow[];
@@ -22,6 +25,11 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
     const curves = rows.filter(isTransferCurve);
     return [...methodComparisonCharts(d, curves), ...chartsFromRows(d, curves)];
   });
+  for (const file of evals) {
+    let e: unknown;
+    try { e = JSON.parse(readFileSync(file, 'utf8')); } catch (err) { throw new DataError(`${file}: not valid JSON (${(err as Error).message})`); }
+    try { charts.unshift(...epsilonCharts(e, file)); } catch (err) { throw new DataError((err as Error).message); }
+  }
   // Sparse-vs-dense timings: bench JSON files named on the command line or lying in the folder.
   const benches = [...benchFiles, ...readdirSync(dir).filter((f) => /^bench.*\.json$/.test(f)).map((f) => join(dir, f))];
   for (const file of benches) {

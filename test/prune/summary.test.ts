@@ -38,3 +38,18 @@ describe('multi-seed charts', () => {
     expect(single.series.map((s) => s.label)).toEqual(['clean']);
   });
 });
+
+describe('robust accuracy against ε', () => {
+  it('one series per attack with the clean accuracy at ε = 0; a file that is not eval JSON is named', async () => {
+    const { epsilonCharts } = await import('../../src/report/charts');
+    const e = { tool: 'sparsegrad eval', model: 'm.safetensors', noise: [{ noise: 'clean', accuracy: 0.98 }], attacks: [
+      { attack: 'fgsm-ce', epsilon: 0.1, accuracy: 0.8 }, { attack: 'pgd-ce', epsilon: 0.1, accuracy: 0.6 }, { attack: 'worst', epsilon: 0.1, accuracy: 0.55 },
+      { attack: 'pgd-ce', epsilon: 0.3, accuracy: 0.01 } ] };
+    const [c] = epsilonCharts(e, 'e.json');
+    expect(c.ratios).toEqual([0, 0.1, 0.3]);
+    expect(c.series.map((s) => s.label)).toEqual(['fgsm-ce', 'pgd-ce', 'worst']);
+    expect(c.series[1].values.map((v) => (v === null ? null : Math.round(v * 1e6) / 1e6))).toEqual([98, 60, 1]);
+    expect(c.series[0].values[2]).toBeNull();
+    expect(() => epsilonCharts({ tool: 'x' }, 'bad.json')).toThrow(/bad.json: not a sparsegrad eval JSON/);
+  });
+});
