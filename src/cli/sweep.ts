@@ -8,7 +8,7 @@ import { PRUNE_METHODS, type PruneMethod } from '../prune/prune';
 import { ConfigError } from '../gpu/errors';
 import { openGpu, loadModel, loadData, pct } from './common';
 import { parseChoice, parseInteger, parseNumber, parseList as list } from './options';
-import { holdOut } from '../data/dataset';
+import { holdOut, skip } from '../data/dataset';
 import { DEFAULT_NOISE, UNIVERSAL_RECIPES } from '../adversarial/noise';
 import { ATTACK_LOSSES } from '../adversarial/pgd';
 import { DEFAULT_SUITE } from '../adversarial/suite';
@@ -37,7 +37,8 @@ export function registerSweep(program: Command): void {
     .option('--ratios <spec>', 'start:stop:step (inclusive) or a comma list', '0:0.99:0.01')
     .option('--calibration <n>', 'images for activated-value statistics and the pixel mask', parseInteger(1), 2000)
     .option('--calibration-from <split>', 'draw calibration images from train (default) or test (as the study did)', parseChoice(['train', 'test']), 'train')
-    .option('--validation <n>', 'hold out the first n training images and measure clean accuracy on them per unit (for choosing ratios)', parseInteger(1))
+    .option('--validation <n>', 'hold out n images and measure clean accuracy on them per unit (for choosing ratios)', parseInteger(1))
+    .option('--validation-from <split>', 'train: the first n training images (for models trained without them); test: the last n test images, which then leave the reported test set (for a model trained on all training images)', parseChoice(['train', 'test']), 'train')
     .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
     .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
@@ -68,8 +69,12 @@ export function registerSweep(program: Command): void {
       if (o.pgd && !adaptive) throw new ConfigError('--pgd attacks each pruned model: give --adaptive-ratios too');
       const spec: SweepSpec = { methods, scopes: o.scope, ratios, calibration: o.calibration, calibrationFrom: o.calibrationFrom, combinedOffset: o.combinedOffset, seed: o.seed, ...(o.decouple && { decouple: true }), ...(adaptive && { adaptive }) };
       const full = loadData(o.data);
-      const split = o.validation ? holdOut(full.train, o.validation) : { train: full.train, validation: undefined };
-      const data = o.testImages ? { ...full, test: take(full.test, o.testImages), name: `${full.name} (first ${Math.min(o.testImages, full.test.count)} test images)` } : full;
+      const fromTest = o.validation && o.validationFrom === 'test';
+      const split = !o.validation ? { train: full.train, validation: undefined } : fromTest ? { train: full.train, validation: skip(full.test, full.test.count - o.validation) } : holdOut(full.train, o.validation);
+      const reported = fromTest ? take(full.test, full.test.count - o.validation) : full.test;
+      if (fromTest && o.validation >= full.test.count) throw new ConfigError(`--validation ${o.validation}: the test set has ${full.test.count} images`);
+      const n = Math.min(o.testImages ?? reported.count, reported.count);
+      const data = { ...full, test: take(reported, n), name: `${full.name}${n < full.test.count ? ` (first ${n} test images${fromTest ? `; last ${o.validation} for validation` : ''})` : ''}` };
       const noises = (o.noise as string[]).map(loadNoise);
       const g = await openGpu();
       const models: SweepModel[] = [];

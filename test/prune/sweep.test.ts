@@ -99,4 +99,12 @@ describe('adaptive sweep', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--adaptive-ratios 0.3: 0.3 is not one of the sweep's ratios/);
   });
+  it('--validation-from test holds out the last test images, which the reported test set then leaves out', () => {
+    const out = join(root, 'val-from-test');
+    const r = spawnSync(process.execPath, [cli, 'sweep', '--model', model, '--method', 'abs', '--ratios', '0', '--validation', '300', '--validation-from', 'test', '--out', out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+    expect(j.data).toMatch(/first 1704 test images; last 300 for validation/);
+    expect(j.rows.map((x: { split: string }) => x.split)).toEqual(['test', 'validation']);
+  });
 });
