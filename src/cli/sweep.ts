@@ -6,7 +6,10 @@ import { runSweep, sweepUnits, parseRatios, type SweepSpec, type SweepModel } fr
 import { SweepFiles, mergeShards, parseShard } from '../prune/sweep-files';
 import { PRUNE_METHODS, type PruneMethod } from '../prune/prune';
 import { ConfigError } from '../gpu/errors';
-import { openGpu, loadModel, loadData, pct } from './common';
+import { openGpu, loadModel, loadData, pct, table } from './common';
+import { chooseRatios, type CleanRule } from '../study/summary';
+import { writeAtomic } from '../io/files';
+import { join } from 'node:path';
 import { parseChoice, parseInteger, parseNumber, parseList as list } from './options';
 import { holdOut, skip } from '../data/dataset';
 import { DEFAULT_NOISE, UNIVERSAL_RECIPES } from '../adversarial/noise';
@@ -44,6 +47,7 @@ export function registerSweep(program: Command): void {
     .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
     .option('--test-images <n>', 'evaluate on the first n test images only (default: all)', parseInteger(1))
     .option('--decouple', 'prune the decoupled model: conv layers as sparse matrices with one entry per filter placement; layers run as CSR or dense by the measured crossover (result files name which)')
+    .option('--clean-floor <x>', 'with --validation: report per method the highest ratio keeping clean validation accuracy ≥ x (default: within 0.5 points of unpruned)', parseNumber(0, 1))
     .option('--adaptive-ratios <list>', 'attack each pruned model itself at these ratios ("all": every ratio): universal noise re-optimised per vector, and PGD if --pgd')
     .option('--adaptive-recipes <list>', `universal-noise recipes for adaptive attacks: ${Object.keys(UNIVERSAL_RECIPES).join(', ')}`, list(Object.keys(UNIVERSAL_RECIPES)), Object.keys(UNIVERSAL_RECIPES))
     .option('--adaptive-steps <n>', 'Adam steps per adaptive universal noise', parseInteger(1), DEFAULT_NOISE.steps)
@@ -102,6 +106,13 @@ export function registerSweep(program: Command): void {
       });
       bar?.stop();
       console.log(`${todo.length} units in ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${files.csv}, ${files.json}`);
+      if (split.validation && !shard) {
+        const rule: CleanRule = o.cleanFloor !== undefined ? { atLeast: o.cleanFloor } : { drop: 0.005 };
+        const chosen = [...chooseRatios(files.rows, rule)].map(([k, ratio]) => { const [seed, method, scope] = k.split('|'); return { seed: Number(seed), method, scope, ratio }; });
+        writeAtomic(join(o.out, 'chosen.json'), JSON.stringify({ rule, chosen }, null, 2));
+        console.log(`highest ratio keeping clean validation accuracy ${'atLeast' in rule ? `≥ ${rule.atLeast}` : 'within 0.5 points of unpruned'} (chosen.json):`);
+        table(['seed', 'method', 'scope', 'ratio'], chosen.map((c) => [String(c.seed), c.method, c.scope, String(c.ratio)]));
+      }
     });
 
   program

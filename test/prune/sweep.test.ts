@@ -106,5 +106,7 @@ describe('adaptive sweep', () => {
     const j = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
     expect(j.data).toMatch(/first 1704 test images; last 300 for validation/);
     expect(j.rows.map((x: { split: string }) => x.split)).toEqual(['test', 'validation']);
+    // The unpruned model always meets the drop rule: ratio 0 is chosen.
+    expect(JSON.parse(readFileSync(join(out, 'chosen.json'), 'utf8')).chosen).toEqual([{ seed: expect.any(Number), method: 'abs', scope: 'per-matrix', ratio: 0 }]);
   });
 });
