@@ -68,7 +68,7 @@ async function loadReport(): Promise<void> {
   $('report-images').innerHTML = '';
   state.report = { charts: 0, series: [], error: '', done: false };
   try {
-    const study = (await fetchJson(`${base}study.json`)) as { noises?: string[]; sweeps?: string[]; noiseDir?: string; summary?: StudySummary; adapter?: { description?: string } };
+    const study = (await fetchJson(`${base}study.json`)) as { noises?: string[]; sweeps?: string[]; benches?: string[]; noiseDir?: string; summary?: StudySummary; adapter?: { description?: string } };
     if (!Array.isArray(study.noises)) throw new Error(`${base}study.json: no "noises" list`);
     if (study.summary && Array.isArray(study.summary.methods)) charts.appendChild(findingsElement(study.summary));
     for (const sweep of study.sweeps ?? ['sweep-per-matrix', 'sweep-per-layer']) {
@@ -82,9 +82,10 @@ async function loadReport(): Promise<void> {
         state.report.series.push(c.series.length);
       }
     }
-    // Sparse-vs-dense timings, where the folder holds the bench JSON (optional: a 404 skips it).
-    const benchUrl = `${base}bench-sparse.json`;
-    if ((await fetch(benchUrl, { method: 'HEAD' })).ok) {
+    // Sparse-vs-dense timings: the bench JSON files study.json lists (older folders: probe
+    // bench-sparse.json, a 404 skips it).
+    for (const benchUrl of study.benches ? study.benches.map((f) => base + f) : [`${base}bench-sparse.json`]) {
+      if (!study.benches && !(await fetch(benchUrl, { method: 'HEAD' })).ok) continue;
       for (const c of sparseTimingCharts(await fetchJson(benchUrl), benchUrl)) {
         drawChart(charts, c);
         state.report.charts++;

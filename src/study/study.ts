@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { adapterName, type Gpu } from '../gpu/device';
 import { writeAtomic, readBytes } from '../io/files';
@@ -126,7 +126,7 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
   }
   const summary = summariseStudy(adaptiveRows, chosen, p.clean);
   writeAtomic(join(o.out, 'robustness.csv'), robustnessCsv(summary));
-  writeAtomic(join(o.out, 'study.json'), JSON.stringify({ tool: 'sparsegrad study', data: data.name, sweeps: Object.keys(sweeps), noiseDir: `noise/seed${o.seeds[0]}`, validation: `first ${validation.count} training images`, adapter: g.adapter, seeds: o.seeds, models: models.map((m) => m.name), noises: noiseNames, preset: p, summary, seconds: (performance.now() - t0) / 1000 }, null, 2));
+  writeAtomic(join(o.out, 'study.json'), JSON.stringify({ tool: 'sparsegrad study', data: data.name, sweeps: Object.keys(sweeps), benches: existsSync(o.out) ? readdirSync(o.out).filter((f) => /^bench.*\.json$/.test(f)) : [], noiseDir: `noise/seed${o.seeds[0]}`, validation: `first ${validation.count} training images`, adapter: g.adapter, seeds: o.seeds, models: models.map((m) => m.name), noises: noiseNames, preset: p, summary, seconds: (performance.now() - t0) / 1000 }, null, 2));
   o.log(`report: ${writeReport(o.out)}`); // after study.json: the report shows its findings
   return summary;
 }

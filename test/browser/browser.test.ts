@@ -64,6 +64,23 @@ describe('in the browser (chromium, WebGPU on SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('report mode shows a study\'s findings table (transfer, adaptive, PGD, controls) above its transfer curves', async () => {
+    const { page, errors } = await open('?results=results/study-embedded-3seeds/');
+    await page.waitForFunction(() => (window as any).sparsegradDemo?.report.done, null, { timeout: 60_000 });
+    const r = await page.evaluate(() => (window as any).sparsegradDemo.report);
+    expect(r.error).toBe('');
+    const cells = await page.locator('#findings tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    expect(cells.map((row) => row[0])).toEqual(['method', 'unpruned', 'abs per-matrix', 'act per-matrix', 'combined per-matrix', 'random per-matrix', 'pixel-mask layer:1']);
+    expect(cells[0]).toContain('universal:no-penalty %');
+    expect(cells[0]).toContain('worst − pixel-mask');
+    // sweep-per-matrix: 2 method comparisons + 4 methods; sweep-pixel-mask: 1; sweep-per-layer: 2 × 3 + 2 × 3.
+    expect(r.charts).toBe(2 + 4 + 1 + 12);
+    // Three seeds: each curve with its 95% band (3 series), clean + 8 vectors; comparisons one series per method.
+    expect(r.series.slice(0, 3)).toEqual([4, 4, 27]);
+    expect(await page.locator('#report-images img').count()).toBe(8);
+    expect(errors, errors.join('\n')).toEqual([]);
+  });
+
   it('report mode names the file and the reason for a malformed results folder', async () => {
     const { page } = await open('?results=fixtures/broken/');
     await page.waitForFunction(() => (window as any).sparsegradDemo?.report.done, null, { timeout: 60_000 });
