@@ -79,8 +79,10 @@ export function summariseStudy(adaptiveRows: SweepRow[], chosen: Map<string, num
     byLabelSeed.get(k)!.set(measureKey(r), r);
   };
   for (const r of adaptiveRows) {
-    if (r.ratio === 0) put('unpruned|', r.seed, r);
-    else if (chosen.get(`${r.seed}|${r.method}|${r.scope}`) === r.ratio) put(`${r.method}|${r.scope}`, r.seed, r);
+    if (r.ratio !== 0) { if (chosen.get(`${r.seed}|${r.method}|${r.scope}`) === r.ratio) put(`${r.method}|${r.scope}`, r.seed, r); continue; }
+    // The unpruned model, which is also every method whose chosen ratio is 0.
+    put('unpruned|', r.seed, r);
+    for (const c of COMPARED) if (chosen.get(`${r.seed}|${c.method}|${c.scope}`) === 0) put(`${c.method}|${c.scope}`, r.seed, r);
   }
   // Per seed, the mean over the noise vectors of each universal-noise measure.
   for (const rows of byLabelSeed.values()) {

@@ -25,6 +25,28 @@ describe('sparsegrad CLI', () => {
     const { arrays } = decodeSafetensors(readFileSync(join(out, 'model.safetensors')), 'model.safetensors');
     expect(arrays.map((a) => `${a.name}[${a.shape}]`)).toEqual(['conv1.weight[3,1,5,5]', 'conv1.bias[3]', 'fc1.weight[8,2352]', 'fc1.bias[8]', 'fc2.weight[10,8]', 'fc2.bias[10]']);
   });
+  it('study end to end at a tiny budget: controls, chosen ratios, adaptive attacks, findings; a rerun resumes; a bad override is named', async () => {
+    const { mkdtempSync, readFileSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const out = mkdtempSync(join(tmpdir(), 'study-cli-'));
+    const args = ['study', '--iterations', '60', '--ratios', '0,0.3,0.6', '--sweeps', 'per-matrix,pixel-mask', '--adaptive-steps', '5', '--pgd-steps', '2', '--pgd-images', '100', '--out', out];
+    const r = run(...args);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/worst − pixel-mask/);
+    const study = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));
+    expect(study.preset.ratios).toEqual([0, 0.3, 0.6]);
+    expect(study.summary.methods.map((m: { method: string }) => m.method)).toEqual(['unpruned', 'abs', 'act', 'combined', 'random', 'pixel-mask']);
+    expect(study.sweeps).toEqual(['sweep-per-matrix', 'sweep-pixel-mask']);
+    for (const f of ['robustness.csv', 'report.html', 'adaptive/seed1/sweep.csv', 'noise/seed1/noise-t3-l0.25.safetensors']) expect(existsSync(join(out, f)), f).toBe(true);
+    const before = readFileSync(join(out, 'robustness.csv'), 'utf8');
+    const again = run(...args);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).not.toMatch(/train seed|adaptive attacks, seed 1: 1\//); // nothing retrained or re-attacked
+    expect(readFileSync(join(out, 'robustness.csv'), 'utf8')).toBe(before);
+    const bad = run('study', '--sweeps', 'per-neuron', '--out', out);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--sweeps per-neuron: this preset has per-matrix, pixel-mask, per-layer/);
+  });
   it('report charts sparse-vs-dense timings from a bench file, and names a bench file without them', async () => {
     const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -62,6 +62,14 @@ describe('study summary', () => {
     expect(w.vsPixelMask!.mean).toBeCloseTo(0.085, 12);
     expect(measure('random', '3/0.25', 'worst').vsRandom).toBeNull();
   });
+  it('a method whose chosen ratio is 0 is the unpruned model, with zero gain over it', () => {
+    const s0 = summariseStudy(rows, new Map([...chosen, ['1|act|per-matrix', 0], ['2|act|per-matrix', 0]]), { drop: 0.005 });
+    const act = s0.methods.find((m) => m.method === 'act')!;
+    expect(act.ratios).toEqual([0, 0]);
+    const w = act.measures.find((x) => x.noise === '3/0.25' && x.attack === 'worst')!;
+    expect(w.value.mean).toBeCloseTo(0.35, 12);
+    expect(w.vsUnpruned.mean).toBe(0);
+  });
   it('the mean over noise vectors is taken per seed, then over seeds; flags and failures are carried', () => {
     const all = measure('abs', ALL_VECTORS, 'worst');
     expect(all.value.mean).toBeCloseTo(((0.5 + 0.25) / 2 + (0.45 + 0.225) / 2) / 2, 12);
