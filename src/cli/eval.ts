@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { robustness } from '../adversarial/evaluate';
 import { loadNoise } from '../adversarial/noise-files';
 import { ATTACK_LOSSES, type AttackLoss } from '../adversarial/pgd';
-import { DEFAULT_SUITE, runAttackSuite, type AttackSuite } from '../adversarial/suite';
+import { DEFAULT_SUITE, runAttackSuite, type AttackRow, type AttackSuite } from '../adversarial/suite';
 import { take } from '../data/dataset';
 import { writeAtomic } from '../io/files';
 import { openGpu, loadModel, loadData, pct, table } from './common';
@@ -39,14 +39,17 @@ export function registerEval(program: Command): void {
       const target = o.pgdTarget ?? null;
       const fg: number[] = o.fgsm ?? [], pg: number[] = o.pgd ?? [];
       const epsilons = [...new Set([...fg, ...pg])].sort((a, b) => a - b);
-      const attacks = [];
+      const attacks: AttackRow[] = [];
+      const settings = { fgsm: fg, pgd: pg, pgdSteps: o.pgdSteps, pgdRestarts: o.pgdRestarts, pgdLoss: o.pgdLoss, pgdStepFactor: o.pgdStepFactor, target, seed: o.seed, randomStart: true, clampGradient: 'inclusive' };
+      // Written after every attack, so a long run that is stopped keeps what it measured.
+      const save = (finished: boolean) => writeAtomic(o.out, JSON.stringify({ tool: 'sparsegrad eval', command: process.argv.slice(2).join(' '), model: o.model, data: data.name, adapter: g.adapter, settings, finished, noise: rows, attacks }, null, 2));
+      save(!epsilons.length);
       for (const eps of epsilons) {
         const suite: AttackSuite = { epsilons: [eps], fgsm: fg.includes(eps), steps: pg.includes(eps) ? o.pgdSteps : 0, restarts: o.pgdRestarts, losses: o.pgdLoss as AttackLoss[], stepFactor: o.pgdStepFactor, target, seed: o.seed };
-        attacks.push(...(await runAttackSuite(model, data.test, suite, (r) => console.log(`${r.attack} ε=${r.epsilon}: ${pct(r.accuracy)} (${r.seconds.toFixed(1)} s)`))));
+        await runAttackSuite(model, data.test, suite, (r) => { attacks.push(r); save(false); console.log(`${r.attack} ε=${r.epsilon}: ${pct(r.accuracy)} (${r.seconds.toFixed(1)} s)`); });
       }
       if (attacks.length) table(['attack', 'ε', 'steps', 'restarts', 'robust accuracy', 'classified as target', 'image-steps/s'], attacks.map((a) => [a.attack, String(a.epsilon), String(a.steps ?? '-'), String(a.restarts ?? '-'), pct(a.accuracy), pct(a.targetRate), a.imageStepsPerSecond === null ? '-' : a.imageStepsPerSecond.toFixed(0)]));
-      const settings = { fgsm: fg, pgd: pg, pgdSteps: o.pgdSteps, pgdRestarts: o.pgdRestarts, pgdLoss: o.pgdLoss, pgdStepFactor: o.pgdStepFactor, target, seed: o.seed, randomStart: true, clampGradient: 'inclusive' };
-      writeAtomic(o.out, JSON.stringify({ tool: 'sparsegrad eval', command: process.argv.slice(2).join(' '), model: o.model, data: data.name, adapter: g.adapter, settings, noise: rows, attacks }, null, 2));
+      save(true);
       console.log(`wrote ${o.out}`);
     });
 }
