@@ -12,7 +12,7 @@ import { writeAtomic } from '../io/files';
 import { join } from 'node:path';
 import { parseChoice, parseInteger, parseNumber, parseList as list } from './options';
 import { holdOut, skip } from '../data/dataset';
-import { DEFAULT_NOISE, UNIVERSAL_RECIPES } from '../adversarial/noise';
+import { DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs } from '../adversarial/noise';
 import { ATTACK_LOSSES } from '../adversarial/pgd';
 import { DEFAULT_SUITE } from '../adversarial/suite';
 import type { AdaptiveSpec } from '../adversarial/adaptive';
@@ -80,6 +80,7 @@ export function registerSweep(program: Command): void {
       const n = Math.min(o.testImages ?? reported.count, reported.count);
       const data = { ...full, test: take(reported, n), name: `${full.name}${n < full.test.count ? ` (first ${n} test images${fromTest ? `; last ${o.validation} for validation` : ''})` : ''}` };
       const noises = (o.noise as string[]).map(loadNoise);
+      for (const n of noises) if (collapsed(n.noise, n.limit)) console.log(`warning: noise ${n.name} has mean |n| ${meanAbs(n.noise).toFixed(4)} < 0.1·limit: it collapsed on the model it was made on (rows flagged "collapsed")`);
       const g = await openGpu();
       const models: SweepModel[] = [];
       for (const file of o.model as string[]) {
@@ -100,7 +101,7 @@ export function registerSweep(program: Command): void {
       await runSweep(spec, models, { test: data.test, train: split.train, validation: split.validation }, noises, todo, (unit, rows) => {
         files.add(rows);
         done++;
-        for (const r of rows.filter((x) => x.flags)) console.log(`attack failure at ${unit.method} ${unit.scope} r=${unit.ratio}: ${r.attack} ${r.noise} ${pct(r.accuracy)} (${r.flags})`);
+        for (const r of rows.filter((x) => x.flags && x.attack !== 'transfer')) console.log(`attack failure at ${unit.method} ${unit.scope} r=${unit.ratio}: ${r.attack} ${r.noise} ${pct(r.accuracy)} (${r.flags})`);
         bar?.update(mine.length - todo.length + done, { what: `${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}` });
         if (!bar && (done % 10 === 0 || done === todo.length)) console.log(`${done}/${todo.length} units, last ${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}`);
       });

@@ -1,6 +1,7 @@
 import { robustness, type NoiseVector } from '../adversarial/evaluate';
 import { adaptiveAt, adaptiveRowCount, adaptiveRows, type AdaptiveSpec } from '../adversarial/adaptive';
 import { accuracy } from '../nn/evaluate';
+import { collapsed, meanAbs } from '../adversarial/noise';
 import { meanCi95 } from '../metrics/interval';
 import type { Dataset } from '../data/dataset';
 import type { Net } from '../nn/net';
@@ -124,7 +125,13 @@ export async function runSweep(spec: SweepSpec, models: SweepModel[], data: Swee
     const results = await robustness(pruned, data.test, mine, (name, preds) => transfer.set(name, preds));
     const kernels = pruned instanceof SparseNet ? pruned.kernels.map((k) => k.kernel) : pruned.layers.map(() => 'dense');
     const base = { model: m.name, seed: m.seed, method: unit.method, scope: scopeName(parseScope(unit.scope, m.model.layers.length)), ratio: unit.ratio, sparsity, kernels };
-    const rows: SweepRow[] = results.map((r) => ({ ...base, noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate, attack: r.target === null ? 'clean' : 'transfer', split: 'test' }));
+    // A transferred noise that had collapsed on the model it was made on is flagged wherever it is applied.
+    const source = new Map(mine.map((v) => [v.name, v.noise]));
+    const rows: SweepRow[] = results.map((r) => {
+      const n = source.get(r.noise);
+      const transfer = n ? { noiseMeanAbs: meanAbs(n), flags: collapsed(n, r.limit!) ? 'collapsed' : '' } : {};
+      return { ...base, noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate, attack: n ? 'transfer' : 'clean', split: 'test', ...transfer };
+    });
     if (data.validation) rows.push({ ...base, noise: 'clean', target: null, limit: null, accuracy: await accuracy(pruned, data.validation), foolingRate: null, attack: 'clean', split: 'validation' });
     if (adaptiveAt(spec.adaptive, unit.ratio)) {
       for (const a of await adaptiveRows(pruned, spec.adaptive!, data, mine, transfer)) rows.push({ ...base, ...a });

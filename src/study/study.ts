@@ -119,7 +119,7 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
     let done = units.length - todo.length;
     await runSweep(spec, [m], sweepData, [], todo, (u, rows) => {
       files.add(rows);
-      for (const r of rows.filter((x) => x.flags)) o.log(`attack failure, seed ${m.seed}, ${u.method} r=${u.ratio}: ${r.attack} ${r.noise} ${(100 * r.accuracy).toFixed(1)}% (${r.flags})`);
+      for (const r of rows.filter((x) => x.flags && x.attack !== 'transfer')) o.log(`attack failure, seed ${m.seed}, ${u.method} r=${u.ratio}: ${r.attack} ${r.noise} ${(100 * r.accuracy).toFixed(1)}% (${r.flags})`);
       o.progress?.(`adaptive attacks, seed ${m.seed}`, ++done, units.length);
     });
     adaptiveRows.push(...files.rows);
@@ -147,6 +147,8 @@ async function seedNoise(o: StudyOptions, data: Split, model: Net, modelPath: st
       saveNoise(dir, noise, s, modelPath, data.test, { meanAbs: meanAbs(noise), collapsed: collapsed(noise, limit) });
     }
     out.push(loadNoise(file));
+    const n = out[out.length - 1];
+    if (collapsed(n.noise, limit)) o.log(`noise ${n.name}, seed ${seed}: mean |n| ${meanAbs(n.noise).toFixed(4)} < 0.1·limit, collapsed on its own model (its transfer rows are flagged)`);
   }
   return out;
 }
