@@ -6,7 +6,7 @@ import { registerNoise } from './noise';
 import { registerEval } from './eval';
 import { registerSweep } from './sweep';
 import { registerStudy } from './study';
-import { registerReport } from './report';
+import { registerFindings, registerReport } from './report';
 
 const program = new Command()
   .name('sparsegrad')
@@ -19,6 +19,7 @@ registerEval(program);
 registerSweep(program);
 registerStudy(program);
 registerReport(program);
+registerFindings(program);
 
 try {
   await program.parseAsync(process.argv);
