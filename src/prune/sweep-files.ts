@@ -73,8 +73,10 @@ export class SweepFiles {
 
   /** Appends one unit's rows (one write call) and refreshes the JSON and summary. */
   add(rows: SweepRow[]): void {
-    appendFileSync(this.csv, rows.map((r) => rowToCsv(r, this.header.adapter)).join('\n') + '\n');
-    this.rows.push(...rows);
+    const lines = rows.map((r) => rowToCsv(r, this.header.adapter));
+    appendFileSync(this.csv, lines.join('\n') + '\n');
+    // Kept as the CSV reads back, so a resumed run's JSON equals an uninterrupted one's.
+    this.rows.push(...lines.map(csvToRow));
     this.writeJson();
   }
 
