@@ -11,6 +11,7 @@ import { benchAdversarial } from './adversarial';
 import { benchConv } from './conv';
 import { benchSparse } from './sparse';
 import { benchProfile } from './profile';
+import { benchOverhead } from './overhead';
 
 const args = process.argv.slice(2);
 const modelAt = args.indexOf('--cnn-model');
@@ -24,7 +25,7 @@ if (flags.length) {
   console.error(`bench: unknown option(s) ${flags.join(', ')}; known: --cnn-model FILE`);
   process.exit(2);
 }
-const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, sparse: () => benchSparse({ cnnModel }), train: benchTrain, adversarial: benchAdversarial, profile: benchProfile };
+const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, sparse: () => benchSparse({ cnnModel }), train: benchTrain, adversarial: benchAdversarial, profile: benchProfile, overhead: () => benchOverhead() };
 
 const wanted = args;
 const unknown = wanted.filter((w) => !SECTIONS[w]);

@@ -13,6 +13,8 @@ class BufferPool {
   pooledBytes = 0;
   inUseBytes = 0;
   created = 0;
+  /** Counts trims: whatever refers to pooled buffers (cached bind groups) is stale after one. */
+  generation = 0;
 
   acquire(byteSize: number): GPUBuffer {
     const size = roundSize(byteSize);
@@ -36,6 +38,7 @@ class BufferPool {
   trim(): void {
     for (const list of this.free.values()) for (const b of list) { this.pooledBytes -= b.size; b.destroy(); }
     this.free.clear();
+    this.generation++;
   }
 }
 

@@ -1,51 +1,149 @@
 import { gpu } from './device';
 import { ShaderError } from './errors';
+import { bindingsOf, type BindingKind } from './bindings';
 
 export type Constants = Record<string, number | boolean>;
 
-const cache = new Map<string, GPUComputePipeline>();
-const pendingChecks: Promise<void>[] = [];
-export const pipelineStats = { compiled: 0 };
+/** A compiled kernel with the explicit bind-group layout its bindings declare. */
+export interface Pipeline {
+  readonly gpu: GPUComputePipeline;
+  /** Shared by every pipeline whose bindings have the same kinds, so bind groups are too. */
+  readonly layout: GPUBindGroupLayout;
+  readonly label: string;
+  /** Storage buffers a dispatch binds (bindings 0..n−1); a uniform, if any, is binding n. */
+  readonly storageBindings: number;
+  readonly hasUniforms: boolean;
+  /** The WGSL it was compiled from (checked against on lookup by a string source). */
+  readonly source: string;
+}
 
 /**
- * The only place WGSL is compiled. `name` is the shader's file under shaders/, optionally
- * followed by `:variant` where the host extended the source (appended types or constants):
- * compile errors name `shaders/<file>.wgsl:line`, profiles the whole label. `source` is the
- * text; `constants` fill its `override` declarations. Cached under name + source + constants.
+ * Compiled pipelines of one device, looked up by kernel name + constants: a short key, so a
+ * lookup costs well under a microsecond whatever the length of the source. The name must
+ * identify the source: `file:variant` where the host extends a file's text.
  */
-export function getPipeline(name: string, source: string, constants: Constants = {}): GPUComputePipeline {
-  const keys = Object.keys(constants).sort();
-  const key = `${name}|${keys.map((k) => `${k}=${Number(constants[k])}`).join(',')}|${source}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const { device } = gpu();
-  const file = `shaders/${name.split(':')[0]}.wgsl`;
-  device.pushErrorScope('validation');
-  const module = device.createShaderModule({ label: name, code: source });
-  const constantValues: Record<string, number> = {};
-  for (const k of keys) constantValues[k] = Number(constants[k]);
-  const pipeline = device.createComputePipeline({
-    label: name,
-    layout: 'auto',
-    compute: { module, entryPoint: 'main', constants: constantValues },
-  });
-  pendingChecks.push(
-    device.popErrorScope().then(async (err) => {
-      if (!err) return;
-      const info = await module.getCompilationInfo();
-      const lines = info.messages
-        .filter((m) => m.type === 'error')
-        .map((m) => `${file}:${m.lineNum}:${m.linePos}: ${m.message}`);
-      throw new ShaderError(lines.length ? lines.join('\n') : `${file}: ${err.message}`);
-    }),
-  );
-  pipelineStats.compiled++;
-  cache.set(key, pipeline);
-  return pipeline;
+class PipelineCache {
+  private device: GPUDevice | null = null;
+  private byKey = new Map<string, Pipeline>();
+  private sourceOfName = new Map<string, string>();
+  private layouts = new Map<string, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
+  private pendingChecks: Promise<void>[] = [];
+  /**
+   * For the dispatch-overhead benchmark only: look pipelines up as before the cache had short
+   * keys (the whole source in the key, rebuilt at every call), to time both in one run.
+   */
+  legacyKeys = false;
+  private legacy = new Map<string, Pipeline>();
+  compiled = 0;
+
+  get(name: string, source: string | (() => string), constants: Constants): Pipeline {
+    const { device } = gpu();
+    if (device !== this.device) this.reset(device);
+    if (this.legacyKeys) return this.getLegacy(name, source, constants);
+    let key = name;
+    for (const k in constants) key += `|${k}=${Number(constants[k])}`;
+    const hit = this.byKey.get(key);
+    if (hit) {
+      if (typeof source === 'string' && hit.source !== source) throw new ShaderError(`kernel name "${name}" is used for two different WGSL sources; give each variant its own name`);
+      return hit;
+    }
+    const text = typeof source === 'string' ? source : source();
+    const known = this.sourceOfName.get(name);
+    if (known !== undefined && known !== text) throw new ShaderError(`kernel name "${name}" is used for two different WGSL sources; give each variant its own name`);
+    this.sourceOfName.set(name, text);
+    const pipeline = this.compile(device, name, text, constants);
+    this.byKey.set(key, pipeline);
+    return pipeline;
+  }
+
+  private getLegacy(name: string, source: string | (() => string), constants: Constants): Pipeline {
+    const text = typeof source === 'string' ? source : source();
+    const keys = Object.keys(constants).sort();
+    const key = `${name}|${keys.map((k) => `${k}=${Number(constants[k])}`).join(',')}|${text}`;
+    let hit = this.legacy.get(key);
+    if (!hit) this.legacy.set(key, (hit = this.compile(gpu().device, name, text, constants)));
+    return hit;
+  }
+
+  private reset(device: GPUDevice): void {
+    this.device = device;
+    this.byKey.clear();
+    this.legacy.clear();
+    this.sourceOfName.clear();
+    this.layouts.clear();
+  }
+
+  private layoutFor(device: GPUDevice, kinds: BindingKind[]) {
+    const signature = kinds.join(',');
+    let layout = this.layouts.get(signature);
+    if (!layout) {
+      const group = device.createBindGroupLayout({
+        label: signature,
+        entries: kinds.map((kind, binding) => ({
+          binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: kind === 'uniform' ? { type: 'uniform', hasDynamicOffset: true } : { type: kind === 'read' ? 'read-only-storage' : 'storage' },
+        })),
+      });
+      layout = { group, pipeline: device.createPipelineLayout({ bindGroupLayouts: [group] }) };
+      this.layouts.set(signature, layout);
+    }
+    return layout;
+  }
+
+  private compile(device: GPUDevice, name: string, source: string, constants: Constants): Pipeline {
+    const file = `shaders/${name.split(':')[0]}.wgsl`;
+    const kinds = bindingsOf(source, file);
+    const layout = this.layoutFor(device, kinds);
+    device.pushErrorScope('validation');
+    const module = device.createShaderModule({ label: name, code: source });
+    const constantValues: Record<string, number> = {};
+    for (const k of Object.keys(constants)) constantValues[k] = Number(constants[k]);
+    const pipeline = device.createComputePipeline({
+      label: name,
+      layout: layout.pipeline,
+      compute: { module, entryPoint: 'main', constants: constantValues },
+    });
+    this.pendingChecks.push(
+      device.popErrorScope().then(async (err) => {
+        if (!err) return;
+        const info = await module.getCompilationInfo();
+        const lines = info.messages
+          .filter((m) => m.type === 'error')
+          .map((m) => `${file}:${m.lineNum}:${m.linePos}: ${m.message}`);
+        throw new ShaderError(lines.length ? lines.join('\n') : `${file}: ${err.message}`);
+      }),
+    );
+    this.compiled++;
+    const hasUniforms = kinds[kinds.length - 1] === 'uniform';
+    return { gpu: pipeline, layout: layout.group, label: name, storageBindings: kinds.length - (hasUniforms ? 1 : 0), hasUniforms, source };
+  }
+
+  /** Throws the first shader compile/validation error seen since the last call. */
+  async check(): Promise<void> {
+    await Promise.all(this.pendingChecks.splice(0));
+  }
+}
+
+export const pipelineCache = new PipelineCache();
+
+/** Pipelines compiled so far (tests check that steady work compiles none). */
+export const pipelineStats = {
+  get compiled(): number { return pipelineCache.compiled; },
+};
+
+/**
+ * The only place WGSL is compiled. `name` is the shader's file under shaders/, followed by
+ * `:variant` where the host extends the source (appended types or constants) — compile
+ * errors name `shaders/<file>.wgsl:line`, profiles the whole label. `source` is the text, or
+ * a function that builds it (called only on the first use of this name). `constants` fill
+ * the source's `override` declarations.
+ */
+export function getPipeline(name: string, source: string | (() => string), constants: Constants = {}): Pipeline {
+  return pipelineCache.get(name, source, constants);
 }
 
 /** Throws the first shader compile/validation error seen since the last call. */
-export async function checkShaders(): Promise<void> {
-  const checks = pendingChecks.splice(0);
-  await Promise.all(checks);
+export function checkShaders(): Promise<void> {
+  return pipelineCache.check();
 }

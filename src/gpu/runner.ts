@@ -1,5 +1,6 @@
 import { gpu } from './device';
-import { checkShaders } from './pipelines';
+import { checkShaders, type Pipeline } from './pipelines';
+import { bufferPool } from './buffers';
 import { DeviceError } from './errors';
 
 /** Uniform values: plain numbers are u32, f32(x) marks a float, i32(x) a signed int. */
@@ -26,9 +27,24 @@ class Runner {
   private pass: GPUComputePassEncoder | null = null;
   private uniformBuffer: GPUBuffer | null = null;
   private uniformHost = new ArrayBuffer(SLOT * SLOTS);
+  // Views over the uniform staging memory, made once: packing a dispatch allocates nothing.
+  private uniformU32 = new Uint32Array(this.uniformHost);
+  private uniformF32 = new Float32Array(this.uniformHost);
+  private uniformI32 = new Int32Array(this.uniformHost);
+  private dynamicOffset = [0];
+  private lastPass: GPUComputePassEncoder | null = null;
+  private lastPipeline: Pipeline | null = null;
   private slot = 0;
   private profiling: { done: ProfileBatch[]; current: ProfileBatch | null } | null = null;
+  private bindGroups = new BindGroupCache();
   dispatches = 0;
+  /**
+   * Bind groups are cached per layout and buffers (the pool hands a step the same buffers
+   * each time). Off only for the dispatch-overhead benchmark, which times both.
+   */
+  cacheBindGroups = true;
+  /** Bind groups created so far (tests check that steady work creates none). */
+  get bindGroupsCreated(): number { return this.bindGroups.created; }
 
   /**
    * Times every dispatch from here to stopProfile() with timestamp queries, each in its own
@@ -121,26 +137,43 @@ class Runner {
     return Number(ticks[1] - ticks[0]) / 1e6;
   }
 
-  dispatch(pipeline: GPUComputePipeline, buffers: GPUBuffer[], uniforms: Uniform[], workgroups: [number, number?, number?]): void {
-    if (this.slot === SLOTS || this.profiling?.current?.labels.length === PROFILE_SLOTS) this.flush();
-    const pass = this.profiling ? this.profiledPass(pipeline.label || 'unlabelled') : this.begin();
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
-    if (uniforms.length) {
-      packUniforms(uniforms, new DataView(this.uniformHost, this.slot * SLOT, SLOT));
-      entries.push({ binding: buffers.length, resource: { buffer: this.uniformBuffer!, offset: this.slot * SLOT, size: Math.ceil((uniforms.length * 4) / 16) * 16 } });
-      this.slot++;
+  dispatch(pipeline: Pipeline, buffers: GPUBuffer[], uniforms: Uniform[], workgroups: [number, number?, number?]): void {
+    if (buffers.length !== pipeline.storageBindings || (uniforms.length > 0) !== pipeline.hasUniforms) {
+      throw new DeviceError(`${pipeline.label}: dispatched with ${buffers.length} buffers${uniforms.length ? ' and uniforms' : ''}; the kernel binds ${pipeline.storageBindings}${pipeline.hasUniforms ? ' and uniforms' : ''}`);
     }
-    const bindGroup = gpu().device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
     const [x, y = 1, z = 1] = workgroups;
     const max = 65535;
     if (x > max || y > max || z > max) throw new DeviceError(`dispatch of ${x}x${y}x${z} workgroups exceeds ${max} per dimension`);
+    if (this.slot === SLOTS || this.profiling?.current?.labels.length === PROFILE_SLOTS) this.flush();
+    const pass = this.profiling ? this.profiledPass(pipeline.label || 'unlabelled') : this.begin();
+    const uniform = pipeline.hasUniforms ? this.uniformBuffer! : null;
+    const bindGroup = this.cacheBindGroups ? this.bindGroups.get(pipeline.layout, buffers, uniform) : this.bindGroups.create(pipeline.layout, buffers, uniform);
+    if (pass !== this.lastPass || pipeline !== this.lastPipeline) pass.setPipeline(pipeline.gpu); // a native call saved where a pipeline repeats
+    this.lastPass = pass;
+    this.lastPipeline = pipeline;
+    if (uniform) {
+      this.packUniforms(uniforms, (this.slot * SLOT) / 4);
+      this.dynamicOffset[0] = this.slot * SLOT;
+      pass.setBindGroup(0, bindGroup, this.dynamicOffset);
+      this.slot++;
+    } else {
+      pass.setBindGroup(0, bindGroup);
+    }
     if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
     this.dispatches++;
     if (this.profiling) {
       pass.end();
       this.pass = null;
+    }
+  }
+
+  private packUniforms(values: Uniform[], at: number): void {
+    if (values.length > SLOT / 4) throw new DeviceError(`${values.length} uniforms: at most ${SLOT / 4} fit a slot`);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === 'number') this.uniformU32[at + i] = v;
+      else if ('f32' in v) this.uniformF32[at + i] = v.f32;
+      else this.uniformI32[at + i] = v.i32;
     }
   }
 
@@ -150,6 +183,16 @@ class Runner {
     this.pass!.end();
     this.pass = null;
     this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, byteSize);
+  }
+
+  /**
+   * Submits an empty pass (after flushing what is encoded): the driver's once-per-submit cost
+   * falls on the first pass begun after a submit, so the overhead benchmark pays it here.
+   */
+  emptySubmit(): void {
+    this.flush();
+    this.begin();
+    this.flush();
   }
 
   /** Submits everything encoded so far. */
@@ -193,6 +236,51 @@ class Runner {
   }
 }
 
+/**
+ * Bind groups by layout, then by each buffer in binding order (a tree of Maps: no key strings
+ * to build). Emptied when the pool destroys buffers or the device changes; capped, since a
+ * long sweep may see many buffer combinations once each.
+ */
+class BindGroupCache {
+  private root = new Map<GPUBindGroupLayout, BindNode>();
+  private device: GPUDevice | null = null;
+  private poolGeneration = -1;
+  private entries = 0;
+  created = 0;
+
+  get(layout: GPUBindGroupLayout, buffers: GPUBuffer[], uniform: GPUBuffer | null): GPUBindGroup {
+    const { device } = gpu();
+    if (device !== this.device || bufferPool.generation !== this.poolGeneration || this.entries >= MAX_BIND_GROUPS) {
+      this.root.clear();
+      this.entries = 0;
+      this.device = device;
+      this.poolGeneration = bufferPool.generation;
+    }
+    let node: BindNode | undefined = this.root.get(layout);
+    if (!node) this.root.set(layout, (node = { next: new Map() }));
+    for (const b of buffers) {
+      let next: BindNode | undefined = node.next.get(b);
+      if (!next) node.next.set(b, (next = { next: new Map() }));
+      node = next;
+    }
+    if (!node.group) {
+      node.group = this.create(layout, buffers, uniform);
+      this.entries++;
+    }
+    return node.group;
+  }
+
+  create(layout: GPUBindGroupLayout, buffers: GPUBuffer[], uniform: GPUBuffer | null): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
+    // One binding covers every slot: the dispatch picks its slot with a dynamic offset.
+    if (uniform) entries.push({ binding: buffers.length, resource: { buffer: uniform, offset: 0, size: SLOT } });
+    this.created++;
+    return gpu().device.createBindGroup({ layout, entries });
+  }
+}
+interface BindNode { next: Map<GPUBuffer, BindNode>; group?: GPUBindGroup }
+const MAX_BIND_GROUPS = 16384;
+
 const resolvedToFree: GPUBuffer[] = [];
 const stagingFree: GPUBuffer[] = [];
 function acquireStaging(size: number): GPUBuffer {
@@ -205,12 +293,5 @@ function releaseStaging(b: GPUBuffer): void {
   if (stagingFree.length > 8) stagingFree.shift()!.destroy();
 }
 
-function packUniforms(values: Uniform[], view: DataView): void {
-  values.forEach((v, i) => {
-    if (typeof v === 'number') view.setUint32(i * 4, v, true);
-    else if ('f32' in v) view.setFloat32(i * 4, v.f32, true);
-    else view.setInt32(i * 4, v.i32, true);
-  });
-}
 
 export const runner = new Runner();

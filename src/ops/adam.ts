@@ -14,6 +14,6 @@ export function adamUpdate(p: Tensor, g: Tensor, m: Tensor, v: Tensor, lrT: numb
   if (g.size !== p.size || m.size !== p.size || v.size !== p.size) throw new ShapeError(`adam: parameter ${fmtShape(p.shape)} vs gradient ${fmtShape(g.shape)}`);
   // Four parameters per invocation where the size allows, like the elementwise ops.
   const vec4 = unaryKernel(p.size) === 'vec4';
-  const pipeline = getPipeline(`adam:${vec4 ? 4 : 1}`, `${adamWgsl}\nalias PV = ${vec4 ? 'vec4f' : 'f32'};\nconst W = ${vec4 ? 4 : 1}u;\n`);
+  const pipeline = getPipeline(`adam:${vec4 ? 4 : 1}`, () => `${adamWgsl}\nalias PV = ${vec4 ? 'vec4f' : 'f32'};\nconst W = ${vec4 ? 4 : 1}u;\n`);
   runner.dispatch(pipeline, [p.buffer, g.buffer, m.buffer, v.buffer], [p.size, f32(lrT), f32(beta1), f32(beta2), f32(eps), f32(decay)], workgroups1d(vec4 ? p.size / 4 : p.size));
 }

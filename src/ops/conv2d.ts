@@ -31,8 +31,10 @@ const SUBGROUP_WEIGHT_GRAD_CHANNELS = 4;
 const subgroupPixels = (width: number) => (width % 7 === 0 && width % 8 !== 0 ? 7 : 8);
 
 /** Kernel size and block as WGSL constants, appended so that shader line numbers stay true. */
-const withSizes = (source: string, KH: number, KW: number, b: { OB: number; XB: number }): string =>
-  `${source}\nconst KH = ${KH}u;\nconst KW = ${KW}u;\nconst OB = ${b.OB}u;\nconst XB = ${b.XB}u;\n`;
+const withSizes = (source: string, KH: number, KW: number, b: { OB: number; XB: number }) =>
+  (): string => `${source}\nconst KH = ${KH}u;\nconst KW = ${KW}u;\nconst OB = ${b.OB}u;\nconst XB = ${b.XB}u;\n`;
+/** The kernel name of a shader with these sizes appended. */
+const sized = (file: string, KH: number, KW: number, b: { OB: number; XB: number }): string => `${file}:${KH}x${KW}:${b.OB}x${b.XB}`;
 
 interface Geometry { N: number; CI: number; HI: number; WI: number; CO: number; HO: number; WO: number; P: number }
 
@@ -52,7 +54,7 @@ function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: stri
     const WG = subgroupWorkgroupSize();
     const blocks = Math.ceil(values[10] / WG);
     const z = Math.ceil(blocks / 65535);
-    const pipeline = getPipeline('conv2d_subgroup', withSizes(conv2dSubgroupWgsl, KH, KW, { OB: 8, XB }), { FLIP: flip, WG });
+    const pipeline = getPipeline(sized('conv2d_subgroup', KH, KW, { OB: 8, XB }), withSizes(conv2dSubgroupWgsl, KH, KW, { OB: 8, XB }), { FLIP: flip, WG });
     runner.dispatch(pipeline, buffers, values, [Math.ceil(blocks / z), tilesO, z]);
     return out;
   }
@@ -60,7 +62,7 @@ function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: stri
   const { tilesO, tilesX, values } = uniforms(block.XB, block.OB);
   const total = gm.N * gm.HO * tilesX * tilesO;
   values[10] = total;
-  runner.dispatch(getPipeline('conv2d', withSizes(conv2dWgsl, KH, KW, block), { FLIP: flip }), buffers, values, workgroups1d(total, GROUP));
+  runner.dispatch(getPipeline(sized('conv2d', KH, KW, block), withSizes(conv2dWgsl, KH, KW, block), { FLIP: flip }), buffers, values, workgroups1d(total, GROUP));
   return out;
 }
 
@@ -73,13 +75,13 @@ function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], gm: Geometr
     // A workgroup = WG (input channel, kernel row) pairs × the same OB output channels × one image.
     const block = { OB: SUBGROUP_WEIGHT_GRAD_CHANNELS, XB: subgroupPixels(gm.WO) };
     const tilesO = Math.ceil(O / block.OB), pairs = C * KH, WG = subgroupWorkgroupSize();
-    runner.dispatch(getPipeline('conv2d_weight_grad_subgroup', withSizes(weightGradSubgroupWgsl, KH, KW, block), { WG }), buffers,
+    runner.dispatch(getPipeline(sized('conv2d_weight_grad_subgroup', KH, KW, block), withSizes(weightGradSubgroupWgsl, KH, KW, block), { WG }), buffers,
       [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, pairs], [Math.ceil(pairs / WG), tilesO, gm.N]);
   } else {
     const block = weightGradBlock;
     const tilesO = Math.ceil(O / block.OB);
     const total = gm.N * tilesO * C * KH;
-    runner.dispatch(getPipeline('conv2d_weight_grad', withSizes(weightGradWgsl, KH, KW, block)), buffers,
+    runner.dispatch(getPipeline(sized('conv2d_weight_grad', KH, KW, block), withSizes(weightGradWgsl, KH, KW, block)), buffers,
       [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, total], workgroups1d(total, GROUP));
   }
   const dw = sum(partial, 0).reshape([...wShape]);

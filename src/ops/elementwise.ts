@@ -74,10 +74,10 @@ export function unaryOp(name: UnaryName, x: Tensor, alpha = 0): Tensor {
   const spec = UNARY[name];
   const out = Tensor.empty(x.shape, name);
   if (unaryKernel(x.size) === 'vec4') {
-    const pipeline = getPipeline(`unary_vec4:${name}`, unaryVec4Wgsl.replace('EXPR', spec.expr));
+    const pipeline = getPipeline(`unary_vec4:${name}`, () => unaryVec4Wgsl.replace('EXPR', spec.expr));
     runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size / 4));
   } else {
-    const pipeline = getPipeline(`unary:${name}`, unaryWgsl.replace('EXPR', spec.expr));
+    const pipeline = getPipeline(`unary:${name}`, () => unaryWgsl.replace('EXPR', spec.expr));
     runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size));
   }
   const grad = spec.grad;
@@ -95,15 +95,15 @@ export function binaryOp(name: BinaryName, a: Tensor, b: Tensor, alpha = 0): Ten
   if (binaryKernel(shape, a.shape, b.shape) === 'vec4') {
     const along = (s: Shape) => (s[s.length - 1] ?? 1) === shape[shape.length - 1]; // read as vec4, else one broadcast scalar
     const [aVec, bVec] = [along(a.shape), along(b.shape)];
-    const source = `${binaryVec4Wgsl.replace('EXPR', spec.expr)}
+    const source = () => `${binaryVec4Wgsl.replace('EXPR', spec.expr)}
 alias AT = ${aVec ? 'vec4f' : 'f32'};
 alias BT = ${bVec ? 'vec4f' : 'f32'};
 const A_STEP = ${aVec ? 4 : 1}u;
 const B_STEP = ${bVec ? 4 : 1}u;
 `;
-    runner.dispatch(getPipeline(`binary_vec4:${name}`, source, { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size / 4));
+    runner.dispatch(getPipeline(`binary_vec4:${name}:${aVec ? 4 : 1}${bVec ? 4 : 1}`, source, { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size / 4));
   } else {
-    runner.dispatch(getPipeline(`binary:${name}`, binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size));
+    runner.dispatch(getPipeline(`binary:${name}`, () => binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size));
   }
   const grad = spec.grad;
   if (!grad) return out;

@@ -50,8 +50,8 @@ function dispatchMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K
   const pipeline = kernel === 'subgroup'
     ? getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG })
     : kernel === 'subgroup-vec4'
-      ? getPipeline('matmul_subgroup_vec4', `${matmulSubgroupVec4Wgsl}\n${bVec4Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG })
-      : getPipeline('matmul_subgroup_vec4:b2', `${matmulSubgroupVec4Wgsl}\n${bVec2Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG });
+      ? getPipeline('matmul_subgroup_vec4', () => `${matmulSubgroupVec4Wgsl}\n${bVec4Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG })
+      : getPipeline('matmul_subgroup_vec4:b2', () => `${matmulSubgroupVec4Wgsl}\n${bVec2Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG });
   runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 16), Math.ceil(N / (4 * WG))]);
 }
 

@@ -18,7 +18,7 @@ function reduceAxis(x: Tensor, axis: number, isMax: boolean, scaleBy = 1): Tenso
   const out = Tensor.empty(outShape, isMax ? 'max' : 'sum');
   if (reduceKernel(outer, inner) !== 'tree') {
     const W = unaryKernel(inner) === 'vec4' ? 4 : 1;
-    const pipeline = getPipeline(`reduce_columns:${W}`, `${reduceColumnsWgsl}\nalias XV = ${W === 4 ? 'vec4f' : 'f32'};\nconst W = ${W}u;\n`, { IS_MAX: isMax });
+    const pipeline = getPipeline(`reduce_columns:${W}`, () => `${reduceColumnsWgsl}\nalias XV = ${W === 4 ? 'vec4f' : 'f32'};\nconst W = ${W}u;\n`, { IS_MAX: isMax });
     runner.dispatch(pipeline, [x.buffer, out.buffer], [outer, reduced, inner, f32(scaleBy)], workgroups1d((outer * inner) / W, 64));
     return out;
   }

@@ -36,7 +36,7 @@ function csrTimesDense(a: CsrGpu, x: Tensor, op: string): Tensor {
   const total = a.host.rows * tilesN;
   if (total === 0) return out;
   const type = W === 1 ? 'f32' : `vec${W}f`;
-  const pipeline = getPipeline(`csr_matmul:${type}`, `${csrMatmulWgsl}
+  const pipeline = getPipeline(`csr_matmul:${type}:${NV}`, () => `${csrMatmulWgsl}
 alias xv = ${type};
 const W = ${W}u;
 const NV = ${NV}u;

@@ -8,6 +8,20 @@ import { type Shape, checkShape, numel } from './shape';
 
 type BackwardFn = (grad: Tensor) => void;
 
+/**
+ * Every tensor is bound whole as a storage buffer, so it must fit the adapter's binding
+ * limit: checked when it is created, with its name and sizes, not when a kernel fails.
+ */
+function checkFits(op: string, shape: Shape): void {
+  const bytes = numel(shape) * 4;
+  const { maxStorageBufferBindingSize, maxBufferSize } = gpu().device.limits;
+  const limit = Math.min(maxStorageBufferBindingSize, maxBufferSize);
+  if (bytes > limit) {
+    const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    throw new ShapeError(`${op}: a tensor of shape ${fmtShape(shape)} needs ${mb(bytes)} (${bytes} bytes); this adapter binds at most ${mb(limit)} per storage buffer (maxStorageBufferBindingSize ${maxStorageBufferBindingSize}, maxBufferSize ${maxBufferSize})`);
+  }
+}
+
 /** A float32 array on the GPU, with the graph edges reverse-mode autograd needs. */
 export class Tensor {
   readonly size: number;
@@ -34,6 +48,7 @@ export class Tensor {
   /** Uninitialised (or, in tests, NaN-poisoned) tensor. */
   static empty(shape: Shape, op = 'empty'): Tensor {
     checkShape(op, shape);
+    checkFits(op, shape);
     const t = new Tensor(shape, bufferPool.acquire(numel(shape) * 4), false, op);
     if (poison.on) fillBuffer(t.buffer, t.size, NaN);
     return t;
@@ -41,6 +56,7 @@ export class Tensor {
 
   static fromArray(data: ArrayLike<number>, shape: Shape, requiresGrad = false): Tensor {
     checkShape('fromArray', shape);
+    checkFits('fromArray', shape);
     if (data.length !== numel(shape)) throw new ShapeError(`fromArray: ${data.length} values for shape ${fmtShape(shape)} (${numel(shape)} needed)`);
     const t = new Tensor(shape, bufferPool.acquire(data.length * 4), requiresGrad);
     t.write(data instanceof Float32Array ? data : Float32Array.from(data));
@@ -48,6 +64,8 @@ export class Tensor {
   }
 
   static full(shape: Shape, value: number, requiresGrad = false): Tensor {
+    checkShape('full', shape);
+    checkFits('full', shape);
     const t = new Tensor(shape, bufferPool.acquire(numel(shape) * 4), requiresGrad, 'full');
     fillBuffer(t.buffer, t.size, value);
     return t;

@@ -20,6 +20,15 @@ describe('GPU runtime', () => {
     expect(`${a.vendor}${a.architecture}${a.description}`.length).toBeGreaterThan(0);
   });
 
+  it('a tensor larger than the adapter can bind fails at creation, naming it, its size and the limit', () => {
+    const limit = Math.min(gpu().device.limits.maxStorageBufferBindingSize, gpu().device.limits.maxBufferSize);
+    const rows = Math.floor(limit / 4 / 1000) + 1; // [rows, 1000] floats: just over the limit
+    const before = bufferPool.created;
+    expect(() => Tensor.empty([rows, 1000], 'decoupledWeights')).toThrow(new RegExp(`decoupledWeights: a tensor of shape \\[${rows}, ?1000\\] needs .* MiB \\(${rows * 4000} bytes\\); this adapter binds at most .*maxStorageBufferBindingSize ${gpu().device.limits.maxStorageBufferBindingSize}`));
+    expect(() => Tensor.full([rows, 1000], 0)).toThrow(/^full: a tensor of shape/);
+    expect(bufferPool.created - before).toBe(0); // nothing was allocated for them
+  });
+
   it('a WGSL error names the shader file and line', async () => {
     const src = '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = 1u;\n}\n';
     getPipeline('broken_example', src);
