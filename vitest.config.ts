@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export default defineConfig({
   plugins: [
@@ -16,6 +18,8 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 120_000,
+    // Kernel tuning results of test runs stay out of the user's ~/.cache/sparsegrad.
+    env: { SPARSEGRAD_CACHE: join(tmpdir(), `sparsegrad-test-tuning-${process.pid}`) },
     hookTimeout: 120_000,
   },
 });

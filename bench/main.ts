@@ -12,6 +12,7 @@ import { benchConv } from './conv';
 import { benchSparse } from './sparse';
 import { benchProfile } from './profile';
 import { benchOverhead } from './overhead';
+import { benchTune } from './tune';
 
 const args = process.argv.slice(2);
 const modelAt = args.indexOf('--cnn-model');
@@ -20,12 +21,18 @@ if (modelAt >= 0 && (!cnnModel || !existsSync(cnnModel))) {
   console.error(`bench: --cnn-model needs a CNN checkpoint (.safetensors); ${cnnModel ? `${cnnModel} does not exist` : 'none given'}`);
   process.exit(2);
 }
-const flags = args.filter((a) => a.startsWith('-'));
-if (flags.length) {
-  console.error(`bench: unknown option(s) ${flags.join(', ')}; known: --cnn-model FILE`);
+const peakAt = args.indexOf('--peak-gflops');
+const peakGflops = peakAt >= 0 ? Number(args.splice(peakAt, 2)[1]) : undefined;
+if (peakAt >= 0 && !(peakGflops! > 0)) {
+  console.error('bench: --peak-gflops needs the adapter\'s FP32 peak in GFLOP/s (e.g. 67000 for an H200)');
   process.exit(2);
 }
-const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, sparse: () => benchSparse({ cnnModel }), train: benchTrain, adversarial: benchAdversarial, profile: benchProfile, overhead: () => benchOverhead() };
+const flags = args.filter((a) => a.startsWith('-'));
+if (flags.length) {
+  console.error(`bench: unknown option(s) ${flags.join(', ')}; known: --cnn-model FILE, --peak-gflops X`);
+  process.exit(2);
+}
+const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, sparse: () => benchSparse({ cnnModel }), train: benchTrain, adversarial: benchAdversarial, profile: benchProfile, overhead: () => benchOverhead(), tune: () => benchTune(peakGflops) };
 
 const wanted = args;
 const unknown = wanted.filter((w) => !SECTIONS[w]);

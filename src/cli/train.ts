@@ -9,6 +9,8 @@ import { ConfigError } from '../gpu/errors';
 import { trainModel, type TrainProgress } from '../nn/train';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
 import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options';
+import { applyKernels, kernelsOption } from './kernels';
+import { tuneForTraining } from '../nn/tune';
 
 /** Named budgets per architecture: `quick` for a first look on a CPU, `paper` for the study's settings. */
 export const PRESETS: Record<string, Partial<TrainConfig>> = {
@@ -52,6 +54,7 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'output folder', 'runs/train')
     .option('--fresh', 'start over even if --out holds a checkpoint of this run (default: resume it)')
     .option('--no-progress', 'no progress bar (logs a line per evaluation instead)')
+    .addOption(kernelsOption())
     .action(async (o) => {
       const config: TrainConfig = {
         ...DEFAULT_CONFIG,
@@ -73,6 +76,14 @@ export function registerTrain(program: Command): void {
       const g = await initGpu();
       console.log(`adapter: ${adapterName(g.adapter)}`);
       console.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, keep ${config.keep}, l2 ${config.l2}, Adam lr ${config.lr}${config.lrSchedule ? ` (then ${config.lrSchedule.map((st) => `${st.lr} after ${st.after}`).join(', ')})` : ''}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`);
+      const tuning = applyKernels(o.kernels, g);
+      if (tuning) {
+        const tuned = await tuneForTraining(config, tuning.tuner);
+        const fresh = tuned.filter((t) => t.source === 'measured').length;
+        console.log(`kernels: measured per shape (${tuned.length} matmul buckets, ${fresh} measured now, cached in ${tuning.cache}): ${tuned.map((t) => t.winner).join(', ')}`);
+      } else {
+        console.log(`kernels: ${o.kernels}`);
+      }
       const bar = o.progress && process.stderr.isTTY
         ? new cliProgress.SingleBar({ format: 'train [{bar}] {value}/{total} | {speed} it/s | loss {loss} | test {acc} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)
         : null;

@@ -3,21 +3,83 @@ import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
 import matmulSubgroupVec4Wgsl from '../../shaders/matmul_subgroup_vec4.wgsl';
 import bVec4Wgsl from '../../shaders/matmul_b_vec4.wgsl';
 import bVec2Wgsl from '../../shaders/matmul_b_vec2.wgsl';
+import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
+import sumSplitsWgsl from '../../shaders/sum_splits.wgsl';
+import { workgroups1d } from '../gpu/dispatch';
+import { bufferPool } from '../gpu/buffers';
+import { fillBuffer } from '../gpu/fill';
+import type { Candidate, Tuner } from '../gpu/tuner';
 import { getPipeline } from '../gpu/pipelines';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
 import { runner, f32 } from '../gpu/runner';
-import { ShapeError, fmtShape } from '../gpu/errors';
+import { DeviceError, ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
 import { record } from './kernel';
 
 export interface MatmulOptions { transA?: boolean; transB?: boolean }
 
-export type MatmulKernel = 'plain' | 'subgroup' | 'subgroup-vec4' | 'subgroup-vec4-b2';
+/**
+ * 'plain' and 'subgroup*': register-blocked kernels tuned on lavapipe (docs/matmul-lavapipe.md).
+ * 'tiled': the workgroup-memory tiled GEMM of GPUs; 'tiled-kS' splits K into S stretches.
+ */
+export type MatmulKernel = 'plain' | 'subgroup' | 'subgroup-vec4' | 'subgroup-vec4-b2' | 'tiled' | `tiled-k${number}`;
 
-let scalarLoadsOnly = false;
+/** Split-K factors the tuner tries for long K. */
+export const SPLITS = [2, 4, 8, 16];
+
+/**
+ * How matmul kernels are chosen: forced (tests, benchmarks, a command-line flag), else a
+ * tuner's measured winner for the shape's bucket, else the rules below.
+ */
+export const matmulChoice = {
+  forced: null as MatmulKernel | null,
+  scalarLoadsOnly: false,
+  tuner: null as Tuner | null,
+  /** While set, every product's dimensions are collected (to tune them before a run). */
+  recording: null as Set<string> | null,
+};
+
 /** Keeps the subgroup path on its scalar-load kernel (the benchmark times both). */
 export function forceScalarLoads(on: boolean): void {
-  scalarLoadsOnly = on;
+  matmulChoice.scalarLoadsOnly = on;
+}
+
+/** Runs every product on this kernel where it can run it (null: choose again). */
+export function forceMatmulKernel(kernel: MatmulKernel | null): void {
+  matmulChoice.forced = kernel;
+}
+
+const splitsOf = (k: MatmulKernel): number => (k.startsWith('tiled-k') ? Number(k.slice(7)) : 1);
+
+/**
+ * The shape bucket products share a tuned choice in: transposes, each dimension rounded up to
+ * a power of two, and the alignments that decide which vector kernels can run.
+ */
+export function matmulBucket(M: number, K: number, N: number, transA: boolean, transB: boolean): string {
+  const p2 = (x: number) => 2 ** Math.ceil(Math.log2(Math.max(x, 1)));
+  const align = (x: number) => (x % 4 === 0 ? 4 : x % 2 === 0 ? 2 : 1);
+  return `matmul:${transA ? 't' : 'n'}${transB ? 't' : 'n'}:${p2(M)}x${p2(K)}x${p2(N)}:${align(M)}${align(K)}${align(N)}`;
+}
+
+/** The kernels that can run this product on this adapter (the tuner's candidates). */
+export function matmulCandidates(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel[] {
+  const out: MatmulKernel[] = ['plain'];
+  if (kernelPath() === 'subgroup') {
+    out.push('subgroup');
+    const v = ruleKernel(M, K, N, transA, transB);
+    if (v !== 'subgroup') out.push(v);
+  }
+  out.push('tiled');
+  for (const s of SPLITS) if (K >= 256 * s) out.push(`tiled-k${s}`);
+  return out;
+}
+
+/** Today's rule: subgroup kernels where the adapter has them (vector loads where whole), else plain. */
+function ruleKernel(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
+  if (kernelPath() === 'plain') return 'plain';
+  if (matmulChoice.scalarLoadsOnly || !(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
+  if (transB) return K % 4 === 0 ? 'subgroup-vec4' : 'subgroup';
+  return N % 4 === 0 ? 'subgroup-vec4' : N % 2 === 0 ? 'subgroup-vec4-b2' : 'subgroup';
 }
 
 /**
@@ -28,16 +90,31 @@ export function forceScalarLoads(on: boolean): void {
  * pairs ('subgroup-vec4-b2').
  */
 export function matmulKernel(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
-  if (kernelPath() === 'plain') return 'plain';
-  if (scalarLoadsOnly || !(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
-  if (transB) return K % 4 === 0 ? 'subgroup-vec4' : 'subgroup';
-  return N % 4 === 0 ? 'subgroup-vec4' : N % 2 === 0 ? 'subgroup-vec4-b2' : 'subgroup';
+  const { forced, tuner } = matmulChoice;
+  if (forced) {
+    if (forced === 'plain' || forced.startsWith('tiled')) return forced;
+    // The subgroup family: its vector-load kernels where the vectors are whole.
+    if (kernelPath() !== 'subgroup') throw new DeviceError(`matmul kernel ${forced} needs subgroups of >= 8 lanes; this adapter has not`);
+    return ruleKernel(M, K, N, transA, transB);
+  }
+  const tuned = tuner?.lookup(matmulBucket(M, K, N, transA, transB)) as MatmulKernel | undefined;
+  if (tuned && matmulCandidates(M, K, N, transA, transB).includes(tuned)) return tuned;
+  return ruleKernel(M, K, N, transA, transB);
 }
 
 /** Encodes C = op(A)·op(B) into `out` with the chosen kernel. */
 function dispatchMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
-  const uniforms = [M, N, K, f32(1), f32(0)];
+  matmulChoice.recording?.add(JSON.stringify([M, K, N, transA, transB]));
   const kernel = matmulKernel(M, K, N, transA, transB);
+  encodeMatmul(kernel, a, b, out, M, K, N, transA, transB);
+}
+
+function encodeMatmul(kernel: MatmulKernel, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
+  if (kernel.startsWith('tiled')) {
+    encodeTiled(splitsOf(kernel), a, b, out, M, K, N, transA, transB);
+    return;
+  }
+  const uniforms = [M, N, K, f32(1), f32(0)];
   if (kernel === 'plain') {
     // 8×8 invocations with 8×4 outputs each: 64 rows × 32 columns per workgroup.
     const pipeline = getPipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
@@ -53,6 +130,51 @@ function dispatchMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K
       ? getPipeline('matmul_subgroup_vec4', () => `${matmulSubgroupVec4Wgsl}\n${bVec4Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG })
       : getPipeline('matmul_subgroup_vec4:b2', () => `${matmulSubgroupVec4Wgsl}\n${bVec2Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG });
   runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 16), Math.ceil(N / (4 * WG))]);
+}
+
+/** The tiled GEMM; with splits > 1, partial products per stretch of K, then their sum. */
+function encodeTiled(splits: number, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
+  const pipeline = getPipeline('matmul_tiled', matmulTiledWgsl, { TRANS_A: transA, TRANS_B: transB });
+  const s = Math.max(1, Math.min(splits, Math.ceil(K / 16)));
+  const kPerSplit = Math.ceil(K / s / 16) * 16;
+  const used = Math.ceil(K / kPerSplit); // every split has some k
+  const groups: [number, number, number] = [Math.ceil(M / 64), Math.ceil(N / 64), used];
+  if (used === 1) {
+    runner.dispatch(pipeline, [a, b, out], [M, N, K, f32(1), kPerSplit], groups);
+    return;
+  }
+  const partial = bufferPool.acquire(used * M * N * 4);
+  runner.dispatch(pipeline, [a, b, partial], [M, N, K, f32(1), kPerSplit], groups);
+  runner.dispatch(getPipeline('sum_splits', sumSplitsWgsl), [partial, out], [M * N, used], workgroups1d(M * N));
+  bufferPool.release(partial); // later work may reuse it: it runs after this sum, in order
+}
+
+/**
+ * Measures every candidate kernel of each product recorded in `shapes` (JSON [M,K,N,transA,
+ * transB], from matmulChoice.recording) whose bucket the tuner has not seen, on operands of
+ * that size filled on the GPU. Products whose operands would pass `maxBytes` keep the rule.
+ */
+export async function tuneMatmuls(tuner: Tuner, shapes: Iterable<string>, maxBytes = 256 * 2 ** 20): Promise<{ bucket: string; winner: string; source: string; ms?: Record<string, number> }[]> {
+  const done: { bucket: string; winner: string; source: string; ms?: Record<string, number> }[] = [];
+  const seen = new Set<string>();
+  for (const shape of shapes) {
+    const [M, K, N, transA, transB] = JSON.parse(shape) as [number, number, number, boolean, boolean];
+    const bucket = matmulBucket(M, K, N, transA, transB);
+    if (seen.has(bucket)) continue;
+    seen.add(bucket);
+    const rule = ruleKernel(M, K, N, transA, transB);
+    const bytes = 4 * (M * K + K * N + M * N * (1 + SPLITS[SPLITS.length - 1]));
+    if (bytes > maxBytes) { done.push({ bucket, winner: rule, source: 'rule (too large to probe)' }); continue; }
+    const [bufA, bufB, bufC] = [bufferPool.acquire(4 * M * K), bufferPool.acquire(4 * K * N), bufferPool.acquire(4 * M * N)];
+    fillBuffer(bufA, M * K, 0.5);
+    fillBuffer(bufB, K * N, 0.25);
+    const candidates: Candidate[] = matmulCandidates(M, K, N, transA, transB).map((variant) => ({ variant, encode: () => encodeMatmul(variant, bufA, bufB, bufC, M, K, N, transA, transB) }));
+    const r = await tuner.choose(bucket, candidates, rule);
+    done.push({ bucket, winner: r.winner, source: r.source, ms: r.record?.ms });
+    await runner.sync();
+    for (const buf of [bufA, bufB, bufC]) bufferPool.release(buf);
+  }
+  return done;
 }
 
 /** C = op(A)·op(B) with op = transpose when asked; A, B 2-D. */

@@ -25,6 +25,32 @@ describe('sparsegrad CLI', () => {
     const { arrays } = decodeSafetensors(readFileSync(join(out, 'model.safetensors')), 'model.safetensors');
     expect(arrays.map((a) => `${a.name}[${a.shape}]`)).toEqual(['conv1.weight[3,1,5,5]', 'conv1.bias[3]', 'fc1.weight[8,2352]', 'fc1.bias[8]', 'fc2.weight[10,8]', 'fc2.bias[10]']);
   });
+  it('train --kernels: tuned measures each matmul bucket once per adapter (cached on disk), rules and a forced kernel measure nothing', async () => {
+    const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const cache = mkdtempSync(join(tmpdir(), 'tune-cache-'));
+    const train = (kernels: string) => spawnSync(process.execPath, [cli, 'train', '--hidden', '32', '--iterations', '3', '--batch', '20', '--eval-every', '0', '--no-progress', '--fresh', '--kernels', kernels, '--out', join(cache, 'run')], { encoding: 'utf8', env: { ...process.env, SPARSEGRAD_CACHE: cache } });
+    const first = train('tuned');
+    expect(first.status, first.stderr).toBe(0);
+    const m = /kernels: measured per shape \((\d+) matmul buckets, (\d+) measured now/.exec(first.stdout);
+    expect(m, first.stdout).not.toBeNull();
+    expect(Number(m![2])).toBe(Number(m![1]));
+    expect(Number(m![1])).toBeGreaterThanOrEqual(3); // forward and both gradients of two layers share some buckets
+    const file = readdirSync(cache).find((f) => f.startsWith('tuning-'))!;
+    const records = JSON.parse(readFileSync(join(cache, file), 'utf8')).records;
+    expect(Object.keys(records).length).toBe(Number(m![1]));
+    // The winner is the fastest, or the rule's choice within 3% of it.
+    for (const r of Object.values(records) as { winner: string; ms: Record<string, number> }[]) expect(r.ms[r.winner]).toBeLessThanOrEqual(Math.min(...Object.values(r.ms)) * 1.03 + 1e-9);
+    const second = train('tuned');
+    expect(second.stdout).toMatch(/, 0 measured now/);
+    expect(train('rules').stdout).toMatch(/kernels: rules/);
+    const tiled = train('tiled-k2');
+    expect(tiled.status, tiled.stderr).toBe(0);
+    expect(tiled.stdout).toMatch(/kernels: tiled-k2[\s\S]*test accuracy/);
+    const bad = train('fastest');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/"fastest" is not tuned, rules or one of plain/);
+  });
   it('study end to end at a tiny budget: controls, chosen ratios, adaptive attacks, findings; a rerun resumes; a bad override is named', async () => {
     const { mkdtempSync, readFileSync, existsSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkOp, randomArray, useGpu } from '../helpers';
-import { matmul, matmulKernel, forceScalarLoads } from '../../src/ops/matmul';
+import { matmul, matmulKernel, forceScalarLoads, forceMatmulKernel, matmulCandidates, type MatmulKernel } from '../../src/ops/matmul';
 import { forceKernelPath, subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
 import { Tensor } from '../../src/tensor/tensor';
 import { refMatmul } from '../ref/ref';
 
 useGpu();
-afterAll(() => { forceKernelPath(null); forceScalarLoads(false); });
+afterAll(() => { forceKernelPath(null); forceScalarLoads(false); forceMatmulKernel(null); });
 
 // [M, K, N]: odd sizes, 1s, and sizes that are not multiples of either kernel's tile
 // (plain: 64×32, subgroup: 16 × 4·WG); then multiples of 4, which the subgroup path runs with
@@ -75,4 +75,42 @@ describe('matmul, vec4 loads (B as vec4 or vec2 pairs)', () => {
       expect(out[0].some((v) => v !== 0)).toBe(true);
       a.dispose(); b.dispose();
     });
+});
+
+// The GPU-classic tiled GEMM (64×64 tiles in workgroup memory), whole and with K split into
+// stretches whose partial products are summed: every shape above, plus long K.
+const TILED: MatmulKernel[] = ['tiled', 'tiled-k3', 'tiled-k16'];
+describe.each(TILED)('matmul, %s kernel', (kernel) => {
+  for (const transA of [false, true])
+    for (const transB of [false, true])
+      for (const [M, K, N] of [...SIZES, [70, 1030, 9], [5, 4100, 66]] as [number, number, number][]) {
+        it(`M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
+          forceMatmulKernel(kernel);
+          expect(matmulKernel(M, K, N, transA, transB)).toBe(kernel);
+          await checkOp({
+            name: `matmul (${kernel})`,
+            shapes: [transA ? [K, M] : [M, K], transB ? [N, K] : [K, N]],
+            gpu: (a, b) => matmul(a, b, { transA, transB }),
+            ref: (a, b) => refMatmul(a, b, transA, transB),
+            rtol: 1e-4,
+            atol: 1e-5 * Math.sqrt(K),
+            gradAtol: 1e-3,
+          });
+          forceMatmulKernel(null);
+        });
+      }
+});
+
+describe('matmul candidates', () => {
+  it('plain and tiled everywhere, subgroup kernels where the adapter runs them, split-K only for long K', () => {
+    forceKernelPath(null);
+    const short = matmulCandidates(100, 36, 132, false, true);
+    expect(short).toContain('plain');
+    expect(short).toContain('tiled');
+    expect(short.some((k) => k.startsWith('tiled-k'))).toBe(false);
+    expect(short.includes('subgroup')).toBe(subgroupKernelsFit());
+    const long = matmulCandidates(1500, 15680, 250, true, false);
+    expect(long).toEqual(expect.arrayContaining(['tiled-k2', 'tiled-k4', 'tiled-k8', 'tiled-k16']));
+    expect(matmulCandidates(64, 1024, 64, false, false).filter((k) => k.startsWith('tiled-k'))).toEqual(['tiled-k2', 'tiled-k4']);
+  });
 });
