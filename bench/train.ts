@@ -3,6 +3,7 @@ import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../src/nn/config';
 import { describeLayers } from '../src/nn/net';
 import { loadEmbedded } from '../src/data/node-loader';
 import { printTable } from './common';
+import { tfjsTrainFc } from './tfjs';
 
 /** Training iterations/s of the study's FC net (784-1500-1000-800-10) and CNN, batch 250. */
 export async function benchTrain(iterations = 30) {
@@ -28,5 +29,15 @@ export async function benchTrain(iterations = 30) {
   rows.push({ model: `cnn ${describeLayers(layersOf(cnnConfig))}`, loss: cnnConfig.loss, batch: cnnConfig.batch, iterations: cnnConfig.iterations, iterationsPerSecond: r.metrics.iterationsPerSecond, matmulGflopsPerStep: cnnFlops / 1e9, effectiveGflops: (cnnFlops * r.metrics.iterationsPerSecond) / 1e9 });
   r.model.dispose();
   printTable('FC and CNN training step (forward + backward + Adam, one submit per step)', ['model', 'loss', 'batch', 'it/s', 'GFLOP/step', 'GFLOP/s'], rows.map((r) => [r.model, r.loss, r.batch, r.iterationsPerSecond, r.matmulGflopsPerStep, r.effectiveGflops]));
-  return { rows };
+  // The whole step against the peer on the same adapter: ours again right after tfjs, so that
+  // both see the same machine load; the ratio uses the mean of our two runs.
+  const fc = { ...DEFAULT_CONFIG, loss: 'quadratic' as const, iterations, evalEvery: 0 };
+  const peer = await tfjsTrainFc(fc.hidden, fc.batch, fc.keep, fc.l2, fc.lr, Math.max(5, Math.round(iterations / 3)));
+  const again = await timedRun(fc);
+  again.model.dispose();
+  const ours = (rows[0].iterationsPerSecond + again.metrics.iterationsPerSecond) / 2;
+  const tfjs = { model: rows[0].model, loss: 'quadratic', oursItPerS: ours, tfjsItPerS: peer.iterationsPerSecond, ratio: peer.iterationsPerSecond ? ours / peer.iterationsPerSecond : null, note: peer.note };
+  printTable('Whole FC training step against tfjs-webgpu on the same adapter', ['model', 'ours it/s', 'tfjs it/s', 'ours/tfjs'], [[tfjs.model, tfjs.oursItPerS, tfjs.tfjsItPerS ?? '-', tfjs.ratio ?? '-']]);
+  if (peer.note) console.log(peer.note);
+  return { rows, tfjs };
 }

@@ -14,7 +14,9 @@ export async function buildNode(entries = { sparsegrad: 'src/cli/main.ts', bench
     target: 'node20',
     sourcemap: 'linked',
     loader: { '.wgsl': 'text' },
-    external: ['webgpu', 'mnist', 'commander', 'cli-progress', 'pngjs', 'uplot', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'],
+    // tfjs (the benchmark's peer) is bundled: its gradient registrations are extensionless ESM
+    // imports that Node cannot resolve, and bundling keeps one copy of its engine.
+    external: ['webgpu', 'mnist', 'commander', 'cli-progress', 'pngjs', 'uplot'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });

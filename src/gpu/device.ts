@@ -18,6 +18,11 @@ export interface Gpu {
   hasSubgroups: boolean;
   /** Smallest and largest subgroup the adapter may run (0 where it does not say). */
   subgroupSizes: { min: number; max: number };
+  /**
+   * The smallest subgroup a compute pipeline of 64 invocations really ran with, where the
+   * adapter says its subgroups may be under 8 lanes (Dawn on Metal says 4); null where not probed.
+   */
+  probedSubgroupSize: number | null;
   /** Set once the device is lost; every later dispatch throws it instead of hanging. */
   lostReason: string | null;
   /** The first WebGPU error nobody captured: work after it may not have run, so later reads throw it. */
@@ -73,6 +78,7 @@ async function openGpu(): Promise<Gpu> {
     hasTimestamps: requiredFeatures.includes('timestamp-query'),
     hasSubgroups: requiredFeatures.includes('subgroups'),
     subgroupSizes: subgroupSizesOf(info),
+    probedSubgroupSize: null,
     lostReason: null,
     uncapturedError: null,
     adapter: {
@@ -90,6 +96,7 @@ async function openGpu(): Promise<Gpu> {
       },
     },
   };
+  if (g.hasSubgroups && g.subgroupSizes.min < 8) g.probedSubgroupSize = await probeSubgroupSize(device);
   device.lost.then((lost) => {
     g.lostReason = `${lost.reason}: ${lost.message}`;
     if (lost.reason !== 'destroyed') console.error(`sparsegrad: WebGPU device lost (${g.lostReason})`);
@@ -100,6 +107,29 @@ async function openGpu(): Promise<Gpu> {
     g.uncapturedError ??= e.message.split('\n')[0];
   });
   return g;
+}
+
+/** Runs 64 invocations that each write their subgroup_size; the smallest seen. */
+export async function probeSubgroupSize(device: GPUDevice): Promise<number> {
+  const code = `enable subgroups;
+@group(0) @binding(0) var<storage, read_write> out: array<u32, 64>;
+@compute @workgroup_size(64) fn main(@builtin(local_invocation_index) i: u32, @builtin(subgroup_size) n: u32) { out[i] = n; }`;
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+  const out = device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  const read = device.createBuffer({ size: 256, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: out } }] }));
+  pass.dispatchWorkgroups(1);
+  pass.end();
+  enc.copyBufferToBuffer(out, 0, read, 0, 256);
+  device.queue.submit([enc.finish()]);
+  await read.mapAsync(GPUMapMode.READ);
+  const sizes = new Uint32Array(read.getMappedRange().slice(0));
+  read.destroy();
+  out.destroy();
+  return Math.min(...sizes);
 }
 
 function subgroupSizesOf(info: GPUAdapterInfo): { min: number; max: number } {
