@@ -9,7 +9,8 @@ import { ShapeError } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
 import { broadcastShapes, sameShape, stridesOf, type Shape } from '../tensor/shape';
 import { record } from './kernel';
-import { sumTo } from './reduce';
+import { sumTo } from './reduce-axis';
+import { unaryKernel, binaryKernel } from './vector-width';
 
 /**
  * Elementwise ops: the WGSL expression and the backward rule side by side.
@@ -49,26 +50,7 @@ const BINARY = {
 export type UnaryName = keyof typeof UNARY;
 export type BinaryName = keyof typeof BINARY;
 
-let scalarOnly = false;
-/** Runs every elementwise op one element per invocation (tests and benchmarks compare both). */
-export function forceScalarElementwise(on: boolean): void {
-  scalarOnly = on;
-}
-
-/** A unary op runs four elements per invocation wherever its size is a multiple of 4. */
-export const unaryKernel = (size: number): 'vec4' | 'scalar' => (!scalarOnly && size % 4 === 0 ? 'vec4' : 'scalar');
-
-/**
- * A binary op runs four elements per invocation where whole vec4s line up: the innermost output
- * dimension is a multiple of 4, and each operand runs along it or is broadcast along it
- * (binary_vec4.wgsl).
- */
-export function binaryKernel(outShape: Shape, ...operands: Shape[]): 'vec4' | 'scalar' {
-  const inner = outShape[outShape.length - 1] ?? 1;
-  if (scalarOnly || inner % 4 !== 0) return 'scalar';
-  // Each operand either runs along the innermost dimension (same size) or is broadcast along it.
-  return operands.every((s) => (s[s.length - 1] ?? 1) === inner || (s[s.length - 1] ?? 1) === 1) ? 'vec4' : 'scalar';
-}
+export { unaryKernel, binaryKernel, forceScalarElementwise } from './vector-width';
 
 export function unaryOp(name: UnaryName, x: Tensor, alpha = 0): Tensor {
   const spec = UNARY[name];

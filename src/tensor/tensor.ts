@@ -2,7 +2,7 @@ import { bufferPool } from '../gpu/buffers';
 import { gpu } from '../gpu/device';
 import { runner } from '../gpu/runner';
 import { fillBuffer } from '../gpu/fill';
-import { add } from '../ops/elementwise';
+import { encodeAccumulate } from '../gpu/accumulate';
 import { ShapeError, SparsegradError, fmtShape } from '../gpu/errors';
 import { type Shape, checkShape, numel } from './shape';
 
@@ -175,7 +175,10 @@ function endScope(keep: Set<Tensor>): void {
 export function accumulateGrad(t: Tensor, g: Tensor): void {
   if (!t.requiresGrad) return;
   if (g.size !== t.size) throw new ShapeError(`gradient ${fmtShape(g.shape)} does not match tensor ${fmtShape(t.shape)} (${t.op})`);
-  t.grad = t.grad ? add(t.grad, g) : g;
+  if (!t.grad) { t.grad = g; return; }
+  const sum = Tensor.empty(t.grad.shape, 'gradSum');
+  encodeAccumulate(t.grad.buffer, g.buffer, sum.buffer, sum.size);
+  t.grad = sum;
 }
 
 /** Reverse-mode sweep from a scalar (or from `seed`, a gradient of the same shape). */

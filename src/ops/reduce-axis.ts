@@ -1,0 +1,58 @@
+import reduceWgsl from '../../shaders/reduce.wgsl';
+import reduceColumnsWgsl from '../../shaders/reduce_columns.wgsl';
+import { workgroups1d } from '../gpu/dispatch';
+import { getPipeline } from '../gpu/pipelines';
+import { runner, f32 } from '../gpu/runner';
+import { Tensor } from '../tensor/tensor';
+import { numel, sameShape, type Shape } from '../tensor/shape';
+import { unaryKernel } from './vector-width';
+
+// The reduction kernels without autograd: sum()/mean()/max() in reduce.ts add the backward
+// rules; elementwise ops use sumTo() to undo broadcasting in theirs.
+
+/** Sum (times `scale`) or max over one axis; the axis stays with size 1 (keepdims). */
+export function reduceAxis(x: Tensor, axis: number, isMax: boolean, scaleBy = 1): Tensor {
+  const outer = numel(x.shape.slice(0, axis));
+  const reduced = x.shape[axis];
+  const inner = numel(x.shape.slice(axis + 1));
+  const outShape = x.shape.map((d, i) => (i === axis ? 1 : d));
+  const out = Tensor.empty(outShape, isMax ? 'max' : 'sum');
+  if (reduceKernel(outer, inner) !== 'tree') {
+    const W = unaryKernel(inner) === 'vec4' ? 4 : 1;
+    const pipeline = getPipeline(`reduce_columns:${W}`, () => `${reduceColumnsWgsl}\nalias XV = ${W === 4 ? 'vec4f' : 'f32'};\nconst W = ${W}u;\n`, { IS_MAX: isMax });
+    runner.dispatch(pipeline, [x.buffer, out.buffer], [outer, reduced, inner, f32(scaleBy)], workgroups1d((outer * inner) / W, 64));
+    return out;
+  }
+  const groups = outer * inner;
+  const gx = Math.min(groups, 65535);
+  runner.dispatch(getPipeline('reduce', reduceWgsl, { IS_MAX: isMax }), [x.buffer, out.buffer], [outer, reduced, inner, f32(scaleBy)], [Math.max(gx, 1), Math.ceil(groups / gx) || 1]);
+  return out;
+}
+
+/** Outputs from which one invocation per output (reduce_columns.wgsl) beats a workgroup per output. */
+const COLUMN_KERNEL_MIN_OUTPUTS = 256;
+
+/**
+ * 'columns': one invocation per output (per 4 outputs where inner % 4 == 0); 'tree': one
+ * workgroup per output. The same bits either way, so this is only a speed choice: columns
+ * where there are enough outputs to keep every core busy.
+ */
+export const reduceKernel = (outer: number, inner: number): 'columns' | 'tree' => forcedReduce ?? (outer * inner >= COLUMN_KERNEL_MIN_OUTPUTS ? 'columns' : 'tree');
+
+let forcedReduce: 'columns' | 'tree' | null = null;
+/** Pins the reduce kernel (tests compare the two); null chooses by size again. */
+export function forceReduceKernel(k: 'columns' | 'tree' | null): void {
+  forcedReduce = k;
+}
+
+/** Sums a broadcast gradient back down to `shape` (the inverse of broadcasting). */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  let t = g;
+  const lead = g.shape.length - shape.length;
+  for (let i = 0; i < g.shape.length; i++) {
+    const target = i < lead ? 1 : shape[i - lead];
+    if (t.shape[i] !== target) t = reduceAxis(t, i, false);
+  }
+  return t.reshape(shape);
+}
