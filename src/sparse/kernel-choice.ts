@@ -1,6 +1,7 @@
 import { Tensor, tidy } from '../tensor/tensor';
 import { gpu } from '../gpu/device';
-import { medianWallMs } from '../gpu/timing';
+import { medianWallMs, median } from '../gpu/timing';
+import { runner } from '../gpu/runner';
 import { matmul } from '../ops/matmul';
 import { spmm } from '../ops/spmm';
 import { seededRandom } from '../nn/random';
@@ -18,6 +19,30 @@ export interface LayerCosts { rows: number; cols: number; batch: number; denseMs
 
 /** Densities the CSR line is measured at: around the crossovers seen on lavapipe and GPUs. */
 const PROBE_DENSITIES = [0.05, 0.25];
+
+/**
+ * The probes time at most this many bytes of dense matrix (a row slice of a bigger layer; both
+ * kernels' times grow linearly in rows), so that a GPU's large binding limit never has them
+ * build a gigabyte matrix or time one dispatch long enough to trip a display watchdog.
+ */
+export const PROBE_MAX_BYTES = 64 * 2 ** 20;
+
+/**
+ * Median ms of `run`: GPU time from timestamp queries where the adapter has them (repeated
+ * until the runs add up to 20 ms, 3–15 runs), else wall time of `reps` synced runs.
+ */
+async function timeRun(run: () => void, reps: number): Promise<number> {
+  const first = await runner.timeGpu(run); // also the warm-up: compiles, first touch
+  if (first === null) return medianWallMs(run, reps);
+  const times: number[] = [];
+  let sum = 0;
+  while (times.length < 15 && (times.length < 3 || sum < 20)) {
+    const t = (await runner.timeGpu(run))!;
+    times.push(t);
+    sum += t;
+  }
+  return median(times);
+}
 
 /** Whether a dense [rows, cols] float32 matrix fits one storage binding (else only CSR can run it). */
 export const fitsDenseBinding = (rows: number, cols: number): boolean => rows * cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize;
@@ -66,14 +91,14 @@ export async function chooseCsrOrDense(a: CsrHost, batch: number, what: string):
   if (denseMs === null || !closeCall(costs, a.colIdx.length)) return { kernel: fasterKernel(costs, a.colIdx.length), csrBelowDensity, denseMs, csrMs: predicted, csrTimed: false };
   const sparse = new SparseMatrix(a, what);
   const x = probeInput(a.cols, batch);
-  const timed = await medianWallMs(() => tidy(() => { spmm(sparse, x); }), 3);
+  const timed = await timeRun(() => tidy(() => { spmm(sparse, x); }), 3);
   sparse.dispose();
   x.dispose();
   return { kernel: timed < denseMs ? 'csr' : 'dense', csrBelowDensity, denseMs, csrMs: timed, csrTimed: true };
 }
 
-/** The x the timings use (values do not change the time; the shape and the matrix's pattern do). */
-const probeInput = (cols: number, batch: number): Tensor => Tensor.fromArray(Float32Array.from({ length: cols * batch }, (_, i) => ((i * 7919) % 1000) / 1000), [cols, batch]);
+/** The x the timings use, filled on the GPU (values do not change the time; the shape and the matrix's pattern do). */
+const probeInput = (cols: number, batch: number): Tensor => Tensor.full([cols, batch], 0.5);
 
 /** A seeded random CSR matrix with every row at `density` (random values and columns). */
 function randomCsr(rows: number, cols: number, density: number, seed: number): CsrHost {
@@ -103,14 +128,17 @@ export async function layerCosts(rows: number, cols: number, batch: number, reps
   if (known) return known;
   // A layer too big to run dense has nothing to choose (and its CSR probes would not fit either).
   if (!fitsDenseBinding(rows, cols)) throw new ConfigError(`layerCosts: a dense [${rows}, ${cols}] matrix does not fit one storage binding; such a layer runs as CSR`);
+  // A slice of at most PROBE_MAX_BYTES of rows, its times scaled up to the whole layer.
+  const probeRows = Math.max(1, Math.min(rows, Math.floor(PROBE_MAX_BYTES / (4 * cols))));
+  const scaleUp = rows / probeRows;
   const x = probeInput(cols, batch);
-  const w = Tensor.fromArray(randomDense(rows, cols), [rows, cols]);
-  const denseMs = await medianWallMs(() => tidy(() => { matmul(w, x); }), reps);
+  const w = Tensor.full([probeRows, cols], 0.01); // values do not change a dense product's time
+  const denseMs = scaleUp * (await timeRun(() => tidy(() => { matmul(w, x); }), reps));
   w.dispose();
   const points: [number, number][] = [];
   for (const [i, d] of PROBE_DENSITIES.entries()) {
-    const a = new SparseMatrix(randomCsr(rows, cols, d, 17 + i), `probe ${rows}×${cols}`);
-    points.push([a.a.host.colIdx.length, await medianWallMs(() => tidy(() => { spmm(a, x); }), reps)]);
+    const a = new SparseMatrix(randomCsr(probeRows, cols, d, 17 + i), `probe ${probeRows}×${cols}`);
+    points.push([scaleUp * a.a.host.colIdx.length, scaleUp * (await timeRun(() => tidy(() => { spmm(a, x); }), reps))]);
     a.dispose();
   }
   x.dispose();
@@ -119,10 +147,4 @@ export async function layerCosts(rows: number, cols: number, batch: number, reps
   const costs = { rows, cols, batch, denseMs, csrFixedMs: Math.max(0, t0 - csrMsPerNnz * n0), csrMsPerNnz };
   measured.set(key, costs);
   return costs;
-}
-
-/** Dense random values (the timing of the dense matmul does not depend on them). */
-function randomDense(rows: number, cols: number): Float32Array {
-  const random = seededRandom(23);
-  return Float32Array.from({ length: rows * cols }, () => random() - 0.5);
 }

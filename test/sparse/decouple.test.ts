@@ -4,8 +4,9 @@ import { Net, cnnLayers } from '../../src/nn/net';
 import { decoupleConv, decoupleNet } from '../../src/sparse/decouple';
 import { SparseNet } from '../../src/sparse/sparse-net';
 import { csrFromDense } from '../../src/sparse/csr';
+import { bufferPool } from '../../src/gpu/buffers';
 import { gpu } from '../../src/gpu/device';
-import { TIME_OWN_MATRIX_WITHIN, chooseCsrOrDense, closeCall, crossoverDensity, csrMs, fasterKernel, layerCosts, type LayerCosts } from '../../src/sparse/kernel-choice';
+import { PROBE_MAX_BYTES, TIME_OWN_MATRIX_WITHIN, chooseCsrOrDense, closeCall, crossoverDensity, csrMs, fasterKernel, layerCosts, type LayerCosts } from '../../src/sparse/kernel-choice';
 import { Tensor, backward, tidyAsync } from '../../src/tensor/tensor';
 import { sum } from '../../src/ops/reduce';
 import { mul } from '../../src/ops/elementwise';
@@ -84,6 +85,21 @@ describe('kernel choice', () => {
     expect(closeCall(costs, 18900)).toBe(true); // 19.9 ms
     expect(closeCall(costs, 19100)).toBe(false); // 20.1 ms: over twice dense
     expect(closeCall({ ...costs, denseMs: null }, 9000)).toBe(false);
+  });
+
+  it('a layer bigger than PROBE_MAX_BYTES is probed on a slice of its rows, made on the GPU, and its costs scaled up', async () => {
+    const cols = 2048, rows = Math.floor((1.5 * PROBE_MAX_BYTES) / (4 * cols)); // 1.5× the cap
+    if (rows * cols * 4 > gpu().device.limits.maxStorageBufferBindingSize) return expect(() => layerCosts(rows, cols, 8)).rejects.toThrow(/does not fit/);
+    const acquire = bufferPool.acquire.bind(bufferPool);
+    let largest = 0;
+    bufferPool.acquire = (bytes: number) => { largest = Math.max(largest, bytes); return acquire(bytes); };
+    const costs = await layerCosts(rows, cols, 8).finally(() => { bufferPool.acquire = acquire; });
+    // No buffer as large as the whole 96 MiB matrix: the dense slice is the largest.
+    expect(largest).toBeLessThanOrEqual(PROBE_MAX_BYTES);
+    expect(largest).toBeGreaterThan(PROBE_MAX_BYTES * 0.9);
+    expect(costs.denseMs).toBeGreaterThan(0);
+    expect(costs.csrMsPerNnz).toBeGreaterThan(0);
+    expect(crossoverDensity(costs)).toBeGreaterThanOrEqual(0);
   });
 
   it('a close call is settled by timing the layer\'s own matrix, and the kernel follows those times', async () => {
