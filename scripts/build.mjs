@@ -2,6 +2,7 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export async function buildNode(entries = { sparsegrad: 'src/cli/main.ts', bench: 'bench/main.ts' }) {
@@ -22,7 +23,26 @@ export async function buildNode(entries = { sparsegrad: 'src/cli/main.ts', bench
   });
 }
 
+/**
+ * What the npm package ships (run by `prepare`, so `npm pack` and an install from git get it):
+ * the library for Node (dist/lib/node.js) and for bundlers (dist/lib/index.js), a browser ESM
+ * bundle with everything in it (dist/browser/sparsegrad.js), the CLI (dist/cli/sparsegrad.js)
+ * and type declarations (dist/types). Nothing is compiled at run time from an installed copy.
+ */
+export async function buildPackage() {
+  const common = { bundle: true, format: 'esm', sourcemap: 'linked', loader: { '.wgsl': 'text' }, logLevel: 'warning' };
+  const nodeDeps = ['webgpu', 'mnist', 'commander', 'cli-progress', 'pngjs'];
+  const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
+  await build({ ...common, entryPoints: { node: join(root, 'src/node.ts') }, outdir: join(root, 'dist/lib'), platform: 'node', target: 'node20', external: nodeDeps, banner });
+  await build({ ...common, entryPoints: { index: join(root, 'src/index.ts') }, outdir: join(root, 'dist/lib'), platform: 'neutral', target: 'es2022', external: ['webgpu'] });
+  // 'webgpu' (dawn.node) is only imported where there is no navigator.gpu: never in a browser.
+  await build({ ...common, entryPoints: { sparsegrad: join(root, 'src/index.ts') }, outdir: join(root, 'dist/browser'), platform: 'browser', target: 'es2022', external: ['webgpu'] });
+  await build({ ...common, entryPoints: { sparsegrad: join(root, 'src/cli/main.ts') }, outdir: join(root, 'dist/cli'), platform: 'node', target: 'node20', external: nodeDeps, banner });
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const only = process.argv[2];
-  await buildNode(only ? { [only.replace(/\W.*$/, '')]: process.argv[3] } : undefined);
+  if (only === '--package') await buildPackage();
+  else await buildNode(only ? { [only.replace(/\W.*$/, '')]: process.argv[3] } : undefined);
 }

@@ -1,7 +1,28 @@
+// sparsegrad's library: the engine (device, tensors, autograd, ops) and the research tool on it
+// (models, training, attacks, pruning). Runs in browsers and in Node; `sparsegrad/node` adds
+// what needs the file system (data sets, checkpoint files).
 export * from './gpu/errors';
-export { initGpu, gpu, adapterName, type AdapterReport } from './gpu/device';
+export { initGpu, gpu, releaseGpu, adapterName, type AdapterReport, type Gpu } from './gpu/device';
 export { bufferPool } from './gpu/buffers';
 export { pipelineStats, checkShaders } from './gpu/pipelines';
 export { runner } from './gpu/runner';
-export { Tensor, tidy, backward, poison } from './tensor/tensor';
+export { Tuner, MemoryTuneStore, type TuneStore, type TuneRecord, type GpuTimer } from './gpu/tuner';
+export { Tensor, tidy, tidyAsync, backward, poison } from './tensor/tensor';
 export * from './ops/index';
+
+export { Net, fcLayers, cnnLayers, describeLayers, type LayerSpec, type ConvSpec } from './nn/net';
+export { DEFAULT_CONFIG, CNN_DEFAULTS, STUDY_CONV, layersOf, validateConfig, type TrainConfig, type LossName } from './nn/config';
+export { trainModel, trainStep, adamFor, type TrainResult, type TrainOptions, type TrainProgress } from './nn/train';
+export { tuneForTraining } from './nn/tune';
+export { accuracy, predict, type Classifier } from './nn/evaluate';
+export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint';
+export { encodeSafetensors, decodeSafetensors, type NamedArray } from './io/safetensors';
+export { embeddedSplit } from './data/embedded';
+export { take, skip, holdOut, oneHot, fromIdx, type Dataset, type Split } from './data/dataset';
+
+export { fgsm, pgd, pgdAttack, pgdImages, attackName, type PgdSettings, type AttackResult, type AttackLoss } from './adversarial/pgd';
+export { makeNoise, DEFAULT_NOISE, UNIVERSAL_RECIPES, meanAbs, collapsed, type NoiseSettings } from './adversarial/noise';
+export { robustness, type NoiseVector, type Robustness } from './adversarial/evaluate';
+export { Pruner, PRUNE_METHODS, parseScope, scopeName, type PruneMethod, type PruneScope, type PruneSettings } from './prune/prune';
+export { layerInputStats, calibrationIndices, type InputStats } from './prune/stats';
+export { meanCi95 } from './metrics/interval';
