@@ -9,3 +9,4 @@ export * from './prune_mask';
 export * from './conv2d';
 export * from './transpose';
 export * from './spmm';
+export * from './pool2d';
