@@ -1,4 +1,6 @@
-import { Tensor } from '../tensor/tensor';
+import { Tensor, tidy } from '../tensor/tensor';
+import { mul } from '../ops/elementwise';
+import { runner } from '../gpu/runner';
 import { adamUpdate } from '../ops/adam';
 import { SparsegradError } from '../gpu/errors';
 
@@ -14,10 +16,27 @@ export interface AdamSettings { lr: number; beta1: number; beta2: number; eps: n
  */
 export class Adam {
   private moments: { m: Tensor; v: Tensor }[];
+  private masks: (Tensor | null)[] = [];
   step = 0;
 
   constructor(private params: Tensor[], private s: AdamSettings, private decay: number[] = []) {
     this.moments = params.map((p) => ({ m: Tensor.zeros(p.shape).keep(), v: Tensor.zeros(p.shape).keep() }));
+  }
+
+  /**
+   * Trains under pruning masks from here on: masks[i] (1 keep, 0 pruned; null for none) for
+   * parameter i. Pruned parameters and their moments stay exactly 0 (zeroed with them now).
+   * The masks are the caller's (kept alive and disposed by it).
+   */
+  setMasks(masks: (Tensor | null)[]): void {
+    masks.forEach((k, i) => {
+      if (k && k.size !== this.params[i].size) throw new SparsegradError(`adam: mask ${i} has ${k.size} values for a parameter of ${this.params[i].size}`);
+    });
+    this.masks = masks;
+    tidy(() => masks.forEach((k, i) => {
+      if (!k) return;
+      for (const t of [this.params[i], this.moments[i].m, this.moments[i].v]) runner.copy(mul(t, k).buffer, t.buffer, t.byteSize);
+    }));
   }
 
   /** One update from the gradients backward() left on the parameters (at `lr`, default the settings'). */
@@ -29,7 +48,7 @@ export class Adam {
     const lrT = (lr * c2) / (1 - beta1 ** this.step);
     this.params.forEach((p, i) => {
       if (!p.grad) throw new SparsegradError(`adam: parameter ${i} has no gradient (did backward() reach it?)`);
-      adamUpdate(p, p.grad, this.moments[i].m, this.moments[i].v, lrT, beta1, beta2, eps * c2, this.decay[i] ?? 0);
+      adamUpdate(p, p.grad, this.moments[i].m, this.moments[i].v, lrT, beta1, beta2, eps * c2, this.decay[i] ?? 0, this.masks[i] ?? null);
       p.grad = null;
     });
   }

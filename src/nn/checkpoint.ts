@@ -4,10 +4,58 @@ import { Tensor } from '../tensor/tensor';
 import { Net, IMAGE_SIDE, describeLayers, weightShape } from './net';
 import { DEFAULT_CONFIG, CNN_DEFAULTS, layersOf, type TrainConfig } from './config';
 
-/** safetensors bytes of a model, PyTorch names and layouts, the config in __metadata__. */
-export async function modelToSafetensors(model: Net, config: TrainConfig): Promise<Uint8Array> {
-  const arrays = await Promise.all(model.params.map(async (p) => ({ name: p.name, shape: [...p.tensor.shape], data: await p.tensor.read() })));
+/**
+ * How a pruned model is saved: 'zeros', plain weights with the pruned ones 0; or
+ * 'torch-prune', torch.nn.utils.prune's layout: `fc1.weight_orig` and `fc1.weight_mask` (float
+ * 0/1) instead of `fc1.weight` for every masked matrix, so that a torch.nn module with
+ * prune.custom_from_mask applied loads it as it is (weight = weight_orig · weight_mask).
+ */
+export type MaskLayout = 'zeros' | 'torch-prune';
+
+/**
+ * safetensors bytes of a model, PyTorch names and layouts, the config in __metadata__. With
+ * `masks` (per weight matrix, 1 keep / 0 pruned, null for an unpruned one) the pruned weights
+ * are saved as `layout` says.
+ */
+export async function modelToSafetensors(model: Net, config: TrainConfig, masks?: (Float32Array | null)[], layout: MaskLayout = 'zeros'): Promise<Uint8Array> {
+  const arrays: NamedArray[] = [];
+  let w = 0;
+  for (const p of model.params) {
+    const data = await p.tensor.read();
+    const shape = [...p.tensor.shape];
+    const mask = p.name.endsWith('.weight') ? masks?.[w++] ?? null : null;
+    if (mask && mask.length !== data.length) throw new DataError(`${p.name}: mask of ${mask.length} values for ${data.length} weights`);
+    if (!mask) { arrays.push({ name: p.name, shape, data }); continue; }
+    if (layout === 'zeros') { arrays.push({ name: p.name, shape, data: data.map((v, i) => (mask[i] ? v : 0)) }); continue; }
+    arrays.push({ name: `${p.name}_orig`, shape, data }, { name: `${p.name}_mask`, shape, data: mask });
+  }
   return encodeSafetensors(arrays, { format: 'pt', sparsegrad_config: JSON.stringify(config) });
+}
+
+/**
+ * torch.nn.utils.prune's `X_orig` + `X_mask` pairs folded into `X` = orig · mask; the masks are
+ * returned by name. A lone `_orig` or `_mask`, or a mask that is not 0/1, is an error.
+ */
+function foldPruneMasks(arrays: NamedArray[], file: string): { arrays: NamedArray[]; masks: Map<string, Float32Array> } {
+  const byName = new Map(arrays.map((a) => [a.name, a]));
+  const masks = new Map<string, Float32Array>();
+  const out: NamedArray[] = [];
+  for (const a of arrays) {
+    if (a.name.endsWith('_mask')) {
+      if (!byName.has(`${a.name.slice(0, -5)}_orig`)) throw new DataError(`${file}: ${a.name} has no ${a.name.slice(0, -5)}_orig beside it`);
+      continue;
+    }
+    if (!a.name.endsWith('_orig')) { out.push(a); continue; }
+    const name = a.name.slice(0, -5);
+    const mask = byName.get(`${name}_mask`);
+    if (!mask) throw new DataError(`${file}: ${a.name} has no ${name}_mask beside it (torch.nn.utils.prune saves both)`);
+    if (mask.shape.join() !== a.shape.join()) throw new DataError(`${file}: ${name}_mask is ${fmtShape(mask.shape)} but ${a.name} is ${fmtShape(a.shape)}`);
+    const bad = mask.data.findIndex((v) => v !== 0 && v !== 1);
+    if (bad >= 0) throw new DataError(`${file}: ${name}_mask[${bad}] = ${mask.data[bad]}: a pruning mask holds only 0 and 1`);
+    masks.set(name, mask.data);
+    out.push({ name, shape: a.shape, data: a.data.map((v, i) => (mask.data[i] ? v : 0)) }); // orig · mask, with +0 for pruned
+  }
+  return { arrays: out, masks };
 }
 
 /**
@@ -72,8 +120,10 @@ export async function flushSubnormalWeights(model: Net): Promise<number> {
  * weights and biases). Names and shapes are checked against the config in the metadata, if any.
  * Subnormal weights load as 0 (flushSubnormals).
  */
-export function modelFromSafetensors(bytes: Uint8Array, file: string): { model: Net; config: TrainConfig } {
-  const { arrays, metadata } = decodeSafetensors(bytes, file);
+export function modelFromSafetensors(bytes: Uint8Array, file: string): { model: Net; config: TrainConfig; masks: (Float32Array | null)[] | null } {
+  const decoded = decodeSafetensors(bytes, file);
+  const { metadata } = decoded;
+  const { arrays, masks: saved } = foldPruneMasks(decoded.arrays, file);
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const inferred = configFromTensors(byName, file);
   const config: TrainConfig = metadata.sparsegrad_config ? { ...DEFAULT_CONFIG, ...JSON.parse(metadata.sparsegrad_config) } : inferred;
@@ -90,5 +140,11 @@ export function modelFromSafetensors(bytes: Uint8Array, file: string): { model: 
       return { name, tensor: Tensor.fromArray(a.data, [...shape], true).keep() };
     }),
   );
-  return { model: new Net(layers, params, config.keep), config };
+  const masks = saved.size ? layers.map((l) => saved.get(`${l.name}.weight`) ?? null) : null;
+  return { model: new Net(layers, params, config.keep), config, masks };
+}
+
+/** Masks that keep a model's nonzero weights (1 where w ≠ 0): how a model saved with zeros is fine-tuned. */
+export async function nonzeroMasks(model: Net): Promise<Float32Array[]> {
+  return Promise.all(model.weights.map(async (w) => (await w.read()).map((v) => (v !== 0 ? 1 : 0))));
 }
