@@ -5,6 +5,7 @@ import { registerTrain } from './train';
 import { registerNoise } from './noise';
 import { registerEval } from './eval';
 import { registerSweep } from './sweep';
+import { registerPrune } from './prune';
 import { registerStudy } from './study';
 import { registerFindings, registerReport } from './report';
 
@@ -16,6 +17,7 @@ const program = new Command()
 registerTrain(program);
 registerNoise(program);
 registerEval(program);
+registerPrune(program);
 registerSweep(program);
 registerStudy(program);
 registerReport(program);

@@ -8,6 +8,9 @@ import { describeLayers, type ConvSpec } from '../nn/net';
 import { ConfigError } from '../gpu/errors';
 import { trainModel, type TrainProgress } from '../nn/train';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
+import { modelFromSafetensors, nonzeroMasks } from '../nn/checkpoint';
+import { readBytes } from '../io/files';
+import { Tensor } from '../tensor/tensor';
 import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options';
 import { applyKernels, kernelsOption } from './kernels';
 import { tuneForTraining } from '../nn/tune';
@@ -54,6 +57,9 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'output folder', 'runs/train')
     .option('--fresh', 'start over even if --out holds a checkpoint of this run (default: resume it)')
     .option('--no-progress', 'no progress bar (logs a line per evaluation instead)')
+    .option('--init <file>', 'start from this model.safetensors (its architecture) instead of a fresh init: fine-tuning')
+    .option('--keep-pruned', 'with --init: train under its pruning masks (torch.nn.utils.prune\'s weight_mask where the file has them, else its zero weights): pruned weights stay exactly 0')
+    .addOption(new Option('--mask-layout <layout>', 'with --keep-pruned: save pruned weights as zeros, or as torch.nn.utils.prune\'s weight_orig + weight_mask').choices(['zeros', 'torch-prune']).default('zeros'))
     .addOption(kernelsOption())
     .action(async (o) => {
       const config: TrainConfig = {
@@ -72,8 +78,18 @@ export function registerTrain(program: Command): void {
         ...(o.evalEvery !== undefined && { evalEvery: o.evalEvery }),
       };
       if (o.conv && o.arch !== 'cnn') throw new ConfigError('--conv needs --arch cnn');
+      if (o.keepPruned && !o.init) throw new ConfigError('--keep-pruned needs --init <model.safetensors> (the pruned model to fine-tune)');
       const data = loadData(o.data);
       const g = await initGpu();
+      // Fine-tuning: the architecture is the file's; training settings are this command's.
+      const init = o.init ? modelFromSafetensors(readBytes(o.init), o.init) : null;
+      if (init) Object.assign(config, { arch: init.config.arch, hidden: init.config.hidden, conv: init.config.conv });
+      const masks = init && o.keepPruned ? init.masks?.map((m, i) => m ?? new Float32Array(init.model.weights[i].size).fill(1)) ?? (await nonzeroMasks(init.model)) : null;
+      const maskTensors = masks ? init!.model.params.map((p) => { const w = init!.model.weights.indexOf(p.tensor); return w >= 0 ? Tensor.fromArray(masks[w], [...p.tensor.shape]).keep() : null; }) : undefined;
+      if (masks) {
+        const pruned = masks.reduce((s, m) => s + m.reduce((c, v) => c + (v ? 0 : 1), 0), 0), total = masks.reduce((s, m) => s + m.length, 0);
+        console.log(`fine-tuning ${o.init} under its masks: ${pruned} of ${total} weights pruned (${((100 * pruned) / total).toFixed(2)}%) stay 0`);
+      }
       console.log(`adapter: ${adapterName(g.adapter)}`);
       console.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, keep ${config.keep}, l2 ${config.l2}, Adam lr ${config.lr}${config.lrSchedule ? ` (then ${config.lrSchedule.map((st) => `${st.lr} after ${st.after}`).join(', ')})` : ''}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`);
       const tuning = applyKernels(o.kernels, g);
@@ -104,7 +120,9 @@ export function registerTrain(program: Command): void {
       const result = await trainModel(config, data, {
         onProgress,
         resume,
-        onCheckpoint: (state) => saveCheckpoint(o.out, state, config, g.adapter, data.name),
+        init: init?.model,
+        masks: maskTensors,
+        onCheckpoint: (state) => saveCheckpoint(o.out, state, config, g.adapter, data.name, masks ? { masks, layout: o.maskLayout, init: o.init } : undefined),
       });
       bar?.stop();
       const files = finishRun(o.out, result.metrics);

@@ -4,7 +4,7 @@ import { readBytes, writeAtomic } from '../io/files';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
 import { ConfigError, DataError } from '../gpu/errors';
 import type { AdapterReport } from '../gpu/device';
-import { modelFromSafetensors, modelToSafetensors } from './checkpoint';
+import { modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint';
 import type { TrainConfig } from './config';
 import type { TrainResult, TrainState } from './train';
 
@@ -13,8 +13,8 @@ import type { TrainResult, TrainState } from './train';
  * train.json (config, seed, adapter, data, metrics, status) and history.csv. Every file is
  * written atomically, model and optimiser before the JSON that points at them.
  */
-export async function saveCheckpoint(dir: string, state: TrainState, config: TrainConfig, adapter: AdapterReport, dataName: string): Promise<void> {
-  writeAtomic(join(dir, 'model.safetensors'), await modelToSafetensors(state.model, config));
+export async function saveCheckpoint(dir: string, state: TrainState, config: TrainConfig, adapter: AdapterReport, dataName: string, pruned?: { masks: Float32Array[]; layout: MaskLayout; init: string }): Promise<void> {
+  writeAtomic(join(dir, 'model.safetensors'), await modelToSafetensors(state.model, config, pruned?.masks, pruned?.layout));
   writeAtomic(join(dir, 'optimizer.safetensors'), encodeSafetensors(
     state.model.params.flatMap((p, i) => [
       { name: `${p.name}.exp_avg`, shape: [...p.tensor.shape], data: state.adam.m[i] },
@@ -25,7 +25,8 @@ export async function saveCheckpoint(dir: string, state: TrainState, config: Tra
   writeAtomic(join(dir, 'history.csv'), 'iteration,loss,test_accuracy\n' + state.history.map((h) => `${h.iteration},${h.loss ?? ''},${h.testAccuracy ?? ''}`).join('\n') + '\n');
   writeAtomic(join(dir, 'train.json'), JSON.stringify({
     tool: 'sparsegrad', status: 'running', iteration: state.iteration, model: 'model.safetensors', data: dataName,
-    config, seed: config.seed, adapter, trainMs: state.trainMs, history: state.history, pooledBytes: state.pooledBytes, written: new Date().toISOString(),
+    config, seed: config.seed, adapter, trainMs: state.trainMs,
+    ...(pruned && { fineTuned: { from: pruned.init, maskLayout: pruned.layout, pruned: pruned.masks.reduce((s, m) => s + m.reduce((c, v) => c + (v ? 0 : 1), 0), 0), weights: pruned.masks.reduce((s, m) => s + m.length, 0) } }), history: state.history, pooledBytes: state.pooledBytes, written: new Date().toISOString(),
   }, null, 2));
 }
 

@@ -57,6 +57,10 @@ export interface TrainOptions {
   resume?: TrainState;
   /** Called after each evaluation with the state to save; the run resumes from it. */
   onCheckpoint?: (state: TrainState) => Promise<void>;
+  /** Start from these weights instead of a fresh init (fine-tuning); ignored when resuming. */
+  init?: Net;
+  /** Train under pruning masks, one per parameter (null: unmasked): pruned weights stay exactly 0. */
+  masks?: (Tensor | null)[];
 }
 
 /** Everything needed to continue a run exactly where it stopped. */
@@ -98,9 +102,10 @@ export function trainStep(net: Net, adam: Adam, config: TrainConfig, x: Float32A
 export async function trainModel(config: TrainConfig, data: Split, opts: TrainOptions = {}): Promise<TrainResult> {
   validateConfig(config);
   const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
-  const net = resume?.model ?? Net.init(layersOf(config), config.keep, config.seed);
+  const net = resume?.model ?? opts.init ?? Net.init(layersOf(config), config.keep, config.seed);
   const adam = adamFor(net, config);
   if (resume) adam.load(resume.adam);
+  if (opts.masks) adam.setMasks(opts.masks);
   const sampler = new BatchSampler(data.train, config.batch, config.seed);
   const startIt = resume?.iteration ?? 0;
   for (let it = 1; it <= startIt; it++) sampler.skip();

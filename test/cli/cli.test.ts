@@ -51,6 +51,34 @@ describe('sparsegrad CLI', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/"fastest" is not tuned, rules or one of plain/);
   });
+  it('prune writes a pruned model (torch.nn.utils.prune layout); train --init --keep-pruned fine-tunes it with the pruned weights kept at 0', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { decodeSafetensors } = await import('../../src/io/safetensors');
+    const dir = mkdtempSync(join(tmpdir(), 'finetune-'));
+    const base = run('train', '--hidden', '40,20', '--iterations', '60', '--eval-every', '0', '--no-progress', '--kernels', 'rules', '--out', join(dir, 'base'));
+    expect(base.status, base.stderr).toBe(0);
+    const pruned = run('prune', '--model', join(dir, 'base/model.safetensors'), '--ratio', '0.9', '--method', 'abs', '--mask-layout', 'torch-prune', '--out', join(dir, 'pruned.safetensors'));
+    expect(pruned.status, pruned.stderr).toBe(0);
+    expect(pruned.stdout).toMatch(/abs per-matrix at 0\.9: 29124 of 32360 weights pruned \(28224 \/ 720 \/ 180 per matrix\)/);
+    const tuned = run('train', '--init', join(dir, 'pruned.safetensors'), '--keep-pruned', '--mask-layout', 'torch-prune', '--iterations', '40', '--eval-every', '0', '--no-progress', '--kernels', 'rules', '--out', join(dir, 'tuned'));
+    expect(tuned.status, tuned.stderr).toBe(0);
+    expect(tuned.stdout).toMatch(/fine-tuning .*pruned\.safetensors under its masks: 29124 of 32360 weights pruned \(90\.00%\) stay 0/);
+    expect(tuned.stdout).toMatch(/model 784-40-20-10/);
+    const before = new Map(decodeSafetensors(readFileSync(join(dir, 'pruned.safetensors')), 'p').arrays.map((a) => [a.name, a.data]));
+    const after = new Map(decodeSafetensors(readFileSync(join(dir, 'tuned/model.safetensors')), 't').arrays.map((a) => [a.name, a.data]));
+    for (const l of ['fc1', 'fc2', 'fc3']) {
+      const mask = after.get(`${l}.weight_mask`)!, w = after.get(`${l}.weight_orig`)!;
+      expect(Array.from(mask)).toEqual(Array.from(before.get(`${l}.weight_mask`)!));
+      let changed = 0;
+      w.forEach((v, i) => { if (!mask[i]) expect(v).toBe(0); else if (v !== before.get(`${l}.weight_orig`)![i]) changed++; });
+      expect(changed).toBeGreaterThan(0);
+    }
+    expect(JSON.parse(readFileSync(join(dir, 'tuned/train.json'), 'utf8')).fineTuned).toMatchObject({ maskLayout: 'torch-prune', pruned: 29124, weights: 32360 });
+    const bad = run('train', '--keep-pruned', '--iterations', '1', '--out', join(dir, 'bad'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--keep-pruned needs --init/);
+  });
   it('study end to end at a tiny budget: controls, chosen ratios, adaptive attacks, findings; a rerun resumes; a bad override is named', async () => {
     const { mkdtempSync, readFileSync, existsSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -54,7 +54,7 @@ describe('training under pruning masks', () => {
   });
 
   it('an all-ones mask trains bit for bit as no mask', async () => {
-    const runs = [];
+    const runs: Float32Array[][] = [];
     for (const masked of [false, true]) {
       const net = Net.init(layersOf(config), config.keep, 2);
       const adam = adamFor(net, config);
