@@ -6,6 +6,7 @@ import { registerNoise } from './noise';
 import { registerEval } from './eval';
 import { registerSweep } from './sweep';
 import { registerPrune } from './prune';
+import { registerImp } from './imp';
 import { registerStudy } from './study';
 import { registerFindings, registerReport } from './report';
 
@@ -18,6 +19,7 @@ registerTrain(program);
 registerNoise(program);
 registerEval(program);
 registerPrune(program);
+registerImp(program);
 registerSweep(program);
 registerStudy(program);
 registerReport(program);

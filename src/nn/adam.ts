@@ -35,7 +35,7 @@ export class Adam {
     this.masks = masks;
     tidy(() => masks.forEach((k, i) => {
       if (!k) return;
-      for (const t of [this.params[i], this.moments[i].m, this.moments[i].v]) runner.copy(mul(t, k).buffer, t.buffer, t.byteSize);
+      for (const t of [this.params[i], this.moments[i].m, this.moments[i].v]) runner.copy(mul(t, k.reshape(t.shape)).buffer, t.buffer, t.byteSize);
     }));
   }
 

@@ -61,6 +61,8 @@ export interface TrainOptions {
   init?: Net;
   /** Train under pruning masks, one per parameter (null: unmasked): pruned weights stay exactly 0. */
   masks?: (Tensor | null)[];
+  /** Called after step `iteration` with the model (e.g. to keep the weights to rewind to). */
+  afterStep?: (iteration: number, net: Net) => Promise<void>;
 }
 
 /** Everything needed to continue a run exactly where it stopped. */
@@ -118,6 +120,7 @@ export async function trainModel(config: TrainConfig, data: Split, opts: TrainOp
     const wantLoss = it % logEvery === 0 || it === config.iterations;
     const lossTensor = tidy(() => trainStep(net, adam, config, x, t, it, wantLoss));
     runner.flush();
+    if (opts.afterStep) await opts.afterStep(it, net);
     let lossValue: number | null = null;
     if (lossTensor) {
       lossValue = (await lossTensor.read())[0];
