@@ -16,6 +16,7 @@ import { DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs } from '../adversa
 import { ATTACK_LOSSES } from '../adversarial/pgd';
 import { DEFAULT_SUITE } from '../adversarial/suite';
 import type { AdaptiveSpec } from '../adversarial/adaptive';
+import type { TrainConfig } from '../nn/config';
 
 const parseList = list();
 import { take } from '../data/dataset';
@@ -56,6 +57,7 @@ export function registerSweep(program: Command): void {
     .option('--pgd-restarts <n>', 'PGD restarts', parseInteger(1), DEFAULT_SUITE.restarts)
     .option('--pgd-loss <list>', `PGD losses: ${ATTACK_LOSSES.join(', ')}`, list([...ATTACK_LOSSES]), DEFAULT_SUITE.losses)
     .option('--pgd-images <n>', 'run PGD on the first n test images (default: all)', parseInteger(1))
+    .option('--fine-tune <iterations>', 'fine-tune each pruned model (ratio > 0) this many iterations under its mask, with the model\'s training settings, before measuring it', parseInteger(1))
     .option('--shard <i/n>', 'run only units k with k mod n = i (merge the folders with `sparsegrad merge`)')
     .option('--out <dir>', 'output folder (rerun the same command to resume)', 'runs/sweep')
     .action(async (o) => {
@@ -83,9 +85,15 @@ export function registerSweep(program: Command): void {
       for (const n of noises) if (collapsed(n.noise, n.limit)) console.log(`warning: noise ${n.name} has mean |n| ${meanAbs(n.noise).toFixed(4)} < 0.1·limit: it collapsed on the model it was made on (rows flagged "collapsed")`);
       const g = await openGpu();
       const models: SweepModel[] = [];
+      let trainConfig: TrainConfig | null = null;
       for (const file of o.model as string[]) {
         const { model, config } = loadModel(file);
+        trainConfig ??= config;
         models.push({ name: file, seed: config.seed, model, weights: await Promise.all(model.weights.map((w) => w.read())) });
+      }
+      if (o.fineTune) {
+        if (o.decouple) throw new ConfigError('--fine-tune trains dense pruned models; it does not combine with --decouple');
+        spec.fineTune = { iterations: o.fineTune, config: { ...trainConfig!, seed: o.seed } };
       }
       const shard = o.shard ? parseShard(o.shard) : null;
       const all = sweepUnits(spec, models);

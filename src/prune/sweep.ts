@@ -10,6 +10,7 @@ import { decoupleNet, type DecoupledLayer } from '../sparse/decouple';
 import { DecoupledPruner } from '../sparse/prune-decoupled';
 import { SparseNet } from '../sparse/sparse-net';
 import { calibrationIndices, layerInputStats, type InputStats } from './stats';
+import { fineTunePruned, type FineTuneSpec } from './fine-tune';
 
 export interface SweepSpec {
   methods: PruneMethod[];
@@ -25,6 +26,8 @@ export interface SweepSpec {
   decouple?: boolean;
   /** Attacks on each pruned model itself, at these ratios (absent: transfer only). */
   adaptive?: AdaptiveSpec;
+  /** Fine-tune each pruned model (ratio > 0) under its mask before measuring it (absent: one-shot, as the study). */
+  fineTune?: FineTuneSpec;
 }
 
 export interface SweepModel {
@@ -119,7 +122,13 @@ export async function runSweep(spec: SweepSpec, models: SweepModel[], data: Swee
     }
     const sizes = pruner.sizes;
     const sparsity = pruner.prunedCounts(unit.ratio).map((k, i) => Math.round((k / sizes[i]) * 1e6) / 1e6); // 6 decimals: what the CSV holds
-    const pruned = await pruner.prunedModel(unit.ratio);
+    const oneShot = await pruner.prunedModel(unit.ratio);
+    let pruned = oneShot;
+    if (spec.fineTune && unit.ratio > 0 && !(oneShot instanceof SparseNet)) {
+      const keep = pruner.prunedMasks(unit.ratio).map((k) => Float32Array.from(k, (p) => 1 - p));
+      pruned = await fineTunePruned(oneShot, keep, spec.fineTune, data.train, data.test);
+      oneShot.weights.forEach((w) => w.dispose());
+    }
     const mine = m.noises ?? noises;
     const transfer = new Map<string, Uint8Array>();
     const results = await robustness(pruned, data.test, mine, (name, preds) => transfer.set(name, preds));
@@ -137,7 +146,8 @@ export async function runSweep(spec: SweepSpec, models: SweepModel[], data: Swee
       for (const a of await adaptiveRows(pruned, spec.adaptive!, data, mine, transfer)) rows.push({ ...base, ...a });
     }
     if (pruned instanceof SparseNet) pruned.dispose();
-    else pruned.weights.forEach((w) => w.dispose());
+    else if (pruned !== oneShot) pruned.dispose(); // fine-tuned: owns all its parameters
+    else pruned.weights.forEach((w) => w.dispose()); // one-shot: shares the model's biases
     await onUnit(unit, rows);
   }
   pruner?.dispose();
