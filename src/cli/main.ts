@@ -7,6 +7,7 @@ import { registerEval } from './eval';
 import { registerSweep } from './sweep';
 import { registerPrune } from './prune';
 import { registerImp } from './imp';
+import { registerDetect } from './detect';
 import { registerStudy } from './study';
 import { registerFindings, registerReport } from './report';
 
@@ -20,6 +21,7 @@ registerNoise(program);
 registerEval(program);
 registerPrune(program);
 registerImp(program);
+registerDetect(program);
 registerSweep(program);
 registerStudy(program);
 registerReport(program);
