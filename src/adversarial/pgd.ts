@@ -1,7 +1,7 @@
 import { Tensor, backward, tidy } from '../tensor/tensor';
 import { add, clamp01, clampAbs, scale, sign, sub } from '../ops/elementwise';
 import { argmax } from '../ops/argmax';
-import { marginLoss, softmaxCrossEntropy } from '../ops/composite';
+import { detectorPenalty, marginLoss, softmaxCrossEntropy } from '../ops/composite';
 import { runner } from '../gpu/runner';
 import { ConfigError } from '../gpu/errors';
 import { oneHot, type Dataset } from '../data/dataset';
@@ -29,6 +29,11 @@ export interface PgdSettings {
   /** null: untargeted (any wrong class); else push every image towards this class. */
   target: number | null;
   seed: number;
+  /**
+   * A detector-aware attacker (absent: none): it also minimises `weight` × the detector's score
+   * surrogate (detectorPenalty), keeping its outputs in the clean range while it fools.
+   */
+  detector?: { score: 'onehot' | 'msp'; weight: number };
 }
 
 export const fgsm = (epsilon: number, target: number | null = null, loss: AttackLoss = 'ce'): PgdSettings =>
@@ -40,7 +45,7 @@ export const pgd = (epsilon: number, steps: number, o: Partial<PgdSettings> = {}
 
 export function attackName(s: PgdSettings): string {
   const kind = s.steps === 1 && !s.randomStart && s.stepSize === s.epsilon ? 'fgsm' : 'pgd';
-  return `${kind}-${s.loss}${s.target === null ? '' : `-t${s.target}`}`;
+  return `${kind}-${s.loss}${s.target === null ? '' : `-t${s.target}`}${s.detector ? `-vs-${s.detector.score}×${s.detector.weight}` : ''}`;
 }
 
 export function validatePgd(s: PgdSettings, classes = 10): PgdSettings {
@@ -50,6 +55,8 @@ export function validatePgd(s: PgdSettings, classes = 10): PgdSettings {
   if (!(s.stepSize > 0) && s.epsilon > 0) throw new ConfigError(`pgd: step size ${s.stepSize} must be > 0`);
   if (!ATTACK_LOSSES.includes(s.loss)) throw new ConfigError(`pgd: loss "${s.loss}": use ${ATTACK_LOSSES.join(' or ')}`);
   if (s.target !== null && (!Number.isInteger(s.target) || s.target < 0 || s.target >= classes)) throw new ConfigError(`pgd: target ${s.target} is not a class 0–${classes - 1}`);
+  if (s.detector && !(s.detector.weight >= 0 && Number.isFinite(s.detector.weight))) throw new ConfigError(`pgd: detector weight ${s.detector.weight} must be ≥ 0`);
+  if (s.detector && s.detector.score !== 'onehot' && s.detector.score !== 'msp') throw new ConfigError(`pgd: detector score "${s.detector.score}": use onehot or msp`);
   return s;
 }
 
@@ -75,13 +82,25 @@ export function randomStart(x: Float32Array, epsilon: number, seed: number, rest
 const lossOf = (loss: AttackLoss, logits: Tensor, y: Tensor): Tensor => (loss === 'ce' ? softmaxCrossEntropy(logits, y) : marginLoss(logits, y));
 
 /**
+ * What a step ascends (untargeted) or descends (targeted): the attack loss, and for a
+ * detector-aware attacker the detector's penalty on the side that keeps outputs clean-looking
+ * (reduced like the loss: CE is a batch mean, the margin a sum, so each image's weight holds).
+ */
+export function attackObjective(s: PgdSettings, logits: Tensor, y: Tensor): Tensor {
+  const loss = lossOf(s.loss, logits, y);
+  if (!s.detector || s.detector.weight === 0) return loss;
+  const penalty = scale(detectorPenalty(logits, s.detector.score, s.loss === 'ce' ? 'mean' : 'sum'), s.detector.weight);
+  return s.target === null ? sub(loss, penalty) : add(loss, penalty);
+}
+
+/**
  * One PGD step on the GPU from x' (a leaf): the logits at x' (returned, to judge x'), the
  * gradient of the loss there, and the projected next iterate (a new leaf).
  */
 function pgdStep(model: FrozenClassifier, x: Tensor, xAdv: Tensor, y: Tensor, s: PgdSettings): { next: Tensor; logits: Tensor } {
   xAdv.requiresGrad = true;
   const logits = model.forward(xAdv, { train: false });
-  backward(lossOf(s.loss, logits, y));
+  backward(attackObjective(s, logits, y));
   const g = xAdv.grad!;
   xAdv.requiresGrad = false;
   // Untargeted: ascend the loss of the true class; targeted: descend the loss of the target.

@@ -28,11 +28,14 @@ const argmaxRows = (y: Float32Array, classes: number): Uint8Array => {
   return p;
 };
 
-/** A noisy version of the test images: under a universal noise vector, or a per-image attack. */
-export interface DetectAttack { name: string; images: Float32Array }
+/**
+ * A noisy version of the test images: under a universal noise vector, or a per-image attack.
+ * Attacks of one `group` (PGD at one ε, plain and detector-aware) also get a worst-case row.
+ */
+export interface DetectAttack { name: string; group: string; images: Float32Array }
 
 export const universalAttack = (test: Dataset, v: NoiseVector): DetectAttack => ({
-  name: `universal ${v.name}`,
+  name: `universal ${v.name}`, group: `universal ${v.name}`,
   images: test.images.map((x, i) => Math.min(1, Math.max(0, x + v.noise[i % test.pixels]))),
 });
 
@@ -42,7 +45,7 @@ export async function pgdDetectAttack(model: FrozenClassifier, test: Dataset, s:
     const n = Math.min(chunk, test.count - start);
     images.set(await pgdImages(model, test.images.subarray(start * test.pixels, (start + n) * test.pixels), test.labels.subarray(start, start + n), s, test.pixels), start * test.pixels);
   }
-  return { name: `${attackName(s)} ε=${s.epsilon}`, images };
+  return { name: `${attackName(s)} ε=${s.epsilon}`, group: `pgd-${s.loss} ε=${s.epsilon}`, images };
 }
 
 export interface DetectRow {
@@ -52,6 +55,12 @@ export interface DetectRow {
   /** The threshold flagging 5% of clean validation images; the share of noisy (all, fooled) and clean test images it flags. */
   threshold: number; tprAt5: number; tprAt5Fooled: number | null; fprTest: number;
   clean: number; noisy: number; fooled: number; robustAccuracy: number;
+  /**
+   * Share of test images the attack fools without the detector flagging them (at the 5%
+   * threshold): what the detector leaves to the attacker. 1 − evaded is the accuracy of
+   * "classifier + detector" (an image counts as defended if it is classified right or flagged).
+   */
+  evaded: number;
   roc: RocPoint[];
 }
 
@@ -67,6 +76,8 @@ export async function detectionRows(model: FrozenClassifier, validation: Dataset
   const cleanOut = await modelOutputs(model, test.images, test.pixels, classes);
   const cleanPred = argmaxRows(cleanOut, classes);
   const rows: DetectRow[] = [];
+  // Per score and group: images some attack of the group fooled without being flagged.
+  const evadedBy = new Map<string, Uint8Array>();
   for (const a of attacks) {
     const noisyOut = await modelOutputs(model, a.images, test.pixels, classes);
     const pred = argmaxRows(noisyOut, classes);
@@ -78,7 +89,13 @@ export async function detectionRows(model: FrozenClassifier, validation: Dataset
       const val = detectScores(score, valOut, classes), clean = detectScores(score, cleanOut, classes), noisy = detectScores(score, noisyOut, classes);
       const noisyFooled = noisy.filter((_, i) => fooled[i]);
       const threshold = thresholdAtFpr(val, 0.05);
+      const key = `${score}|${a.group}`;
+      const ev = evadedBy.get(key) ?? new Uint8Array(test.count);
+      let evaded = 0;
+      for (let i = 0; i < test.count; i++) if (pred[i] !== test.labels[i] && noisy[i] < threshold) { ev[i] = 1; evaded++; }
+      evadedBy.set(key, ev);
       rows.push({
+        evaded: evaded / test.count,
         score, attack: a.name,
         auc: rocAuc(clean, noisy), aucFooled: nFooled ? rocAuc(clean, noisyFooled) : null,
         threshold, tprAt5: flaggedRate(noisy, threshold), tprAt5Fooled: nFooled ? flaggedRate(noisyFooled, threshold) : null, fprTest: flaggedRate(clean, threshold),
@@ -87,5 +104,17 @@ export async function detectionRows(model: FrozenClassifier, validation: Dataset
       });
     }
   }
+  // The worst case per group of several attacks: an image is lost if any of them got it past the detector.
+  const groups = [...new Set(attacks.map((a) => a.group))].filter((g) => attacks.filter((a) => a.group === g).length > 1);
+  for (const group of groups)
+    for (const score of scores) {
+      const ev = evadedBy.get(`${score}|${group}`)!;
+      const of = rows.filter((r) => r.score === score && attacks.find((a) => a.name === r.attack)?.group === group);
+      rows.push({
+        score, attack: `worst of ${group} (${of.length} attacks)`, auc: NaN, aucFooled: null, threshold: of[0].threshold, tprAt5: NaN, tprAt5Fooled: null, fprTest: of[0].fprTest,
+        clean: test.count, noisy: test.count, fooled: NaN, robustAccuracy: Math.min(...of.map((r) => r.robustAccuracy)),
+        evaded: ev.reduce((s: number, v) => s + v, 0) / test.count, roc: [],
+      });
+    }
   return rows;
 }

@@ -57,3 +57,17 @@ export function l2Penalty(weights: Tensor[], lambda: number): Tensor {
   return weights.map((w) => sum(square(w), undefined, lambda / 2)).reduce((a, b) => add(a, b));
 }
 
+
+/**
+ * What a detector-aware attacker minimises besides its attack loss, from the raw outputs z with
+ * their top class held fixed (no gradient through the choice, as the margin's runner-up):
+ * 'onehot': ‖z − onehot(top)‖², the squared distance to the nearest one-hot vector (the
+ * linear-quadratic detector's score); 'msp': logΣexp(z) − z_top = −log(max softmax), the
+ * baseline detector's. Per row, then summed (or averaged, to match a mean loss) over the batch.
+ */
+export function detectorPenalty(logits: Tensor, kind: 'onehot' | 'msp', reduce: 'sum' | 'mean'): Tensor {
+  if (logits.shape.length !== 2) throw new ShapeError(`detectorPenalty: expects logits [rows, classes], got ${fmtShape(logits.shape)}`);
+  const top = binaryOp('equal', logits, max(logits, 1));
+  const perRow = kind === 'onehot' ? sum(square(sub(logits, top)), 1) : sub(logSumExp(logits), sum(mul(logits, top), 1));
+  return sum(perRow, undefined, reduce === 'mean' ? 1 / logits.shape[0] : 1);
+}

@@ -113,9 +113,23 @@ describe('detection on the GPU against a float64 forward', async () => {
     const noise = { target: 3, limit: 0.3, name: '3/0.3', noise: Float32Array.from({ length: 12 }, (_, i) => (i % 2 ? 0.3 : -0.3)) };
     const attack = universalAttack(test, noise);
     attack.images.forEach((v, i) => expect(v).toBe(Math.fround(Math.min(1, Math.max(0, test.images[i] + noise.noise[i % 12])))));
-    const rows = await detectionRows(net, validation, test, [attack], [...DETECT_SCORES]);
-    const noisyRef = ref(attack.images), valRef = ref(validation.images);
-    for (const row of rows) {
+    const other = { ...universalAttack(test, { ...noise, name: '3/0.3b', noise: noise.noise.map((v) => -v) }), group: attack.group };
+    const rows = await detectionRows(net, validation, test, [attack, other], [...DETECT_SCORES]);
+    const noisyRef = ref(attack.images), valRef = ref(validation.images), otherRef = ref(other.images);
+    const argmax = (y: Float64Array, i: number) => { let b = 0; for (let k = 1; k < 10; k++) if (y[i * 10 + k] > y[i * 10 + b]) b = k; return b; };
+    for (const score of DETECT_SCORES) {
+      // Evaded: wrong and not flagged; the worst row: by either attack of the group.
+      const t = thresholdAtFpr(detectScores(score, valRef, 10), 0.05);
+      const evadedBy = (out: Float64Array) => { const sc = detectScores(score, out, 10); return Array.from({ length: test.count }, (_, i) => argmax(out, i) !== test.labels[i] && sc[i] < t); };
+      const [a, b] = [evadedBy(noisyRef), evadedBy(otherRef)];
+      const share = (xs: boolean[]) => xs.filter(Boolean).length / xs.length;
+      expect(rows.find((r) => r.score === score && r.attack === attack.name)!.evaded).toBeCloseTo(share(a), 1);
+      const worst = rows.find((r) => r.score === score && r.attack.startsWith('worst of'))!;
+      expect(worst.attack).toBe(`worst of ${attack.group} (2 attacks)`);
+      expect(worst.evaded).toBeCloseTo(share(a.map((v, i) => v || b[i])), 1);
+      expect(worst.evaded).toBeGreaterThanOrEqual(Math.max(share(a), share(b)) - 0.01);
+    }
+    for (const row of rows.filter((r) => r.attack === attack.name)) {
       const clean = detectScores(row.score, want, 10), noisy = detectScores(row.score, noisyRef, 10);
       expect(row.auc, row.score).toBeCloseTo(rocAuc(clean, noisy), 2);
       const t = thresholdAtFpr(detectScores(row.score, valRef, 10), 0.05);
