@@ -8,6 +8,7 @@ import { findingsTable } from '../study/findings';
 import type { StudySummary } from '../study/summary';
 import { chartsFromRows, epsilonCharts, methodComparisonCharts, sparseTimingCharts } from './charts';
 import { plotSpec } from './plot-spec';
+import { detectCharts, impCharts } from './detect-charts';
 
 /** A self-contained report.html (uPlot inlined, data embedded: opens from disk, no server). */
 export function writeReport(dir: string, benchFiles: string[] = []): string {
@@ -16,7 +17,10 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
   // Robust accuracy against ε: eval JSON files (attacks/*.json) in the folder.
   const attackDir = join(dir, 'attacks');
   const evals = existsSync(attackDir) ? readdirSync(attackDir).filter((f) => f.endsWith('.json')).map((f) => join(attackDir, f)) : [];
-  if (!sweeps.length && !evals.length) throw new DataError(`${dir}: no sweep folders (sweep-*/sweep.json) or attacks/*.json to report`);
+  // Detection (detect.json) and iterative pruning (imp.json): in the folder or one level down.
+  const inOrBelow = (name: string) => [join(dir, name), ...readdirSync(dir).map((d) => join(dir, d, name))].filter((f) => existsSync(f));
+  const detects = inOrBelow('detect.json'), imps = inOrBelow('imp.json');
+  if (!sweeps.length && !evals.length && !detects.length && !imps.length) throw new DataError(`${dir}: no sweep folders (sweep-*/sweep.json), attacks/*.json, detect.json or imp.json to report`);
   const charts = sweeps.flatMap((d) => {
     const file = join(dir, d, 'sweep.json');
     let rows: SweepRow[];
@@ -30,6 +34,12 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
     try { e = JSON.parse(readFileSync(file, 'utf8')); } catch (err) { throw new DataError(`${file}: not valid JSON (${(err as Error).message})`); }
     try { charts.unshift(...epsilonCharts(e, file)); } catch (err) { throw new DataError((err as Error).message); }
   }
+  for (const [files, make] of [[detects, detectCharts], [imps, impCharts]] as const)
+    for (const file of files) {
+      let j: unknown;
+      try { j = JSON.parse(readFileSync(file, 'utf8')); } catch (err) { throw new DataError(`${file}: not valid JSON (${(err as Error).message})`); }
+      try { charts.push(...make(j, file)); } catch (err) { throw new DataError((err as Error).message); }
+    }
   // Sparse-vs-dense timings: bench JSON files named on the command line or lying in the folder.
   const benches = [...benchFiles, ...readdirSync(dir).filter((f) => /^bench.*\.json$/.test(f)).map((f) => join(dir, f))];
   for (const file of benches) {
