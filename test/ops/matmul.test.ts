@@ -23,6 +23,17 @@ function subgroupKernelFor(M: number, K: number, N: number, transA: boolean, tra
 }
 const KERNELS: KernelPath[] = ['plain', 'subgroup'];
 
+/** C = op(A)·op(B) and both gradients against the float64 reference, on whichever kernel is forced. */
+const checkMatmul = (kernel: string, M: number, K: number, N: number, transA: boolean, transB: boolean) => checkOp({
+  name: `matmul (${kernel})`,
+  shapes: [transA ? [K, M] : [M, K], transB ? [N, K] : [K, N]],
+  gpu: (a, b) => matmul(a, b, { transA, transB }),
+  ref: (a, b) => refMatmul(a, b, transA, transB),
+  rtol: 1e-4,
+  atol: 1e-5 * Math.sqrt(K),
+  gradAtol: 1e-3,
+});
+
 describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
   for (const transA of [false, true])
     for (const transB of [false, true])
@@ -39,15 +50,7 @@ describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
           forceKernelPath(kernel);
           const expected = kernel === 'plain' ? 'plain' : subgroupKernelFor(M, K, N, transA, transB);
           expect(matmulKernel(M, K, N, transA, transB)).toBe(expected);
-          await checkOp({
-            name: `matmul (${kernel})`,
-            shapes: [transA ? [K, M] : [M, K], transB ? [N, K] : [K, N]],
-            gpu: (a, b) => matmul(a, b, { transA, transB }),
-            ref: (a, b) => refMatmul(a, b, transA, transB),
-            rtol: 1e-4,
-            atol: 1e-5 * Math.sqrt(K),
-            gradAtol: 1e-3,
-          });
+          await checkMatmul(kernel, M, K, N, transA, transB);
         });
       }
 });
@@ -87,15 +90,7 @@ describe.each(TILED)('matmul, %s kernel', (kernel) => {
         it(`M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
           forceMatmulKernel(kernel);
           expect(matmulKernel(M, K, N, transA, transB)).toBe(kernel);
-          await checkOp({
-            name: `matmul (${kernel})`,
-            shapes: [transA ? [K, M] : [M, K], transB ? [N, K] : [K, N]],
-            gpu: (a, b) => matmul(a, b, { transA, transB }),
-            ref: (a, b) => refMatmul(a, b, transA, transB),
-            rtol: 1e-4,
-            atol: 1e-5 * Math.sqrt(K),
-            gradAtol: 1e-3,
-          });
+          await checkMatmul(kernel, M, K, N, transA, transB);
           forceMatmulKernel(null);
         });
       }
