@@ -24,7 +24,22 @@ install_chromium() {
     say "no /usr/bin/chromium and no apt-get: the browser tests will fail until chromium is installed"
   fi
 }
-[ "${1:-}" = --browser ] && install_chromium
+# Fashion-MNIST (`--data fashion-mnist`) is Debian's dataset-fashion-mnist package; the tests read it.
+install_fashion_mnist() {
+  [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && return 0
+  if command -v apt-get >/dev/null; then
+    say "installing Debian's dataset-fashion-mnist for the tests"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dataset-fashion-mnist >&2
+  else
+    say "no apt-get: the Fashion-MNIST tests will fail until /usr/share/datasets/fashion-mnist holds its IDX files"
+  fi
+}
+case "${1:-}" in
+  --tests) install_chromium; install_fashion_mnist ;;
+  --browser) install_chromium ;;
+esac
 
 if adapter=$(node scripts/probe.mjs 2>/dev/null); then
   say "WebGPU adapter: $adapter"

@@ -39,7 +39,7 @@ export function registerDetect(program: Command): void {
     .option('--method <method>', `prune the model by this method first (${PRUNE_METHODS.join(', ')}) at each of --ratios`, parseChoice([...PRUNE_METHODS]), 'abs')
     .option('--ratios <list>', 'pruning ratios to measure detection at (0: the model itself), comma-separated', (v: string) => v.split(',').map((x) => parseNumber(0, 1)(x)), [0])
     .option('--calibration <n>', 'training images for activated-value pruning statistics', parseInteger(1), 2000)
-    .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
+    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files', 'embedded')
     .option('--validation <n>', 'the last n test images choose each threshold (5% of them flagged); the rest are reported', parseInteger(1), 1000)
     .option('--test-images <n>', 'report on the first n of the remaining test images (default: all)', parseInteger(1))
     .option('--seed <n>', 'seed of PGD\'s random start', parseInteger(0), 1)

@@ -16,7 +16,7 @@ export function registerEval(program: Command): void {
     .description('clean accuracy, accuracy and fooling rate under each noise vector, per-class accuracy; optional FGSM/PGD with the worst case per ε')
     .requiredOption('--model <file>', 'model.safetensors')
     .option('--noise <files...>', 'noise .safetensors files (made on this or another model)', [])
-    .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
+    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files', 'embedded')
     .option('--test-images <n>', 'evaluate on the first n test images only (default: all)', parseInteger(1))
     .option('--fgsm <eps>', 'FGSM robust accuracy at these ε (comma-separated)', parseEpsilons)
     .option('--pgd <eps>', 'PGD robust accuracy at these ε (comma-separated)', parseEpsilons)

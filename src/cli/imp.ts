@@ -14,7 +14,7 @@ export function registerImp(program: Command): void {
   program
     .command('imp')
     .description('iterative magnitude pruning with rewinding: train, prune a share of the remaining weights by |w|, rewind, retrain under the mask; a row per round (resumable)')
-    .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
+    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files', 'embedded')
     .option('--hidden <sizes>', `hidden layer widths (default ${DEFAULT_CONFIG.hidden.join(',')})`, parseIntList)
     .option('--iterations <n>', 'training iterations per round (the dense run; pruned rounds train from --rewind to here)', parseInteger(1), 2000)
     .option('--eval-every <n>', 'test accuracy (and a checkpoint) every n iterations', parseInteger(0), 500)

@@ -33,7 +33,7 @@ export function registerNoise(program: Command): void {
     .option('--recipe <name>', `study (penalty 0.02·½‖n‖², as published) or no-penalty (cannot collapse on a pruned model); --l2 overrides`, parseChoice(Object.keys(UNIVERSAL_RECIPES)), 'study')
     .option('--l2 <x>', 'weight of ½‖n‖² in the loss (default: the recipe\'s)', parseNumber(0))
     .option('--seed <n>', 'seed for batch order', parseInteger(0), DEFAULT_NOISE.seed)
-    .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
+    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files', 'embedded')
     .option('--out <dir>', 'output folder', 'runs/noise')
     .action(async (o) => {
       const vectors: [number, number][] = o.vectors ?? (o.target !== undefined && o.limit !== undefined ? [[o.target, o.limit]] : null);

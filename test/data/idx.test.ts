@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseIdx } from '../../src/data/idx';
-import { loadIdxPair, loadMnistDir, loadEmbedded } from '../../src/data/node-loader';
+import { loadIdxPair, loadMnistDir, loadEmbedded, loadData, loadFashionMnist } from '../../src/data/node-loader';
 import { DataError } from '../../src/gpu/errors';
 
 const gunzip = (b: Uint8Array) => new Uint8Array(gunzipSync(b));
@@ -58,5 +58,22 @@ describe('IDX reader', () => {
     expect([e.train.count, e.test.count]).toEqual([7996, 2004]);
     expect([...e.train.labels.subarray(0, 12)]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
     expect(e.train.images.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+});
+
+describe('Fashion-MNIST from Debian\'s dataset-fashion-mnist', () => {
+  it('--data fashion-mnist reads /usr/share/datasets/fashion-mnist: 60,000 + 10,000 28×28 images, 6,000 / 1,000 of each of 10 classes', () => {
+    const d = loadData('fashion-mnist');
+    expect(d.name).toBe('fashion-mnist');
+    expect([d.train.count, d.test.count, d.train.pixels]).toEqual([60000, 10000, 784]);
+    const perClass = (labels: Uint8Array) => Array.from({ length: 10 }, (_, c) => labels.filter((l) => l === c).length);
+    expect(perClass(d.train.labels)).toEqual(new Array(10).fill(6000));
+    expect(perClass(d.test.labels)).toEqual(new Array(10).fill(1000));
+    // Not the digits: the mean image differs from MNIST's (clothes fill far more of the frame).
+    const mean = d.train.images.reduce((s, v) => s + v, 0) / d.train.images.length;
+    expect(mean).toBeGreaterThan(0.25);
+  });
+  it('missing, it says how to install it', () => {
+    expect(() => loadFashionMnist('/nonexistent/fashion')).toThrow(/Fashion-MNIST is not installed \(no IDX files in \/nonexistent\/fashion\): on Debian\/Ubuntu run `sudo apt-get install dataset-fashion-mnist`/);
   });
 });
