@@ -11,8 +11,9 @@ export { Tensor, tidy, tidyAsync, backward, poison } from './tensor/tensor';
 export * from './ops/index';
 
 export { Net, fcLayers, cnnLayers, describeLayers, type LayerSpec, type ConvSpec } from './nn/net';
+export { Sequential, nn, moduleFromJson, sequentialToSafetensors, sequentialFromSafetensors, type Module, type ModuleJson } from './nn/modules';
 export { DEFAULT_CONFIG, CNN_DEFAULTS, STUDY_CONV, layersOf, validateConfig, type TrainConfig, type LossName } from './nn/config';
-export { trainModel, trainStep, adamFor, type TrainResult, type TrainOptions, type TrainProgress } from './nn/train';
+export { trainModel, trainStep, adamFor, classCount, type Trainable, type TrainResult, type TrainOptions, type TrainProgress } from './nn/train';
 export { tuneForTraining } from './nn/tune';
 export { accuracy, predict, type Classifier } from './nn/evaluate';
 export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint';

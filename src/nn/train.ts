@@ -5,15 +5,23 @@ import { runner } from '../gpu/runner';
 import { bufferPool } from '../gpu/buffers';
 import { oneHot, type Dataset, type Split } from '../data/dataset';
 import { layersOf, learningRateAt, validateConfig, type TrainConfig } from './config';
-import { Net } from './net';
+import { Net, type ForwardOptions, type Param } from './net';
 import { Adam, type AdamState } from './adam';
 import { accuracy } from './evaluate';
 import { IndexStream, seededRandom } from './random';
 
 export interface TrainProgress { iteration: number; loss: number | null; testAccuracy?: number; pooledBytes: number; elapsedMs: number }
 
-export interface TrainResult {
-  model: Net;
+/** What training needs of a model: Net (the study's) and Sequential (nn modules) both are. */
+export interface Trainable {
+  readonly params: Param[];
+  readonly weights: Tensor[];
+  forward(x: Tensor, opts: ForwardOptions): Tensor;
+  dispose(): void;
+}
+
+export interface TrainResult<M extends Trainable = Net> {
+  model: M;
   config: TrainConfig;
   metrics: { testAccuracy: number; trainMs: number; iterationsPerSecond: number; history: { iteration: number; loss: number | null; testAccuracy?: number }[]; pooledBytes: { iteration: number; bytes: number }[] };
 }
@@ -23,10 +31,12 @@ class BatchSampler {
   private indices: IndexStream;
   private x: Float32Array;
   private t: Float32Array;
+  private classes: number;
   constructor(private data: Dataset, private batch: number, seed: number) {
     this.indices = new IndexStream(data.count, seededRandom(seed ^ 0x9e3779b9));
     this.x = new Float32Array(batch * data.pixels);
-    this.t = new Float32Array(batch * 10);
+    this.classes = classCount(data);
+    this.t = new Float32Array(batch * this.classes);
   }
   /** Advances exactly as next() does, without copying pixels (for resuming). */
   skip(): void {
@@ -38,10 +48,17 @@ class BatchSampler {
     for (let b = 0; b < batch; b++) {
       const i = this.indices.next();
       this.x.set(data.images.subarray(i * data.pixels, (i + 1) * data.pixels), b * data.pixels);
-      this.t[b * 10 + data.labels[i]] = 1;
+      this.t[b * this.classes + data.labels[i]] = 1;
     }
     return { x: this.x, t: this.t };
   }
+}
+
+/** Classes of a labelled data set: its largest label + 1 (10 for MNIST and Fashion-MNIST). */
+export function classCount(data: Dataset): number {
+  let top = 0;
+  for (let i = 0; i < data.count; i++) if (data.labels[i] > top) top = data.labels[i];
+  return top + 1;
 }
 
 /** The data term of the loss; the L2 term's gradient is added inside the Adam update. */
@@ -49,26 +66,26 @@ export function dataLoss(config: TrainConfig, y: Tensor, targets: Tensor): Tenso
   return config.loss === 'quadratic' ? quadraticLoss(y, targets) : softmaxCrossEntropy(y, targets);
 }
 
-export interface TrainOptions {
+export interface TrainOptions<M extends Trainable = Net> {
   onProgress?: (p: TrainProgress) => void;
   /** Read the loss every this many steps (a readback; it also keeps the CPU from racing ahead). */
   logEvery?: number;
   /** Continue an interrupted run: weights, optimiser state and the iteration reached. */
-  resume?: TrainState;
+  resume?: TrainState<M>;
   /** Called after each evaluation with the state to save; the run resumes from it. */
-  onCheckpoint?: (state: TrainState) => Promise<void>;
-  /** Start from these weights instead of a fresh init (fine-tuning); ignored when resuming. */
-  init?: Net;
+  onCheckpoint?: (state: TrainState<M>) => Promise<void>;
+  /** Start from this model instead of a fresh FC/CNN init (fine-tuning, or any nn model); ignored when resuming. */
+  init?: M;
   /** Train under pruning masks, one per parameter (null: unmasked): pruned weights stay exactly 0. */
   masks?: (Tensor | null)[];
   /** Called after step `iteration` with the model (e.g. to keep the weights to rewind to). */
-  afterStep?: (iteration: number, net: Net) => Promise<void>;
+  afterStep?: (iteration: number, net: M) => Promise<void>;
 }
 
 /** Everything needed to continue a run exactly where it stopped. */
-export interface TrainState {
+export interface TrainState<M extends Trainable = Net> {
   iteration: number;
-  model: Net;
+  model: M;
   adam: AdamState;
   history: TrainResult['metrics']['history'];
   pooledBytes: TrainResult['metrics']['pooledBytes'];
@@ -76,7 +93,7 @@ export interface TrainState {
 }
 
 /** The optimiser of a training run. L2 on weights, not biases: its gradient λ·w is folded into the Adam kernel. */
-export function adamFor(net: Net, config: TrainConfig): Adam {
+export function adamFor(net: Trainable, config: TrainConfig): Adam {
   return new Adam(net.params.map((p) => p.tensor), config, net.params.map((p) => (net.weights.includes(p.tensor) ? config.l2 : 0)));
 }
 
@@ -85,9 +102,9 @@ export function adamFor(net: Net, config: TrainConfig): Adam {
  * inside tidy(). Returns the loss tensor when `wantLoss`, including λ·½Σw² (computed before
  * the update, only when it is read), else null.
  */
-export function trainStep(net: Net, adam: Adam, config: TrainConfig, x: Float32Array, t: Float32Array, it: number, wantLoss: boolean): Tensor | null {
-  const xs = Tensor.fromArray(x, [config.batch, 784]);
-  const ts = Tensor.fromArray(t, [config.batch, 10]);
+export function trainStep(net: Trainable, adam: Adam, config: TrainConfig, x: Float32Array, t: Float32Array, it: number, wantLoss: boolean): Tensor | null {
+  const xs = Tensor.fromArray(x, [config.batch, x.length / config.batch]);
+  const ts = Tensor.fromArray(t, [config.batch, t.length / config.batch]);
   const y = net.forward(xs, { train: true, dropoutSeed: config.seed, step: it });
   const loss = dataLoss(config, y, ts);
   backward(loss);
@@ -101,10 +118,10 @@ export function trainStep(net: Net, adam: Adam, config: TrainConfig, x: Float32A
  * `logEvery` steps. Batches and dropout masks depend only on (seed, iteration), so a resumed
  * run draws the same batches as an uninterrupted one.
  */
-export async function trainModel(config: TrainConfig, data: Split, opts: TrainOptions = {}): Promise<TrainResult> {
+export async function trainModel<M extends Trainable = Net>(config: TrainConfig, data: Split, opts: TrainOptions<M> = {}): Promise<TrainResult<M>> {
   validateConfig(config);
   const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
-  const net = resume?.model ?? opts.init ?? Net.init(layersOf(config), config.keep, config.seed);
+  const net = (resume?.model ?? opts.init ?? Net.init(layersOf(config), config.keep, config.seed)) as M;
   const adam = adamFor(net, config);
   if (resume) adam.load(resume.adam);
   if (opts.masks) adam.setMasks(opts.masks);

@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkOp, useGpu, type RefTensor } from '../helpers';
+import { checkOp, useGpu } from '../helpers';
+import { refPool } from '../ref/ref';
 import { avgPool2d, maxPool2d, pooledSize } from '../../src/ops/pool2d';
 import { Tensor, tidy } from '../../src/tensor/tensor';
 
 useGpu();
-
-/** float64 pooling as torch.nn.MaxPool2d / AvgPool2d (count_include_pad) define it. */
-function refPool(x: RefTensor, isMax: boolean, K: number, S: number, P: number): RefTensor {
-  const [N, C, H, W] = x.shape;
-  const OH = Math.floor((H + 2 * P - K) / S) + 1, OW = Math.floor((W + 2 * P - K) / S) + 1;
-  const out = new Float64Array(N * C * OH * OW);
-  for (let pl = 0; pl < N * C; pl++)
-    for (let oh = 0; oh < OH; oh++)
-      for (let ow = 0; ow < OW; ow++) {
-        let best = -Infinity, sum = 0;
-        for (let kh = 0; kh < K; kh++)
-          for (let kw = 0; kw < K; kw++) {
-            const h = oh * S - P + kh, w = ow * S - P + kw;
-            if (h < 0 || h >= H || w < 0 || w >= W) continue;
-            const v = x.data[pl * H * W + h * W + w];
-            best = Math.max(best, v);
-            sum += v;
-          }
-        out[pl * OH * OW + oh * OW + ow] = isMax ? best : sum / (K * K);
-      }
-  return { data: out, shape: [N, C, OH, OW] };
-}
 
 // [N, C, H, W, kernel, stride, padding]: LeNet's 2×2/2, overlapping 3×3/2 with padding 1,
 // odd sides that leave a remainder, stride 1, and a window as big as the input.

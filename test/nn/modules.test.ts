@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { compare, randomArray, useGpu, type RefTensor } from '../helpers';
+import { refConv2d, refMatmul, refPool } from '../ref/ref';
+import { Sequential, nn, sequentialFromSafetensors, sequentialToSafetensors } from '../../src/nn/modules';
+import { Tensor, tidyAsync } from '../../src/tensor/tensor';
+import { trainModel } from '../../src/nn/train';
+import { DEFAULT_CONFIG } from '../../src/nn/config';
+import { loadEmbedded } from '../../src/data/node-loader';
+import { take } from '../../src/data/dataset';
+import { accuracy } from '../../src/nn/evaluate';
+
+useGpu();
+
+const layers = () => [nn.Conv2d(4, 3, 'same'), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 3, 'valid'), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(5)];
+
+/** The same network in float64 from the test references, with the model's parameters. */
+async function refForward(model: Sequential, x: RefTensor): Promise<Float64Array> {
+  const p = new Map(await Promise.all(model.params.map(async (q) => [q.name, { data: Float64Array.from(await q.tensor.read()), shape: [...q.tensor.shape] }] as const)));
+  const bias = (t: RefTensor, b: RefTensor) => { const per = t.data.length / t.shape[0] / b.data.length; return { ...t, data: t.data.map((v, i) => v + b.data[Math.floor(i / per) % b.data.length]) }; };
+  const relu = (t: RefTensor) => ({ ...t, data: t.data.map((v) => Math.max(v, 0)) });
+  let h = relu(bias(refConv2d(x, p.get('0.weight')!, 1), p.get('0.bias')!));
+  h = refPool(h, true, 2, 2, 0);
+  h = relu(bias(refConv2d(h, p.get('3.weight')!, 0), p.get('3.bias')!));
+  h = refPool(h, false, 2, 2, 0);
+  const flat = { data: h.data, shape: [h.shape[0], h.data.length / h.shape[0]] };
+  const y = refMatmul(flat, p.get('7.weight')!, false, true);
+  return y.data.map((v, i) => v + p.get('7.bias')!.data[i % 5]);
+}
+
+describe('nn modules and Sequential', () => {
+  it('names parameters as torch.nn.Sequential does, infers every shape, and computes what float64 references compute', async () => {
+    const model = new Sequential([1, 12, 12], layers(), 3);
+    expect(model.params.map((q) => `${q.name}[${q.tensor.shape}]`)).toEqual(['0.weight[4,1,3,3]', '0.bias[4]', '3.weight[6,4,3,3]', '3.bias[6]', '7.weight[5,24]', '7.bias[5]']);
+    expect(model.describe()).toBe('Conv2d[4,12,12] → ReLU[4,12,12] → MaxPool2d[4,6,6] → Conv2d[6,4,4] → ReLU[6,4,4] → AvgPool2d[6,2,2] → Flatten[24] → Linear[5]');
+    const x = { data: randomArray(3 * 144, 5, 0, 1), shape: [3, 1, 12, 12] };
+    const got = await tidyAsync(async () => model.forward(Tensor.fromArray(Float32Array.from(x.data), [3, 144]), { train: false }).read());
+    compare('Sequential forward', got, await refForward(model, x), 1e-4, 1e-5);
+    // Saved and loaded (safetensors, layers in the metadata): the same function.
+    const again = sequentialFromSafetensors(await sequentialToSafetensors(model), 'm.safetensors');
+    const got2 = await tidyAsync(async () => again.forward(Tensor.fromArray(Float32Array.from(x.data), [3, 144]), { train: false }).read());
+    expect(Array.from(got2)).toEqual(Array.from(got));
+    expect(again.toJson()).toEqual(model.toJson());
+    model.dispose(); again.dispose();
+  });
+
+  it('a model config in JSON builds the same model; bad layers and shapes are named', () => {
+    const json = { input: [1, 12, 12], layers: layers().map((m) => m.toJson()) };
+    const m = Sequential.fromJson(JSON.parse(JSON.stringify(json)), 3);
+    expect(m.toJson()).toEqual(json);
+    m.dispose();
+    expect(() => Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Linear', out: 10 }] })).toThrow(/Linear\(10\): expects a flat input, got \[1,28,28\] \(put a Flatten before it\)/);
+    expect(() => Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Dense' } as never] })).toThrow(/unknown layer type "Dense"/);
+    expect(() => Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Conv2d', out: 4, kernel: 3, stride: 2 }] })).toThrow(/stride 2 is not supported yet/);
+    expect(() => Sequential.fromJson({ input: [1, 4, 4], layers: [{ type: 'MaxPool2d', kernel: 5 }] })).toThrow(/MaxPool2d: a 5x5 window does not fit the 4x4 input/);
+    expect(() => Sequential.fromJson({ layers: [] } as never)).toThrow(/needs "input"/);
+  });
+
+  it('trains with trainModel like the study\'s nets (a small CNN with max-pooling on the digits)', async () => {
+    const all = loadEmbedded();
+    const data = { train: all.train, test: take(all.test, 500), name: 'embedded' };
+    const model = new Sequential([1, 28, 28], [nn.Conv2d(8, 5, 'same'), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.2), nn.Linear(10)], 2);
+    const before = await accuracy(model, data.test);
+    const r = await trainModel({ ...DEFAULT_CONFIG, loss: 'softmax-ce', batch: 32, iterations: 120, evalEvery: 0, l2: 0 }, data, { init: model });
+    expect(r.model).toBe(model);
+    expect(before).toBeLessThan(0.3);
+    expect(r.metrics.testAccuracy).toBeGreaterThan(0.8);
+    model.dispose();
+  });
+});
