@@ -18,7 +18,7 @@ async function refForward(model: Sequential, x: RefTensor): Promise<Float64Array
   const p = new Map(await Promise.all(model.params.map(async (q) => [q.name, { data: Float64Array.from(await q.tensor.read()), shape: [...q.tensor.shape] }] as const)));
   const bias = (t: RefTensor, b: RefTensor) => { const per = t.data.length / t.shape[0] / b.data.length; return { ...t, data: t.data.map((v, i) => v + b.data[Math.floor(i / per) % b.data.length]) }; };
   const relu = (t: RefTensor) => ({ ...t, data: t.data.map((v) => Math.max(v, 0)) });
-  let h = relu(bias(refConv2d(x, p.get('0.weight')!, 1), p.get('0.bias')!));
+  let h: RefTensor = relu(bias(refConv2d(x, p.get('0.weight')!, 1), p.get('0.bias')!));
   h = refPool(h, true, 2, 2, 0);
   h = relu(bias(refConv2d(h, p.get('3.weight')!, 0), p.get('3.bias')!));
   h = refPool(h, false, 2, 2, 0);
