@@ -10,6 +10,9 @@ import { trainModel, type TrainProgress } from '../nn/train';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
 import { modelFromSafetensors, nonzeroMasks } from '../nn/checkpoint';
 import { readBytes } from '../io/files';
+import { readFileSync } from 'node:fs';
+import { Sequential, sequentialFromSafetensors, sequentialToSafetensors } from '../nn/modules';
+import type { ModelCodec } from '../nn/run-files';
 import { Tensor } from '../tensor/tensor';
 import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options';
 import { applyKernels, kernelsOption } from './kernels';
@@ -57,6 +60,7 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'output folder', 'runs/train')
     .option('--fresh', 'start over even if --out holds a checkpoint of this run (default: resume it)')
     .option('--no-progress', 'no progress bar (logs a line per evaluation instead)')
+    .option('--model-config <file>', 'a model of nn layers from JSON: {"input": [1, 28, 28], "layers": [{"type": "Conv2d", "out": 16, "kernel": 5, "padding": "same"}, {"type": "ReLU"}, {"type": "MaxPool2d", "kernel": 2}, …, {"type": "Flatten"}, {"type": "Linear", "out": 10}]} (instead of --arch/--hidden/--conv)')
     .option('--init <file>', 'start from this model.safetensors (its architecture) instead of a fresh init: fine-tuning')
     .option('--keep-pruned', 'with --init: train under its pruning masks (torch.nn.utils.prune\'s weight_mask where the file has them, else its zero weights): pruned weights stay exactly 0')
     .addOption(new Option('--mask-layout <layout>', 'with --keep-pruned: save pruned weights as zeros, or as torch.nn.utils.prune\'s weight_orig + weight_mask').choices(['zeros', 'torch-prune']).default('zeros'))
@@ -79,6 +83,13 @@ export function registerTrain(program: Command): void {
       };
       if (o.conv && o.arch !== 'cnn') throw new ConfigError('--conv needs --arch cnn');
       if (o.keepPruned && !o.init) throw new ConfigError('--keep-pruned needs --init <model.safetensors> (the pruned model to fine-tune)');
+      if (o.modelConfig) {
+        if (o.init) throw new ConfigError('--model-config and --init: fine-tuning is for the study\'s FC and CNN models');
+        let model: unknown;
+        try { model = JSON.parse(readFileSync(o.modelConfig, 'utf8')); } catch (e) { throw new ConfigError(`--model-config ${o.modelConfig}: ${(e as Error).message}`); }
+        config.model = model as TrainConfig['model'];
+        return trainSequential(o, config);
+      }
       const data = loadData(o.data);
       const g = await initGpu();
       // Fine-tuning: the architecture is the file's; training settings are this command's.
@@ -129,4 +140,29 @@ export function registerTrain(program: Command): void {
       console.log(`test accuracy ${(100 * result.metrics.testAccuracy).toFixed(2)}% after ${config.iterations} iterations, ${(result.metrics.trainMs / 1000).toFixed(1)} s training (${result.metrics.iterationsPerSecond.toFixed(2)} it/s)`);
       console.log(`wrote ${files.join(', ')}`);
     });
+}
+
+/** `train --model-config`: a Sequential of nn layers, trained, checkpointed and resumed like the study's nets. */
+async function trainSequential(o: Record<string, any>, config: TrainConfig): Promise<void> {
+  const data = loadData(o.data);
+  const g = await initGpu();
+  const tuning = applyKernels(o.kernels, g);
+  const model = Sequential.fromJson(config.model!, config.seed);
+  const codec: ModelCodec<Sequential> = {
+    save: (m) => sequentialToSafetensors(m, { sparsegrad_config: JSON.stringify(config) }),
+    load: (bytes, file) => sequentialFromSafetensors(bytes, file, config.model),
+  };
+  console.log(`adapter: ${adapterName(g.adapter)}`);
+  console.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${model.describe()} (${model.params.reduce((n, p) => n + p.tensor.size, 0)} parameters), ${config.loss}, l2 ${config.l2}, Adam lr ${config.lr}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`);
+  if (tuning) console.log('kernels: rules (tuning is measured on the study nets\' steps; nn models use the rules for now)');
+  const resume = o.fresh ? undefined : loadCheckpoint(o.out, config, data.name, codec) ?? undefined;
+  if (resume) { console.log(`resuming ${o.out} from iteration ${resume.iteration}`); model.dispose(); }
+  const result = await trainModel<Sequential>(config, data, {
+    resume, init: resume ? undefined : model,
+    onProgress: (p) => { if (p.testAccuracy !== undefined) console.log(`iteration ${p.iteration}: loss ${p.loss?.toFixed(4) ?? '-'}, test accuracy ${(100 * p.testAccuracy).toFixed(2)}%, ${(p.iteration / (p.elapsedMs / 1000)).toFixed(2)} it/s`); },
+    onCheckpoint: (state) => saveCheckpoint(o.out, state, config, g.adapter, data.name, undefined, codec),
+  });
+  const files = finishRun(o.out, result.metrics);
+  console.log(`test accuracy ${(100 * result.metrics.testAccuracy).toFixed(2)}% after ${config.iterations} iterations, ${(result.metrics.trainMs / 1000).toFixed(1)} s training (${result.metrics.iterationsPerSecond.toFixed(2)} it/s)`);
+  console.log(`wrote ${files.join(', ')}`);
 }

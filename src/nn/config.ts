@@ -1,5 +1,6 @@
 import { ConfigError } from '../gpu/errors';
 import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './net';
+import type { ModuleJson } from './modules';
 
 export type LossName = 'quadratic' | 'softmax-ce';
 export interface LrStep { after: number; lr: number }
@@ -26,6 +27,8 @@ export interface TrainConfig {
   seed: number;
   /** Test accuracy every this many iterations (0: only at the end). */
   evalEvery: number;
+  /** An nn model (Sequential layers from JSON) instead of arch/hidden/conv; absent: the study's FC or CNN. */
+  model?: { input: number[]; layers: ModuleJson[] };
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {

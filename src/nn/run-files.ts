@@ -6,15 +6,26 @@ import { ConfigError, DataError } from '../gpu/errors';
 import type { AdapterReport } from '../gpu/device';
 import { modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint';
 import type { TrainConfig } from './config';
-import type { TrainResult, TrainState } from './train';
+import type { Trainable, TrainResult, TrainState } from './train';
+import type { Net } from './net';
+
+/** How a run folder stores its model: the study's Net (default) or another Trainable (nn modules). */
+export interface ModelCodec<M extends Trainable> {
+  save(model: M, config: TrainConfig, pruned?: { masks: Float32Array[]; layout: MaskLayout }): Promise<Uint8Array>;
+  load(bytes: Uint8Array, file: string): M;
+}
+export const NET_CODEC: ModelCodec<Net> = {
+  save: (model, config, pruned) => modelToSafetensors(model, config, pruned?.masks, pruned?.layout),
+  load: (bytes, file) => modelFromSafetensors(bytes, file).model,
+};
 
 /**
  * A run folder: model.safetensors, optimizer.safetensors (Adam moments, for resuming),
  * train.json (config, seed, adapter, data, metrics, status) and history.csv. Every file is
  * written atomically, model and optimiser before the JSON that points at them.
  */
-export async function saveCheckpoint(dir: string, state: TrainState, config: TrainConfig, adapter: AdapterReport, dataName: string, pruned?: { masks: Float32Array[]; layout: MaskLayout; init: string }): Promise<void> {
-  writeAtomic(join(dir, 'model.safetensors'), await modelToSafetensors(state.model, config, pruned?.masks, pruned?.layout));
+export async function saveCheckpoint<M extends Trainable = Net>(dir: string, state: TrainState<M>, config: TrainConfig, adapter: AdapterReport, dataName: string, pruned?: { masks: Float32Array[]; layout: MaskLayout; init: string }, codec: ModelCodec<M> = NET_CODEC as unknown as ModelCodec<M>): Promise<void> {
+  writeAtomic(join(dir, 'model.safetensors'), await codec.save(state.model, config, pruned));
   writeAtomic(join(dir, 'optimizer.safetensors'), encodeSafetensors(
     state.model.params.flatMap((p, i) => [
       { name: `${p.name}.exp_avg`, shape: [...p.tensor.shape], data: state.adam.m[i] },
@@ -39,7 +50,7 @@ export function finishRun(dir: string, metrics: TrainResult['metrics']): string[
 }
 
 /** The state to resume from, or null when the folder holds no checkpoint. Refuses another config. */
-export function loadCheckpoint(dir: string, config: TrainConfig, dataName: string): TrainState | null {
+export function loadCheckpoint<M extends Trainable = Net>(dir: string, config: TrainConfig, dataName: string, codec: ModelCodec<M> = NET_CODEC as unknown as ModelCodec<M>): TrainState<M> | null {
   const jsonFile = join(dir, 'train.json');
   if (!existsSync(jsonFile)) return null;
   const saved = JSON.parse(readFileSync(jsonFile, 'utf8'));
@@ -55,7 +66,7 @@ export function loadCheckpoint(dir: string, config: TrainConfig, dataName: strin
     throw new ConfigError(`${jsonFile}: the learning-rate schedule ${JSON.stringify(wantSchedule ?? [])} changes iterations already trained (the run is at iteration ${saved.iteration} with ${JSON.stringify(haveSchedule ?? [])}); only steps after ${saved.iteration} may change`);
   }
   const modelFile = join(dir, 'model.safetensors');
-  const { model } = modelFromSafetensors(readBytes(modelFile), modelFile);
+  const model = codec.load(readBytes(modelFile), modelFile);
   const optFile = join(dir, 'optimizer.safetensors');
   const { arrays, metadata } = decodeSafetensors(readBytes(optFile), optFile);
   const byName = new Map(arrays.map((a) => [a.name, a.data]));

@@ -79,6 +79,27 @@ describe('sparsegrad CLI', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--keep-pruned needs --init/);
   });
+  it('train --model-config: nn layers from JSON (conv, max-pool, linear) train, save torch.nn.Sequential names, and resume', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { decodeSafetensors } = await import('../../src/io/safetensors');
+    const dir = mkdtempSync(join(tmpdir(), 'nn-cli-'));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ input: [1, 28, 28], layers: [{ type: 'Conv2d', out: 4, kernel: 3, padding: 'same' }, { type: 'ReLU' }, { type: 'MaxPool2d', kernel: 2 }, { type: 'Flatten' }, { type: 'Linear', out: 10 }] }));
+    const args = ['train', '--model-config', join(dir, 'model.json'), '--loss', 'softmax-ce', '--batch', '20', '--eval-every', '10', '--no-progress', '--out', join(dir, 'run')];
+    const first = run(...args, '--iterations', '20');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/model Conv2d\[4,28,28\] → ReLU\[4,28,28\] → MaxPool2d\[4,14,14\] → Flatten\[784\] → Linear\[10\] \(7890 parameters\)/);
+    const { arrays, metadata } = decodeSafetensors(readFileSync(join(dir, 'run/model.safetensors')), 'm');
+    expect(arrays.map((a) => `${a.name}[${a.shape}]`)).toEqual(['0.weight[4,1,3,3]', '0.bias[4]', '4.weight[10,784]', '4.bias[10]']);
+    expect(JSON.parse(metadata.sparsegrad_model).layers[2]).toEqual({ type: 'MaxPool2d', kernel: 2, stride: 2, padding: 0 });
+    const more = run(...args, '--iterations', '30');
+    expect(more.status, more.stderr).toBe(0);
+    expect(more.stdout).toMatch(/resuming .* from iteration 20/);
+    expect(JSON.parse(readFileSync(join(dir, 'run/train.json'), 'utf8')).iteration).toBe(30);
+    const bad = run('train', '--model-config', join(dir, 'nope.json'), '--out', join(dir, 'x'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--model-config .*nope\.json: ENOENT/);
+  });
   it('study end to end at a tiny budget: controls, chosen ratios, adaptive attacks, findings; a rerun resumes; a bad override is named', async () => {
     const { mkdtempSync, readFileSync, existsSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
