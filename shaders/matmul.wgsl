@@ -10,7 +10,8 @@
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
-struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, beta: f32 }
+// rowBlock0: the first block of rows this dispatch computes (a long product is split into several).
+struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, beta: f32, rowBlock0: u32 }
 @group(0) @binding(3) var<uniform> u: Uniforms;
 
 override TRANS_A: bool = false;
@@ -35,7 +36,7 @@ fn bRow(k: u32, n: vec4u) -> vec4f {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   // Workgroups next to each other in x take the next rows of the same columns, so the strip
   // of B they all read stays in cache.
-  let row0 = (wid.x * WY + lid.y) * TM;
+  let row0 = ((wid.x + u.rowBlock0) * WY + lid.y) * TM;
   let col0 = wid.y * WX * TN + lid.x;
   // Clamped indices: rows/columns past the edge compute values that are never stored.
   let last = u.M - 1u;

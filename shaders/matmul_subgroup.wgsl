@@ -13,7 +13,8 @@ enable subgroups;
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
-struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, beta: f32 }
+// rowBlock0: the first block of rows this dispatch computes (a long product is split into several).
+struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, beta: f32, rowBlock0: u32 }
 @group(0) @binding(3) var<uniform> u: Uniforms;
 
 override TRANS_A: bool = false;
@@ -34,7 +35,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         @builtin(subgroup_invocation_id) lane: u32) {
   // Workgroups next to each other in x take the next 16 rows of the same columns, so the
   // strip of B they all read stays in cache (B rows can be 60 KB apart).
-  let m0 = wid.x * 16u;
+  let m0 = (wid.x + u.rowBlock0) * 16u;
   let n0 = wid.y * WG * 4u + lid;
   // Clamped indices: rows/columns past the edge compute values that are never stored, and
   // every lane stays active so the broadcasts see all eight source lanes.

@@ -17,7 +17,8 @@ enable subgroups;
 @group(0) @binding(0) var<storage, read> a: array<vec4f>;
 @group(0) @binding(1) var<storage, read> b: array<BV>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
-struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, beta: f32 }
+// rowBlock0: the first block of rows this dispatch computes (a long product is split into several).
+struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, beta: f32, rowBlock0: u32 }
 @group(0) @binding(3) var<uniform> u: Uniforms;
 
 override TRANS_A: bool = false;
@@ -34,7 +35,7 @@ var<private> c12: vec4f; var<private> c13: vec4f; var<private> c14: vec4f; var<p
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
         @builtin(subgroup_invocation_id) lane: u32) {
   // Workgroups next to each other in x take the next 16 rows of the same columns.
-  let m0 = wid.x * 16u;
+  let m0 = (wid.x + u.rowBlock0) * 16u;
   // Columns of this invocation: WG apart when B's columns are rows in memory (each its own
   // k-vector), 4 adjacent ones when B's rows are (one n-vector per k).
   let n0 = select(wid.y * WG * 4u + lid * 4u, wid.y * WG * 4u + lid, TRANS_B);

@@ -9,7 +9,8 @@
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
-struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, kPerSplit: u32 }
+// rowBlock0: the first block of rows this dispatch computes (a long product is split into several).
+struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, kPerSplit: u32, rowBlock0: u32 }
 @group(0) @binding(3) var<uniform> u: Uniforms;
 
 override TRANS_A: bool = false;
@@ -40,7 +41,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let tx = lid.x;
   let ty = lid.y;
   let flat = ty * T + tx;
-  let m0 = wid.x * BM;
+  let m0 = (wid.x + u.rowBlock0) * BM;
   let n0 = wid.y * BN;
   let kBegin = wid.z * u.kPerSplit;
   let kEnd = min(kBegin + u.kPerSplit, u.K);

@@ -114,11 +114,10 @@ function encodeMatmul(kernel: MatmulKernel, a: GPUBuffer, b: GPUBuffer, out: GPU
     encodeTiled(splitsOf(kernel), a, b, out, M, K, N, transA, transB);
     return;
   }
-  const uniforms = [M, N, K, f32(1), f32(0)];
   if (kernel === 'plain') {
     // 8×8 invocations with 8×4 outputs each: 64 rows × 32 columns per workgroup.
     const pipeline = getPipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
-    runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 64), Math.ceil(N / 32)]);
+    dispatchRowBlocks(64, M, N, K, (first, count) => runner.dispatch(pipeline, [a, b, out], [M, N, K, f32(1), f32(0), first], [count, Math.ceil(N / 32)]));
     return;
   }
   // 2–3x the plain kernel on lavapipe (docs/matmul-lavapipe.md); a workgroup of WG lanes
@@ -129,7 +128,21 @@ function encodeMatmul(kernel: MatmulKernel, a: GPUBuffer, b: GPUBuffer, out: GPU
     : kernel === 'subgroup-vec4'
       ? getPipeline('matmul_subgroup_vec4', () => `${matmulSubgroupVec4Wgsl}\n${bVec4Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG })
       : getPipeline('matmul_subgroup_vec4:b2', () => `${matmulSubgroupVec4Wgsl}\n${bVec2Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG });
-  runner.dispatch(pipeline, [a, b, out], uniforms, [Math.ceil(M / 16), Math.ceil(N / (4 * WG))]);
+  dispatchRowBlocks(16, M, N, K, (first, count) => runner.dispatch(pipeline, [a, b, out], [M, N, K, f32(1), f32(0), first], [count, Math.ceil(N / (4 * WG))]));
+}
+
+/**
+ * GPU work one dispatch may hold, in FLOP: a longer product is split by blocks of rows into
+ * several dispatches (the same bits: each output is computed by the same code), so that no
+ * single dispatch runs long enough to trip a display driver's watchdog (~2 s on Windows).
+ */
+export const dispatchBudget = { flop: 8e9 };
+
+/** Dispatches `blocks` of `rowsPerBlock` rows in runs that each stay within dispatchBudget. */
+function dispatchRowBlocks(rowsPerBlock: number, M: number, N: number, K: number, dispatch: (first: number, count: number) => void): void {
+  const blocks = Math.ceil(M / rowsPerBlock);
+  const perDispatch = Math.max(1, Math.floor(dispatchBudget.flop / (2 * rowsPerBlock * N * Math.max(K, 1))));
+  for (let first = 0; first < blocks; first += perDispatch) dispatch(first, Math.min(perDispatch, blocks - first));
 }
 
 /** The tiled GEMM; with splits > 1, partial products per stretch of K, then their sum. */
@@ -138,13 +151,13 @@ function encodeTiled(splits: number, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer,
   const s = Math.max(1, Math.min(splits, Math.ceil(K / 16)));
   const kPerSplit = Math.ceil(K / s / 16) * 16;
   const used = Math.ceil(K / kPerSplit); // every split has some k
-  const groups: [number, number, number] = [Math.ceil(M / 64), Math.ceil(N / 64), used];
+  const run = (target: GPUBuffer) => dispatchRowBlocks(64, M, N, K, (first, count) => runner.dispatch(pipeline, [a, b, target], [M, N, K, f32(1), kPerSplit, first], [count, Math.ceil(N / 64), used]));
   if (used === 1) {
-    runner.dispatch(pipeline, [a, b, out], [M, N, K, f32(1), kPerSplit], groups);
+    run(out);
     return;
   }
   const partial = bufferPool.acquire(used * M * N * 4);
-  runner.dispatch(pipeline, [a, b, partial], [M, N, K, f32(1), kPerSplit], groups);
+  run(partial);
   runner.dispatch(getPipeline('sum_splits', sumSplitsWgsl), [partial, out], [M * N, used], workgroups1d(M * N));
   bufferPool.release(partial); // later work may reuse it: it runs after this sum, in order
 }

@@ -109,3 +109,32 @@ describe('matmul candidates', () => {
     expect(matmulCandidates(64, 1024, 64, false, false).filter((k) => k.startsWith('tiled-k'))).toEqual(['tiled-k2', 'tiled-k4']);
   });
 });
+
+describe('long products split into several dispatches', () => {
+  it('under a small work budget every kernel splits by row blocks and gives the same bits', async () => {
+    const { dispatchBudget } = await import('../../src/ops/matmul');
+    const { runner } = await import('../../src/gpu/runner');
+    const [M, K, N] = [300, 70, 90];
+    const a = Tensor.fromArray(randomArray(M * K, 3), [M, K]);
+    const b = Tensor.fromArray(randomArray(K * N, 4), [K, N]);
+    for (const kernel of ['plain', 'tiled', 'tiled-k3', ...(subgroupKernelsFit() ? ['subgroup'] : [])] as MatmulKernel[]) {
+      forceMatmulKernel(kernel);
+      const run = async (flop: number) => {
+        const saved = dispatchBudget.flop;
+        dispatchBudget.flop = flop;
+        const d0 = runner.dispatches;
+        const c = matmul(a, b);
+        const dispatches = runner.dispatches - d0;
+        dispatchBudget.flop = saved;
+        const out = await c.read();
+        c.dispose();
+        return { out, dispatches };
+      };
+      const whole = await run(1e12), split = await run(2 * 64 * N * K); // one block of 64 rows (16 for subgroup: 4) per dispatch
+      expect(split.dispatches, kernel).toBeGreaterThan(whole.dispatches + 2);
+      expect(new Uint32Array(split.out.buffer), kernel).toEqual(new Uint32Array(whole.out.buffer));
+    }
+    forceMatmulKernel(null);
+    a.dispose(); b.dispose();
+  });
+});
