@@ -200,6 +200,12 @@ export class Sequential {
     return s;
   }
 
+  /** Same biases and layers, other weight matrices (e.g. pruned copies), in `weights` order. */
+  withWeights(weights: Tensor[]): Sequential {
+    let w = 0;
+    return this.withParams(this.params.map((p) => (p.name.endsWith('.weight') ? { name: p.name, tensor: weights[w++] } : p)));
+  }
+
   private bind(): void {
     const byName = new Map(this.params.map((p) => [p.name, p.tensor]));
     this.modules.forEach((m, i) => {

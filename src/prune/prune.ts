@@ -146,12 +146,22 @@ export class RankedPruning {
   dispose(): void {}
 }
 
+/**
+ * What pruning needs of a model: its weight matrices and a copy with other weights. The study's
+ * Net has its layer specs too (activation-based methods need them); an nn Sequential prunes by
+ * |w| or at random.
+ */
+export interface Prunable<M> { readonly weights: Tensor[]; readonly layers?: LayerSpec[]; withWeights(weights: Tensor[]): M }
+
 /** Pruning a dense model: ranks uploaded once, then each ratio costs one dispatch per matrix. */
-export class Pruner extends RankedPruning {
+export class Pruner<M extends Prunable<M> = Net> extends RankedPruning {
   private rankTensors: Tensor[];
 
-  constructor(private model: Net, weights: Float32Array[], stats: InputStats | null, s: PruneSettings) {
-    super(scoreSets(s.method).map((m) => scoresFor(m, weights, model.layers, stats, s.seed)), s);
+  constructor(private model: M, weights: Float32Array[], stats: InputStats | null, s: PruneSettings) {
+    super(scoreSets(s.method).map((m) => {
+      if (!model.layers && m !== 'abs' && m !== 'random') throw new ConfigError(`prune ${m}: needs the layer inputs of the study's FC/CNN nets; an nn model prunes by abs or random`);
+      return scoresFor(m, weights, model.layers ?? [], stats, s.seed);
+    }), s);
     // Ranks travel to the mask kernel as f32, exact only below 2^24.
     const ranked = s.scope.kind === 'global' ? this.sizes.reduce((a, b) => a + b, 0) : Math.max(...this.sizes);
     if (ranked >= GPU_NEVER) throw new ConfigError(`prune: ${ranked} weights in one ranking; the GPU mask supports at most ${GPU_NEVER - 1} (prune it decoupled: sweep --decouple)`);
@@ -165,7 +175,7 @@ export class Pruner extends RankedPruning {
   }
 
   /** The model with pruned copies of its weight matrices (biases shared, never pruned). */
-  prunedModel(ratio: number): Net {
+  prunedModel(ratio: number): M {
     const cuts = this.cuts(ratio);
     const weights = this.model.weights.map((w, m) => pruneMask(w, this.rankTensors[m], cuts[m].cut, cuts[m].cut2));
     return this.model.withWeights(weights);

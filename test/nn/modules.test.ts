@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from '../../src/nn/config';
 import { loadEmbedded } from '../../src/data/node-loader';
 import { take } from '../../src/data/dataset';
 import { accuracy } from '../../src/nn/evaluate';
+import { seededRandom } from '../../src/nn/random';
 
 useGpu();
 
@@ -64,6 +65,32 @@ describe('nn modules and Sequential', () => {
     expect(r.model).toBe(model);
     expect(before).toBeLessThan(0.3);
     expect(r.metrics.testAccuracy).toBeGreaterThan(0.8);
+    model.dispose();
+  });
+});
+
+describe('pruning and attacking nn models', () => {
+  it('a Sequential prunes by |w| (exact counts, pruned weights 0, biases shared), is attacked through its pooling, and refuses activation-based methods', async () => {
+    const { Pruner } = await import('../../src/prune/prune');
+    const { pgd, pgdAttack } = await import('../../src/adversarial/pgd');
+    const model = new Sequential([1, 12, 12], layers(), 4);
+    const weights = await Promise.all(model.weights.map((w) => w.read()));
+    const pruner = new Pruner(model, weights, null, { method: 'abs', scope: { kind: 'per-matrix' }, combinedOffset: 0, seed: 1 });
+    const pruned = pruner.prunedModel(0.5);
+    for (const [m, w] of pruned.weights.entries()) {
+      const got = await w.read();
+      expect(got.filter((v) => v === 0).length).toBe(Math.round(0.5 * got.length));
+      const kept = Array.from(weights[m]).map(Math.abs).sort((a, b) => a - b)[Math.round(0.5 * got.length)];
+      got.forEach((v, i) => { if (v !== 0) { expect(v).toBe(weights[m][i]); expect(Math.abs(v)).toBeGreaterThanOrEqual(kept); } });
+    }
+    expect(pruned.params.find((p) => p.name === '0.bias')!.tensor).toBe(model.params.find((p) => p.name === '0.bias')!.tensor);
+    const r = seededRandom(2);
+    const data = { images: Float32Array.from({ length: 40 * 144 }, () => r()), labels: Uint8Array.from({ length: 40 }, (_, i) => i % 5), count: 40, pixels: 144, source: 'random' };
+    const attacked = await pgdAttack(pruned, data, pgd(0.3, 10), 500, 5);
+    expect(attacked.imageSteps).toBeGreaterThan(0);
+    expect(() => new Pruner(model, weights, null, { method: 'act', scope: { kind: 'per-matrix' }, combinedOffset: 0, seed: 1 })).toThrow(/prune act: needs the layer inputs of the study's FC\/CNN nets/);
+    pruned.weights.forEach((w) => w.dispose());
+    pruner.dispose();
     model.dispose();
   });
 });
