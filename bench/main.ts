@@ -53,7 +53,7 @@ try {
   process.exit(2);
 }
 const kind = g.adapter.architecture || g.adapter.vendor || 'gpu';
-const file = `results/bench-${kind.replace(/[^\w.-]+/g, '_')}${wanted.length ? '-' + wanted.join('-') : ''}.json`;
+const file = `results/bench-${kind.replace(/[^\w.-]+/g, '_')}${wanted.length ? `-${wanted.join('-')}` : ''}.json`;
 writeAtomic(file, JSON.stringify({ tool: 'sparsegrad bench', date: new Date().toISOString(), adapter: g.adapter, cpu: { cores: cpus().length, model: cpus()[0]?.model }, results }, null, 2));
 console.log(`\nwrote ${file}`);
 process.exit(0);

@@ -1,4 +1,4 @@
-import { Tensor, tidyAsync } from '../src/tensor/tensor';
+import { type Tensor, tidyAsync } from '../src/tensor/tensor';
 import type { matmul as MatmulFn } from '../src/ops/matmul';
 
 /** llm.c style: check the kernel against a float64 CPU product on sampled elements before timing it. */

@@ -92,10 +92,10 @@ async function loadReport(): Promise<void> {
         state.report.series.push(c.series.length);
       }
     }
-    $('report-images').innerHTML = '<h2>Noise vectors</h2>' + study.noises.map((n) => {
+    $('report-images').innerHTML = `<h2>Noise vectors</h2>${study.noises.map((n) => {
       const [t, l] = n.split('/');
       return `<div><b>${n}</b><br><img src="${base}${study.noiseDir ?? 'noise'}/noise-t${t}-l${l}.png"></div>`;
-    }).join('');
+    }).join('')}`;
     status('report-status', `${state.report.charts} charts from ${base} (adapter of the run: ${study.adapter?.description ?? '?'})`);
   } catch (e) {
     state.report.error = (e as Error).message;

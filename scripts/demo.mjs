@@ -33,7 +33,7 @@ export async function startDemoServer(port = 8080) {
     else if (/^\/(demo|kernels)\.js(\.map)?$/.test(path)) file = `dist/demo${path}`;
     else for (const [prefix, dir] of routes) if (path.startsWith(prefix)) file = dir + path.slice(prefix.length);
     const full = file && normalize(join(root, file));
-    if (!full || !full.startsWith(root) || full.includes('..')) { res.writeHead(404).end('not found'); return; }
+    if (!full?.startsWith(root) || full.includes('..')) { res.writeHead(404).end('not found'); return; }
     try {
       const body = await readFile(full);
       res.writeHead(200, { 'content-type': TYPES[extname(full)] ?? 'application/octet-stream' }).end(body);

@@ -77,7 +77,7 @@ export function registerDetect(program: Command): void {
       const header = 'model,loss,method,ratio,attack,score,auc,auc_fooled,tpr_at_5fpr,tpr_at_5fpr_fooled,test_fpr,threshold,robust_accuracy,fooled,evaded,clean_images,validation_images,adapter,seed';
       const num = (x: number | null) => (x === null || Number.isNaN(x) ? '' : x);
       const csv = rows.map((r) => [o.model, config.loss, method, r.ratio, `"${r.attack}"`, r.score, num(r.auc), num(r.aucFooled), num(r.tprAt5), num(r.tprAt5Fooled), r.fprTest, r.threshold, r.robustAccuracy, num(r.fooled), r.evaded, r.clean, validation.count, `"${adapterName(g.adapter)}"`, o.seed].join(','));
-      writeAtomic(join(o.out, 'detect.csv'), [header, ...csv].join('\n') + '\n');
+      writeAtomic(join(o.out, 'detect.csv'), `${[header, ...csv].join('\n')}\n`);
       writeAtomic(join(o.out, 'detect.json'), JSON.stringify({
         tool: 'sparsegrad detect', model: o.model, loss: config.loss, method, ratios: o.ratios, data: full.name, adapter: g.adapter, seed: o.seed,
         validation: `last ${o.validation} test images (thresholds)`, test: `first ${test.count} test images`, pgd: o.pgd ? { steps: o.pgdSteps, loss: o.pgdLoss } : null,

@@ -5,7 +5,7 @@ import { runStudy, STUDY_PRESETS, type StudyPreset } from '../study/study';
 import { parseRatios } from '../prune/sweep';
 import { ConfigError } from '../gpu/errors';
 import { printFindings } from '../study/findings';
-import { openGpu, pct, table } from './common';
+import { openGpu, } from './common';
 import { parseIntList, parseInteger, parseList } from './options';
 
 /** The preset with the command line's overrides (each one recorded in study.json with the preset). */

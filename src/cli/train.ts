@@ -143,7 +143,7 @@ export function registerTrain(program: Command): void {
 }
 
 /** `train --model-config`: a Sequential of nn layers, trained, checkpointed and resumed like the study's nets. */
-async function trainSequential(o: Record<string, any>, config: TrainConfig): Promise<void> {
+async function trainSequential(o: { data: string; kernels: string; fresh?: boolean; out: string }, config: TrainConfig): Promise<void> {
   const data = loadData(o.data);
   const g = await initGpu();
   const tuning = applyKernels(o.kernels, g);

@@ -32,7 +32,7 @@ export interface Gpu {
 let current: Gpu | null = null;
 // dawn.node tears the instance down (and aborts the process mid-work) once the object from
 // create() is garbage collected: hold it for the life of the process.
-let navigatorGpu: GPU | null = null;
+let _navigatorGpu: GPU | null = null;
 let pending: Promise<Gpu> | null = null;
 
 async function findNavigatorGpu(): Promise<{ gpu: GPU; backend: 'node' | 'browser' }> {
@@ -49,7 +49,7 @@ async function findNavigatorGpu(): Promise<{ gpu: GPU; backend: 'node' | 'browse
 
 async function openGpu(): Promise<Gpu> {
   const { gpu, backend } = await findNavigatorGpu();
-  navigatorGpu = gpu;
+  _navigatorGpu = gpu;
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     throw new DeviceError(
@@ -156,7 +156,7 @@ export function releaseGpu(): void {
   current?.device.destroy();
   current = null;
   pending = null;
-  navigatorGpu = null;
+  _navigatorGpu = null;
 }
 
 export function adapterName(a: AdapterReport): string {

@@ -33,7 +33,7 @@ export async function saveCheckpoint<M extends Trainable = Net>(dir: string, sta
     ]),
     { step: String(state.adam.step) },
   ));
-  writeAtomic(join(dir, 'history.csv'), 'iteration,loss,test_accuracy\n' + state.history.map((h) => `${h.iteration},${h.loss ?? ''},${h.testAccuracy ?? ''}`).join('\n') + '\n');
+  writeAtomic(join(dir, 'history.csv'), `iteration,loss,test_accuracy\n${state.history.map((h) => `${h.iteration},${h.loss ?? ''},${h.testAccuracy ?? ''}`).join('\n')}\n`);
   writeAtomic(join(dir, 'train.json'), JSON.stringify({
     tool: 'sparsegrad', status: 'running', iteration: state.iteration, model: 'model.safetensors', data: dataName,
     config, seed: config.seed, adapter, trainMs: state.trainMs,

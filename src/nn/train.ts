@@ -3,7 +3,7 @@ import { add } from '../ops/elementwise';
 import { l2Penalty, quadraticLoss, softmaxCrossEntropy } from '../ops/composite';
 import { runner } from '../gpu/runner';
 import { bufferPool } from '../gpu/buffers';
-import { oneHot, type Dataset, type Split } from '../data/dataset';
+import type { Dataset, Split } from '../data/dataset';
 import { layersOf, learningRateAt, validateConfig, type TrainConfig } from './config';
 import { Net, type ForwardOptions, type Param } from './net';
 import { Adam, type AdamState } from './adam';

@@ -71,7 +71,7 @@ export async function runImp(spec: ImpSpec, data: Split, dir: string, adapter: A
       prev.model.dispose();
     }
     if (!finished(out)) {
-      const maskTensors = masks ? layersOf(config).flatMap((l, m) => [Tensor.fromArray(masks![m], [masks![m].length]).keep(), null]) : undefined;
+      const maskTensors = masks ? layersOf(config).flatMap((_l, m) => [Tensor.fromArray(masks![m], [masks![m].length]).keep(), null]) : undefined;
       let resume: TrainState | undefined = loadCheckpoint(out, config, data.name) ?? undefined;
       let init: Net | undefined;
       if (!resume && r === 0 && rewind === 0) {
@@ -98,7 +98,7 @@ export async function runImp(spec: ImpSpec, data: Split, dir: string, adapter: A
     const weights = layersOf(config).reduce((n, l) => n + (l.kind === 'conv' ? l.outChannels * l.inChannels * l.kernel ** 2 : l.inDim * l.outDim), 0);
     const pruned = masks ? masks.reduce((n, k) => n + k.reduce((c, v) => c + (v ? 0 : 1), 0), 0) : 0;
     rows.push({ round: r, sparsity: pruned / weights, pruned, weights, testAccuracy: saved.metrics.testAccuracy, iterations: config.iterations - (r > 0 ? rewind : 0), rewind: r > 0 ? rewind : 0, trainMs: saved.metrics.trainMs });
-    writeAtomic(join(dir, 'imp.csv'), [CSV_HEADER, ...rows.map((x) => [x.round, x.sparsity, x.pruned, x.weights, x.testAccuracy, x.iterations, x.rewind, Math.round(x.trainMs)].join(','))].join('\n') + '\n');
+    writeAtomic(join(dir, 'imp.csv'), `${[CSV_HEADER, ...rows.map((x) => [x.round, x.sparsity, x.pruned, x.weights, x.testAccuracy, x.iterations, x.rewind, Math.round(x.trainMs)].join(','))].join('\n')}\n`);
     log(`round ${r}: ${(100 * (pruned / weights)).toFixed(2)}% pruned, test accuracy ${(100 * saved.metrics.testAccuracy).toFixed(2)}%`);
     previousMasks = masks;
   }

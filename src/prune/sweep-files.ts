@@ -74,7 +74,7 @@ export class SweepFiles {
   /** Appends one unit's rows (one write call) and refreshes the JSON and summary. */
   add(rows: SweepRow[]): void {
     const lines = rows.map((r) => rowToCsv(r, this.header.adapter));
-    appendFileSync(this.csv, lines.join('\n') + '\n');
+    appendFileSync(this.csv, `${lines.join('\n')}\n`);
     // Kept as the CSV reads back, so a resumed run's JSON equals an uninterrupted one's.
     this.rows.push(...lines.map(csvToRow));
     this.writeJson();
@@ -82,7 +82,7 @@ export class SweepFiles {
 
   /** Writes csv, json and summary from `rows`. */
   writeAll(): void {
-    writeAtomic(this.csv, COLUMNS.join(',') + '\n' + this.rows.map((r) => rowToCsv(r, this.header.adapter) + '\n').join(''));
+    writeAtomic(this.csv, `${COLUMNS.join(',')}\n${this.rows.map((r) => `${rowToCsv(r, this.header.adapter)}\n`).join('')}`);
     this.writeJson();
   }
 

@@ -1,8 +1,8 @@
 import type { MeanCi } from '../metrics/interval';
 import { ALL_VECTORS, type StudySummary } from './summary';
 
-const pts = (c: MeanCi | null | undefined): string => (!c || !c.n ? '-' : c.n > 1 ? `${(100 * c.mean).toFixed(1)} [${(100 * c.low).toFixed(1)}, ${(100 * c.high).toFixed(1)}]` : (100 * c.mean).toFixed(1));
-const signed = (c: MeanCi | null | undefined): string => (!c || !c.n ? '-' : `${c.mean >= 0 ? '+' : ''}${(100 * c.mean).toFixed(1)}${c.n > 1 ? ` [${(100 * c.low).toFixed(1)}, ${(100 * c.high).toFixed(1)}]` : ''}`);
+const pts = (c: MeanCi | null | undefined): string => (!c?.n ? '-' : c.n > 1 ? `${(100 * c.mean).toFixed(1)} [${(100 * c.low).toFixed(1)}, ${(100 * c.high).toFixed(1)}]` : (100 * c.mean).toFixed(1));
+const signed = (c: MeanCi | null | undefined): string => (!c?.n ? '-' : `${c.mean >= 0 ? '+' : ''}${(100 * c.mean).toFixed(1)}${c.n > 1 ? ` [${(100 * c.low).toFixed(1)}, ${(100 * c.high).toFixed(1)}]` : ''}`);
 
 /** The findings table: per method at its chosen ratio, clean accuracy, each attack (mean over the noise vectors), PGD, and the gains over the controls. */
 export function findingsTable(s: StudySummary): { header: string[]; rows: string[][] } {

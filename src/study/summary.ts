@@ -132,12 +132,12 @@ export function summariseStudy(adaptiveRows: SweepRow[], chosen: Map<string, num
   return { rule, methods, failures };
 }
 
-const cell = (c: MeanCi | null): string[] => (c && c.n ? [c.mean, c.low, c.high].map((x) => String(Math.round(x * 1e6) / 1e6)) : ['', '', '']);
+const cell = (c: MeanCi | null): string[] => (c?.n ? [c.mean, c.low, c.high].map((x) => String(Math.round(x * 1e6) / 1e6)) : ['', '', '']);
 
 /** One row per method and measure: mean, 95% interval, and the paired gains. */
 export function robustnessCsv(s: StudySummary): string {
   const head = ['method', 'scope', 'ratios', 'seeds', 'noise', 'attack', 'accuracy', 'ci95_low', 'ci95_high', 'gain_vs_unpruned', 'gain_vs_unpruned_low', 'gain_vs_unpruned_high',
     'gain_vs_random', 'gain_vs_random_low', 'gain_vs_random_high', 'gain_vs_pixel_mask', 'gain_vs_pixel_mask_low', 'gain_vs_pixel_mask_high', 'flags'];
   const lines = s.methods.flatMap((m) => m.measures.map((x) => [m.method, m.scope, m.ratios.join(';'), m.seeds.join(';'), x.noise, x.attack, ...cell(x.value), ...cell(x.vsUnpruned), ...cell(x.vsRandom), ...cell(x.vsPixelMask), x.flags.join(';')].join(',')));
-  return [head.join(','), ...lines].join('\n') + '\n';
+  return `${[head.join(','), ...lines].join('\n')}\n`;
 }

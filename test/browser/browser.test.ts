@@ -105,7 +105,7 @@ describe('in the browser (chromium, WebGPU on SwiftShader)', () => {
   it('live mode says clearly when the browser has no WebGPU', async () => {
     const page = await browser.newPage();
     await page.addInitScript(() => { delete (Navigator.prototype as any).gpu; });
-    await page.goto(url + '?mode=live&autorun=1&iterations=10');
+    await page.goto(`${url}?mode=live&autorun=1&iterations=10`);
     await page.waitForFunction(() => (window as any).sparsegradDemo?.live.error, null, { timeout: 60_000 });
     expect(await page.evaluate(() => (window as any).sparsegradDemo.live.error)).toMatch(/this browser has no WebGPU \(navigator.gpu\)/);
     expect(await page.locator('#live-status').textContent()).toMatch(/no WebGPU/);

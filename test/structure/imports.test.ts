@@ -13,3 +13,11 @@ describe('source structure', () => {
     expect(r.status, r.stdout).toBe(0);
   });
 });
+
+describe('formatting and lint', () => {
+  it('biome: every source file is formatted (120 columns) and passes the linter', () => {
+    const biome = join(process.cwd(), 'node_modules/.bin/biome');
+    const r = spawnSync(biome, ['ci', '--colors=off', '--max-diagnostics=20'], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`.slice(-4000)).toBe(0);
+  });
+});
