@@ -34,17 +34,55 @@ export async function benchAdversarial() {
 
   // One sweep unit = a pruned model evaluated clean and under 8 noise vectors on the test set.
   const full = existsSync('../shared/data/mnist') ? loadMnistDir('../shared/data/mnist').test : embedded.test;
-  const noises = Array.from({ length: 8 }, (_, k) => ({ target: k, limit: 0.2, noise: new Float32Array(784).fill(0.01 * k), name: `${k}/0.2` }));
-  const spec: SweepSpec = { methods: ['abs'], scopes: ['per-matrix'], ratios: [0.5, 0.9], calibration: 2000, combinedOffset: 0.07, seed: 1 };
+  const noises = Array.from({ length: 8 }, (_, k) => ({
+    target: k,
+    limit: 0.2,
+    noise: new Float32Array(784).fill(0.01 * k),
+    name: `${k}/0.2`,
+  }));
+  const spec: SweepSpec = {
+    methods: ['abs'],
+    scopes: ['per-matrix'],
+    ratios: [0.5, 0.9],
+    calibration: 2000,
+    combinedOffset: 0.07,
+    seed: 1,
+  };
   const weights = await Promise.all(model.weights.map((w) => w.read()));
   const units = sweepUnits(spec, [{ name: 'bench' }]);
-  await runSweep(spec, [{ name: "bench", seed: 1, model, weights }], { test: take(full, 500), train: embedded.train }, noises, units.slice(0, 1), () => {}); // warm-up
+  await runSweep(
+    spec,
+    [{ name: 'bench', seed: 1, model, weights }],
+    { test: take(full, 500), train: embedded.train },
+    noises,
+    units.slice(0, 1),
+    () => {},
+  ); // warm-up
   t0 = performance.now();
-  await runSweep(spec, [{ name: "bench", seed: 1, model, weights }], { test: full, train: embedded.train }, noises, units, () => {});
+  await runSweep(
+    spec,
+    [{ name: 'bench', seed: 1, model, weights }],
+    { test: full, train: embedded.train },
+    noises,
+    units,
+    () => {},
+  );
   const unitSeconds = (performance.now() - t0) / 1000 / units.length;
-  rows.push({ what: `sweep unit: prune + 9 evaluations × ${full.count} test images`, value: unitSeconds, unit: 's/ratio' });
-  rows.push({ what: '100-ratio sweep, 8 noise vectors (projected from the units timed)', value: 100 * unitSeconds, unit: 's' });
+  rows.push({
+    what: `sweep unit: prune + 9 evaluations × ${full.count} test images`,
+    value: unitSeconds,
+    unit: 's/ratio',
+  });
+  rows.push({
+    what: '100-ratio sweep, 8 noise vectors (projected from the units timed)',
+    value: 100 * unitSeconds,
+    unit: 's',
+  });
   model.dispose();
-  printTable('adversarial and sweep throughput (FC 784-1500-1000-800-10)', ['what', 'value', 'unit'], rows.map((r) => [String(r.what), r.value as number, String(r.unit)]));
+  printTable(
+    'adversarial and sweep throughput (FC 784-1500-1000-800-10)',
+    ['what', 'value', 'unit'],
+    rows.map((r) => [String(r.what), r.value as number, String(r.unit)]),
+  );
   return { rows, testImages: full.count };
 }

@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { runner } from '../src/gpu/runner';
 import { median, medianWallMs } from '../src/gpu/timing';
 
-export interface Timing { wallMs: number; gpuMs: number | null }
+export interface Timing {
+  wallMs: number;
+  gpuMs: number | null;
+}
 
 /**
  * Median over `reps` of: encode once, submit, wait. GPU time comes from timestamp queries
@@ -23,7 +26,11 @@ export { median };
 /** Runs a python3 helper; null (with the reason) where python3 or numpy is missing. */
 export function python<T>(script: string, args: string[]): { value: T | null; note?: string } {
   try {
-    const out = execFileSync('python3', [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+    const out = execFileSync('python3', [script, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 600_000,
+    });
     return { value: JSON.parse(out) as T };
   } catch (e) {
     return { value: null, note: `python3 reference skipped: ${(e as Error).message.split('\n')[0]}` };
@@ -40,4 +47,5 @@ export function printTable(title: string, header: string[], rows: (string | numb
   });
 }
 
-const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmt = (x: number): string =>
+  Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);

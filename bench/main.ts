@@ -18,13 +18,15 @@ const args = process.argv.slice(2);
 const modelAt = args.indexOf('--cnn-model');
 const cnnModel = modelAt >= 0 ? args.splice(modelAt, 2)[1] : undefined;
 if (modelAt >= 0 && (!cnnModel || !existsSync(cnnModel))) {
-  console.error(`bench: --cnn-model needs a CNN checkpoint (.safetensors); ${cnnModel ? `${cnnModel} does not exist` : 'none given'}`);
+  console.error(
+    `bench: --cnn-model needs a CNN checkpoint (.safetensors); ${cnnModel ? `${cnnModel} does not exist` : 'none given'}`,
+  );
   process.exit(2);
 }
 const peakAt = args.indexOf('--peak-gflops');
 const peakGflops = peakAt >= 0 ? Number(args.splice(peakAt, 2)[1]) : undefined;
 if (peakAt >= 0 && !(peakGflops! > 0)) {
-  console.error('bench: --peak-gflops needs the adapter\'s FP32 peak in GFLOP/s (e.g. 67000 for an H200)');
+  console.error("bench: --peak-gflops needs the adapter's FP32 peak in GFLOP/s (e.g. 67000 for an H200)");
   process.exit(2);
 }
 const flags = args.filter((a) => a.startsWith('-'));
@@ -32,7 +34,16 @@ if (flags.length) {
   console.error(`bench: unknown option(s) ${flags.join(', ')}; known: --cnn-model FILE, --peak-gflops X`);
   process.exit(2);
 }
-const SECTIONS: Record<string, () => Promise<unknown>> = { matmul: benchMatmul, conv: benchConv, sparse: () => benchSparse({ cnnModel }), train: benchTrain, adversarial: benchAdversarial, profile: benchProfile, overhead: () => benchOverhead(), tune: () => benchTune(peakGflops) };
+const SECTIONS: Record<string, () => Promise<unknown>> = {
+  matmul: benchMatmul,
+  conv: benchConv,
+  sparse: () => benchSparse({ cnnModel }),
+  train: benchTrain,
+  adversarial: benchAdversarial,
+  profile: benchProfile,
+  overhead: () => benchOverhead(),
+  tune: () => benchTune(peakGflops),
+};
 
 const wanted = args;
 const unknown = wanted.filter((w) => !SECTIONS[w]);
@@ -54,6 +65,19 @@ try {
 }
 const kind = g.adapter.architecture || g.adapter.vendor || 'gpu';
 const file = `results/bench-${kind.replace(/[^\w.-]+/g, '_')}${wanted.length ? `-${wanted.join('-')}` : ''}.json`;
-writeAtomic(file, JSON.stringify({ tool: 'sparsegrad bench', date: new Date().toISOString(), adapter: g.adapter, cpu: { cores: cpus().length, model: cpus()[0]?.model }, results }, null, 2));
+writeAtomic(
+  file,
+  JSON.stringify(
+    {
+      tool: 'sparsegrad bench',
+      date: new Date().toISOString(),
+      adapter: g.adapter,
+      cpu: { cores: cpus().length, model: cpus()[0]?.model },
+      results,
+    },
+    null,
+    2,
+  ),
+);
 console.log(`\nwrote ${file}`);
 process.exit(0);

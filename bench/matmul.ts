@@ -22,7 +22,9 @@ export const MATMUL_SHAPES: [number, number, number, boolean, boolean, string][]
 
 export async function benchMatmul() {
   const rows = [];
-  const np = python<{ numpy: string; blas: string; results: { gflops: number }[] }>('bench/numpy_matmul.py', [JSON.stringify(MATMUL_SHAPES.map((s) => s.slice(0, 5)))]);
+  const np = python<{ numpy: string; blas: string; results: { gflops: number }[] }>('bench/numpy_matmul.py', [
+    JSON.stringify(MATMUL_SHAPES.map((s) => s.slice(0, 5))),
+  ]);
   const peer = await tfjsMatmul(MATMUL_SHAPES);
   for (const [i, [M, K, N, transA, transB, what]] of MATMUL_SHAPES.entries()) {
     const a = Tensor.fromArray(randomData(M * K, 1), transA ? [K, M] : [M, K]);
@@ -31,7 +33,11 @@ export async function benchMatmul() {
     const gflopsOf = (ms: number) => (2 * M * N * K) / ms / 1e6;
     const timeKernel = async (label: string) => {
       await validateMatmul(matmul, a, b, transA, transB, `${what}${label}`);
-      const t = await timeOp(() => tidy(() => { matmul(a, b, { transA, transB }); }));
+      const t = await timeOp(() =>
+        tidy(() => {
+          matmul(a, b, { transA, transB });
+        }),
+      );
       return { t, gflops: gflopsOf(t.gpuMs ?? t.wallMs) };
     };
     const { t, gflops } = await timeKernel('');
@@ -51,12 +57,60 @@ export async function benchMatmul() {
     }
     const npG = np.value?.results[i].gflops ?? null;
     const tfG = peer.results?.[i] ?? null;
-    rows.push({ what, M, K, N, transA, transB, kernel, wallMs: t.wallMs, gpuMs: t.gpuMs, gflops, scalarLoadsGflops, plainGflops, numpyGflops: npG, ratioToNumpy: npG ? gflops / npG : null, tfjsGflops: tfG, ratioToTfjs: tfG ? gflops / tfG : null });
+    rows.push({
+      what,
+      M,
+      K,
+      N,
+      transA,
+      transB,
+      kernel,
+      wallMs: t.wallMs,
+      gpuMs: t.gpuMs,
+      gflops,
+      scalarLoadsGflops,
+      plainGflops,
+      numpyGflops: npG,
+      ratioToNumpy: npG ? gflops / npG : null,
+      tfjsGflops: tfG,
+      ratioToTfjs: tfG ? gflops / tfG : null,
+    });
     a.dispose();
     b.dispose();
   }
-  printTable('matmul (float32; GFLOP/s from GPU timestamps where available)', ['shape', 'M', 'K', 'N', 'kernel', 'ms', 'GFLOP/s', 'scalar loads', 'plain kernel', 'numpy', 'ours/numpy', 'tfjs-webgpu', 'ours/tfjs'],
-    rows.map((r) => [r.what, r.M, r.K, r.N, r.kernel, r.gpuMs ?? r.wallMs, r.gflops, r.scalarLoadsGflops ?? '-', r.plainGflops ?? '-', r.numpyGflops ?? '-', r.ratioToNumpy ?? '-', r.tfjsGflops ?? '-', r.ratioToTfjs ?? '-']));
+  printTable(
+    'matmul (float32; GFLOP/s from GPU timestamps where available)',
+    [
+      'shape',
+      'M',
+      'K',
+      'N',
+      'kernel',
+      'ms',
+      'GFLOP/s',
+      'scalar loads',
+      'plain kernel',
+      'numpy',
+      'ours/numpy',
+      'tfjs-webgpu',
+      'ours/tfjs',
+    ],
+    rows.map((r) => [
+      r.what,
+      r.M,
+      r.K,
+      r.N,
+      r.kernel,
+      r.gpuMs ?? r.wallMs,
+      r.gflops,
+      r.scalarLoadsGflops ?? '-',
+      r.plainGflops ?? '-',
+      r.numpyGflops ?? '-',
+      r.ratioToNumpy ?? '-',
+      r.tfjsGflops ?? '-',
+      r.ratioToTfjs ?? '-',
+    ]),
+  );
   return { rows, numpy: np.value ? { version: np.value.numpy, blas: np.value.blas } : np.note, tfjs: peer.note };
 }
 

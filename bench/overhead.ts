@@ -16,7 +16,16 @@ function setMode(mode: Mode): void {
   runner.cacheBindGroups = mode === 'cached';
 }
 
-interface Row { model: string; mode: Mode; dispatchesPerStep: number; encodeUsPerDispatch: number; encodeMsPerStep: number; submitMsPerStep: number; iterationsPerSecond: number; createdPerStep: { pipelines: number; bindGroups: number; buffers: number } }
+interface Row {
+  model: string;
+  mode: Mode;
+  dispatchesPerStep: number;
+  encodeUsPerDispatch: number;
+  encodeMsPerStep: number;
+  submitMsPerStep: number;
+  iterationsPerSecond: number;
+  createdPerStep: { pipelines: number; bindGroups: number; buffers: number };
+}
 
 /**
  * CPU cost of encoding a training step, per dispatch: each step is encoded after the GPU has
@@ -32,10 +41,20 @@ async function measure(config: TrainConfig, mode: Mode, steps: number): Promise<
   const x = Float32Array.from({ length: config.batch * 784 }, () => rand());
   const t = new Float32Array(config.batch * 10);
   for (let b = 0; b < config.batch; b++) t[b * 10 + (b % 10)] = 1;
-  const step = (it: number) => tidy(() => { trainStep(net, adam, config, x, t, it, false); });
-  for (let it = 1; it <= 2; it++) { step(it); runner.flush(); } // warm-up: compiles, fills the pool
+  const step = (it: number) =>
+    tidy(() => {
+      trainStep(net, adam, config, x, t, it, false);
+    });
+  for (let it = 1; it <= 2; it++) {
+    step(it);
+    runner.flush();
+  } // warm-up: compiles, fills the pool
   await runner.sync();
-  const before = { pipelines: pipelineStats.compiled, bindGroups: runner.bindGroupsCreated, buffers: bufferPool.created };
+  const before = {
+    pipelines: pipelineStats.compiled,
+    bindGroups: runner.bindGroupsCreated,
+    buffers: bufferPool.created,
+  };
   let encodeMs = 0;
   let submitMs = 0;
   let dispatches = 0;
@@ -54,18 +73,34 @@ async function measure(config: TrainConfig, mode: Mode, steps: number): Promise<
     runner.flush();
   }
   await runner.sync();
-  const created = { pipelines: pipelineStats.compiled - before.pipelines, bindGroups: runner.bindGroupsCreated - before.bindGroups, buffers: bufferPool.created - before.buffers };
+  const created = {
+    pipelines: pipelineStats.compiled - before.pipelines,
+    bindGroups: runner.bindGroupsCreated - before.bindGroups,
+    buffers: bufferPool.created - before.buffers,
+  };
   const t0 = performance.now();
-  for (let it = 3 + steps; it < 3 + 2 * steps; it++) { step(it); runner.flush(); }
+  for (let it = 3 + steps; it < 3 + 2 * steps; it++) {
+    step(it);
+    runner.flush();
+  }
   await runner.sync();
   const iterationsPerSecond = steps / ((performance.now() - t0) / 1000);
   adam.dispose();
   net.dispose();
   setMode('cached');
   return {
-    model: `${config.arch} ${describeLayers(layersOf(config))}`, mode, dispatchesPerStep: dispatches / steps,
-    encodeUsPerDispatch: (1000 * encodeMs) / dispatches, encodeMsPerStep: encodeMs / steps, submitMsPerStep: submitMs / steps, iterationsPerSecond,
-    createdPerStep: { pipelines: created.pipelines / steps, bindGroups: created.bindGroups / steps, buffers: created.buffers / steps },
+    model: `${config.arch} ${describeLayers(layersOf(config))}`,
+    mode,
+    dispatchesPerStep: dispatches / steps,
+    encodeUsPerDispatch: (1000 * encodeMs) / dispatches,
+    encodeMsPerStep: encodeMs / steps,
+    submitMsPerStep: submitMs / steps,
+    iterationsPerSecond,
+    createdPerStep: {
+      pipelines: created.pipelines / steps,
+      bindGroups: created.bindGroups / steps,
+      buffers: created.buffers / steps,
+    },
   };
 }
 
@@ -74,22 +109,69 @@ export async function benchOverhead(fcSteps = 20, cnnSteps = 4) {
   const fc: TrainConfig = { ...DEFAULT_CONFIG, iterations: fcSteps, evalEvery: 0 };
   const cnn: TrainConfig = { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, iterations: cnnSteps, evalEvery: 0 };
   const rows: Row[] = [];
-  for (const [config, steps] of [[fc, fcSteps], [cnn, cnnSteps]] as const) {
+  for (const [config, steps] of [
+    [fc, fcSteps],
+    [cnn, cnnSteps],
+  ] as const) {
     // Alternated so that a change in machine load hits both modes alike.
-    for (const mode of ['uncached', 'cached', 'uncached', 'cached'] as const) rows.push(await measure(config, mode, steps));
+    for (const mode of ['uncached', 'cached', 'uncached', 'cached'] as const)
+      rows.push(await measure(config, mode, steps));
   }
   const best = (model: string, mode: Mode) => {
     const rs = rows.filter((r) => r.model === model && r.mode === mode);
-    return { encodeUs: Math.min(...rs.map((r) => r.encodeUsPerDispatch)), itPerS: Math.max(...rs.map((r) => r.iterationsPerSecond)) };
+    return {
+      encodeUs: Math.min(...rs.map((r) => r.encodeUsPerDispatch)),
+      itPerS: Math.max(...rs.map((r) => r.iterationsPerSecond)),
+    };
   };
   const models = [...new Set(rows.map((r) => r.model))];
   const summary = models.map((model) => {
     const [u, c] = [best(model, 'uncached'), best(model, 'cached')];
-    return { model, uncachedUsPerDispatch: u.encodeUs, cachedUsPerDispatch: c.encodeUs, encodeSpeedup: u.encodeUs / c.encodeUs, uncachedItPerS: u.itPerS, cachedItPerS: c.itPerS, stepSpeedup: c.itPerS / u.itPerS };
+    return {
+      model,
+      uncachedUsPerDispatch: u.encodeUs,
+      cachedUsPerDispatch: c.encodeUs,
+      encodeSpeedup: u.encodeUs / c.encodeUs,
+      uncachedItPerS: u.itPerS,
+      cachedItPerS: c.itPerS,
+      stepSpeedup: c.itPerS / u.itPerS,
+    };
   });
-  printTable('CPU cost per dispatch in a training step (encode only, GPU idle), and it/s', ['model', 'mode', 'dispatches/step', 'µs/dispatch', 'ms/step encode', 'ms/submit', 'it/s', 'new pipelines/bind groups/buffers per step'],
-    rows.map((r) => [r.model, r.mode, r.dispatchesPerStep, r.encodeUsPerDispatch, r.encodeMsPerStep, r.submitMsPerStep, r.iterationsPerSecond, `${r.createdPerStep.pipelines}/${r.createdPerStep.bindGroups}/${r.createdPerStep.buffers}`]));
-  printTable('Best of two, uncached → cached', ['model', 'µs/dispatch', '→', 'x', 'it/s', '→', 'x'],
-    summary.map((s) => [s.model, s.uncachedUsPerDispatch, s.cachedUsPerDispatch, s.encodeSpeedup, s.uncachedItPerS, s.cachedItPerS, s.stepSpeedup]));
+  printTable(
+    'CPU cost per dispatch in a training step (encode only, GPU idle), and it/s',
+    [
+      'model',
+      'mode',
+      'dispatches/step',
+      'µs/dispatch',
+      'ms/step encode',
+      'ms/submit',
+      'it/s',
+      'new pipelines/bind groups/buffers per step',
+    ],
+    rows.map((r) => [
+      r.model,
+      r.mode,
+      r.dispatchesPerStep,
+      r.encodeUsPerDispatch,
+      r.encodeMsPerStep,
+      r.submitMsPerStep,
+      r.iterationsPerSecond,
+      `${r.createdPerStep.pipelines}/${r.createdPerStep.bindGroups}/${r.createdPerStep.buffers}`,
+    ]),
+  );
+  printTable(
+    'Best of two, uncached → cached',
+    ['model', 'µs/dispatch', '→', 'x', 'it/s', '→', 'x'],
+    summary.map((s) => [
+      s.model,
+      s.uncachedUsPerDispatch,
+      s.cachedUsPerDispatch,
+      s.encodeSpeedup,
+      s.uncachedItPerS,
+      s.cachedItPerS,
+      s.stepSpeedup,
+    ]),
+  );
   return { rows, summary };
 }

@@ -21,7 +21,9 @@ const test = take(loadData(dataDir).test, Number(nArg));
 const eps = Number(epsArg);
 const s = pgd(eps, 100, { loss: 'margin', stepSize: (10 * eps) / 100 });
 const r = await pgdAttack(model, test, s);
-const robust = Array.from(r.succeeded, (v, i) => (v ? -1 : i)).filter((i) => i >= 0 && r.predictions[i] === test.labels[i]);
+const robust = Array.from(r.succeeded, (v, i) => (v ? -1 : i)).filter(
+  (i) => i >= 0 && r.predictions[i] === test.labels[i],
+);
 const images = new Float32Array(robust.length * test.pixels);
 robust.forEach((i, k) => images.set(test.images.subarray(i * test.pixels, (i + 1) * test.pixels), k * test.pixels));
 const labels = Uint8Array.from(robust, (i) => test.labels[i]);
@@ -42,11 +44,23 @@ const per = await tidyAsync(async () => {
 });
 const zeroGrad = per.filter((p) => p.gradL1 === 0).length;
 const result = {
-  tool: 'bench/pgd_diagnose.ts', adapter: adapterName(g.adapter), model: modelFile, images: test.count, epsilon: eps,
-  attack: 'PGD margin, 100 steps, step 10·ε/100, random start, early stop', robustAccuracy: r.accuracy,
-  robust: per.length, zeroGradient: zeroGrad,
-  marginQuantiles: [0, 0.25, 0.5, 0.75, 1].map((q) => { const m = per.map((p) => p.margin).sort((a, b) => a - b); return m[Math.min(m.length - 1, Math.floor(q * m.length))]; }),
-  gradL1Quantiles: [0, 0.25, 0.5, 0.75, 1].map((q) => { const m = per.map((p) => p.gradL1).sort((a, b) => a - b); return m[Math.min(m.length - 1, Math.floor(q * m.length))]; }),
+  tool: 'bench/pgd_diagnose.ts',
+  adapter: adapterName(g.adapter),
+  model: modelFile,
+  images: test.count,
+  epsilon: eps,
+  attack: 'PGD margin, 100 steps, step 10·ε/100, random start, early stop',
+  robustAccuracy: r.accuracy,
+  robust: per.length,
+  zeroGradient: zeroGrad,
+  marginQuantiles: [0, 0.25, 0.5, 0.75, 1].map((q) => {
+    const m = per.map((p) => p.margin).sort((a, b) => a - b);
+    return m[Math.min(m.length - 1, Math.floor(q * m.length))];
+  }),
+  gradL1Quantiles: [0, 0.25, 0.5, 0.75, 1].map((q) => {
+    const m = per.map((p) => p.gradL1).sort((a, b) => a - b);
+    return m[Math.min(m.length - 1, Math.floor(q * m.length))];
+  }),
   perImage: per,
 };
 writeFileSync(out, JSON.stringify(result, null, 2));

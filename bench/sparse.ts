@@ -25,28 +25,57 @@ import { randomData } from './matmul';
 const N = 250;
 export const SPARSITIES = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
 
-interface Shape { name: string; build: () => CsrHost; dense: () => { run: () => void; dispose: () => void }; numpyDense: boolean }
+interface Shape {
+  name: string;
+  build: () => CsrHost;
+  dense: () => { run: () => void; dispose: () => void };
+  numpyDense: boolean;
+}
 
 /** The study's shapes: FC layers as dense random matrices, conv layers decoupled (random weights). */
 function shapes(): Shape[] {
   const fc = (name: string, rows: number, cols: number): Shape => {
     const w = randomData(rows * cols, 11);
     return {
-      name, numpyDense: true, build: () => csrFromDense(w, rows, cols),
+      name,
+      numpyDense: true,
+      build: () => csrFromDense(w, rows, cols),
       dense: () => {
-        const W = Tensor.fromArray(w, [rows, cols]), X = Tensor.fromArray(randomData(cols * N, 12), [cols, N]);
-        return { run: () => tidy(() => { matmul(W, X); }), dispose: () => { W.dispose(); X.dispose(); } };
+        const W = Tensor.fromArray(w, [rows, cols]),
+          X = Tensor.fromArray(randomData(cols * N, 12), [cols, N]);
+        return {
+          run: () =>
+            tidy(() => {
+              matmul(W, X);
+            }),
+          dispose: () => {
+            W.dispose();
+            X.dispose();
+          },
+        };
       },
     };
   };
   const conv = (name: string, O: number, C: number, K: number): Shape => {
     const w = randomData(O * C * K * K, 13).map((v) => v || 0.5);
     return {
-      name, numpyDense: false, build: () => decoupleConv(w, O, C, K),
+      name,
+      numpyDense: false,
+      build: () => decoupleConv(w, O, C, K),
       // The dense equivalent of a decoupled conv is the conv kernel itself (its dense matrix would be 0.03–1.2 GB).
       dense: () => {
-        const W = Tensor.fromArray(w, [O, C, K, K]), X = Tensor.fromArray(randomData(N * C * 784, 14), [N, C, 28, 28]);
-        return { run: () => tidy(() => { conv2d(X, W); }), dispose: () => { W.dispose(); X.dispose(); } };
+        const W = Tensor.fromArray(w, [O, C, K, K]),
+          X = Tensor.fromArray(randomData(N * C * 784, 14), [N, C, 28, 28]);
+        return {
+          run: () =>
+            tidy(() => {
+              conv2d(X, W);
+            }),
+          dispose: () => {
+            W.dispose();
+            X.dispose();
+          },
+        };
       },
     };
   };
@@ -62,15 +91,24 @@ function shapes(): Shape[] {
 
 /** Removes a seeded random share `sparsity` of a matrix's nonzeros (exactly round(s·nnz)). */
 export function pruneRandom(a: CsrHost, sparsity: number, seed: number): CsrHost {
-  const nnz = a.colIdx.length, drop = Math.round(sparsity * nnz);
+  const nnz = a.colIdx.length,
+    drop = Math.round(sparsity * nnz);
   const random = seededRandom(seed);
   const dropped = new Uint8Array(nnz);
   const order = Uint32Array.from({ length: nnz }, (_, i) => i);
-  for (let i = 0; i < drop; i++) { const j = i + Math.floor(random() * (nnz - i)); [order[i], order[j]] = [order[j], order[i]]; dropped[order[i]] = 1; }
+  for (let i = 0; i < drop; i++) {
+    const j = i + Math.floor(random() * (nnz - i));
+    [order[i], order[j]] = [order[j], order[i]];
+    dropped[order[i]] = 1;
+  }
   return dropEntries(a, dropped);
 }
 
-const writeCsr = (file: string, a: CsrHost): void => writeFileSync(file, Buffer.concat([Buffer.from(a.rowPtr.buffer), Buffer.from(a.colIdx.buffer), Buffer.from(a.values.buffer)]));
+const writeCsr = (file: string, a: CsrHost): void =>
+  writeFileSync(
+    file,
+    Buffer.concat([Buffer.from(a.rowPtr.buffer), Buffer.from(a.colIdx.buffer), Buffer.from(a.values.buffer)]),
+  );
 const gpuMs = (t: { gpuMs: number | null; wallMs: number }): number => t.gpuMs ?? t.wallMs;
 
 /** Where CSR time falls below dense time, interpolated linearly between measured sparsities. */
@@ -79,7 +117,9 @@ function crossover(points: { sparsity: number; csrMs: number; denseMs: number }[
     const p = points[i];
     if (p.csrMs <= p.denseMs) {
       if (i === 0) return p.sparsity;
-      const q = points[i - 1], dq = q.csrMs - q.denseMs, dp = p.csrMs - p.denseMs;
+      const q = points[i - 1],
+        dq = q.csrMs - q.denseMs,
+        dp = p.csrMs - p.denseMs;
       return q.sparsity + ((p.sparsity - q.sparsity) * dq) / (dq - dp);
     }
   }
@@ -103,18 +143,52 @@ async function layerTable(dir: string) {
       specs.push({ file, rows: a.rows, cols: a.cols, nnz: a.colIdx.length, n: N, dense: s.numpyDense });
       const m = new SparseMatrix(a, s.name);
       const X = Tensor.fromArray(randomData(a.cols * N, 15), [a.cols, N]);
-      const csrMs = gpuMs(await timeOp(() => tidy(() => { spmm(m, X); }), 3));
+      const csrMs = gpuMs(
+        await timeOp(
+          () =>
+            tidy(() => {
+              spmm(m, X);
+            }),
+          3,
+        ),
+      );
       // The same kernel reading x one float at a time, in the same run, for the record.
       let csrScalarMs: number | null = null;
       if (spmmVectorWidth(N) > 1) {
         forceScalarX(true);
-        csrScalarMs = gpuMs(await timeOp(() => tidy(() => { spmm(m, X); }), 3));
+        csrScalarMs = gpuMs(
+          await timeOp(
+            () =>
+              tidy(() => {
+                spmm(m, X);
+              }),
+            3,
+          ),
+        );
         forceScalarX(false);
       }
-      m.dispose(); X.dispose();
+      m.dispose();
+      X.dispose();
       const nnz = a.colIdx.length;
       points.push({ sparsity, csrMs, denseMs });
-      rows.push({ matrix: s.name, rows: a.rows, cols: a.cols, pruned: sparsity, nnz, density: nnz / (a.rows * a.cols), batch: N, xVectorWidth: spmmVectorWidth(N), csrMs, csrGflops: (2 * nnz * N) / csrMs / 1e6, csrScalarXMs: csrScalarMs, denseWgslMs: denseMs, csrSpeedupOverDense: denseMs / csrMs, scipyMs: null as number | null, numpyDenseMs: null as number | null, csrSpeedupOverScipy: null as number | null });
+      rows.push({
+        matrix: s.name,
+        rows: a.rows,
+        cols: a.cols,
+        pruned: sparsity,
+        nnz,
+        density: nnz / (a.rows * a.cols),
+        batch: N,
+        xVectorWidth: spmmVectorWidth(N),
+        csrMs,
+        csrGflops: (2 * nnz * N) / csrMs / 1e6,
+        csrScalarXMs: csrScalarMs,
+        denseWgslMs: denseMs,
+        csrSpeedupOverDense: denseMs / csrMs,
+        scipyMs: null as number | null,
+        numpyDenseMs: null as number | null,
+        csrSpeedupOverScipy: null as number | null,
+      });
     }
     crossovers.push({ matrix: s.name, crossoverPruned: crossover(points) });
   }
@@ -137,7 +211,12 @@ async function wholeCnn(dir: string, trained: { net: Net; file: string } | null)
   net.dispose();
   const fc1 = all.findIndex((l) => l.name === 'fc1');
   const layers = modelFile
-    ? new DecoupledPruner(all, null, { method: 'abs', scope: parseScope(`layer:${fc1 + 1}`, all.length), combinedOffset: 0, seed: 1 }).prunedLayers(0.9)
+    ? new DecoupledPruner(all, null, {
+        method: 'abs',
+        scope: parseScope(`layer:${fc1 + 1}`, all.length),
+        combinedOffset: 0,
+        seed: 1,
+      }).prunedLayers(0.9)
     : all.map((l, i) => (i === fc1 ? { ...l, csr: pruneRandom(l.csr, 0.9, 3) } : l));
   // All layers through the CSR kernel (the study's path, in scipy), and the kernels the sweep would pick (measured).
   const timeNet = async (kernels: ('csr' | 'dense' | 'conv')[] | 'auto') => {
@@ -158,10 +237,29 @@ async function wholeCnn(dir: string, trained: { net: Net; file: string } | null)
     const file = join(dir, `cnn${i}.bin`);
     writeCsr(file, l.csr);
     writeFileSync(join(dir, `cnn${i}.bias`), Buffer.from(l.bias.buffer));
-    return { file, bias: join(dir, `cnn${i}.bias`), rows: l.csr.rows, cols: l.csr.cols, nnz: l.csr.colIdx.length, relu: l.relu };
+    return {
+      file,
+      bias: join(dir, `cnn${i}.bias`),
+      rows: l.csr.rows,
+      cols: l.csr.cols,
+      nnz: l.csr.colIdx.length,
+      relu: l.relu,
+    };
   });
   const nnz = layers.reduce((s, l) => s + l.csr.colIdx.length, 0);
-  return { model: modelFile ?? 'random init', fc1Pruning: modelFile ? 'magnitude' : 'random', source, images: test.count, batch: EVAL_BATCH, ms, kernels, nnz, chain, usefulGflops: (2 * nnz * test.count) / ms / 1e6, autoKernels: { ms: auto.ms, kernels: auto.kernels } };
+  return {
+    model: modelFile ?? 'random init',
+    fc1Pruning: modelFile ? 'magnitude' : 'random',
+    source,
+    images: test.count,
+    batch: EVAL_BATCH,
+    ms,
+    kernels,
+    nnz,
+    chain,
+    usefulGflops: (2 * nnz * test.count) / ms / 1e6,
+    autoKernels: { ms: auto.ms, kernels: auto.kernels },
+  };
 }
 
 /** A trained CNN checkpoint for the whole-CNN forward, checked before any timing starts. */
@@ -180,7 +278,15 @@ export async function benchSparse(options: { cnnModel?: string } = {}) {
   try {
     const { rows, specs, crossovers } = await layerTable(dir);
     const cnn = await wholeCnn(dir, trained);
-    const py = python<{ scipy: string; numpy: string; results: { scipyMs: number; numpyDenseMs?: number }[]; cnn: { ms: number; images: number } }>('bench/scipy_spmm.py', [JSON.stringify(specs), JSON.stringify({ chain: cnn.chain, images: cnn.images, source: cnn.source, batch: cnn.batch })]);
+    const py = python<{
+      scipy: string;
+      numpy: string;
+      results: { scipyMs: number; numpyDenseMs?: number }[];
+      cnn: { ms: number; images: number };
+    }>('bench/scipy_spmm.py', [
+      JSON.stringify(specs),
+      JSON.stringify({ chain: cnn.chain, images: cnn.images, source: cnn.source, batch: cnn.batch }),
+    ]);
     rows.forEach((r, i) => {
       const p = py.value?.results[i];
       if (!p) return;
@@ -188,14 +294,69 @@ export async function benchSparse(options: { cnnModel?: string } = {}) {
       r.numpyDenseMs = p.numpyDenseMs ?? null;
       r.csrSpeedupOverScipy = p.scipyMs / r.csrMs;
     });
-    printTable(`CSR × dense at batch ${N} (ours: GPU timestamps; scipy: one thread; numpy dense: BLAS, all cores)`, ['matrix', 'pruned', 'nnz', 'CSR ms', 'CSR GFLOP/s', 'f32-load CSR ms', 'dense WGSL ms', 'CSR/dense speed-up', 'scipy ms', 'vs scipy', 'numpy dense ms'],
-      rows.map((r) => [r.matrix, r.pruned, r.nnz, r.csrMs, r.csrGflops, r.csrScalarXMs ?? '-', r.denseWgslMs, r.csrSpeedupOverDense, r.scipyMs ?? '-', r.csrSpeedupOverScipy ?? '-', r.numpyDenseMs ?? '-']));
-    printTable('crossover: pruned share above which CSR beats the dense kernel', ['matrix', 'crossover'], crossovers.map((c) => [c.matrix, c.crossoverPruned ?? 'never']));
+    printTable(
+      `CSR × dense at batch ${N} (ours: GPU timestamps; scipy: one thread; numpy dense: BLAS, all cores)`,
+      [
+        'matrix',
+        'pruned',
+        'nnz',
+        'CSR ms',
+        'CSR GFLOP/s',
+        'f32-load CSR ms',
+        'dense WGSL ms',
+        'CSR/dense speed-up',
+        'scipy ms',
+        'vs scipy',
+        'numpy dense ms',
+      ],
+      rows.map((r) => [
+        r.matrix,
+        r.pruned,
+        r.nnz,
+        r.csrMs,
+        r.csrGflops,
+        r.csrScalarXMs ?? '-',
+        r.denseWgslMs,
+        r.csrSpeedupOverDense,
+        r.scipyMs ?? '-',
+        r.csrSpeedupOverScipy ?? '-',
+        r.numpyDenseMs ?? '-',
+      ]),
+    );
+    printTable(
+      'crossover: pruned share above which CSR beats the dense kernel',
+      ['matrix', 'crossover'],
+      crossovers.map((c) => [c.matrix, c.crossoverPruned ?? 'never']),
+    );
     const scipyCnn = py.value?.cnn ?? null;
     const { chain: _chain, ...cnnResult } = cnn;
-    printTable(`decoupled ${cnn.model === 'random init' ? 'study CNN (random init, fc1 90% pruned at random)' : `${cnn.model} (fc1 90% pruned by magnitude)`}, forward over ${cnn.images} test images (${cnn.source}) in batches of ${cnn.batch}`, ['', 'ms', 'useful GFLOP/s'],
-      [['sparsegrad, all CSR', cnn.ms, cnn.usefulGflops], [`sparsegrad, kernels by crossover (${cnn.autoKernels.kernels.map((k) => k.kernel).join(' ')})`, cnn.autoKernels.ms, '-'], ['scipy (one thread)', scipyCnn?.ms ?? '-', scipyCnn ? (2 * cnn.nnz * cnn.images) / scipyCnn.ms / 1e6 : '-'], ['ratio scipy/ours (all CSR)', scipyCnn ? scipyCnn.ms / cnn.ms : '-', ''], ['ratio scipy/ours (by crossover)', scipyCnn ? scipyCnn.ms / cnn.autoKernels.ms : '-', '']]);
-    return { batch: N, rows, crossovers, cnn: { ...cnnResult, scipyMs: scipyCnn?.ms ?? null, speedupOverScipy: scipyCnn ? scipyCnn.ms / cnn.ms : null, autoSpeedupOverScipy: scipyCnn ? scipyCnn.ms / cnn.autoKernels.ms : null }, scipy: py.value ? { scipy: py.value.scipy, numpy: py.value.numpy } : py.note };
+    printTable(
+      `decoupled ${cnn.model === 'random init' ? 'study CNN (random init, fc1 90% pruned at random)' : `${cnn.model} (fc1 90% pruned by magnitude)`}, forward over ${cnn.images} test images (${cnn.source}) in batches of ${cnn.batch}`,
+      ['', 'ms', 'useful GFLOP/s'],
+      [
+        ['sparsegrad, all CSR', cnn.ms, cnn.usefulGflops],
+        [
+          `sparsegrad, kernels by crossover (${cnn.autoKernels.kernels.map((k) => k.kernel).join(' ')})`,
+          cnn.autoKernels.ms,
+          '-',
+        ],
+        ['scipy (one thread)', scipyCnn?.ms ?? '-', scipyCnn ? (2 * cnn.nnz * cnn.images) / scipyCnn.ms / 1e6 : '-'],
+        ['ratio scipy/ours (all CSR)', scipyCnn ? scipyCnn.ms / cnn.ms : '-', ''],
+        ['ratio scipy/ours (by crossover)', scipyCnn ? scipyCnn.ms / cnn.autoKernels.ms : '-', ''],
+      ],
+    );
+    return {
+      batch: N,
+      rows,
+      crossovers,
+      cnn: {
+        ...cnnResult,
+        scipyMs: scipyCnn?.ms ?? null,
+        speedupOverScipy: scipyCnn ? scipyCnn.ms / cnn.ms : null,
+        autoSpeedupOverScipy: scipyCnn ? scipyCnn.ms / cnn.autoKernels.ms : null,
+      },
+      scipy: py.value ? { scipy: py.value.scipy, numpy: py.value.numpy } : py.note,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,10 @@ async function tfjsOnWebgpu() {
   if (!g.navigator?.gpu) {
     const mod = (await import('webgpu')) as unknown as { create: (f: string[]) => unknown; globals: object };
     Object.assign(globalThis, mod.globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: mod.create([]), userAgent: 'node' }, configurable: true });
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu: mod.create([]), userAgent: 'node' },
+      configurable: true,
+    });
   }
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-core/dist/register_all_gradients.js'); // what @tensorflow/tfjs does for training
@@ -17,7 +20,9 @@ async function tfjsOnWebgpu() {
  * adapter (Node, through the same dawn.node). Timed wall-clock: `reps` products queued, then one
  * readback (tfjs has no other way to wait for its queue).
  */
-export async function tfjsMatmul(shapes: [number, number, number, boolean, boolean, string][]): Promise<{ results: number[] | null; note?: string }> {
+export async function tfjsMatmul(
+  shapes: [number, number, number, boolean, boolean, string][],
+): Promise<{ results: number[] | null; note?: string }> {
   try {
     const tf = await tfjsOnWebgpu();
     if (!tf) return { results: null, note: 'tfjs webgpu backend did not initialise' };
@@ -50,29 +55,51 @@ export async function tfjsMatmul(shapes: [number, number, number, boolean, boole
  * ReLU and dropout, the quadratic loss, L2 on the weights, Adam through optimizer.minimize.
  * Same sizes and batch as ours; iterations/s over `iterations` steps with one readback at the end.
  */
-export async function tfjsTrainFc(hidden: number[], batch: number, keep: number, l2: number, lr: number, iterations: number): Promise<{ iterationsPerSecond: number | null; note?: string }> {
+export async function tfjsTrainFc(
+  hidden: number[],
+  batch: number,
+  keep: number,
+  l2: number,
+  lr: number,
+  iterations: number,
+): Promise<{ iterationsPerSecond: number | null; note?: string }> {
   try {
     const tf = await tfjsOnWebgpu();
     if (!tf) return { iterationsPerSecond: null, note: 'tfjs webgpu backend did not initialise' };
     const sizes = [784, ...hidden, 10];
-    const weights = sizes.slice(1).map((d, i) => tf.variable(tf.randomUniform([sizes[i], d], -1 / Math.sqrt(sizes[i]), 1 / Math.sqrt(sizes[i]))));
+    const weights = sizes
+      .slice(1)
+      .map((d, i) => tf.variable(tf.randomUniform([sizes[i], d], -1 / Math.sqrt(sizes[i]), 1 / Math.sqrt(sizes[i]))));
     const biases = sizes.slice(1).map((d) => tf.variable(tf.zeros([d])));
     const optimizer = tf.train.adam(lr);
     const x = tf.randomUniform([batch, 784]);
-    const t = tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10), 'float32');
-    const step = () => optimizer.minimize(() => {
-      let h: import('@tensorflow/tfjs-core').Tensor = x;
-      weights.forEach((w, i) => {
-        h = tf.add(tf.matMul(h as never, w as never), biases[i]);
-        if (i < weights.length - 1) h = tf.dropout(tf.relu(h), 1 - keep);
-      });
-      const data = tf.div(tf.sum(tf.square(tf.sub(h, t))), 2 * batch);
-      const penalty = tf.mul(l2 / 2, tf.addN(weights.map((w) => tf.sum(tf.square(w)))));
-      return tf.add(data, penalty) as import('@tensorflow/tfjs-core').Scalar;
-    }, true);
+    const t = tf.cast(
+      tf.oneHot(
+        tf.tensor1d(
+          Array.from({ length: batch }, (_, i) => i % 10),
+          'int32',
+        ),
+        10,
+      ),
+      'float32',
+    );
+    const step = () =>
+      optimizer.minimize(() => {
+        let h: import('@tensorflow/tfjs-core').Tensor = x;
+        weights.forEach((w, i) => {
+          h = tf.add(tf.matMul(h as never, w as never), biases[i]);
+          if (i < weights.length - 1) h = tf.dropout(tf.relu(h), 1 - keep);
+        });
+        const data = tf.div(tf.sum(tf.square(tf.sub(h, t))), 2 * batch);
+        const penalty = tf.mul(l2 / 2, tf.addN(weights.map((w) => tf.sum(tf.square(w)))));
+        return tf.add(data, penalty) as import('@tensorflow/tfjs-core').Scalar;
+      }, true);
     const run = async (n: number) => {
       let loss: import('@tensorflow/tfjs-core').Scalar | null = null;
-      for (let i = 0; i < n; i++) { loss?.dispose(); loss = step(); }
+      for (let i = 0; i < n; i++) {
+        loss?.dispose();
+        loss = step();
+      }
       await loss!.data();
       loss!.dispose();
     };
@@ -82,7 +109,10 @@ export async function tfjsTrainFc(hidden: number[], batch: number, keep: number,
     const iterationsPerSecond = iterations / ((performance.now() - t0) / 1000);
     [...weights, ...biases, x, t].forEach((v) => v.dispose());
     optimizer.dispose();
-    return { iterationsPerSecond, note: `tfjs ${tf.version_core} webgpu backend, optimizer.minimize with Adam; ${iterations} steps, one readback at the end` };
+    return {
+      iterationsPerSecond,
+      note: `tfjs ${tf.version_core} webgpu backend, optimizer.minimize with Adam; ${iterations} steps, one readback at the end`,
+    };
   } catch (e) {
     return { iterationsPerSecond: null, note: `tfjs-backend-webgpu skipped: ${(e as Error).message}` };
   }

@@ -17,18 +17,42 @@ export async function benchTrain(iterations = 30) {
   for (const loss of ['quadratic', 'softmax-ce'] as const) {
     const config = { ...DEFAULT_CONFIG, loss, iterations, evalEvery: 0 };
     const r = await timedRun(config);
-    const flopsPerStep = 3 * 2 * config.batch * [784, ...config.hidden, 10].reduce((s, d, i, a) => (i ? s + a[i - 1] * d : 0), 0);
-    rows.push({ model: `fc 784-${config.hidden.join('-')}-10`, loss, batch: config.batch, iterations, iterationsPerSecond: r.metrics.iterationsPerSecond, matmulGflopsPerStep: flopsPerStep / 1e9, effectiveGflops: (flopsPerStep * r.metrics.iterationsPerSecond) / 1e9 });
+    const flopsPerStep =
+      3 * 2 * config.batch * [784, ...config.hidden, 10].reduce((s, d, i, a) => (i ? s + a[i - 1] * d : 0), 0);
+    rows.push({
+      model: `fc 784-${config.hidden.join('-')}-10`,
+      loss,
+      batch: config.batch,
+      iterations,
+      iterationsPerSecond: r.metrics.iterationsPerSecond,
+      matmulGflopsPerStep: flopsPerStep / 1e9,
+      effectiveGflops: (flopsPerStep * r.metrics.iterationsPerSecond) / 1e9,
+    });
     r.model.dispose();
   }
   // The study CNN: fewer steps, each ~30× the FC net's work.
   const cnnConfig = { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, iterations: 4, evalEvery: 0 };
   const r = await timedRun(cnnConfig);
-  const layerFlops = layersOf(cnnConfig).reduce((s, l) => s + 2 * (l.kind === 'conv' ? 784 * l.outChannels * l.inChannels * l.kernel ** 2 : l.inDim * l.outDim), 0);
+  const layerFlops = layersOf(cnnConfig).reduce(
+    (s, l) => s + 2 * (l.kind === 'conv' ? 784 * l.outChannels * l.inChannels * l.kernel ** 2 : l.inDim * l.outDim),
+    0,
+  );
   const cnnFlops = 3 * cnnConfig.batch * layerFlops;
-  rows.push({ model: `cnn ${describeLayers(layersOf(cnnConfig))}`, loss: cnnConfig.loss, batch: cnnConfig.batch, iterations: cnnConfig.iterations, iterationsPerSecond: r.metrics.iterationsPerSecond, matmulGflopsPerStep: cnnFlops / 1e9, effectiveGflops: (cnnFlops * r.metrics.iterationsPerSecond) / 1e9 });
+  rows.push({
+    model: `cnn ${describeLayers(layersOf(cnnConfig))}`,
+    loss: cnnConfig.loss,
+    batch: cnnConfig.batch,
+    iterations: cnnConfig.iterations,
+    iterationsPerSecond: r.metrics.iterationsPerSecond,
+    matmulGflopsPerStep: cnnFlops / 1e9,
+    effectiveGflops: (cnnFlops * r.metrics.iterationsPerSecond) / 1e9,
+  });
   r.model.dispose();
-  printTable('FC and CNN training step (forward + backward + Adam, one submit per step)', ['model', 'loss', 'batch', 'it/s', 'GFLOP/step', 'GFLOP/s'], rows.map((r) => [r.model, r.loss, r.batch, r.iterationsPerSecond, r.matmulGflopsPerStep, r.effectiveGflops]));
+  printTable(
+    'FC and CNN training step (forward + backward + Adam, one submit per step)',
+    ['model', 'loss', 'batch', 'it/s', 'GFLOP/step', 'GFLOP/s'],
+    rows.map((r) => [r.model, r.loss, r.batch, r.iterationsPerSecond, r.matmulGflopsPerStep, r.effectiveGflops]),
+  );
   // The whole step against the peer on the same adapter: ours again right after tfjs, so that
   // both see the same machine load; the ratio uses the mean of our two runs.
   const fc = { ...DEFAULT_CONFIG, loss: 'quadratic' as const, iterations, evalEvery: 0 };
@@ -36,8 +60,19 @@ export async function benchTrain(iterations = 30) {
   const again = await timedRun(fc);
   again.model.dispose();
   const ours = (rows[0].iterationsPerSecond + again.metrics.iterationsPerSecond) / 2;
-  const tfjs = { model: rows[0].model, loss: 'quadratic', oursItPerS: ours, tfjsItPerS: peer.iterationsPerSecond, ratio: peer.iterationsPerSecond ? ours / peer.iterationsPerSecond : null, note: peer.note };
-  printTable('Whole FC training step against tfjs-webgpu on the same adapter', ['model', 'ours it/s', 'tfjs it/s', 'ours/tfjs'], [[tfjs.model, tfjs.oursItPerS, tfjs.tfjsItPerS ?? '-', tfjs.ratio ?? '-']]);
+  const tfjs = {
+    model: rows[0].model,
+    loss: 'quadratic',
+    oursItPerS: ours,
+    tfjsItPerS: peer.iterationsPerSecond,
+    ratio: peer.iterationsPerSecond ? ours / peer.iterationsPerSecond : null,
+    note: peer.note,
+  };
+  printTable(
+    'Whole FC training step against tfjs-webgpu on the same adapter',
+    ['model', 'ours it/s', 'tfjs it/s', 'ours/tfjs'],
+    [[tfjs.model, tfjs.oursItPerS, tfjs.tfjsItPerS ?? '-', tfjs.ratio ?? '-']],
+  );
   if (peer.note) console.log(peer.note);
   return { rows, tfjs };
 }

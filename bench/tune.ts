@@ -11,7 +11,8 @@ import { printTable } from './common';
  * adapter's FP32 peak, from its data sheet) turns the winner's rate into a fraction of peak.
  */
 export async function benchTune(peakGflops?: number) {
-  if (!gpu().hasTimestamps) return { note: 'this adapter has no timestamp queries: kernels are chosen by the fixed rules' };
+  if (!gpu().hasTimestamps)
+    return { note: 'this adapter has no timestamp queries: kernels are chosen by the fixed rules' };
   const store = new MemoryTuneStore();
   const tuner = new Tuner({ timer: (encode) => runner.timeGpu(encode), store });
   const rows = [];
@@ -20,9 +21,36 @@ export async function benchTune(peakGflops?: number) {
     const ms = r.ms ?? {};
     const rule = store.get(r.bucket)?.rule ?? r.winner;
     const gflops = ms[r.winner] ? (2 * M * N * K) / ms[r.winner] / 1e6 : null;
-    rows.push({ what, M, K, N, transA, transB, bucket: r.bucket, winner: r.winner, rule, ms, gainOverRule: ms[rule] && ms[r.winner] ? ms[rule] / ms[r.winner] : null, gflops, fractionOfPeak: gflops && peakGflops ? gflops / peakGflops : null });
+    rows.push({
+      what,
+      M,
+      K,
+      N,
+      transA,
+      transB,
+      bucket: r.bucket,
+      winner: r.winner,
+      rule,
+      ms,
+      gainOverRule: ms[rule] && ms[r.winner] ? ms[rule] / ms[r.winner] : null,
+      gflops,
+      fractionOfPeak: gflops && peakGflops ? gflops / peakGflops : null,
+    });
   }
-  printTable('Kernel choice by measurement (median GPU ms of each candidate; the winner; rule ms / winner ms)', ['shape', 'winner', 'rule', 'gain', 'GFLOP/s', 'of peak', 'candidates (ms)'],
-    rows.map((r) => [r.what, r.winner, r.rule, r.gainOverRule ?? '-', r.gflops ?? '-', r.fractionOfPeak ?? '-', Object.entries(r.ms).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')]));
+  printTable(
+    'Kernel choice by measurement (median GPU ms of each candidate; the winner; rule ms / winner ms)',
+    ['shape', 'winner', 'rule', 'gain', 'GFLOP/s', 'of peak', 'candidates (ms)'],
+    rows.map((r) => [
+      r.what,
+      r.winner,
+      r.rule,
+      r.gainOverRule ?? '-',
+      r.gflops ?? '-',
+      r.fractionOfPeak ?? '-',
+      Object.entries(r.ms)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', '),
+    ]),
+  );
   return { peakGflops: peakGflops ?? null, rows };
 }

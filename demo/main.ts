@@ -19,7 +19,10 @@ const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
 
 /** What the browser tests read. */
-const state = { report: { charts: 0, series: [] as number[], error: '', done: false }, live: { done: false, error: '', lossPoints: 0, sweepPoints: 0, adapter: '' } };
+const state = {
+  report: { charts: 0, series: [] as number[], error: '', done: false },
+  live: { done: false, error: '', lossPoints: 0, sweepPoints: 0, adapter: '' },
+};
 (window as unknown as { sparsegradDemo: typeof state }).sparsegradDemo = state;
 
 function status(id: string, text: string, error = false): void {
@@ -28,11 +31,22 @@ function status(id: string, text: string, error = false): void {
   el.classList.toggle('error', error);
 }
 
-function drawChart(parent: HTMLElement, c: Chart, yLabel?: string, xLabel?: string, yRange?: [number, number] | null): uPlot {
+function drawChart(
+  parent: HTMLElement,
+  c: Chart,
+  yLabel?: string,
+  xLabel?: string,
+  yRange?: [number, number] | null,
+): uPlot {
   const el = document.createElement('div');
   el.className = 'chart';
   parent.appendChild(el);
-  const { opts, data } = plotSpec(yLabel || xLabel || yRange !== undefined ? { ...c, axes: { x: xLabel ?? 'pruning ratio', y: yLabel ?? '', logY: false, yRange } } : c, 1000);
+  const { opts, data } = plotSpec(
+    yLabel || xLabel || yRange !== undefined
+      ? { ...c, axes: { x: xLabel ?? 'pruning ratio', y: yLabel ?? '', logY: false, yRange } }
+      : c,
+    1000,
+  );
   return new uPlot(opts as unknown as uPlot.Options, data as uPlot.AlignedData, el);
 }
 
@@ -41,7 +55,11 @@ async function fetchJson(url: string): Promise<unknown> {
   const r = await fetch(url);
   if (!r.ok) throw new Error(`${url}: ${r.status} ${r.statusText}`);
   const text = await r.text();
-  try { return JSON.parse(text); } catch (e) { throw new Error(`${url}: not valid JSON (${(e as Error).message})`); }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${url}: not valid JSON (${(e as Error).message})`);
+  }
 }
 
 /** The study's findings table (transfer, adaptive and PGD beside the controls). */
@@ -53,7 +71,11 @@ function findingsElement(summary: StudySummary): HTMLElement {
   table.border = '1';
   for (const [k, r] of [header, ...rows].entries()) {
     const tr = table.insertRow();
-    for (const c of r) { const td = document.createElement(k ? 'td' : 'th'); td.textContent = c; tr.appendChild(td); }
+    for (const c of r) {
+      const td = document.createElement(k ? 'td' : 'th');
+      td.textContent = c;
+      tr.appendChild(td);
+    }
   }
   const h = document.createElement('h2');
   h.textContent = 'Findings (mean over the noise vectors; [95% interval over seeds])';
@@ -68,7 +90,14 @@ async function loadReport(): Promise<void> {
   $('report-images').innerHTML = '';
   state.report = { charts: 0, series: [], error: '', done: false };
   try {
-    const study = (await fetchJson(`${base}study.json`)) as { noises?: string[]; sweeps?: string[]; benches?: string[]; noiseDir?: string; summary?: StudySummary; adapter?: { description?: string } };
+    const study = (await fetchJson(`${base}study.json`)) as {
+      noises?: string[];
+      sweeps?: string[];
+      benches?: string[];
+      noiseDir?: string;
+      summary?: StudySummary;
+      adapter?: { description?: string };
+    };
     if (!Array.isArray(study.noises)) throw new Error(`${base}study.json: no "noises" list`);
     if (study.summary && Array.isArray(study.summary.methods)) charts.appendChild(findingsElement(study.summary));
     for (const sweep of study.sweeps ?? ['sweep-per-matrix', 'sweep-per-layer']) {
@@ -92,11 +121,16 @@ async function loadReport(): Promise<void> {
         state.report.series.push(c.series.length);
       }
     }
-    $('report-images').innerHTML = `<h2>Noise vectors</h2>${study.noises.map((n) => {
-      const [t, l] = n.split('/');
-      return `<div><b>${n}</b><br><img src="${base}${study.noiseDir ?? 'noise'}/noise-t${t}-l${l}.png"></div>`;
-    }).join('')}`;
-    status('report-status', `${state.report.charts} charts from ${base} (adapter of the run: ${study.adapter?.description ?? '?'})`);
+    $('report-images').innerHTML = `<h2>Noise vectors</h2>${study.noises
+      .map((n) => {
+        const [t, l] = n.split('/');
+        return `<div><b>${n}</b><br><img src="${base}${study.noiseDir ?? 'noise'}/noise-t${t}-l${l}.png"></div>`;
+      })
+      .join('')}`;
+    status(
+      'report-status',
+      `${state.report.charts} charts from ${base} (adapter of the run: ${study.adapter?.description ?? '?'})`,
+    );
   } catch (e) {
     state.report.error = (e as Error).message;
     status('report-status', `Cannot show ${base}: ${(e as Error).message}`, true);
@@ -111,27 +145,46 @@ async function runLive(): Promise<void> {
   const charts = $('live-charts');
   charts.innerHTML = '';
   try {
-    if (!('gpu' in navigator)) throw new Error('this browser has no WebGPU (navigator.gpu). Use Chrome/Edge 113+ or chromium --enable-unsafe-webgpu, on http://localhost or https.');
+    if (!('gpu' in navigator))
+      throw new Error(
+        'this browser has no WebGPU (navigator.gpu). Use Chrome/Edge 113+ or chromium --enable-unsafe-webgpu, on http://localhost or https.',
+      );
     const g = await initGpu();
     state.live.adapter = adapterName(g.adapter);
     status('live-status', `adapter: ${state.live.adapter}\nloading digits…`);
-    const digits = await Promise.all(Array.from({ length: 10 }, async (_, c) => ((await fetchJson(`digits/${c}.json`)) as { data: number[] }).data));
+    const digits = await Promise.all(
+      Array.from({ length: 10 }, async (_, c) => ((await fetchJson(`digits/${c}.json`)) as { data: number[] }).data),
+    );
     const all = embeddedSplit(digits);
     const data = { train: all.train, test: take(all.test, 500), name: 'embedded' };
-    const lossChart = drawChart(charts, { title: 'training loss (linear-quadratic)', ratios: [], series: [{ label: 'loss', values: [] }] }, 'loss', 'iteration', null);
-    const its: number[] = [], losses: number[] = [];
+    const lossChart = drawChart(
+      charts,
+      { title: 'training loss (linear-quadratic)', ratios: [], series: [{ label: 'loss', values: [] }] },
+      'loss',
+      'iteration',
+      null,
+    );
+    const its: number[] = [],
+      losses: number[] = [];
     const config = { ...DEFAULT_CONFIG, hidden: [128, 64], iterations, batch: 100, evalEvery: 0 };
     const { model, metrics } = await trainModel(config, data, {
       logEvery: 10,
       onProgress: (p) => {
         if (p.loss === null) return;
-        its.push(p.iteration); losses.push(p.loss);
+        its.push(p.iteration);
+        losses.push(p.loss);
         lossChart.setData([its, losses]);
         state.live.lossPoints = its.length;
-        status('live-status', `adapter: ${state.live.adapter}\ntraining ${p.iteration}/${iterations}, loss ${p.loss.toFixed(4)}`);
+        status(
+          'live-status',
+          `adapter: ${state.live.adapter}\ntraining ${p.iteration}/${iterations}, loss ${p.loss.toFixed(4)}`,
+        );
       },
     });
-    status('live-status', `adapter: ${state.live.adapter}\ntest accuracy ${(100 * metrics.testAccuracy).toFixed(1)}%; making noise 3/0.25…`);
+    status(
+      'live-status',
+      `adapter: ${state.live.adapter}\ntest accuracy ${(100 * metrics.testAccuracy).toFixed(1)}%; making noise 3/0.25…`,
+    );
     const s = { ...DEFAULT_NOISE, target: 3, limit: 0.25, steps: noiseSteps };
     const noise = await makeNoise(model, data.train, s);
     const stats = await layerInputStats(model, data.test, calibrationIndices(data.test, 500, 1));
@@ -140,22 +193,50 @@ async function runLive(): Promise<void> {
     const rows: SweepRow[] = [];
     const sweepCharts = new Map<PruneMethod, uPlot>();
     for (const method of ['abs', 'act'] as PruneMethod[]) {
-      const pruner = new Pruner(model, weights, stats, { method, scope: { kind: 'per-matrix' }, combinedOffset: 0.07, seed: 1 });
+      const pruner = new Pruner(model, weights, stats, {
+        method,
+        scope: { kind: 'per-matrix' },
+        combinedOffset: 0.07,
+        seed: 1,
+      });
       for (const ratio of ratios) {
         const pruned = pruner.prunedModel(ratio);
         const res = await robustness(pruned, data.test, [{ target: 3, limit: 0.25, noise, name: '3/0.25' }]);
         pruned.weights.forEach((w) => w.dispose());
-        for (const r of res) rows.push({ model: 'live', seed: 1, method, scope: 'per-matrix', ratio, sparsity: [], kernels: [], noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate });
-        const chart = chartsFromRows('live sweep', rows.filter((r) => r.method === method))[0];
+        for (const r of res)
+          rows.push({
+            model: 'live',
+            seed: 1,
+            method,
+            scope: 'per-matrix',
+            ratio,
+            sparsity: [],
+            kernels: [],
+            noise: r.noise,
+            target: r.target,
+            limit: r.limit,
+            accuracy: r.accuracy,
+            foolingRate: r.foolingRate,
+          });
+        const chart = chartsFromRows(
+          'live sweep',
+          rows.filter((r) => r.method === method),
+        )[0];
         if (!sweepCharts.has(method)) sweepCharts.set(method, drawChart(charts, chart));
         sweepCharts.get(method)!.setData([chart.ratios, ...chart.series.map((x) => x.values)] as uPlot.AlignedData);
         state.live.sweepPoints++;
-        status('live-status', `adapter: ${state.live.adapter}\nsweep ${method} ratio ${ratio}: clean ${(100 * res[0].accuracy).toFixed(1)}%, noisy ${(100 * res[1].accuracy).toFixed(1)}%`);
+        status(
+          'live-status',
+          `adapter: ${state.live.adapter}\nsweep ${method} ratio ${ratio}: clean ${(100 * res[0].accuracy).toFixed(1)}%, noisy ${(100 * res[1].accuracy).toFixed(1)}%`,
+        );
       }
       pruner.dispose();
     }
     state.live.done = true;
-    status('live-status', `adapter: ${state.live.adapter}\ndone: ${iterations} training iterations, ${state.live.sweepPoints} sweep points`);
+    status(
+      'live-status',
+      `adapter: ${state.live.adapter}\ndone: ${iterations} training iterations, ${state.live.sweepPoints} sweep points`,
+    );
   } catch (e) {
     state.live.error = (e as Error).message;
     status('live-status', `Live run failed: ${(e as Error).message}`, true);

@@ -33,12 +33,46 @@ export async function buildPackage() {
   const common = { bundle: true, format: 'esm', sourcemap: 'linked', loader: { '.wgsl': 'text' }, logLevel: 'warning' };
   const nodeDeps = ['webgpu', 'mnist', 'commander', 'cli-progress', 'pngjs'];
   const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
-  await build({ ...common, entryPoints: { node: join(root, 'src/node.ts') }, outdir: join(root, 'dist/lib'), platform: 'node', target: 'node20', external: nodeDeps, banner });
-  await build({ ...common, entryPoints: { index: join(root, 'src/index.ts') }, outdir: join(root, 'dist/lib'), platform: 'neutral', target: 'es2022', external: ['webgpu'] });
+  await build({
+    ...common,
+    entryPoints: { node: join(root, 'src/node.ts') },
+    outdir: join(root, 'dist/lib'),
+    platform: 'node',
+    target: 'node20',
+    external: nodeDeps,
+    banner,
+  });
+  await build({
+    ...common,
+    entryPoints: { index: join(root, 'src/index.ts') },
+    outdir: join(root, 'dist/lib'),
+    platform: 'neutral',
+    target: 'es2022',
+    external: ['webgpu'],
+  });
   // 'webgpu' (dawn.node) is only imported where there is no navigator.gpu: never in a browser.
-  await build({ ...common, entryPoints: { sparsegrad: join(root, 'src/index.ts') }, outdir: join(root, 'dist/browser'), platform: 'browser', target: 'es2022', external: ['webgpu'] });
-  await build({ ...common, entryPoints: { sparsegrad: join(root, 'src/cli/main.ts') }, outdir: join(root, 'dist/cli'), platform: 'node', target: 'node20', external: nodeDeps, banner });
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });
+  await build({
+    ...common,
+    entryPoints: { sparsegrad: join(root, 'src/index.ts') },
+    outdir: join(root, 'dist/browser'),
+    platform: 'browser',
+    target: 'es2022',
+    external: ['webgpu'],
+  });
+  await build({
+    ...common,
+    entryPoints: { sparsegrad: join(root, 'src/cli/main.ts') },
+    outdir: join(root, 'dist/cli'),
+    platform: 'node',
+    target: 'node20',
+    external: nodeDeps,
+    banner,
+  });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.types.json')],
+    { stdio: 'inherit' },
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

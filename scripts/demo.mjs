@@ -6,13 +6,28 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, normalize, extname } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.csv': 'text/csv', '.map': 'application/json' };
+const TYPES = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.csv': 'text/csv',
+  '.map': 'application/json',
+};
 
 export async function buildDemo() {
   await build({
     entryPoints: { demo: join(root, 'demo/main.ts'), kernels: join(root, 'demo/kernels.ts') },
-    outdir: join(root, 'dist/demo'), bundle: true, platform: 'browser', format: 'esm', target: 'chrome113',
-    sourcemap: 'linked', loader: { '.wgsl': 'text' }, external: ['webgpu'], logLevel: 'warning',
+    outdir: join(root, 'dist/demo'),
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'chrome113',
+    sourcemap: 'linked',
+    loader: { '.wgsl': 'text' },
+    external: ['webgpu'],
+    logLevel: 'warning',
   });
 }
 
@@ -33,7 +48,10 @@ export async function startDemoServer(port = 8080) {
     else if (/^\/(demo|kernels)\.js(\.map)?$/.test(path)) file = `dist/demo${path}`;
     else for (const [prefix, dir] of routes) if (path.startsWith(prefix)) file = dir + path.slice(prefix.length);
     const full = file && normalize(join(root, file));
-    if (!full?.startsWith(root) || full.includes('..')) { res.writeHead(404).end('not found'); return; }
+    if (!full?.startsWith(root) || full.includes('..')) {
+      res.writeHead(404).end('not found');
+      return;
+    }
     try {
       const body = await readFile(full);
       res.writeHead(200, { 'content-type': TYPES[extname(full)] ?? 'application/octet-stream' }).end(body);

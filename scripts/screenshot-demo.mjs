@@ -5,7 +5,10 @@ import { startDemoServer } from './demo.mjs';
 const results = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'results/study/';
 const reportOnly = process.argv.includes('--report-only');
 const { server, url } = await startDemoServer(0);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update'] });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update'],
+});
 const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
 await page.goto(`${url}?results=${results}`);
 await page.waitForFunction(() => window.sparsegradDemo?.report.done, null, { timeout: 60000 });
@@ -13,9 +16,15 @@ await page.screenshot({ path: 'docs/demo-report.png' });
 // The sparse-vs-dense timing charts, where the folder has bench-sparse.json.
 const timing = page.locator('.chart', { hasText: 'time per product' });
 if (await timing.count()) await timing.first().screenshot({ path: 'docs/demo-sparse-timings.png' });
-if (reportOnly) { await browser.close(); server.close(); process.exit(0); }
+if (reportOnly) {
+  await browser.close();
+  server.close();
+  process.exit(0);
+}
 await page.goto(`${url}?mode=live&autorun=1&iterations=200&noiseSteps=60`);
-await page.waitForFunction(() => window.sparsegradDemo?.live.done || window.sparsegradDemo?.live.error, null, { timeout: 600000 });
+await page.waitForFunction(() => window.sparsegradDemo?.live.done || window.sparsegradDemo?.live.error, null, {
+  timeout: 600000,
+});
 await page.screenshot({ path: 'docs/demo-live.png', fullPage: true });
 console.log(await page.evaluate(() => JSON.stringify(window.sparsegradDemo)));
 await browser.close();

@@ -11,9 +11,34 @@ export { Tensor, tidy, tidyAsync, backward, poison } from './tensor/tensor';
 export * from './ops/index';
 
 export { Net, fcLayers, cnnLayers, describeLayers, type LayerSpec, type ConvSpec } from './nn/net';
-export { Sequential, nn, moduleFromJson, sequentialToSafetensors, sequentialFromSafetensors, type Module, type ModuleJson } from './nn/modules';
-export { DEFAULT_CONFIG, CNN_DEFAULTS, STUDY_CONV, layersOf, validateConfig, type TrainConfig, type LossName } from './nn/config';
-export { trainModel, trainStep, adamFor, classCount, type Trainable, type TrainResult, type TrainOptions, type TrainProgress } from './nn/train';
+export {
+  Sequential,
+  nn,
+  moduleFromJson,
+  sequentialToSafetensors,
+  sequentialFromSafetensors,
+  type Module,
+  type ModuleJson,
+} from './nn/modules';
+export {
+  DEFAULT_CONFIG,
+  CNN_DEFAULTS,
+  STUDY_CONV,
+  layersOf,
+  validateConfig,
+  type TrainConfig,
+  type LossName,
+} from './nn/config';
+export {
+  trainModel,
+  trainStep,
+  adamFor,
+  classCount,
+  type Trainable,
+  type TrainResult,
+  type TrainOptions,
+  type TrainProgress,
+} from './nn/train';
 export { tuneForTraining } from './nn/tune';
 export { accuracy, predict, type Classifier } from './nn/evaluate';
 export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint';
@@ -21,9 +46,33 @@ export { encodeSafetensors, decodeSafetensors, type NamedArray } from './io/safe
 export { embeddedSplit } from './data/embedded';
 export { take, skip, holdOut, oneHot, fromIdx, type Dataset, type Split } from './data/dataset';
 
-export { fgsm, pgd, pgdAttack, pgdImages, attackName, type PgdSettings, type AttackResult, type AttackLoss } from './adversarial/pgd';
-export { makeNoise, DEFAULT_NOISE, UNIVERSAL_RECIPES, meanAbs, collapsed, type NoiseSettings } from './adversarial/noise';
+export {
+  fgsm,
+  pgd,
+  pgdAttack,
+  pgdImages,
+  attackName,
+  type PgdSettings,
+  type AttackResult,
+  type AttackLoss,
+} from './adversarial/pgd';
+export {
+  makeNoise,
+  DEFAULT_NOISE,
+  UNIVERSAL_RECIPES,
+  meanAbs,
+  collapsed,
+  type NoiseSettings,
+} from './adversarial/noise';
 export { robustness, type NoiseVector, type Robustness } from './adversarial/evaluate';
-export { Pruner, PRUNE_METHODS, parseScope, scopeName, type PruneMethod, type PruneScope, type PruneSettings } from './prune/prune';
+export {
+  Pruner,
+  PRUNE_METHODS,
+  parseScope,
+  scopeName,
+  type PruneMethod,
+  type PruneScope,
+  type PruneSettings,
+} from './prune/prune';
 export { layerInputStats, calibrationIndices, type InputStats } from './prune/stats';
 export { meanCi95 } from './metrics/interval';

@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 export default function setup(): void {
   const r = spawnSync(process.execPath, ['scripts/probe.mjs', '--quiet'], { encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new Error(`No WebGPU adapter: the kernel tests need one and will not be skipped.\n${r.stdout}${r.stderr}\nRun \`bash scripts/setup.sh\` to install the Vulkan driver (lavapipe).`);
+    throw new Error(
+      `No WebGPU adapter: the kernel tests need one and will not be skipped.\n${r.stdout}${r.stderr}\nRun \`bash scripts/setup.sh\` to install the Vulkan driver (lavapipe).`,
+    );
   }
   console.log(`WebGPU adapter: ${r.stdout.trim()}`);
 }

@@ -20,20 +20,34 @@ export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float64Ar
   return Float64Array.from({ length: n }, () => lo + (hi - lo) * r());
 }
 
-export interface RefTensor { data: Float64Array; shape: Shape }
+export interface RefTensor {
+  data: Float64Array;
+  shape: Shape;
+}
 
 /** Largest |got − want| / (atol + rtol·|want|); ≤ 1 passes. Reports the worst index. */
-export function compare(what: string, got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number): void {
+export function compare(
+  what: string,
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+): void {
   expect(got.length, `${what}: length`).toBe(want.length);
   let worst = 0;
   let at = -1;
   for (let i = 0; i < want.length; i++) {
     const err = Math.abs(got[i] - want[i]) / (atol + rtol * Math.abs(want[i]));
-    if (!(err <= worst)) { worst = err; at = i; } // NaN (an unwritten, poisoned element) always fails
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    } // NaN (an unwritten, poisoned element) always fails
     if (Number.isNaN(err)) break;
   }
   if (!(worst <= 1)) {
-    expect.fail(`${what}: index ${at}: got ${got[at]}, want ${want[at]} (error ${worst.toFixed(2)}× the bound rtol=${rtol}, atol=${atol})`);
+    expect.fail(
+      `${what}: index ${at}: got ${got[at]}, want ${want[at]} (error ${worst.toFixed(2)}× the bound rtol=${rtol}, atol=${atol})`,
+    );
   }
 }
 
@@ -72,7 +86,9 @@ export async function checkOp(c: OpCase): Promise<void> {
     expect([...y.shape], `${tag}: output shape`).toEqual([...want.shape]);
     if (!y.requiresGrad) return { out, grads: [] as (Float32Array | null)[] };
     backward(y, Tensor.fromArray(Float32Array.from(G), y.shape));
-    const grads = await Promise.all(ts.map((t, i) => (noGrad.has(i) ? null : t.grad ? t.grad.read() : new Float32Array(t.size))));
+    const grads = await Promise.all(
+      ts.map((t, i) => (noGrad.has(i) ? null : t.grad ? t.grad.read() : new Float32Array(t.size))),
+    );
     return { out, grads };
   });
   compare(`${tag} forward`, out, want.data, c.rtol ?? 1e-4, c.atol ?? 1e-5);
@@ -90,12 +106,28 @@ export async function checkOp(c: OpCase): Promise<void> {
     // along a random direction that covers every element (a wrong or unwritten one shows).
     const picks = sampleIndices(g.length, 48, seed + 7 * i);
     const fd = picks.map((k) => partial(inputs, i, k, objective));
-    compare(`${tag} d/dinput${i} (elements ${picks.slice(0, 4).join(',')}…)`, picks.map((k) => g[k]), fd, c.gradRtol ?? 1e-3, c.gradAtol ?? 1e-4);
+    compare(
+      `${tag} d/dinput${i} (elements ${picks.slice(0, 4).join(',')}…)`,
+      picks.map((k) => g[k]),
+      fd,
+      c.gradRtol ?? 1e-3,
+      c.gradAtol ?? 1e-4,
+    );
     const v = randomArray(g.length, seed + 31 * i);
-    let dot = 0, norm = 0;
-    for (let k = 0; k < g.length; k++) { dot += g[k] * v[k]; norm += Math.abs(g[k] * v[k]); }
+    let dot = 0,
+      norm = 0;
+    for (let k = 0; k < g.length; k++) {
+      dot += g[k] * v[k];
+      norm += Math.abs(g[k] * v[k]);
+    }
     const dirFd = directional(inputs, i, v, objective);
-    compare(`${tag} d/dinput${i} along a random direction`, [dot], [dirFd], c.gradRtol ?? 1e-3, (c.gradAtol ?? 1e-4) + 1e-4 * norm);
+    compare(
+      `${tag} d/dinput${i} along a random direction`,
+      [dot],
+      [dirFd],
+      c.gradRtol ?? 1e-3,
+      (c.gradAtol ?? 1e-4) + 1e-4 * norm,
+    );
   }
 }
 
@@ -111,13 +143,20 @@ const H = 1e-6;
 function partial(inputs: Float64Array[], which: number, k: number, f: (xs: Float64Array[]) => number): number {
   const x = inputs[which];
   const keep = x[k];
-  x[k] = keep + H; const fp = f(inputs);
-  x[k] = keep - H; const fm = f(inputs);
+  x[k] = keep + H;
+  const fp = f(inputs);
+  x[k] = keep - H;
+  const fm = f(inputs);
   x[k] = keep;
   return (fp - fm) / (2 * H);
 }
 
-function directional(inputs: Float64Array[], which: number, v: Float64Array, f: (xs: Float64Array[]) => number): number {
+function directional(
+  inputs: Float64Array[],
+  which: number,
+  v: Float64Array,
+  f: (xs: Float64Array[]) => number,
+): number {
   const x0 = inputs[which];
   const shifted = (s: number): number => {
     const xs = inputs.slice();
@@ -126,4 +165,3 @@ function directional(inputs: Float64Array[], which: number, v: Float64Array, f: 
   };
   return (shifted(H) - shifted(-H)) / (2 * H);
 }
-

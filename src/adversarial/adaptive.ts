@@ -24,7 +24,8 @@ export interface AdaptiveSpec {
   pgdImages: number | null;
 }
 
-export const adaptiveAt = (a: AdaptiveSpec | undefined, ratio: number): boolean => !!a && (a.ratios === 'all' || a.ratios.includes(ratio));
+export const adaptiveAt = (a: AdaptiveSpec | undefined, ratio: number): boolean =>
+  !!a && (a.ratios === 'all' || a.ratios.includes(ratio));
 
 const pgdRowCount = (s: AttackSuite): number => {
   const n = suiteAttacks(s, 0.1).length;
@@ -32,7 +33,8 @@ const pgdRowCount = (s: AttackSuite): number => {
 };
 
 /** Rows adaptiveRows writes: per vector one per recipe and one worst case; then the PGD rows. */
-export const adaptiveRowCount = (a: AdaptiveSpec, noises: number): number => (a.recipes.length ? noises * (a.recipes.length + 1) : 0) + (a.pgd ? pgdRowCount(a.pgd) : 0);
+export const adaptiveRowCount = (a: AdaptiveSpec, noises: number): number =>
+  (a.recipes.length ? noises * (a.recipes.length + 1) : 0) + (a.pgd ? pgdRowCount(a.pgd) : 0);
 
 /** What an adaptive row adds to a sweep row's unit fields. */
 export interface AdaptiveRow {
@@ -48,7 +50,12 @@ export interface AdaptiveRow {
 }
 
 /** Flags that mark an attack failure rather than robustness. */
-export function attackFlags(o: { accuracy: number; transferAccuracy: number | null; noise?: Float32Array; limit?: number }): string {
+export function attackFlags(o: {
+  accuracy: number;
+  transferAccuracy: number | null;
+  noise?: Float32Array;
+  limit?: number;
+}): string {
   const flags: string[] = [];
   if (o.noise && o.limit !== undefined && collapsed(o.noise, o.limit)) flags.push('collapsed');
   if (o.transferAccuracy !== null && o.accuracy > o.transferAccuracy) flags.push('weaker-than-transfer');
@@ -66,10 +73,21 @@ const noisyPredictions = (model: FrozenClassifier, test: Dataset, noise: Float32
  * and the worst case per image takes transfer in too. `recipes` maps recipe names to settings
  * (tests construct failures through it).
  */
-export async function adaptiveRows(model: FrozenClassifier, a: AdaptiveSpec, data: { train: Dataset; test: Dataset }, noises: NoiseVector[], transfer: Map<string, Uint8Array>, recipes: Record<UniversalRecipe, { l2: number }> = UNIVERSAL_RECIPES): Promise<AdaptiveRow[]> {
+export async function adaptiveRows(
+  model: FrozenClassifier,
+  a: AdaptiveSpec,
+  data: { train: Dataset; test: Dataset },
+  noises: NoiseVector[],
+  transfer: Map<string, Uint8Array>,
+  recipes: Record<UniversalRecipe, { l2: number }> = UNIVERSAL_RECIPES,
+): Promise<AdaptiveRow[]> {
   const rows: AdaptiveRow[] = [];
   const test = data.test;
-  const rate = (preds: Uint8Array, ok: (p: number, i: number) => boolean) => { let k = 0; for (let i = 0; i < test.count; i++) if (ok(preds[i], i)) k++; return k / test.count; };
+  const rate = (preds: Uint8Array, ok: (p: number, i: number) => boolean) => {
+    let k = 0;
+    for (let i = 0; i < test.count; i++) if (ok(preds[i], i)) k++;
+    return k / test.count;
+  };
   if (a.recipes.length)
     for (const v of noises) {
       const before = transfer.get(v.name) ?? null;
@@ -77,18 +95,58 @@ export async function adaptiveRows(model: FrozenClassifier, a: AdaptiveSpec, dat
       const robust = Uint8Array.from(test.labels, (y, i) => (before ? Number(before[i] === y) : 1));
       const fooled = Uint8Array.from(test.labels, (_, i) => (before ? Number(before[i] === v.target) : 0));
       for (const recipe of a.recipes) {
-        const noise = await makeNoise(model, data.train, { ...DEFAULT_NOISE, ...recipes[recipe], steps: a.noiseSteps, seed: a.noiseSeed, target: v.target, limit: v.limit });
+        const noise = await makeNoise(model, data.train, {
+          ...DEFAULT_NOISE,
+          ...recipes[recipe],
+          steps: a.noiseSteps,
+          seed: a.noiseSeed,
+          target: v.target,
+          limit: v.limit,
+        });
         const preds = await noisyPredictions(model, test, noise);
-        preds.forEach((p, i) => { if (p !== test.labels[i]) robust[i] = 0; if (p === v.target) fooled[i] = 1; });
+        preds.forEach((p, i) => {
+          if (p !== test.labels[i]) robust[i] = 0;
+          if (p === v.target) fooled[i] = 1;
+        });
         const accuracy = rate(preds, (p, i) => p === test.labels[i]);
-        rows.push({ noise: v.name, target: v.target, limit: v.limit, accuracy, foolingRate: rate(preds, (p) => p === v.target), attack: `universal:${recipe}`, split: 'test', noiseMeanAbs: meanAbs(noise), flags: attackFlags({ accuracy, transferAccuracy, noise, limit: v.limit }) });
+        rows.push({
+          noise: v.name,
+          target: v.target,
+          limit: v.limit,
+          accuracy,
+          foolingRate: rate(preds, (p) => p === v.target),
+          attack: `universal:${recipe}`,
+          split: 'test',
+          noiseMeanAbs: meanAbs(noise),
+          flags: attackFlags({ accuracy, transferAccuracy, noise, limit: v.limit }),
+        });
       }
-      rows.push({ noise: v.name, target: v.target, limit: v.limit, accuracy: rate(robust, (r) => r === 1), foolingRate: rate(fooled, (f) => f === 1), attack: 'worst', split: 'test', noiseMeanAbs: null, flags: '' });
+      rows.push({
+        noise: v.name,
+        target: v.target,
+        limit: v.limit,
+        accuracy: rate(robust, (r) => r === 1),
+        foolingRate: rate(fooled, (f) => f === 1),
+        attack: 'worst',
+        split: 'test',
+        noiseMeanAbs: null,
+        flags: '',
+      });
     }
   if (a.pgd) {
     const images = a.pgdImages ? take(test, a.pgdImages) : test;
     for (const r of await runAttackSuite(model, images, a.pgd))
-      rows.push({ noise: `pgd ε=${r.epsilon}`, target: a.pgd.target, limit: r.epsilon, accuracy: r.accuracy, foolingRate: r.targetRate, attack: r.attack === 'worst' ? 'worst' : r.attack, split: 'test', noiseMeanAbs: null, flags: '' });
+      rows.push({
+        noise: `pgd ε=${r.epsilon}`,
+        target: a.pgd.target,
+        limit: r.epsilon,
+        accuracy: r.accuracy,
+        foolingRate: r.targetRate,
+        attack: r.attack === 'worst' ? 'worst' : r.attack,
+        split: 'test',
+        noiseMeanAbs: null,
+        flags: '',
+      });
   }
   return rows;
 }

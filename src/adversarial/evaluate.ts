@@ -3,7 +3,12 @@ import { add, clamp01 } from '../ops/elementwise';
 import { EVAL_BATCH, predict, type Classifier } from '../nn/evaluate';
 import type { Dataset } from '../data/dataset';
 
-export interface NoiseVector { target: number; limit: number; noise: Float32Array; name: string }
+export interface NoiseVector {
+  target: number;
+  limit: number;
+  noise: Float32Array;
+  name: string;
+}
 
 export interface Robustness {
   noise: string;
@@ -18,7 +23,12 @@ export interface Robustness {
 }
 
 /** Accuracy on clean data and under each noise vector (x + n clipped to [0, 1]); `onPredictions` sees each vector's per-image predictions. */
-export async function robustness(model: Classifier, data: Dataset, noises: NoiseVector[], onPredictions?: (noise: string, preds: Uint8Array) => void): Promise<Robustness[]> {
+export async function robustness(
+  model: Classifier,
+  data: Dataset,
+  noises: NoiseVector[],
+  onPredictions?: (noise: string, preds: Uint8Array) => void,
+): Promise<Robustness[]> {
   const out: Robustness[] = [summarise('clean', null, null, await predict(model, data), data)];
   for (const v of noises) {
     const n = Tensor.fromArray(v.noise, [1, data.pixels]);
@@ -30,20 +40,38 @@ export async function robustness(model: Classifier, data: Dataset, noises: Noise
   return out;
 }
 
-export function summarise(name: string, target: number | null, limit: number | null, preds: Uint8Array, data: Dataset): Robustness {
-  let right = 0, fooled = 0, nonTarget = 0, fooledNonTarget = 0;
-  const perClass = new Array(10).fill(0), perClassN = new Array(10).fill(0);
+export function summarise(
+  name: string,
+  target: number | null,
+  limit: number | null,
+  preds: Uint8Array,
+  data: Dataset,
+): Robustness {
+  let right = 0,
+    fooled = 0,
+    nonTarget = 0,
+    fooledNonTarget = 0;
+  const perClass = new Array(10).fill(0),
+    perClassN = new Array(10).fill(0);
   for (let i = 0; i < data.count; i++) {
     const y = data.labels[i];
     perClassN[y]++;
-    if (preds[i] === y) { right++; perClass[y]++; }
+    if (preds[i] === y) {
+      right++;
+      perClass[y]++;
+    }
     if (target !== null) {
       if (preds[i] === target) fooled++;
-      if (y !== target) { nonTarget++; if (preds[i] === target) fooledNonTarget++; }
+      if (y !== target) {
+        nonTarget++;
+        if (preds[i] === target) fooledNonTarget++;
+      }
     }
   }
   return {
-    noise: name, target, limit,
+    noise: name,
+    target,
+    limit,
     accuracy: right / data.count,
     foolingRate: target === null ? null : fooled / data.count,
     foolingRateNonTarget: target === null ? null : fooledNonTarget / Math.max(nonTarget, 1),

@@ -2,7 +2,9 @@ import type { Tensor } from '../tensor/tensor';
 import type { Classifier } from '../nn/evaluate';
 
 /** Something whose weights can be frozen: attacks optimise the input alone. */
-export interface FrozenClassifier extends Classifier { params: { tensor: Tensor }[] }
+export interface FrozenClassifier extends Classifier {
+  params: { tensor: Tensor }[];
+}
 
 /** Runs fn with the model's parameters frozen (no weight gradients), restoring them after. */
 export async function withFrozen<T>(model: FrozenClassifier, fn: () => Promise<T>): Promise<T> {

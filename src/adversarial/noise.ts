@@ -21,7 +21,13 @@ export interface NoiseSettings {
   seed: number;
 }
 
-export const DEFAULT_NOISE: Omit<NoiseSettings, 'target' | 'limit'> = { steps: 500, batch: 64, lr: 1e-2, l2: 0.02, seed: 1 };
+export const DEFAULT_NOISE: Omit<NoiseSettings, 'target' | 'limit'> = {
+  steps: 500,
+  batch: 64,
+  lr: 1e-2,
+  l2: 0.02,
+  seed: 1,
+};
 
 /**
  * study: the recipe as published (penalty 0.02·½‖n‖²). On a pruned model the output margins
@@ -38,9 +44,11 @@ export const meanAbs = (n: Float32Array): number => n.reduce((s, v) => s + Math.
 export const collapsed = (n: Float32Array, limit: number): boolean => meanAbs(n) < COLLAPSE_SHARE * limit;
 
 export function validateNoise(s: NoiseSettings): NoiseSettings {
-  if (!Number.isInteger(s.target) || s.target < 0 || s.target > 9) throw new ConfigError(`noise: target class ${s.target} is not a digit 0–9`);
+  if (!Number.isInteger(s.target) || s.target < 0 || s.target > 9)
+    throw new ConfigError(`noise: target class ${s.target} is not a digit 0–9`);
   if (!(s.limit > 0 && s.limit <= 1)) throw new ConfigError(`noise: limit ${s.limit} must be in (0, 1]`);
-  for (const k of ['steps', 'batch'] as const) if (!Number.isInteger(s[k]) || s[k] < 1) throw new ConfigError(`noise: ${k} ${s[k]} must be a positive integer`);
+  for (const k of ['steps', 'batch'] as const)
+    if (!Number.isInteger(s[k]) || s[k] < 1) throw new ConfigError(`noise: ${k} ${s[k]} must be a positive integer`);
   if (!(s.lr > 0)) throw new ConfigError(`noise: lr ${s.lr} must be > 0`);
   if (!(s.l2 >= 0)) throw new ConfigError(`noise: l2 ${s.l2} must be ≥ 0`);
   return s;
@@ -53,12 +61,22 @@ export function validateNoise(s: NoiseSettings): NoiseSettings {
  * here. The gradient reaches n through the clip wherever 0 ≤ x + n ≤ 1 (bounds included, as in
  * TensorFlow, which the study used). Returns the noise (|n| ≤ limit).
  */
-export async function makeNoise(model: FrozenClassifier, data: Dataset, s: NoiseSettings, onStep?: (step: number) => void): Promise<Float32Array> {
+export async function makeNoise(
+  model: FrozenClassifier,
+  data: Dataset,
+  s: NoiseSettings,
+  onStep?: (step: number) => void,
+): Promise<Float32Array> {
   validateNoise(s);
   return withFrozen(model, () => optimiseNoise(model, data, s, onStep));
 }
 
-async function optimiseNoise(model: FrozenClassifier, data: Dataset, s: NoiseSettings, onStep?: (step: number) => void): Promise<Float32Array> {
+async function optimiseNoise(
+  model: FrozenClassifier,
+  data: Dataset,
+  s: NoiseSettings,
+  onStep?: (step: number) => void,
+): Promise<Float32Array> {
   const noise = Tensor.zeros([1, data.pixels], true).keep();
   const adam = new Adam([noise], { lr: s.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const targets = Tensor.fromArray(oneHot(new Array(s.batch).fill(s.target)), [s.batch, 10]).keep();

@@ -36,12 +36,29 @@ export interface PgdSettings {
   detector?: { score: 'onehot' | 'msp'; weight: number };
 }
 
-export const fgsm = (epsilon: number, target: number | null = null, loss: AttackLoss = 'ce'): PgdSettings =>
-  ({ epsilon, steps: 1, stepSize: epsilon, randomStart: false, restarts: 1, loss, target, seed: 0 });
+export const fgsm = (epsilon: number, target: number | null = null, loss: AttackLoss = 'ce'): PgdSettings => ({
+  epsilon,
+  steps: 1,
+  stepSize: epsilon,
+  randomStart: false,
+  restarts: 1,
+  loss,
+  target,
+  seed: 0,
+});
 
 /** PGD as usually run: random start, step 2.5·ε/steps (Madry et al.), one restart unless asked. */
-export const pgd = (epsilon: number, steps: number, o: Partial<PgdSettings> = {}): PgdSettings =>
-  ({ epsilon, steps, stepSize: (2.5 * epsilon) / steps, randomStart: true, restarts: 1, loss: 'ce', target: null, seed: 1, ...o });
+export const pgd = (epsilon: number, steps: number, o: Partial<PgdSettings> = {}): PgdSettings => ({
+  epsilon,
+  steps,
+  stepSize: (2.5 * epsilon) / steps,
+  randomStart: true,
+  restarts: 1,
+  loss: 'ce',
+  target: null,
+  seed: 1,
+  ...o,
+});
 
 export function attackName(s: PgdSettings): string {
   const kind = s.steps === 1 && !s.randomStart && s.stepSize === s.epsilon ? 'fgsm' : 'pgd';
@@ -50,13 +67,19 @@ export function attackName(s: PgdSettings): string {
 
 export function validatePgd(s: PgdSettings, classes = 10): PgdSettings {
   if (!(s.epsilon >= 0 && s.epsilon <= 1)) throw new ConfigError(`pgd: epsilon ${s.epsilon} must be in [0, 1]`);
-  if (!Number.isInteger(s.steps) || s.steps < 1) throw new ConfigError(`pgd: steps ${s.steps} must be a positive integer`);
-  if (!Number.isInteger(s.restarts) || s.restarts < 1) throw new ConfigError(`pgd: restarts ${s.restarts} must be a positive integer`);
+  if (!Number.isInteger(s.steps) || s.steps < 1)
+    throw new ConfigError(`pgd: steps ${s.steps} must be a positive integer`);
+  if (!Number.isInteger(s.restarts) || s.restarts < 1)
+    throw new ConfigError(`pgd: restarts ${s.restarts} must be a positive integer`);
   if (!(s.stepSize > 0) && s.epsilon > 0) throw new ConfigError(`pgd: step size ${s.stepSize} must be > 0`);
-  if (!ATTACK_LOSSES.includes(s.loss)) throw new ConfigError(`pgd: loss "${s.loss}": use ${ATTACK_LOSSES.join(' or ')}`);
-  if (s.target !== null && (!Number.isInteger(s.target) || s.target < 0 || s.target >= classes)) throw new ConfigError(`pgd: target ${s.target} is not a class 0–${classes - 1}`);
-  if (s.detector && !(s.detector.weight >= 0 && Number.isFinite(s.detector.weight))) throw new ConfigError(`pgd: detector weight ${s.detector.weight} must be ≥ 0`);
-  if (s.detector && s.detector.score !== 'onehot' && s.detector.score !== 'msp') throw new ConfigError(`pgd: detector score "${s.detector.score}": use onehot or msp`);
+  if (!ATTACK_LOSSES.includes(s.loss))
+    throw new ConfigError(`pgd: loss "${s.loss}": use ${ATTACK_LOSSES.join(' or ')}`);
+  if (s.target !== null && (!Number.isInteger(s.target) || s.target < 0 || s.target >= classes))
+    throw new ConfigError(`pgd: target ${s.target} is not a class 0–${classes - 1}`);
+  if (s.detector && !(s.detector.weight >= 0 && Number.isFinite(s.detector.weight)))
+    throw new ConfigError(`pgd: detector weight ${s.detector.weight} must be ≥ 0`);
+  if (s.detector && s.detector.score !== 'onehot' && s.detector.score !== 'msp')
+    throw new ConfigError(`pgd: detector score "${s.detector.score}": use onehot or msp`);
   return s;
 }
 
@@ -74,12 +97,19 @@ export interface AttackResult {
 }
 
 /** The uniform random start of restart `restart` for the batch beginning at image `first`: the same draws whichever images are still attacked. */
-export function randomStart(x: Float32Array, epsilon: number, seed: number, restart: number, first: number): Float32Array {
+export function randomStart(
+  x: Float32Array,
+  epsilon: number,
+  seed: number,
+  restart: number,
+  first: number,
+): Float32Array {
   const random = seededRandom((seed * 1_000_003 + restart * 7919 + first) >>> 0);
   return Float32Array.from(x, (v) => Math.min(Math.max(v + (2 * random() - 1) * epsilon, 0), 1));
 }
 
-const lossOf = (loss: AttackLoss, logits: Tensor, y: Tensor): Tensor => (loss === 'ce' ? softmaxCrossEntropy(logits, y) : marginLoss(logits, y));
+const lossOf = (loss: AttackLoss, logits: Tensor, y: Tensor): Tensor =>
+  loss === 'ce' ? softmaxCrossEntropy(logits, y) : marginLoss(logits, y);
 
 /**
  * What a step ascends (untargeted) or descends (targeted): the attack loss, and for a
@@ -97,7 +127,13 @@ export function attackObjective(s: PgdSettings, logits: Tensor, y: Tensor): Tens
  * One PGD step on the GPU from x' (a leaf): the logits at x' (returned, to judge x'), the
  * gradient of the loss there, and the projected next iterate (a new leaf).
  */
-function pgdStep(model: FrozenClassifier, x: Tensor, xAdv: Tensor, y: Tensor, s: PgdSettings): { next: Tensor; logits: Tensor } {
+function pgdStep(
+  model: FrozenClassifier,
+  x: Tensor,
+  xAdv: Tensor,
+  y: Tensor,
+  s: PgdSettings,
+): { next: Tensor; logits: Tensor } {
   xAdv.requiresGrad = true;
   const logits = model.forward(xAdv, { train: false });
   backward(attackObjective(s, logits, y));
@@ -113,13 +149,26 @@ function pgdStep(model: FrozenClassifier, x: Tensor, xAdv: Tensor, y: Tensor, s:
  * The adversarial images after `s.steps` steps of one run (no early stop, first restart's
  * start): what tests compare with a float64 reference attack.
  */
-export async function pgdImages(model: FrozenClassifier, images: Float32Array, labels: ArrayLike<number>, s: PgdSettings, pixels: number, classes = 10): Promise<Float32Array> {
+export async function pgdImages(
+  model: FrozenClassifier,
+  images: Float32Array,
+  labels: ArrayLike<number>,
+  s: PgdSettings,
+  pixels: number,
+  classes = 10,
+): Promise<Float32Array> {
   validatePgd(s, classes);
   const n = labels.length;
   return withFrozen(model, async () => {
     const x = Tensor.fromArray(images, [n, pixels]).keep();
-    const y = Tensor.fromArray(oneHot(s.target === null ? labels : new Array(n).fill(s.target), classes), [n, classes]).keep();
-    let xAdv = Tensor.fromArray(s.randomStart ? randomStart(images, s.epsilon, s.seed, 0, 0) : images, [n, pixels]).keep();
+    const y = Tensor.fromArray(oneHot(s.target === null ? labels : new Array(n).fill(s.target), classes), [
+      n,
+      classes,
+    ]).keep();
+    let xAdv = Tensor.fromArray(s.randomStart ? randomStart(images, s.epsilon, s.seed, 0, 0) : images, [
+      n,
+      pixels,
+    ]).keep();
     try {
       for (let k = 0; k < s.steps; k++) {
         const next = tidy(() => pgdStep(model, x, xAdv, y, s).next.keep());
@@ -142,7 +191,13 @@ const CHECK_EVERY = 10;
  * iterate has already broken leave the batch (each iterate lies in the threat model, so it is a
  * valid adversarial example). Restarts attack only the images no earlier run broke.
  */
-export async function pgdAttack(model: FrozenClassifier, data: Dataset, s: PgdSettings, batch = 500, classes = 10): Promise<AttackResult> {
+export async function pgdAttack(
+  model: FrozenClassifier,
+  data: Dataset,
+  s: PgdSettings,
+  batch = 500,
+  classes = 10,
+): Promise<AttackResult> {
   validatePgd(s, classes);
   const P = data.pixels;
   const predictions = new Uint8Array(data.count);
@@ -156,13 +211,28 @@ export async function pgdAttack(model: FrozenClassifier, data: Dataset, s: PgdSe
         let active = all.filter((i) => !succeeded[i]);
         if (!active.length) break;
         const x0 = gather(data.images, active, P);
-        let xAdv = s.randomStart ? gather(randomStart(data.images.subarray(first * P, (first + all.length) * P), s.epsilon, s.seed, restart, first), active.map((i) => i - first), P) : x0.slice();
+        let xAdv = s.randomStart
+          ? gather(
+              randomStart(data.images.subarray(first * P, (first + all.length) * P), s.epsilon, s.seed, restart, first),
+              active.map((i) => i - first),
+              P,
+            )
+          : x0.slice();
         let x = x0;
         // Iterates 0..steps; iterate `steps` is only judged.
         for (let done = 0; done <= s.steps && active.length; ) {
           const chunk = Math.min(CHECK_EVERY, s.steps - done);
           const n = active.length;
-          const { preds, next } = await runChunk(model, x, xAdv, active.map((i) => (s.target === null ? data.labels[i] : s.target!)), s, chunk, P, classes);
+          const { preds, next } = await runChunk(
+            model,
+            x,
+            xAdv,
+            active.map((i) => (s.target === null ? data.labels[i] : s.target!)),
+            s,
+            chunk,
+            P,
+            classes,
+          );
           imageSteps += n * chunk;
           // Rows 0..chunk are the predictions at iterates done..done+chunk.
           const keep: number[] = [];
@@ -171,9 +241,16 @@ export async function pgdAttack(model: FrozenClassifier, data: Dataset, s: PgdSe
             let hit = false;
             for (let row = 0; row <= chunk && !hit; row++) {
               const p = preds[row * n + k];
-              if (success(p, i)) { succeeded[i] = 1; predictions[i] = p; hit = true; }
+              if (success(p, i)) {
+                succeeded[i] = 1;
+                predictions[i] = p;
+                hit = true;
+              }
             }
-            if (!hit) { predictions[i] = preds[chunk * n + k]; keep.push(k); }
+            if (!hit) {
+              predictions[i] = preds[chunk * n + k];
+              keep.push(k);
+            }
           }
           done += chunk;
           if (done === s.steps) break;
@@ -184,16 +261,35 @@ export async function pgdAttack(model: FrozenClassifier, data: Dataset, s: PgdSe
       }
     }
   });
-  let right = 0, hit = 0;
-  for (let i = 0; i < data.count; i++) { if (predictions[i] === data.labels[i]) right++; if (predictions[i] === s.target) hit++; }
-  return { accuracy: right / data.count, targetRate: s.target === null ? null : hit / data.count, predictions, succeeded, imageSteps };
+  let right = 0,
+    hit = 0;
+  for (let i = 0; i < data.count; i++) {
+    if (predictions[i] === data.labels[i]) right++;
+    if (predictions[i] === s.target) hit++;
+  }
+  return {
+    accuracy: right / data.count,
+    targetRate: s.target === null ? null : hit / data.count,
+    predictions,
+    succeeded,
+    imageSteps,
+  };
 }
 
 /**
  * `chunk` steps from xAdv on the GPU; returns the predictions at the chunk+1 iterates
  * ([chunk + 1, n], row k = iterate k) and the last iterate, read back once.
  */
-async function runChunk(model: FrozenClassifier, images: Float32Array, start: Float32Array, goals: number[], s: PgdSettings, chunk: number, P: number, classes: number): Promise<{ preds: Float32Array; next: Float32Array }> {
+async function runChunk(
+  model: FrozenClassifier,
+  images: Float32Array,
+  start: Float32Array,
+  goals: number[],
+  s: PgdSettings,
+  chunk: number,
+  P: number,
+  classes: number,
+): Promise<{ preds: Float32Array; next: Float32Array }> {
   const n = goals.length;
   const x = Tensor.fromArray(images, [n, P]).keep();
   const y = Tensor.fromArray(oneHot(goals, classes), [n, classes]).keep();
@@ -209,7 +305,9 @@ async function runChunk(model: FrozenClassifier, images: Float32Array, start: Fl
       xAdv.dispose();
       xAdv = next;
     }
-    tidy(() => runner.copy(argmax(model.forward(xAdv, { train: false })).buffer, history.buffer, n * 4, 0, chunk * n * 4));
+    tidy(() =>
+      runner.copy(argmax(model.forward(xAdv, { train: false })).buffer, history.buffer, n * 4, 0, chunk * n * 4),
+    );
     const [preds, next] = [await history.read(), await xAdv.read()];
     return { preds, next };
   } finally {

@@ -16,7 +16,16 @@ export interface AttackSuite {
   seed: number;
 }
 
-export const DEFAULT_SUITE: AttackSuite = { epsilons: [0.1], fgsm: false, steps: 100, restarts: 1, losses: ['ce', 'margin'], stepFactor: 2.5, target: null, seed: 1 };
+export const DEFAULT_SUITE: AttackSuite = {
+  epsilons: [0.1],
+  fgsm: false,
+  steps: 100,
+  restarts: 1,
+  losses: ['ce', 'margin'],
+  stepFactor: 2.5,
+  target: null,
+  seed: 1,
+};
 
 export interface AttackRow {
   /** fgsm-ce, pgd-ce, pgd-margin (…-tK when targeted), or worst: per image, broken by any attack at this ε. */
@@ -35,7 +44,17 @@ export interface AttackRow {
 export function suiteAttacks(s: AttackSuite, epsilon: number): PgdSettings[] {
   const out: PgdSettings[] = [];
   if (s.fgsm) out.push(fgsm(epsilon, s.target));
-  if (s.steps > 0) for (const loss of s.losses) out.push(pgd(epsilon, s.steps, { loss, restarts: s.restarts, stepSize: (s.stepFactor * epsilon) / s.steps, target: s.target, seed: s.seed }));
+  if (s.steps > 0)
+    for (const loss of s.losses)
+      out.push(
+        pgd(epsilon, s.steps, {
+          loss,
+          restarts: s.restarts,
+          stepSize: (s.stepFactor * epsilon) / s.steps,
+          target: s.target,
+          seed: s.seed,
+        }),
+      );
   return out;
 }
 
@@ -43,9 +62,17 @@ export function suiteAttacks(s: AttackSuite, epsilon: number): PgdSettings[] {
  * Every attack at every ε, then per ε the worst case: an image counts as robust only if no
  * attack broke it. `onRow` sees each row as it is measured (progress, files).
  */
-export async function runAttackSuite(model: FrozenClassifier, data: Dataset, s: AttackSuite, onRow?: (row: AttackRow) => void): Promise<AttackRow[]> {
+export async function runAttackSuite(
+  model: FrozenClassifier,
+  data: Dataset,
+  s: AttackSuite,
+  onRow?: (row: AttackRow) => void,
+): Promise<AttackRow[]> {
   const rows: AttackRow[] = [];
-  const push = (r: AttackRow) => { rows.push(r); onRow?.(r); };
+  const push = (r: AttackRow) => {
+    rows.push(r);
+    onRow?.(r);
+  };
   for (const epsilon of s.epsilons) {
     const attacks = suiteAttacks(s, epsilon);
     const broken = new Uint8Array(data.count);
@@ -56,13 +83,41 @@ export async function runAttackSuite(model: FrozenClassifier, data: Dataset, s: 
       const r = await pgdAttack(model, data, a);
       const dt = (performance.now() - t0) / 1000;
       seconds += dt;
-      for (let i = 0; i < data.count; i++) if (!broken[i] && r.predictions[i] !== data.labels[i]) { broken[i] = 1; worstPred[i] = r.predictions[i]; }
-      push({ attack: attackName(a), epsilon, steps: a.steps, restarts: a.restarts, stepSize: a.stepSize, accuracy: r.accuracy, targetRate: r.targetRate, seconds: dt, imageStepsPerSecond: r.imageSteps / dt });
+      for (let i = 0; i < data.count; i++)
+        if (!broken[i] && r.predictions[i] !== data.labels[i]) {
+          broken[i] = 1;
+          worstPred[i] = r.predictions[i];
+        }
+      push({
+        attack: attackName(a),
+        epsilon,
+        steps: a.steps,
+        restarts: a.restarts,
+        stepSize: a.stepSize,
+        accuracy: r.accuracy,
+        targetRate: r.targetRate,
+        seconds: dt,
+        imageStepsPerSecond: r.imageSteps / dt,
+      });
     }
     if (attacks.length > 1) {
-      let right = 0, hit = 0;
-      for (let i = 0; i < data.count; i++) { if (!broken[i]) right++; if (s.target !== null && worstPred[i] === s.target) hit++; }
-      push({ attack: 'worst', epsilon, steps: null, restarts: null, stepSize: null, accuracy: right / data.count, targetRate: s.target === null ? null : hit / data.count, seconds, imageStepsPerSecond: null });
+      let right = 0,
+        hit = 0;
+      for (let i = 0; i < data.count; i++) {
+        if (!broken[i]) right++;
+        if (s.target !== null && worstPred[i] === s.target) hit++;
+      }
+      push({
+        attack: 'worst',
+        epsilon,
+        steps: null,
+        restarts: null,
+        stepSize: null,
+        accuracy: right / data.count,
+        targetRate: s.target === null ? null : hit / data.count,
+        seconds,
+        imageStepsPerSecond: null,
+      });
     }
   }
   return rows;

@@ -13,42 +13,133 @@ const parseEpsilons = (v: string): number[] => v.split(',').map((s) => parseNumb
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('clean accuracy, accuracy and fooling rate under each noise vector, per-class accuracy; optional FGSM/PGD with the worst case per ε')
+    .description(
+      'clean accuracy, accuracy and fooling rate under each noise vector, per-class accuracy; optional FGSM/PGD with the worst case per ε',
+    )
     .requiredOption('--model <file>', 'model.safetensors')
     .option('--noise <files...>', 'noise .safetensors files (made on this or another model)', [])
-    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files', 'embedded')
+    .option(
+      '--data <source>',
+      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files",
+      'embedded',
+    )
     .option('--test-images <n>', 'evaluate on the first n test images only (default: all)', parseInteger(1))
     .option('--fgsm <eps>', 'FGSM robust accuracy at these ε (comma-separated)', parseEpsilons)
     .option('--pgd <eps>', 'PGD robust accuracy at these ε (comma-separated)', parseEpsilons)
     .option('--pgd-steps <n>', 'PGD steps', parseInteger(1), 20)
-    .option('--pgd-restarts <n>', 'PGD random restarts (an image is broken if any restart breaks it)', parseInteger(1), 1)
-    .option('--pgd-loss <list>', `PGD losses, each run on its own: ${ATTACK_LOSSES.join(', ')}`, parseList([...ATTACK_LOSSES]), ['ce'])
+    .option(
+      '--pgd-restarts <n>',
+      'PGD random restarts (an image is broken if any restart breaks it)',
+      parseInteger(1),
+      1,
+    )
+    .option(
+      '--pgd-loss <list>',
+      `PGD losses, each run on its own: ${ATTACK_LOSSES.join(', ')}`,
+      parseList([...ATTACK_LOSSES]),
+      ['ce'],
+    )
     .option('--pgd-step-factor <x>', 'PGD step size = factor·ε/steps', parseNumber(1e-6), DEFAULT_SUITE.stepFactor)
     .option('--pgd-target <digit>', 'targeted PGD/FGSM towards this class (default: untargeted)', parseInteger(0, 9))
     .option('--seed <n>', 'seed of the random starts', parseInteger(0), 1)
     .option('--out <file>', 'JSON results', 'runs/eval.json')
     .action(async (o) => {
       const full = loadData(o.data);
-      const data = o.testImages ? { ...full, test: take(full.test, o.testImages), name: `${full.name} (first ${Math.min(o.testImages, full.test.count)} test images)` } : full;
+      const data = o.testImages
+        ? {
+            ...full,
+            test: take(full.test, o.testImages),
+            name: `${full.name} (first ${Math.min(o.testImages, full.test.count)} test images)`,
+          }
+        : full;
       const noises = (o.noise as string[]).map(loadNoise);
       const g = await openGpu();
       const { model } = loadModel(o.model);
       const rows = await robustness(model, data.test, noises);
-      table(['noise', 'accuracy', 'fooling (all)', 'fooling (non-target)', ...Array.from({ length: 10 }, (_, k) => `acc ${k}`)],
-        rows.map((r) => [r.noise, pct(r.accuracy), pct(r.foolingRate), pct(r.foolingRateNonTarget), ...r.perClassAccuracy.map((a) => (100 * a).toFixed(1))]));
+      table(
+        [
+          'noise',
+          'accuracy',
+          'fooling (all)',
+          'fooling (non-target)',
+          ...Array.from({ length: 10 }, (_, k) => `acc ${k}`),
+        ],
+        rows.map((r) => [
+          r.noise,
+          pct(r.accuracy),
+          pct(r.foolingRate),
+          pct(r.foolingRateNonTarget),
+          ...r.perClassAccuracy.map((a) => (100 * a).toFixed(1)),
+        ]),
+      );
       const target = o.pgdTarget ?? null;
-      const fg: number[] = o.fgsm ?? [], pg: number[] = o.pgd ?? [];
+      const fg: number[] = o.fgsm ?? [],
+        pg: number[] = o.pgd ?? [];
       const epsilons = [...new Set([...fg, ...pg])].sort((a, b) => a - b);
       const attacks: AttackRow[] = [];
-      const settings = { fgsm: fg, pgd: pg, pgdSteps: o.pgdSteps, pgdRestarts: o.pgdRestarts, pgdLoss: o.pgdLoss, pgdStepFactor: o.pgdStepFactor, target, seed: o.seed, randomStart: true, clampGradient: 'inclusive' };
+      const settings = {
+        fgsm: fg,
+        pgd: pg,
+        pgdSteps: o.pgdSteps,
+        pgdRestarts: o.pgdRestarts,
+        pgdLoss: o.pgdLoss,
+        pgdStepFactor: o.pgdStepFactor,
+        target,
+        seed: o.seed,
+        randomStart: true,
+        clampGradient: 'inclusive',
+      };
       // Written after every attack, so a long run that is stopped keeps what it measured.
-      const save = (finished: boolean) => writeAtomic(o.out, JSON.stringify({ tool: 'sparsegrad eval', command: process.argv.slice(2).join(' '), model: o.model, data: data.name, adapter: g.adapter, settings, finished, noise: rows, attacks }, null, 2));
+      const save = (finished: boolean) =>
+        writeAtomic(
+          o.out,
+          JSON.stringify(
+            {
+              tool: 'sparsegrad eval',
+              command: process.argv.slice(2).join(' '),
+              model: o.model,
+              data: data.name,
+              adapter: g.adapter,
+              settings,
+              finished,
+              noise: rows,
+              attacks,
+            },
+            null,
+            2,
+          ),
+        );
       save(!epsilons.length);
       for (const eps of epsilons) {
-        const suite: AttackSuite = { epsilons: [eps], fgsm: fg.includes(eps), steps: pg.includes(eps) ? o.pgdSteps : 0, restarts: o.pgdRestarts, losses: o.pgdLoss as AttackLoss[], stepFactor: o.pgdStepFactor, target, seed: o.seed };
-        await runAttackSuite(model, data.test, suite, (r) => { attacks.push(r); save(false); console.log(`${r.attack} ε=${r.epsilon}: ${pct(r.accuracy)} (${r.seconds.toFixed(1)} s)`); });
+        const suite: AttackSuite = {
+          epsilons: [eps],
+          fgsm: fg.includes(eps),
+          steps: pg.includes(eps) ? o.pgdSteps : 0,
+          restarts: o.pgdRestarts,
+          losses: o.pgdLoss as AttackLoss[],
+          stepFactor: o.pgdStepFactor,
+          target,
+          seed: o.seed,
+        };
+        await runAttackSuite(model, data.test, suite, (r) => {
+          attacks.push(r);
+          save(false);
+          console.log(`${r.attack} ε=${r.epsilon}: ${pct(r.accuracy)} (${r.seconds.toFixed(1)} s)`);
+        });
       }
-      if (attacks.length) table(['attack', 'ε', 'steps', 'restarts', 'robust accuracy', 'classified as target', 'image-steps/s'], attacks.map((a) => [a.attack, String(a.epsilon), String(a.steps ?? '-'), String(a.restarts ?? '-'), pct(a.accuracy), pct(a.targetRate), a.imageStepsPerSecond === null ? '-' : a.imageStepsPerSecond.toFixed(0)]));
+      if (attacks.length)
+        table(
+          ['attack', 'ε', 'steps', 'restarts', 'robust accuracy', 'classified as target', 'image-steps/s'],
+          attacks.map((a) => [
+            a.attack,
+            String(a.epsilon),
+            String(a.steps ?? '-'),
+            String(a.restarts ?? '-'),
+            pct(a.accuracy),
+            pct(a.targetRate),
+            a.imageStepsPerSecond === null ? '-' : a.imageStepsPerSecond.toFixed(0),
+          ]),
+        );
       save(true);
       console.log(`wrote ${o.out}`);
     });

@@ -13,10 +13,21 @@ import { ConfigError } from '../gpu/errors';
 export function registerImp(program: Command): void {
   program
     .command('imp')
-    .description('iterative magnitude pruning with rewinding: train, prune a share of the remaining weights by |w|, rewind, retrain under the mask; a row per round (resumable)')
-    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files', 'embedded')
+    .description(
+      'iterative magnitude pruning with rewinding: train, prune a share of the remaining weights by |w|, rewind, retrain under the mask; a row per round (resumable)',
+    )
+    .option(
+      '--data <source>',
+      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files",
+      'embedded',
+    )
     .option('--hidden <sizes>', `hidden layer widths (default ${DEFAULT_CONFIG.hidden.join(',')})`, parseIntList)
-    .option('--iterations <n>', 'training iterations per round (the dense run; pruned rounds train from --rewind to here)', parseInteger(1), 2000)
+    .option(
+      '--iterations <n>',
+      'training iterations per round (the dense run; pruned rounds train from --rewind to here)',
+      parseInteger(1),
+      2000,
+    )
     .option('--eval-every <n>', 'test accuracy (and a checkpoint) every n iterations', parseInteger(0), 500)
     .option('--rounds <n>', 'pruning rounds after the dense run', parseInteger(1), 5)
     .option('--per-round <x>', 'share of the remaining weights pruned each round', parseNumber(0.001, 0.999), 0.2)
@@ -26,14 +37,29 @@ export function registerImp(program: Command): void {
     .option('--out <dir>', 'results folder (rerun the same command to resume)', 'runs/imp')
     .addOption(kernelsOption())
     .action(async (o) => {
-      const config: TrainConfig = { ...DEFAULT_CONFIG, ...PRESETS.default, ...(o.hidden && { hidden: o.hidden }), iterations: o.iterations, evalEvery: o.evalEvery, seed: o.seed };
+      const config: TrainConfig = {
+        ...DEFAULT_CONFIG,
+        ...PRESETS.default,
+        ...(o.hidden && { hidden: o.hidden }),
+        iterations: o.iterations,
+        evalEvery: o.evalEvery,
+        seed: o.seed,
+      };
       const scope = parseScope(o.scope, fcLayers([784, ...config.hidden, 10]).length);
       if (scope.kind === 'layer') throw new ConfigError('imp: --scope is per-matrix or global');
       const data = loadData(o.data);
       const g = await openGpu();
       const tuning = applyKernels(o.kernels, g);
       if (tuning) await tuneForTraining(config, tuning.tuner); // measured (or read from the cache) once, for every round
-      const rows = await runImp({ config, rounds: o.rounds, perRound: o.perRound, rewind: o.rewind, scope }, data, o.out, g.adapter, console.log);
-      console.log(`\n${rows.map((r) => `round ${r.round}: ${pct(r.sparsity)} pruned → ${pct(r.testAccuracy)}`).join('\n')}\nwrote ${o.out}/imp.csv, imp.json, round-*/`);
+      const rows = await runImp(
+        { config, rounds: o.rounds, perRound: o.perRound, rewind: o.rewind, scope },
+        data,
+        o.out,
+        g.adapter,
+        console.log,
+      );
+      console.log(
+        `\n${rows.map((r) => `round ${r.round}: ${pct(r.sparsity)} pruned → ${pct(r.testAccuracy)}`).join('\n')}\nwrote ${o.out}/imp.csv, imp.json, round-*/`,
+      );
     });
 }

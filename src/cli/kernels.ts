@@ -10,10 +10,14 @@ const FORCEABLE = ['plain', 'subgroup', 'tiled', ...SPLITS.map((s) => `tiled-k${
 
 /** --kernels: how matmul kernels are chosen. The default can come from $SPARSEGRAD_KERNELS. */
 export const kernelsOption = (): Option =>
-  new Option('--kernels <mode>', `matmul kernels: tuned (measured once per adapter and cached in ~/.cache/sparsegrad), rules (fixed rules, no measuring) or one kernel for every product (${FORCEABLE.join(', ')})`)
+  new Option(
+    '--kernels <mode>',
+    `matmul kernels: tuned (measured once per adapter and cached in ~/.cache/sparsegrad), rules (fixed rules, no measuring) or one kernel for every product (${FORCEABLE.join(', ')})`,
+  )
     .default(process.env.SPARSEGRAD_KERNELS ?? 'tuned')
     .argParser((v) => {
-      if (v !== 'tuned' && v !== 'rules' && !FORCEABLE.includes(v)) throw new InvalidArgumentError(`"${v}" is not tuned, rules or one of ${FORCEABLE.join(', ')}`);
+      if (v !== 'tuned' && v !== 'rules' && !FORCEABLE.includes(v))
+        throw new InvalidArgumentError(`"${v}" is not tuned, rules or one of ${FORCEABLE.join(', ')}`);
       return v;
     });
 
@@ -22,8 +26,14 @@ export function applyKernels(mode: string, g: Gpu): { tuner: Tuner; cache: strin
   forceMatmulKernel(null);
   matmulChoice.tuner = null;
   if (mode === 'rules') return null;
-  if (mode !== 'tuned') { forceMatmulKernel(mode as MatmulKernel); return null; }
-  if (!g.hasTimestamps) { console.log('kernels: this adapter has no timestamp queries, so the fixed rules choose'); return null; }
+  if (mode !== 'tuned') {
+    forceMatmulKernel(mode as MatmulKernel);
+    return null;
+  }
+  if (!g.hasTimestamps) {
+    console.log('kernels: this adapter has no timestamp queries, so the fixed rules choose');
+    return null;
+  }
   const store = new FileTuneStore(g.adapter);
   return { tuner: new Tuner({ timer: (encode) => runner.timeGpu(encode), store }), cache: store.path };
 }

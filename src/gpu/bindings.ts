@@ -3,7 +3,8 @@ import { ShaderError } from './errors';
 /** What a kernel's binding holds: a storage buffer it reads, one it writes, or its uniforms. */
 export type BindingKind = 'read' | 'read_write' | 'uniform';
 
-const BINDING = /@group\(\s*0\s*\)\s*@binding\(\s*(\d+)\s*\)\s*var\s*<\s*(storage|uniform)\s*(?:,\s*(read|read_write)\s*)?>/g;
+const BINDING =
+  /@group\(\s*0\s*\)\s*@binding\(\s*(\d+)\s*\)\s*var\s*<\s*(storage|uniform)\s*(?:,\s*(read|read_write)\s*)?>/g;
 
 /**
  * The bindings of group 0 as a kernel declares them, in binding order. Kernels bind their
@@ -17,8 +18,10 @@ export function bindingsOf(source: string, file: string): BindingKind[] {
     kinds[binding] = m[2] === 'uniform' ? 'uniform' : m[3] === 'read_write' ? 'read_write' : 'read';
   }
   for (let i = 0; i < kinds.length; i++) {
-    if (kinds[i] === undefined) throw new ShaderError(`${file}: bindings must be 0..${kinds.length - 1} without gaps; ${i} is missing`);
-    if (kinds[i] === 'uniform' && i !== kinds.length - 1) throw new ShaderError(`${file}: the uniform binding must be the last one (it is ${i} of ${kinds.length})`);
+    if (kinds[i] === undefined)
+      throw new ShaderError(`${file}: bindings must be 0..${kinds.length - 1} without gaps; ${i} is missing`);
+    if (kinds[i] === 'uniform' && i !== kinds.length - 1)
+      throw new ShaderError(`${file}: the uniform binding must be the last one (it is ${i} of ${kinds.length})`);
   }
   return kinds;
 }

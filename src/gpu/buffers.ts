@@ -36,7 +36,11 @@ class BufferPool {
 
   /** Destroys the free buffers (in-use ones stay). */
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) { this.pooledBytes -= b.size; b.destroy(); }
+    for (const list of this.free.values())
+      for (const b of list) {
+        this.pooledBytes -= b.size;
+        b.destroy();
+      }
     this.free.clear();
     this.generation++;
   }

@@ -8,7 +8,12 @@ export interface AdapterReport {
   description: string;
   backend: 'node' | 'browser';
   features: string[];
-  limits: { maxStorageBufferBindingSize: number; maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number; maxBufferSize: number };
+  limits: {
+    maxStorageBufferBindingSize: number;
+    maxComputeWorkgroupStorageSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+    maxBufferSize: number;
+  };
 }
 
 export interface Gpu {
@@ -44,7 +49,9 @@ async function findNavigatorGpu(): Promise<{ gpu: GPU; backend: 'node' | 'browse
     Object.assign(globalThis, mod.globals);
     return { gpu: mod.create([]), backend: 'node' };
   }
-  throw new DeviceError('no WebGPU: this browser has no navigator.gpu (try Chrome/Edge 113+, or chromium --enable-unsafe-webgpu)');
+  throw new DeviceError(
+    'no WebGPU: this browser has no navigator.gpu (try Chrome/Edge 113+, or chromium --enable-unsafe-webgpu)',
+  );
 }
 
 async function openGpu(): Promise<Gpu> {
@@ -114,13 +121,22 @@ export async function probeSubgroupSize(device: GPUDevice): Promise<number> {
   const code = `enable subgroups;
 @group(0) @binding(0) var<storage, read_write> out: array<u32, 64>;
 @compute @workgroup_size(64) fn main(@builtin(local_invocation_index) i: u32, @builtin(subgroup_size) n: u32) { out[i] = n; }`;
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+  const pipeline = device.createComputePipeline({
+    layout: 'auto',
+    compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
+  });
   const out = device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const read = device.createBuffer({ size: 256, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
   pass.setPipeline(pipeline);
-  pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: out } }] }));
+  pass.setBindGroup(
+    0,
+    device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [{ binding: 0, resource: { buffer: out } }],
+    }),
+  );
   pass.dispatchWorkgroups(1);
   pass.end();
   enc.copyBufferToBuffer(out, 0, read, 0, 256);
@@ -147,7 +163,10 @@ export async function initGpu(): Promise<Gpu> {
 export function gpu(): Gpu {
   if (!current) throw new DeviceError('GPU not initialised: await initGpu() first');
   if (current.lostReason) throw new DeviceError(`WebGPU device was lost (${current.lostReason}); restart the run`);
-  if (current.uncapturedError) throw new DeviceError(`WebGPU reported an error, so results after it cannot be trusted: ${current.uncapturedError}`);
+  if (current.uncapturedError)
+    throw new DeviceError(
+      `WebGPU reported an error, so results after it cannot be trusted: ${current.uncapturedError}`,
+    );
   return current;
 }
 

@@ -16,7 +16,12 @@ export function forceKernelPath(path: KernelPath | null): void {
 }
 
 /** What an adapter says about its subgroups, and (where it says they may be narrow) what a probe saw. */
-export interface SubgroupFacts { hasSubgroups: boolean; min: number; max: number; probed: number | null }
+export interface SubgroupFacts {
+  hasSubgroups: boolean;
+  min: number;
+  max: number;
+  probed: number | null;
+}
 
 /**
  * Whether the subgroup kernels can run, and their workgroup size. They need every subgroup to
@@ -27,9 +32,19 @@ export interface SubgroupFacts { hasSubgroups: boolean; min: number; max: number
 export function subgroupPlan(f: SubgroupFacts): { path: KernelPath; workgroup: number; reason: string } {
   if (!f.hasSubgroups) return { path: 'plain', workgroup: 0, reason: 'the adapter has no subgroups feature' };
   const clampWg = (n: number) => Math.min(64, Math.max(8, n));
-  if (f.min >= 8) return { path: 'subgroup', workgroup: clampWg(f.max), reason: `subgroups of ${f.min}–${f.max} lanes` };
-  if (f.probed !== null && f.probed >= 8) return { path: 'subgroup', workgroup: clampWg(f.probed), reason: `the adapter allows ${f.min}–${f.max} lanes; a probe ran with ${f.probed}` };
-  return { path: 'plain', workgroup: 0, reason: `subgroups may have ${f.min} lanes${f.probed !== null ? ` (a probe ran with ${f.probed})` : ''}; the subgroup kernels need 8` };
+  if (f.min >= 8)
+    return { path: 'subgroup', workgroup: clampWg(f.max), reason: `subgroups of ${f.min}–${f.max} lanes` };
+  if (f.probed !== null && f.probed >= 8)
+    return {
+      path: 'subgroup',
+      workgroup: clampWg(f.probed),
+      reason: `the adapter allows ${f.min}–${f.max} lanes; a probe ran with ${f.probed}`,
+    };
+  return {
+    path: 'plain',
+    workgroup: 0,
+    reason: `subgroups may have ${f.min} lanes${f.probed !== null ? ` (a probe ran with ${f.probed})` : ''}; the subgroup kernels need 8`,
+  };
 }
 
 const planOf = () => {
@@ -43,7 +58,10 @@ export function subgroupKernelsFit(): boolean {
 
 export function kernelPath(): KernelPath {
   const fits = subgroupKernelsFit();
-  if (forced === 'subgroup' && !fits) throw new DeviceError('subgroup kernels need the subgroups feature with subgroups of >= 8 lanes; this adapter has not');
+  if (forced === 'subgroup' && !fits)
+    throw new DeviceError(
+      'subgroup kernels need the subgroups feature with subgroups of >= 8 lanes; this adapter has not',
+    );
   return forced ?? (fits ? 'subgroup' : 'plain');
 }
 

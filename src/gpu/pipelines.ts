@@ -44,12 +44,18 @@ class PipelineCache {
     for (const k in constants) key += `|${k}=${Number(constants[k])}`;
     const hit = this.byKey.get(key);
     if (hit) {
-      if (typeof source === 'string' && hit.source !== source) throw new ShaderError(`kernel name "${name}" is used for two different WGSL sources; give each variant its own name`);
+      if (typeof source === 'string' && hit.source !== source)
+        throw new ShaderError(
+          `kernel name "${name}" is used for two different WGSL sources; give each variant its own name`,
+        );
       return hit;
     }
     const text = typeof source === 'string' ? source : source();
     const known = this.sourceOfName.get(name);
-    if (known !== undefined && known !== text) throw new ShaderError(`kernel name "${name}" is used for two different WGSL sources; give each variant its own name`);
+    if (known !== undefined && known !== text)
+      throw new ShaderError(
+        `kernel name "${name}" is used for two different WGSL sources; give each variant its own name`,
+      );
     this.sourceOfName.set(name, text);
     const pipeline = this.compile(device, name, text, constants);
     this.byKey.set(key, pipeline);
@@ -82,7 +88,10 @@ class PipelineCache {
         entries: kinds.map((kind, binding) => ({
           binding,
           visibility: GPUShaderStage.COMPUTE,
-          buffer: kind === 'uniform' ? { type: 'uniform', hasDynamicOffset: true } : { type: kind === 'read' ? 'read-only-storage' : 'storage' },
+          buffer:
+            kind === 'uniform'
+              ? { type: 'uniform', hasDynamicOffset: true }
+              : { type: kind === 'read' ? 'read-only-storage' : 'storage' },
         })),
       });
       layout = { group, pipeline: device.createPipelineLayout({ bindGroupLayouts: [group] }) };
@@ -116,7 +125,14 @@ class PipelineCache {
     );
     this.compiled++;
     const hasUniforms = kinds[kinds.length - 1] === 'uniform';
-    return { gpu: pipeline, layout: layout.group, label: name, storageBindings: kinds.length - (hasUniforms ? 1 : 0), hasUniforms, source };
+    return {
+      gpu: pipeline,
+      layout: layout.group,
+      label: name,
+      storageBindings: kinds.length - (hasUniforms ? 1 : 0),
+      hasUniforms,
+      source,
+    };
   }
 
   /** Throws the first shader compile/validation error seen since the last call. */
@@ -129,7 +145,9 @@ export const pipelineCache = new PipelineCache();
 
 /** Pipelines compiled so far (tests check that steady work compiles none). */
 export const pipelineStats = {
-  get compiled(): number { return pipelineCache.compiled; },
+  get compiled(): number {
+    return pipelineCache.compiled;
+  },
 };
 
 /**

@@ -13,10 +13,18 @@ const SLOTS = 2048;
 const PROFILE_SLOTS = 512; // dispatches per query set while profiling
 
 /** While profiling: one query set per submit, each dispatch timed in its own pass. */
-interface ProfileBatch { querySet: GPUQuerySet; labels: string[]; readback?: GPUBuffer }
+interface ProfileBatch {
+  querySet: GPUQuerySet;
+  labels: string[];
+  readback?: GPUBuffer;
+}
 
 /** GPU time per kernel (pipeline label) over a profiled stretch of work. */
-export interface KernelTime { kernel: string; ms: number; dispatches: number }
+export interface KernelTime {
+  kernel: string;
+  ms: number;
+  dispatches: number;
+}
 
 /**
  * Encodes dispatches into one command buffer and submits them together: on lavapipe a submit
@@ -44,7 +52,9 @@ class Runner {
    */
   cacheBindGroups = true;
   /** Bind groups created so far (tests check that steady work creates none). */
-  get bindGroupsCreated(): number { return this.bindGroups.created; }
+  get bindGroupsCreated(): number {
+    return this.bindGroups.created;
+  }
 
   /**
    * Times every dispatch from here to stopProfile() with timestamp queries, each in its own
@@ -52,7 +62,8 @@ class Runner {
    * not for hot loops.
    */
   startProfile(): void {
-    if (!gpu().hasTimestamps) throw new DeviceError('profiling needs the adapter feature timestamp-query, which this adapter lacks');
+    if (!gpu().hasTimestamps)
+      throw new DeviceError('profiling needs the adapter feature timestamp-query, which this adapter lacks');
     this.flush();
     this.profiling = { done: [], current: null };
   }
@@ -84,9 +95,16 @@ class Runner {
     const p = this.profiling!;
     this.pass?.end();
     this.pass = null;
-    p.current ??= { querySet: gpu().device.createQuerySet({ type: 'timestamp', count: 2 * PROFILE_SLOTS }), labels: [] };
+    p.current ??= {
+      querySet: gpu().device.createQuerySet({ type: 'timestamp', count: 2 * PROFILE_SLOTS }),
+      labels: [],
+    };
     const i = p.current.labels.push(label) - 1;
-    return this.begin({ querySet: p.current.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 });
+    return this.begin({
+      querySet: p.current.querySet,
+      beginningOfPassWriteIndex: 2 * i,
+      endOfPassWriteIndex: 2 * i + 1,
+    });
   }
 
   /** Resolves the current query set into a buffer that stopProfile() reads. */
@@ -95,7 +113,10 @@ class Runner {
     if (!b || !this.encoder) return;
     const { device } = gpu();
     const bytes = 16 * b.labels.length;
-    const resolved = device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const resolved = device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
     b.readback = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.pass?.end();
     this.pass = null;
@@ -108,7 +129,10 @@ class Runner {
 
   private begin(timestampWrites?: GPUComputePassTimestampWrites): GPUComputePassEncoder {
     const { device } = gpu();
-    this.uniformBuffer ??= device.createBuffer({ size: SLOT * SLOTS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.uniformBuffer ??= device.createBuffer({
+      size: SLOT * SLOTS,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
     this.encoder ??= device.createCommandEncoder();
     this.pass ??= this.encoder.beginComputePass(timestampWrites ? { timestampWrites } : undefined);
     return this.pass;
@@ -137,17 +161,27 @@ class Runner {
     return Number(ticks[1] - ticks[0]) / 1e6;
   }
 
-  dispatch(pipeline: Pipeline, buffers: GPUBuffer[], uniforms: Uniform[], workgroups: [number, number?, number?]): void {
-    if (buffers.length !== pipeline.storageBindings || (uniforms.length > 0) !== pipeline.hasUniforms) {
-      throw new DeviceError(`${pipeline.label}: dispatched with ${buffers.length} buffers${uniforms.length ? ' and uniforms' : ''}; the kernel binds ${pipeline.storageBindings}${pipeline.hasUniforms ? ' and uniforms' : ''}`);
+  dispatch(
+    pipeline: Pipeline,
+    buffers: GPUBuffer[],
+    uniforms: Uniform[],
+    workgroups: [number, number?, number?],
+  ): void {
+    if (buffers.length !== pipeline.storageBindings || uniforms.length > 0 !== pipeline.hasUniforms) {
+      throw new DeviceError(
+        `${pipeline.label}: dispatched with ${buffers.length} buffers${uniforms.length ? ' and uniforms' : ''}; the kernel binds ${pipeline.storageBindings}${pipeline.hasUniforms ? ' and uniforms' : ''}`,
+      );
     }
     const [x, y = 1, z = 1] = workgroups;
     const max = 65535;
-    if (x > max || y > max || z > max) throw new DeviceError(`dispatch of ${x}x${y}x${z} workgroups exceeds ${max} per dimension`);
+    if (x > max || y > max || z > max)
+      throw new DeviceError(`dispatch of ${x}x${y}x${z} workgroups exceeds ${max} per dimension`);
     if (this.slot === SLOTS || this.profiling?.current?.labels.length === PROFILE_SLOTS) this.flush();
     const pass = this.profiling ? this.profiledPass(pipeline.label || 'unlabelled') : this.begin();
     const uniform = pipeline.hasUniforms ? this.uniformBuffer! : null;
-    const bindGroup = this.cacheBindGroups ? this.bindGroups.get(pipeline.layout, buffers, uniform) : this.bindGroups.create(pipeline.layout, buffers, uniform);
+    const bindGroup = this.cacheBindGroups
+      ? this.bindGroups.get(pipeline.layout, buffers, uniform)
+      : this.bindGroups.create(pipeline.layout, buffers, uniform);
     if (pass !== this.lastPass || pipeline !== this.lastPipeline) pass.setPipeline(pipeline.gpu); // a native call saved where a pipeline repeats
     this.lastPass = pass;
     this.lastPipeline = pipeline;
@@ -278,7 +312,10 @@ class BindGroupCache {
     return gpu().device.createBindGroup({ layout, entries });
   }
 }
-interface BindNode { next: Map<GPUBuffer, BindNode>; group?: GPUBindGroup }
+interface BindNode {
+  next: Map<GPUBuffer, BindNode>;
+  group?: GPUBindGroup;
+}
 const MAX_BIND_GROUPS = 16384;
 
 const resolvedToFree: GPUBuffer[] = [];
@@ -286,12 +323,14 @@ const stagingFree: GPUBuffer[] = [];
 function acquireStaging(size: number): GPUBuffer {
   const i = stagingFree.findIndex((b) => b.size >= size);
   if (i >= 0) return stagingFree.splice(i, 1)[0];
-  return gpu().device.createBuffer({ size: Math.max(size, 256), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  return gpu().device.createBuffer({
+    size: Math.max(size, 256),
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
 }
 function releaseStaging(b: GPUBuffer): void {
   stagingFree.push(b);
   if (stagingFree.length > 8) stagingFree.shift()!.destroy();
 }
-
 
 export const runner = new Runner();

@@ -6,13 +6,20 @@
  */
 
 /** One way to run the work: `encode` records it once (no submit). */
-export interface Candidate { variant: string; encode: () => void }
+export interface Candidate {
+  variant: string;
+  encode: () => void;
+}
 
 /** GPU ms of the work `encode` records; null where the adapter cannot time it (no timestamps). */
 export type GpuTimer = (encode: () => void) => Promise<number | null>;
 
 /** What was measured for one bucket: the winner and each candidate's median ms. */
-export interface TuneRecord { winner: string; ms: Record<string, number>; rule: string }
+export interface TuneRecord {
+  winner: string;
+  ms: Record<string, number>;
+  rule: string;
+}
 
 export interface TuneStore {
   get(key: string): TuneRecord | undefined;
@@ -21,9 +28,15 @@ export interface TuneStore {
 
 export class MemoryTuneStore implements TuneStore {
   private records = new Map<string, TuneRecord>();
-  get(key: string): TuneRecord | undefined { return this.records.get(key); }
-  set(key: string, record: TuneRecord): void { this.records.set(key, record); }
-  entries(): [string, TuneRecord][] { return [...this.records]; }
+  get(key: string): TuneRecord | undefined {
+    return this.records.get(key);
+  }
+  set(key: string, record: TuneRecord): void {
+    this.records.set(key, record);
+  }
+  entries(): [string, TuneRecord][] {
+    return [...this.records];
+  }
 }
 
 export interface TunerOptions {
@@ -40,7 +53,11 @@ export interface TunerOptions {
 }
 
 export type TuneSource = 'cache' | 'measured' | 'rule';
-export interface TuneResult { winner: string; source: TuneSource; record?: TuneRecord }
+export interface TuneResult {
+  winner: string;
+  source: TuneSource;
+  record?: TuneRecord;
+}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((p, q) => p - q);
@@ -70,9 +87,13 @@ export class Tuner {
    * now (and stored), else — no timestamps — `rule`.
    */
   async choose(key: string, candidates: Candidate[], rule: string): Promise<TuneResult> {
-    if (!candidates.some((c) => c.variant === rule)) throw new Error(`tuner ${key}: the rule's choice "${rule}" is not among the candidates ${candidates.map((c) => c.variant).join(', ')}`);
+    if (!candidates.some((c) => c.variant === rule))
+      throw new Error(
+        `tuner ${key}: the rule's choice "${rule}" is not among the candidates ${candidates.map((c) => c.variant).join(', ')}`,
+      );
     const stored = this.opts.store.get(key);
-    if (stored && candidates.some((c) => c.variant === stored.winner)) return { winner: stored.winner, source: 'cache', record: stored };
+    if (stored && candidates.some((c) => c.variant === stored.winner))
+      return { winner: stored.winner, source: 'cache', record: stored };
     if (candidates.length === 1) return { winner: rule, source: 'rule' };
     // The rule's choice first, so that it is measured even when the budget runs out.
     const ordered = [candidates.find((c) => c.variant === rule)!, ...candidates.filter((c) => c.variant !== rule)];

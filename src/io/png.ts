@@ -14,7 +14,9 @@ export function tilesToPng(tiles: Float32Array[], side: number, lo = 0, hi = 1, 
     for (let y = 0; y < height; y++)
       for (let x = 0; x < side * scale; x++) {
         const v = t[Math.floor(y / scale) * side + Math.floor(x / scale)];
-        png.data[y * width + k * (side * scale + gap) + x] = Math.round(255 * Math.min(Math.max((v - lo) / (hi - lo), 0), 1));
+        png.data[y * width + k * (side * scale + gap) + x] = Math.round(
+          255 * Math.min(Math.max((v - lo) / (hi - lo), 0), 1),
+        );
       }
   });
   return new Uint8Array(PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }));

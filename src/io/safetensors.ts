@@ -1,6 +1,10 @@
 import { DataError } from '../gpu/errors';
 
-export interface NamedArray { name: string; shape: number[]; data: Float32Array }
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
 
 /** safetensors bytes (F32 only): 8-byte header length, JSON header, then the raw data. */
 export function encodeSafetensors(arrays: NamedArray[], metadata: Record<string, string> = {}): Uint8Array {
@@ -25,21 +29,31 @@ export function encodeSafetensors(arrays: NamedArray[], metadata: Record<string,
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array, file: string): { arrays: NamedArray[]; metadata: Record<string, string> } {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  file: string,
+): { arrays: NamedArray[]; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new DataError(`${file}: too short for a safetensors file`);
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  if (8 + n > bytes.length) throw new DataError(`${file}: header length ${n} runs past the end of the file (${bytes.length} bytes)`);
+  if (8 + n > bytes.length)
+    throw new DataError(`${file}: header length ${n} runs past the end of the file (${bytes.length} bytes)`);
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  try { header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))); } catch { throw new DataError(`${file}: header is not valid JSON (not a safetensors file?)`); }
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  } catch {
+    throw new DataError(`${file}: header is not valid JSON (not a safetensors file?)`);
+  }
   const metadata = (header.__metadata__ ?? {}) as unknown as Record<string, string>;
   const base = 8 + n;
   const arrays: NamedArray[] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    if (info.dtype !== 'F32') throw new DataError(`${file}: tensor ${name} has dtype ${info.dtype}; only F32 is supported`);
+    if (info.dtype !== 'F32')
+      throw new DataError(`${file}: tensor ${name} has dtype ${info.dtype}; only F32 is supported`);
     const [begin, end] = info.data_offsets;
     const count = info.shape.reduce((p, d) => p * d, 1);
-    if (end - begin !== count * 4 || base + end > bytes.length) throw new DataError(`${file}: tensor ${name} [${info.shape}] has bad data offsets ${begin}..${end}`);
+    if (end - begin !== count * 4 || base + end > bytes.length)
+      throw new DataError(`${file}: tensor ${name} [${info.shape}] has bad data offsets ${begin}..${end}`);
     const data = new Float32Array(count);
     new Uint8Array(data.buffer).set(bytes.subarray(base + begin, base + end));
     arrays.push({ name, shape: info.shape, data });

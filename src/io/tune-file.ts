@@ -22,7 +22,10 @@ export class FileTuneStore implements TuneStore {
     this.path = join(dir, `tuning-${slug(id)}.json`);
     if (existsSync(this.path)) {
       try {
-        const file = JSON.parse(readFileSync(this.path, 'utf8')) as { format?: number; records?: Record<string, TuneRecord> };
+        const file = JSON.parse(readFileSync(this.path, 'utf8')) as {
+          format?: number;
+          records?: Record<string, TuneRecord>;
+        };
         if (file.format === FORMAT && file.records) this.records = file.records;
       } catch {
         // A damaged cache is measured again, not trusted.
@@ -30,7 +33,9 @@ export class FileTuneStore implements TuneStore {
     }
   }
 
-  get(key: string): TuneRecord | undefined { return this.records[key]; }
+  get(key: string): TuneRecord | undefined {
+    return this.records[key];
+  }
 
   set(key: string, record: TuneRecord): void {
     this.records[key] = record;
@@ -38,4 +43,9 @@ export class FileTuneStore implements TuneStore {
   }
 }
 
-const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '').slice(0, 120) || 'adapter';
+const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 120) || 'adapter';

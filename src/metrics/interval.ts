@@ -1,9 +1,17 @@
 /** Mean and 95% Student-t interval of a small sample (seeds). */
-export interface MeanCi { n: number; mean: number; sd: number; low: number; high: number }
+export interface MeanCi {
+  n: number;
+  mean: number;
+  sd: number;
+  low: number;
+  high: number;
+}
 
 // t_{0.975, df} for df = 1..30.
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** Student-t 97.5% quantile: the table to df 30, then the Cornish–Fisher term z + (z³ + z)/(4·df). */
 export function tQuantile975(df: number): number {

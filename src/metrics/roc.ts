@@ -3,16 +3,24 @@
  * inputs, positives noisy ones.
  */
 
-export interface RocPoint { threshold: number; fpr: number; tpr: number }
+export interface RocPoint {
+  threshold: number;
+  fpr: number;
+  tpr: number;
+}
 
 /**
  * ROC-AUC = P(score of a positive > score of a negative) + ½·P(equal): the Mann–Whitney U
  * statistic over all pairs, from one sort (ties share their average rank).
  */
 export function rocAuc(negatives: ArrayLike<number>, positives: ArrayLike<number>): number {
-  const n0 = negatives.length, n1 = positives.length;
+  const n0 = negatives.length,
+    n1 = positives.length;
   if (!n0 || !n1) throw new RangeError(`ROC-AUC needs clean and noisy scores (got ${n0} and ${n1})`);
-  const all = [...Array.from(negatives, (s) => ({ s, pos: false })), ...Array.from(positives, (s) => ({ s, pos: true }))];
+  const all = [
+    ...Array.from(negatives, (s) => ({ s, pos: false })),
+    ...Array.from(positives, (s) => ({ s, pos: true })),
+  ];
   for (const x of all) if (Number.isNaN(x.s)) throw new RangeError('ROC-AUC: a score is NaN');
   all.sort((a, b) => a.s - b.s);
   let rankSumPos = 0;
@@ -32,17 +40,24 @@ export function rocAuc(negatives: ArrayLike<number>, positives: ArrayLike<number
  */
 export function rocCurve(negatives: ArrayLike<number>, positives: ArrayLike<number>): RocPoint[] {
   const thresholds = [...new Set([...Array.from(negatives), ...Array.from(positives)])].sort((a, b) => b - a);
-  const neg = Float64Array.from(negatives).sort(), pos = Float64Array.from(positives).sort();
+  const neg = Float64Array.from(negatives).sort(),
+    pos = Float64Array.from(positives).sort();
   const atLeast = (sorted: Float64Array, t: number) => sorted.length - lowerBound(sorted, t);
   const points: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
-  for (const t of thresholds) points.push({ threshold: t, fpr: atLeast(neg, t) / neg.length, tpr: atLeast(pos, t) / pos.length });
+  for (const t of thresholds)
+    points.push({ threshold: t, fpr: atLeast(neg, t) / neg.length, tpr: atLeast(pos, t) / pos.length });
   return points;
 }
 
 /** First index with sorted[i] >= t. */
 function lowerBound(sorted: Float64Array, t: number): number {
-  let lo = 0, hi = sorted.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] < t) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
   return lo;
 }
 

@@ -5,9 +5,18 @@ import { adamUpdate } from '../ops/adam';
 import { SparsegradError } from '../gpu/errors';
 
 /** Host copy of the optimiser state, for checkpoints (PyTorch calls m, v exp_avg, exp_avg_sq). */
-export interface AdamState { step: number; m: Float32Array[]; v: Float32Array[] }
+export interface AdamState {
+  step: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
 
-export interface AdamSettings { lr: number; beta1: number; beta2: number; eps: number }
+export interface AdamSettings {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
 
 /**
  * Adam (Kingma & Ba) over a fixed set of parameters; moments live on the GPU. `decay[i]` adds
@@ -19,7 +28,11 @@ export class Adam {
   private masks: (Tensor | null)[] = [];
   step = 0;
 
-  constructor(private params: Tensor[], private s: AdamSettings, private decay: number[] = []) {
+  constructor(
+    private params: Tensor[],
+    private s: AdamSettings,
+    private decay: number[] = [],
+  ) {
     this.moments = params.map((p) => ({ m: Tensor.zeros(p.shape).keep(), v: Tensor.zeros(p.shape).keep() }));
   }
 
@@ -30,13 +43,17 @@ export class Adam {
    */
   setMasks(masks: (Tensor | null)[]): void {
     masks.forEach((k, i) => {
-      if (k && k.size !== this.params[i].size) throw new SparsegradError(`adam: mask ${i} has ${k.size} values for a parameter of ${this.params[i].size}`);
+      if (k && k.size !== this.params[i].size)
+        throw new SparsegradError(`adam: mask ${i} has ${k.size} values for a parameter of ${this.params[i].size}`);
     });
     this.masks = masks;
-    tidy(() => masks.forEach((k, i) => {
-      if (!k) return;
-      for (const t of [this.params[i], this.moments[i].m, this.moments[i].v]) runner.copy(mul(t, k.reshape(t.shape)).buffer, t.buffer, t.byteSize);
-    }));
+    tidy(() =>
+      masks.forEach((k, i) => {
+        if (!k) return;
+        for (const t of [this.params[i], this.moments[i].m, this.moments[i].v])
+          runner.copy(mul(t, k.reshape(t.shape)).buffer, t.buffer, t.byteSize);
+      }),
+    );
   }
 
   /** One update from the gradients backward() left on the parameters (at `lr`, default the settings'). */
@@ -48,20 +65,46 @@ export class Adam {
     const lrT = (lr * c2) / (1 - beta1 ** this.step);
     this.params.forEach((p, i) => {
       if (!p.grad) throw new SparsegradError(`adam: parameter ${i} has no gradient (did backward() reach it?)`);
-      adamUpdate(p, p.grad, this.moments[i].m, this.moments[i].v, lrT, beta1, beta2, eps * c2, this.decay[i] ?? 0, this.masks[i] ?? null);
+      adamUpdate(
+        p,
+        p.grad,
+        this.moments[i].m,
+        this.moments[i].v,
+        lrT,
+        beta1,
+        beta2,
+        eps * c2,
+        this.decay[i] ?? 0,
+        this.masks[i] ?? null,
+      );
       p.grad = null;
     });
   }
 
   async save(): Promise<AdamState> {
-    return { step: this.step, m: await Promise.all(this.moments.map((x) => x.m.read())), v: await Promise.all(this.moments.map((x) => x.v.read())) };
+    return {
+      step: this.step,
+      m: await Promise.all(this.moments.map((x) => x.m.read())),
+      v: await Promise.all(this.moments.map((x) => x.v.read())),
+    };
   }
 
   load(state: AdamState): void {
-    if (state.m.length !== this.moments.length) throw new SparsegradError(`adam: checkpoint has state for ${state.m.length} parameters, the model has ${this.moments.length}`);
+    if (state.m.length !== this.moments.length)
+      throw new SparsegradError(
+        `adam: checkpoint has state for ${state.m.length} parameters, the model has ${this.moments.length}`,
+      );
     this.step = state.step;
-    this.moments.forEach((x, i) => { x.m.write(state.m[i]); x.v.write(state.v[i]); });
+    this.moments.forEach((x, i) => {
+      x.m.write(state.m[i]);
+      x.v.write(state.v[i]);
+    });
   }
 
-  dispose(): void { for (const { m, v } of this.moments) { m.dispose(); v.dispose(); } }
+  dispose(): void {
+    for (const { m, v } of this.moments) {
+      m.dispose();
+      v.dispose();
+    }
+  }
 }

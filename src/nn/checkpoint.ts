@@ -17,16 +17,28 @@ export type MaskLayout = 'zeros' | 'torch-prune';
  * `masks` (per weight matrix, 1 keep / 0 pruned, null for an unpruned one) the pruned weights
  * are saved as `layout` says.
  */
-export async function modelToSafetensors(model: Net, config: TrainConfig, masks?: (Float32Array | null)[], layout: MaskLayout = 'zeros'): Promise<Uint8Array> {
+export async function modelToSafetensors(
+  model: Net,
+  config: TrainConfig,
+  masks?: (Float32Array | null)[],
+  layout: MaskLayout = 'zeros',
+): Promise<Uint8Array> {
   const arrays: NamedArray[] = [];
   let w = 0;
   for (const p of model.params) {
     const data = await p.tensor.read();
     const shape = [...p.tensor.shape];
-    const mask = p.name.endsWith('.weight') ? masks?.[w++] ?? null : null;
-    if (mask && mask.length !== data.length) throw new DataError(`${p.name}: mask of ${mask.length} values for ${data.length} weights`);
-    if (!mask) { arrays.push({ name: p.name, shape, data }); continue; }
-    if (layout === 'zeros') { arrays.push({ name: p.name, shape, data: data.map((v, i) => (mask[i] ? v : 0)) }); continue; }
+    const mask = p.name.endsWith('.weight') ? (masks?.[w++] ?? null) : null;
+    if (mask && mask.length !== data.length)
+      throw new DataError(`${p.name}: mask of ${mask.length} values for ${data.length} weights`);
+    if (!mask) {
+      arrays.push({ name: p.name, shape, data });
+      continue;
+    }
+    if (layout === 'zeros') {
+      arrays.push({ name: p.name, shape, data: data.map((v, i) => (mask[i] ? v : 0)) });
+      continue;
+    }
     arrays.push({ name: `${p.name}_orig`, shape, data }, { name: `${p.name}_mask`, shape, data: mask });
   }
   return encodeSafetensors(arrays, { format: 'pt', sparsegrad_config: JSON.stringify(config) });
@@ -36,22 +48,32 @@ export async function modelToSafetensors(model: Net, config: TrainConfig, masks?
  * torch.nn.utils.prune's `X_orig` + `X_mask` pairs folded into `X` = orig · mask; the masks are
  * returned by name. A lone `_orig` or `_mask`, or a mask that is not 0/1, is an error.
  */
-function foldPruneMasks(arrays: NamedArray[], file: string): { arrays: NamedArray[]; masks: Map<string, Float32Array> } {
+function foldPruneMasks(
+  arrays: NamedArray[],
+  file: string,
+): { arrays: NamedArray[]; masks: Map<string, Float32Array> } {
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const masks = new Map<string, Float32Array>();
   const out: NamedArray[] = [];
   for (const a of arrays) {
     if (a.name.endsWith('_mask')) {
-      if (!byName.has(`${a.name.slice(0, -5)}_orig`)) throw new DataError(`${file}: ${a.name} has no ${a.name.slice(0, -5)}_orig beside it`);
+      if (!byName.has(`${a.name.slice(0, -5)}_orig`))
+        throw new DataError(`${file}: ${a.name} has no ${a.name.slice(0, -5)}_orig beside it`);
       continue;
     }
-    if (!a.name.endsWith('_orig')) { out.push(a); continue; }
+    if (!a.name.endsWith('_orig')) {
+      out.push(a);
+      continue;
+    }
     const name = a.name.slice(0, -5);
     const mask = byName.get(`${name}_mask`);
-    if (!mask) throw new DataError(`${file}: ${a.name} has no ${name}_mask beside it (torch.nn.utils.prune saves both)`);
-    if (mask.shape.join() !== a.shape.join()) throw new DataError(`${file}: ${name}_mask is ${fmtShape(mask.shape)} but ${a.name} is ${fmtShape(a.shape)}`);
+    if (!mask)
+      throw new DataError(`${file}: ${a.name} has no ${name}_mask beside it (torch.nn.utils.prune saves both)`);
+    if (mask.shape.join() !== a.shape.join())
+      throw new DataError(`${file}: ${name}_mask is ${fmtShape(mask.shape)} but ${a.name} is ${fmtShape(a.shape)}`);
     const bad = mask.data.findIndex((v) => v !== 0 && v !== 1);
-    if (bad >= 0) throw new DataError(`${file}: ${name}_mask[${bad}] = ${mask.data[bad]}: a pruning mask holds only 0 and 1`);
+    if (bad >= 0)
+      throw new DataError(`${file}: ${name}_mask[${bad}] = ${mask.data[bad]}: a pruning mask holds only 0 and 1`);
     masks.set(name, mask.data);
     out.push({ name, shape: a.shape, data: a.data.map((v, i) => (mask.data[i] ? v : 0)) }); // orig · mask, with +0 for pruned
   }
@@ -68,7 +90,8 @@ function configFromTensors(byName: Map<string, NamedArray>, file: string): Train
   let channels = 1;
   for (let i = 1; byName.has(`conv${i}.weight`); i++) {
     const s = byName.get(`conv${i}.weight`)!.shape;
-    if (s.length !== 4 || s[2] !== s[3] || s[2] % 2 !== 1 || s[1] !== channels) throw new DataError(`${file}: conv${i}.weight is ${fmtShape(s)}, expected [out, ${channels}, k, k] with odd k`);
+    if (s.length !== 4 || s[2] !== s[3] || s[2] % 2 !== 1 || s[1] !== channels)
+      throw new DataError(`${file}: conv${i}.weight is ${fmtShape(s)}, expected [out, ${channels}, k, k] with odd k`);
     conv.push({ channels: s[0], kernel: s[2] });
     channels = s[0];
   }
@@ -77,13 +100,25 @@ function configFromTensors(byName: Map<string, NamedArray>, file: string): Train
     const s = byName.get(`fc${i}.weight`)!.shape;
     if (s.length !== 2) throw new DataError(`${file}: fc${i}.weight is ${fmtShape(s)}, expected [out, in]`);
     if (i === 1) sizes.push(s[1]);
-    else if (s[1] !== sizes[sizes.length - 1]) throw new DataError(`${file}: fc${i}.weight is ${fmtShape(s)} but fc${i - 1} has ${sizes[sizes.length - 1]} outputs`);
+    else if (s[1] !== sizes[sizes.length - 1])
+      throw new DataError(
+        `${file}: fc${i}.weight is ${fmtShape(s)} but fc${i - 1} has ${sizes[sizes.length - 1]} outputs`,
+      );
     sizes.push(s[0]);
   }
-  if (!sizes.length) throw new DataError(`${file}: no fc1.weight: not a sparsegrad/PyTorch MNIST model checkpoint (tensors: ${[...byName.keys()].slice(0, 6).join(', ')})`);
+  if (!sizes.length)
+    throw new DataError(
+      `${file}: no fc1.weight: not a sparsegrad/PyTorch MNIST model checkpoint (tensors: ${[...byName.keys()].slice(0, 6).join(', ')})`,
+    );
   const flat = conv.length ? channels * IMAGE_SIDE * IMAGE_SIDE : 784;
-  if (sizes[0] !== flat) throw new DataError(`${file}: fc1 takes ${sizes[0]} inputs but ${conv.length ? `the flattened conv maps have ${flat}` : 'an image has 784 pixels'}`);
-  if (sizes[sizes.length - 1] !== 10) throw new DataError(`${file}: architecture ${[...conv.map((c) => `conv${c.kernel}x${c.kernel}x${c.channels}`), ...sizes].join('-')} does not map 784 pixels to 10 classes`);
+  if (sizes[0] !== flat)
+    throw new DataError(
+      `${file}: fc1 takes ${sizes[0]} inputs but ${conv.length ? `the flattened conv maps have ${flat}` : 'an image has 784 pixels'}`,
+    );
+  if (sizes[sizes.length - 1] !== 10)
+    throw new DataError(
+      `${file}: architecture ${[...conv.map((c) => `conv${c.kernel}x${c.kernel}x${c.channels}`), ...sizes].join('-')} does not map 784 pixels to 10 classes`,
+    );
   const hidden = sizes.slice(1, -1);
   return conv.length ? { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, conv, hidden } : { ...DEFAULT_CONFIG, hidden };
 }
@@ -99,7 +134,11 @@ const MIN_NORMAL = 2 ** -126;
  */
 export function flushSubnormals(w: Float32Array): number {
   let n = 0;
-  for (let i = 0; i < w.length; i++) if (w[i] !== 0 && Math.abs(w[i]) < MIN_NORMAL) { w[i] = 0; n++; }
+  for (let i = 0; i < w.length; i++)
+    if (w[i] !== 0 && Math.abs(w[i]) < MIN_NORMAL) {
+      w[i] = 0;
+      n++;
+    }
   return n;
 }
 
@@ -120,22 +159,36 @@ export async function flushSubnormalWeights(model: Net): Promise<number> {
  * weights and biases). Names and shapes are checked against the config in the metadata, if any.
  * Subnormal weights load as 0 (flushSubnormals).
  */
-export function modelFromSafetensors(bytes: Uint8Array, file: string): { model: Net; config: TrainConfig; masks: (Float32Array | null)[] | null } {
+export function modelFromSafetensors(
+  bytes: Uint8Array,
+  file: string,
+): { model: Net; config: TrainConfig; masks: (Float32Array | null)[] | null } {
   const decoded = decodeSafetensors(bytes, file);
   const { metadata } = decoded;
   const { arrays, masks: saved } = foldPruneMasks(decoded.arrays, file);
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const inferred = configFromTensors(byName, file);
-  const config: TrainConfig = metadata.sparsegrad_config ? { ...DEFAULT_CONFIG, ...JSON.parse(metadata.sparsegrad_config) } : inferred;
+  const config: TrainConfig = metadata.sparsegrad_config
+    ? { ...DEFAULT_CONFIG, ...JSON.parse(metadata.sparsegrad_config) }
+    : inferred;
   const layers = layersOf(config);
   const found = describeLayers(layersOf(inferred));
-  if (describeLayers(layers) !== found) throw new DataError(`${file}: tensors describe ${found} but its config says ${describeLayers(layers)}`);
+  if (describeLayers(layers) !== found)
+    throw new DataError(`${file}: tensors describe ${found} but its config says ${describeLayers(layers)}`);
   const params = layers.flatMap((l) =>
-    ([['weight', weightShape(l)], ['bias', [weightShape(l)[0]]]] as const).map(([suffix, shape]) => {
+    (
+      [
+        ['weight', weightShape(l)],
+        ['bias', [weightShape(l)[0]]],
+      ] as const
+    ).map(([suffix, shape]) => {
       const name = `${l.name}.${suffix}`;
       const a = byName.get(name);
       if (!a) throw new DataError(`${file}: missing tensor ${name} for architecture ${describeLayers(layers)}`);
-      if (a.shape.join() !== shape.join()) throw new DataError(`${file}: ${name} is ${fmtShape(a.shape)}, architecture ${describeLayers(layers)} needs ${fmtShape(shape)}`);
+      if (a.shape.join() !== shape.join())
+        throw new DataError(
+          `${file}: ${name} is ${fmtShape(a.shape)}, architecture ${describeLayers(layers)} needs ${fmtShape(shape)}`,
+        );
       if (suffix === 'weight') flushSubnormals(a.data);
       return { name, tensor: Tensor.fromArray(a.data, [...shape], true).keep() };
     }),

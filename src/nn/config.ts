@@ -3,7 +3,10 @@ import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './net';
 import type { ModuleJson } from './modules';
 
 export type LossName = 'quadratic' | 'softmax-ce';
-export interface LrStep { after: number; lr: number }
+export interface LrStep {
+  after: number;
+  lr: number;
+}
 
 /** Everything a training run depends on: architecture, loss, optimiser, seed, budget. */
 export interface TrainConfig {
@@ -48,7 +51,12 @@ export const DEFAULT_CONFIG: TrainConfig = {
 };
 
 /** The study's CNN: 7×7×12, 5×5×15, 3×3×25, 3×3×20, no pooling, then FC 1500, 500, 10. */
-export const STUDY_CONV: ConvSpec[] = [{ channels: 12, kernel: 7 }, { channels: 15, kernel: 5 }, { channels: 25, kernel: 3 }, { channels: 20, kernel: 3 }];
+export const STUDY_CONV: ConvSpec[] = [
+  { channels: 12, kernel: 7 },
+  { channels: 15, kernel: 5 },
+  { channels: 25, kernel: 3 },
+  { channels: 20, kernel: 3 },
+];
 export const CNN_DEFAULTS: Partial<TrainConfig> = { arch: 'cnn', conv: STUDY_CONV, hidden: [1500, 500] };
 
 export function layersOf(c: TrainConfig): LayerSpec[] {
@@ -63,22 +71,52 @@ export function learningRateAt(c: TrainConfig, it: number): number {
 }
 
 export function validateConfig(c: TrainConfig): TrainConfig {
-  const bad = (what: string, v: unknown, want: string): never => { throw new ConfigError(`config: ${what} = ${JSON.stringify(v)}: ${want}`); };
+  const bad = (what: string, v: unknown, want: string): never => {
+    throw new ConfigError(`config: ${what} = ${JSON.stringify(v)}: ${want}`);
+  };
   if (c.arch !== 'fc' && c.arch !== 'cnn') bad('arch', c.arch, 'must be "fc" or "cnn"');
-  if (c.arch === 'cnn' && c.conv !== undefined && !(Array.isArray(c.conv) && c.conv.length > 0 && c.conv.every((l) => Number.isInteger(l?.channels) && l.channels > 0 && Number.isInteger(l.kernel) && l.kernel % 2 === 1 && l.kernel <= 27)))
+  if (
+    c.arch === 'cnn' &&
+    c.conv !== undefined &&
+    !(
+      Array.isArray(c.conv) &&
+      c.conv.length > 0 &&
+      c.conv.every(
+        (l) =>
+          Number.isInteger(l?.channels) &&
+          l.channels > 0 &&
+          Number.isInteger(l.kernel) &&
+          l.kernel % 2 === 1 &&
+          l.kernel <= 27,
+      )
+    )
+  )
     bad('conv', c.conv, 'must be conv layers {channels > 0, odd kernel ≤ 27} (same padding needs odd kernels)');
-  if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0)) bad('hidden', c.hidden, 'must be positive integer layer widths');
+  if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0))
+    bad('hidden', c.hidden, 'must be positive integer layer widths');
   if (c.loss !== 'quadratic' && c.loss !== 'softmax-ce') bad('loss', c.loss, 'must be "quadratic" or "softmax-ce"');
   if (!(c.keep > 0 && c.keep <= 1)) bad('keep', c.keep, 'must be in (0, 1]');
   if (!(c.l2 >= 0)) bad('l2', c.l2, 'must be ≥ 0');
   if (!(c.lr > 0)) bad('lr', c.lr, 'must be > 0');
-  if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1)) bad('beta1/beta2', [c.beta1, c.beta2], 'must be in [0, 1)');
-  if (c.lrSchedule !== undefined && !(Array.isArray(c.lrSchedule) && c.lrSchedule.every((s, i, all) => Number.isInteger(s?.after) && s.after >= 0 && s.lr > 0 && (i === 0 || s.after > all[i - 1].after))))
+  if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1))
+    bad('beta1/beta2', [c.beta1, c.beta2], 'must be in [0, 1)');
+  if (
+    c.lrSchedule !== undefined &&
+    !(
+      Array.isArray(c.lrSchedule) &&
+      c.lrSchedule.every(
+        (s, i, all) =>
+          Number.isInteger(s?.after) && s.after >= 0 && s.lr > 0 && (i === 0 || s.after > all[i - 1].after),
+      )
+    )
+  )
     bad('lrSchedule', c.lrSchedule, 'must be steps {after: iteration ≥ 0, lr > 0} in ascending iteration order');
   if (!(c.eps > 0)) bad('eps', c.eps, 'must be > 0');
   if (!Number.isInteger(c.batch) || c.batch < 1) bad('batch', c.batch, 'must be a positive integer');
-  if (!Number.isInteger(c.iterations) || c.iterations < 0) bad('iterations', c.iterations, 'must be a non-negative integer');
+  if (!Number.isInteger(c.iterations) || c.iterations < 0)
+    bad('iterations', c.iterations, 'must be a non-negative integer');
   if (!Number.isInteger(c.seed) || c.seed < 0) bad('seed', c.seed, 'must be a non-negative integer');
-  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad('evalEvery', c.evalEvery, 'must be a non-negative integer');
+  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0)
+    bad('evalEvery', c.evalEvery, 'must be a non-negative integer');
   return c;
 }

@@ -3,13 +3,20 @@ import { argmax } from '../ops/argmax';
 import { runner } from '../gpu/runner';
 import type { Dataset } from '../data/dataset';
 
-export interface Classifier { forward(x: Tensor, opts: { train: boolean }): Tensor }
+export interface Classifier {
+  forward(x: Tensor, opts: { train: boolean }): Tensor;
+}
 
 /** Images per forward pass when evaluating: what sweeps time their kernel choice for. */
 export const EVAL_BATCH = 1000;
 
 /** Predicted class of every example: batched on the GPU, one readback at the end. */
-export async function predict(model: Classifier, data: Dataset, batch = EVAL_BATCH, transform?: (x: Tensor) => Tensor): Promise<Uint8Array> {
+export async function predict(
+  model: Classifier,
+  data: Dataset,
+  batch = EVAL_BATCH,
+  transform?: (x: Tensor) => Tensor,
+): Promise<Uint8Array> {
   const preds = Tensor.empty([data.count], 'predictions');
   for (let start = 0; start < data.count; start += batch) {
     const n = Math.min(batch, data.count - start);

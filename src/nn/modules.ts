@@ -29,7 +29,9 @@ export type ModuleJson =
   | { type: 'Linear'; out: number }
   | { type: 'Conv2d'; out: number; kernel: number; padding?: 'same' | 'valid' | number; stride?: number }
   | { type: 'MaxPool2d' | 'AvgPool2d'; kernel: number; stride?: number; padding?: number }
-  | { type: 'Flatten' } | { type: 'ReLU' } | { type: 'Dropout'; p: number };
+  | { type: 'Flatten' }
+  | { type: 'ReLU' }
+  | { type: 'Dropout'; p: number };
 
 /** U(±1/√fan_in): torch.nn's default for Linear and Conv2d weights and biases. */
 const uniform = (n: number, fanIn: number, random: () => number) => {
@@ -43,7 +45,10 @@ class Linear implements Module {
   b: Tensor | null = null;
   constructor(readonly out: number) {}
   outputShape(input: number[]): number[] {
-    if (input.length !== 1) throw new ShapeError(`Linear(${this.out}): expects a flat input, got ${fmtShape(input)} (put a Flatten before it)`);
+    if (input.length !== 1)
+      throw new ShapeError(
+        `Linear(${this.out}): expects a flat input, got ${fmtShape(input)} (put a Flatten before it)`,
+      );
     return [this.out];
   }
   makeParams(input: number[], random: () => number): Param[] {
@@ -53,8 +58,12 @@ class Linear implements Module {
       { name: 'bias', tensor: Tensor.fromArray(uniform(this.out, inF, random), [this.out], true).keep() },
     ];
   }
-  forward(x: Tensor): Tensor { return linear(x, this.w!, this.b!); }
-  toJson(): ModuleJson { return { type: 'Linear', out: this.out }; }
+  forward(x: Tensor): Tensor {
+    return linear(x, this.w!, this.b!);
+  }
+  toJson(): ModuleJson {
+    return { type: 'Linear', out: this.out };
+  }
 }
 
 class Conv2d implements Module {
@@ -62,61 +71,122 @@ class Conv2d implements Module {
   w: Tensor | null = null;
   b: Tensor | null = null;
   readonly padding: 'same' | 'valid';
-  constructor(readonly out: number, readonly kernel: number, padding: 'same' | 'valid' | number = 'valid', stride = 1) {
-    if (stride !== 1) throw new ConfigError(`Conv2d: stride ${stride} is not supported yet (only 1); downsample with MaxPool2d/AvgPool2d`);
+  constructor(
+    readonly out: number,
+    readonly kernel: number,
+    padding: 'same' | 'valid' | number = 'valid',
+    stride = 1,
+  ) {
+    if (stride !== 1)
+      throw new ConfigError(
+        `Conv2d: stride ${stride} is not supported yet (only 1); downsample with MaxPool2d/AvgPool2d`,
+      );
     if (typeof padding === 'number') {
       if (padding === 0) padding = 'valid';
       else if (kernel % 2 === 1 && padding === (kernel - 1) / 2) padding = 'same';
-      else throw new ConfigError(`Conv2d: padding ${padding} with kernel ${kernel}: only 0 ('valid') and (kernel−1)/2 ('same') are supported`);
+      else
+        throw new ConfigError(
+          `Conv2d: padding ${padding} with kernel ${kernel}: only 0 ('valid') and (kernel−1)/2 ('same') are supported`,
+        );
     }
     this.padding = padding;
   }
   outputShape(input: number[]): number[] {
-    if (input.length !== 3) throw new ShapeError(`Conv2d(${this.out}, ${this.kernel}): expects [channels, height, width], got ${fmtShape(input)}`);
+    if (input.length !== 3)
+      throw new ShapeError(
+        `Conv2d(${this.out}, ${this.kernel}): expects [channels, height, width], got ${fmtShape(input)}`,
+      );
     const [, h, w] = input;
     if (this.padding === 'same') return [this.out, h, w];
-    if (h < this.kernel || w < this.kernel) throw new ShapeError(`Conv2d: kernel ${this.kernel} is larger than the ${h}x${w} input`);
+    if (h < this.kernel || w < this.kernel)
+      throw new ShapeError(`Conv2d: kernel ${this.kernel} is larger than the ${h}x${w} input`);
     return [this.out, h - this.kernel + 1, w - this.kernel + 1];
   }
   makeParams(input: number[], random: () => number): Param[] {
-    const c = input[0], fanIn = c * this.kernel * this.kernel;
+    const c = input[0],
+      fanIn = c * this.kernel * this.kernel;
     return [
-      { name: 'weight', tensor: Tensor.fromArray(uniform(this.out * fanIn, fanIn, random), [this.out, c, this.kernel, this.kernel], true).keep() },
+      {
+        name: 'weight',
+        tensor: Tensor.fromArray(
+          uniform(this.out * fanIn, fanIn, random),
+          [this.out, c, this.kernel, this.kernel],
+          true,
+        ).keep(),
+      },
       { name: 'bias', tensor: Tensor.fromArray(uniform(this.out, fanIn, random), [this.out], true).keep() },
     ];
   }
-  forward(x: Tensor): Tensor { return add(conv2d(x, this.w!, this.padding), this.b!.reshape([this.out, 1, 1])); }
-  toJson(): ModuleJson { return { type: 'Conv2d', out: this.out, kernel: this.kernel, padding: this.padding }; }
+  forward(x: Tensor): Tensor {
+    return add(conv2d(x, this.w!, this.padding), this.b!.reshape([this.out, 1, 1]));
+  }
+  toJson(): ModuleJson {
+    return { type: 'Conv2d', out: this.out, kernel: this.kernel, padding: this.padding };
+  }
 }
 
 class Pool2d implements Module {
-  constructor(readonly type: 'MaxPool2d' | 'AvgPool2d', readonly kernel: number, readonly stride = kernel, readonly padding = 0) {}
+  constructor(
+    readonly type: 'MaxPool2d' | 'AvgPool2d',
+    readonly kernel: number,
+    readonly stride = kernel,
+    readonly padding = 0,
+  ) {}
   outputShape(input: number[]): number[] {
-    if (input.length !== 3) throw new ShapeError(`${this.type}: expects [channels, height, width], got ${fmtShape(input)}`);
+    if (input.length !== 3)
+      throw new ShapeError(`${this.type}: expects [channels, height, width], got ${fmtShape(input)}`);
     const [c, h, w] = input;
-    const oh = pooledSize(h, this.kernel, this.stride, this.padding), ow = pooledSize(w, this.kernel, this.stride, this.padding);
-    if (oh < 1 || ow < 1) throw new ShapeError(`${this.type}: a ${this.kernel}x${this.kernel} window does not fit the ${h}x${w} input`);
+    const oh = pooledSize(h, this.kernel, this.stride, this.padding),
+      ow = pooledSize(w, this.kernel, this.stride, this.padding);
+    if (oh < 1 || ow < 1)
+      throw new ShapeError(`${this.type}: a ${this.kernel}x${this.kernel} window does not fit the ${h}x${w} input`);
     return [c, oh, ow];
   }
-  makeParams(): Param[] { return []; }
-  forward(x: Tensor): Tensor { return (this.type === 'MaxPool2d' ? maxPool2d : avgPool2d)(x, { kernel: this.kernel, stride: this.stride, padding: this.padding }); }
-  toJson(): ModuleJson { return { type: this.type, kernel: this.kernel, stride: this.stride, padding: this.padding }; }
+  makeParams(): Param[] {
+    return [];
+  }
+  forward(x: Tensor): Tensor {
+    return (this.type === 'MaxPool2d' ? maxPool2d : avgPool2d)(x, {
+      kernel: this.kernel,
+      stride: this.stride,
+      padding: this.padding,
+    });
+  }
+  toJson(): ModuleJson {
+    return { type: this.type, kernel: this.kernel, stride: this.stride, padding: this.padding };
+  }
 }
 
 class Flatten implements Module {
   readonly type = 'Flatten';
-  outputShape(input: number[]): number[] { return [input.reduce((a, b) => a * b, 1)]; }
-  makeParams(): Param[] { return []; }
-  forward(x: Tensor): Tensor { return x.reshape([x.shape[0], x.size / x.shape[0]]); }
-  toJson(): ModuleJson { return { type: 'Flatten' }; }
+  outputShape(input: number[]): number[] {
+    return [input.reduce((a, b) => a * b, 1)];
+  }
+  makeParams(): Param[] {
+    return [];
+  }
+  forward(x: Tensor): Tensor {
+    return x.reshape([x.shape[0], x.size / x.shape[0]]);
+  }
+  toJson(): ModuleJson {
+    return { type: 'Flatten' };
+  }
 }
 
 class ReLU implements Module {
   readonly type = 'ReLU';
-  outputShape(input: number[]): number[] { return input; }
-  makeParams(): Param[] { return []; }
-  forward(x: Tensor): Tensor { return relu(x); }
-  toJson(): ModuleJson { return { type: 'ReLU' }; }
+  outputShape(input: number[]): number[] {
+    return input;
+  }
+  makeParams(): Param[] {
+    return [];
+  }
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+  toJson(): ModuleJson {
+    return { type: 'ReLU' };
+  }
 }
 
 class Dropout implements Module {
@@ -124,34 +194,53 @@ class Dropout implements Module {
   constructor(readonly p: number) {
     if (!(p >= 0 && p < 1)) throw new ConfigError(`Dropout: p ${p} must be in [0, 1)`);
   }
-  outputShape(input: number[]): number[] { return input; }
-  makeParams(): Param[] { return []; }
+  outputShape(input: number[]): number[] {
+    return input;
+  }
+  makeParams(): Param[] {
+    return [];
+  }
   /** Masks depend on (seed, step, layer): a resumed run draws the same ones. */
   forward(x: Tensor, ctx: ForwardOptions & { stream: number }): Tensor {
     return ctx.train ? dropout(x, 1 - this.p, ctx.dropoutSeed ?? 0, (ctx.step ?? 0) * 64 + ctx.stream) : x;
   }
-  toJson(): ModuleJson { return { type: 'Dropout', p: this.p }; }
+  toJson(): ModuleJson {
+    return { type: 'Dropout', p: this.p };
+  }
 }
 
 /** A module from its JSON settings (the layers of a model config). */
 export function moduleFromJson(j: ModuleJson): Module {
   switch (j.type) {
-    case 'Linear': return new Linear(j.out);
-    case 'Conv2d': return new Conv2d(j.out, j.kernel, j.padding, j.stride);
-    case 'MaxPool2d': case 'AvgPool2d': return new Pool2d(j.type, j.kernel, j.stride, j.padding);
-    case 'Flatten': return new Flatten();
-    case 'ReLU': return new ReLU();
-    case 'Dropout': return new Dropout(j.p);
-    default: throw new ConfigError(`unknown layer type "${(j as { type: string }).type}": use Linear, Conv2d, MaxPool2d, AvgPool2d, Flatten, ReLU, Dropout`);
+    case 'Linear':
+      return new Linear(j.out);
+    case 'Conv2d':
+      return new Conv2d(j.out, j.kernel, j.padding, j.stride);
+    case 'MaxPool2d':
+    case 'AvgPool2d':
+      return new Pool2d(j.type, j.kernel, j.stride, j.padding);
+    case 'Flatten':
+      return new Flatten();
+    case 'ReLU':
+      return new ReLU();
+    case 'Dropout':
+      return new Dropout(j.p);
+    default:
+      throw new ConfigError(
+        `unknown layer type "${(j as { type: string }).type}": use Linear, Conv2d, MaxPool2d, AvgPool2d, Flatten, ReLU, Dropout`,
+      );
   }
 }
 
 /** Layer constructors for code: nn.Linear(128), nn.Conv2d(16, 5, 'same'), … */
 export const nn = {
   Linear: (out: number) => new Linear(out),
-  Conv2d: (out: number, kernel: number, padding: 'same' | 'valid' | number = 'valid') => new Conv2d(out, kernel, padding),
-  MaxPool2d: (kernel: number, stride?: number, padding = 0) => new Pool2d('MaxPool2d', kernel, stride ?? kernel, padding),
-  AvgPool2d: (kernel: number, stride?: number, padding = 0) => new Pool2d('AvgPool2d', kernel, stride ?? kernel, padding),
+  Conv2d: (out: number, kernel: number, padding: 'same' | 'valid' | number = 'valid') =>
+    new Conv2d(out, kernel, padding),
+  MaxPool2d: (kernel: number, stride?: number, padding = 0) =>
+    new Pool2d('MaxPool2d', kernel, stride ?? kernel, padding),
+  AvgPool2d: (kernel: number, stride?: number, padding = 0) =>
+    new Pool2d('AvgPool2d', kernel, stride ?? kernel, padding),
   Flatten: () => new Flatten(),
   ReLU: () => new ReLU(),
   Dropout: (p: number) => new Dropout(p),
@@ -165,14 +254,20 @@ export class Sequential {
   readonly params: Param[];
   readonly shapes: number[][];
 
-  constructor(readonly inputShape: number[], readonly modules: Module[], seed = 1, params?: Param[]) {
+  constructor(
+    readonly inputShape: number[],
+    readonly modules: Module[],
+    seed = 1,
+    params?: Param[],
+  ) {
     const random = seededRandom(seed);
     this.shapes = [inputShape];
     const made: Param[] = [];
     modules.forEach((m, i) => {
       const input = this.shapes[i];
       const out = m.outputShape(input);
-      for (const p of params ? [] : m.makeParams(input, random)) made.push({ name: `${i}.${p.name}`, tensor: p.tensor });
+      for (const p of params ? [] : m.makeParams(input, random))
+        made.push({ name: `${i}.${p.name}`, tensor: p.tensor });
       this.shapes.push(out);
     });
     this.params = params ?? made;
@@ -181,7 +276,10 @@ export class Sequential {
 
   /** A model config: { input: [c, h, w], layers: [{ type: 'Conv2d', … }, …] }. */
   static fromJson(j: { input: number[]; layers: ModuleJson[] }, seed = 1): Sequential {
-    if (!Array.isArray(j?.input) || !Array.isArray(j?.layers)) throw new ConfigError('model config: needs "input" (per-example shape, e.g. [1, 28, 28]) and "layers" (a list of {type, …})');
+    if (!Array.isArray(j?.input) || !Array.isArray(j?.layers))
+      throw new ConfigError(
+        'model config: needs "input" (per-example shape, e.g. [1, 28, 28]) and "layers" (a list of {type, …})',
+      );
     return new Sequential(j.input, j.layers.map(moduleFromJson), seed);
   }
 
@@ -192,7 +290,12 @@ export class Sequential {
   /** The same layers with other parameter tensors (loaded, or pruned copies), checked by name and shape. */
   withParams(params: Param[]): Sequential {
     const s = Object.create(Sequential.prototype) as Sequential;
-    Object.assign(s, { inputShape: this.inputShape, modules: this.modules.map((m) => moduleFromJson(m.toJson())), shapes: this.shapes, params });
+    Object.assign(s, {
+      inputShape: this.inputShape,
+      modules: this.modules.map((m) => moduleFromJson(m.toJson())),
+      shapes: this.shapes,
+      params,
+    });
     const want = this.params.map((p) => `${p.name}${fmtShape(p.tensor.shape)}`).join(' ');
     const have = params.map((p) => `${p.name}${fmtShape(p.tensor.shape)}`).join(' ');
     if (want !== have) throw new ShapeError(`model parameters ${have} do not match the layers, which need ${want}`);
@@ -203,25 +306,37 @@ export class Sequential {
   /** Same biases and layers, other weight matrices (e.g. pruned copies), in `weights` order. */
   withWeights(weights: Tensor[]): Sequential {
     let w = 0;
-    return this.withParams(this.params.map((p) => (p.name.endsWith('.weight') ? { name: p.name, tensor: weights[w++] } : p)));
+    return this.withParams(
+      this.params.map((p) => (p.name.endsWith('.weight') ? { name: p.name, tensor: weights[w++] } : p)),
+    );
   }
 
   private bind(): void {
     const byName = new Map(this.params.map((p) => [p.name, p.tensor]));
     this.modules.forEach((m, i) => {
-      if (m instanceof Linear || m instanceof Conv2d) { m.w = byName.get(`${i}.weight`)!; m.b = byName.get(`${i}.bias`)!; }
+      if (m instanceof Linear || m instanceof Conv2d) {
+        m.w = byName.get(`${i}.weight`)!;
+        m.b = byName.get(`${i}.bias`)!;
+      }
     });
   }
 
-  get weights(): Tensor[] { return this.params.filter((p) => p.name.endsWith('.weight')).map((p) => p.tensor); }
-  get classes(): number { return this.shapes[this.shapes.length - 1].reduce((a, b) => a * b, 1); }
+  get weights(): Tensor[] {
+    return this.params.filter((p) => p.name.endsWith('.weight')).map((p) => p.tensor);
+  }
+  get classes(): number {
+    return this.shapes[this.shapes.length - 1].reduce((a, b) => a * b, 1);
+  }
 
   forward(x: Tensor, opts: ForwardOptions): Tensor {
     const n = x.shape[0];
     const per = this.inputShape.reduce((a, b) => a * b, 1);
-    if (x.size !== n * per) throw new ShapeError(`model input: ${fmtShape(x.shape)} is not a batch of ${fmtShape(this.inputShape)}`);
+    if (x.size !== n * per)
+      throw new ShapeError(`model input: ${fmtShape(x.shape)} is not a batch of ${fmtShape(this.inputShape)}`);
     let h = x.shape.length === this.inputShape.length + 1 ? x : x.reshape([n, ...this.inputShape]);
-    this.modules.forEach((m, i) => { h = m.forward(h, { ...opts, stream: i }); });
+    this.modules.forEach((m, i) => {
+      h = m.forward(h, { ...opts, stream: i });
+    });
     return h;
   }
 
@@ -229,26 +344,41 @@ export class Sequential {
     return this.modules.map((m, i) => `${m.type}${fmtShape(this.shapes[i + 1])}`).join(' → ');
   }
 
-  dispose(): void { for (const p of this.params) p.tensor.dispose(); }
+  dispose(): void {
+    for (const p of this.params) p.tensor.dispose();
+  }
 }
 
 /** safetensors of a Sequential: torch.nn.Sequential's state_dict names, the layers in __metadata__. */
-export async function sequentialToSafetensors(model: Sequential, extra: Record<string, string> = {}): Promise<Uint8Array> {
-  const arrays = await Promise.all(model.params.map(async (p) => ({ name: p.name, shape: [...p.tensor.shape], data: await p.tensor.read() })));
+export async function sequentialToSafetensors(
+  model: Sequential,
+  extra: Record<string, string> = {},
+): Promise<Uint8Array> {
+  const arrays = await Promise.all(
+    model.params.map(async (p) => ({ name: p.name, shape: [...p.tensor.shape], data: await p.tensor.read() })),
+  );
   return encodeSafetensors(arrays, { format: 'pt', sparsegrad_model: JSON.stringify(model.toJson()), ...extra });
 }
 
 /** A Sequential from its safetensors (layers from the metadata, or `layers` given), checked by name and shape. */
-export function sequentialFromSafetensors(bytes: Uint8Array, file: string, layers?: { input: number[]; layers: ModuleJson[] }): Sequential {
+export function sequentialFromSafetensors(
+  bytes: Uint8Array,
+  file: string,
+  layers?: { input: number[]; layers: ModuleJson[] },
+): Sequential {
   const { arrays, metadata } = decodeSafetensors(bytes, file);
   const spec = layers ?? (metadata.sparsegrad_model ? JSON.parse(metadata.sparsegrad_model) : null);
-  if (!spec) throw new DataError(`${file}: no sparsegrad_model in its metadata: give the model config (the layers) it was saved from`);
+  if (!spec)
+    throw new DataError(
+      `${file}: no sparsegrad_model in its metadata: give the model config (the layers) it was saved from`,
+    );
   const shell = Sequential.fromJson(spec, 0);
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const params = shell.params.map((p) => {
     const a = byName.get(p.name);
     if (!a) throw new DataError(`${file}: missing ${p.name} for ${shell.describe()}`);
-    if (a.shape.join() !== p.tensor.shape.join()) throw new DataError(`${file}: ${p.name} is ${fmtShape(a.shape)}, the layers need ${fmtShape(p.tensor.shape)}`);
+    if (a.shape.join() !== p.tensor.shape.join())
+      throw new DataError(`${file}: ${p.name} is ${fmtShape(a.shape)}, the layers need ${fmtShape(p.tensor.shape)}`);
     return { name: p.name, tensor: Tensor.fromArray(a.data, [...a.shape], true).keep() };
   });
   const model = shell.withParams(params);

@@ -5,7 +5,10 @@ import { conv2d } from '../ops/conv2d';
 import { ShapeError, fmtShape } from '../gpu/errors';
 import { seededRandom } from './random';
 
-export interface Param { name: string; tensor: Tensor }
+export interface Param {
+  name: string;
+  tensor: Tensor;
+}
 
 export interface ForwardOptions {
   /** Dropout on (training) or off (evaluation). */
@@ -22,13 +25,15 @@ export type LayerSpec =
 export const IMAGE_SIDE = 28;
 
 /** Weight shape in PyTorch's layout: Conv2d [out, in, kh, kw], Linear [out, in]. */
-export const weightShape = (l: LayerSpec): number[] => (l.kind === 'conv' ? [l.outChannels, l.inChannels, l.kernel, l.kernel] : [l.outDim, l.inDim]);
+export const weightShape = (l: LayerSpec): number[] =>
+  l.kind === 'conv' ? [l.outChannels, l.inChannels, l.kernel, l.kernel] : [l.outDim, l.inDim];
 const biasSize = (l: LayerSpec): number => (l.kind === 'conv' ? l.outChannels : l.outDim);
 /** PyTorch's default init bound 1/√fan_in, for Linear and Conv2d alike. */
 const fanIn = (l: LayerSpec): number => (l.kind === 'conv' ? l.inChannels * l.kernel * l.kernel : l.inDim);
 
 /** Elements of one example's input to the layer: in (linear) or C·28·28 (conv). */
-export const inputSize = (l: LayerSpec): number => (l.kind === 'conv' ? l.inChannels * IMAGE_SIDE * IMAGE_SIDE : l.inDim);
+export const inputSize = (l: LayerSpec): number =>
+  l.kind === 'conv' ? l.inChannels * IMAGE_SIDE * IMAGE_SIDE : l.inDim;
 
 /**
  * Per weight column (the trailing in / [in, kh, kw] part of the weight layout), the mean of
@@ -38,14 +43,17 @@ export const inputSize = (l: LayerSpec): number => (l.kind === 'conv' ? l.inChan
  */
 export function columnMeans(l: LayerSpec, inputMeans: Float32Array): Float32Array {
   if (l.kind === 'linear') return inputMeans;
-  const S = IMAGE_SIDE, K = l.kernel, P = (K - 1) / 2;
+  const S = IMAGE_SIDE,
+    K = l.kernel,
+    P = (K - 1) / 2;
   const out = new Float32Array(l.inChannels * K * K);
   for (let c = 0; c < l.inChannels; c++)
     for (let i = 0; i < K; i++)
       for (let j = 0; j < K; j++) {
         let s = 0;
         for (let y = Math.max(0, P - i); y < Math.min(S, S + P - i); y++)
-          for (let x = Math.max(0, P - j); x < Math.min(S, S + P - j); x++) s += inputMeans[(c * S + y + i - P) * S + x + j - P];
+          for (let x = Math.max(0, P - j); x < Math.min(S, S + P - j); x++)
+            s += inputMeans[(c * S + y + i - P) * S + x + j - P];
         out[(c * K + i) * K + j] = s / (S * S);
       }
   return out;
@@ -56,14 +64,23 @@ export function fcLayers(sizes: number[]): LayerSpec[] {
   return sizes.slice(1).map((outDim, i) => ({ kind: 'linear', name: `fc${i + 1}`, inDim: sizes[i], outDim }));
 }
 
-export interface ConvSpec { channels: number; kernel: number }
+export interface ConvSpec {
+  channels: number;
+  kernel: number;
+}
 
 /** Same-padded convs on the 28×28 image, flatten, FC hidden…, output 10 (the study's CNN: no pooling). */
 export function cnnLayers(conv: ConvSpec[], hidden: number[]): LayerSpec[] {
   const layers: LayerSpec[] = [];
   let channels = 1;
   conv.forEach((c, i) => {
-    layers.push({ kind: 'conv', name: `conv${i + 1}`, inChannels: channels, outChannels: c.channels, kernel: c.kernel });
+    layers.push({
+      kind: 'conv',
+      name: `conv${i + 1}`,
+      inChannels: channels,
+      outChannels: c.channels,
+      kernel: c.kernel,
+    });
     channels = c.channels;
   });
   const fc = fcLayers([channels * IMAGE_SIDE * IMAGE_SIDE, ...hidden, 10]);
@@ -71,7 +88,10 @@ export function cnnLayers(conv: ConvSpec[], hidden: number[]): LayerSpec[] {
 }
 
 export const describeLayers = (layers: LayerSpec[]): string =>
-  ['784', ...layers.map((l) => (l.kind === 'conv' ? `conv${l.kernel}x${l.kernel}x${l.outChannels}` : `${l.outDim}`))].join('-');
+  [
+    '784',
+    ...layers.map((l) => (l.kind === 'conv' ? `conv${l.kernel}x${l.kernel}x${l.outChannels}` : `${l.outDim}`)),
+  ].join('-');
 
 /**
  * A ReLU net of conv layers then linear layers, with PyTorch's names and layouts, so a
@@ -81,11 +101,17 @@ export const describeLayers = (layers: LayerSpec[]): string =>
  * the output is linear.
  */
 export class Net {
-  constructor(readonly layers: LayerSpec[], readonly params: Param[], readonly keep: number) {
+  constructor(
+    readonly layers: LayerSpec[],
+    readonly params: Param[],
+    readonly keep: number,
+  ) {
     layers.forEach((l, i) => {
       const [w, b] = [params[2 * i], params[2 * i + 1]];
       if (w?.tensor.shape.join() !== weightShape(l).join() || b?.tensor.shape.join() !== `${biasSize(l)}`)
-        throw new ShapeError(`${l.name}: weight ${w ? fmtShape(w.tensor.shape) : 'missing'} and bias ${b ? fmtShape(b.tensor.shape) : 'missing'}, expected ${fmtShape(weightShape(l))} and [${biasSize(l)}]`);
+        throw new ShapeError(
+          `${l.name}: weight ${w ? fmtShape(w.tensor.shape) : 'missing'} and bias ${b ? fmtShape(b.tensor.shape) : 'missing'}, expected ${fmtShape(weightShape(l))} and [${biasSize(l)}]`,
+        );
     });
   }
 
@@ -97,14 +123,24 @@ export class Net {
       const bound = 1 / Math.sqrt(fanIn(l));
       const uniform = (n: number) => Float32Array.from({ length: n }, () => (2 * random() - 1) * bound);
       const shape = weightShape(l);
-      params.push({ name: `${l.name}.weight`, tensor: Tensor.fromArray(uniform(shape.reduce((a, b) => a * b, 1)), shape, true).keep() });
-      params.push({ name: `${l.name}.bias`, tensor: Tensor.fromArray(uniform(biasSize(l)), [biasSize(l)], true).keep() });
+      params.push({
+        name: `${l.name}.weight`,
+        tensor: Tensor.fromArray(uniform(shape.reduce((a, b) => a * b, 1)), shape, true).keep(),
+      });
+      params.push({
+        name: `${l.name}.bias`,
+        tensor: Tensor.fromArray(uniform(biasSize(l)), [biasSize(l)], true).keep(),
+      });
     }
     return new Net(layers, params, keep);
   }
 
-  get arch(): 'fc' | 'cnn' { return this.layers[0].kind === 'conv' ? 'cnn' : 'fc'; }
-  get weights(): Tensor[] { return this.params.filter((p) => p.name.endsWith('.weight')).map((p) => p.tensor); }
+  get arch(): 'fc' | 'cnn' {
+    return this.layers[0].kind === 'conv' ? 'cnn' : 'fc';
+  }
+  get weights(): Tensor[] {
+    return this.params.filter((p) => p.name.endsWith('.weight')).map((p) => p.tensor);
+  }
 
   forward(x: Tensor, opts: ForwardOptions): Tensor {
     return this.forwardTrace(x, opts).output;
@@ -139,5 +175,7 @@ export class Net {
     return new Net(this.layers, params, this.keep);
   }
 
-  dispose(): void { for (const p of this.params) p.tensor.dispose(); }
+  dispose(): void {
+    for (const p of this.params) p.tensor.dispose();
+  }
 }

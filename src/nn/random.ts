@@ -24,11 +24,17 @@ export function permutation(n: number, random: () => number): Uint32Array {
 export class IndexStream {
   private order: Uint32Array;
   private at = 0;
-  constructor(private n: number, private random: () => number) {
+  constructor(
+    private n: number,
+    private random: () => number,
+  ) {
     this.order = permutation(n, random);
   }
   next(): number {
-    if (this.at === this.order.length) { this.order = permutation(this.n, this.random); this.at = 0; }
+    if (this.at === this.order.length) {
+      this.order = permutation(this.n, this.random);
+      this.at = 0;
+    }
     return this.order[this.at++];
   }
 }

@@ -24,21 +24,59 @@ export const NET_CODEC: ModelCodec<Net> = {
  * train.json (config, seed, adapter, data, metrics, status) and history.csv. Every file is
  * written atomically, model and optimiser before the JSON that points at them.
  */
-export async function saveCheckpoint<M extends Trainable = Net>(dir: string, state: TrainState<M>, config: TrainConfig, adapter: AdapterReport, dataName: string, pruned?: { masks: Float32Array[]; layout: MaskLayout; init: string }, codec: ModelCodec<M> = NET_CODEC as unknown as ModelCodec<M>): Promise<void> {
+export async function saveCheckpoint<M extends Trainable = Net>(
+  dir: string,
+  state: TrainState<M>,
+  config: TrainConfig,
+  adapter: AdapterReport,
+  dataName: string,
+  pruned?: { masks: Float32Array[]; layout: MaskLayout; init: string },
+  codec: ModelCodec<M> = NET_CODEC as unknown as ModelCodec<M>,
+): Promise<void> {
   writeAtomic(join(dir, 'model.safetensors'), await codec.save(state.model, config, pruned));
-  writeAtomic(join(dir, 'optimizer.safetensors'), encodeSafetensors(
-    state.model.params.flatMap((p, i) => [
-      { name: `${p.name}.exp_avg`, shape: [...p.tensor.shape], data: state.adam.m[i] },
-      { name: `${p.name}.exp_avg_sq`, shape: [...p.tensor.shape], data: state.adam.v[i] },
-    ]),
-    { step: String(state.adam.step) },
-  ));
-  writeAtomic(join(dir, 'history.csv'), `iteration,loss,test_accuracy\n${state.history.map((h) => `${h.iteration},${h.loss ?? ''},${h.testAccuracy ?? ''}`).join('\n')}\n`);
-  writeAtomic(join(dir, 'train.json'), JSON.stringify({
-    tool: 'sparsegrad', status: 'running', iteration: state.iteration, model: 'model.safetensors', data: dataName,
-    config, seed: config.seed, adapter, trainMs: state.trainMs,
-    ...(pruned && { fineTuned: { from: pruned.init, maskLayout: pruned.layout, pruned: pruned.masks.reduce((s, m) => s + m.reduce((c, v) => c + (v ? 0 : 1), 0), 0), weights: pruned.masks.reduce((s, m) => s + m.length, 0) } }), history: state.history, pooledBytes: state.pooledBytes, written: new Date().toISOString(),
-  }, null, 2));
+  writeAtomic(
+    join(dir, 'optimizer.safetensors'),
+    encodeSafetensors(
+      state.model.params.flatMap((p, i) => [
+        { name: `${p.name}.exp_avg`, shape: [...p.tensor.shape], data: state.adam.m[i] },
+        { name: `${p.name}.exp_avg_sq`, shape: [...p.tensor.shape], data: state.adam.v[i] },
+      ]),
+      { step: String(state.adam.step) },
+    ),
+  );
+  writeAtomic(
+    join(dir, 'history.csv'),
+    `iteration,loss,test_accuracy\n${state.history.map((h) => `${h.iteration},${h.loss ?? ''},${h.testAccuracy ?? ''}`).join('\n')}\n`,
+  );
+  writeAtomic(
+    join(dir, 'train.json'),
+    JSON.stringify(
+      {
+        tool: 'sparsegrad',
+        status: 'running',
+        iteration: state.iteration,
+        model: 'model.safetensors',
+        data: dataName,
+        config,
+        seed: config.seed,
+        adapter,
+        trainMs: state.trainMs,
+        ...(pruned && {
+          fineTuned: {
+            from: pruned.init,
+            maskLayout: pruned.layout,
+            pruned: pruned.masks.reduce((s, m) => s + m.reduce((c, v) => c + (v ? 0 : 1), 0), 0),
+            weights: pruned.masks.reduce((s, m) => s + m.length, 0),
+          },
+        }),
+        history: state.history,
+        pooledBytes: state.pooledBytes,
+        written: new Date().toISOString(),
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 /** Marks a run finished and adds its metrics; the last checkpoint already holds the weights. */
@@ -50,7 +88,12 @@ export function finishRun(dir: string, metrics: TrainResult['metrics']): string[
 }
 
 /** The state to resume from, or null when the folder holds no checkpoint. Refuses another config. */
-export function loadCheckpoint<M extends Trainable = Net>(dir: string, config: TrainConfig, dataName: string, codec: ModelCodec<M> = NET_CODEC as unknown as ModelCodec<M>): TrainState<M> | null {
+export function loadCheckpoint<M extends Trainable = Net>(
+  dir: string,
+  config: TrainConfig,
+  dataName: string,
+  codec: ModelCodec<M> = NET_CODEC as unknown as ModelCodec<M>,
+): TrainState<M> | null {
   const jsonFile = join(dir, 'train.json');
   if (!existsSync(jsonFile)) return null;
   const saved = JSON.parse(readFileSync(jsonFile, 'utf8'));
@@ -59,22 +102,35 @@ export function loadCheckpoint<M extends Trainable = Net>(dir: string, config: T
   const { iterations: _a, evalEvery: _b, lrSchedule: wantSchedule, ...want } = config;
   const { iterations: _c, evalEvery: _d, lrSchedule: haveSchedule, ...have } = saved.config as TrainConfig;
   if (JSON.stringify(want) !== JSON.stringify(have) || saved.data !== dataName) {
-    throw new ConfigError(`${jsonFile}: holds a run with other settings (${JSON.stringify(have)} on ${saved.data}); use another --out or delete it`);
+    throw new ConfigError(
+      `${jsonFile}: holds a run with other settings (${JSON.stringify(have)} on ${saved.data}); use another --out or delete it`,
+    );
   }
-  const past = (s: TrainConfig['lrSchedule']) => JSON.stringify((s ?? []).filter((step) => step.after < saved.iteration));
+  const past = (s: TrainConfig['lrSchedule']) =>
+    JSON.stringify((s ?? []).filter((step) => step.after < saved.iteration));
   if (past(wantSchedule) !== past(haveSchedule)) {
-    throw new ConfigError(`${jsonFile}: the learning-rate schedule ${JSON.stringify(wantSchedule ?? [])} changes iterations already trained (the run is at iteration ${saved.iteration} with ${JSON.stringify(haveSchedule ?? [])}); only steps after ${saved.iteration} may change`);
+    throw new ConfigError(
+      `${jsonFile}: the learning-rate schedule ${JSON.stringify(wantSchedule ?? [])} changes iterations already trained (the run is at iteration ${saved.iteration} with ${JSON.stringify(haveSchedule ?? [])}); only steps after ${saved.iteration} may change`,
+    );
   }
   const modelFile = join(dir, 'model.safetensors');
   const model = codec.load(readBytes(modelFile), modelFile);
   const optFile = join(dir, 'optimizer.safetensors');
   const { arrays, metadata } = decodeSafetensors(readBytes(optFile), optFile);
   const byName = new Map(arrays.map((a) => [a.name, a.data]));
-  const get = (n: string): Float32Array => { const d = byName.get(n); if (!d) throw new DataError(`${optFile}: missing ${n}`); return d; };
+  const get = (n: string): Float32Array => {
+    const d = byName.get(n);
+    if (!d) throw new DataError(`${optFile}: missing ${n}`);
+    return d;
+  };
   return {
     iteration: saved.iteration,
     model,
-    adam: { step: Number(metadata.step), m: model.params.map((p) => get(`${p.name}.exp_avg`)), v: model.params.map((p) => get(`${p.name}.exp_avg_sq`)) },
+    adam: {
+      step: Number(metadata.step),
+      m: model.params.map((p) => get(`${p.name}.exp_avg`)),
+      v: model.params.map((p) => get(`${p.name}.exp_avg_sq`)),
+    },
     history: saved.history,
     pooledBytes: saved.pooledBytes,
     trainMs: saved.trainMs,

@@ -10,7 +10,13 @@ import { Adam, type AdamState } from './adam';
 import { accuracy } from './evaluate';
 import { IndexStream, seededRandom } from './random';
 
-export interface TrainProgress { iteration: number; loss: number | null; testAccuracy?: number; pooledBytes: number; elapsedMs: number }
+export interface TrainProgress {
+  iteration: number;
+  loss: number | null;
+  testAccuracy?: number;
+  pooledBytes: number;
+  elapsedMs: number;
+}
 
 /** What training needs of a model: Net (the study's) and Sequential (nn modules) both are. */
 export interface Trainable {
@@ -23,7 +29,13 @@ export interface Trainable {
 export interface TrainResult<M extends Trainable = Net> {
   model: M;
   config: TrainConfig;
-  metrics: { testAccuracy: number; trainMs: number; iterationsPerSecond: number; history: { iteration: number; loss: number | null; testAccuracy?: number }[]; pooledBytes: { iteration: number; bytes: number }[] };
+  metrics: {
+    testAccuracy: number;
+    trainMs: number;
+    iterationsPerSecond: number;
+    history: { iteration: number; loss: number | null; testAccuracy?: number }[];
+    pooledBytes: { iteration: number; bytes: number }[];
+  };
 }
 
 /** Draws mini-batches from a seeded permutation, epoch after epoch. */
@@ -32,7 +44,11 @@ class BatchSampler {
   private x: Float32Array;
   private t: Float32Array;
   private classes: number;
-  constructor(private data: Dataset, private batch: number, seed: number) {
+  constructor(
+    private data: Dataset,
+    private batch: number,
+    seed: number,
+  ) {
     this.indices = new IndexStream(data.count, seededRandom(seed ^ 0x9e3779b9));
     this.x = new Float32Array(batch * data.pixels);
     this.classes = classCount(data);
@@ -94,7 +110,11 @@ export interface TrainState<M extends Trainable = Net> {
 
 /** The optimiser of a training run. L2 on weights, not biases: its gradient λ·w is folded into the Adam kernel. */
 export function adamFor(net: Trainable, config: TrainConfig): Adam {
-  return new Adam(net.params.map((p) => p.tensor), config, net.params.map((p) => (net.weights.includes(p.tensor) ? config.l2 : 0)));
+  return new Adam(
+    net.params.map((p) => p.tensor),
+    config,
+    net.params.map((p) => (net.weights.includes(p.tensor) ? config.l2 : 0)),
+  );
 }
 
 /**
@@ -102,7 +122,15 @@ export function adamFor(net: Trainable, config: TrainConfig): Adam {
  * inside tidy(). Returns the loss tensor when `wantLoss`, including λ·½Σw² (computed before
  * the update, only when it is read), else null.
  */
-export function trainStep(net: Trainable, adam: Adam, config: TrainConfig, x: Float32Array, t: Float32Array, it: number, wantLoss: boolean): Tensor | null {
+export function trainStep(
+  net: Trainable,
+  adam: Adam,
+  config: TrainConfig,
+  x: Float32Array,
+  t: Float32Array,
+  it: number,
+  wantLoss: boolean,
+): Tensor | null {
   const xs = Tensor.fromArray(x, [config.batch, x.length / config.batch]);
   const ts = Tensor.fromArray(t, [config.batch, t.length / config.batch]);
   const y = net.forward(xs, { train: true, dropoutSeed: config.seed, step: it });
@@ -118,7 +146,11 @@ export function trainStep(net: Trainable, adam: Adam, config: TrainConfig, x: Fl
  * `logEvery` steps. Batches and dropout masks depend only on (seed, iteration), so a resumed
  * run draws the same batches as an uninterrupted one.
  */
-export async function trainModel<M extends Trainable = Net>(config: TrainConfig, data: Split, opts: TrainOptions<M> = {}): Promise<TrainResult<M>> {
+export async function trainModel<M extends Trainable = Net>(
+  config: TrainConfig,
+  data: Split,
+  opts: TrainOptions<M> = {},
+): Promise<TrainResult<M>> {
   validateConfig(config);
   const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
   const net = (resume?.model ?? opts.init ?? Net.init(layersOf(config), config.keep, config.seed)) as M;
@@ -150,16 +182,42 @@ export async function trainModel<M extends Trainable = Net>(config: TrainConfig,
       trainMs += performance.now() - segmentStart;
       testAccuracy = await accuracy(net, data.test);
     }
-    if (lossValue !== null || testAccuracy !== undefined) history.push({ iteration: it, loss: lossValue, testAccuracy });
-    if (it === 100 || it === config.iterations || it % 500 === 0) pooled.push({ iteration: it, bytes: bufferPool.pooledBytes });
+    if (lossValue !== null || testAccuracy !== undefined)
+      history.push({ iteration: it, loss: lossValue, testAccuracy });
+    if (it === 100 || it === config.iterations || it % 500 === 0)
+      pooled.push({ iteration: it, bytes: bufferPool.pooledBytes });
     if (evaluate) {
-      if (onCheckpoint) await onCheckpoint({ iteration: it, model: net, adam: await adam.save(), history, pooledBytes: pooled, trainMs });
+      if (onCheckpoint)
+        await onCheckpoint({
+          iteration: it,
+          model: net,
+          adam: await adam.save(),
+          history,
+          pooledBytes: pooled,
+          trainMs,
+        });
       segmentStart = performance.now();
     }
-    onProgress({ iteration: it, loss: lossValue, testAccuracy, pooledBytes: bufferPool.pooledBytes, elapsedMs: trainMs + performance.now() - segmentStart });
+    onProgress({
+      iteration: it,
+      loss: lossValue,
+      testAccuracy,
+      pooledBytes: bufferPool.pooledBytes,
+      elapsedMs: trainMs + performance.now() - segmentStart,
+    });
   }
   adam.dispose();
   const last = history[history.length - 1];
   const testAccuracy = last?.testAccuracy ?? (await accuracy(net, data.test));
-  return { model: net, config, metrics: { testAccuracy, trainMs, iterationsPerSecond: trainMs > 0 ? config.iterations / (trainMs / 1000) : 0, history, pooledBytes: pooled } };
+  return {
+    model: net,
+    config,
+    metrics: {
+      testAccuracy,
+      trainMs,
+      iterationsPerSecond: trainMs > 0 ? config.iterations / (trainMs / 1000) : 0,
+      history,
+      pooledBytes: pooled,
+    },
+  };
 }

@@ -17,7 +17,9 @@ export async function tuneForTraining(config: TrainConfig, tuner: Tuner) {
   const shapes = new Set<string>();
   matmulChoice.recording = shapes;
   try {
-    tidy(() => { trainStep(net, adam, config, new Float32Array(config.batch * 784), new Float32Array(config.batch * 10), 1, false); });
+    tidy(() => {
+      trainStep(net, adam, config, new Float32Array(config.batch * 784), new Float32Array(config.batch * 10), 1, false);
+    });
     await runner.sync();
   } finally {
     matmulChoice.recording = null;

@@ -9,7 +9,8 @@ import { dropoutMask } from './dropout_mask';
 /** Composite ops: built from primitives, so they need no backward code of their own. */
 
 /** x·Wᵀ + b with W stored [out, in] (PyTorch's nn.Linear layout). */
-export const linear = (x: Tensor, weight: Tensor, bias: Tensor): Tensor => add(matmul(x, weight, { transB: true }), bias);
+export const linear = (x: Tensor, weight: Tensor, bias: Tensor): Tensor =>
+  add(matmul(x, weight, { transB: true }), bias);
 
 /** Inverted dropout: x·mask/keep; identity when keep = 1. */
 export function dropout(x: Tensor, keep: number, seed: number, stream: number): Tensor {
@@ -18,7 +19,10 @@ export function dropout(x: Tensor, keep: number, seed: number, stream: number): 
 }
 
 function checkTargets(op: string, y: Tensor, targets: Tensor): void {
-  if (!sameShape(y.shape, targets.shape) || y.shape.length !== 2) throw new ShapeError(`${op}: outputs ${fmtShape(y.shape)} and one-hot targets ${fmtShape(targets.shape)} must be the same [batch, classes]`);
+  if (!sameShape(y.shape, targets.shape) || y.shape.length !== 2)
+    throw new ShapeError(
+      `${op}: outputs ${fmtShape(y.shape)} and one-hot targets ${fmtShape(targets.shape)} must be the same [batch, classes]`,
+    );
 }
 
 /** The study's linear-quadratic cost: mean over the batch of Σ_classes (y − onehot)². */
@@ -57,7 +61,6 @@ export function l2Penalty(weights: Tensor[], lambda: number): Tensor {
   return weights.map((w) => sum(square(w), undefined, lambda / 2)).reduce((a, b) => add(a, b));
 }
 
-
 /**
  * What a detector-aware attacker minimises besides its attack loss, from the raw outputs z with
  * their top class held fixed (no gradient through the choice, as the margin's runner-up):
@@ -66,8 +69,10 @@ export function l2Penalty(weights: Tensor[], lambda: number): Tensor {
  * baseline detector's. Per row, then summed (or averaged, to match a mean loss) over the batch.
  */
 export function detectorPenalty(logits: Tensor, kind: 'onehot' | 'msp', reduce: 'sum' | 'mean'): Tensor {
-  if (logits.shape.length !== 2) throw new ShapeError(`detectorPenalty: expects logits [rows, classes], got ${fmtShape(logits.shape)}`);
+  if (logits.shape.length !== 2)
+    throw new ShapeError(`detectorPenalty: expects logits [rows, classes], got ${fmtShape(logits.shape)}`);
   const top = binaryOp('equal', logits, max(logits, 1));
-  const perRow = kind === 'onehot' ? sum(square(sub(logits, top)), 1) : sub(logSumExp(logits), sum(mul(logits, top), 1));
+  const perRow =
+    kind === 'onehot' ? sum(square(sub(logits, top)), 1) : sub(logSumExp(logits), sum(mul(logits, top), 1));
   return sum(perRow, undefined, reduce === 'mean' ? 1 / logits.shape[0] : 1);
 }

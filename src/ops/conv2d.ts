@@ -31,12 +31,22 @@ const SUBGROUP_WEIGHT_GRAD_CHANNELS = 4;
 const subgroupPixels = (width: number) => (width % 7 === 0 && width % 8 !== 0 ? 7 : 8);
 
 /** Kernel size and block as WGSL constants, appended so that shader line numbers stay true. */
-const withSizes = (source: string, KH: number, KW: number, b: { OB: number; XB: number }) =>
-  (): string => `${source}\nconst KH = ${KH}u;\nconst KW = ${KW}u;\nconst OB = ${b.OB}u;\nconst XB = ${b.XB}u;\n`;
+const withSizes = (source: string, KH: number, KW: number, b: { OB: number; XB: number }) => (): string =>
+  `${source}\nconst KH = ${KH}u;\nconst KW = ${KW}u;\nconst OB = ${b.OB}u;\nconst XB = ${b.XB}u;\n`;
 /** The kernel name of a shader with these sizes appended. */
-const sized = (file: string, KH: number, KW: number, b: { OB: number; XB: number }): string => `${file}:${KH}x${KW}:${b.OB}x${b.XB}`;
+const sized = (file: string, KH: number, KW: number, b: { OB: number; XB: number }): string =>
+  `${file}:${KH}x${KW}:${b.OB}x${b.XB}`;
 
-interface Geometry { N: number; CI: number; HI: number; WI: number; CO: number; HO: number; WO: number; P: number }
+interface Geometry {
+  N: number;
+  CI: number;
+  HI: number;
+  WI: number;
+  CO: number;
+  HO: number;
+  WO: number;
+  P: number;
+}
 
 /** out[n,o] = Σ_c src[n,c] ⋆ w(o,c), over an HO×WO output; FLIP reads w turned 180° with channels swapped (input gradient). */
 function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: string): Tensor {
@@ -44,8 +54,13 @@ function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: stri
   const out = Tensor.empty([gm.N, gm.CO, gm.HO, gm.WO], op);
   const buffers = [src.buffer, w.buffer, out.buffer];
   const uniforms = (XB: number, OB: number) => {
-    const tilesX = Math.ceil(gm.WO / XB), tilesO = Math.ceil(gm.CO / OB);
-    return { tilesX, tilesO, values: [gm.N, gm.CI, gm.HI, gm.WI, gm.CO, gm.HO, gm.WO, gm.P, tilesX, tilesO, gm.N * gm.HO * tilesX] };
+    const tilesX = Math.ceil(gm.WO / XB),
+      tilesO = Math.ceil(gm.CO / OB);
+    return {
+      tilesX,
+      tilesO,
+      values: [gm.N, gm.CI, gm.HI, gm.WI, gm.CO, gm.HO, gm.WO, gm.P, tilesX, tilesO, gm.N * gm.HO * tilesX],
+    };
   };
   if (kernelPath() === 'subgroup' && gm.CO >= SUBGROUP_MIN_CHANNELS) {
     // A workgroup = WG pixel tiles × the same 8 output channels (workgroup_id.y).
@@ -54,7 +69,11 @@ function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: stri
     const WG = subgroupWorkgroupSize();
     const blocks = Math.ceil(values[10] / WG);
     const z = Math.ceil(blocks / 65535);
-    const pipeline = getPipeline(sized('conv2d_subgroup', KH, KW, { OB: 8, XB }), withSizes(conv2dSubgroupWgsl, KH, KW, { OB: 8, XB }), { FLIP: flip, WG });
+    const pipeline = getPipeline(
+      sized('conv2d_subgroup', KH, KW, { OB: 8, XB }),
+      withSizes(conv2dSubgroupWgsl, KH, KW, { OB: 8, XB }),
+      { FLIP: flip, WG },
+    );
     runner.dispatch(pipeline, buffers, values, [Math.ceil(blocks / z), tilesO, z]);
     return out;
   }
@@ -62,7 +81,12 @@ function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: stri
   const { tilesO, tilesX, values } = uniforms(block.XB, block.OB);
   const total = gm.N * gm.HO * tilesX * tilesO;
   values[10] = total;
-  runner.dispatch(getPipeline(sized('conv2d', KH, KW, block), withSizes(conv2dWgsl, KH, KW, block), { FLIP: flip }), buffers, values, workgroups1d(total, GROUP));
+  runner.dispatch(
+    getPipeline(sized('conv2d', KH, KW, block), withSizes(conv2dWgsl, KH, KW, block), { FLIP: flip }),
+    buffers,
+    values,
+    workgroups1d(total, GROUP),
+  );
   return out;
 }
 
@@ -74,15 +98,29 @@ function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], gm: Geometr
   if (kernelPath() === 'subgroup') {
     // A workgroup = WG (input channel, kernel row) pairs × the same OB output channels × one image.
     const block = { OB: SUBGROUP_WEIGHT_GRAD_CHANNELS, XB: subgroupPixels(gm.WO) };
-    const tilesO = Math.ceil(O / block.OB), pairs = C * KH, WG = subgroupWorkgroupSize();
-    runner.dispatch(getPipeline(sized('conv2d_weight_grad_subgroup', KH, KW, block), withSizes(weightGradSubgroupWgsl, KH, KW, block), { WG }), buffers,
-      [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, pairs], [Math.ceil(pairs / WG), tilesO, gm.N]);
+    const tilesO = Math.ceil(O / block.OB),
+      pairs = C * KH,
+      WG = subgroupWorkgroupSize();
+    runner.dispatch(
+      getPipeline(
+        sized('conv2d_weight_grad_subgroup', KH, KW, block),
+        withSizes(weightGradSubgroupWgsl, KH, KW, block),
+        { WG },
+      ),
+      buffers,
+      [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, pairs],
+      [Math.ceil(pairs / WG), tilesO, gm.N],
+    );
   } else {
     const block = weightGradBlock;
     const tilesO = Math.ceil(O / block.OB);
     const total = gm.N * tilesO * C * KH;
-    runner.dispatch(getPipeline(sized('conv2d_weight_grad', KH, KW, block), withSizes(weightGradWgsl, KH, KW, block)), buffers,
-      [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, total], workgroups1d(total, GROUP));
+    runner.dispatch(
+      getPipeline(sized('conv2d_weight_grad', KH, KW, block), withSizes(weightGradWgsl, KH, KW, block)),
+      buffers,
+      [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, total],
+      workgroups1d(total, GROUP),
+    );
   }
   const dw = sum(partial, 0).reshape([...wShape]);
   partial.dispose();
@@ -96,12 +134,17 @@ function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], gm: Geometr
  * Add the bias with add(y, b.reshape([O,1,1])).
  */
 export function conv2d(x: Tensor, w: Tensor, padding: Padding = 'same'): Tensor {
-  if (x.shape.length !== 4 || w.shape.length !== 4) throw new ShapeError(`conv2d: expects x [N,C,H,W] and w [O,C,KH,KW], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
+  if (x.shape.length !== 4 || w.shape.length !== 4)
+    throw new ShapeError(
+      `conv2d: expects x [N,C,H,W] and w [O,C,KH,KW], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`,
+    );
   const [N, C, H, W] = x.shape;
   const [O, Cw, KH, KW] = w.shape;
   if (C !== Cw) throw new ShapeError(`conv2d: input has ${C} channels, weights ${fmtShape(w.shape)} expect ${Cw}`);
-  if (padding === 'same' && (KH % 2 === 0 || KW % 2 === 0)) throw new ShapeError(`conv2d: 'same' padding needs odd kernel sizes, got ${KH}x${KW}`);
-  if (padding === 'same' && KH !== KW) throw new ShapeError(`conv2d: 'same' padding needs square kernels, got ${KH}x${KW}`);
+  if (padding === 'same' && (KH % 2 === 0 || KW % 2 === 0))
+    throw new ShapeError(`conv2d: 'same' padding needs odd kernel sizes, got ${KH}x${KW}`);
+  if (padding === 'same' && KH !== KW)
+    throw new ShapeError(`conv2d: 'same' padding needs square kernels, got ${KH}x${KW}`);
   const P = padding === 'same' ? (KH - 1) / 2 : 0;
   const [OH, OW] = padding === 'same' ? [H, W] : [H - KH + 1, W - KW + 1];
   if (OH < 1 || OW < 1) throw new ShapeError(`conv2d: kernel ${KH}x${KW} is larger than the ${H}x${W} input`);
@@ -109,7 +152,11 @@ export function conv2d(x: Tensor, w: Tensor, padding: Padding = 'same'): Tensor 
   const y = correlate(x, w, fwd, false, 'conv2d');
   return record(y, [x, w], (g) => {
     // dx[y] = Σ_i w[i]·g[y−i+P] = Σ_i' w[K−1−i']·g[y+i'−(K−1−P)]: a correlation with padding K−1−P.
-    if (x.requiresGrad) accumulateGrad(x, correlate(g, w, { N, CI: O, HI: OH, WI: OW, CO: C, HO: H, WO: W, P: KH - 1 - P }, true, 'conv2dInputGrad'));
+    if (x.requiresGrad)
+      accumulateGrad(
+        x,
+        correlate(g, w, { N, CI: O, HI: OH, WI: OW, CO: C, HO: H, WO: W, P: KH - 1 - P }, true, 'conv2dInputGrad'),
+      );
     if (w.requiresGrad) accumulateGrad(w, weightGrad(g, x, w.shape, fwd));
   });
 }

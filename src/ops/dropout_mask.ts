@@ -10,6 +10,11 @@ import type { Shape } from '../tensor/shape';
 export function dropoutMask(shape: Shape, keep: number, seed: number, stream: number): Tensor {
   if (!(keep > 0 && keep <= 1)) throw new ConfigError(`dropout: keep probability must be in (0, 1], got ${keep}`);
   const out = Tensor.empty(shape, 'dropoutMask');
-  runner.dispatch(getPipeline('dropout_mask', dropoutMaskWgsl), [out.buffer], [out.size, seed >>> 0, stream >>> 0, f32(keep)], workgroups1d(out.size));
+  runner.dispatch(
+    getPipeline('dropout_mask', dropoutMaskWgsl),
+    [out.buffer],
+    [out.size, seed >>> 0, stream >>> 0, f32(keep)],
+    workgroups1d(out.size),
+  );
   return out;
 }

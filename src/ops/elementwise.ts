@@ -39,7 +39,13 @@ const BINARY = {
   add: { expr: 'a + b', grad: [(g: Tensor) => g, (g: Tensor) => g] },
   sub: { expr: 'a - b', grad: [(g: Tensor) => g, (g: Tensor) => scale(g, -1)] },
   mul: { expr: 'a * b', grad: [(g: Tensor, _a: Tensor, b: Tensor) => mul(g, b), (g: Tensor, a: Tensor) => mul(g, a)] },
-  div: { expr: 'a / b', grad: [(g: Tensor, _a: Tensor, b: Tensor) => div(g, b), (g: Tensor, a: Tensor, b: Tensor) => scale(div(mul(g, a), mul(b, b)), -1)] },
+  div: {
+    expr: 'a / b',
+    grad: [
+      (g: Tensor, _a: Tensor, b: Tensor) => div(g, b),
+      (g: Tensor, a: Tensor, b: Tensor) => scale(div(mul(g, a), mul(b, b)), -1),
+    ],
+  },
   // d relu(x) = g where x > 0: a = upstream gradient, b = relu input.
   reluGrad: { expr: 'select(0.0, a, b > 0.0)', grad: null },
   equal: { expr: 'select(0.0, 1.0, a == b)', grad: null },
@@ -73,7 +79,15 @@ export function binaryOp(name: BinaryName, a: Tensor, b: Tensor, alpha = 0): Ten
   if (shape.length > 4) throw new ShapeError(`${name}: rank ${shape.length} > 4 is not supported`);
   const out = Tensor.empty(shape, name);
   const broadcast = !(sameShape(a.shape, shape) && sameShape(b.shape, shape));
-  const uniforms = [out.size, f32(alpha), 0, 0, ...pad4(shape, 1), ...broadcastStrides(a.shape, shape), ...broadcastStrides(b.shape, shape)];
+  const uniforms = [
+    out.size,
+    f32(alpha),
+    0,
+    0,
+    ...pad4(shape, 1),
+    ...broadcastStrides(a.shape, shape),
+    ...broadcastStrides(b.shape, shape),
+  ];
   if (binaryKernel(shape, a.shape, b.shape) === 'vec4') {
     const along = (s: Shape) => (s[s.length - 1] ?? 1) === shape[shape.length - 1]; // read as vec4, else one broadcast scalar
     const [aVec, bVec] = [along(a.shape), along(b.shape)];
@@ -83,9 +97,19 @@ alias BT = ${bVec ? 'vec4f' : 'f32'};
 const A_STEP = ${aVec ? 4 : 1}u;
 const B_STEP = ${bVec ? 4 : 1}u;
 `;
-    runner.dispatch(getPipeline(`binary_vec4:${name}:${aVec ? 4 : 1}${bVec ? 4 : 1}`, source, { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size / 4));
+    runner.dispatch(
+      getPipeline(`binary_vec4:${name}:${aVec ? 4 : 1}${bVec ? 4 : 1}`, source, { BROADCAST: broadcast }),
+      [a.buffer, b.buffer, out.buffer],
+      uniforms,
+      workgroups1d(out.size / 4),
+    );
   } else {
-    runner.dispatch(getPipeline(`binary:${name}`, () => binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast }), [a.buffer, b.buffer, out.buffer], uniforms, workgroups1d(out.size));
+    runner.dispatch(
+      getPipeline(`binary:${name}`, () => binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast }),
+      [a.buffer, b.buffer, out.buffer],
+      uniforms,
+      workgroups1d(out.size),
+    );
   }
   const grad = spec.grad;
   if (!grad) return out;

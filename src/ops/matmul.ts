@@ -16,7 +16,10 @@ import { DeviceError, ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
 import { record } from './kernel';
 
-export interface MatmulOptions { transA?: boolean; transB?: boolean }
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+}
 
 /**
  * 'plain' and 'subgroup*': register-blocked kernels tuned on lavapipe (docs/matmul-lavapipe.md).
@@ -94,7 +97,8 @@ export function matmulKernel(M: number, K: number, N: number, transA: boolean, t
   if (forced) {
     if (forced === 'plain' || forced.startsWith('tiled')) return forced;
     // The subgroup family: its vector-load kernels where the vectors are whole.
-    if (kernelPath() !== 'subgroup') throw new DeviceError(`matmul kernel ${forced} needs subgroups of >= 8 lanes; this adapter has not`);
+    if (kernelPath() !== 'subgroup')
+      throw new DeviceError(`matmul kernel ${forced} needs subgroups of >= 8 lanes; this adapter has not`);
     return ruleKernel(M, K, N, transA, transB);
   }
   const tuned = tuner?.lookup(matmulBucket(M, K, N, transA, transB)) as MatmulKernel | undefined;
@@ -103,13 +107,32 @@ export function matmulKernel(M: number, K: number, N: number, transA: boolean, t
 }
 
 /** Encodes C = op(A)·op(B) into `out` with the chosen kernel. */
-function dispatchMatmul(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
+function dispatchMatmul(
+  a: GPUBuffer,
+  b: GPUBuffer,
+  out: GPUBuffer,
+  M: number,
+  K: number,
+  N: number,
+  transA: boolean,
+  transB: boolean,
+): void {
   matmulChoice.recording?.add(JSON.stringify([M, K, N, transA, transB]));
   const kernel = matmulKernel(M, K, N, transA, transB);
   encodeMatmul(kernel, a, b, out, M, K, N, transA, transB);
 }
 
-function encodeMatmul(kernel: MatmulKernel, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
+function encodeMatmul(
+  kernel: MatmulKernel,
+  a: GPUBuffer,
+  b: GPUBuffer,
+  out: GPUBuffer,
+  M: number,
+  K: number,
+  N: number,
+  transA: boolean,
+  transB: boolean,
+): void {
   if (kernel.startsWith('tiled')) {
     encodeTiled(splitsOf(kernel), a, b, out, M, K, N, transA, transB);
     return;
@@ -117,18 +140,31 @@ function encodeMatmul(kernel: MatmulKernel, a: GPUBuffer, b: GPUBuffer, out: GPU
   if (kernel === 'plain') {
     // 8×8 invocations with 8×4 outputs each: 64 rows × 32 columns per workgroup.
     const pipeline = getPipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
-    dispatchRowBlocks(64, M, N, K, (first, count) => runner.dispatch(pipeline, [a, b, out], [M, N, K, f32(1), f32(0), first], [count, Math.ceil(N / 32)]));
+    dispatchRowBlocks(64, M, N, K, (first, count) =>
+      runner.dispatch(pipeline, [a, b, out], [M, N, K, f32(1), f32(0), first], [count, Math.ceil(N / 32)]),
+    );
     return;
   }
   // 2–3x the plain kernel on lavapipe (docs/matmul-lavapipe.md); a workgroup of WG lanes
   // covers 16 rows × 4·WG columns with either kernel.
   const WG = subgroupWorkgroupSize();
-  const pipeline = kernel === 'subgroup'
-    ? getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG })
-    : kernel === 'subgroup-vec4'
-      ? getPipeline('matmul_subgroup_vec4', () => `${matmulSubgroupVec4Wgsl}\n${bVec4Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG })
-      : getPipeline('matmul_subgroup_vec4:b2', () => `${matmulSubgroupVec4Wgsl}\n${bVec2Wgsl}`, { TRANS_A: transA, TRANS_B: transB, WG });
-  dispatchRowBlocks(16, M, N, K, (first, count) => runner.dispatch(pipeline, [a, b, out], [M, N, K, f32(1), f32(0), first], [count, Math.ceil(N / (4 * WG))]));
+  const pipeline =
+    kernel === 'subgroup'
+      ? getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG })
+      : kernel === 'subgroup-vec4'
+        ? getPipeline('matmul_subgroup_vec4', () => `${matmulSubgroupVec4Wgsl}\n${bVec4Wgsl}`, {
+            TRANS_A: transA,
+            TRANS_B: transB,
+            WG,
+          })
+        : getPipeline('matmul_subgroup_vec4:b2', () => `${matmulSubgroupVec4Wgsl}\n${bVec2Wgsl}`, {
+            TRANS_A: transA,
+            TRANS_B: transB,
+            WG,
+          });
+  dispatchRowBlocks(16, M, N, K, (first, count) =>
+    runner.dispatch(pipeline, [a, b, out], [M, N, K, f32(1), f32(0), first], [count, Math.ceil(N / (4 * WG))]),
+  );
 }
 
 /**
@@ -139,19 +175,38 @@ function encodeMatmul(kernel: MatmulKernel, a: GPUBuffer, b: GPUBuffer, out: GPU
 export const dispatchBudget = { flop: 8e9 };
 
 /** Dispatches `blocks` of `rowsPerBlock` rows in runs that each stay within dispatchBudget. */
-function dispatchRowBlocks(rowsPerBlock: number, M: number, N: number, K: number, dispatch: (first: number, count: number) => void): void {
+function dispatchRowBlocks(
+  rowsPerBlock: number,
+  M: number,
+  N: number,
+  K: number,
+  dispatch: (first: number, count: number) => void,
+): void {
   const blocks = Math.ceil(M / rowsPerBlock);
   const perDispatch = Math.max(1, Math.floor(dispatchBudget.flop / (2 * rowsPerBlock * N * Math.max(K, 1))));
   for (let first = 0; first < blocks; first += perDispatch) dispatch(first, Math.min(perDispatch, blocks - first));
 }
 
 /** The tiled GEMM; with splits > 1, partial products per stretch of K, then their sum. */
-function encodeTiled(splits: number, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
+function encodeTiled(
+  splits: number,
+  a: GPUBuffer,
+  b: GPUBuffer,
+  out: GPUBuffer,
+  M: number,
+  K: number,
+  N: number,
+  transA: boolean,
+  transB: boolean,
+): void {
   const pipeline = getPipeline('matmul_tiled', matmulTiledWgsl, { TRANS_A: transA, TRANS_B: transB });
   const s = Math.max(1, Math.min(splits, Math.ceil(K / 16)));
   const kPerSplit = Math.ceil(K / s / 16) * 16;
   const used = Math.ceil(K / kPerSplit); // every split has some k
-  const run = (target: GPUBuffer) => dispatchRowBlocks(64, M, N, K, (first, count) => runner.dispatch(pipeline, [a, b, target], [M, N, K, f32(1), kPerSplit, first], [count, Math.ceil(N / 64), used]));
+  const run = (target: GPUBuffer) =>
+    dispatchRowBlocks(64, M, N, K, (first, count) =>
+      runner.dispatch(pipeline, [a, b, target], [M, N, K, f32(1), kPerSplit, first], [count, Math.ceil(N / 64), used]),
+    );
   if (used === 1) {
     run(out);
     return;
@@ -167,7 +222,11 @@ function encodeTiled(splits: number, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer,
  * transB], from matmulChoice.recording) whose bucket the tuner has not seen, on operands of
  * that size filled on the GPU. Products whose operands would pass `maxBytes` keep the rule.
  */
-export async function tuneMatmuls(tuner: Tuner, shapes: Iterable<string>, maxBytes = 256 * 2 ** 20): Promise<{ bucket: string; winner: string; source: string; ms?: Record<string, number> }[]> {
+export async function tuneMatmuls(
+  tuner: Tuner,
+  shapes: Iterable<string>,
+  maxBytes = 256 * 2 ** 20,
+): Promise<{ bucket: string; winner: string; source: string; ms?: Record<string, number> }[]> {
   const done: { bucket: string; winner: string; source: string; ms?: Record<string, number> }[] = [];
   const seen = new Set<string>();
   for (const shape of shapes) {
@@ -177,11 +236,21 @@ export async function tuneMatmuls(tuner: Tuner, shapes: Iterable<string>, maxByt
     seen.add(bucket);
     const rule = ruleKernel(M, K, N, transA, transB);
     const bytes = 4 * (M * K + K * N + M * N * (1 + SPLITS[SPLITS.length - 1]));
-    if (bytes > maxBytes) { done.push({ bucket, winner: rule, source: 'rule (too large to probe)' }); continue; }
-    const [bufA, bufB, bufC] = [bufferPool.acquire(4 * M * K), bufferPool.acquire(4 * K * N), bufferPool.acquire(4 * M * N)];
+    if (bytes > maxBytes) {
+      done.push({ bucket, winner: rule, source: 'rule (too large to probe)' });
+      continue;
+    }
+    const [bufA, bufB, bufC] = [
+      bufferPool.acquire(4 * M * K),
+      bufferPool.acquire(4 * K * N),
+      bufferPool.acquire(4 * M * N),
+    ];
     fillBuffer(bufA, M * K, 0.5);
     fillBuffer(bufB, K * N, 0.25);
-    const candidates: Candidate[] = matmulCandidates(M, K, N, transA, transB).map((variant) => ({ variant, encode: () => encodeMatmul(variant, bufA, bufB, bufC, M, K, N, transA, transB) }));
+    const candidates: Candidate[] = matmulCandidates(M, K, N, transA, transB).map((variant) => ({
+      variant,
+      encode: () => encodeMatmul(variant, bufA, bufB, bufC, M, K, N, transA, transB),
+    }));
     const r = await tuner.choose(bucket, candidates, rule);
     done.push({ bucket, winner: r.winner, source: r.source, ms: r.record?.ms });
     await runner.sync();
@@ -192,15 +261,21 @@ export async function tuneMatmuls(tuner: Tuner, shapes: Iterable<string>, maxByt
 
 /** C = op(A)·op(B) with op = transpose when asked; A, B 2-D. */
 export function matmul(a: Tensor, b: Tensor, { transA = false, transB = false }: MatmulOptions = {}): Tensor {
-  if (a.shape.length !== 2 || b.shape.length !== 2) throw new ShapeError(`matmul: operands must be 2-D, got a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
+  if (a.shape.length !== 2 || b.shape.length !== 2)
+    throw new ShapeError(`matmul: operands must be 2-D, got a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
   const [M, Ka] = transA ? [a.shape[1], a.shape[0]] : a.shape;
   const [Kb, N] = transB ? [b.shape[1], b.shape[0]] : b.shape;
-  if (Ka !== Kb) throw new ShapeError(`matmul: inner dims differ, a ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} vs b ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''} (${Ka} vs ${Kb})`);
+  if (Ka !== Kb)
+    throw new ShapeError(
+      `matmul: inner dims differ, a ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} vs b ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''} (${Ka} vs ${Kb})`,
+    );
   const out = Tensor.empty([M, N], 'matmul');
   dispatchMatmul(a.buffer, b.buffer, out.buffer, M, Ka, N, transA, transB);
   return record(out, [a, b], (g) => {
     // Each gradient is one more matmul with transpose flags; no transposed copies.
-    if (a.requiresGrad) accumulateGrad(a, transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }));
-    if (b.requiresGrad) accumulateGrad(b, transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA }));
+    if (a.requiresGrad)
+      accumulateGrad(a, transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }));
+    if (b.requiresGrad)
+      accumulateGrad(b, transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA }));
   });
 }

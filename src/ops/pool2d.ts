@@ -7,19 +7,32 @@ import { ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
 import { record } from './kernel';
 
-export interface PoolOptions { kernel: number; stride?: number; padding?: number }
+export interface PoolOptions {
+  kernel: number;
+  stride?: number;
+  padding?: number;
+}
 
 /** Output side of a pooling window: floor((side + 2P − K) / S) + 1, PyTorch's (ceil_mode=False). */
-export const pooledSize = (side: number, k: number, s: number, p: number): number => Math.floor((side + 2 * p - k) / s) + 1;
+export const pooledSize = (side: number, k: number, s: number, p: number): number =>
+  Math.floor((side + 2 * p - k) / s) + 1;
 
 function geometry(op: string, x: Tensor, o: PoolOptions) {
   if (x.shape.length !== 4) throw new ShapeError(`${op}: expects x [N,C,H,W], got ${fmtShape(x.shape)}`);
-  const K = o.kernel, S = o.stride ?? o.kernel, P = o.padding ?? 0;
-  if (!Number.isInteger(K) || K < 1 || !Number.isInteger(S) || S < 1 || !Number.isInteger(P) || P < 0) throw new ShapeError(`${op}: kernel ${K}, stride ${S}, padding ${P}: kernel and stride must be integers ≥ 1, padding ≥ 0`);
-  if (2 * P > K) throw new ShapeError(`${op}: padding ${P} is more than half the kernel ${K} (a window could hold only padding)`);
+  const K = o.kernel,
+    S = o.stride ?? o.kernel,
+    P = o.padding ?? 0;
+  if (!Number.isInteger(K) || K < 1 || !Number.isInteger(S) || S < 1 || !Number.isInteger(P) || P < 0)
+    throw new ShapeError(
+      `${op}: kernel ${K}, stride ${S}, padding ${P}: kernel and stride must be integers ≥ 1, padding ≥ 0`,
+    );
+  if (2 * P > K)
+    throw new ShapeError(`${op}: padding ${P} is more than half the kernel ${K} (a window could hold only padding)`);
   const [N, C, H, W] = x.shape;
-  const OH = pooledSize(H, K, S, P), OW = pooledSize(W, K, S, P);
-  if (OH < 1 || OW < 1) throw new ShapeError(`${op}: a ${K}x${K} window (padding ${P}) does not fit the ${H}x${W} input`);
+  const OH = pooledSize(H, K, S, P),
+    OW = pooledSize(W, K, S, P);
+  if (OH < 1 || OW < 1)
+    throw new ShapeError(`${op}: a ${K}x${K} window (padding ${P}) does not fit the ${H}x${W} input`);
   return { N, C, H, W, OH, OW, K, S, P };
 }
 
@@ -31,10 +44,20 @@ function pool(op: 'maxPool2d' | 'avgPool2d', x: Tensor, o: PoolOptions): Tensor 
   // Max pooling keeps each window's winner for the backward pass; average pooling needs none.
   const arg = Tensor.empty(isMax ? [y.size] : [1], `${op}Argmax`);
   const uniforms = (total: number) => [gm.H, gm.W, gm.OH, gm.OW, gm.K, gm.S, gm.P, total];
-  runner.dispatch(getPipeline('pool2d', pool2dWgsl, { IS_MAX: isMax }), [x.buffer, y.buffer, arg.buffer], uniforms(y.size), workgroups1d(y.size));
+  runner.dispatch(
+    getPipeline('pool2d', pool2dWgsl, { IS_MAX: isMax }),
+    [x.buffer, y.buffer, arg.buffer],
+    uniforms(y.size),
+    workgroups1d(y.size),
+  );
   return record(y, [x], (g) => {
     const dx = Tensor.empty(x.shape, `${op}InputGrad`);
-    runner.dispatch(getPipeline('pool2d_grad', pool2dGradWgsl, { IS_MAX: isMax }), [g.buffer, arg.buffer, dx.buffer], uniforms(planes * gm.H * gm.W), workgroups1d(dx.size));
+    runner.dispatch(
+      getPipeline('pool2d_grad', pool2dGradWgsl, { IS_MAX: isMax }),
+      [g.buffer, arg.buffer, dx.buffer],
+      uniforms(planes * gm.H * gm.W),
+      workgroups1d(dx.size),
+    );
     accumulateGrad(x, dx);
   });
 }

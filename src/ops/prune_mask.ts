@@ -12,8 +12,16 @@ import { Tensor } from '../tensor/tensor';
  */
 export function pruneMask(w: Tensor, ranks: Tensor, cut: number, cut2?: number): Tensor {
   const two = cut2 !== undefined;
-  if (ranks.size !== w.size * (two ? 2 : 1)) throw new ShapeError(`pruneMask: ranks ${fmtShape(ranks.shape)} do not match weights ${fmtShape(w.shape)}${two ? ' (two rank sets)' : ''}`);
+  if (ranks.size !== w.size * (two ? 2 : 1))
+    throw new ShapeError(
+      `pruneMask: ranks ${fmtShape(ranks.shape)} do not match weights ${fmtShape(w.shape)}${two ? ' (two rank sets)' : ''}`,
+    );
   const out = Tensor.empty(w.shape, 'pruneMask');
-  runner.dispatch(getPipeline('prune_mask', pruneMaskWgsl, { TWO_RANKS: two }), [w.buffer, ranks.buffer, out.buffer], [w.size, f32(cut), f32(cut2 ?? 0)], workgroups1d(w.size));
+  runner.dispatch(
+    getPipeline('prune_mask', pruneMaskWgsl, { TWO_RANKS: two }),
+    [w.buffer, ranks.buffer, out.buffer],
+    [w.size, f32(cut), f32(cut2 ?? 0)],
+    workgroups1d(w.size),
+  );
   return out;
 }

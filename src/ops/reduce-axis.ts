@@ -19,13 +19,27 @@ export function reduceAxis(x: Tensor, axis: number, isMax: boolean, scaleBy = 1)
   const out = Tensor.empty(outShape, isMax ? 'max' : 'sum');
   if (reduceKernel(outer, inner) !== 'tree') {
     const W = unaryKernel(inner) === 'vec4' ? 4 : 1;
-    const pipeline = getPipeline(`reduce_columns:${W}`, () => `${reduceColumnsWgsl}\nalias XV = ${W === 4 ? 'vec4f' : 'f32'};\nconst W = ${W}u;\n`, { IS_MAX: isMax });
-    runner.dispatch(pipeline, [x.buffer, out.buffer], [outer, reduced, inner, f32(scaleBy)], workgroups1d((outer * inner) / W, 64));
+    const pipeline = getPipeline(
+      `reduce_columns:${W}`,
+      () => `${reduceColumnsWgsl}\nalias XV = ${W === 4 ? 'vec4f' : 'f32'};\nconst W = ${W}u;\n`,
+      { IS_MAX: isMax },
+    );
+    runner.dispatch(
+      pipeline,
+      [x.buffer, out.buffer],
+      [outer, reduced, inner, f32(scaleBy)],
+      workgroups1d((outer * inner) / W, 64),
+    );
     return out;
   }
   const groups = outer * inner;
   const gx = Math.min(groups, 65535);
-  runner.dispatch(getPipeline('reduce', reduceWgsl, { IS_MAX: isMax }), [x.buffer, out.buffer], [outer, reduced, inner, f32(scaleBy)], [Math.max(gx, 1), Math.ceil(groups / gx) || 1]);
+  runner.dispatch(
+    getPipeline('reduce', reduceWgsl, { IS_MAX: isMax }),
+    [x.buffer, out.buffer],
+    [outer, reduced, inner, f32(scaleBy)],
+    [Math.max(gx, 1), Math.ceil(groups / gx) || 1],
+  );
   return out;
 }
 
@@ -37,7 +51,8 @@ const COLUMN_KERNEL_MIN_OUTPUTS = 256;
  * workgroup per output. The same bits either way, so this is only a speed choice: columns
  * where there are enough outputs to keep every core busy.
  */
-export const reduceKernel = (outer: number, inner: number): 'columns' | 'tree' => forcedReduce ?? (outer * inner >= COLUMN_KERNEL_MIN_OUTPUTS ? 'columns' : 'tree');
+export const reduceKernel = (outer: number, inner: number): 'columns' | 'tree' =>
+  forcedReduce ?? (outer * inner >= COLUMN_KERNEL_MIN_OUTPUTS ? 'columns' : 'tree');
 
 let forcedReduce: 'columns' | 'tree' | null = null;
 /** Pins the reduce kernel (tests compare the two); null chooses by size again. */

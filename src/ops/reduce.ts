@@ -23,7 +23,8 @@ export function sum(x: Tensor, axis?: number, scaleBy = 1): Tensor {
   return record(out, [x], (g) => accumulateGrad(x, broadcastTo(g, x.shape, scaleBy)));
 }
 
-export const mean = (x: Tensor, axis?: number): Tensor => sum(x, axis, 1 / (axis === undefined ? x.size : x.shape[normAxis('mean', x, axis)]));
+export const mean = (x: Tensor, axis?: number): Tensor =>
+  sum(x, axis, 1 / (axis === undefined ? x.size : x.shape[normAxis('mean', x, axis)]));
 
 /** Max over `axis` (keepdims); no gradient (used to stabilise softmax, where it cancels). */
 export function max(x: Tensor, axis: number): Tensor {

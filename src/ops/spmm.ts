@@ -36,12 +36,20 @@ function csrTimesDense(a: CsrGpu, x: Tensor, op: string): Tensor {
   const total = a.host.rows * tilesN;
   if (total === 0) return out;
   const type = W === 1 ? 'f32' : `vec${W}f`;
-  const pipeline = getPipeline(`csr_matmul:${type}:${NV}`, () => `${csrMatmulWgsl}
+  const pipeline = getPipeline(
+    `csr_matmul:${type}:${NV}`,
+    () => `${csrMatmulWgsl}
 alias xv = ${type};
 const W = ${W}u;
 const NV = ${NV}u;
-`);
-  runner.dispatch(pipeline, [a.rowPtr, a.colIdx, a.values.buffer, x.buffer, out.buffer], [a.host.rows, N, tilesN, total], workgroups1d(total, 64));
+`,
+  );
+  runner.dispatch(
+    pipeline,
+    [a.rowPtr, a.colIdx, a.values.buffer, x.buffer, out.buffer],
+    [a.host.rows, N, tilesN, total],
+    workgroups1d(total, 64),
+  );
   return out;
 }
 
@@ -50,7 +58,8 @@ const NV = ${NV}u;
  * The gradient flows to x only (Aᵀ·g, through A's transpose); A is fixed (a pruned layer).
  */
 export function spmm(a: SparseMatrix, x: Tensor): Tensor {
-  if (x.shape.length !== 2 || x.shape[0] !== a.cols) throw new ShapeError(`spmm: sparse ${a.shape} times x ${fmtShape(x.shape)}: x must be [${a.cols}, N]`);
+  if (x.shape.length !== 2 || x.shape[0] !== a.cols)
+    throw new ShapeError(`spmm: sparse ${a.shape} times x ${fmtShape(x.shape)}: x must be [${a.cols}, N]`);
   const y = csrTimesDense(a.a, x, 'spmm');
   return record(y, [x], (g) => accumulateGrad(x, csrTimesDense(a.transposed, g, 'spmmInputGrad')));
 }

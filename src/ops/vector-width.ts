@@ -20,4 +20,3 @@ export function binaryKernel(outShape: Shape, ...operands: Shape[]): 'vec4' | 's
   // Each operand either runs along the innermost dimension (same size) or is broadcast along it.
   return operands.every((s) => (s[s.length - 1] ?? 1) === inner || (s[s.length - 1] ?? 1) === 1) ? 'vec4' : 'scalar';
 }
-

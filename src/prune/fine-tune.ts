@@ -5,21 +5,39 @@ import { trainModel } from '../nn/train';
 import { Tensor } from '../tensor/tensor';
 
 /** Fine-tuning in a sweep: K iterations under the pruning mask, with the model's own training settings. */
-export interface FineTuneSpec { iterations: number; config: TrainConfig }
+export interface FineTuneSpec {
+  iterations: number;
+  config: TrainConfig;
+}
 
 /**
  * A pruned model trained `iterations` more steps under its masks (1 keep, 0 pruned per weight
  * matrix) on `train`: pruned weights stay 0. Returns a new model that owns every parameter (a
  * pruned model shares its biases with the model it came from, which must not change).
  */
-export async function fineTunePruned(pruned: Net, keep: Float32Array[], spec: FineTuneSpec, train: Dataset, test: Dataset): Promise<Net> {
-  const params = await Promise.all(pruned.params.map(async (p) => ({ name: p.name, tensor: Tensor.fromArray(await p.tensor.read(), [...p.tensor.shape], true).keep() })));
+export async function fineTunePruned(
+  pruned: Net,
+  keep: Float32Array[],
+  spec: FineTuneSpec,
+  train: Dataset,
+  test: Dataset,
+): Promise<Net> {
+  const params = await Promise.all(
+    pruned.params.map(async (p) => ({
+      name: p.name,
+      tensor: Tensor.fromArray(await p.tensor.read(), [...p.tensor.shape], true).keep(),
+    })),
+  );
   const net = new Net(pruned.layers, params, spec.config.keep);
   const masks = net.params.map((p) => {
     const w = net.weights.indexOf(p.tensor);
     return w >= 0 ? Tensor.fromArray(keep[w], [...p.tensor.shape]).keep() : null;
   });
-  const r = await trainModel({ ...spec.config, iterations: spec.iterations, evalEvery: 0 }, { train, test, name: 'fine-tune' }, { init: net, masks });
+  const r = await trainModel(
+    { ...spec.config, iterations: spec.iterations, evalEvery: 0 },
+    { train, test, name: 'fine-tune' },
+    { init: net, masks },
+  );
   masks.forEach((k) => k?.dispose());
   return r.model;
 }

@@ -18,9 +18,24 @@ import { RankedPruning, type PruneScope } from './prune';
  * at iteration `rewind` (0: the initialisation) and train again from there under the mask, for
  * `rounds` rounds. Adam starts afresh each round.
  */
-export interface ImpSpec { config: TrainConfig; rounds: number; perRound: number; rewind: number; scope: PruneScope }
+export interface ImpSpec {
+  config: TrainConfig;
+  rounds: number;
+  perRound: number;
+  rewind: number;
+  scope: PruneScope;
+}
 
-export interface ImpRow { round: number; sparsity: number; pruned: number; weights: number; testAccuracy: number; iterations: number; rewind: number; trainMs: number }
+export interface ImpRow {
+  round: number;
+  sparsity: number;
+  pruned: number;
+  weights: number;
+  testAccuracy: number;
+  iterations: number;
+  rewind: number;
+  trainMs: number;
+}
 
 /** The sparsity after `round` rounds: 1 − (1 − p)^round. */
 export const impSparsity = (perRound: number, round: number): number => 1 - (1 - perRound) ** round;
@@ -29,7 +44,12 @@ export const impSparsity = (perRound: number, round: number): number => 1 - (1 -
  * Masks (1 keep, 0 pruned) per weight matrix for `sparsity`, by |w| among the weights still
  * unpruned: the ones already pruned rank first, so masks only ever lose ones.
  */
-export function impMasks(weights: Float32Array[], previous: Float32Array[] | null, sparsity: number, scope: PruneScope): Float32Array[] {
+export function impMasks(
+  weights: Float32Array[],
+  previous: Float32Array[] | null,
+  sparsity: number,
+  scope: PruneScope,
+): Float32Array[] {
   const scores = weights.map((w, m) => w.map((v, i) => (previous && !previous[m][i] ? -1 : Math.abs(v))));
   const ranked = new RankedPruning([scores], { method: 'abs', scope, combinedOffset: 0, seed: 0 });
   return ranked.prunedMasks(sparsity).map((pruned) => Float32Array.from(pruned, (p) => 1 - p));
@@ -43,7 +63,8 @@ export async function rewoundModel(rewindFile: string, masks: Float32Array[]): P
 }
 
 const roundDir = (dir: string, r: number) => join(dir, `round-${r}`);
-const finished = (d: string) => existsSync(join(d, 'train.json')) && JSON.parse(readFileSync(join(d, 'train.json'), 'utf8')).status === 'finished';
+const finished = (d: string) =>
+  existsSync(join(d, 'train.json')) && JSON.parse(readFileSync(join(d, 'train.json'), 'utf8')).status === 'finished';
 const CSV_HEADER = 'round,sparsity,pruned,weights,test_accuracy,iterations,rewind,train_ms';
 
 /**
@@ -52,10 +73,17 @@ const CSV_HEADER = 'round,sparsity,pruned,weights,test_accuracy,iterations,rewin
  * row per finished round. Every round resumes from its own checkpoints; finished rounds are
  * read back, not rerun.
  */
-export async function runImp(spec: ImpSpec, data: Split, dir: string, adapter: AdapterReport, log: (line: string) => void): Promise<ImpRow[]> {
+export async function runImp(
+  spec: ImpSpec,
+  data: Split,
+  dir: string,
+  adapter: AdapterReport,
+  log: (line: string) => void,
+): Promise<ImpRow[]> {
   const { config, rounds, perRound, rewind } = spec;
   if (!(perRound > 0 && perRound < 1)) throw new ConfigError(`imp: --per-round ${perRound} must be in (0, 1)`);
-  if (!(Number.isInteger(rewind) && rewind >= 0 && rewind < config.iterations)) throw new ConfigError(`imp: --rewind ${rewind} must be an iteration before the last (${config.iterations})`);
+  if (!(Number.isInteger(rewind) && rewind >= 0 && rewind < config.iterations))
+    throw new ConfigError(`imp: --rewind ${rewind} must be an iteration before the last (${config.iterations})`);
   const rewindFile = join(dir, 'rewind.safetensors');
   const saveRewind = async (net: Net) => writeAtomic(rewindFile, await modelToSafetensors(net, config));
   const rows: ImpRow[] = [];
@@ -71,7 +99,9 @@ export async function runImp(spec: ImpSpec, data: Split, dir: string, adapter: A
       prev.model.dispose();
     }
     if (!finished(out)) {
-      const maskTensors = masks ? layersOf(config).flatMap((_l, m) => [Tensor.fromArray(masks![m], [masks![m].length]).keep(), null]) : undefined;
+      const maskTensors = masks
+        ? layersOf(config).flatMap((_l, m) => [Tensor.fromArray(masks![m], [masks![m].length]).keep(), null])
+        : undefined;
       let resume: TrainState | undefined = loadCheckpoint(out, config, data.name) ?? undefined;
       let init: Net | undefined;
       if (!resume && r === 0 && rewind === 0) {
@@ -83,25 +113,73 @@ export async function runImp(spec: ImpSpec, data: Split, dir: string, adapter: A
         // A pruned round starts from the rewind weights under its mask, with Adam afresh.
         const start = await rewoundModel(rewindFile, masks!);
         if (rewind === 0) init = start;
-        else resume = { iteration: rewind, model: start, adam: { step: 0, m: start.params.map((p) => new Float32Array(p.tensor.size)), v: start.params.map((p) => new Float32Array(p.tensor.size)) }, history: [], pooledBytes: [], trainMs: 0 };
+        else
+          resume = {
+            iteration: rewind,
+            model: start,
+            adam: {
+              step: 0,
+              m: start.params.map((p) => new Float32Array(p.tensor.size)),
+              v: start.params.map((p) => new Float32Array(p.tensor.size)),
+            },
+            history: [],
+            pooledBytes: [],
+            trainMs: 0,
+          };
       }
-      const afterStep = r === 0 && rewind > 0 ? async (it: number, net: Net) => { if (it === rewind) await saveRewind(net); } : undefined;
+      const afterStep =
+        r === 0 && rewind > 0
+          ? async (it: number, net: Net) => {
+              if (it === rewind) await saveRewind(net);
+            }
+          : undefined;
       const result = await trainModel(config, data, {
-        resume, init, masks: maskTensors, afterStep,
-        onCheckpoint: (s) => saveCheckpoint(out, s, config, adapter, data.name, masks ? { masks, layout: 'torch-prune', init: rewindFile } : undefined),
+        resume,
+        init,
+        masks: maskTensors,
+        afterStep,
+        onCheckpoint: (s) =>
+          saveCheckpoint(
+            out,
+            s,
+            config,
+            adapter,
+            data.name,
+            masks ? { masks, layout: 'torch-prune', init: rewindFile } : undefined,
+          ),
       });
       finishRun(out, result.metrics);
       result.model.dispose();
       maskTensors?.forEach((t) => t?.dispose());
     }
     const saved = JSON.parse(readFileSync(join(out, 'train.json'), 'utf8'));
-    const weights = layersOf(config).reduce((n, l) => n + (l.kind === 'conv' ? l.outChannels * l.inChannels * l.kernel ** 2 : l.inDim * l.outDim), 0);
+    const weights = layersOf(config).reduce(
+      (n, l) => n + (l.kind === 'conv' ? l.outChannels * l.inChannels * l.kernel ** 2 : l.inDim * l.outDim),
+      0,
+    );
     const pruned = masks ? masks.reduce((n, k) => n + k.reduce((c, v) => c + (v ? 0 : 1), 0), 0) : 0;
-    rows.push({ round: r, sparsity: pruned / weights, pruned, weights, testAccuracy: saved.metrics.testAccuracy, iterations: config.iterations - (r > 0 ? rewind : 0), rewind: r > 0 ? rewind : 0, trainMs: saved.metrics.trainMs });
-    writeAtomic(join(dir, 'imp.csv'), `${[CSV_HEADER, ...rows.map((x) => [x.round, x.sparsity, x.pruned, x.weights, x.testAccuracy, x.iterations, x.rewind, Math.round(x.trainMs)].join(','))].join('\n')}\n`);
-    log(`round ${r}: ${(100 * (pruned / weights)).toFixed(2)}% pruned, test accuracy ${(100 * saved.metrics.testAccuracy).toFixed(2)}%`);
+    rows.push({
+      round: r,
+      sparsity: pruned / weights,
+      pruned,
+      weights,
+      testAccuracy: saved.metrics.testAccuracy,
+      iterations: config.iterations - (r > 0 ? rewind : 0),
+      rewind: r > 0 ? rewind : 0,
+      trainMs: saved.metrics.trainMs,
+    });
+    writeAtomic(
+      join(dir, 'imp.csv'),
+      `${[CSV_HEADER, ...rows.map((x) => [x.round, x.sparsity, x.pruned, x.weights, x.testAccuracy, x.iterations, x.rewind, Math.round(x.trainMs)].join(','))].join('\n')}\n`,
+    );
+    log(
+      `round ${r}: ${(100 * (pruned / weights)).toFixed(2)}% pruned, test accuracy ${(100 * saved.metrics.testAccuracy).toFixed(2)}%`,
+    );
     previousMasks = masks;
   }
-  writeAtomic(join(dir, 'imp.json'), JSON.stringify({ tool: 'sparsegrad imp', adapter, data: data.name, spec, rows }, null, 2));
+  writeAtomic(
+    join(dir, 'imp.json'),
+    JSON.stringify({ tool: 'sparsegrad imp', adapter, data: data.name, spec, rows }, null, 2),
+  );
   return rows;
 }

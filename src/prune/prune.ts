@@ -33,10 +33,20 @@ export const scopeName = (s: PruneScope): string => (s.kind === 'layer' ? `layer
  * shared across positions: x_j is then the mean input under that tap over all positions (see
  * columnMeans).
  */
-export function scoresFor(method: Exclude<PruneMethod, 'combined'>, weights: Float32Array[], layers: LayerSpec[], stats: InputStats | null, seed: number): Float32Array[] {
-  if ((method === 'act' || method === 'act-abs-mean' || method === 'pixel-mask') && !stats) throw new ConfigError(`prune ${method}: needs calibration statistics`);
+export function scoresFor(
+  method: Exclude<PruneMethod, 'combined'>,
+  weights: Float32Array[],
+  layers: LayerSpec[],
+  stats: InputStats | null,
+  seed: number,
+): Float32Array[] {
+  if ((method === 'act' || method === 'act-abs-mean' || method === 'pixel-mask') && !stats)
+    throw new ConfigError(`prune ${method}: needs calibration statistics`);
   if (method === 'pixel-mask') {
-    if (layers[0].kind !== 'linear') throw new ConfigError('prune pixel-mask: the first layer is a convolution; prune the decoupled model (sweep --decouple), whose first matrix has a column per pixel');
+    if (layers[0].kind !== 'linear')
+      throw new ConfigError(
+        'prune pixel-mask: the first layer is a convolution; prune the decoupled model (sweep --decouple), whose first matrix has a column per pixel',
+      );
     return weights.map((w, m) => (m === 0 ? columnRankScores(stats!.mean[0], w.length) : new Float32Array(w.length)));
   }
   const random = seededRandom(seed ^ 0xabcdef);
@@ -58,14 +68,19 @@ export function scoresFor(method: Exclude<PruneMethod, 'combined'>, weights: Flo
  * its column's rank in ascending `columnMeans` (ties: lower column first), so a rank cut takes
  * whole columns in that order.
  */
-export function columnRankScores(columnMeans: Float32Array, size: number, columnOf = (i: number) => i % columnMeans.length): Float32Array {
+export function columnRankScores(
+  columnMeans: Float32Array,
+  size: number,
+  columnOf = (i: number) => i % columnMeans.length,
+): Float32Array {
   const rank = ranksOf(columnMeans);
   return Float32Array.from({ length: size }, (_, i) => rank[columnOf(i)]);
 }
 
 /** pixel-mask masks input pixels: it prunes the first matrix alone. */
 export function checkMethodScope(method: PruneMethod, scope: PruneScope): void {
-  if (method === 'pixel-mask' && !(scope.kind === 'layer' && scope.layer === 1)) throw new ConfigError(`prune pixel-mask: masks input pixels, so its scope is layer:1 (got ${scopeName(scope)})`);
+  if (method === 'pixel-mask' && !(scope.kind === 'layer' && scope.layer === 1))
+    throw new ConfigError(`prune pixel-mask: masks input pixels, so its scope is layer:1 (got ${scopeName(scope)})`);
 }
 
 /** Position of each element in ascending score order, ties broken by lower index first. */
@@ -81,20 +96,33 @@ export function ranksOf(scores: Float32Array): Uint32Array {
 function globalRanks(scores: Float32Array[]): Uint32Array[] {
   const all = new Float32Array(scores.reduce((n, s) => n + s.length, 0));
   let at = 0;
-  for (const s of scores) { all.set(s, at); at += s.length; }
+  for (const s of scores) {
+    all.set(s, at);
+    at += s.length;
+  }
   const r = ranksOf(all);
   at = 0;
-  return scores.map((s) => { const part = r.slice(at, at + s.length); at += s.length; return part; });
+  return scores.map((s) => {
+    const part = r.slice(at, at + s.length);
+    at += s.length;
+    return part;
+  });
 }
 
 const NEVER = 2 ** 32 - 1; // above every rank: this matrix is not pruned
 /** The GPU mask kernel compares ranks as f32, exact below 2^24. */
 const GPU_NEVER = 2 ** 24;
 
-export interface PruneSettings { method: PruneMethod; scope: PruneScope; combinedOffset: number; seed: number }
+export interface PruneSettings {
+  method: PruneMethod;
+  scope: PruneScope;
+  combinedOffset: number;
+  seed: number;
+}
 
 /** The score sets a method ranks by: combined is the union of abs at r and act at r − offset. */
-export const scoreSets = (method: PruneMethod): Exclude<PruneMethod, 'combined'>[] => (method === 'combined' ? ['abs', 'act'] : [method]);
+export const scoreSets = (method: PruneMethod): Exclude<PruneMethod, 'combined'>[] =>
+  method === 'combined' ? ['abs', 'act'] : [method];
 
 /**
  * Rank order of every weight for one method and scope, on the host. At ratio r exactly
@@ -106,15 +134,21 @@ export class RankedPruning {
   readonly sizes: number[];
 
   /** `scores[set][matrix]`: one set per entry of scoreSets(s.method). */
-  constructor(scores: Float32Array[][], readonly s: PruneSettings) {
+  constructor(
+    scores: Float32Array[][],
+    readonly s: PruneSettings,
+  ) {
     checkMethodScope(s.method, s.scope);
-    if (s.method === 'combined' && !(s.combinedOffset >= 0 && s.combinedOffset < 1)) throw new ConfigError(`combined offset ${s.combinedOffset} must be in [0, 1)`);
+    if (s.method === 'combined' && !(s.combinedOffset >= 0 && s.combinedOffset < 1))
+      throw new ConfigError(`combined offset ${s.combinedOffset} must be in [0, 1)`);
     this.sizes = scores[0].map((w) => w.length);
     const total = this.sizes.reduce((a, b) => a + b, 0);
     if (total >= NEVER) throw new ConfigError(`prune: ${total} weights; at most ${NEVER - 1} are supported`);
     this.hostRanks = scores.map((set) => {
       if (s.scope.kind === 'global') return globalRanks(set);
-      return set.map((sc, i) => (s.scope.kind === 'layer' && s.scope.layer !== i + 1 ? new Uint32Array(sc.length).fill(NEVER) : ranksOf(sc)));
+      return set.map((sc, i) =>
+        s.scope.kind === 'layer' && s.scope.layer !== i + 1 ? new Uint32Array(sc.length).fill(NEVER) : ranksOf(sc),
+      );
     });
   }
 
@@ -133,7 +167,8 @@ export class RankedPruning {
   /** Per matrix, 1 where a weight is pruned at this ratio. */
   prunedMasks(ratio: number): Uint8Array[] {
     return this.cuts(ratio).map(({ cut, cut2 }, m) => {
-      const a = this.hostRanks[0][m], b = this.hostRanks[1]?.[m];
+      const a = this.hostRanks[0][m],
+        b = this.hostRanks[1]?.[m];
       return Uint8Array.from(a, (r, i) => (r < cut || (b !== undefined && b[i] < cut2!) ? 1 : 0));
     });
   }
@@ -151,25 +186,46 @@ export class RankedPruning {
  * Net has its layer specs too (activation-based methods need them); an nn Sequential prunes by
  * |w| or at random.
  */
-export interface Prunable<M> { readonly weights: Tensor[]; readonly layers?: LayerSpec[]; withWeights(weights: Tensor[]): M }
+export interface Prunable<M> {
+  readonly weights: Tensor[];
+  readonly layers?: LayerSpec[];
+  withWeights(weights: Tensor[]): M;
+}
 
 /** Pruning a dense model: ranks uploaded once, then each ratio costs one dispatch per matrix. */
 export class Pruner<M extends Prunable<M> = Net> extends RankedPruning {
   private rankTensors: Tensor[];
 
-  constructor(private model: M, weights: Float32Array[], stats: InputStats | null, s: PruneSettings) {
-    super(scoreSets(s.method).map((m) => {
-      if (!model.layers && m !== 'abs' && m !== 'random') throw new ConfigError(`prune ${m}: needs the layer inputs of the study's FC/CNN nets; an nn model prunes by abs or random`);
-      return scoresFor(m, weights, model.layers ?? [], stats, s.seed);
-    }), s);
+  constructor(
+    private model: M,
+    weights: Float32Array[],
+    stats: InputStats | null,
+    s: PruneSettings,
+  ) {
+    super(
+      scoreSets(s.method).map((m) => {
+        if (!model.layers && m !== 'abs' && m !== 'random')
+          throw new ConfigError(
+            `prune ${m}: needs the layer inputs of the study's FC/CNN nets; an nn model prunes by abs or random`,
+          );
+        return scoresFor(m, weights, model.layers ?? [], stats, s.seed);
+      }),
+      s,
+    );
     // Ranks travel to the mask kernel as f32, exact only below 2^24.
     const ranked = s.scope.kind === 'global' ? this.sizes.reduce((a, b) => a + b, 0) : Math.max(...this.sizes);
-    if (ranked >= GPU_NEVER) throw new ConfigError(`prune: ${ranked} weights in one ranking; the GPU mask supports at most ${GPU_NEVER - 1} (prune it decoupled: sweep --decouple)`);
+    if (ranked >= GPU_NEVER)
+      throw new ConfigError(
+        `prune: ${ranked} weights in one ranking; the GPU mask supports at most ${GPU_NEVER - 1} (prune it decoupled: sweep --decouple)`,
+      );
     const f32 = (r: Uint32Array) => Float32Array.from(r, (v) => Math.min(v, GPU_NEVER));
     this.rankTensors = this.sizes.map((n, m) => {
       if (this.hostRanks.length === 1) return Tensor.fromArray(f32(this.hostRanks[0][m]), [n]).keep();
       const both = new Float32Array(2 * n);
-      for (let i = 0; i < n; i++) { both[2 * i] = Math.min(this.hostRanks[0][m][i], GPU_NEVER); both[2 * i + 1] = Math.min(this.hostRanks[1][m][i], GPU_NEVER); }
+      for (let i = 0; i < n; i++) {
+        both[2 * i] = Math.min(this.hostRanks[0][m][i], GPU_NEVER);
+        both[2 * i + 1] = Math.min(this.hostRanks[1][m][i], GPU_NEVER);
+      }
       return Tensor.fromArray(both, [2 * n]).keep();
     });
   }
@@ -181,5 +237,7 @@ export class Pruner<M extends Prunable<M> = Net> extends RankedPruning {
     return this.model.withWeights(weights);
   }
 
-  override dispose(): void { this.rankTensors.forEach((t) => t.dispose()); }
+  override dispose(): void {
+    this.rankTensors.forEach((t) => t.dispose());
+  }
 }

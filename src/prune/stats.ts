@@ -6,7 +6,12 @@ import { inputSize, type Net } from '../nn/net';
 import { permutation, seededRandom } from '../nn/random';
 
 /** Per weight layer, the mean over calibration images of each input element x_j and of |x_j| (conv: per input pixel). */
-export interface InputStats { mean: Float32Array[]; meanAbs: Float32Array[]; samples: number; indices: number[] }
+export interface InputStats {
+  mean: Float32Array[];
+  meanAbs: Float32Array[];
+  samples: number;
+  indices: number[];
+}
 
 /** `count` images drawn without replacement from `data` with a seed (the study: 2,000 random test images). */
 export function calibrationIndices(data: Dataset, count: number, seed: number): number[] {
@@ -20,15 +25,23 @@ export async function layerInputStats(model: Net, data: Dataset, indices: number
   const x = new Float32Array(batch * data.pixels);
   for (let start = 0; start < indices.length; start += batch) {
     const n = Math.min(batch, indices.length - start);
-    for (let b = 0; b < n; b++) x.set(data.images.subarray(indices[start + b] * data.pixels, (indices[start + b] + 1) * data.pixels), b * data.pixels);
+    for (let b = 0; b < n; b++)
+      x.set(
+        data.images.subarray(indices[start + b] * data.pixels, (indices[start + b] + 1) * data.pixels),
+        b * data.pixels,
+      );
     tidy(() => {
-      const { layerInputs } = model.forwardTrace(Tensor.fromArray(x.subarray(0, n * data.pixels), [n, data.pixels]), { train: false });
+      const { layerInputs } = model.forwardTrace(Tensor.fromArray(x.subarray(0, n * data.pixels), [n, data.pixels]), {
+        train: false,
+      });
       layerInputs.forEach((h, i) => {
         const flat = h.reshape([n, h.size / n]);
         const s = add(sums[i], sum(flat, 0));
         const a = add(absSums[i], sum(unaryOp('abs', flat), 0));
-        sums[i].dispose(); absSums[i].dispose();
-        sums[i] = s.keep(); absSums[i] = a.keep();
+        sums[i].dispose();
+        absSums[i].dispose();
+        sums[i] = s.keep();
+        absSums[i] = a.keep();
       });
     });
   }

@@ -40,7 +40,11 @@ export interface SweepModel {
 }
 
 /** The images a sweep measures on: test reports; validation (if any) is measured for choosing ratios; train feeds calibration and adaptive noise. */
-export interface SweepData { test: Dataset; train: Dataset; validation?: Dataset }
+export interface SweepData {
+  test: Dataset;
+  train: Dataset;
+  validation?: Dataset;
+}
 
 /** One measured point: a pruned model on clean data or under one attack. */
 export interface SweepRow {
@@ -72,12 +76,21 @@ export interface SweepRow {
 export const attackOf = (r: SweepRow): string => r.attack || (r.noise === 'clean' ? 'clean' : 'transfer');
 export const splitOf = (r: SweepRow): string => r.split || 'test';
 /** The study's own curves: clean test accuracy and transferred noise. */
-export const isTransferCurve = (r: SweepRow): boolean => splitOf(r) === 'test' && (attackOf(r) === 'clean' || attackOf(r) === 'transfer');
+export const isTransferCurve = (r: SweepRow): boolean =>
+  splitOf(r) === 'test' && (attackOf(r) === 'clean' || attackOf(r) === 'transfer');
 
 /** A unit of work: one model, method, scope and ratio; it yields one row per noise (and clean). */
-export interface SweepUnit { index: number; key: string; model: number; method: PruneMethod; scope: string; ratio: number }
+export interface SweepUnit {
+  index: number;
+  key: string;
+  model: number;
+  method: PruneMethod;
+  scope: string;
+  ratio: number;
+}
 
-export const unitKey = (modelName: string, method: string, scope: string, ratio: number): string => `${modelName}|${method}|${scope}|${ratio}`;
+export const unitKey = (modelName: string, method: string, scope: string, ratio: number): string =>
+  `${modelName}|${method}|${scope}|${ratio}`;
 
 /** Every unit in canonical order; shards and resumption both index into this list. */
 export function sweepUnits(spec: SweepSpec, models: { name: string }[]): SweepUnit[] {
@@ -85,21 +98,41 @@ export function sweepUnits(spec: SweepSpec, models: { name: string }[]): SweepUn
   models.forEach((m, mi) => {
     for (const method of spec.methods)
       for (const scope of spec.scopes)
-        for (const ratio of spec.ratios) units.push({ index: units.length, key: unitKey(m.name, method, scope, ratio), model: mi, method, scope, ratio });
+        for (const ratio of spec.ratios)
+          units.push({
+            index: units.length,
+            key: unitKey(m.name, method, scope, ratio),
+            model: mi,
+            method,
+            scope,
+            ratio,
+          });
   });
   return units;
 }
 
 /** Rows a unit writes: clean (test, and validation if measured), one per noise, and its adaptive rows. */
 export function rowsPerUnit(spec: SweepSpec, noises: number, validation: boolean, ratio: number): number {
-  return 1 + (validation ? 1 : 0) + noises + (adaptiveAt(spec.adaptive, ratio) ? adaptiveRowCount(spec.adaptive!, noises) : 0);
+  return (
+    1 +
+    (validation ? 1 : 0) +
+    noises +
+    (adaptiveAt(spec.adaptive, ratio) ? adaptiveRowCount(spec.adaptive!, noises) : 0)
+  );
 }
 
 /**
  * Runs the given units in order; `onUnit` receives each unit's rows as soon as they are
  * measured (the caller appends them to disk). Rankings are built once per (model, method, scope).
  */
-export async function runSweep(spec: SweepSpec, models: SweepModel[], data: SweepData, noises: NoiseVector[], units: SweepUnit[], onUnit: (unit: SweepUnit, rows: SweepRow[]) => void | Promise<void>): Promise<void> {
+export async function runSweep(
+  spec: SweepSpec,
+  models: SweepModel[],
+  data: SweepData,
+  noises: NoiseVector[],
+  units: SweepUnit[],
+  onUnit: (unit: SweepUnit, rows: SweepRow[]) => void | Promise<void>,
+): Promise<void> {
   const stats = new Map<number, InputStats>();
   const decoupled = new Map<number, DecoupledLayer[]>();
   const calibration = spec.calibrationFrom === 'test' ? data.test : data.train;
@@ -107,8 +140,16 @@ export async function runSweep(spec: SweepSpec, models: SweepModel[], data: Swee
   let prunerKey = '';
   for (const unit of units) {
     const m = models[unit.model];
-    const needsStats = unit.method === 'act' || unit.method === 'act-abs-mean' || unit.method === 'combined' || unit.method === 'pixel-mask';
-    if (needsStats && !stats.has(unit.model)) stats.set(unit.model, await layerInputStats(m.model, calibration, calibrationIndices(calibration, spec.calibration, spec.seed)));
+    const needsStats =
+      unit.method === 'act' ||
+      unit.method === 'act-abs-mean' ||
+      unit.method === 'combined' ||
+      unit.method === 'pixel-mask';
+    if (needsStats && !stats.has(unit.model))
+      stats.set(
+        unit.model,
+        await layerInputStats(m.model, calibration, calibrationIndices(calibration, spec.calibration, spec.seed)),
+      );
     const pkey = `${unit.model}|${unit.method}|${unit.scope}`;
     if (!pruner || prunerKey !== pkey) {
       pruner?.dispose();
@@ -132,21 +173,51 @@ export async function runSweep(spec: SweepSpec, models: SweepModel[], data: Swee
     const mine = m.noises ?? noises;
     const transfer = new Map<string, Uint8Array>();
     const results = await robustness(pruned, data.test, mine, (name, preds) => transfer.set(name, preds));
-    const kernels = pruned instanceof SparseNet ? pruned.kernels.map((k) => k.kernel) : pruned.layers.map(() => 'dense');
-    const base = { model: m.name, seed: m.seed, method: unit.method, scope: scopeName(parseScope(unit.scope, m.model.layers.length)), ratio: unit.ratio, sparsity, kernels };
+    const kernels =
+      pruned instanceof SparseNet ? pruned.kernels.map((k) => k.kernel) : pruned.layers.map(() => 'dense');
+    const base = {
+      model: m.name,
+      seed: m.seed,
+      method: unit.method,
+      scope: scopeName(parseScope(unit.scope, m.model.layers.length)),
+      ratio: unit.ratio,
+      sparsity,
+      kernels,
+    };
     // A transferred noise that had collapsed on the model it was made on is flagged wherever it is applied.
     const source = new Map(mine.map((v) => [v.name, v.noise]));
     const rows: SweepRow[] = results.map((r) => {
       const n = source.get(r.noise);
       const transfer = n ? { noiseMeanAbs: meanAbs(n), flags: collapsed(n, r.limit!) ? 'collapsed' : '' } : {};
-      return { ...base, noise: r.noise, target: r.target, limit: r.limit, accuracy: r.accuracy, foolingRate: r.foolingRate, attack: n ? 'transfer' : 'clean', split: 'test', ...transfer };
+      return {
+        ...base,
+        noise: r.noise,
+        target: r.target,
+        limit: r.limit,
+        accuracy: r.accuracy,
+        foolingRate: r.foolingRate,
+        attack: n ? 'transfer' : 'clean',
+        split: 'test',
+        ...transfer,
+      };
     });
-    if (data.validation) rows.push({ ...base, noise: 'clean', target: null, limit: null, accuracy: await accuracy(pruned, data.validation), foolingRate: null, attack: 'clean', split: 'validation' });
+    if (data.validation)
+      rows.push({
+        ...base,
+        noise: 'clean',
+        target: null,
+        limit: null,
+        accuracy: await accuracy(pruned, data.validation),
+        foolingRate: null,
+        attack: 'clean',
+        split: 'validation',
+      });
     if (adaptiveAt(spec.adaptive, unit.ratio)) {
       for (const a of await adaptiveRows(pruned, spec.adaptive!, data, mine, transfer)) rows.push({ ...base, ...a });
     }
     if (pruned instanceof SparseNet) pruned.dispose();
-    else if (pruned !== oneShot) pruned.dispose(); // fine-tuned: owns all its parameters
+    else if (pruned !== oneShot)
+      pruned.dispose(); // fine-tuned: owns all its parameters
     else pruned.weights.forEach((w) => w.dispose()); // one-shot: shares the model's biases
     await onUnit(unit, rows);
   }
@@ -164,7 +235,8 @@ export function parseRatios(s: string): number[] {
         return Array.from({ length: n + 1 }, (_, i) => Math.round((a + i * step) * 1e6) / 1e6);
       })()
     : s.split(',').map(Number);
-  if (!list.length || list.some((r) => !(r >= 0 && r <= 1))) throw new Error(`ratios "${s}": use start:stop:step or a comma list, each in [0, 1]`);
+  if (!list.length || list.some((r) => !(r >= 0 && r <= 1)))
+    throw new Error(`ratios "${s}": use start:stop:step or a comma list, each in [0, 1]`);
   return list;
 }
 
@@ -179,6 +251,18 @@ export function summariseSeeds(rows: SweepRow[]) {
   return [...groups.values()].map((g) => {
     const c = meanCi95(g.map((r) => r.accuracy));
     const f = g[0];
-    return { method: f.method, scope: f.scope, ratio: f.ratio, noise: f.noise, attack: attackOf(f), split: splitOf(f), seeds: c.n, meanAccuracy: c.mean, sdAccuracy: c.sd, ci95Low: c.low, ci95High: c.high };
+    return {
+      method: f.method,
+      scope: f.scope,
+      ratio: f.ratio,
+      noise: f.noise,
+      attack: attackOf(f),
+      split: splitOf(f),
+      seeds: c.n,
+      meanAccuracy: c.mean,
+      sdAccuracy: c.sd,
+      ci95Low: c.low,
+      ci95High: c.high,
+    };
   });
 }

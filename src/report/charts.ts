@@ -4,9 +4,18 @@ import { summariseSeeds, type SweepRow } from '../prune/sweep';
  * One uPlot chart: x = pruning ratios, one series per noise vector and clean (accuracy, %), or
  * per kernel (timings; `axes` then names the units and asks for a log scale).
  */
-export interface Chart { title: string; ratios: number[]; series: ChartSeries[]; axes?: { x: string; y: string; logY: boolean; yRange?: [number, number] | null } }
+export interface Chart {
+  title: string;
+  ratios: number[];
+  series: ChartSeries[];
+  axes?: { x: string; y: string; logY: boolean; yRange?: [number, number] | null };
+}
 /** `bandOf`: this series is the low or high edge of the 95% interval over seeds around that series. */
-export interface ChartSeries { label: string; values: (number | null)[]; bandOf?: string }
+export interface ChartSeries {
+  label: string;
+  values: (number | null)[];
+  bandOf?: string;
+}
 
 /** Charts of accuracy against pruning ratio: one per (sweep, method, scope), clean + each noise. */
 export function chartsFromRows(title: string, rows: SweepRow[]): Chart[] {
@@ -31,7 +40,11 @@ export function chartsFromRows(title: string, rows: SweepRow[]): Chart[] {
         const label = noise === 'clean' ? 'clean' : `noise ${noise}`;
         const main: ChartSeries = { label, values: ratios.map((r) => at(r, noise, (g) => g.meanAccuracy)) };
         if (!multiSeed) return [main];
-        return [main, { label: `${label} 95% low`, values: ratios.map((r) => at(r, noise, (g) => g.ci95Low)), bandOf: label }, { label: `${label} 95% high`, values: ratios.map((r) => at(r, noise, (g) => g.ci95High)), bandOf: label }];
+        return [
+          main,
+          { label: `${label} 95% low`, values: ratios.map((r) => at(r, noise, (g) => g.ci95Low)), bandOf: label },
+          { label: `${label} 95% high`, values: ratios.map((r) => at(r, noise, (g) => g.ci95High)), bandOf: label },
+        ];
       }),
     });
   }
@@ -51,13 +64,21 @@ export function methodComparisonCharts(title: string, rows: SweepRow[]): Chart[]
     const methods = [...new Set(mine.map((r) => r.method))];
     if (methods.length < 2) continue;
     const ratios = [...new Set(mine.map((r) => r.ratio))].sort((a, b) => a - b);
-    for (const [what, pick] of [['clean accuracy', (r: SweepRow) => r.noise === 'clean'], ['mean accuracy under the noise vectors', (r: SweepRow) => r.noise !== 'clean']] as const) {
+    for (const [what, pick] of [
+      ['clean accuracy', (r: SweepRow) => r.noise === 'clean'],
+      ['mean accuracy under the noise vectors', (r: SweepRow) => r.noise !== 'clean'],
+    ] as const) {
       charts.push({
         title: `${title}: ${what}, methods side by side (${scope})`,
         ratios,
         series: methods.map((method) => ({
           label: method,
-          values: ratios.map((ratio) => { const m = mean(mine.filter((r) => r.method === method && r.ratio === ratio && pick(r)).map((r) => 100 * r.accuracy)); return m; }),
+          values: ratios.map((ratio) => {
+            const m = mean(
+              mine.filter((r) => r.method === method && r.ratio === ratio && pick(r)).map((r) => 100 * r.accuracy),
+            );
+            return m;
+          }),
         })),
       });
     }
@@ -65,14 +86,24 @@ export function methodComparisonCharts(title: string, rows: SweepRow[]): Chart[]
   return charts;
 }
 
-interface SparseBenchRow { matrix: string; pruned: number; csrMs: number; denseWgslMs: number; scipyMs: number | null; numpyDenseMs: number | null }
+interface SparseBenchRow {
+  matrix: string;
+  pruned: number;
+  csrMs: number;
+  denseWgslMs: number;
+  scipyMs: number | null;
+  numpyDenseMs: number | null;
+}
 
 /**
  * Sparse-vs-dense timings from `npm run bench -- sparse` (its JSON): per matrix, ms against the
  * share pruned for our CSR kernel, our dense kernel, scipy's CSR and numpy's dense product.
  */
 export function sparseTimingCharts(bench: unknown, file: string): Chart[] {
-  const b = bench as { adapter?: { description?: string; architecture?: string }; results?: { sparse?: { rows?: SparseBenchRow[]; batch?: number } } };
+  const b = bench as {
+    adapter?: { description?: string; architecture?: string };
+    results?: { sparse?: { rows?: SparseBenchRow[]; batch?: number } };
+  };
   const rows = b?.results?.sparse?.rows;
   if (!Array.isArray(rows)) throw new Error(`${file}: no results.sparse.rows (write it with npm run bench -- sparse)`);
   const adapter = b.adapter?.description || b.adapter?.architecture || 'unknown adapter';
@@ -84,23 +115,49 @@ export function sparseTimingCharts(bench: unknown, file: string): Chart[] {
       { label: 'scipy CSR (1 thread)', values: mine.map((r) => r.scipyMs) },
       { label: 'numpy dense', values: mine.map((r) => r.numpyDenseMs) },
     ].filter((s) => s.values.some((v) => v !== null));
-    return { title: `${matrix} × [cols, ${b.results!.sparse!.batch ?? '?'}]: time per product (${adapter})`, ratios: mine.map((r) => r.pruned), series, axes: { x: 'share of entries pruned', y: 'ms (log scale)', logY: true } };
+    return {
+      title: `${matrix} × [cols, ${b.results!.sparse!.batch ?? '?'}]: time per product (${adapter})`,
+      ratios: mine.map((r) => r.pruned),
+      series,
+      axes: { x: 'share of entries pruned', y: 'ms (log scale)', logY: true },
+    };
   });
 }
 
-interface EvalAttackRow { attack: string; epsilon: number; accuracy: number }
+interface EvalAttackRow {
+  attack: string;
+  epsilon: number;
+  accuracy: number;
+}
 
 /** Robust accuracy against ε, one series per attack and the worst case, from `sparsegrad eval` JSON. */
 export function epsilonCharts(evalJson: unknown, file: string): Chart[] {
-  const e = evalJson as { tool?: string; model?: string; attacks?: EvalAttackRow[]; noise?: { noise: string; accuracy: number }[] };
-  if (e?.tool !== 'sparsegrad eval' || !Array.isArray(e.attacks)) throw new Error(`${file}: not a sparsegrad eval JSON with "attacks"`);
+  const e = evalJson as {
+    tool?: string;
+    model?: string;
+    attacks?: EvalAttackRow[];
+    noise?: { noise: string; accuracy: number }[];
+  };
+  if (e?.tool !== 'sparsegrad eval' || !Array.isArray(e.attacks))
+    throw new Error(`${file}: not a sparsegrad eval JSON with "attacks"`);
   if (!e.attacks.length) return [];
   const clean = e.noise?.find((n) => n.noise === 'clean')?.accuracy;
   const epsilons = [...new Set([0, ...e.attacks.map((a) => a.epsilon)])].sort((a, b) => a - b);
   const names = [...new Set(e.attacks.map((a) => a.attack))];
   const series = names.map((name) => ({
     label: name,
-    values: epsilons.map((eps) => (eps === 0 && clean !== undefined ? 100 * clean : ((a) => (a ? 100 * a.accuracy : null))(e.attacks!.find((a) => a.attack === name && a.epsilon === eps)))),
+    values: epsilons.map((eps) =>
+      eps === 0 && clean !== undefined
+        ? 100 * clean
+        : ((a) => (a ? 100 * a.accuracy : null))(e.attacks!.find((a) => a.attack === name && a.epsilon === eps)),
+    ),
   }));
-  return [{ title: `robust accuracy against ε (${e.model ?? file}; ε = 0: clean)`, ratios: epsilons, series, axes: { x: 'ε (L∞, pixel scale 0–1)', y: 'robust accuracy (%)', logY: false } }];
+  return [
+    {
+      title: `robust accuracy against ε (${e.model ?? file}; ε = 0: clean)`,
+      ratios: epsilons,
+      series,
+      axes: { x: 'ε (L∞, pixel scale 0–1)', y: 'robust accuracy (%)', logY: false },
+    },
+  ];
 }

@@ -1,6 +1,12 @@
 import type { Chart } from './charts';
 
-interface DetectJsonRow { score: string; attack: string; ratio?: number; auc: number | null; roc: { fpr: number; tpr: number }[] }
+interface DetectJsonRow {
+  score: string;
+  attack: string;
+  ratio?: number;
+  auc: number | null;
+  roc: { fpr: number; tpr: number }[];
+}
 
 /** TPR at each FPR of the grid: the best point of the curve at or below that FPR (a step curve). */
 function tprAt(roc: { fpr: number; tpr: number }[], grid: number[]): number[] {
@@ -14,7 +20,8 @@ function tprAt(roc: { fpr: number; tpr: number }[], grid: number[]): number[] {
  */
 export function detectCharts(detectJson: unknown, file: string): Chart[] {
   const d = detectJson as { tool?: string; model?: string; rows?: DetectJsonRow[] };
-  if (d?.tool !== 'sparsegrad detect' || !Array.isArray(d.rows)) throw new Error(`${file}: not a sparsegrad detect JSON with "rows"`);
+  if (d?.tool !== 'sparsegrad detect' || !Array.isArray(d.rows))
+    throw new Error(`${file}: not a sparsegrad detect JSON with "rows"`);
   const rows = d.rows.filter((r) => r.roc?.length);
   const ratios = [...new Set(rows.map((r) => r.ratio ?? 0))].sort((a, b) => a - b);
   const attacks = [...new Set(rows.map((r) => r.attack))];
@@ -22,8 +29,15 @@ export function detectCharts(detectJson: unknown, file: string): Chart[] {
   const charts: Chart[] = attacks.map((attack) => ({
     title: `detection ROC: ${attack}${ratios[0] ? ` (pruned ${ratios[0]})` : ''} — ${d.model ?? file}`,
     ratios: grid,
-    series: rows.filter((r) => r.attack === attack && (r.ratio ?? 0) === ratios[0]).map((r) => ({ label: `${r.score} (AUC ${(r.auc ?? NaN).toFixed(3)})`, values: tprAt(r.roc, grid) })),
-    axes: { x: 'false-positive rate (clean images flagged)', y: 'true-positive rate (noisy images flagged)', logY: false, yRange: [0, 1] },
+    series: rows
+      .filter((r) => r.attack === attack && (r.ratio ?? 0) === ratios[0])
+      .map((r) => ({ label: `${r.score} (AUC ${(r.auc ?? NaN).toFixed(3)})`, values: tprAt(r.roc, grid) })),
+    axes: {
+      x: 'false-positive rate (clean images flagged)',
+      y: 'true-positive rate (noisy images flagged)',
+      logY: false,
+      yRange: [0, 1],
+    },
   }));
   if (ratios.length > 1)
     for (const attack of attacks) {
@@ -31,24 +45,37 @@ export function detectCharts(detectJson: unknown, file: string): Chart[] {
       charts.push({
         title: `detection ROC-AUC against pruning ratio: ${attack} — ${d.model ?? file}`,
         ratios,
-        series: scores.map((score) => ({ label: score, values: ratios.map((ratio) => rows.find((r) => r.attack === attack && r.score === score && (r.ratio ?? 0) === ratio)?.auc ?? null) })),
+        series: scores.map((score) => ({
+          label: score,
+          values: ratios.map(
+            (ratio) =>
+              rows.find((r) => r.attack === attack && r.score === score && (r.ratio ?? 0) === ratio)?.auc ?? null,
+          ),
+        })),
         axes: { x: 'pruning ratio', y: 'ROC-AUC', logY: false, yRange: [0, 1] },
       });
     }
   return charts;
 }
 
-interface ImpJsonRow { round: number; sparsity: number; testAccuracy: number }
+interface ImpJsonRow {
+  round: number;
+  sparsity: number;
+  testAccuracy: number;
+}
 
 /** From `sparsegrad imp`'s JSON: clean test accuracy against sparsity, a point per round. */
 export function impCharts(impJson: unknown, file: string): Chart[] {
   const d = impJson as { tool?: string; rows?: ImpJsonRow[]; spec?: { rewind?: number; perRound?: number } };
-  if (d?.tool !== 'sparsegrad imp' || !Array.isArray(d.rows)) throw new Error(`${file}: not a sparsegrad imp JSON with "rows"`);
+  if (d?.tool !== 'sparsegrad imp' || !Array.isArray(d.rows))
+    throw new Error(`${file}: not a sparsegrad imp JSON with "rows"`);
   const rows = [...d.rows].sort((a, b) => a.sparsity - b.sparsity);
-  return [{
-    title: `iterative magnitude pruning (${d.spec?.perRound ?? '?'} of the remaining weights per round, rewind to iteration ${d.spec?.rewind ?? '?'}) — ${file}`,
-    ratios: rows.map((r) => 100 * r.sparsity),
-    series: [{ label: 'clean', values: rows.map((r) => 100 * r.testAccuracy) }],
-    axes: { x: 'weights pruned (%)', y: 'test accuracy (%)', logY: false, yRange: null },
-  }];
+  return [
+    {
+      title: `iterative magnitude pruning (${d.spec?.perRound ?? '?'} of the remaining weights per round, rewind to iteration ${d.spec?.rewind ?? '?'}) — ${file}`,
+      ratios: rows.map((r) => 100 * r.sparsity),
+      series: [{ label: 'clean', values: rows.map((r) => 100 * r.testAccuracy) }],
+      axes: { x: 'weights pruned (%)', y: 'test accuracy (%)', logY: false, yRange: null },
+    },
+  ];
 }

@@ -7,12 +7,26 @@ import type { Chart } from './charts';
  * shaded 95% band around their series instead of lines.
  */
 export function plotSpec(c: Chart, width: number) {
-  const palette = ['#000000', '#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#808000'];
+  const palette = [
+    '#000000',
+    '#e6194b',
+    '#3cb44b',
+    '#4363d8',
+    '#f58231',
+    '#911eb4',
+    '#42d4f4',
+    '#f032e6',
+    '#9a6324',
+    '#808000',
+  ];
   const colour: Record<string, string> = {};
   let k = 0;
   for (const s of c.series) if (!s.bandOf) colour[s.label] = palette[k++ % palette.length];
   const series = c.series.map((s) =>
-    s.bandOf ? { label: s.label, stroke: 'transparent', width: 0, points: { show: false } } : { label: s.label, stroke: colour[s.label], width: s.label === 'clean' ? 3 : 1.5 });
+    s.bandOf
+      ? { label: s.label, stroke: 'transparent', width: 0, points: { show: false } }
+      : { label: s.label, stroke: colour[s.label], width: s.label === 'clean' ? 3 : 1.5 },
+  );
   const bands: { series: [number, number]; fill: string }[] = [];
   c.series.forEach((s, i) => {
     if (s.bandOf && s.label.endsWith('high')) {
@@ -23,8 +37,17 @@ export function plotSpec(c: Chart, width: number) {
   const xLabel = c.axes?.x ?? 'pruning ratio';
   return {
     opts: {
-      title: c.title, width, height: 300,
-      scales: { x: { time: false }, y: (c.axes?.logY ? { distr: 3 } : c.axes?.yRange === null ? {} : { range: c.axes?.yRange ?? [0, 100] }) as Record<string, unknown> },
+      title: c.title,
+      width,
+      height: 300,
+      scales: {
+        x: { time: false },
+        y: (c.axes?.logY
+          ? { distr: 3 }
+          : c.axes?.yRange === null
+            ? {}
+            : { range: c.axes?.yRange ?? [0, 100] }) as Record<string, unknown>,
+      },
       axes: [{ label: xLabel }, { label: c.axes?.y ?? 'test accuracy (%)' }],
       series: [{ label: xLabel }, ...series],
       bands,

@@ -13,44 +13,101 @@ import { detectCharts, impCharts } from './detect-charts';
 /** A self-contained report.html (uPlot inlined, data embedded: opens from disk, no server). */
 export function writeReport(dir: string, benchFiles: string[] = []): string {
   // All-matrix sweeps first, then per layer.
-  const sweeps = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'sweep.json'))).sort((a, b) => Number(b.includes('per-matrix')) - Number(a.includes('per-matrix')) || a.localeCompare(b));
+  const sweeps = readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, 'sweep.json')))
+    .sort((a, b) => Number(b.includes('per-matrix')) - Number(a.includes('per-matrix')) || a.localeCompare(b));
   // Robust accuracy against ε: eval JSON files (attacks/*.json) in the folder.
   const attackDir = join(dir, 'attacks');
-  const evals = existsSync(attackDir) ? readdirSync(attackDir).filter((f) => f.endsWith('.json')).map((f) => join(attackDir, f)) : [];
+  const evals = existsSync(attackDir)
+    ? readdirSync(attackDir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join(attackDir, f))
+    : [];
   // Detection (detect.json) and iterative pruning (imp.json): in the folder or one level down.
-  const inOrBelow = (name: string) => [join(dir, name), ...readdirSync(dir).map((d) => join(dir, d, name))].filter((f) => existsSync(f));
-  const detects = inOrBelow('detect.json'), imps = inOrBelow('imp.json');
-  if (!sweeps.length && !evals.length && !detects.length && !imps.length) throw new DataError(`${dir}: no sweep folders (sweep-*/sweep.json), attacks/*.json, detect.json or imp.json to report`);
+  const inOrBelow = (name: string) =>
+    [join(dir, name), ...readdirSync(dir).map((d) => join(dir, d, name))].filter((f) => existsSync(f));
+  const detects = inOrBelow('detect.json'),
+    imps = inOrBelow('imp.json');
+  if (!sweeps.length && !evals.length && !detects.length && !imps.length)
+    throw new DataError(
+      `${dir}: no sweep folders (sweep-*/sweep.json), attacks/*.json, detect.json or imp.json to report`,
+    );
   const charts = sweeps.flatMap((d) => {
     const file = join(dir, d, 'sweep.json');
     let rows: SweepRow[];
-    try { rows = JSON.parse(readFileSync(file, 'utf8')).rows; } catch (e) { throw new DataError(`${file}: not valid JSON (${(e as Error).message})`); }
+    try {
+      rows = JSON.parse(readFileSync(file, 'utf8')).rows;
+    } catch (e) {
+      throw new DataError(`${file}: not valid JSON (${(e as Error).message})`);
+    }
     if (!Array.isArray(rows)) throw new DataError(`${file}: has no "rows" array`);
     const curves = rows.filter(isTransferCurve);
     return [...methodComparisonCharts(d, curves), ...chartsFromRows(d, curves)];
   });
   for (const file of evals) {
     let e: unknown;
-    try { e = JSON.parse(readFileSync(file, 'utf8')); } catch (err) { throw new DataError(`${file}: not valid JSON (${(err as Error).message})`); }
-    try { charts.unshift(...epsilonCharts(e, file)); } catch (err) { throw new DataError((err as Error).message); }
+    try {
+      e = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new DataError(`${file}: not valid JSON (${(err as Error).message})`);
+    }
+    try {
+      charts.unshift(...epsilonCharts(e, file));
+    } catch (err) {
+      throw new DataError((err as Error).message);
+    }
   }
-  for (const [files, make] of [[detects, detectCharts], [imps, impCharts]] as const)
+  for (const [files, make] of [
+    [detects, detectCharts],
+    [imps, impCharts],
+  ] as const)
     for (const file of files) {
       let j: unknown;
-      try { j = JSON.parse(readFileSync(file, 'utf8')); } catch (err) { throw new DataError(`${file}: not valid JSON (${(err as Error).message})`); }
-      try { charts.push(...make(j, file)); } catch (err) { throw new DataError((err as Error).message); }
+      try {
+        j = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (err) {
+        throw new DataError(`${file}: not valid JSON (${(err as Error).message})`);
+      }
+      try {
+        charts.push(...make(j, file));
+      } catch (err) {
+        throw new DataError((err as Error).message);
+      }
     }
   // Sparse-vs-dense timings: bench JSON files named on the command line or lying in the folder.
-  const benches = [...benchFiles, ...readdirSync(dir).filter((f) => /^bench.*\.json$/.test(f)).map((f) => join(dir, f))];
+  const benches = [
+    ...benchFiles,
+    ...readdirSync(dir)
+      .filter((f) => /^bench.*\.json$/.test(f))
+      .map((f) => join(dir, f)),
+  ];
   for (const file of benches) {
     let bench: unknown;
-    try { bench = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new DataError(`${file}: not valid JSON (${(e as Error).message})`); }
-    try { charts.push(...sparseTimingCharts(bench, file)); } catch (e) { throw new DataError((e as Error).message); }
+    try {
+      bench = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new DataError(`${file}: not valid JSON (${(e as Error).message})`);
+    }
+    try {
+      charts.push(...sparseTimingCharts(bench, file));
+    } catch (e) {
+      throw new DataError((e as Error).message);
+    }
   }
   // Noise images: noise/*.png, or one folder per seed (noise/seed1/*.png).
   const noiseDir = join(dir, 'noise');
-  const pngsIn = (d: string, prefix: string) => readdirSync(d).filter((f) => f.endsWith('.png')).map((f) => ({ name: prefix + f, data: readFileSync(join(d, f)).toString('base64') }));
-  const images = !existsSync(noiseDir) ? [] : [...pngsIn(noiseDir, ''), ...readdirSync(noiseDir).filter((f) => /^seed\d+$/.test(f)).flatMap((f) => pngsIn(join(noiseDir, f), `${f}/`))];
+  const pngsIn = (d: string, prefix: string) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith('.png'))
+      .map((f) => ({ name: prefix + f, data: readFileSync(join(d, f)).toString('base64') }));
+  const images = !existsSync(noiseDir)
+    ? []
+    : [
+        ...pngsIn(noiseDir, ''),
+        ...readdirSync(noiseDir)
+          .filter((f) => /^seed\d+$/.test(f))
+          .flatMap((f) => pngsIn(join(noiseDir, f), `${f}/`)),
+      ];
   const findings = findingsHtml(join(dir, 'study.json'));
   const require = createRequire(import.meta.url);
   const uplotJs = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
@@ -80,12 +137,19 @@ for (const c of charts) {
 function findingsHtml(file: string): string {
   if (!existsSync(file)) return '';
   let summary: StudySummary | undefined;
-  try { summary = JSON.parse(readFileSync(file, 'utf8')).summary; } catch (e) { throw new DataError(`${file}: not valid JSON (${(e as Error).message})`); }
+  try {
+    summary = JSON.parse(readFileSync(file, 'utf8')).summary;
+  } catch (e) {
+    throw new DataError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
   if (!summary || !Array.isArray(summary.methods)) return ''; // an older study.json
   const { header, rows } = findingsTable(summary);
-  const failures = summary.failures?.length ? `<p><b>Attack failures flagged: ${summary.failures.length}</b> (an adaptive attack weaker than transfer, or a collapsed noise; see robustness.csv).</p>` : '<p>No attack failure flagged.</p>';
+  const failures = summary.failures?.length
+    ? `<p><b>Attack failures flagged: ${summary.failures.length}</b> (an adaptive attack weaker than transfer, or a collapsed noise; see robustness.csv).</p>`
+    : '<p>No attack failure flagged.</p>';
   return `<h2>Findings</h2><p>Each method at the highest ratio that keeps clean validation accuracy (chosen per seed); test accuracy (%) under each attack, mean over the noise vectors; worst = per image, broken by transfer or any adaptive noise; [95% interval over seeds]; gains paired by seed. Curves below: transferred noise only.</p>
 <table border="1" cellpadding="4" style="border-collapse:collapse;font-size:13px"><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</table>${failures}`;
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);

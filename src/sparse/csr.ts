@@ -3,7 +3,13 @@ import { bufferPool, uploadU32 } from '../gpu/buffers';
 import { Tensor } from '../tensor/tensor';
 
 /** A CSR matrix on the host: row r's nonzeros are cols/values[rowPtr[r] .. rowPtr[r+1]). */
-export interface CsrHost { rows: number; cols: number; rowPtr: Uint32Array; colIdx: Uint32Array; values: Float32Array }
+export interface CsrHost {
+  rows: number;
+  cols: number;
+  rowPtr: Uint32Array;
+  colIdx: Uint32Array;
+  values: Float32Array;
+}
 
 /** CSR of a dense row-major [rows, cols] matrix, keeping the nonzero entries. */
 export function csrFromDense(dense: Float32Array, rows: number, cols: number): CsrHost {
@@ -11,12 +17,17 @@ export function csrFromDense(dense: Float32Array, rows: number, cols: number): C
   const rowPtr = new Uint32Array(rows + 1);
   let nnz = 0;
   for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) nnz++;
-  const colIdx = new Uint32Array(nnz), values = new Float32Array(nnz);
+  const colIdx = new Uint32Array(nnz),
+    values = new Float32Array(nnz);
   let k = 0;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = dense[r * cols + c];
-      if (v !== 0) { colIdx[k] = c; values[k] = v; k++; }
+      if (v !== 0) {
+        colIdx[k] = c;
+        values[k] = v;
+        k++;
+      }
     }
     rowPtr[r + 1] = k;
   }
@@ -29,7 +40,8 @@ export function transposeCsr(a: CsrHost): CsrHost {
   for (const c of a.colIdx) rowPtr[c + 1]++;
   for (let c = 0; c < a.cols; c++) rowPtr[c + 1] += rowPtr[c];
   const next = rowPtr.slice(0, a.cols);
-  const colIdx = new Uint32Array(a.colIdx.length), values = new Float32Array(a.colIdx.length);
+  const colIdx = new Uint32Array(a.colIdx.length),
+    values = new Float32Array(a.colIdx.length);
   for (let r = 0; r < a.rows; r++)
     for (let k = a.rowPtr[r]; k < a.rowPtr[r + 1]; k++) {
       const at = next[a.colIdx[k]]++;
@@ -41,12 +53,16 @@ export function transposeCsr(a: CsrHost): CsrHost {
 
 /** Checks the invariants a kernel relies on, naming the first broken one. */
 export function validateCsr(a: CsrHost, what = 'csr'): void {
-  const bad = (m: string): never => { throw new ShapeError(`${what}: ${m}`); };
+  const bad = (m: string): never => {
+    throw new ShapeError(`${what}: ${m}`);
+  };
   if (a.rowPtr.length !== a.rows + 1) bad(`rowPtr has ${a.rowPtr.length} entries for ${a.rows} rows`);
-  if (a.rowPtr[0] !== 0 || a.rowPtr[a.rows] !== a.colIdx.length) bad(`rowPtr runs ${a.rowPtr[0]}..${a.rowPtr[a.rows]}, expected 0..${a.colIdx.length}`);
+  if (a.rowPtr[0] !== 0 || a.rowPtr[a.rows] !== a.colIdx.length)
+    bad(`rowPtr runs ${a.rowPtr[0]}..${a.rowPtr[a.rows]}, expected 0..${a.colIdx.length}`);
   if (a.values.length !== a.colIdx.length) bad(`${a.values.length} values for ${a.colIdx.length} column indices`);
   for (let r = 0; r < a.rows; r++) if (a.rowPtr[r + 1] < a.rowPtr[r]) bad(`rowPtr decreases at row ${r}`);
-  for (let k = 0; k < a.colIdx.length; k++) if (a.colIdx[k] >= a.cols) bad(`column index ${a.colIdx[k]} at nonzero ${k} is outside ${a.cols} columns`);
+  for (let k = 0; k < a.colIdx.length; k++)
+    if (a.colIdx[k] >= a.cols) bad(`column index ${a.colIdx[k]} at nonzero ${k} is outside ${a.cols} columns`);
 }
 
 /** One CSR matrix on the GPU. */
@@ -57,9 +73,13 @@ export class CsrGpu {
   constructor(readonly host: CsrHost) {
     this.rowPtr = uploadU32(host.rowPtr);
     this.colIdx = uploadU32(host.colIdx.length ? host.colIdx : new Uint32Array(1));
-    this.values = Tensor.fromArray(host.values.length ? host.values : new Float32Array(1), [Math.max(host.values.length, 1)]).keep();
+    this.values = Tensor.fromArray(host.values.length ? host.values : new Float32Array(1), [
+      Math.max(host.values.length, 1),
+    ]).keep();
   }
-  get nnz(): number { return this.host.colIdx.length; }
+  get nnz(): number {
+    return this.host.colIdx.length;
+  }
   dispose(): void {
     bufferPool.release(this.rowPtr);
     bufferPool.release(this.colIdx);
@@ -78,12 +98,27 @@ export class SparseMatrix {
     validateCsr(host, what);
     this.a = new CsrGpu(host);
   }
-  static fromDense(dense: Float32Array, rows: number, cols: number): SparseMatrix { return new SparseMatrix(csrFromDense(dense, rows, cols)); }
-  get rows(): number { return this.a.host.rows; }
-  get cols(): number { return this.a.host.cols; }
-  get nnz(): number { return this.a.nnz; }
-  get shape(): string { return fmtShape([this.rows, this.cols]); }
+  static fromDense(dense: Float32Array, rows: number, cols: number): SparseMatrix {
+    return new SparseMatrix(csrFromDense(dense, rows, cols));
+  }
+  get rows(): number {
+    return this.a.host.rows;
+  }
+  get cols(): number {
+    return this.a.host.cols;
+  }
+  get nnz(): number {
+    return this.a.nnz;
+  }
+  get shape(): string {
+    return fmtShape([this.rows, this.cols]);
+  }
   /** Built on first use (only gradients need it). */
-  get transposed(): CsrGpu { return (this.t ??= new CsrGpu(transposeCsr(this.a.host))); }
-  dispose(): void { this.a.dispose(); this.t?.dispose(); }
+  get transposed(): CsrGpu {
+    return (this.t ??= new CsrGpu(transposeCsr(this.a.host)));
+  }
+  dispose(): void {
+    this.a.dispose();
+    this.t?.dispose();
+  }
 }

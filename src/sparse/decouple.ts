@@ -6,7 +6,13 @@ import { csrFromDense, type CsrHost } from './csr';
  * layers. A decoupled conv layer keeps its filters: while no entry is pruned it can still run
  * as the (faster) conv kernel.
  */
-export interface DecoupledLayer { name: string; csr: CsrHost; bias: Float32Array; relu: boolean; conv?: { weight: Float32Array; shape: [number, number, number, number]; nnz: number } }
+export interface DecoupledLayer {
+  name: string;
+  csr: CsrHost;
+  bias: Float32Array;
+  relu: boolean;
+  conv?: { weight: Float32Array; shape: [number, number, number, number]; nnz: number };
+}
 
 /**
  * The exact sparse matrix of a same-padded, stride-1 conv layer on S×S maps: one row per
@@ -14,11 +20,21 @@ export interface DecoupledLayer { name: string; csr: CsrHost; bias: Float32Array
  * at columns (c, y+i−P, x+j−P). Rows and columns follow NCHW flattening, so A·flatten(x) is
  * flatten(conv2d(x, w)). Zero weights (pruned) leave no entry.
  */
-export function decoupleConv(w: Float32Array, outChannels: number, inChannels: number, K: number, side = IMAGE_SIDE): CsrHost {
-  const P = (K - 1) / 2, S = side, HW = S * S;
-  const rows = outChannels * HW, cols = inChannels * HW;
+export function decoupleConv(
+  w: Float32Array,
+  outChannels: number,
+  inChannels: number,
+  K: number,
+  side = IMAGE_SIDE,
+): CsrHost {
+  const P = (K - 1) / 2,
+    S = side,
+    HW = S * S;
+  const rows = outChannels * HW,
+    cols = inChannels * HW;
   const rowPtr = new Uint32Array(rows + 1);
-  const colIdx: number[] = [], values: number[] = [];
+  const colIdx: number[] = [],
+    values: number[] = [];
   for (let o = 0; o < outChannels; o++)
     for (let y = 0; y < S; y++)
       for (let x = 0; x < S; x++) {
@@ -47,9 +63,16 @@ export async function decoupleNet(net: Net): Promise<DecoupledLayer[]> {
     const relu = i + 1 < net.layers.length;
     if (l.kind === 'conv') {
       const bias = new Float32Array(l.outChannels * IMAGE_SIDE * IMAGE_SIDE);
-      for (let o = 0; o < l.outChannels; o++) bias.fill(b[o], o * IMAGE_SIDE * IMAGE_SIDE, (o + 1) * IMAGE_SIDE * IMAGE_SIDE);
+      for (let o = 0; o < l.outChannels; o++)
+        bias.fill(b[o], o * IMAGE_SIDE * IMAGE_SIDE, (o + 1) * IMAGE_SIDE * IMAGE_SIDE);
       const csr = decoupleConv(w, l.outChannels, l.inChannels, l.kernel);
-      return { name: l.name, csr, bias, relu, conv: { weight: w, shape: [l.outChannels, l.inChannels, l.kernel, l.kernel], nnz: csr.colIdx.length } };
+      return {
+        name: l.name,
+        csr,
+        bias,
+        relu,
+        conv: { weight: w, shape: [l.outChannels, l.inChannels, l.kernel, l.kernel], nnz: csr.colIdx.length },
+      };
     }
     return { name: l.name, csr: csrFromDense(w, l.outDim, l.inDim), bias: Float32Array.from(b), relu };
   });

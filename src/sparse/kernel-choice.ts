@@ -15,7 +15,14 @@ import { ConfigError } from '../gpu/errors';
  * a line through two measured densities. CSR time is close to linear in nnz: the kernel does
  * the same work per nonzero and a fixed amount per row.
  */
-export interface LayerCosts { rows: number; cols: number; batch: number; denseMs: number | null; csrFixedMs: number; csrMsPerNnz: number }
+export interface LayerCosts {
+  rows: number;
+  cols: number;
+  batch: number;
+  denseMs: number | null;
+  csrFixedMs: number;
+  csrMsPerNnz: number;
+}
 
 /** Densities the CSR line is measured at: around the crossovers seen on lavapipe and GPUs. */
 const PROBE_DENSITIES = [0.05, 0.25];
@@ -40,7 +47,9 @@ async function timeRun(run: () => void, reps: number): Promise<number> {
   const times: number[] = [];
   let sum = 0;
   while (times.length < 15 && (times.length < 3 || sum < 20)) {
-    const t = (await runner.timeGpu(() => { for (let i = 0; i < perPass; i++) run(); }))!;
+    const t = (await runner.timeGpu(() => {
+      for (let i = 0; i < perPass; i++) run();
+    }))!;
     times.push(t / perPass);
     sum += t;
   }
@@ -48,7 +57,8 @@ async function timeRun(run: () => void, reps: number): Promise<number> {
 }
 
 /** Whether a dense [rows, cols] float32 matrix fits one storage binding (else only CSR can run it). */
-export const fitsDenseBinding = (rows: number, cols: number): boolean => rows * cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize;
+export const fitsDenseBinding = (rows: number, cols: number): boolean =>
+  rows * cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize;
 
 export const csrMs = (c: LayerCosts, nnz: number): number => c.csrFixedMs + c.csrMsPerNnz * nnz;
 
@@ -83,7 +93,13 @@ export function closeCall(c: LayerCosts, nnz: number): boolean {
  * A layer's kernel and what it was chosen on: the density below which CSR wins for this shape,
  * and the times compared (csrTimed: CSR timed on the layer's own matrix, else predicted by the line).
  */
-export interface KernelChoice { kernel: 'csr' | 'dense'; csrBelowDensity: number; denseMs: number | null; csrMs: number; csrTimed: boolean }
+export interface KernelChoice {
+  kernel: 'csr' | 'dense';
+  csrBelowDensity: number;
+  denseMs: number | null;
+  csrMs: number;
+  csrTimed: boolean;
+}
 
 /** CSR or dense for this pruned matrix at `batch` columns: by the cost line, settled by timing the matrix itself when close. */
 export async function chooseCsrOrDense(a: CsrHost, batch: number, what: string): Promise<KernelChoice> {
@@ -91,10 +107,23 @@ export async function chooseCsrOrDense(a: CsrHost, batch: number, what: string):
   const predicted = csrMs(costs, a.colIdx.length);
   const { denseMs } = costs;
   const csrBelowDensity = crossoverDensity(costs);
-  if (denseMs === null || !closeCall(costs, a.colIdx.length)) return { kernel: fasterKernel(costs, a.colIdx.length), csrBelowDensity, denseMs, csrMs: predicted, csrTimed: false };
+  if (denseMs === null || !closeCall(costs, a.colIdx.length))
+    return {
+      kernel: fasterKernel(costs, a.colIdx.length),
+      csrBelowDensity,
+      denseMs,
+      csrMs: predicted,
+      csrTimed: false,
+    };
   const sparse = new SparseMatrix(a, what);
   const x = probeInput(a.cols, batch);
-  const timed = await timeRun(() => tidy(() => { spmm(sparse, x); }), 3);
+  const timed = await timeRun(
+    () =>
+      tidy(() => {
+        spmm(sparse, x);
+      }),
+    3,
+  );
   sparse.dispose();
   x.dispose();
   return { kernel: timed < denseMs ? 'csr' : 'dense', csrBelowDensity, denseMs, csrMs: timed, csrTimed: true };
@@ -108,7 +137,8 @@ function randomCsr(rows: number, cols: number, density: number, seed: number): C
   const perRow = Math.max(1, Math.round(density * cols));
   const random = seededRandom(seed);
   const rowPtr = Uint32Array.from({ length: rows + 1 }, (_, r) => r * perRow);
-  const colIdx = new Uint32Array(rows * perRow), values = new Float32Array(rows * perRow);
+  const colIdx = new Uint32Array(rows * perRow),
+    values = new Float32Array(rows * perRow);
   const stride = cols / perRow;
   for (let r = 0; r < rows; r++)
     for (let j = 0; j < perRow; j++) {
@@ -130,18 +160,39 @@ export async function layerCosts(rows: number, cols: number, batch: number, reps
   const known = measured.get(key);
   if (known) return known;
   // A layer too big to run dense has nothing to choose (and its CSR probes would not fit either).
-  if (!fitsDenseBinding(rows, cols)) throw new ConfigError(`layerCosts: a dense [${rows}, ${cols}] matrix does not fit one storage binding; such a layer runs as CSR`);
+  if (!fitsDenseBinding(rows, cols))
+    throw new ConfigError(
+      `layerCosts: a dense [${rows}, ${cols}] matrix does not fit one storage binding; such a layer runs as CSR`,
+    );
   // A slice of at most PROBE_MAX_BYTES of rows, its times scaled up to the whole layer.
   const probeRows = Math.max(1, Math.min(rows, Math.floor(PROBE_MAX_BYTES / (4 * cols))));
   const scaleUp = rows / probeRows;
   const x = probeInput(cols, batch);
   const w = Tensor.full([probeRows, cols], 0.01); // values do not change a dense product's time
-  const denseMs = scaleUp * (await timeRun(() => tidy(() => { matmul(w, x); }), reps));
+  const denseMs =
+    scaleUp *
+    (await timeRun(
+      () =>
+        tidy(() => {
+          matmul(w, x);
+        }),
+      reps,
+    ));
   w.dispose();
   const points: [number, number][] = [];
   for (const [i, d] of PROBE_DENSITIES.entries()) {
     const a = new SparseMatrix(randomCsr(probeRows, cols, d, 17 + i), `probe ${probeRows}×${cols}`);
-    points.push([scaleUp * a.a.host.colIdx.length, scaleUp * (await timeRun(() => tidy(() => { spmm(a, x); }), reps))]);
+    points.push([
+      scaleUp * a.a.host.colIdx.length,
+      scaleUp *
+        (await timeRun(
+          () =>
+            tidy(() => {
+              spmm(a, x);
+            }),
+          reps,
+        )),
+    ]);
     a.dispose();
   }
   x.dispose();

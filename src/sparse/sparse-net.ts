@@ -26,12 +26,23 @@ const isUnprunedConv = (l: DecoupledLayer): boolean => !!l.conv && l.conv.nnz ==
  * layer until 49–92% is pruned on lavapipe, docs/sparse-lavapipe.md); any other layer as CSR or
  * dense by the measured crossover, timing the layer's own matrix where the two are close.
  */
-export async function chooseKernels(layers: DecoupledLayer[], batch: number): Promise<{ kernels: Kernel[]; choices: (KernelChoice | null)[] }> {
+export async function chooseKernels(
+  layers: DecoupledLayer[],
+  batch: number,
+): Promise<{ kernels: Kernel[]; choices: (KernelChoice | null)[] }> {
   const kernels: Kernel[] = [];
   const choices: (KernelChoice | null)[] = [];
   for (const l of layers) {
-    if (isUnprunedConv(l)) { kernels.push('conv'); choices.push(null); continue; }
-    if (!fitsDense(l.csr)) { kernels.push('csr'); choices.push(null); continue; } // nothing to measure
+    if (isUnprunedConv(l)) {
+      kernels.push('conv');
+      choices.push(null);
+      continue;
+    }
+    if (!fitsDense(l.csr)) {
+      kernels.push('csr');
+      choices.push(null);
+      continue;
+    } // nothing to measure
     const choice = await chooseCsrOrDense(l.csr, batch, l.name);
     kernels.push(choice.kernel);
     choices.push(choice);
@@ -41,12 +52,23 @@ export async function chooseKernels(layers: DecoupledLayer[], batch: number): Pr
 
 function denseOf(c: CsrHost): Float32Array {
   const d = new Float32Array(c.rows * c.cols);
-  for (let r = 0; r < c.rows; r++) for (let k = c.rowPtr[r]; k < c.rowPtr[r + 1]; k++) d[r * c.cols + c.colIdx[k]] = c.values[k];
+  for (let r = 0; r < c.rows; r++)
+    for (let k = c.rowPtr[r]; k < c.rowPtr[r + 1]; k++) d[r * c.cols + c.colIdx[k]] = c.values[k];
   return d;
 }
 
 /** bias: [rows, 1] for feature-major layers, [O, 1, 1] per channel for a conv-kernel layer. */
-interface GpuLayer { name: string; kernel: Kernel; sparse?: SparseMatrix; dense?: Tensor; conv?: Tensor; bias: Tensor; relu: boolean; nnz: number; entries: number }
+interface GpuLayer {
+  name: string;
+  kernel: Kernel;
+  sparse?: SparseMatrix;
+  dense?: Tensor;
+  conv?: Tensor;
+  bias: Tensor;
+  relu: boolean;
+  nnz: number;
+  entries: number;
+}
 
 /**
  * A decoupled (or any layer-wise sparse) model on the GPU. Activations run feature-major,
@@ -63,22 +85,40 @@ export class SparseNet {
     return new SparseNet(layers, kernels, choices);
   }
 
-  constructor(readonly layers: DecoupledLayer[], kernels: Kernel[], private choices: (KernelChoice | null)[] = []) {
-    if (kernels.length !== layers.length) throw new ConfigError(`SparseNet: ${kernels.length} kernels for ${layers.length} layers`);
+  constructor(
+    readonly layers: DecoupledLayer[],
+    kernels: Kernel[],
+    private choices: (KernelChoice | null)[] = [],
+  ) {
+    if (kernels.length !== layers.length)
+      throw new ConfigError(`SparseNet: ${kernels.length} kernels for ${layers.length} layers`);
     this.gpuLayers = layers.map((l, i) => {
       const kernel = kernels[i];
-      if (kernel === 'dense' && !fitsDense(l.csr)) throw new ConfigError(`${l.name}: [${l.csr.rows}, ${l.csr.cols}] does not fit one storage buffer as a dense matrix; run it as csr`);
-      if (kernel === 'conv' && !isUnprunedConv(l)) throw new ConfigError(`${l.name}: only an unpruned decoupled conv layer can run as the conv kernel`);
+      if (kernel === 'dense' && !fitsDense(l.csr))
+        throw new ConfigError(
+          `${l.name}: [${l.csr.rows}, ${l.csr.cols}] does not fit one storage buffer as a dense matrix; run it as csr`,
+        );
+      if (kernel === 'conv' && !isUnprunedConv(l))
+        throw new ConfigError(`${l.name}: only an unpruned decoupled conv layer can run as the conv kernel`);
       const base = { name: l.name, kernel, relu: l.relu, nnz: l.csr.colIdx.length, entries: l.csr.rows * l.csr.cols };
       if (kernel === 'conv') {
         const [O] = l.conv!.shape;
         const perChannel = Float32Array.from({ length: O }, (_, o) => l.bias[o * IMAGE_SIDE * IMAGE_SIDE]);
-        return { ...base, bias: Tensor.fromArray(perChannel, [O, 1, 1]).keep(), conv: Tensor.fromArray(l.conv!.weight, l.conv!.shape).keep() };
+        return {
+          ...base,
+          bias: Tensor.fromArray(perChannel, [O, 1, 1]).keep(),
+          conv: Tensor.fromArray(l.conv!.weight, l.conv!.shape).keep(),
+        };
       }
       const bias = Tensor.fromArray(l.bias, [l.bias.length, 1]).keep();
-      return kernel === 'csr' ? { ...base, bias, sparse: new SparseMatrix(l.csr, l.name) } : { ...base, bias, dense: Tensor.fromArray(denseOf(l.csr), [l.csr.rows, l.csr.cols]).keep() };
+      return kernel === 'csr'
+        ? { ...base, bias, sparse: new SparseMatrix(l.csr, l.name) }
+        : { ...base, bias, dense: Tensor.fromArray(denseOf(l.csr), [l.csr.rows, l.csr.cols]).keep() };
     });
-    this.params = this.gpuLayers.flatMap((l) => [{ name: `${l.name}.weight`, tensor: l.sparse ? l.sparse.a.values : l.conv ?? l.dense! }, { name: `${l.name}.bias`, tensor: l.bias }]);
+    this.params = this.gpuLayers.flatMap((l) => [
+      { name: `${l.name}.weight`, tensor: l.sparse ? l.sparse.a.values : (l.conv ?? l.dense!) },
+      { name: `${l.name}.bias`, tensor: l.bias },
+    ]);
   }
 
   /**
@@ -86,10 +126,26 @@ export class SparseNet {
    * below which CSR wins for this shape and the CSR and dense times compared (csrTimed: CSR timed
    * on this layer's matrix rather than predicted).
    */
-  get kernels(): { layer: string; kernel: Kernel; density: number; csrBelowDensity: number | null; csrMs: number | null; denseMs: number | null; csrTimed: boolean }[] {
+  get kernels(): {
+    layer: string;
+    kernel: Kernel;
+    density: number;
+    csrBelowDensity: number | null;
+    csrMs: number | null;
+    denseMs: number | null;
+    csrTimed: boolean;
+  }[] {
     return this.gpuLayers.map((l, i) => {
       const c = this.choices[i];
-      return { layer: l.name, kernel: l.kernel, density: l.nnz / l.entries, csrBelowDensity: c?.csrBelowDensity ?? null, csrMs: c?.csrMs ?? null, denseMs: c?.denseMs ?? null, csrTimed: c?.csrTimed ?? false };
+      return {
+        layer: l.name,
+        kernel: l.kernel,
+        density: l.nnz / l.entries,
+        csrBelowDensity: c?.csrBelowDensity ?? null,
+        csrMs: c?.csrMs ?? null,
+        denseMs: c?.denseMs ?? null,
+        csrTimed: c?.csrTimed ?? false,
+      };
     });
   }
 
@@ -100,14 +156,20 @@ export class SparseNet {
     let featureMajor = false;
     for (const l of this.gpuLayers) {
       if (l.conv) {
-        if (featureMajor) { h = transpose(h); featureMajor = false; }
+        if (featureMajor) {
+          h = transpose(h);
+          featureMajor = false;
+        }
         const [, C] = l.conv.shape;
         h = add(conv2d(h.reshape([n, C, IMAGE_SIDE, IMAGE_SIDE]), l.conv, 'same'), l.bias);
         if (l.relu) h = relu(h);
         h = h.reshape([n, h.size / n]);
         continue;
       }
-      if (!featureMajor) { h = transpose(h); featureMajor = true; }
+      if (!featureMajor) {
+        h = transpose(h);
+        featureMajor = true;
+      }
       h = add(l.sparse ? spmm(l.sparse, h) : matmul(l.dense!, h), l.bias);
       if (l.relu) h = relu(h);
     }
@@ -115,6 +177,11 @@ export class SparseNet {
   }
 
   dispose(): void {
-    for (const l of this.gpuLayers) { l.sparse?.dispose(); l.dense?.dispose(); l.conv?.dispose(); l.bias.dispose(); }
+    for (const l of this.gpuLayers) {
+      l.sparse?.dispose();
+      l.dense?.dispose();
+      l.conv?.dispose();
+      l.bias.dispose();
+    }
   }
 }

@@ -18,13 +18,30 @@ import { holdOut } from '../data/dataset';
 import { flushSubnormalWeights } from '../nn/checkpoint';
 import { COMPARED, chooseRatios, robustnessCsv, summariseStudy, type CleanRule, type StudySummary } from './summary';
 import type { NoiseVector } from '../adversarial/evaluate';
-import { runSweep, sweepUnits, unitKey, type SweepRow, type SweepSpec, type SweepModel, type SweepUnit } from '../prune/sweep';
+import {
+  runSweep,
+  sweepUnits,
+  unitKey,
+  type SweepRow,
+  type SweepSpec,
+  type SweepModel,
+  type SweepUnit,
+} from '../prune/sweep';
 import { SweepFiles } from '../prune/sweep-files';
 import type { PruneMethod } from '../prune/prune';
 import { writeReport } from '../report/report';
 
 /** The study's eight noise vectors (target / limit). */
-export const STUDY_VECTORS: [number, number][] = [[3, 0.25], [2, 0.25], [1, 0.15], [5, 0.1], [5, 0.35], [8, 0.2], [7, 0.3], [9, 0.2]];
+export const STUDY_VECTORS: [number, number][] = [
+  [3, 0.25],
+  [2, 0.25],
+  [1, 0.15],
+  [5, 0.1],
+  [5, 0.35],
+  [8, 0.2],
+  [7, 0.3],
+  [9, 0.2],
+];
 
 export interface StudyPreset {
   data: string;
@@ -43,28 +60,63 @@ export interface StudyPreset {
   adaptive: Omit<AdaptiveSpec, 'ratios' | 'noiseSeed'>;
 }
 
-
-
-const range = (a: number, b: number, step: number) => Array.from({ length: Math.floor((b - a) / step + 1e-9) + 1 }, (_, i) => Math.round((a + i * step) * 1e6) / 1e6);
+const range = (a: number, b: number, step: number) =>
+  Array.from({ length: Math.floor((b - a) / step + 1e-9) + 1 }, (_, i) => Math.round((a + i * step) * 1e6) / 1e6);
 
 export const STUDY_PRESETS: Record<string, StudyPreset> = {
   // Minutes on a 2-core CPU: a narrower FC net on the embedded digits, 20 ratios.
   default: {
-    data: 'embedded', train: { hidden: [256, 128], iterations: 600, evalEvery: 200 }, validation: 1000, noiseSteps: 200, ratios: range(0, 0.95, 0.05), calibration: 2000,
-    sweeps: [{ name: 'per-matrix', methods: ['abs', 'act', 'combined', 'random'], scopes: ['per-matrix'] }, { name: 'pixel-mask', methods: ['pixel-mask'], scopes: ['layer:1'] }, { name: 'per-layer', methods: ['abs', 'act'], scopes: ['layer:1', 'layer:2', 'layer:3'] }],
+    data: 'embedded',
+    train: { hidden: [256, 128], iterations: 600, evalEvery: 200 },
+    validation: 1000,
+    noiseSteps: 200,
+    ratios: range(0, 0.95, 0.05),
+    calibration: 2000,
+    sweeps: [
+      { name: 'per-matrix', methods: ['abs', 'act', 'combined', 'random'], scopes: ['per-matrix'] },
+      { name: 'pixel-mask', methods: ['pixel-mask'], scopes: ['layer:1'] },
+      { name: 'per-layer', methods: ['abs', 'act'], scopes: ['layer:1', 'layer:2', 'layer:3'] },
+    ],
     clean: { drop: 0.005 },
-    adaptive: { recipes: ['study', 'no-penalty'], noiseSteps: 200, pgd: { ...DEFAULT_SUITE, epsilons: [0.1], steps: 20, losses: ['ce'] }, pgdImages: null },
+    adaptive: {
+      recipes: ['study', 'no-penalty'],
+      noiseSteps: 200,
+      pgd: { ...DEFAULT_SUITE, epsilons: [0.1], steps: 20, losses: ['ce'] },
+      pgdImages: null,
+    },
   },
   // The study's settings: full MNIST, 784-1500-1000-800-10, ratios 0–0.99.
   paper: {
-    data: '', train: { iterations: 10000, evalEvery: 1000 }, validation: 5000, noiseSteps: 500, ratios: range(0, 0.99, 0.01), calibration: 2000,
-    sweeps: [{ name: 'per-matrix', methods: ['abs', 'act', 'combined', 'random'], scopes: ['per-matrix'] }, { name: 'pixel-mask', methods: ['pixel-mask'], scopes: ['layer:1'] }, { name: 'per-layer', methods: ['abs', 'act'], scopes: ['layer:1', 'layer:2', 'layer:3', 'layer:4'] }],
+    data: '',
+    train: { iterations: 10000, evalEvery: 1000 },
+    validation: 5000,
+    noiseSteps: 500,
+    ratios: range(0, 0.99, 0.01),
+    calibration: 2000,
+    sweeps: [
+      { name: 'per-matrix', methods: ['abs', 'act', 'combined', 'random'], scopes: ['per-matrix'] },
+      { name: 'pixel-mask', methods: ['pixel-mask'], scopes: ['layer:1'] },
+      { name: 'per-layer', methods: ['abs', 'act'], scopes: ['layer:1', 'layer:2', 'layer:3', 'layer:4'] },
+    ],
     clean: { atLeast: 0.98 },
-    adaptive: { recipes: ['study', 'no-penalty'], noiseSteps: 500, pgd: { ...DEFAULT_SUITE, epsilons: [0.1], steps: 100, losses: ['ce', 'margin'] }, pgdImages: null },
+    adaptive: {
+      recipes: ['study', 'no-penalty'],
+      noiseSteps: 500,
+      pgd: { ...DEFAULT_SUITE, epsilons: [0.1], steps: 100, losses: ['ce', 'margin'] },
+      pgdImages: null,
+    },
   },
 };
 
-export interface StudyOptions { preset: StudyPreset; out: string; seeds: number[]; models?: string[]; data?: string; log: (line: string) => void; progress?: (what: string, done: number, total: number) => void }
+export interface StudyOptions {
+  preset: StudyPreset;
+  out: string;
+  seeds: number[];
+  models?: string[];
+  data?: string;
+  log: (line: string) => void;
+  progress?: (what: string, done: number, total: number) => void;
+}
 
 /**
  * The main job: train (or load) the linear-quadratic FC model for each seed on the training
@@ -76,32 +128,60 @@ export interface StudyOptions { preset: StudyPreset; out: string; seeds: number[
 export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
   const p = o.preset;
   const source = o.data ?? p.data;
-  if (!source) throw new ConfigError('this preset runs on full MNIST: pass --data <folder with the four MNIST IDX files>');
+  if (!source)
+    throw new ConfigError('this preset runs on full MNIST: pass --data <folder with the four MNIST IDX files>');
   const full = loadData(source);
   const { train, validation } = holdOut(full.train, p.validation);
   const data: Split = { train, test: full.test, name: full.name };
   const t0 = performance.now();
-  o.log(`data: ${data.name} (${train.count} train / ${validation.count} validation, held out from training / ${data.test.count} test)`);
+  o.log(
+    `data: ${data.name} (${train.count} train / ${validation.count} validation, held out from training / ${data.test.count} test)`,
+  );
   const models: SweepModel[] = [];
   for (const [i, seed] of o.seeds.entries()) {
     const file = o.models?.[i];
     const { model, path, accuracy } = file ? loadGiven(file) : await trainSeed(g, o, data, seed);
     o.log(`model seed ${seed}: ${path}${accuracy !== null ? `, test accuracy ${(100 * accuracy).toFixed(2)}%` : ''}`);
     await flushSubnormalWeights(model);
-    models.push({ name: path, seed, model, weights: await Promise.all(model.weights.map((w) => w.read())), noises: await seedNoise(o, data, model, path, seed) });
+    models.push({
+      name: path,
+      seed,
+      model,
+      weights: await Promise.all(model.weights.map((w) => w.read())),
+      noises: await seedNoise(o, data, model, path, seed),
+    });
   }
   const noiseNames = STUDY_VECTORS.map(([t, l]) => noiseName(t, l));
-  const header = (spec: SweepSpec) => ({ tool: 'sparsegrad sweep' as const, spec, models: models.map((m) => ({ name: m.name, seed: m.seed })), noises: noiseNames, data: data.name, adapter: adapterName(g.adapter), validation: true });
+  const header = (spec: SweepSpec) => ({
+    tool: 'sparsegrad sweep' as const,
+    spec,
+    models: models.map((m) => ({ name: m.name, seed: m.seed })),
+    noises: noiseNames,
+    data: data.name,
+    adapter: adapterName(g.adapter),
+    validation: true,
+  });
   const sweepData = { test: data.test, train, validation };
   const sweeps: Record<string, SweepRow[]> = {};
   for (const [k, sw] of p.sweeps.entries()) {
-    const spec: SweepSpec = { methods: sw.methods, scopes: sw.scopes, ratios: p.ratios, calibration: p.calibration, calibrationFrom: 'train', combinedOffset: 0.07, seed: 1 };
+    const spec: SweepSpec = {
+      methods: sw.methods,
+      scopes: sw.scopes,
+      ratios: p.ratios,
+      calibration: p.calibration,
+      calibrationFrom: 'train',
+      combinedOffset: 0.07,
+      seed: 1,
+    };
     const name = `sweep-${sw.name}`;
     const files = new SweepFiles(join(o.out, name), header(spec));
     const units = sweepUnits(spec, models);
     const todo = files.resume(units);
     let done = units.length - todo.length;
-    await runSweep(spec, models, sweepData, [], todo, (_u, rows) => { files.add(rows); o.progress?.(`sweep ${k + 1}/${p.sweeps.length} (${name})`, ++done, units.length); });
+    await runSweep(spec, models, sweepData, [], todo, (_u, rows) => {
+      files.add(rows);
+      o.progress?.(`sweep ${k + 1}/${p.sweeps.length} (${name})`, ++done, units.length);
+    });
     sweeps[name] = files.rows;
     o.log(`${name}: ${units.length} units → ${files.csv}`);
   }
@@ -111,22 +191,69 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
   const adaptiveRows: SweepRow[] = [];
   for (const m of models) {
     // The unpruned model once, then each compared method at its chosen ratio.
-    const picks = COMPARED.map((c) => ({ ...c, ratio: chosen.get(`${m.seed}|${c.method}|${c.scope}`) })).filter((c) => c.ratio !== undefined && c.ratio > 0);
-    const units: SweepUnit[] = [{ method: 'abs' as PruneMethod, scope: 'per-matrix', ratio: 0 }, ...picks].map((c, index) => ({ index, key: unitKey(m.name, c.method, c.scope, c.ratio!), model: 0, method: c.method, scope: c.scope, ratio: c.ratio! }));
-    const spec: SweepSpec = { methods: COMPARED.map((c) => c.method), scopes: [...new Set(COMPARED.map((c) => c.scope))], ratios: units.map((u) => u.ratio), calibration: p.calibration, calibrationFrom: 'train', combinedOffset: 0.07, seed: 1, adaptive: { ...p.adaptive, ratios: 'all', noiseSeed: m.seed } };
-    const files = new SweepFiles(join(o.out, 'adaptive', `seed${m.seed}`), { ...header(spec), models: [{ name: m.name, seed: m.seed }] });
+    const picks = COMPARED.map((c) => ({ ...c, ratio: chosen.get(`${m.seed}|${c.method}|${c.scope}`) })).filter(
+      (c) => c.ratio !== undefined && c.ratio > 0,
+    );
+    const units: SweepUnit[] = [{ method: 'abs' as PruneMethod, scope: 'per-matrix', ratio: 0 }, ...picks].map(
+      (c, index) => ({
+        index,
+        key: unitKey(m.name, c.method, c.scope, c.ratio!),
+        model: 0,
+        method: c.method,
+        scope: c.scope,
+        ratio: c.ratio!,
+      }),
+    );
+    const spec: SweepSpec = {
+      methods: COMPARED.map((c) => c.method),
+      scopes: [...new Set(COMPARED.map((c) => c.scope))],
+      ratios: units.map((u) => u.ratio),
+      calibration: p.calibration,
+      calibrationFrom: 'train',
+      combinedOffset: 0.07,
+      seed: 1,
+      adaptive: { ...p.adaptive, ratios: 'all', noiseSeed: m.seed },
+    };
+    const files = new SweepFiles(join(o.out, 'adaptive', `seed${m.seed}`), {
+      ...header(spec),
+      models: [{ name: m.name, seed: m.seed }],
+    });
     const todo = files.resume(units);
     let done = units.length - todo.length;
     await runSweep(spec, [m], sweepData, [], todo, (u, rows) => {
       files.add(rows);
-      for (const r of rows.filter((x) => x.flags && x.attack !== 'transfer')) o.log(`attack failure, seed ${m.seed}, ${u.method} r=${u.ratio}: ${r.attack} ${r.noise} ${(100 * r.accuracy).toFixed(1)}% (${r.flags})`);
+      for (const r of rows.filter((x) => x.flags && x.attack !== 'transfer'))
+        o.log(
+          `attack failure, seed ${m.seed}, ${u.method} r=${u.ratio}: ${r.attack} ${r.noise} ${(100 * r.accuracy).toFixed(1)}% (${r.flags})`,
+        );
       o.progress?.(`adaptive attacks, seed ${m.seed}`, ++done, units.length);
     });
     adaptiveRows.push(...files.rows);
   }
   const summary = summariseStudy(adaptiveRows, chosen, p.clean);
   writeAtomic(join(o.out, 'robustness.csv'), robustnessCsv(summary));
-  writeAtomic(join(o.out, 'study.json'), JSON.stringify({ tool: 'sparsegrad study', data: data.name, sweeps: Object.keys(sweeps), benches: existsSync(o.out) ? readdirSync(o.out).filter((f) => /^bench.*\.json$/.test(f)) : [], noiseDir: `noise/seed${o.seeds[0]}`, validation: `first ${validation.count} training images`, adapter: g.adapter, seeds: o.seeds, models: models.map((m) => m.name), noises: noiseNames, preset: p, summary, seconds: (performance.now() - t0) / 1000 }, null, 2));
+  writeAtomic(
+    join(o.out, 'study.json'),
+    JSON.stringify(
+      {
+        tool: 'sparsegrad study',
+        data: data.name,
+        sweeps: Object.keys(sweeps),
+        benches: existsSync(o.out) ? readdirSync(o.out).filter((f) => /^bench.*\.json$/.test(f)) : [],
+        noiseDir: `noise/seed${o.seeds[0]}`,
+        validation: `first ${validation.count} training images`,
+        adapter: g.adapter,
+        seeds: o.seeds,
+        models: models.map((m) => m.name),
+        noises: noiseNames,
+        preset: p,
+        summary,
+        seconds: (performance.now() - t0) / 1000,
+      },
+      null,
+      2,
+    ),
+  );
   o.log(`report: ${writeReport(o.out)}`); // after study.json: the report shows its findings
   return summary;
 }
@@ -136,30 +263,50 @@ function loadGiven(file: string): { model: Net; path: string; accuracy: null } {
 }
 
 /** The eight noise vectors made on this seed's own model (noise seed = training seed). */
-async function seedNoise(o: StudyOptions, data: Split, model: Net, modelPath: string, seed: number): Promise<NoiseVector[]> {
+async function seedNoise(
+  o: StudyOptions,
+  data: Split,
+  model: Net,
+  modelPath: string,
+  seed: number,
+): Promise<NoiseVector[]> {
   const out: NoiseVector[] = [];
   const dir = join(o.out, 'noise', `seed${seed}`);
   for (const [target, limit] of STUDY_VECTORS) {
     const file = join(dir, `noise-t${target}-l${limit}.safetensors`);
     const s: NoiseSettings = { ...DEFAULT_NOISE, steps: o.preset.noiseSteps, target, limit, seed };
     if (!existsSync(file)) {
-      const noise = await makeNoise(model, data.train, s, (step) => o.progress?.(`noise ${target}/${limit}, seed ${seed}`, step, s.steps));
+      const noise = await makeNoise(model, data.train, s, (step) =>
+        o.progress?.(`noise ${target}/${limit}, seed ${seed}`, step, s.steps),
+      );
       saveNoise(dir, noise, s, modelPath, data.test, { meanAbs: meanAbs(noise), collapsed: collapsed(noise, limit) });
     }
     out.push(loadNoise(file));
     const n = out[out.length - 1];
-    if (collapsed(n.noise, limit)) o.log(`noise ${n.name}, seed ${seed}: mean |n| ${meanAbs(n.noise).toFixed(4)} < 0.1·limit, collapsed on its own model (its transfer rows are flagged)`);
+    if (collapsed(n.noise, limit))
+      o.log(
+        `noise ${n.name}, seed ${seed}: mean |n| ${meanAbs(n.noise).toFixed(4)} < 0.1·limit, collapsed on its own model (its transfer rows are flagged)`,
+      );
   }
   return out;
 }
 
-async function trainSeed(g: Gpu, o: StudyOptions, data: Split, seed: number): Promise<{ model: Net; path: string; accuracy: number }> {
+async function trainSeed(
+  g: Gpu,
+  o: StudyOptions,
+  data: Split,
+  seed: number,
+): Promise<{ model: Net; path: string; accuracy: number }> {
   const config: TrainConfig = { ...DEFAULT_CONFIG, ...o.preset.train, loss: 'quadratic', seed };
   const dir = join(o.out, `model-seed${seed}`);
   const jsonFile = join(dir, 'train.json');
   if (existsSync(jsonFile) && JSON.parse(readFileSync(jsonFile, 'utf8')).status === 'finished') {
     const saved = JSON.parse(readFileSync(jsonFile, 'utf8'));
-    return { model: modelFromSafetensors(readBytes(join(dir, 'model.safetensors')), join(dir, 'model.safetensors')).model, path: join(dir, 'model.safetensors'), accuracy: saved.metrics.testAccuracy };
+    return {
+      model: modelFromSafetensors(readBytes(join(dir, 'model.safetensors')), join(dir, 'model.safetensors')).model,
+      path: join(dir, 'model.safetensors'),
+      accuracy: saved.metrics.testAccuracy,
+    };
   }
   const resume = loadCheckpoint(dir, config, data.name) ?? undefined;
   const r = await trainModel(config, data, {

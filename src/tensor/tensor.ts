@@ -18,7 +18,9 @@ function checkFits(op: string, shape: Shape): void {
   const limit = Math.min(maxStorageBufferBindingSize, maxBufferSize);
   if (bytes > limit) {
     const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-    throw new ShapeError(`${op}: a tensor of shape ${fmtShape(shape)} needs ${mb(bytes)} (${bytes} bytes); this adapter binds at most ${mb(limit)} per storage buffer (maxStorageBufferBindingSize ${maxStorageBufferBindingSize}, maxBufferSize ${maxBufferSize})`);
+    throw new ShapeError(
+      `${op}: a tensor of shape ${fmtShape(shape)} needs ${mb(bytes)} (${bytes} bytes); this adapter binds at most ${mb(limit)} per storage buffer (maxStorageBufferBindingSize ${maxStorageBufferBindingSize}, maxBufferSize ${maxBufferSize})`,
+    );
   }
 }
 
@@ -32,7 +34,12 @@ export class Tensor {
   private _buffer: GPUBuffer | null;
   private kept = false;
 
-  constructor(readonly shape: Shape, buffer: GPUBuffer, public requiresGrad = false, readonly op = 'leaf') {
+  constructor(
+    readonly shape: Shape,
+    buffer: GPUBuffer,
+    public requiresGrad = false,
+    readonly op = 'leaf',
+  ) {
     this.size = numel(shape);
     this._buffer = buffer;
     scopes[scopes.length - 1]?.push(this);
@@ -42,8 +49,12 @@ export class Tensor {
     if (!this._buffer) throw new SparsegradError(`use of a disposed tensor (${this.op} ${fmtShape(this.shape)})`);
     return this._buffer;
   }
-  get byteSize(): number { return this.size * 4; }
-  get disposed(): boolean { return this._buffer === null; }
+  get byteSize(): number {
+    return this.size * 4;
+  }
+  get disposed(): boolean {
+    return this._buffer === null;
+  }
 
   /** Uninitialised (or, in tests, NaN-poisoned) tensor. */
   static empty(shape: Shape, op = 'empty'): Tensor {
@@ -57,7 +68,8 @@ export class Tensor {
   static fromArray(data: ArrayLike<number>, shape: Shape, requiresGrad = false): Tensor {
     checkShape('fromArray', shape);
     checkFits('fromArray', shape);
-    if (data.length !== numel(shape)) throw new ShapeError(`fromArray: ${data.length} values for shape ${fmtShape(shape)} (${numel(shape)} needed)`);
+    if (data.length !== numel(shape))
+      throw new ShapeError(`fromArray: ${data.length} values for shape ${fmtShape(shape)} (${numel(shape)} needed)`);
     const t = new Tensor(shape, bufferPool.acquire(data.length * 4), requiresGrad);
     t.write(data instanceof Float32Array ? data : Float32Array.from(data));
     return t;
@@ -70,7 +82,9 @@ export class Tensor {
     fillBuffer(t.buffer, t.size, value);
     return t;
   }
-  static zeros(shape: Shape, requiresGrad = false): Tensor { return Tensor.full(shape, 0, requiresGrad); }
+  static zeros(shape: Shape, requiresGrad = false): Tensor {
+    return Tensor.full(shape, 0, requiresGrad);
+  }
 
   /** Overwrites the contents; earlier encoded work is submitted first so it still sees the old data. */
   write(data: Float32Array): void {
@@ -86,7 +100,8 @@ export class Tensor {
   /** Same buffer, new shape: no copy. Gradients flow back reshaped. */
   reshape(shape: Shape): Tensor {
     const n = numel(shape);
-    if (n !== this.size) throw new ShapeError(`reshape: ${fmtShape(this.shape)} (${this.size}) to ${fmtShape(shape)} (${n})`);
+    if (n !== this.size)
+      throw new ShapeError(`reshape: ${fmtShape(this.shape)} (${this.size}) to ${fmtShape(shape)} (${n})`);
     const view = new Tensor(shape, this.buffer, false, 'reshape');
     view.viewOf = this;
     if (this.requiresGrad) {
@@ -100,7 +115,10 @@ export class Tensor {
   viewOf: Tensor | null = null;
 
   /** Excluded from the enclosing tidy(): parameters, optimiser state, results. */
-  keep(): this { this.kept = true; return this; }
+  keep(): this {
+    this.kept = true;
+    return this;
+  }
 
   dispose(): void {
     if (!this._buffer) return;
@@ -111,12 +129,13 @@ export class Tensor {
     this.parents = [];
   }
 
-  get isKept(): boolean { return this.kept; }
+  get isKept(): boolean {
+    return this.kept;
+  }
 }
 
 /** Tests set this so every new output starts as NaN: an element a kernel fails to write shows. */
 export const poison = { on: false };
-
 
 // ---- memory scopes -------------------------------------------------------------------------
 const scopes: Tensor[][] = [];
@@ -153,9 +172,12 @@ export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function collectTensors(x: unknown, out = new Set<Tensor>()): Set<Tensor> {
-  if (x instanceof Tensor) { out.add(x); if (x.viewOf) collectTensors(x.viewOf, out); }
-  else if (Array.isArray(x)) x.forEach((v) => collectTensors(v, out));
-  else if (x && typeof x === 'object' && !(ArrayBuffer.isView(x))) Object.values(x).forEach((v) => collectTensors(v, out));
+  if (x instanceof Tensor) {
+    out.add(x);
+    if (x.viewOf) collectTensors(x.viewOf, out);
+  } else if (Array.isArray(x)) x.forEach((v) => collectTensors(v, out));
+  else if (x && typeof x === 'object' && !ArrayBuffer.isView(x))
+    Object.values(x).forEach((v) => collectTensors(v, out));
   return out;
 }
 
@@ -163,9 +185,19 @@ function endScope(keep: Set<Tensor>): void {
   const mine = scopes.pop()!;
   const parent = scopes[scopes.length - 1];
   const keptBases = new Set<Tensor>();
-  for (const t of mine) if (keep.has(t) || t.isKept) { let b: Tensor | null = t; while (b) { keptBases.add(b); b = b.viewOf; } }
+  for (const t of mine)
+    if (keep.has(t) || t.isKept) {
+      let b: Tensor | null = t;
+      while (b) {
+        keptBases.add(b);
+        b = b.viewOf;
+      }
+    }
   for (const t of mine) {
-    if (keptBases.has(t)) { if (!t.isKept) parent?.push(t); continue; }
+    if (keptBases.has(t)) {
+      if (!t.isKept) parent?.push(t);
+      continue;
+    }
     t.dispose();
   }
 }
@@ -174,8 +206,12 @@ function endScope(keep: Set<Tensor>): void {
 /** Adds g into t.grad (gradients accumulate, as in micrograd). */
 export function accumulateGrad(t: Tensor, g: Tensor): void {
   if (!t.requiresGrad) return;
-  if (g.size !== t.size) throw new ShapeError(`gradient ${fmtShape(g.shape)} does not match tensor ${fmtShape(t.shape)} (${t.op})`);
-  if (!t.grad) { t.grad = g; return; }
+  if (g.size !== t.size)
+    throw new ShapeError(`gradient ${fmtShape(g.shape)} does not match tensor ${fmtShape(t.shape)} (${t.op})`);
+  if (!t.grad) {
+    t.grad = g;
+    return;
+  }
   const sum = Tensor.empty(t.grad.shape, 'gradSum');
   encodeAccumulate(t.grad.buffer, g.buffer, sum.buffer, sum.size);
   t.grad = sum;
@@ -192,8 +228,10 @@ export function backward(root: Tensor, seed?: Tensor): void {
     order.push(t);
   };
   visit(root);
-  if (!root.requiresGrad) throw new SparsegradError(`backward: ${root.op} ${fmtShape(root.shape)} does not require a gradient`);
-  if (!seed && root.size !== 1) throw new ShapeError(`backward: root ${fmtShape(root.shape)} is not a scalar; pass a seed gradient`);
+  if (!root.requiresGrad)
+    throw new SparsegradError(`backward: ${root.op} ${fmtShape(root.shape)} does not require a gradient`);
+  if (!seed && root.size !== 1)
+    throw new ShapeError(`backward: root ${fmtShape(root.shape)} is not a scalar; pass a seed gradient`);
   root.grad = seed ?? Tensor.full(root.shape, 1);
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];

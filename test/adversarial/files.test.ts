@@ -18,30 +18,55 @@ const f32 = (n: number) => new Float32Array(n);
 describe('noise and checkpoint files', () => {
   it('noise round-trips through safetensors with its target and limit', () => {
     const noise = Float32Array.from({ length: 784 }, (_, i) => ((i % 7) - 3) / 30);
-    const [file] = saveNoise(dir, noise, { ...DEFAULT_NOISE, target: 3, limit: 0.1 }, 'm.safetensors', loadEmbedded().test);
+    const [file] = saveNoise(
+      dir,
+      noise,
+      { ...DEFAULT_NOISE, target: 3, limit: 0.1 },
+      'm.safetensors',
+      loadEmbedded().test,
+    );
     const back = loadNoise(file);
     expect(back).toMatchObject({ target: 3, limit: 0.1, name: '3/0.1' });
     expect(back.noise).toEqual(noise);
   });
   it('a noise file of the wrong shape is refused, naming file and shape', () => {
     const file = join(dir, 'bad-noise.safetensors');
-    writeFileSync(file, encodeSafetensors([{ name: 'noise', shape: [27, 28], data: f32(27 * 28) }], { target: '3', limit: '0.2' }));
+    writeFileSync(
+      file,
+      encodeSafetensors([{ name: 'noise', shape: [27, 28], data: f32(27 * 28) }], { target: '3', limit: '0.2' }),
+    );
     expect(() => loadNoise(file)).toThrow(DataError);
     expect(() => loadNoise(file)).toThrow(/bad-noise.safetensors: noise has shape \[27,28\] \(756 values\)/);
   });
   it('a checkpoint that does not match an architecture is refused', () => {
     const broken = encodeSafetensors([
-      { name: 'fc1.weight', shape: [20, 784], data: f32(20 * 784) }, { name: 'fc1.bias', shape: [20], data: f32(20) },
-      { name: 'fc2.weight', shape: [10, 21], data: f32(10 * 21) }, { name: 'fc2.bias', shape: [10], data: f32(10) },
+      { name: 'fc1.weight', shape: [20, 784], data: f32(20 * 784) },
+      { name: 'fc1.bias', shape: [20], data: f32(20) },
+      { name: 'fc2.weight', shape: [10, 21], data: f32(10 * 21) },
+      { name: 'fc2.bias', shape: [10], data: f32(10) },
     ]);
-    expect(() => modelFromSafetensors(broken, 'x.safetensors')).toThrow(/x.safetensors: fc2.weight is \[10,21\] but fc1 has 20 outputs/);
-    const wrongOut = encodeSafetensors([{ name: 'fc1.weight', shape: [9, 784], data: f32(9 * 784) }, { name: 'fc1.bias', shape: [9], data: f32(9) }]);
-    expect(() => modelFromSafetensors(wrongOut, 'y.safetensors')).toThrow(/architecture 784-9 does not map 784 pixels to 10 classes/);
+    expect(() => modelFromSafetensors(broken, 'x.safetensors')).toThrow(
+      /x.safetensors: fc2.weight is \[10,21\] but fc1 has 20 outputs/,
+    );
+    const wrongOut = encodeSafetensors([
+      { name: 'fc1.weight', shape: [9, 784], data: f32(9 * 784) },
+      { name: 'fc1.bias', shape: [9], data: f32(9) },
+    ]);
+    expect(() => modelFromSafetensors(wrongOut, 'y.safetensors')).toThrow(
+      /architecture 784-9 does not map 784 pixels to 10 classes/,
+    );
     const cfg = { sparsegrad_config: JSON.stringify({ hidden: [30], keep: 1 }) };
-    const mismatch = encodeSafetensors([
-      { name: 'fc1.weight', shape: [20, 784], data: f32(20 * 784) }, { name: 'fc1.bias', shape: [20], data: f32(20) },
-      { name: 'fc2.weight', shape: [10, 20], data: f32(200) }, { name: 'fc2.bias', shape: [10], data: f32(10) },
-    ], cfg);
-    expect(() => modelFromSafetensors(mismatch, 'z.safetensors')).toThrow(/tensors describe 784-20-10 but its config says 784-30-10/);
+    const mismatch = encodeSafetensors(
+      [
+        { name: 'fc1.weight', shape: [20, 784], data: f32(20 * 784) },
+        { name: 'fc1.bias', shape: [20], data: f32(20) },
+        { name: 'fc2.weight', shape: [10, 20], data: f32(200) },
+        { name: 'fc2.bias', shape: [10], data: f32(10) },
+      ],
+      cfg,
+    );
+    expect(() => modelFromSafetensors(mismatch, 'z.safetensors')).toThrow(
+      /tensors describe 784-20-10 but its config says 784-30-10/,
+    );
   });
 });

@@ -16,10 +16,22 @@ const P = 12;
 /** Images in [0, 1] with many pixels exactly 0 or 1 (where clamp's gradient matters). */
 function images(n: number, seed: number): Float32Array {
   const r = rng(seed);
-  return Float32Array.from({ length: n * P }, () => { const u = r(); return u < 0.4 ? 0 : u > 0.85 ? 1 : Math.fround(r()); });
+  return Float32Array.from({ length: n * P }, () => {
+    const u = r();
+    return u < 0.4 ? 0 : u > 0.85 ? 1 : Math.fround(r());
+  });
 }
-const labelsFor = (n: number, seed: number) => { const r = rng(seed); return Uint8Array.from({ length: n }, () => Math.floor(r() * 10)); };
-const ref = (s: PgdSettings): RefPgd => ({ epsilon: s.epsilon, steps: s.steps, stepSize: s.stepSize, loss: s.loss, target: s.target });
+const labelsFor = (n: number, seed: number) => {
+  const r = rng(seed);
+  return Uint8Array.from({ length: n }, () => Math.floor(r() * 10));
+};
+const ref = (s: PgdSettings): RefPgd => ({
+  epsilon: s.epsilon,
+  steps: s.steps,
+  stepSize: s.stepSize,
+  loss: s.loss,
+  target: s.target,
+});
 const row = (a: Float32Array, i: number) => Float64Array.from(a.subarray(i * P, (i + 1) * P));
 
 describe('PGD and FGSM against a float64 reference attack', () => {
@@ -34,7 +46,8 @@ describe('PGD and FGSM against a float64 reference attack', () => {
     it(`${name}: the same adversarial images`, async () => {
       const { layers, net } = smallNet(31);
       const n = 24;
-      const x = images(n, 5), labels = labelsFor(n, 6);
+      const x = images(n, 5),
+        labels = labelsFor(n, 6);
       const got = await pgdImages(net, x, labels, s, P);
       const start = s.randomStart ? randomStart(x, s.epsilon, s.seed, 0, 0) : x;
       let compared = 0;
@@ -54,10 +67,17 @@ describe('PGD and FGSM against a float64 reference attack', () => {
     const n = 40;
     const x = images(n, 8);
     // Half the labels are the clean prediction (attackable), half random.
-    const clean = Uint8Array.from({ length: n }, (_, i) => { const z = refInputGradient(row(x, i), layers, 0, 'ce').logits; return z.indexOf(Math.max(...z)); });
+    const clean = Uint8Array.from({ length: n }, (_, i) => {
+      const z = refInputGradient(row(x, i), layers, 0, 'ce').logits;
+      return z.indexOf(Math.max(...z));
+    });
     const labels = Uint8Array.from(clean, (c, i) => (i % 2 ? c : labelsFor(n, 9)[i]));
     const data: Dataset = { images: x, labels, count: n, pixels: P, source: 'random' };
-    for (const s of [pgd(0.04, 23, { restarts: 3, seed: 4 }), pgd(0.06, 12, { loss: 'margin', restarts: 2, seed: 2 }), pgd(0.08, 14, { target: 7, restarts: 2 })]) {
+    for (const s of [
+      pgd(0.04, 23, { restarts: 3, seed: 4 }),
+      pgd(0.06, 12, { loss: 'margin', restarts: 2, seed: 2 }),
+      pgd(0.08, 14, { target: 7, restarts: 2 }),
+    ]) {
       const got = await pgdAttack(net, data, s, n);
       let right = 0;
       for (let i = 0; i < n; i++) {
@@ -77,8 +97,10 @@ describe('PGD and FGSM against a float64 reference attack', () => {
 
   it('every iterate stays in [0, 1] and within ε of the clean image', async () => {
     const { net } = smallNet(3);
-    const n = 30, eps = 0.07;
-    const x = images(n, 12), labels = labelsFor(n, 13);
+    const n = 30,
+      eps = 0.07;
+    const x = images(n, 12),
+      labels = labelsFor(n, 13);
     for (let steps = 1; steps <= 6; steps++) {
       const got = await pgdImages(net, x, labels, pgd(eps, steps, { stepSize: 0.05 }), P);
       for (let i = 0; i < got.length; i++) {
@@ -102,7 +124,10 @@ describe('sanity of the attacks on a trained model', () => {
   it('ε = 0 changes nothing; robust accuracy falls with ε and with steps, to about 0 at ε = 0.3', async () => {
     const all = loadEmbedded();
     const test = take(all.test, 300);
-    const { model } = await trainModel({ ...DEFAULT_CONFIG, hidden: [64], iterations: 200, batch: 50, evalEvery: 0, seed: 2 }, { train: take(all.train, 3000), test, name: 'embedded-3000' });
+    const { model } = await trainModel(
+      { ...DEFAULT_CONFIG, hidden: [64], iterations: 200, batch: 50, evalEvery: 0, seed: 2 },
+      { train: take(all.train, 3000), test, name: 'embedded-3000' },
+    );
     const clean = await accuracy(model, test);
     expect(clean).toBeGreaterThan(0.85);
     expect((await pgdAttack(model, test, fgsm(0))).accuracy).toBe(clean);
@@ -113,7 +138,8 @@ describe('sanity of the attacks on a trained model', () => {
     expect(byEps[4]).toBeLessThan(0.02);
     // Same step size, more steps: never weaker; FGSM no stronger than PGD at the same ε.
     const bySteps: number[] = [];
-    for (const steps of [1, 5, 20]) bySteps.push((await pgdAttack(model, test, pgd(0.05, steps, { stepSize: 0.01 }))).accuracy);
+    for (const steps of [1, 5, 20])
+      bySteps.push((await pgdAttack(model, test, pgd(0.05, steps, { stepSize: 0.01 }))).accuracy);
     expect(bySteps[1]).toBeLessThanOrEqual(bySteps[0]);
     expect(bySteps[2]).toBeLessThanOrEqual(bySteps[1]);
     expect(bySteps[2]).toBeLessThan(bySteps[0]);

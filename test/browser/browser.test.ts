@@ -10,18 +10,33 @@ let url = '';
 let close: () => void = () => {};
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run \`bash scripts/setup.sh\` (installs Debian's chromium)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: run \`bash scripts/setup.sh\` (installs Debian's chromium)`);
   const s = await startDemoServer(0);
   url = s.url;
   close = () => s.server.close();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
 });
-afterAll(async () => { await browser?.close(); close(); });
+afterAll(async () => {
+  await browser?.close();
+  close();
+});
 
 async function open(path: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage();
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url + path);
   return { page, errors };
@@ -64,13 +79,23 @@ describe('in the browser (chromium, WebGPU on SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('report mode shows a study\'s findings table (transfer, adaptive, PGD, controls) above its transfer curves', async () => {
+  it("report mode shows a study's findings table (transfer, adaptive, PGD, controls) above its transfer curves", async () => {
     const { page, errors } = await open('?results=results/study-embedded-3seeds/');
     await page.waitForFunction(() => (window as any).sparsegradDemo?.report.done, null, { timeout: 60_000 });
     const r = await page.evaluate(() => (window as any).sparsegradDemo.report);
     expect(r.error).toBe('');
-    const cells = await page.locator('#findings tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
-    expect(cells.map((row) => row[0])).toEqual(['method', 'unpruned', 'abs per-matrix', 'act per-matrix', 'combined per-matrix', 'random per-matrix', 'pixel-mask layer:1']);
+    const cells = await page
+      .locator('#findings tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    expect(cells.map((row) => row[0])).toEqual([
+      'method',
+      'unpruned',
+      'abs per-matrix',
+      'act per-matrix',
+      'combined per-matrix',
+      'random per-matrix',
+      'pixel-mask layer:1',
+    ]);
     expect(cells[0]).toContain('universal:no-penalty %');
     expect(cells[0]).toContain('worst − pixel-mask');
     // sweep-per-matrix: 2 method comparisons + 4 methods; sweep-pixel-mask: 1; sweep-per-layer: 2 × 3 + 2 × 3.
@@ -91,9 +116,13 @@ describe('in the browser (chromium, WebGPU on SwiftShader)', () => {
     expect(await missing.page.locator('#report-status').textContent()).toMatch(/fixtures\/nowhere\/study\.json: 404/);
   });
 
-  it('live mode trains, makes noise and sweeps on the browser\'s WebGPU, and its curves get points', async () => {
+  it("live mode trains, makes noise and sweeps on the browser's WebGPU, and its curves get points", async () => {
     const { page, errors } = await open('?mode=live&autorun=1&iterations=40&noiseSteps=10');
-    await page.waitForFunction(() => (window as any).sparsegradDemo?.live.done || (window as any).sparsegradDemo?.live.error, null, { timeout: 240_000 });
+    await page.waitForFunction(
+      () => (window as any).sparsegradDemo?.live.done || (window as any).sparsegradDemo?.live.error,
+      null,
+      { timeout: 240_000 },
+    );
     const live = await page.evaluate(() => (window as any).sparsegradDemo.live);
     expect(live.error).toBe('');
     expect(live.lossPoints).toBe(4); // a loss point every 10 of 40 iterations
@@ -104,10 +133,14 @@ describe('in the browser (chromium, WebGPU on SwiftShader)', () => {
 
   it('live mode says clearly when the browser has no WebGPU', async () => {
     const page = await browser.newPage();
-    await page.addInitScript(() => { delete (Navigator.prototype as any).gpu; });
+    await page.addInitScript(() => {
+      delete (Navigator.prototype as any).gpu;
+    });
     await page.goto(`${url}?mode=live&autorun=1&iterations=10`);
     await page.waitForFunction(() => (window as any).sparsegradDemo?.live.error, null, { timeout: 60_000 });
-    expect(await page.evaluate(() => (window as any).sparsegradDemo.live.error)).toMatch(/this browser has no WebGPU \(navigator.gpu\)/);
+    expect(await page.evaluate(() => (window as any).sparsegradDemo.live.error)).toMatch(
+      /this browser has no WebGPU \(navigator.gpu\)/,
+    );
     expect(await page.locator('#live-status').textContent()).toMatch(/no WebGPU/);
   });
 });

@@ -19,17 +19,63 @@ describe('sparsegrad CLI', () => {
     const { tmpdir } = await import('node:os');
     const { decodeSafetensors } = await import('../../src/io/safetensors');
     const out = mkdtempSync(join(tmpdir(), 'cnn-cli-'));
-    const r = run('train', '--arch', 'cnn', '--conv', '3x5', '--hidden', '8', '--iterations', '2', '--batch', '4', '--eval-every', '0', '--no-progress', '--out', out);
+    const r = run(
+      'train',
+      '--arch',
+      'cnn',
+      '--conv',
+      '3x5',
+      '--hidden',
+      '8',
+      '--iterations',
+      '2',
+      '--batch',
+      '4',
+      '--eval-every',
+      '0',
+      '--no-progress',
+      '--out',
+      out,
+    );
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.stdout).toMatch(/model 784-conv5x5x3-8-10/);
     const { arrays } = decodeSafetensors(readFileSync(join(out, 'model.safetensors')), 'model.safetensors');
-    expect(arrays.map((a) => `${a.name}[${a.shape}]`)).toEqual(['conv1.weight[3,1,5,5]', 'conv1.bias[3]', 'fc1.weight[8,2352]', 'fc1.bias[8]', 'fc2.weight[10,8]', 'fc2.bias[10]']);
+    expect(arrays.map((a) => `${a.name}[${a.shape}]`)).toEqual([
+      'conv1.weight[3,1,5,5]',
+      'conv1.bias[3]',
+      'fc1.weight[8,2352]',
+      'fc1.bias[8]',
+      'fc2.weight[10,8]',
+      'fc2.bias[10]',
+    ]);
   });
   it('train --kernels: tuned measures each matmul bucket once per adapter (cached on disk), rules and a forced kernel measure nothing', async () => {
     const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const cache = mkdtempSync(join(tmpdir(), 'tune-cache-'));
-    const train = (kernels: string) => spawnSync(process.execPath, [cli, 'train', '--hidden', '32', '--iterations', '3', '--batch', '20', '--eval-every', '0', '--no-progress', '--fresh', '--kernels', kernels, '--out', join(cache, 'run')], { encoding: 'utf8', env: { ...process.env, SPARSEGRAD_CACHE: cache } });
+    const train = (kernels: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          cli,
+          'train',
+          '--hidden',
+          '32',
+          '--iterations',
+          '3',
+          '--batch',
+          '20',
+          '--eval-every',
+          '0',
+          '--no-progress',
+          '--fresh',
+          '--kernels',
+          kernels,
+          '--out',
+          join(cache, 'run'),
+        ],
+        { encoding: 'utf8', env: { ...process.env, SPARSEGRAD_CACHE: cache } },
+      );
     const first = train('tuned');
     expect(first.status, first.stderr).toBe(0);
     const m = /kernels: measured per shape \((\d+) matmul buckets, (\d+) measured now/.exec(first.stdout);
@@ -40,7 +86,8 @@ describe('sparsegrad CLI', () => {
     const records = JSON.parse(readFileSync(join(cache, file), 'utf8')).records;
     expect(Object.keys(records).length).toBe(Number(m![1]));
     // The winner is the fastest, or the rule's choice within 3% of it.
-    for (const r of Object.values(records) as { winner: string; ms: Record<string, number> }[]) expect(r.ms[r.winner]).toBeLessThanOrEqual(Math.min(...Object.values(r.ms)) * 1.03 + 1e-9);
+    for (const r of Object.values(records) as { winner: string; ms: Record<string, number> }[])
+      expect(r.ms[r.winner]).toBeLessThanOrEqual(Math.min(...Object.values(r.ms)) * 1.03 + 1e-9);
     const second = train('tuned');
     expect(second.stdout).toMatch(/, 0 measured now/);
     expect(train('rules').stdout).toMatch(/kernels: rules/);
@@ -56,25 +103,82 @@ describe('sparsegrad CLI', () => {
     const { tmpdir } = await import('node:os');
     const { decodeSafetensors } = await import('../../src/io/safetensors');
     const dir = mkdtempSync(join(tmpdir(), 'finetune-'));
-    const base = run('train', '--hidden', '40,20', '--iterations', '60', '--eval-every', '0', '--no-progress', '--kernels', 'rules', '--out', join(dir, 'base'));
+    const base = run(
+      'train',
+      '--hidden',
+      '40,20',
+      '--iterations',
+      '60',
+      '--eval-every',
+      '0',
+      '--no-progress',
+      '--kernels',
+      'rules',
+      '--out',
+      join(dir, 'base'),
+    );
     expect(base.status, base.stderr).toBe(0);
-    const pruned = run('prune', '--model', join(dir, 'base/model.safetensors'), '--ratio', '0.9', '--method', 'abs', '--mask-layout', 'torch-prune', '--out', join(dir, 'pruned.safetensors'));
+    const pruned = run(
+      'prune',
+      '--model',
+      join(dir, 'base/model.safetensors'),
+      '--ratio',
+      '0.9',
+      '--method',
+      'abs',
+      '--mask-layout',
+      'torch-prune',
+      '--out',
+      join(dir, 'pruned.safetensors'),
+    );
     expect(pruned.status, pruned.stderr).toBe(0);
-    expect(pruned.stdout).toMatch(/abs per-matrix at 0\.9: 29124 of 32360 weights pruned \(28224 \/ 720 \/ 180 per matrix\)/);
-    const tuned = run('train', '--init', join(dir, 'pruned.safetensors'), '--keep-pruned', '--mask-layout', 'torch-prune', '--iterations', '40', '--eval-every', '0', '--no-progress', '--kernels', 'rules', '--out', join(dir, 'tuned'));
+    expect(pruned.stdout).toMatch(
+      /abs per-matrix at 0\.9: 29124 of 32360 weights pruned \(28224 \/ 720 \/ 180 per matrix\)/,
+    );
+    const tuned = run(
+      'train',
+      '--init',
+      join(dir, 'pruned.safetensors'),
+      '--keep-pruned',
+      '--mask-layout',
+      'torch-prune',
+      '--iterations',
+      '40',
+      '--eval-every',
+      '0',
+      '--no-progress',
+      '--kernels',
+      'rules',
+      '--out',
+      join(dir, 'tuned'),
+    );
     expect(tuned.status, tuned.stderr).toBe(0);
-    expect(tuned.stdout).toMatch(/fine-tuning .*pruned\.safetensors under its masks: 29124 of 32360 weights pruned \(90\.00%\) stay 0/);
+    expect(tuned.stdout).toMatch(
+      /fine-tuning .*pruned\.safetensors under its masks: 29124 of 32360 weights pruned \(90\.00%\) stay 0/,
+    );
     expect(tuned.stdout).toMatch(/model 784-40-20-10/);
-    const before = new Map(decodeSafetensors(readFileSync(join(dir, 'pruned.safetensors')), 'p').arrays.map((a) => [a.name, a.data]));
-    const after = new Map(decodeSafetensors(readFileSync(join(dir, 'tuned/model.safetensors')), 't').arrays.map((a) => [a.name, a.data]));
+    const before = new Map(
+      decodeSafetensors(readFileSync(join(dir, 'pruned.safetensors')), 'p').arrays.map((a) => [a.name, a.data]),
+    );
+    const after = new Map(
+      decodeSafetensors(readFileSync(join(dir, 'tuned/model.safetensors')), 't').arrays.map((a) => [a.name, a.data]),
+    );
     for (const l of ['fc1', 'fc2', 'fc3']) {
-      const mask = after.get(`${l}.weight_mask`)!, w = after.get(`${l}.weight_orig`)!;
+      const mask = after.get(`${l}.weight_mask`)!,
+        w = after.get(`${l}.weight_orig`)!;
       expect(Array.from(mask)).toEqual(Array.from(before.get(`${l}.weight_mask`)!));
       let changed = 0;
-      w.forEach((v, i) => { if (!mask[i]) expect(v).toBe(0); else if (v !== before.get(`${l}.weight_orig`)![i]) changed++; });
+      w.forEach((v, i) => {
+        if (!mask[i]) expect(v).toBe(0);
+        else if (v !== before.get(`${l}.weight_orig`)![i]) changed++;
+      });
       expect(changed).toBeGreaterThan(0);
     }
-    expect(JSON.parse(readFileSync(join(dir, 'tuned/train.json'), 'utf8')).fineTuned).toMatchObject({ maskLayout: 'torch-prune', pruned: 29124, weights: 32360 });
+    expect(JSON.parse(readFileSync(join(dir, 'tuned/train.json'), 'utf8')).fineTuned).toMatchObject({
+      maskLayout: 'torch-prune',
+      pruned: 29124,
+      weights: 32360,
+    });
     const bad = run('train', '--keep-pruned', '--iterations', '1', '--out', join(dir, 'bad'));
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--keep-pruned needs --init/);
@@ -84,14 +188,51 @@ describe('sparsegrad CLI', () => {
     const { tmpdir } = await import('node:os');
     const { decodeSafetensors } = await import('../../src/io/safetensors');
     const dir = mkdtempSync(join(tmpdir(), 'nn-cli-'));
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ input: [1, 28, 28], layers: [{ type: 'Conv2d', out: 4, kernel: 3, padding: 'same' }, { type: 'ReLU' }, { type: 'MaxPool2d', kernel: 2 }, { type: 'Flatten' }, { type: 'Linear', out: 10 }] }));
-    const args = ['train', '--model-config', join(dir, 'model.json'), '--loss', 'softmax-ce', '--batch', '20', '--eval-every', '10', '--no-progress', '--out', join(dir, 'run')];
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({
+        input: [1, 28, 28],
+        layers: [
+          { type: 'Conv2d', out: 4, kernel: 3, padding: 'same' },
+          { type: 'ReLU' },
+          { type: 'MaxPool2d', kernel: 2 },
+          { type: 'Flatten' },
+          { type: 'Linear', out: 10 },
+        ],
+      }),
+    );
+    const args = [
+      'train',
+      '--model-config',
+      join(dir, 'model.json'),
+      '--loss',
+      'softmax-ce',
+      '--batch',
+      '20',
+      '--eval-every',
+      '10',
+      '--no-progress',
+      '--out',
+      join(dir, 'run'),
+    ];
     const first = run(...args, '--iterations', '20');
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/model Conv2d\[4,28,28\] → ReLU\[4,28,28\] → MaxPool2d\[4,14,14\] → Flatten\[784\] → Linear\[10\] \(7890 parameters\)/);
+    expect(first.stdout).toMatch(
+      /model Conv2d\[4,28,28\] → ReLU\[4,28,28\] → MaxPool2d\[4,14,14\] → Flatten\[784\] → Linear\[10\] \(7890 parameters\)/,
+    );
     const { arrays, metadata } = decodeSafetensors(readFileSync(join(dir, 'run/model.safetensors')), 'm');
-    expect(arrays.map((a) => `${a.name}[${a.shape}]`)).toEqual(['0.weight[4,1,3,3]', '0.bias[4]', '4.weight[10,784]', '4.bias[10]']);
-    expect(JSON.parse(metadata.sparsegrad_model).layers[2]).toEqual({ type: 'MaxPool2d', kernel: 2, stride: 2, padding: 0 });
+    expect(arrays.map((a) => `${a.name}[${a.shape}]`)).toEqual([
+      '0.weight[4,1,3,3]',
+      '0.bias[4]',
+      '4.weight[10,784]',
+      '4.bias[10]',
+    ]);
+    expect(JSON.parse(metadata.sparsegrad_model).layers[2]).toEqual({
+      type: 'MaxPool2d',
+      kernel: 2,
+      stride: 2,
+      padding: 0,
+    });
     const more = run(...args, '--iterations', '30');
     expect(more.status, more.stderr).toBe(0);
     expect(more.stdout).toMatch(/resuming .* from iteration 20/);
@@ -104,15 +245,44 @@ describe('sparsegrad CLI', () => {
     const { mkdtempSync, readFileSync, existsSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const out = mkdtempSync(join(tmpdir(), 'study-cli-'));
-    const args = ['study', '--iterations', '60', '--ratios', '0,0.3,0.6', '--sweeps', 'per-matrix,pixel-mask', '--adaptive-steps', '5', '--pgd-steps', '2', '--pgd-images', '100', '--out', out];
+    const args = [
+      'study',
+      '--iterations',
+      '60',
+      '--ratios',
+      '0,0.3,0.6',
+      '--sweeps',
+      'per-matrix,pixel-mask',
+      '--adaptive-steps',
+      '5',
+      '--pgd-steps',
+      '2',
+      '--pgd-images',
+      '100',
+      '--out',
+      out,
+    ];
     const r = run(...args);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/worst − pixel-mask/);
     const study = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));
     expect(study.preset.ratios).toEqual([0, 0.3, 0.6]);
-    expect(study.summary.methods.map((m: { method: string }) => m.method)).toEqual(['unpruned', 'abs', 'act', 'combined', 'random', 'pixel-mask']);
+    expect(study.summary.methods.map((m: { method: string }) => m.method)).toEqual([
+      'unpruned',
+      'abs',
+      'act',
+      'combined',
+      'random',
+      'pixel-mask',
+    ]);
     expect(study.sweeps).toEqual(['sweep-per-matrix', 'sweep-pixel-mask']);
-    for (const f of ['robustness.csv', 'report.html', 'adaptive/seed1/sweep.csv', 'noise/seed1/noise-t3-l0.25.safetensors']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of [
+      'robustness.csv',
+      'report.html',
+      'adaptive/seed1/sweep.csv',
+      'noise/seed1/noise-t3-l0.25.safetensors',
+    ])
+      expect(existsSync(join(out, f)), f).toBe(true);
     const before = readFileSync(join(out, 'robustness.csv'), 'utf8');
     const again = run(...args);
     expect(again.status, again.stderr).toBe(0);

@@ -28,14 +28,20 @@ describe('IDX reader', () => {
   });
   it('wrong magic number names the file and the number', () => {
     expect(() => parseIdx(idx([2], [1, 2], 0x0d), 'bad.idx', gunzip)).toThrow(DataError);
-    expect(() => parseIdx(idx([2], [1, 2], 0x0d), 'bad.idx', gunzip)).toThrow(/bad.idx: bad IDX magic number 0x00000d01/);
+    expect(() => parseIdx(idx([2], [1, 2], 0x0d), 'bad.idx', gunzip)).toThrow(
+      /bad.idx: bad IDX magic number 0x00000d01/,
+    );
   });
   it('truncated data says how many bytes are missing', () => {
-    expect(() => parseIdx(idx([10, 28, 28], new Array(100).fill(0)), 'short.idx', gunzip)).toThrow(/short.idx: dimensions \[10x28x28\] need 7840 data bytes but the file has 100 \(truncated\)/);
+    expect(() => parseIdx(idx([10, 28, 28], new Array(100).fill(0)), 'short.idx', gunzip)).toThrow(
+      /short.idx: dimensions \[10x28x28\] need 7840 data bytes but the file has 100 \(truncated\)/,
+    );
   });
   it('truncated gzip is reported as such', () => {
     const gz = new Uint8Array(gzipSync(idx([100], new Array(100).fill(7))));
-    expect(() => parseIdx(gz.subarray(0, gz.length - 10), 'cut.gz', gunzip)).toThrow(/cut.gz: gzip data is corrupt or truncated/);
+    expect(() => parseIdx(gz.subarray(0, gz.length - 10), 'cut.gz', gunzip)).toThrow(
+      /cut.gz: gzip data is corrupt or truncated/,
+    );
   });
   it('mismatched image and label counts name both files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'idx-'));
@@ -61,7 +67,7 @@ describe('IDX reader', () => {
   });
 });
 
-describe('Fashion-MNIST from Debian\'s dataset-fashion-mnist', () => {
+describe("Fashion-MNIST from Debian's dataset-fashion-mnist", () => {
   it('--data fashion-mnist reads /usr/share/datasets/fashion-mnist: 60,000 + 10,000 28×28 images, 6,000 / 1,000 of each of 10 classes', () => {
     const d = loadData('fashion-mnist');
     expect(d.name).toBe('fashion-mnist');
@@ -74,6 +80,8 @@ describe('Fashion-MNIST from Debian\'s dataset-fashion-mnist', () => {
     expect(mean).toBeGreaterThan(0.25);
   });
   it('missing, it says how to install it', () => {
-    expect(() => loadFashionMnist('/nonexistent/fashion')).toThrow(/Fashion-MNIST is not installed \(no IDX files in \/nonexistent\/fashion\): on Debian\/Ubuntu run `sudo apt-get install dataset-fashion-mnist`/);
+    expect(() => loadFashionMnist('/nonexistent/fashion')).toThrow(
+      /Fashion-MNIST is not installed \(no IDX files in \/nonexistent\/fashion\): on Debian\/Ubuntu run `sudo apt-get install dataset-fashion-mnist`/,
+    );
   });
 });

@@ -15,15 +15,37 @@ useGpu();
 
 /** Pipelines, bind groups and buffers created by `work`. */
 function created(work: () => void): { pipelines: number; bindGroups: number; buffers: number } {
-  const before = { pipelines: pipelineStats.compiled, bindGroups: runner.bindGroupsCreated, buffers: bufferPool.created };
+  const before = {
+    pipelines: pipelineStats.compiled,
+    bindGroups: runner.bindGroupsCreated,
+    buffers: bufferPool.created,
+  };
   work();
-  return { pipelines: pipelineStats.compiled - before.pipelines, bindGroups: runner.bindGroupsCreated - before.bindGroups, buffers: bufferPool.created - before.buffers };
+  return {
+    pipelines: pipelineStats.compiled - before.pipelines,
+    bindGroups: runner.bindGroupsCreated - before.bindGroups,
+    buffers: bufferPool.created - before.buffers,
+  };
 }
 
 describe('cheap dispatch: nothing is created once a step has run', () => {
   const configs: [string, TrainConfig][] = [
     ['FC', { ...DEFAULT_CONFIG, hidden: [64, 32], batch: 16, iterations: 10, evalEvery: 0 }],
-    ['CNN', { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, conv: [{ channels: 4, kernel: 5 }, { channels: 6, kernel: 3 }], hidden: [32], batch: 4, iterations: 10, evalEvery: 0 }],
+    [
+      'CNN',
+      {
+        ...DEFAULT_CONFIG,
+        ...CNN_DEFAULTS,
+        conv: [
+          { channels: 4, kernel: 5 },
+          { channels: 6, kernel: 3 },
+        ],
+        hidden: [32],
+        batch: 4,
+        iterations: 10,
+        evalEvery: 0,
+      },
+    ],
   ];
   for (const [name, config] of configs) {
     it(`${name} training step (forward, backward, dropout, Adam): no pipeline, bind group or buffer after warm-up`, async () => {
@@ -32,13 +54,19 @@ describe('cheap dispatch: nothing is created once a step has run', () => {
       const x = Float32Array.from({ length: config.batch * 784 }, (_, i) => (i % 13) / 13);
       const t = new Float32Array(config.batch * 10);
       for (let b = 0; b < config.batch; b++) t[b * 10 + (b % 10)] = 1;
-      const step = (it: number) => tidy(() => { trainStep(net, adam, config, x, t, it, it % 2 === 0); runner.flush(); });
+      const step = (it: number) =>
+        tidy(() => {
+          trainStep(net, adam, config, x, t, it, it % 2 === 0);
+          runner.flush();
+        });
       // Warm-up: reading the loss every other step reorders the pool's free lists for a few
       // steps (new buffer combinations, so new bind groups) until the order cycles.
       for (let it = 1; it <= 12; it++) step(it);
       await runner.sync();
       const d0 = runner.dispatches;
-      const made = created(() => { for (let it = 13; it <= 20; it++) step(it); });
+      const made = created(() => {
+        for (let it = 13; it <= 20; it++) step(it);
+      });
       await runner.sync();
       expect(runner.dispatches - d0).toBeGreaterThan(8 * 20); // the steps really ran their kernels
       expect(made).toEqual({ pipelines: 0, bindGroups: 0, buffers: 0 });
@@ -48,34 +76,48 @@ describe('cheap dispatch: nothing is created once a step has run', () => {
   }
 
   it('cached bind groups are dropped when the pool destroys buffers, and results stay right', async () => {
-    const a = Tensor.fromArray(Float32Array.from({ length: 64 }, (_, i) => i), [64]).keep();
+    const a = Tensor.fromArray(
+      Float32Array.from({ length: 64 }, (_, i) => i),
+      [64],
+    ).keep();
     const twice = () => tidy(() => scale(add(a, a), 0.5).keep());
     const first = twice();
     expect(Array.from(await first.read())).toEqual(Array.from({ length: 64 }, (_, i) => i));
     first.dispose();
     bufferPool.trim(); // destroys the free buffers the cached bind groups point at
-    const made = created(() => { const again = twice(); void again.read().then((v) => expect(v[63]).toBe(63)).finally(() => again.dispose()); });
+    const made = created(() => {
+      const again = twice();
+      void again
+        .read()
+        .then((v) => expect(v[63]).toBe(63))
+        .finally(() => again.dispose());
+    });
     expect(made.bindGroups).toBeGreaterThan(0);
     await runner.sync();
     a.dispose();
   });
 
   it('a dispatch with the wrong number of buffers says so, naming the kernel', () => {
-    const p = getPipeline('fill', () => { throw new Error('already compiled under this name'); });
+    const p = getPipeline('fill', () => {
+      throw new Error('already compiled under this name');
+    });
     const buf = bufferPool.acquire(64);
-    expect(() => runner.dispatch(p, [buf, buf], [16, 0], [1])).toThrow(/fill: dispatched with 2 buffers and uniforms; the kernel binds 1 and uniforms/);
+    expect(() => runner.dispatch(p, [buf, buf], [16, 0], [1])).toThrow(
+      /fill: dispatched with 2 buffers and uniforms; the kernel binds 1 and uniforms/,
+    );
     bufferPool.release(buf);
   });
 
   it('a kernel name used for two different sources is refused', () => {
-    const src = (v: number) => `@group(0) @binding(0) var<storage, read_write> out: array<f32>;\n@compute @workgroup_size(1)\nfn main() { out[0] = ${v}.0; }\n`;
+    const src = (v: number) =>
+      `@group(0) @binding(0) var<storage, read_write> out: array<f32>;\n@compute @workgroup_size(1)\nfn main() { out[0] = ${v}.0; }\n`;
     getPipeline('twice_named', src(1));
     expect(() => getPipeline('twice_named', src(2))).toThrow(ShaderError);
     expect(() => getPipeline('twice_named', src(2), { UNUSED: 1 })).toThrow(/two different WGSL sources/);
   });
 });
 
-describe('bindingsOf reads a kernel\'s bindings from its WGSL', () => {
+describe("bindingsOf reads a kernel's bindings from its WGSL", () => {
   it('storage read, read_write, default access and a uniform last', () => {
     const src = `@group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(2)  var<storage, read_write> c: array<f32>;
@@ -84,8 +126,20 @@ describe('bindingsOf reads a kernel\'s bindings from its WGSL', () => {
     expect(bindingsOf(src, 'k.wgsl')).toEqual(['read', 'read', 'read_write', 'uniform']);
   });
   it('gaps, duplicates and a uniform before a storage buffer are errors naming the file', () => {
-    expect(() => bindingsOf('@group(0) @binding(1) var<storage, read> a: array<f32>;', 'gap.wgsl')).toThrow(/gap\.wgsl: .*0 is missing/);
-    expect(() => bindingsOf('@group(0) @binding(0) var<storage, read> a: array<f32>;\n@group(0) @binding(0) var<storage, read> b: array<f32>;', 'dup.wgsl')).toThrow(/dup\.wgsl: binding 0 is declared twice/);
-    expect(() => bindingsOf('@group(0) @binding(0) var<uniform> u: U;\n@group(0) @binding(1) var<storage, read> b: array<f32>;', 'order.wgsl')).toThrow(/order\.wgsl: the uniform binding must be the last/);
+    expect(() => bindingsOf('@group(0) @binding(1) var<storage, read> a: array<f32>;', 'gap.wgsl')).toThrow(
+      /gap\.wgsl: .*0 is missing/,
+    );
+    expect(() =>
+      bindingsOf(
+        '@group(0) @binding(0) var<storage, read> a: array<f32>;\n@group(0) @binding(0) var<storage, read> b: array<f32>;',
+        'dup.wgsl',
+      ),
+    ).toThrow(/dup\.wgsl: binding 0 is declared twice/);
+    expect(() =>
+      bindingsOf(
+        '@group(0) @binding(0) var<uniform> u: U;\n@group(0) @binding(1) var<storage, read> b: array<f32>;',
+        'order.wgsl',
+      ),
+    ).toThrow(/order\.wgsl: the uniform binding must be the last/);
   });
 });

@@ -15,7 +15,10 @@ describe('kernel profile', () => {
       expect(() => runner.startProfile()).toThrow(/timestamp-query/);
       return;
     }
-    const x = Tensor.fromArray(Float32Array.from({ length: 4096 }, (_, i) => i - 2048), [64, 64]);
+    const x = Tensor.fromArray(
+      Float32Array.from({ length: 4096 }, (_, i) => i - 2048),
+      [64, 64],
+    );
     runner.startProfile();
     // 700 dispatches: more than one query set (512), so a flush happens in the middle.
     tidy(() => {

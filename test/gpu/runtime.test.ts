@@ -24,7 +24,11 @@ describe('GPU runtime', () => {
     const limit = Math.min(gpu().device.limits.maxStorageBufferBindingSize, gpu().device.limits.maxBufferSize);
     const rows = Math.floor(limit / 4 / 1000) + 1; // [rows, 1000] floats: just over the limit
     const before = bufferPool.created;
-    expect(() => Tensor.empty([rows, 1000], 'decoupledWeights')).toThrow(new RegExp(`decoupledWeights: a tensor of shape \\[${rows}, ?1000\\] needs .* MiB \\(${rows * 4000} bytes\\); this adapter binds at most .*maxStorageBufferBindingSize ${gpu().device.limits.maxStorageBufferBindingSize}`));
+    expect(() => Tensor.empty([rows, 1000], 'decoupledWeights')).toThrow(
+      new RegExp(
+        `decoupledWeights: a tensor of shape \\[${rows}, ?1000\\] needs .* MiB \\(${rows * 4000} bytes\\); this adapter binds at most .*maxStorageBufferBindingSize ${gpu().device.limits.maxStorageBufferBindingSize}`,
+      ),
+    );
     expect(() => Tensor.full([rows, 1000], 0)).toThrow(/^full: a tensor of shape/);
     expect(bufferPool.created - before).toBe(0); // nothing was allocated for them
   });
@@ -38,7 +42,10 @@ describe('GPU runtime', () => {
   });
 
   it('an error in a host-extended variant (name:variant) still names the shader file', async () => {
-    getPipeline('broken_example3:vec4', '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = 1u;\n}\nalias XV = vec4f;\n');
+    getPipeline(
+      'broken_example3:vec4',
+      '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = 1u;\n}\nalias XV = vec4f;\n',
+    );
     await expect(checkShaders()).rejects.toThrow(/shaders\/broken_example3\.wgsl:3:\d+: /);
   });
 
@@ -56,12 +63,13 @@ describe('GPU runtime', () => {
 
   it('a training-like loop reuses pooled buffers: no growth after the first step', async () => {
     const w = Tensor.fromArray(new Float32Array(64 * 32).fill(0.01), [32, 64], true).keep();
-    const step = () => tidy(() => {
-      const x = Tensor.fromArray(new Float32Array(16 * 64).fill(1), [16, 64]);
-      const loss = sum(relu(add(matmul(x, w, { transB: true }), Tensor.zeros([32]))));
-      backward(loss);
-      w.grad = null;
-    });
+    const step = () =>
+      tidy(() => {
+        const x = Tensor.fromArray(new Float32Array(16 * 64).fill(1), [16, 64]);
+        const loss = sum(relu(add(matmul(x, w, { transB: true }), Tensor.zeros([32]))));
+        backward(loss);
+        w.grad = null;
+      });
     step();
     await runner.sync();
     const pooled = bufferPool.pooledBytes;

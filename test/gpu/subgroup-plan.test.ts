@@ -6,19 +6,25 @@ import { gpu, probeSubgroupSize } from '../../src/gpu/device';
 useGpu();
 
 // What adapters report (GPUAdapterInfo.subgroupMinSize/MaxSize) and what a probe pipeline sees.
-const ADAPTERS: [string, { hasSubgroups: boolean; min: number; max: number; probed: number | null }, string, number][] = [
-  ['NVIDIA (warps of 32)', { hasSubgroups: true, min: 32, max: 32, probed: null }, 'subgroup', 32],
-  ['AMD RDNA (wave32/wave64)', { hasSubgroups: true, min: 32, max: 64, probed: null }, 'subgroup', 64],
-  ['AMD GCN (wave64)', { hasSubgroups: true, min: 64, max: 64, probed: null }, 'subgroup', 64],
-  ['Intel Gen/Xe (SIMD8–32)', { hasSubgroups: true, min: 8, max: 32, probed: null }, 'subgroup', 32],
-  ['Intel Xe2 (SIMD16–32)', { hasSubgroups: true, min: 16, max: 32, probed: null }, 'subgroup', 32],
-  ['Dawn on Metal, Apple GPU (says 4–64, runs 32)', { hasSubgroups: true, min: 4, max: 64, probed: 32 }, 'subgroup', 32],
-  ['Dawn on Metal, probe ran 4 lanes', { hasSubgroups: true, min: 4, max: 64, probed: 4 }, 'plain', 0],
-  ['says 4–64, not probed', { hasSubgroups: true, min: 4, max: 64, probed: null }, 'plain', 0],
-  ['lavapipe (256-bit LLVM: 8)', { hasSubgroups: true, min: 8, max: 8, probed: null }, 'subgroup', 8],
-  ['SwiftShader / no subgroups feature', { hasSubgroups: false, min: 0, max: 0, probed: null }, 'plain', 0],
-  ['sizes not reported, probe ran 16', { hasSubgroups: true, min: 0, max: 0, probed: 16 }, 'subgroup', 16],
-];
+const ADAPTERS: [string, { hasSubgroups: boolean; min: number; max: number; probed: number | null }, string, number][] =
+  [
+    ['NVIDIA (warps of 32)', { hasSubgroups: true, min: 32, max: 32, probed: null }, 'subgroup', 32],
+    ['AMD RDNA (wave32/wave64)', { hasSubgroups: true, min: 32, max: 64, probed: null }, 'subgroup', 64],
+    ['AMD GCN (wave64)', { hasSubgroups: true, min: 64, max: 64, probed: null }, 'subgroup', 64],
+    ['Intel Gen/Xe (SIMD8–32)', { hasSubgroups: true, min: 8, max: 32, probed: null }, 'subgroup', 32],
+    ['Intel Xe2 (SIMD16–32)', { hasSubgroups: true, min: 16, max: 32, probed: null }, 'subgroup', 32],
+    [
+      'Dawn on Metal, Apple GPU (says 4–64, runs 32)',
+      { hasSubgroups: true, min: 4, max: 64, probed: 32 },
+      'subgroup',
+      32,
+    ],
+    ['Dawn on Metal, probe ran 4 lanes', { hasSubgroups: true, min: 4, max: 64, probed: 4 }, 'plain', 0],
+    ['says 4–64, not probed', { hasSubgroups: true, min: 4, max: 64, probed: null }, 'plain', 0],
+    ['lavapipe (256-bit LLVM: 8)', { hasSubgroups: true, min: 8, max: 8, probed: null }, 'subgroup', 8],
+    ['SwiftShader / no subgroups feature', { hasSubgroups: false, min: 0, max: 0, probed: null }, 'plain', 0],
+    ['sizes not reported, probe ran 16', { hasSubgroups: true, min: 0, max: 0, probed: 16 }, 'subgroup', 16],
+  ];
 
 describe('subgroup path by what the adapter really runs', () => {
   it.each(ADAPTERS)('%s', (_, facts, path, workgroup) => {

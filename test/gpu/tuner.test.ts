@@ -17,7 +17,14 @@ function fakeTimer(msOf: Record<string, number[] | number | null>) {
     if (typeof t === 'number') return t;
     return t.length > 1 ? t.shift()! : t[0];
   };
-  const candidates = (names: string[]): Candidate[] => names.map((variant) => ({ variant, encode: () => { current = variant; calls.push(variant); } }));
+  const candidates = (names: string[]): Candidate[] =>
+    names.map((variant) => ({
+      variant,
+      encode: () => {
+        current = variant;
+        calls.push(variant);
+      },
+    }));
   return { timer, calls, candidates };
 }
 
@@ -40,7 +47,15 @@ describe('Tuner: kernel choice by measurement', () => {
     const tuner = new Tuner({ timer, store: new MemoryTuneStore(), tie: 0.03 });
     expect((await tuner.choose('k', candidates(['plain', 'tiled']), 'plain')).winner).toBe('plain');
     const { timer: t2, candidates: c2 } = fakeTimer({ plain: 1.1, tiled: 1.0 });
-    expect((await new Tuner({ timer: t2, store: new MemoryTuneStore(), tie: 0.03 }).choose('k', c2(['plain', 'tiled']), 'plain')).winner).toBe('tiled');
+    expect(
+      (
+        await new Tuner({ timer: t2, store: new MemoryTuneStore(), tie: 0.03 }).choose(
+          'k',
+          c2(['plain', 'tiled']),
+          'plain',
+        )
+      ).winner,
+    ).toBe('tiled');
   });
 
   it('a cache hit measures nothing; a stored winner that is no longer a candidate is measured again', async () => {
@@ -48,10 +63,16 @@ describe('Tuner: kernel choice by measurement', () => {
     const store = new MemoryTuneStore();
     store.set('k', { winner: 'tiled', ms: { plain: 2, tiled: 1 }, rule: 'plain' });
     const tuner = new Tuner({ timer, store });
-    expect(await tuner.choose('k', candidates(['plain', 'tiled']), 'plain')).toMatchObject({ winner: 'tiled', source: 'cache' });
+    expect(await tuner.choose('k', candidates(['plain', 'tiled']), 'plain')).toMatchObject({
+      winner: 'tiled',
+      source: 'cache',
+    });
     expect(calls).toEqual([]);
     store.set('k2', { winner: 'gone', ms: {}, rule: 'plain' });
-    expect(await tuner.choose('k2', candidates(['plain', 'tiled']), 'plain')).toMatchObject({ winner: 'tiled', source: 'measured' });
+    expect(await tuner.choose('k2', candidates(['plain', 'tiled']), 'plain')).toMatchObject({
+      winner: 'tiled',
+      source: 'measured',
+    });
     expect(calls.length).toBeGreaterThan(0);
   });
 
@@ -74,19 +95,38 @@ describe('Tuner: kernel choice by measurement', () => {
 
   it('repeats a candidate until its runs add up to minMs, at most maxReps times', async () => {
     const { timer, calls, candidates } = fakeTimer({ plain: 0.1, tiled: 5 });
-    await new Tuner({ timer, store: new MemoryTuneStore(), minMs: 1, maxReps: 6 }).choose('k', candidates(['plain', 'tiled']), 'plain');
+    await new Tuner({ timer, store: new MemoryTuneStore(), minMs: 1, maxReps: 6 }).choose(
+      'k',
+      candidates(['plain', 'tiled']),
+      'plain',
+    );
     expect(calls.filter((c) => c === 'plain').length).toBe(1 + 6); // warm-up + maxReps (0.6 ms < 1)
     expect(calls.filter((c) => c === 'tiled').length).toBe(1 + 3); // warm-up + at least 3
   });
 
   it('a rule that is not a candidate is a programming error', async () => {
     const { timer, candidates } = fakeTimer({ plain: 1 });
-    await expect(new Tuner({ timer, store: new MemoryTuneStore() }).choose('k', candidates(['plain']), 'tiled')).rejects.toThrow(/"tiled" is not among the candidates plain/);
+    await expect(
+      new Tuner({ timer, store: new MemoryTuneStore() }).choose('k', candidates(['plain']), 'tiled'),
+    ).rejects.toThrow(/"tiled" is not among the candidates plain/);
   });
 });
 
 describe('FileTuneStore: winners on disk per adapter and driver', () => {
-  const adapter = (description: string): AdapterReport => ({ vendor: 'nvidia', architecture: 'hopper', device: '', description, backend: 'node', features: [], limits: { maxStorageBufferBindingSize: 1, maxComputeWorkgroupStorageSize: 1, maxComputeInvocationsPerWorkgroup: 1, maxBufferSize: 1 } });
+  const adapter = (description: string): AdapterReport => ({
+    vendor: 'nvidia',
+    architecture: 'hopper',
+    device: '',
+    description,
+    backend: 'node',
+    features: [],
+    limits: {
+      maxStorageBufferBindingSize: 1,
+      maxComputeWorkgroupStorageSize: 1,
+      maxComputeInvocationsPerWorkgroup: 1,
+      maxBufferSize: 1,
+    },
+  });
   it('a second store of the same adapter reads what the first wrote; another driver starts empty; a damaged file is ignored', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tune-'));
     const a = new FileTuneStore(adapter('NVIDIA 560.35'), dir);

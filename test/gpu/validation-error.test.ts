@@ -15,6 +15,8 @@ describe('an uncaptured WebGPU error', () => {
     // MAP_READ may only be combined with COPY_DST: a validation error outside any error scope.
     device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
     await expect(t.read()).rejects.toThrow(DeviceError);
-    expect(() => Tensor.zeros([4])).toThrow(/WebGPU reported an error, so results after it cannot be trusted: .*usage/i);
+    expect(() => Tensor.zeros([4])).toThrow(
+      /WebGPU reported an error, so results after it cannot be trusted: .*usage/i,
+    );
   });
 });

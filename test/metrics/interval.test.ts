@@ -4,7 +4,18 @@ import { meanCi95, tQuantile975 } from '../../src/metrics/interval';
 describe('95% t-intervals', () => {
   it('t quantiles: the table and the large-df expansion against published values', () => {
     // Published t_{0.975} values (any statistics table).
-    for (const [df, t] of [[1, 12.706], [2, 4.303], [4, 2.776], [9, 2.262], [19, 2.093], [29, 2.045], [30, 2.042], [40, 2.021], [60, 2.0], [120, 1.98]])
+    for (const [df, t] of [
+      [1, 12.706],
+      [2, 4.303],
+      [4, 2.776],
+      [9, 2.262],
+      [19, 2.093],
+      [29, 2.045],
+      [30, 2.042],
+      [40, 2.021],
+      [60, 2.0],
+      [120, 1.98],
+    ])
       expect(tQuantile975(df)).toBeCloseTo(t, 2);
     expect(() => tQuantile975(0)).toThrow(RangeError);
   });

@@ -14,7 +14,15 @@ import { seededRandom } from '../../src/nn/random';
 
 useGpu();
 
-const config: TrainConfig = { ...DEFAULT_CONFIG, hidden: [48, 24], batch: 16, iterations: 60, evalEvery: 0, l2: 1e-3, keep: 0.7 };
+const config: TrainConfig = {
+  ...DEFAULT_CONFIG,
+  hidden: [48, 24],
+  batch: 16,
+  iterations: 60,
+  evalEvery: 0,
+  l2: 1e-3,
+  keep: 0.7,
+};
 const randomMasks = (net: Net, keep: number, seed: number) => {
   const random = seededRandom(seed);
   return net.weights.map((w) => Float32Array.from({ length: w.size }, () => (random() < keep ? 1 : 0)));
@@ -37,7 +45,11 @@ describe('training under pruning masks', () => {
     const weightIndex = net.params.map((p) => net.weights.indexOf(p.tensor));
     adam.setMasks(weightIndex.map((w) => (w >= 0 ? maskTensors[w] : null)));
     const { x, t } = batch();
-    for (let it = 1; it <= 60; it++) tidy(() => { trainStep(net, adam, config, x, t, it, false); runner.flush(); });
+    for (let it = 1; it <= 60; it++)
+      tidy(() => {
+        trainStep(net, adam, config, x, t, it, false);
+        runner.flush();
+      });
     const after = await Promise.all(net.weights.map((w) => w.read()));
     const state = await adam.save();
     masks.forEach((mask, m) => {
@@ -48,9 +60,15 @@ describe('training under pruning masks', () => {
       }
       expect(moved).toBeGreaterThan(0.9 * mask.reduce((s, v) => s + v, 0));
       const p = weightIndex.indexOf(m);
-      for (let i = 0; i < mask.length; i++) if (!mask[i]) { expect(state.m[p][i]).toBe(0); expect(state.v[p][i]).toBe(0); }
+      for (let i = 0; i < mask.length; i++)
+        if (!mask[i]) {
+          expect(state.m[p][i]).toBe(0);
+          expect(state.v[p][i]).toBe(0);
+        }
     });
-    adam.dispose(); net.dispose(); maskTensors.forEach((k) => k.dispose());
+    adam.dispose();
+    net.dispose();
+    maskTensors.forEach((k) => k.dispose());
   });
 
   it('an all-ones mask trains bit for bit as no mask', async () => {
@@ -61,9 +79,15 @@ describe('training under pruning masks', () => {
       const ones = net.params.map((p) => Tensor.full([...p.tensor.shape], 1).keep());
       if (masked) adam.setMasks(ones);
       const { x, t } = batch();
-      for (let it = 1; it <= 5; it++) tidy(() => { trainStep(net, adam, config, x, t, it, false); runner.flush(); });
+      for (let it = 1; it <= 5; it++)
+        tidy(() => {
+          trainStep(net, adam, config, x, t, it, false);
+          runner.flush();
+        });
       runs.push(await Promise.all(net.params.map((p) => p.tensor.read())));
-      adam.dispose(); net.dispose(); ones.forEach((k) => k.dispose());
+      adam.dispose();
+      net.dispose();
+      ones.forEach((k) => k.dispose());
     }
     runs[0].forEach((a, i) => expect(new Uint32Array(runs[1][i].buffer)).toEqual(new Uint32Array(a.buffer)));
   });
@@ -81,12 +105,14 @@ describe('masks as data: plain zeros or torch.nn.utils.prune layout', () => {
     const torch = modelFromSafetensors(readFileSync(join(dir, 'torch.safetensors')), 'torch.safetensors');
     expect(zeros.masks).toBeNull();
     expect(torch.masks!.map((m) => m && Array.from(m))).toEqual(masks.map((m) => m && Array.from(m)));
-    for (let i = 0; i < 3; i++) expect(await torch.model.weights[i].read()).toEqual(await zeros.model.weights[i].read());
+    for (let i = 0; i < 3; i++)
+      expect(await torch.model.weights[i].read()).toEqual(await zeros.model.weights[i].read());
     // nonzeroMasks of the zeros file: the mask wherever the original weight was not itself 0.
     const derived = await nonzeroMasks(zeros.model);
     expect(Array.from(derived[0])).toEqual(Array.from(masks[0]!));
 
-    const py = (...args: string[]) => spawnSync('python3', [join(process.cwd(), 'test/ref/prune_layout.py'), ...args], { encoding: 'utf8' });
+    const py = (...args: string[]) =>
+      spawnSync('python3', [join(process.cwd(), 'test/ref/prune_layout.py'), ...args], { encoding: 'utf8' });
     const check = py('check', join(dir, 'zeros.safetensors'), join(dir, 'torch.safetensors'));
     expect(check.status, check.stderr).toBe(0);
     const summary = JSON.parse(check.stdout);
@@ -96,8 +122,13 @@ describe('masks as data: plain zeros or torch.nn.utils.prune layout', () => {
     // A file numpy wrote in the torch layout loads with weight = orig · mask.
     const written = py('write', join(dir, 'zeros.safetensors'), join(dir, 'numpy-torch.safetensors'), '11');
     expect(written.status, written.stderr).toBe(0);
-    const fromNumpy = modelFromSafetensors(readFileSync(join(dir, 'numpy-torch.safetensors')), 'numpy-torch.safetensors');
-    const w1 = await fromNumpy.model.weights[0].read(), z1 = await zeros.model.weights[0].read(), k1 = fromNumpy.masks![0]!;
+    const fromNumpy = modelFromSafetensors(
+      readFileSync(join(dir, 'numpy-torch.safetensors')),
+      'numpy-torch.safetensors',
+    );
+    const w1 = await fromNumpy.model.weights[0].read(),
+      z1 = await zeros.model.weights[0].read(),
+      k1 = fromNumpy.masks![0]!;
     for (let i = 0; i < w1.length; i++) expect(w1[i]).toBe(k1[i] ? z1[i] : 0);
     expect(fromNumpy.masks![2]).toBeNull();
     [net, zeros.model, torch.model, fromNumpy.model].forEach((m) => m.dispose());
@@ -109,10 +140,18 @@ describe('masks as data: plain zeros or torch.nn.utils.prune layout', () => {
     const masks = randomMasks(net, 0.5, 4);
     const good = decodeSafetensors(await modelToSafetensors(net, config, masks, 'torch-prune'), 'x').arrays;
     const without = (name: string) => encodeSafetensors(good.filter((a) => a.name !== name));
-    expect(() => modelFromSafetensors(without('fc1.weight_mask'), 'm.safetensors')).toThrow(/m\.safetensors: fc1\.weight_orig has no fc1\.weight_mask beside it/);
-    expect(() => modelFromSafetensors(without('fc2.weight_orig'), 'm.safetensors')).toThrow(/fc2\.weight_mask has no fc2\.weight_orig beside it/);
-    const half = good.map((a) => (a.name === 'fc1.weight_mask' ? { ...a, data: a.data.map((v, i) => (i === 7 ? 0.5 : v)) } : a));
-    expect(() => modelFromSafetensors(encodeSafetensors(half), 'm.safetensors')).toThrow(/fc1\.weight_mask\[7\] = 0\.5: a pruning mask holds only 0 and 1/);
+    expect(() => modelFromSafetensors(without('fc1.weight_mask'), 'm.safetensors')).toThrow(
+      /m\.safetensors: fc1\.weight_orig has no fc1\.weight_mask beside it/,
+    );
+    expect(() => modelFromSafetensors(without('fc2.weight_orig'), 'm.safetensors')).toThrow(
+      /fc2\.weight_mask has no fc2\.weight_orig beside it/,
+    );
+    const half = good.map((a) =>
+      a.name === 'fc1.weight_mask' ? { ...a, data: a.data.map((v, i) => (i === 7 ? 0.5 : v)) } : a,
+    );
+    expect(() => modelFromSafetensors(encodeSafetensors(half), 'm.safetensors')).toThrow(
+      /fc1\.weight_mask\[7\] = 0\.5: a pruning mask holds only 0 and 1/,
+    );
     net.dispose();
   });
 });

@@ -12,12 +12,30 @@ import { seededRandom } from '../../src/nn/random';
 
 useGpu();
 
-const layers = () => [nn.Conv2d(4, 3, 'same'), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 3, 'valid'), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(5)];
+const layers = () => [
+  nn.Conv2d(4, 3, 'same'),
+  nn.ReLU(),
+  nn.MaxPool2d(2),
+  nn.Conv2d(6, 3, 'valid'),
+  nn.ReLU(),
+  nn.AvgPool2d(2),
+  nn.Flatten(),
+  nn.Linear(5),
+];
 
 /** The same network in float64 from the test references, with the model's parameters. */
 async function refForward(model: Sequential, x: RefTensor): Promise<Float64Array> {
-  const p = new Map(await Promise.all(model.params.map(async (q) => [q.name, { data: Float64Array.from(await q.tensor.read()), shape: [...q.tensor.shape] }] as const)));
-  const bias = (t: RefTensor, b: RefTensor) => { const per = t.data.length / t.shape[0] / b.data.length; return { ...t, data: t.data.map((v, i) => v + b.data[Math.floor(i / per) % b.data.length]) }; };
+  const p = new Map(
+    await Promise.all(
+      model.params.map(
+        async (q) => [q.name, { data: Float64Array.from(await q.tensor.read()), shape: [...q.tensor.shape] }] as const,
+      ),
+    ),
+  );
+  const bias = (t: RefTensor, b: RefTensor) => {
+    const per = t.data.length / t.shape[0] / b.data.length;
+    return { ...t, data: t.data.map((v, i) => v + b.data[Math.floor(i / per) % b.data.length]) };
+  };
   const relu = (t: RefTensor) => ({ ...t, data: t.data.map((v) => Math.max(v, 0)) });
   let h: RefTensor = relu(bias(refConv2d(x, p.get('0.weight')!, 1), p.get('0.bias')!));
   h = refPool(h, true, 2, 2, 0);
@@ -31,17 +49,31 @@ async function refForward(model: Sequential, x: RefTensor): Promise<Float64Array
 describe('nn modules and Sequential', () => {
   it('names parameters as torch.nn.Sequential does, infers every shape, and computes what float64 references compute', async () => {
     const model = new Sequential([1, 12, 12], layers(), 3);
-    expect(model.params.map((q) => `${q.name}[${q.tensor.shape}]`)).toEqual(['0.weight[4,1,3,3]', '0.bias[4]', '3.weight[6,4,3,3]', '3.bias[6]', '7.weight[5,24]', '7.bias[5]']);
-    expect(model.describe()).toBe('Conv2d[4,12,12] → ReLU[4,12,12] → MaxPool2d[4,6,6] → Conv2d[6,4,4] → ReLU[6,4,4] → AvgPool2d[6,2,2] → Flatten[24] → Linear[5]');
+    expect(model.params.map((q) => `${q.name}[${q.tensor.shape}]`)).toEqual([
+      '0.weight[4,1,3,3]',
+      '0.bias[4]',
+      '3.weight[6,4,3,3]',
+      '3.bias[6]',
+      '7.weight[5,24]',
+      '7.bias[5]',
+    ]);
+    expect(model.describe()).toBe(
+      'Conv2d[4,12,12] → ReLU[4,12,12] → MaxPool2d[4,6,6] → Conv2d[6,4,4] → ReLU[6,4,4] → AvgPool2d[6,2,2] → Flatten[24] → Linear[5]',
+    );
     const x = { data: randomArray(3 * 144, 5, 0, 1), shape: [3, 1, 12, 12] };
-    const got = await tidyAsync(async () => model.forward(Tensor.fromArray(Float32Array.from(x.data), [3, 144]), { train: false }).read());
+    const got = await tidyAsync(async () =>
+      model.forward(Tensor.fromArray(Float32Array.from(x.data), [3, 144]), { train: false }).read(),
+    );
     compare('Sequential forward', got, await refForward(model, x), 1e-4, 1e-5);
     // Saved and loaded (safetensors, layers in the metadata): the same function.
     const again = sequentialFromSafetensors(await sequentialToSafetensors(model), 'm.safetensors');
-    const got2 = await tidyAsync(async () => again.forward(Tensor.fromArray(Float32Array.from(x.data), [3, 144]), { train: false }).read());
+    const got2 = await tidyAsync(async () =>
+      again.forward(Tensor.fromArray(Float32Array.from(x.data), [3, 144]), { train: false }).read(),
+    );
     expect(Array.from(got2)).toEqual(Array.from(got));
     expect(again.toJson()).toEqual(model.toJson());
-    model.dispose(); again.dispose();
+    model.dispose();
+    again.dispose();
   });
 
   it('a model config in JSON builds the same model; bad layers and shapes are named', () => {
@@ -49,19 +81,35 @@ describe('nn modules and Sequential', () => {
     const m = Sequential.fromJson(JSON.parse(JSON.stringify(json)), 3);
     expect(m.toJson()).toEqual(json);
     m.dispose();
-    expect(() => Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Linear', out: 10 }] })).toThrow(/Linear\(10\): expects a flat input, got \[1,28,28\] \(put a Flatten before it\)/);
-    expect(() => Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Dense' } as never] })).toThrow(/unknown layer type "Dense"/);
-    expect(() => Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Conv2d', out: 4, kernel: 3, stride: 2 }] })).toThrow(/stride 2 is not supported yet/);
-    expect(() => Sequential.fromJson({ input: [1, 4, 4], layers: [{ type: 'MaxPool2d', kernel: 5 }] })).toThrow(/MaxPool2d: a 5x5 window does not fit the 4x4 input/);
+    expect(() => Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Linear', out: 10 }] })).toThrow(
+      /Linear\(10\): expects a flat input, got \[1,28,28\] \(put a Flatten before it\)/,
+    );
+    expect(() => Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Dense' } as never] })).toThrow(
+      /unknown layer type "Dense"/,
+    );
+    expect(() =>
+      Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Conv2d', out: 4, kernel: 3, stride: 2 }] }),
+    ).toThrow(/stride 2 is not supported yet/);
+    expect(() => Sequential.fromJson({ input: [1, 4, 4], layers: [{ type: 'MaxPool2d', kernel: 5 }] })).toThrow(
+      /MaxPool2d: a 5x5 window does not fit the 4x4 input/,
+    );
     expect(() => Sequential.fromJson({ layers: [] } as never)).toThrow(/needs "input"/);
   });
 
-  it('trains with trainModel like the study\'s nets (a small CNN with max-pooling on the digits)', async () => {
+  it("trains with trainModel like the study's nets (a small CNN with max-pooling on the digits)", async () => {
     const all = loadEmbedded();
     const data = { train: all.train, test: take(all.test, 500), name: 'embedded' };
-    const model = new Sequential([1, 28, 28], [nn.Conv2d(8, 5, 'same'), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.2), nn.Linear(10)], 2);
+    const model = new Sequential(
+      [1, 28, 28],
+      [nn.Conv2d(8, 5, 'same'), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.2), nn.Linear(10)],
+      2,
+    );
     const before = await accuracy(model, data.test);
-    const r = await trainModel({ ...DEFAULT_CONFIG, loss: 'softmax-ce', batch: 32, iterations: 120, evalEvery: 0, l2: 0 }, data, { init: model });
+    const r = await trainModel(
+      { ...DEFAULT_CONFIG, loss: 'softmax-ce', batch: 32, iterations: 120, evalEvery: 0, l2: 0 },
+      data,
+      { init: model },
+    );
     expect(r.model).toBe(model);
     expect(before).toBeLessThan(0.3);
     expect(r.metrics.testAccuracy).toBeGreaterThan(0.8);
@@ -75,20 +123,43 @@ describe('pruning and attacking nn models', () => {
     const { pgd, pgdAttack } = await import('../../src/adversarial/pgd');
     const model = new Sequential([1, 12, 12], layers(), 4);
     const weights = await Promise.all(model.weights.map((w) => w.read()));
-    const pruner = new Pruner(model, weights, null, { method: 'abs', scope: { kind: 'per-matrix' }, combinedOffset: 0, seed: 1 });
+    const pruner = new Pruner(model, weights, null, {
+      method: 'abs',
+      scope: { kind: 'per-matrix' },
+      combinedOffset: 0,
+      seed: 1,
+    });
     const pruned = pruner.prunedModel(0.5);
     for (const [m, w] of pruned.weights.entries()) {
       const got = await w.read();
       expect(got.filter((v) => v === 0).length).toBe(Math.round(0.5 * got.length));
-      const kept = Array.from(weights[m]).map(Math.abs).sort((a, b) => a - b)[Math.round(0.5 * got.length)];
-      got.forEach((v, i) => { if (v !== 0) { expect(v).toBe(weights[m][i]); expect(Math.abs(v)).toBeGreaterThanOrEqual(kept); } });
+      const kept = Array.from(weights[m])
+        .map(Math.abs)
+        .sort((a, b) => a - b)[Math.round(0.5 * got.length)];
+      got.forEach((v, i) => {
+        if (v !== 0) {
+          expect(v).toBe(weights[m][i]);
+          expect(Math.abs(v)).toBeGreaterThanOrEqual(kept);
+        }
+      });
     }
-    expect(pruned.params.find((p) => p.name === '0.bias')!.tensor).toBe(model.params.find((p) => p.name === '0.bias')!.tensor);
+    expect(pruned.params.find((p) => p.name === '0.bias')!.tensor).toBe(
+      model.params.find((p) => p.name === '0.bias')!.tensor,
+    );
     const r = seededRandom(2);
-    const data = { images: Float32Array.from({ length: 40 * 144 }, () => r()), labels: Uint8Array.from({ length: 40 }, (_, i) => i % 5), count: 40, pixels: 144, source: 'random' };
+    const data = {
+      images: Float32Array.from({ length: 40 * 144 }, () => r()),
+      labels: Uint8Array.from({ length: 40 }, (_, i) => i % 5),
+      count: 40,
+      pixels: 144,
+      source: 'random',
+    };
     const attacked = await pgdAttack(pruned, data, pgd(0.3, 10), 500, 5);
     expect(attacked.imageSteps).toBeGreaterThan(0);
-    expect(() => new Pruner(model, weights, null, { method: 'act', scope: { kind: 'per-matrix' }, combinedOffset: 0, seed: 1 })).toThrow(/prune act: needs the layer inputs of the study's FC\/CNN nets/);
+    expect(
+      () =>
+        new Pruner(model, weights, null, { method: 'act', scope: { kind: 'per-matrix' }, combinedOffset: 0, seed: 1 }),
+    ).toThrow(/prune act: needs the layer inputs of the study's FC\/CNN nets/);
     pruned.weights.forEach((w) => w.dispose());
     pruner.dispose();
     model.dispose();

@@ -40,7 +40,9 @@ describe('checkpoint and resume', () => {
     const full = await trainModel(config, data);
     const dir = mkdtempSync(join(tmpdir(), 'resume-'));
     // Interrupted run: only the checkpoint at iteration 20 survives.
-    const first = await trainModel({ ...config, iterations: 20 }, data, { onCheckpoint: (s) => saveCheckpoint(dir, s, config, adapter, data.name) });
+    const first = await trainModel({ ...config, iterations: 20 }, data, {
+      onCheckpoint: (s) => saveCheckpoint(dir, s, config, adapter, data.name),
+    });
     first.model.dispose();
     const state = loadCheckpoint(dir, config, data.name)!;
     expect(state.iteration).toBe(20);
@@ -57,22 +59,45 @@ describe('checkpoint and resume', () => {
     const resumedDecayed = await trainModel(decayed, data, { resume: loadCheckpoint(dir, decayed, data.name)! });
     let differsFromConstant = false;
     for (let i = 0; i < full.model.params.length; i++) {
-      const [a, b, c] = await Promise.all([fullDecayed.model.params[i].tensor.read(), resumedDecayed.model.params[i].tensor.read(), full.model.params[i].tensor.read()]);
+      const [a, b, c] = await Promise.all([
+        fullDecayed.model.params[i].tensor.read(),
+        resumedDecayed.model.params[i].tensor.read(),
+        full.model.params[i].tensor.read(),
+      ]);
       expect(b, fullDecayed.model.params[i].name).toEqual(a);
       differsFromConstant ||= a.some((x, j) => x !== c[j]);
     }
     expect(differsFromConstant).toBe(true);
-    expect(() => loadCheckpoint(dir, { ...config, lrSchedule: [{ after: 10, lr: 1e-4 }] }, data.name)).toThrow(/changes iterations already trained .*iteration 20/);
+    expect(() => loadCheckpoint(dir, { ...config, lrSchedule: [{ after: 10, lr: 1e-4 }] }, data.name)).toThrow(
+      /changes iterations already trained .*iteration 20/,
+    );
     for (const m of [full.model, resumed.model, fullDecayed.model, resumedDecayed.model]) m.dispose();
   });
 });
 
 describe('learning-rate schedule', () => {
   it('steps down after the given iterations and rejects unordered steps', () => {
-    const c = { ...DEFAULT_CONFIG, lr: 1e-3, lrSchedule: [{ after: 100, lr: 1e-4 }, { after: 200, lr: 1e-5 }] };
-    expect([1, 100, 101, 200, 201, 5000].map((it) => learningRateAt(c, it))).toEqual([1e-3, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5]);
+    const c = {
+      ...DEFAULT_CONFIG,
+      lr: 1e-3,
+      lrSchedule: [
+        { after: 100, lr: 1e-4 },
+        { after: 200, lr: 1e-5 },
+      ],
+    };
+    expect([1, 100, 101, 200, 201, 5000].map((it) => learningRateAt(c, it))).toEqual([
+      1e-3, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5,
+    ]);
     expect(learningRateAt({ ...DEFAULT_CONFIG, lr: 0.01 }, 7)).toBe(0.01);
-    expect(() => validateConfig({ ...c, lrSchedule: [{ after: 200, lr: 1e-4 }, { after: 100, lr: 1e-5 }] })).toThrow(/lrSchedule.*ascending/);
+    expect(() =>
+      validateConfig({
+        ...c,
+        lrSchedule: [
+          { after: 200, lr: 1e-4 },
+          { after: 100, lr: 1e-5 },
+        ],
+      }),
+    ).toThrow(/lrSchedule.*ascending/);
     expect(() => validateConfig({ ...c, lrSchedule: [{ after: 5, lr: 0 }] })).toThrow(/lrSchedule/);
   });
 });

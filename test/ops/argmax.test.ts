@@ -6,7 +6,12 @@ import { Tensor, tidyAsync } from '../../src/tensor/tensor';
 useGpu();
 
 describe('argmax', () => {
-  for (const [rows, cols] of [[1, 1], [7, 13], [10000, 10], [3, 257]]) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [7, 13],
+    [10000, 10],
+    [3, 257],
+  ]) {
     it(`${rows}x${cols} matches the CPU, first index on ties`, async () => {
       const x = randomArray(rows * cols, rows + cols).map((v) => Math.round(v * 4) / 4); // ties happen
       const got = await tidyAsync(() => argmax(Tensor.fromArray(Float32Array.from(x), [rows, cols])).read());

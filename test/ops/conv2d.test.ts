@@ -11,7 +11,11 @@ afterAll(() => forceKernelPath(null));
 
 // [N, C, H, W, O, K]: 1 channel, 1×1 and 7×7 kernels, batch 1, odd sizes.
 const CASES: [number, number, number, number, number, number][] = [
-  [1, 1, 5, 5, 1, 1], [2, 1, 7, 9, 3, 3], [1, 3, 8, 6, 2, 5], [2, 2, 9, 9, 4, 7], [3, 4, 5, 7, 5, 3],
+  [1, 1, 5, 5, 1, 1],
+  [2, 1, 7, 9, 3, 3],
+  [1, 3, 8, 6, 2, 5],
+  [2, 2, 9, 9, 4, 7],
+  [3, 4, 5, 7, 5, 3],
   [2, 6, 28, 28, 15, 5], // a study layer (fewer channels): 15 output channels leave a partial register block
   [2, 9, 6, 11, 17, 3], // subgroup kernel: 8-channel blocks with a partial one, rows of 11 (8-pixel tiles, one partial)
   [1, 5, 14, 14, 8, 3], // subgroup kernel: 7-pixel tiles, one full channel block
@@ -26,14 +30,22 @@ describe.each(['plain', 'subgroup'] as KernelPath[])('conv2d, %s kernels', (path
       it(`${padding} x[${N},${C},${H},${W}] w[${O},${C},${K},${K}]`, () => {
         forceKernelPath(path);
         if (path === 'subgroup' && !subgroupKernelsFit()) {
-          expect(() => conv2d(Tensor.zeros([N, C, H, W]), Tensor.zeros([O, C, K, K]), padding)).toThrow(/subgroups of >= 8 lanes/);
+          expect(() => conv2d(Tensor.zeros([N, C, H, W]), Tensor.zeros([O, C, K, K]), padding)).toThrow(
+            /subgroups of >= 8 lanes/,
+          );
           return;
         }
         return checkOp({
-          name: `conv2d ${padding}`, shapes: [[N, C, H, W], [O, C, K, K]],
+          name: `conv2d ${padding}`,
+          shapes: [
+            [N, C, H, W],
+            [O, C, K, K],
+          ],
           gpu: (x, w) => conv2d(x, w, padding),
           ref: (x, w) => refConv2d(x, w, padding === 'same' ? (K - 1) / 2 : 0),
-          atol: 1e-5 * C * K * K, gradAtol: 2e-4, gradRtol: 2e-3,
+          atol: 1e-5 * C * K * K,
+          gradAtol: 2e-4,
+          gradRtol: 2e-3,
         });
       });
     }
@@ -41,8 +53,12 @@ describe.each(['plain', 'subgroup'] as KernelPath[])('conv2d, %s kernels', (path
 
 describe('conv2d errors', () => {
   it('rejects mismatched channels, even kernels with same padding, and kernels larger than the input', () => {
-    expect(() => conv2d(Tensor.zeros([1, 2, 5, 5]), Tensor.zeros([3, 1, 3, 3]))).toThrow(/input has 2 channels, weights \[3,1,3,3\] expect 1/);
+    expect(() => conv2d(Tensor.zeros([1, 2, 5, 5]), Tensor.zeros([3, 1, 3, 3]))).toThrow(
+      /input has 2 channels, weights \[3,1,3,3\] expect 1/,
+    );
     expect(() => conv2d(Tensor.zeros([1, 1, 5, 5]), Tensor.zeros([3, 1, 2, 2]))).toThrow(ShapeError);
-    expect(() => conv2d(Tensor.zeros([1, 1, 3, 3]), Tensor.zeros([1, 1, 5, 5]), 'valid')).toThrow(/larger than the 3x3 input/);
+    expect(() => conv2d(Tensor.zeros([1, 1, 3, 3]), Tensor.zeros([1, 1, 5, 5]), 'valid')).toThrow(
+      /larger than the 3x3 input/,
+    );
   });
 });

@@ -22,14 +22,21 @@ describe('dropout', () => {
     });
   }
   it('same seed and stream → same mask; another stream → another mask', async () => {
-    const [a, b, c] = await tidyAsync(() => Promise.all([dropoutMask([1001], 0.7, 5, 1).read(), dropoutMask([1001], 0.7, 5, 1).read(), dropoutMask([1001], 0.7, 5, 2).read()]));
+    const [a, b, c] = await tidyAsync(() =>
+      Promise.all([
+        dropoutMask([1001], 0.7, 5, 1).read(),
+        dropoutMask([1001], 0.7, 5, 1).read(),
+        dropoutMask([1001], 0.7, 5, 2).read(),
+      ]),
+    );
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
   });
   it('backward passes the gradient through the same mask', async () => {
     const mask = await tidyAsync(() => dropoutMask([7, 13], 0.7, 9, 3).read());
     await checkOp({
-      name: 'dropout', shapes: [[7, 13]],
+      name: 'dropout',
+      shapes: [[7, 13]],
       gpu: (x) => dropout(x, 0.7, 9, 3),
       // The reference reuses the GPU's mask (checked above): what is tested is x·mask and its gradient.
       ref: (x) => ({ data: x.data.map((v, i) => v * mask[i]), shape: x.shape }),
@@ -40,4 +47,3 @@ describe('dropout', () => {
     expect(() => dropoutMask([4], 1.5, 1, 1)).toThrow(/keep probability must be in \(0, 1\], got 1.5/);
   });
 });
-

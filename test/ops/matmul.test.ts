@@ -1,20 +1,46 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkOp, randomArray, useGpu } from '../helpers';
-import { matmul, matmulKernel, forceScalarLoads, forceMatmulKernel, matmulCandidates, type MatmulKernel } from '../../src/ops/matmul';
+import {
+  matmul,
+  matmulKernel,
+  forceScalarLoads,
+  forceMatmulKernel,
+  matmulCandidates,
+  type MatmulKernel,
+} from '../../src/ops/matmul';
 import { forceKernelPath, subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
 import { Tensor } from '../../src/tensor/tensor';
 import { refMatmul } from '../ref/ref';
 
 useGpu();
-afterAll(() => { forceKernelPath(null); forceScalarLoads(false); forceMatmulKernel(null); });
+afterAll(() => {
+  forceKernelPath(null);
+  forceScalarLoads(false);
+  forceMatmulKernel(null);
+});
 
 // [M, K, N]: odd sizes, 1s, and sizes that are not multiples of either kernel's tile
 // (plain: 64×32, subgroup: 16 × 4·WG); then multiples of 4, which the subgroup path runs with
 // vec4 loads (K = 50, 1 and 6: only with A transposed and B not, where k needs no vectors);
 // then an even N that is not a multiple of 4, which that kernel reads from B [K,N] as vec2 pairs.
-const SIZES: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [65, 17, 129], [3, 257, 2], [130, 70, 66], [33, 9, 257],
-  [4, 4, 4], [36, 52, 20], [100, 36, 132], [36, 50, 20], [4, 1, 8], [20, 6, 12],
-  [36, 52, 22], [16, 7, 10], [12, 8, 2], [100, 36, 250]];
+const SIZES: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [65, 17, 129],
+  [3, 257, 2],
+  [130, 70, 66],
+  [33, 9, 257],
+  [4, 4, 4],
+  [36, 52, 20],
+  [100, 36, 132],
+  [36, 50, 20],
+  [4, 1, 8],
+  [20, 6, 12],
+  [36, 52, 22],
+  [16, 7, 10],
+  [12, 8, 2],
+  [100, 36, 250],
+];
 /** The subgroup-path kernel these dimensions should run on (whole vectors only). */
 function subgroupKernelFor(M: number, K: number, N: number, transA: boolean, transB: boolean): string {
   if (!(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
@@ -24,15 +50,16 @@ function subgroupKernelFor(M: number, K: number, N: number, transA: boolean, tra
 const KERNELS: KernelPath[] = ['plain', 'subgroup'];
 
 /** C = op(A)·op(B) and both gradients against the float64 reference, on whichever kernel is forced. */
-const checkMatmul = (kernel: string, M: number, K: number, N: number, transA: boolean, transB: boolean) => checkOp({
-  name: `matmul (${kernel})`,
-  shapes: [transA ? [K, M] : [M, K], transB ? [N, K] : [K, N]],
-  gpu: (a, b) => matmul(a, b, { transA, transB }),
-  ref: (a, b) => refMatmul(a, b, transA, transB),
-  rtol: 1e-4,
-  atol: 1e-5 * Math.sqrt(K),
-  gradAtol: 1e-3,
-});
+const checkMatmul = (kernel: string, M: number, K: number, N: number, transA: boolean, transB: boolean) =>
+  checkOp({
+    name: `matmul (${kernel})`,
+    shapes: [transA ? [K, M] : [M, K], transB ? [N, K] : [K, N]],
+    gpu: (a, b) => matmul(a, b, { transA, transB }),
+    ref: (a, b) => refMatmul(a, b, transA, transB),
+    rtol: 1e-4,
+    atol: 1e-5 * Math.sqrt(K),
+    gradAtol: 1e-3,
+  });
 
 describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
   for (const transA of [false, true])
@@ -58,7 +85,14 @@ describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
 // The vec4 kernel adds the same products in the same order as the scalar-load one, so results
 // (and every committed run) do not depend on which of the two ran.
 describe('matmul, vec4 loads (B as vec4 or vec2 pairs)', () => {
-  for (const [M, K, N, transA, transB] of [[100, 36, 132, false, true], [100, 36, 132, false, false], [36, 50, 20, true, false], [36, 52, 20, true, true], [100, 36, 250, false, false], [16, 7, 10, true, false]] as const)
+  for (const [M, K, N, transA, transB] of [
+    [100, 36, 132, false, true],
+    [100, 36, 132, false, false],
+    [36, 50, 20, true, false],
+    [36, 52, 20, true, true],
+    [100, 36, 250, false, false],
+    [16, 7, 10, true, false],
+  ] as const)
     it(`bit-identical to scalar loads: M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
       if (!subgroupKernelsFit()) return expect(matmulKernel(M, K, N, transA, transB)).toBe('plain');
       forceKernelPath('subgroup');
@@ -67,7 +101,9 @@ describe('matmul, vec4 loads (B as vec4 or vec2 pairs)', () => {
       const out: Float32Array[] = [];
       for (const scalar of [true, false]) {
         forceScalarLoads(scalar);
-        expect(matmulKernel(M, K, N, transA, transB)).toBe(scalar ? 'subgroup' : subgroupKernelFor(M, K, N, transA, transB));
+        expect(matmulKernel(M, K, N, transA, transB)).toBe(
+          scalar ? 'subgroup' : subgroupKernelFor(M, K, N, transA, transB),
+        );
         if (!scalar) expect(matmulKernel(M, K, N, transA, transB)).not.toBe('subgroup');
         const c = matmul(a, b, { transA, transB });
         out.push(await c.read());
@@ -76,7 +112,8 @@ describe('matmul, vec4 loads (B as vec4 or vec2 pairs)', () => {
       forceScalarLoads(false);
       expect(new Uint32Array(out[1].buffer)).toEqual(new Uint32Array(out[0].buffer)); // same bits
       expect(out[0].some((v) => v !== 0)).toBe(true);
-      a.dispose(); b.dispose();
+      a.dispose();
+      b.dispose();
     });
 });
 
@@ -106,7 +143,10 @@ describe('matmul candidates', () => {
     expect(short.includes('subgroup')).toBe(subgroupKernelsFit());
     const long = matmulCandidates(1500, 15680, 250, true, false);
     expect(long).toEqual(expect.arrayContaining(['tiled-k2', 'tiled-k4', 'tiled-k8', 'tiled-k16']));
-    expect(matmulCandidates(64, 1024, 64, false, false).filter((k) => k.startsWith('tiled-k'))).toEqual(['tiled-k2', 'tiled-k4']);
+    expect(matmulCandidates(64, 1024, 64, false, false).filter((k) => k.startsWith('tiled-k'))).toEqual([
+      'tiled-k2',
+      'tiled-k4',
+    ]);
   });
 });
 
@@ -117,7 +157,12 @@ describe('long products split into several dispatches', () => {
     const [M, K, N] = [300, 70, 90];
     const a = Tensor.fromArray(randomArray(M * K, 3), [M, K]);
     const b = Tensor.fromArray(randomArray(K * N, 4), [K, N]);
-    for (const kernel of ['plain', 'tiled', 'tiled-k3', ...(subgroupKernelsFit() ? ['subgroup'] : [])] as MatmulKernel[]) {
+    for (const kernel of [
+      'plain',
+      'tiled',
+      'tiled-k3',
+      ...(subgroupKernelsFit() ? ['subgroup'] : []),
+    ] as MatmulKernel[]) {
       forceMatmulKernel(kernel);
       const run = async (flop: number) => {
         const saved = dispatchBudget.flop;
@@ -130,11 +175,13 @@ describe('long products split into several dispatches', () => {
         c.dispose();
         return { out, dispatches };
       };
-      const whole = await run(1e12), split = await run(2 * 64 * N * K); // one block of 64 rows (16 for subgroup: 4) per dispatch
+      const whole = await run(1e12),
+        split = await run(2 * 64 * N * K); // one block of 64 rows (16 for subgroup: 4) per dispatch
       expect(split.dispatches, kernel).toBeGreaterThan(whole.dispatches + 2);
       expect(new Uint32Array(split.out.buffer), kernel).toEqual(new Uint32Array(whole.out.buffer));
     }
     forceMatmulKernel(null);
-    a.dispose(); b.dispose();
+    a.dispose();
+    b.dispose();
   });
 });

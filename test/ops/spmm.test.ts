@@ -18,7 +18,11 @@ function sparseDense(rows: number, cols: number, seed: number, density: (r: numb
 
 const refProduct = (a: Float64Array, R: number, C: number, x: Float64Array, N: number): Float64Array => {
   const out = new Float64Array(R * N);
-  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) { const v = a[r * C + c]; if (v) for (let n = 0; n < N; n++) out[r * N + n] += v * x[c * N + n]; }
+  for (let r = 0; r < R; r++)
+    for (let c = 0; c < C; c++) {
+      const v = a[r * C + c];
+      if (v) for (let n = 0; n < N; n++) out[r * N + n] += v * x[c * N + n];
+    }
   return out;
 };
 
@@ -37,7 +41,13 @@ const CASES: [string, number, number, number, (r: number) => number][] = [
 ];
 
 it('the cases cover every x vector width (f32, vec2, vec4)', () => {
-  expect([spmmVectorWidth(13), spmmVectorWidth(10), spmmVectorWidth(36), spmmVectorWidth(250), spmmVectorWidth(1)]).toEqual([1, 2, 4, 2, 1]);
+  expect([
+    spmmVectorWidth(13),
+    spmmVectorWidth(10),
+    spmmVectorWidth(36),
+    spmmVectorWidth(250),
+    spmmVectorWidth(1),
+  ]).toEqual([1, 2, 4, 2, 1]);
   expect(new Set(CASES.map(([, , , N]) => spmmVectorWidth(N)))).toEqual(new Set([1, 2, 4]));
 });
 
@@ -48,7 +58,8 @@ describe('CSR × dense (spmm) and its transposed product', () => {
       const a = SparseMatrix.fromDense(Float32Array.from(dense), R, C);
       // Forward against float64, and d/dx (through Aᵀ in CSR) by finite differences.
       await checkOp({
-        name: `spmm ${name}`, shapes: [[C, N]],
+        name: `spmm ${name}`,
+        shapes: [[C, N]],
         gpu: (x) => spmm(a, x),
         ref: (x) => ({ data: refProduct(dense, R, C, x.data, N), shape: [R, N] }),
         atol: 1e-5 * Math.sqrt(C),
@@ -68,7 +79,9 @@ describe('CSR × dense (spmm) and its transposed product', () => {
 
   it('rejects a bad CSR and a mismatched x with errors that name the problem', () => {
     const ok = csrFromDense(Float32Array.from(randomArray(12, 3)), 3, 4);
-    expect(() => validateCsr({ ...ok, colIdx: ok.colIdx.map((c, i) => (i === 5 ? 9 : c)) }, 'layer2')).toThrow(/layer2: column index 9 at nonzero 5 is outside 4 columns/);
+    expect(() => validateCsr({ ...ok, colIdx: ok.colIdx.map((c, i) => (i === 5 ? 9 : c)) }, 'layer2')).toThrow(
+      /layer2: column index 9 at nonzero 5 is outside 4 columns/,
+    );
     expect(() => validateCsr({ ...ok, rowPtr: Uint32Array.from([0, 4, 3, 12]) })).toThrow(/rowPtr decreases at row 1/);
     const a = new SparseMatrix(ok);
     expect(() => spmm(a, Tensor.zeros([5, 2]))).toThrow(ShapeError);
@@ -78,10 +91,19 @@ describe('CSR × dense (spmm) and its transposed product', () => {
 });
 
 describe('transpose', () => {
-  for (const [R, C] of [[1, 1], [7, 13], [300, 3]])
-    it(`[${R},${C}]`, () => checkOp({
-      name: 'transpose', shapes: [[R, C]],
-      gpu: (x) => transpose(x),
-      ref: (x) => ({ data: Float64Array.from({ length: R * C }, (_, i) => x.data[(i % R) * C + Math.floor(i / R)]), shape: [C, R] }),
-    }));
+  for (const [R, C] of [
+    [1, 1],
+    [7, 13],
+    [300, 3],
+  ])
+    it(`[${R},${C}]`, () =>
+      checkOp({
+        name: 'transpose',
+        shapes: [[R, C]],
+        gpu: (x) => transpose(x),
+        ref: (x) => ({
+          data: Float64Array.from({ length: R * C }, (_, i) => x.data[(i % R) * C + Math.floor(i / R)]),
+          shape: [C, R],
+        }),
+      }));
 });

@@ -12,7 +12,9 @@ const sh = (cmd: string, args: string[], cwd: string, env: Record<string, string
 
 /** Lists every file under `dir` (relative paths), to see that running wrote nothing there. */
 const filesUnder = (dir: string, base = ''): string[] =>
-  readdirSync(join(dir, base), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(dir, join(base, e.name)) : [join(base, e.name)]));
+  readdirSync(join(dir, base), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(dir, join(base, e.name)) : [join(base, e.name)],
+  );
 
 describe('the npm package', () => {
   it('npm pack, npm install <tgz> in an empty folder, then a script importing sparsegrad trains, attacks and prunes; the CLI runs prebuilt', () => {
@@ -20,11 +22,21 @@ describe('the npm package', () => {
     const tgz = sh('npm', ['pack', '--silent', '--pack-destination', work], process.cwd()).trim().split('\n').pop()!;
     const app = join(work, 'app');
     sh('mkdir', ['-p', app], work);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }),
+    );
     sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, tgz)], app);
     const installed = join(app, 'node_modules/sparsegrad');
     expect(existsSync(join(installed, 'src')), 'sources are not shipped').toBe(false);
-    for (const f of ['dist/lib/node.js', 'dist/lib/index.js', 'dist/browser/sparsegrad.js', 'dist/cli/sparsegrad.js', 'dist/types/node.d.ts']) expect(existsSync(join(installed, f)), f).toBe(true);
+    for (const f of [
+      'dist/lib/node.js',
+      'dist/lib/index.js',
+      'dist/browser/sparsegrad.js',
+      'dist/cli/sparsegrad.js',
+      'dist/types/node.d.ts',
+    ])
+      expect(existsSync(join(installed, f)), f).toBe(true);
     const before = filesUnder(installed).sort();
     copyFileSync(join(process.cwd(), 'examples/train-attack-prune.mjs'), join(app, 'example.mjs'));
     const out = sh(process.execPath, ['example.mjs'], app, { ITERATIONS: '80' });

@@ -12,15 +12,31 @@ describe('sweep with fine-tuning', () => {
   it('each pruned model is fine-tuned under its mask before it is measured; the model swept stays as it was; ratio 0 is not trained', async () => {
     const all = loadEmbedded();
     const data = { train: take(all.train, 2000), test: take(all.test, 1000), name: 'embedded' };
-    const config: TrainConfig = { ...DEFAULT_CONFIG, hidden: [64, 32], iterations: 150, batch: 50, evalEvery: 0, seed: 4 };
+    const config: TrainConfig = {
+      ...DEFAULT_CONFIG,
+      hidden: [64, 32],
+      iterations: 150,
+      batch: 50,
+      evalEvery: 0,
+      seed: 4,
+    };
     const { model } = await trainModel(config, data);
     const before = await Promise.all(model.params.map((p) => p.tensor.read()));
     const weights = await Promise.all(model.weights.map((w) => w.read()));
-    const base: SweepSpec = { methods: ['abs'], scopes: ['per-matrix'], ratios: [0, 0.9], calibration: 100, combinedOffset: 0.07, seed: 1 };
+    const base: SweepSpec = {
+      methods: ['abs'],
+      scopes: ['per-matrix'],
+      ratios: [0, 0.9],
+      calibration: 100,
+      combinedOffset: 0.07,
+      seed: 1,
+    };
     const sweep = async (spec: SweepSpec) => {
       const rows: SweepRow[] = [];
       const models = [{ name: 'm', seed: 4, model, weights }];
-      await runSweep(spec, models, { test: data.test, train: data.train }, [], sweepUnits(spec, models), (_, r) => { rows.push(...r); });
+      await runSweep(spec, models, { test: data.test, train: data.train }, [], sweepUnits(spec, models), (_, r) => {
+        rows.push(...r);
+      });
       return rows;
     };
     const oneShot = await sweep(base);

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { summariseSeeds, parseRatios, type SweepRow } from '../../src/prune/sweep';
 
-const row = (seed: number, ratio: number, accuracy: number): SweepRow => ({ model: `m${seed}`, seed, method: 'abs', scope: 'per-matrix', ratio, sparsity: [ratio], kernels: ['dense'], noise: 'clean', target: null, limit: null, accuracy, foolingRate: null });
+const row = (seed: number, ratio: number, accuracy: number): SweepRow => ({
+  model: `m${seed}`,
+  seed,
+  method: 'abs',
+  scope: 'per-matrix',
+  ratio,
+  sparsity: [ratio],
+  kernels: ['dense'],
+  noise: 'clean',
+  target: null,
+  limit: null,
+  accuracy,
+  foolingRate: null,
+});
 
 describe('multi-seed summary', () => {
   it('mean, sample sd and the 95% t-interval over seeds', () => {
@@ -27,14 +40,24 @@ describe('multi-seed charts', () => {
   it('several seeds: each curve is the mean, with its 95% interval as a band; one seed: no band', async () => {
     const { chartsFromRows } = await import('../../src/report/charts');
     const { plotSpec } = await import('../../src/report/plot-spec');
-    const rows = [row(1, 0.5, 0.9), row(2, 0.5, 0.92), row(3, 0.5, 0.94), row(1, 0.9, 0.5), row(2, 0.9, 0.6), row(3, 0.9, 0.7)];
+    const rows = [
+      row(1, 0.5, 0.9),
+      row(2, 0.5, 0.92),
+      row(3, 0.5, 0.94),
+      row(1, 0.9, 0.5),
+      row(2, 0.9, 0.6),
+      row(3, 0.9, 0.7),
+    ];
     const [c] = chartsFromRows('t', rows);
     expect(c.series.map((s) => s.label)).toEqual(['clean', 'clean 95% low', 'clean 95% high']);
     expect(c.series[0].values[0]).toBeCloseTo(92, 10);
     // t(0.975, 2) = 4.303, sd = 0.02, n = 3.
-    expect(c.series[2].values[0]! - 92).toBeCloseTo(100 * 4.303 * 0.02 / Math.sqrt(3), 6);
+    expect(c.series[2].values[0]! - 92).toBeCloseTo((100 * 4.303 * 0.02) / Math.sqrt(3), 6);
     expect(plotSpec(c, 800).opts.bands).toEqual([{ series: [3, 2], fill: '#00000033' }]);
-    const [single] = chartsFromRows('t', rows.filter((r) => r.seed === 1));
+    const [single] = chartsFromRows(
+      't',
+      rows.filter((r) => r.seed === 1),
+    );
     expect(single.series.map((s) => s.label)).toEqual(['clean']);
   });
 });
@@ -42,9 +65,17 @@ describe('multi-seed charts', () => {
 describe('robust accuracy against ε', () => {
   it('one series per attack with the clean accuracy at ε = 0; a file that is not eval JSON is named', async () => {
     const { epsilonCharts } = await import('../../src/report/charts');
-    const e = { tool: 'sparsegrad eval', model: 'm.safetensors', noise: [{ noise: 'clean', accuracy: 0.98 }], attacks: [
-      { attack: 'fgsm-ce', epsilon: 0.1, accuracy: 0.8 }, { attack: 'pgd-ce', epsilon: 0.1, accuracy: 0.6 }, { attack: 'worst', epsilon: 0.1, accuracy: 0.55 },
-      { attack: 'pgd-ce', epsilon: 0.3, accuracy: 0.01 } ] };
+    const e = {
+      tool: 'sparsegrad eval',
+      model: 'm.safetensors',
+      noise: [{ noise: 'clean', accuracy: 0.98 }],
+      attacks: [
+        { attack: 'fgsm-ce', epsilon: 0.1, accuracy: 0.8 },
+        { attack: 'pgd-ce', epsilon: 0.1, accuracy: 0.6 },
+        { attack: 'worst', epsilon: 0.1, accuracy: 0.55 },
+        { attack: 'pgd-ce', epsilon: 0.3, accuracy: 0.01 },
+      ],
+    };
     const [c] = epsilonCharts(e, 'e.json');
     expect(c.ratios).toEqual([0, 0.1, 0.3]);
     expect(c.series.map((s) => s.label)).toEqual(['fgsm-ce', 'pgd-ce', 'worst']);

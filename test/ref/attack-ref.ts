@@ -3,11 +3,21 @@
  * the engine: gradient of the loss at the adversarial image itself (no clip in the graph), a
  * sign step, then projection onto [0, 1] ∩ {|x' − x| ≤ ε}.
  */
-export interface RefLayer { w: Float64Array; b: Float64Array; out: number; in: number }
+export interface RefLayer {
+  w: Float64Array;
+  b: Float64Array;
+  out: number;
+  in: number;
+}
 export type RefLoss = 'ce' | 'margin';
 
 /** Logits and the gradient of the chosen loss (one image) with respect to the input. */
-export function refInputGradient(x: Float64Array, layers: RefLayer[], goal: number, loss: RefLoss): { logits: Float64Array; grad: Float64Array } {
+export function refInputGradient(
+  x: Float64Array,
+  layers: RefLayer[],
+  goal: number,
+  loss: RefLoss,
+): { logits: Float64Array; grad: Float64Array } {
   const acts: Float64Array[] = [x];
   layers.forEach((L, li) => {
     const h = acts[acts.length - 1];
@@ -46,10 +56,22 @@ export function refInputGradient(x: Float64Array, layers: RefLayer[], goal: numb
 
 const argmax = (v: Float64Array): number => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);
 
-export interface RefPgd { epsilon: number; steps: number; stepSize: number; loss: RefLoss; target: number | null }
+export interface RefPgd {
+  epsilon: number;
+  steps: number;
+  stepSize: number;
+  loss: RefLoss;
+  target: number | null;
+}
 
 /** Every iterate x'_0..x'_steps of one run for one image, with the smallest |gradient| met (near-ties of sign). */
-export function refPgdIterates(x: Float64Array, start: Float64Array, label: number, layers: RefLayer[], s: RefPgd): { iterates: Float64Array[]; preds: number[]; minAbsGrad: number } {
+export function refPgdIterates(
+  x: Float64Array,
+  start: Float64Array,
+  label: number,
+  layers: RefLayer[],
+  s: RefPgd,
+): { iterates: Float64Array[]; preds: number[]; minAbsGrad: number } {
   const goal = s.target ?? label;
   const dir = s.target === null ? 1 : -1;
   const iterates = [start.slice()];
@@ -77,7 +99,13 @@ export function refPgdIterates(x: Float64Array, start: Float64Array, label: numb
  * first iterate that succeeds (misclassified, or the target when targeted), else at the last
  * iterate of the last restart.
  */
-export function refPgdOutcome(x: Float64Array, starts: Float64Array[], label: number, layers: RefLayer[], s: RefPgd): { pred: number; succeeded: boolean } {
+export function refPgdOutcome(
+  x: Float64Array,
+  starts: Float64Array[],
+  label: number,
+  layers: RefLayer[],
+  s: RefPgd,
+): { pred: number; succeeded: boolean } {
   let pred = -1;
   for (const start of starts) {
     const { preds } = refPgdIterates(x, start, label, layers, s);

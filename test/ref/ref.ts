@@ -10,7 +10,8 @@ export function refMatmul(a: RefTensor, b: RefTensor, transA = false, transB = f
   for (let m = 0; m < M; m++)
     for (let n = 0; n < N; n++) {
       let s = 0;
-      for (let k = 0; k < K; k++) s += (transA ? a.data[k * M + m] : a.data[m * K + k]) * (transB ? b.data[n * K + k] : b.data[k * N + n]);
+      for (let k = 0; k < K; k++)
+        s += (transA ? a.data[k * M + m] : a.data[m * K + k]) * (transB ? b.data[n * K + k] : b.data[k * N + n]);
       out[m * N + n] = s;
     }
   return { data: out, shape: [M, N] };
@@ -22,7 +23,9 @@ export function refUnary(x: RefTensor, f: (v: number) => number): RefTensor {
 
 export function refBinary(a: RefTensor, b: RefTensor, f: (p: number, q: number) => number): RefTensor {
   const rank = Math.max(a.shape.length, b.shape.length);
-  const shape = Array.from({ length: rank }, (_, i) => Math.max(a.shape[a.shape.length - rank + i] ?? 1, b.shape[b.shape.length - rank + i] ?? 1));
+  const shape = Array.from({ length: rank }, (_, i) =>
+    Math.max(a.shape[a.shape.length - rank + i] ?? 1, b.shape[b.shape.length - rank + i] ?? 1),
+  );
   const out = new Float64Array(numel(shape));
   const os = stridesOf(shape);
   const idx = (s: Shape, flat: number): number => {
@@ -48,7 +51,10 @@ export function refReduce(x: RefTensor, axis: number, isMax = false, scale = 1):
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {
       let acc = isMax ? -Infinity : 0;
-      for (let r = 0; r < R; r++) { const v = x.data[(o * R + r) * inner + i]; acc = isMax ? Math.max(acc, v) : acc + v; }
+      for (let r = 0; r < R; r++) {
+        const v = x.data[(o * R + r) * inner + i];
+        acc = isMax ? Math.max(acc, v) : acc + v;
+      }
       out[o * inner + i] = acc * scale;
     }
   return { data: out, shape: x.shape.map((d, i) => (i === axis ? 1 : d)) };
@@ -75,7 +81,10 @@ export function refQuadratic(y: RefTensor, t: RefTensor): RefTensor {
 }
 
 /** Float64 forward of an FC ReLU net with weights [out, in] (PyTorch layout). */
-export function refFcForward(x: RefTensor, layers: { w: Float64Array; b: Float64Array; out: number; in: number }[]): RefTensor {
+export function refFcForward(
+  x: RefTensor,
+  layers: { w: Float64Array; b: Float64Array; out: number; in: number }[],
+): RefTensor {
   let h = x.data;
   const rows = x.shape[0];
   layers.forEach((L, li) => {
@@ -95,31 +104,42 @@ export function refFcForward(x: RefTensor, layers: { w: Float64Array; b: Float64
 export function refConv2d(x: RefTensor, w: RefTensor, p: number): RefTensor {
   const [N, C, H, W] = x.shape;
   const [O, , KH, KW] = w.shape;
-  const OH = H + 2 * p - KH + 1, OW = W + 2 * p - KW + 1;
+  const OH = H + 2 * p - KH + 1,
+    OW = W + 2 * p - KW + 1;
   const out = new Float64Array(N * O * OH * OW);
-  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) for (let y = 0; y < OH; y++) for (let xx = 0; xx < OW; xx++) {
-    let s = 0;
-    for (let c = 0; c < C; c++) for (let i = 0; i < KH; i++) for (let j = 0; j < KW; j++) {
-      const iy = y + i - p, ix = xx + j - p;
-      if (iy >= 0 && iy < H && ix >= 0 && ix < W) s += w.data[((o * C + c) * KH + i) * KW + j] * x.data[((n * C + c) * H + iy) * W + ix];
-    }
-    out[((n * O + o) * OH + y) * OW + xx] = s;
-  }
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let y = 0; y < OH; y++)
+        for (let xx = 0; xx < OW; xx++) {
+          let s = 0;
+          for (let c = 0; c < C; c++)
+            for (let i = 0; i < KH; i++)
+              for (let j = 0; j < KW; j++) {
+                const iy = y + i - p,
+                  ix = xx + j - p;
+                if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                  s += w.data[((o * C + c) * KH + i) * KW + j] * x.data[((n * C + c) * H + iy) * W + ix];
+              }
+          out[((n * O + o) * OH + y) * OW + xx] = s;
+        }
   return { data: out, shape: [N, O, OH, OW] };
 }
 
 /** float64 pooling as torch.nn.MaxPool2d / AvgPool2d (count_include_pad) define it. */
 export function refPool(x: RefTensor, isMax: boolean, K: number, S: number, P: number): RefTensor {
   const [N, C, H, W] = x.shape;
-  const OH = Math.floor((H + 2 * P - K) / S) + 1, OW = Math.floor((W + 2 * P - K) / S) + 1;
+  const OH = Math.floor((H + 2 * P - K) / S) + 1,
+    OW = Math.floor((W + 2 * P - K) / S) + 1;
   const out = new Float64Array(N * C * OH * OW);
   for (let pl = 0; pl < N * C; pl++)
     for (let oh = 0; oh < OH; oh++)
       for (let ow = 0; ow < OW; ow++) {
-        let best = -Infinity, sum = 0;
+        let best = -Infinity,
+          sum = 0;
         for (let kh = 0; kh < K; kh++)
           for (let kw = 0; kw < K; kw++) {
-            const h = oh * S - P + kh, w = ow * S - P + kw;
+            const h = oh * S - P + kh,
+              w = ow * S - P + kw;
             if (h < 0 || h >= H || w < 0 || w >= W) continue;
             const v = x.data[pl * H * W + h * W + w];
             best = Math.max(best, v);
@@ -129,4 +149,3 @@ export function refPool(x: RefTensor, isMax: boolean, K: number, S: number, P: n
       }
   return { data: out, shape: [N, C, OH, OW] };
 }
-

@@ -2,9 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { detectCharts, impCharts } from '../../src/report/detect-charts';
 
 describe('report charts for detection and iterative pruning', () => {
-  const roc = [{ fpr: 0, tpr: 0 }, { fpr: 0.1, tpr: 0.5 }, { fpr: 0.5, tpr: 0.9 }, { fpr: 1, tpr: 1 }];
+  const roc = [
+    { fpr: 0, tpr: 0 },
+    { fpr: 0.1, tpr: 0.5 },
+    { fpr: 0.5, tpr: 0.9 },
+    { fpr: 1, tpr: 1 },
+  ];
   const json = {
-    tool: 'sparsegrad detect', model: 'm',
+    tool: 'sparsegrad detect',
+    model: 'm',
     rows: [
       { score: 'onehot-distance', attack: 'pgd-ce ε=0.1', ratio: 0, auc: 0.9, roc },
       { score: 'onehot-distance', attack: 'pgd-ce ε=0.1', ratio: 0.5, auc: 0.8, roc },
@@ -17,14 +23,26 @@ describe('report charts for detection and iterative pruning', () => {
     expect(rocChart.ratios.length).toBe(101);
     const s = rocChart.series.find((x) => x.label.startsWith('onehot-distance'))!;
     expect(s.label).toBe('onehot-distance (AUC 0.900)');
-    expect([s.values[0], s.values[9], s.values[10], s.values[49], s.values[50], s.values[100]]).toEqual([0, 0, 0.5, 0.5, 0.9, 1]);
+    expect([s.values[0], s.values[9], s.values[10], s.values[49], s.values[50], s.values[100]]).toEqual([
+      0, 0, 0.5, 0.5, 0.9, 1,
+    ]);
     expect(aucChart.ratios).toEqual([0, 0.5]);
     expect(aucChart.series.find((x) => x.label === 'onehot-distance')!.values).toEqual([0.9, 0.8]);
     expect(aucChart.series.find((x) => x.label === 'neg-msp')!.values).toEqual([0.7, null]);
     expect(() => detectCharts({ tool: 'x' }, 'bad.json')).toThrow(/bad\.json: not a sparsegrad detect JSON/);
   });
   it('IMP: accuracy against the share pruned, a point per round in order of sparsity', () => {
-    const [c] = impCharts({ tool: 'sparsegrad imp', spec: { perRound: 0.2, rewind: 10 }, rows: [{ round: 1, sparsity: 0.2, testAccuracy: 0.97 }, { round: 0, sparsity: 0, testAccuracy: 0.98 }] }, 'i.json');
+    const [c] = impCharts(
+      {
+        tool: 'sparsegrad imp',
+        spec: { perRound: 0.2, rewind: 10 },
+        rows: [
+          { round: 1, sparsity: 0.2, testAccuracy: 0.97 },
+          { round: 0, sparsity: 0, testAccuracy: 0.98 },
+        ],
+      },
+      'i.json',
+    );
     expect(c.ratios).toEqual([0, 20]);
     expect(c.series[0].values).toEqual([98, 97]);
     expect(() => impCharts({}, 'bad.json')).toThrow(/not a sparsegrad imp JSON/);

@@ -6,7 +6,17 @@ import { SparseNet } from '../../src/sparse/sparse-net';
 import { csrFromDense } from '../../src/sparse/csr';
 import { bufferPool } from '../../src/gpu/buffers';
 import { gpu } from '../../src/gpu/device';
-import { PROBE_MAX_BYTES, TIME_OWN_MATRIX_WITHIN, chooseCsrOrDense, closeCall, crossoverDensity, csrMs, fasterKernel, layerCosts, type LayerCosts } from '../../src/sparse/kernel-choice';
+import {
+  PROBE_MAX_BYTES,
+  TIME_OWN_MATRIX_WITHIN,
+  chooseCsrOrDense,
+  closeCall,
+  crossoverDensity,
+  csrMs,
+  fasterKernel,
+  layerCosts,
+  type LayerCosts,
+} from '../../src/sparse/kernel-choice';
 import { Tensor, backward, tidyAsync } from '../../src/tensor/tensor';
 import { sum } from '../../src/ops/reduce';
 import { mul } from '../../src/ops/elementwise';
@@ -15,7 +25,13 @@ import type { Dataset } from '../../src/data/dataset';
 
 useGpu();
 
-const LAYERS = cnnLayers([{ channels: 3, kernel: 5 }, { channels: 2, kernel: 3 }], [16]);
+const LAYERS = cnnLayers(
+  [
+    { channels: 3, kernel: 5 },
+    { channels: 2, kernel: 3 },
+  ],
+  [16],
+);
 
 /** Output and d(Σ G·output)/dx of a model on x. */
 async function outputAndInputGrad(model: { forward(x: Tensor): Tensor }, x: Float32Array, n: number) {
@@ -28,7 +44,7 @@ async function outputAndInputGrad(model: { forward(x: Tensor): Tensor }, x: Floa
 }
 
 describe('decoupling conv layers into sparse matrices', () => {
-  it('the study\'s first layer (7×7×12 on 28×28, same padding) is 9,408 × 784 with 12·184² nonzeros; zero weights leave none', () => {
+  it("the study's first layer (7×7×12 on 28×28, same padding) is 9,408 × 784 with 12·184² nonzeros; zero weights leave none", () => {
     // Per axis the in-image taps over 28 positions number 28·7 − 2·(3+2+1) = 184.
     const w = Float32Array.from(randomArray(12 * 49, 3)).map((v) => v || 0.5);
     const a = decoupleConv(w, 12, 1, 7);
@@ -37,15 +53,25 @@ describe('decoupling conv layers into sparse matrices', () => {
     expect(decoupleConv(w, 12, 1, 7).colIdx.length).toBe(11 * 184 * 184);
   });
 
-  it('a decoupled CNN gives the dense CNN\'s outputs (1e-4 relative), input gradients and accuracy, as CSR and as dense layers', async () => {
+  it("a decoupled CNN gives the dense CNN's outputs (1e-4 relative), input gradients and accuracy, as CSR and as dense layers", async () => {
     const net = Net.init(LAYERS, 1, 5);
     const layers = await decoupleNet(net);
     const n = 6;
     const x = Float32Array.from(randomArray(n * 784, 6, 0, 1));
     const want = await outputAndInputGrad({ forward: (t) => net.forward(t, { train: false }) }, x, n);
-    const data: Dataset = { images: Float32Array.from(randomArray(40 * 784, 9, 0, 1)), labels: Uint8Array.from({ length: 40 }, (_, i) => i % 10), count: 40, pixels: 784, source: 'test' };
+    const data: Dataset = {
+      images: Float32Array.from(randomArray(40 * 784, 9, 0, 1)),
+      labels: Uint8Array.from({ length: 40 }, (_, i) => i % 10),
+      count: 40,
+      pixels: 784,
+      source: 'test',
+    };
     const wantAcc = await accuracy(net, data, 16);
-    for (const kernels of [['csr', 'csr', 'csr', 'csr'], ['dense', 'csr', 'dense', 'dense'], ['conv', 'conv', 'dense', 'csr']] as const) {
+    for (const kernels of [
+      ['csr', 'csr', 'csr', 'csr'],
+      ['dense', 'csr', 'dense', 'dense'],
+      ['conv', 'conv', 'dense', 'csr'],
+    ] as const) {
       const sparse = new SparseNet(layers, [...kernels]);
       const got = await outputAndInputGrad(sparse, x, n);
       compare(`decoupled outputs (${kernels})`, got.y, want.y, 1e-4, 1e-6);
@@ -88,12 +114,19 @@ describe('kernel choice', () => {
   });
 
   it('a layer bigger than PROBE_MAX_BYTES is probed on a slice of its rows, made on the GPU, and its costs scaled up', async () => {
-    const cols = 2048, rows = Math.floor((1.5 * PROBE_MAX_BYTES) / (4 * cols)); // 1.5× the cap
-    if (rows * cols * 4 > gpu().device.limits.maxStorageBufferBindingSize) return expect(() => layerCosts(rows, cols, 8)).rejects.toThrow(/does not fit/);
+    const cols = 2048,
+      rows = Math.floor((1.5 * PROBE_MAX_BYTES) / (4 * cols)); // 1.5× the cap
+    if (rows * cols * 4 > gpu().device.limits.maxStorageBufferBindingSize)
+      return expect(() => layerCosts(rows, cols, 8)).rejects.toThrow(/does not fit/);
     const acquire = bufferPool.acquire.bind(bufferPool);
     let largest = 0;
-    bufferPool.acquire = (bytes: number) => { largest = Math.max(largest, bytes); return acquire(bytes); };
-    const costs = await layerCosts(rows, cols, 8).finally(() => { bufferPool.acquire = acquire; });
+    bufferPool.acquire = (bytes: number) => {
+      largest = Math.max(largest, bytes);
+      return acquire(bytes);
+    };
+    const costs = await layerCosts(rows, cols, 8).finally(() => {
+      bufferPool.acquire = acquire;
+    });
     // No buffer as large as the whole 96 MiB matrix: the dense slice is the largest.
     expect(largest).toBeLessThanOrEqual(PROBE_MAX_BYTES);
     expect(largest).toBeGreaterThan(PROBE_MAX_BYTES * 0.9);
@@ -102,14 +135,29 @@ describe('kernel choice', () => {
     expect(crossoverDensity(costs)).toBeGreaterThanOrEqual(0);
   });
 
-  it('a close call is settled by timing the layer\'s own matrix, and the kernel follows those times', async () => {
-    const rows = 512, cols = 512, batch = 64;
+  it("a close call is settled by timing the layer's own matrix, and the kernel follows those times", async () => {
+    const rows = 512,
+      cols = 512,
+      batch = 64;
     const costs = await layerCosts(rows, cols, batch);
     // The densities where the cost line puts CSR within a factor 2 of dense, on this adapter.
-    const close = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1].filter((d) => closeCall(costs, Math.round(d * rows * cols)));
-    expect(close.length, `no density of a ${rows}×${cols} matrix is a close call: ${JSON.stringify(costs)}`).toBeGreaterThan(0);
-    const d = close[0], far = [1e-4, 1].find((f) => !closeCall(costs, Math.round(f * rows * cols)));
-    const pattern = (dens: number) => csrFromDense(Float32Array.from(randomArray(rows * cols, 3), (v, i) => (((i * 2654435761) >>> 0) % 10000 < dens * 10000 ? v || 1 : 0)), rows, cols);
+    const close = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1].filter((d) =>
+      closeCall(costs, Math.round(d * rows * cols)),
+    );
+    expect(
+      close.length,
+      `no density of a ${rows}×${cols} matrix is a close call: ${JSON.stringify(costs)}`,
+    ).toBeGreaterThan(0);
+    const d = close[0],
+      far = [1e-4, 1].find((f) => !closeCall(costs, Math.round(f * rows * cols)));
+    const pattern = (dens: number) =>
+      csrFromDense(
+        Float32Array.from(randomArray(rows * cols, 3), (v, i) =>
+          ((i * 2654435761) >>> 0) % 10000 < dens * 10000 ? v || 1 : 0,
+        ),
+        rows,
+        cols,
+      );
     const timed = await chooseCsrOrDense(pattern(d), batch, 'close call');
     expect(timed.csrTimed).toBe(true);
     expect(timed.csrMs).toBeGreaterThan(0);
@@ -118,7 +166,13 @@ describe('kernel choice', () => {
     expect(far, 'both ends of the density range are close calls').toBeDefined();
     const a = pattern(far!);
     const predicted = await chooseCsrOrDense(a, batch, 'far call');
-    expect(predicted).toEqual({ kernel: fasterKernel(costs, a.colIdx.length), csrBelowDensity: crossoverDensity(costs), denseMs: costs.denseMs, csrMs: csrMs(costs, a.colIdx.length), csrTimed: false });
+    expect(predicted).toEqual({
+      kernel: fasterKernel(costs, a.colIdx.length),
+      csrBelowDensity: crossoverDensity(costs),
+      denseMs: costs.denseMs,
+      csrMs: csrMs(costs, a.colIdx.length),
+      csrTimed: false,
+    });
   });
 
   it('auto: unpruned conv layers run as conv, other layers by costs measured on this adapter; a pruned conv layer cannot run as conv', async () => {
@@ -128,7 +182,12 @@ describe('kernel choice', () => {
     expect(auto.kernels.slice(0, 2).map((k) => k.kernel)).toEqual(['conv', 'conv']);
     const { DecoupledPruner } = await import('../../src/sparse/prune-decoupled');
     const { parseScope } = await import('../../src/prune/prune');
-    const pruned = new DecoupledPruner(layers, null, { method: 'abs', scope: parseScope('per-matrix', 4), combinedOffset: 0.07, seed: 1 }).prunedLayers(0.9);
+    const pruned = new DecoupledPruner(layers, null, {
+      method: 'abs',
+      scope: parseScope('per-matrix', 4),
+      combinedOffset: 0.07,
+      seed: 1,
+    }).prunedLayers(0.9);
     const p = await SparseNet.fastest(pruned, 64);
     for (const [i, l] of pruned.entries()) {
       const costs = await layerCosts(l.csr.rows, l.csr.cols, 64);
@@ -140,12 +199,22 @@ describe('kernel choice', () => {
     }
     // A layer too big for a dense binding is not measured (it can only run as CSR).
     const tooBig = Math.floor(gpu().device.limits.maxStorageBufferBindingSize / 4000) + 1;
-    await expect(layerCosts(tooBig, 1000, 64)).rejects.toThrow(new RegExp(`dense \\[${tooBig}, 1000\\] matrix does not fit one storage binding`));
+    await expect(layerCosts(tooBig, 1000, 64)).rejects.toThrow(
+      new RegExp(`dense \\[${tooBig}, 1000\\] matrix does not fit one storage binding`),
+    );
     // The chosen nets compute the same function as explicit kernels.
     const x = Float32Array.from(randomArray(3 * 784, 9, 0, 1));
     const forced = new SparseNet(pruned, ['csr', 'csr', 'csr', 'csr']);
-    compare('measured kernels vs all CSR', (await outputAndInputGrad(p, x, 3)).y, (await outputAndInputGrad(forced, x, 3)).y, 1e-4, 1e-6);
-    expect(() => new SparseNet(pruned, ['conv', 'csr', 'csr', 'csr'])).toThrow(/conv1: only an unpruned decoupled conv layer can run as the conv kernel/);
+    compare(
+      'measured kernels vs all CSR',
+      (await outputAndInputGrad(p, x, 3)).y,
+      (await outputAndInputGrad(forced, x, 3)).y,
+      1e-4,
+      1e-6,
+    );
+    expect(() => new SparseNet(pruned, ['conv', 'csr', 'csr', 'csr'])).toThrow(
+      /conv1: only an unpruned decoupled conv layer can run as the conv kernel/,
+    );
     expect(() => new SparseNet(pruned, ['csr', 'csr', 'csr'])).toThrow(/3 kernels for 4 layers/);
     for (const m of [auto, p, forced]) m.dispose();
     net.dispose();

@@ -11,7 +11,13 @@ import type { Dataset } from '../../src/data/dataset';
 
 useGpu();
 
-const data = (n: number, seed: number): Dataset => ({ images: Float32Array.from(randomArray(n * 784, seed, 0, 1)), labels: Uint8Array.from({ length: n }, (_, i) => i % 10), count: n, pixels: 784, source: 'test' });
+const data = (n: number, seed: number): Dataset => ({
+  images: Float32Array.from(randomArray(n * 784, seed, 0, 1)),
+  labels: Uint8Array.from({ length: n }, (_, i) => i % 10),
+  count: n,
+  pixels: 784,
+  source: 'test',
+});
 const outputs = (m: { forward(x: Tensor, o: { train: boolean }): Tensor }, x: Float32Array, n: number) =>
   tidyAsync(() => m.forward(Tensor.fromArray(x, [n, 784]), { train: false }).read());
 
@@ -27,7 +33,8 @@ describe('pruning decoupled nets', () => {
       const x = Float32Array.from(randomArray(5 * 784, 5, 0, 1));
       for (const ratio of [0, 0.37, 0.9]) {
         expect(sparse.prunedCounts(ratio)).toEqual(dense.prunedCounts(ratio));
-        const a = dense.prunedModel(ratio), b = await sparse.prunedModel(ratio);
+        const a = dense.prunedModel(ratio),
+          b = await sparse.prunedModel(ratio);
         compare(`${method} @ ${ratio}`, await outputs(b, x, 5), await outputs(a, x, 5), 1e-5, 1e-6);
         a.weights.forEach((w) => w.dispose());
         b.dispose();
@@ -36,35 +43,55 @@ describe('pruning decoupled nets', () => {
       net.dispose();
     });
 
-  it('a decoupled CNN: act scores use each entry\'s own input column, and exactly round(r·nnz) entries go', async () => {
+  it("a decoupled CNN: act scores use each entry's own input column, and exactly round(r·nnz) entries go", async () => {
     const net = Net.init(cnnLayers([{ channels: 2, kernel: 3 }], [8]), 1, 6);
     const layers = await decoupleNet(net);
     const stats = await layerInputStats(net, data(12, 7), [...Array(12).keys()], 4);
-    const p = new DecoupledPruner(layers, stats, { method: 'act', scope: parseScope('layer:1', 3), combinedOffset: 0.07, seed: 1 });
+    const p = new DecoupledPruner(layers, stats, {
+      method: 'act',
+      scope: parseScope('layer:1', 3),
+      combinedOffset: 0.07,
+      seed: 1,
+    });
     const nnz = layers[0].csr.colIdx.length;
     expect(p.prunedCounts(0.5)).toEqual([Math.round(0.5 * nnz), 0, 0]);
     const kept = p.prunedLayers(0.5)[0].csr;
     // Every kept entry scores at least as high as every dropped one.
-    const score = (k: number, c: { values: Float32Array; colIdx: Uint32Array }) => Math.abs(c.values[k]) * Math.abs(stats.mean[0][c.colIdx[k]]);
+    const score = (k: number, c: { values: Float32Array; colIdx: Uint32Array }) =>
+      Math.abs(c.values[k]) * Math.abs(stats.mean[0][c.colIdx[k]]);
     const keptScores = new Set<string>();
-    for (let r = 0; r < kept.rows; r++) for (let k = kept.rowPtr[r]; k < kept.rowPtr[r + 1]; k++) keptScores.add(`${r}:${kept.colIdx[k]}`);
-    let minKept = Infinity, maxDropped = -Infinity;
+    for (let r = 0; r < kept.rows; r++)
+      for (let k = kept.rowPtr[r]; k < kept.rowPtr[r + 1]; k++) keptScores.add(`${r}:${kept.colIdx[k]}`);
+    let minKept = Infinity,
+      maxDropped = -Infinity;
     const all = layers[0].csr;
-    for (let r = 0; r < all.rows; r++) for (let k = all.rowPtr[r]; k < all.rowPtr[r + 1]; k++) {
-      const sc = score(k, all);
-      if (keptScores.has(`${r}:${all.colIdx[k]}`)) minKept = Math.min(minKept, sc); else maxDropped = Math.max(maxDropped, sc);
-    }
+    for (let r = 0; r < all.rows; r++)
+      for (let k = all.rowPtr[r]; k < all.rowPtr[r + 1]; k++) {
+        const sc = score(k, all);
+        if (keptScores.has(`${r}:${all.colIdx[k]}`)) minKept = Math.min(minKept, sc);
+        else maxDropped = Math.max(maxDropped, sc);
+      }
     expect(minKept).toBeGreaterThanOrEqual(maxDropped);
     net.dispose();
   });
 
   it('a decoupled sweep records which kernel ran each layer', async () => {
     const net = Net.init(cnnLayers([{ channels: 2, kernel: 3 }], [8]), 1, 8);
-    const spec = { methods: ['abs' as const], scopes: ['layer:2'], ratios: [0, 0.95], calibration: 10, combinedOffset: 0.07, seed: 1, decouple: true };
+    const spec = {
+      methods: ['abs' as const],
+      scopes: ['layer:2'],
+      ratios: [0, 0.95],
+      calibration: 10,
+      combinedOffset: 0.07,
+      seed: 1,
+      decouple: true,
+    };
     const models = [{ name: 'tiny-cnn', seed: 1, model: net, weights: [] }];
     const rows: SweepRow[] = [];
     const d = data(20, 9);
-    await runSweep(spec, models, { test: d, train: d }, [], sweepUnits(spec, models), (_u, r) => { rows.push(...r); });
+    await runSweep(spec, models, { test: d, train: d }, [], sweepUnits(spec, models), (_u, r) => {
+      rows.push(...r);
+    });
     expect(rows[1].sparsity[1]).toBeCloseTo(0.95, 3);
     // The unpruned conv layer keeps the conv kernel; the others run as measured on this adapter.
     // Close calls are settled by timing the layer's own matrix (checked in decouple.test.ts), so
@@ -74,9 +101,12 @@ describe('pruning decoupled nets', () => {
     for (const row of rows) {
       expect(row.kernels[0], `ratio ${row.ratio}`).toBe('conv');
       for (const i of [1, 2]) {
-        const l = layers[i].csr, nnz = Math.round(l.colIdx.length * (1 - row.sparsity[i]));
+        const l = layers[i].csr,
+          nnz = Math.round(l.colIdx.length * (1 - row.sparsity[i]));
         const costs = await layerCosts(l.rows, l.cols, 1000);
-        expect(row.kernels[i], `ratio ${row.ratio} layer ${i}`).toBe(closeCall(costs, nnz) ? row.kernels[i] === 'csr' ? 'csr' : 'dense' : fasterKernel(costs, nnz));
+        expect(row.kernels[i], `ratio ${row.ratio} layer ${i}`).toBe(
+          closeCall(costs, nnz) ? (row.kernels[i] === 'csr' ? 'csr' : 'dense') : fasterKernel(costs, nnz),
+        );
       }
       expect(row.kernels).toHaveLength(3);
     }

@@ -8,7 +8,9 @@ const ENTRIES = ['src/index.ts', 'src/cli/main.ts', 'bench/main.ts', 'demo/main.
 describe('source structure', () => {
   it('the import graph has no cycles (dpdm, type-only imports included)', () => {
     const dpdm = join(process.cwd(), 'node_modules/.bin/dpdm');
-    const r = spawnSync(dpdm, ['--no-warning', '--no-tree', '--exit-code', 'circular:1', ...ENTRIES], { encoding: 'utf8' });
+    const r = spawnSync(dpdm, ['--no-warning', '--no-tree', '--exit-code', 'circular:1', ...ENTRIES], {
+      encoding: 'utf8',
+    });
     expect(r.stdout, r.stderr).toMatch(/no circular dependency was found/);
     expect(r.status, r.stdout).toBe(0);
   });
@@ -17,7 +19,10 @@ describe('source structure', () => {
 describe('formatting and lint', () => {
   it('biome: every source file is formatted (120 columns) and passes the linter', () => {
     const biome = join(process.cwd(), 'node_modules/.bin/biome');
-    const r = spawnSync(biome, ['ci', '--colors=off', '--max-diagnostics=20'], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const r = spawnSync(biome, ['ci', '--colors=off', '--max-diagnostics=20'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    });
     expect(r.status, `${r.stdout}\n${r.stderr}`.slice(-4000)).toBe(0);
   });
 });
