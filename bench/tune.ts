@@ -17,7 +17,7 @@ export async function benchTune(peakGflops?: number) {
   const tuner = new Tuner({ timer: (encode) => runner.timeGpu(encode), store });
   const rows = [];
   for (const [M, K, N, transA, transB, what] of MATMUL_SHAPES) {
-    const [r] = await tuneMatmuls(tuner, [JSON.stringify([M, K, N, transA, transB])], 2 ** 31);
+    const [r] = await tuneMatmuls(tuner, [JSON.stringify(['matmul', M, K, N, transA, transB])], 2 ** 31);
     const ms = r.ms ?? {};
     const rule = store.get(r.bucket)?.rule ?? r.winner;
     const gflops = ms[r.winner] ? (2 * M * N * K) / ms[r.winner] / 1e6 : null;

@@ -4,7 +4,8 @@ import type { Gpu } from '../gpu/device';
 import { runner } from '../gpu/runner';
 import { Tuner } from '../gpu/tuner';
 import { FileTuneStore } from '../io/tune-file';
-import { forceMatmulKernel, matmulChoice, SPLITS, type MatmulKernel } from '../ops/matmul';
+import { forceMatmulKernel, SPLITS, type MatmulKernel } from '../ops/matmul';
+import { tuning } from '../gpu/tuning';
 
 const FORCEABLE = ['plain', 'subgroup', 'tiled', ...SPLITS.map((s) => `tiled-k${s}`)];
 
@@ -24,7 +25,7 @@ export const kernelsOption = (): Option =>
 /** Applies --kernels; returns the tuner (and its cache file) when kernels are to be measured and the adapter can time them. */
 export function applyKernels(mode: string, g: Gpu): { tuner: Tuner; cache: string } | null {
   forceMatmulKernel(null);
-  matmulChoice.tuner = null;
+  tuning.tuner = null;
   if (mode === 'rules') return null;
   if (mode !== 'tuned') {
     forceMatmulKernel(mode as MatmulKernel);

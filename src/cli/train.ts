@@ -164,7 +164,7 @@ export function registerTrain(program: Command): void {
         const tuned = await tuneForTraining(config, tuning.tuner);
         const fresh = tuned.filter((t) => t.source === 'measured').length;
         console.log(
-          `kernels: measured per shape (${tuned.length} matmul buckets, ${fresh} measured now, cached in ${tuning.cache}): ${tuned.map((t) => t.winner).join(', ')}`,
+          `kernels: measured per shape (${tuned.length} shape buckets (matmul, reductions, conv), ${fresh} measured now, cached in ${tuning.cache}): ${tuned.map((t) => t.winner).join(', ')}`,
         );
       } else {
         console.log(`kernels: ${o.kernels}`);

@@ -1,13 +1,14 @@
 import { tidy } from '../tensor/tensor';
 import { runner } from '../gpu/runner';
-import { matmulChoice, tuneMatmuls } from '../ops/matmul';
+import { tuning } from '../gpu/tuning';
+import { tuneRecorded } from '../ops/tune-ops';
 import type { Tuner } from '../gpu/tuner';
 import { Net } from './net';
 import { layersOf, type TrainConfig } from './config';
 import { adamFor, trainStep } from './train';
 
 /**
- * Measures the matmul kernels of this training step's products on the adapter (one step of a
+ * Measures the kernels (matmul, reductions, conv) of this training step's ops on the adapter (one step of a
  * throwaway net, recorded, then every new shape bucket timed) and leaves the tuner in charge of
  * the choice from here on. Buckets the tuner's store already has cost nothing.
  */
@@ -15,17 +16,17 @@ export async function tuneForTraining(config: TrainConfig, tuner: Tuner) {
   const net = Net.init(layersOf(config), config.keep, config.seed);
   const adam = adamFor(net, config);
   const shapes = new Set<string>();
-  matmulChoice.recording = shapes;
+  tuning.recording = shapes;
   try {
     tidy(() => {
       trainStep(net, adam, config, new Float32Array(config.batch * 784), new Float32Array(config.batch * 10), 1, false);
     });
     await runner.sync();
   } finally {
-    matmulChoice.recording = null;
+    tuning.recording = null;
     adam.dispose();
     net.dispose();
   }
-  matmulChoice.tuner = tuner;
-  return tuneMatmuls(tuner, shapes);
+  tuning.tuner = tuner;
+  return tuneRecorded(tuner, shapes);
 }

@@ -10,6 +10,10 @@ import { ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
 import { sum } from './reduce';
 import { record } from './kernel';
+import { bufferPool } from '../gpu/buffers';
+import { fillBuffer } from '../gpu/fill';
+import { recordShape, tuning } from '../gpu/tuning';
+import type { Candidate, Tuner } from '../gpu/tuner';
 
 export type Padding = 'same' | 'valid';
 
@@ -48,11 +52,52 @@ interface Geometry {
   P: number;
 }
 
+/** Which conv kernels run: the subgroup ones (broadcasting weights between lanes) or the plain ones. */
+type ConvPath = 'plain' | 'subgroup';
+
+/** Today's rules: subgroup kernels where the adapter runs them (the correlation from 5 output channels). */
+function convRule(kind: 'correlate' | 'weightGrad', gm: Geometry): ConvPath {
+  if (kernelPath() !== 'subgroup') return 'plain';
+  return kind === 'weightGrad' || gm.CO >= SUBGROUP_MIN_CHANNELS ? 'subgroup' : 'plain';
+}
+
+/** Conv shapes are few (a net's layers): each has its own bucket. */
+export const convBucket = (
+  kind: 'correlate' | 'weightGrad',
+  gm: Geometry,
+  KH: number,
+  KW: number,
+  flip: boolean,
+): string =>
+  `conv:${kind}${flip ? ':flip' : ''}:${gm.N}x${gm.CI}x${gm.HI}x${gm.WI}:${gm.CO}x${KH}x${KW}:${gm.HO}x${gm.WO}:p${gm.P}`;
+
+/** The measured winner for this shape where the tuner has one (and the adapter can run it), else the rule. */
+function convPath(kind: 'correlate' | 'weightGrad', gm: Geometry, KH: number, KW: number, flip: boolean): ConvPath {
+  const tuned = tuning.tuner?.lookup(convBucket(kind, gm, KH, KW, flip)) as ConvPath | undefined;
+  if (tuned === 'plain' || (tuned === 'subgroup' && kernelPath() === 'subgroup')) return tuned;
+  return convRule(kind, gm);
+}
+
 /** out[n,o] = Σ_c src[n,c] ⋆ w(o,c), over an HO×WO output; FLIP reads w turned 180° with channels swapped (input gradient). */
 function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: string): Tensor {
   const [, , KH, KW] = w.shape;
   const out = Tensor.empty([gm.N, gm.CO, gm.HO, gm.WO], op);
-  const buffers = [src.buffer, w.buffer, out.buffer];
+  recordShape(['conv', 'correlate', gm, KH, KW, flip]);
+  encodeCorrelate(convPath('correlate', gm, KH, KW, flip), src.buffer, w.buffer, out.buffer, gm, KH, KW, flip);
+  return out;
+}
+
+function encodeCorrelate(
+  path: ConvPath,
+  src: GPUBuffer,
+  w: GPUBuffer,
+  out: GPUBuffer,
+  gm: Geometry,
+  KH: number,
+  KW: number,
+  flip: boolean,
+): void {
+  const buffers = [src, w, out];
   const uniforms = (XB: number, OB: number) => {
     const tilesX = Math.ceil(gm.WO / XB),
       tilesO = Math.ceil(gm.CO / OB);
@@ -62,7 +107,7 @@ function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: stri
       values: [gm.N, gm.CI, gm.HI, gm.WI, gm.CO, gm.HO, gm.WO, gm.P, tilesX, tilesO, gm.N * gm.HO * tilesX],
     };
   };
-  if (kernelPath() === 'subgroup' && gm.CO >= SUBGROUP_MIN_CHANNELS) {
+  if (path === 'subgroup') {
     // A workgroup = WG pixel tiles × the same 8 output channels (workgroup_id.y).
     const XB = subgroupPixels(gm.WO);
     const { tilesO, values } = uniforms(XB, 8);
@@ -75,7 +120,7 @@ function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: stri
       { FLIP: flip, WG },
     );
     runner.dispatch(pipeline, buffers, values, [Math.ceil(blocks / z), tilesO, z]);
-    return out;
+    return;
   }
   const block = correlateBlock(gm.CO);
   const { tilesO, tilesX, values } = uniforms(block.XB, block.OB);
@@ -87,15 +132,32 @@ function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: stri
     values,
     workgroups1d(total, GROUP),
   );
-  return out;
 }
 
 /** dw = Σ_n partial[n]: per-image partial sums on the GPU, then one reduction over n. */
 function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], gm: Geometry): Tensor {
   const [O, C, KH, KW] = wShape;
   const partial = Tensor.empty([gm.N, O * C * KH * KW], 'conv2dWeightGradPartial');
-  const buffers = [g.buffer, x.buffer, partial.buffer];
-  if (kernelPath() === 'subgroup') {
+  recordShape(['conv', 'weightGrad', gm, KH, KW, false]);
+  encodeWeightGrad(convPath('weightGrad', gm, KH, KW, false), g.buffer, x.buffer, partial.buffer, gm, KH, KW);
+  const dw = sum(partial, 0).reshape([...wShape]);
+  partial.dispose();
+  return dw;
+}
+
+function encodeWeightGrad(
+  path: ConvPath,
+  g: GPUBuffer,
+  x: GPUBuffer,
+  partial: GPUBuffer,
+  gm: Geometry,
+  KH: number,
+  KW: number,
+): void {
+  const O = gm.CO,
+    C = gm.CI;
+  const buffers = [g, x, partial];
+  if (path === 'subgroup') {
     // A workgroup = WG (input channel, kernel row) pairs × the same OB output channels × one image.
     const block = { OB: SUBGROUP_WEIGHT_GRAD_CHANNELS, XB: subgroupPixels(gm.WO) };
     const tilesO = Math.ceil(O / block.OB),
@@ -122,9 +184,50 @@ function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], gm: Geometr
       workgroups1d(total, GROUP),
     );
   }
-  const dw = sum(partial, 0).reshape([...wShape]);
-  partial.dispose();
-  return dw;
+}
+
+/** Times the plain and subgroup conv kernels on every recorded conv shape whose bucket the tuner lacks. */
+export async function tuneConvs(
+  tuner: Tuner,
+  shapes: Iterable<string>,
+): Promise<{ bucket: string; winner: string; source: string; ms?: Record<string, number> }[]> {
+  const done = [];
+  const seen = new Set<string>();
+  for (const shape of shapes) {
+    const [family, kind, gm, KH, KW, flip] = JSON.parse(shape) as [
+      string,
+      'correlate' | 'weightGrad',
+      Geometry,
+      number,
+      number,
+      boolean,
+    ];
+    if (family !== 'conv') continue;
+    const bucket = convBucket(kind, gm, KH, KW, flip);
+    if (seen.has(bucket)) continue;
+    seen.add(bucket);
+    const rule = convRule(kind, gm);
+    const paths: ConvPath[] = kernelPath() === 'subgroup' ? ['plain', 'subgroup'] : ['plain'];
+    // Buffers: the correlation reads src [N,CI,HI,WI] and w, writes [N,CO,HO,WO]; the weight gradient reads g [N,CO,HO,WO] and x [N,CI,HI,WI].
+    const sizes =
+      kind === 'correlate'
+        ? [gm.N * gm.CI * gm.HI * gm.WI, gm.CO * gm.CI * KH * KW, gm.N * gm.CO * gm.HO * gm.WO]
+        : [gm.N * gm.CO * gm.HO * gm.WO, gm.N * gm.CI * gm.HI * gm.WI, gm.N * gm.CO * gm.CI * KH * KW];
+    const bufs = sizes.map((n) => bufferPool.acquire(4 * n));
+    bufs.slice(0, 2).forEach((b, i) => fillBuffer(b, sizes[i], 0.5));
+    const candidates: Candidate[] = paths.map((variant) => ({
+      variant,
+      encode: () =>
+        kind === 'correlate'
+          ? encodeCorrelate(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW, flip)
+          : encodeWeightGrad(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW),
+    }));
+    const r = await tuner.choose(bucket, candidates, rule);
+    done.push({ bucket, winner: r.winner, source: r.source, ms: r.record?.ms });
+    await runner.sync();
+    bufs.forEach((b) => bufferPool.release(b));
+  }
+  return done;
 }
 
 /**

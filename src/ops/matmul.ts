@@ -9,6 +9,7 @@ import { workgroups1d } from '../gpu/dispatch';
 import { bufferPool } from '../gpu/buffers';
 import { fillBuffer } from '../gpu/fill';
 import type { Candidate, Tuner } from '../gpu/tuner';
+import { recordShape, tuning } from '../gpu/tuning';
 import { getPipeline } from '../gpu/pipelines';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
 import { runner, f32 } from '../gpu/runner';
@@ -37,9 +38,6 @@ export const SPLITS = [2, 4, 8, 16];
 export const matmulChoice = {
   forced: null as MatmulKernel | null,
   scalarLoadsOnly: false,
-  tuner: null as Tuner | null,
-  /** While set, every product's dimensions are collected (to tune them before a run). */
-  recording: null as Set<string> | null,
 };
 
 /** Keeps the subgroup path on its scalar-load kernel (the benchmark times both). */
@@ -93,7 +91,8 @@ function ruleKernel(M: number, K: number, N: number, transA: boolean, transB: bo
  * pairs ('subgroup-vec4-b2').
  */
 export function matmulKernel(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
-  const { forced, tuner } = matmulChoice;
+  const { forced } = matmulChoice;
+  const { tuner } = tuning;
   if (forced) {
     if (forced === 'plain' || forced.startsWith('tiled')) return forced;
     // The subgroup family: its vector-load kernels where the vectors are whole.
@@ -117,7 +116,7 @@ function dispatchMatmul(
   transA: boolean,
   transB: boolean,
 ): void {
-  matmulChoice.recording?.add(JSON.stringify([M, K, N, transA, transB]));
+  recordShape(['matmul', M, K, N, transA, transB]);
   const kernel = matmulKernel(M, K, N, transA, transB);
   encodeMatmul(kernel, a, b, out, M, K, N, transA, transB);
 }
@@ -219,7 +218,7 @@ function encodeTiled(
 
 /**
  * Measures every candidate kernel of each product recorded in `shapes` (JSON [M,K,N,transA,
- * transB], from matmulChoice.recording) whose bucket the tuner has not seen, on operands of
+ * transB], as recordShape wrote them) whose bucket the tuner has not seen, on operands of
  * that size filled on the GPU. Products whose operands would pass `maxBytes` keep the rule.
  */
 export async function tuneMatmuls(
@@ -230,7 +229,8 @@ export async function tuneMatmuls(
   const done: { bucket: string; winner: string; source: string; ms?: Record<string, number> }[] = [];
   const seen = new Set<string>();
   for (const shape of shapes) {
-    const [M, K, N, transA, transB] = JSON.parse(shape) as [number, number, number, boolean, boolean];
+    const [family, M, K, N, transA, transB] = JSON.parse(shape) as [string, number, number, number, boolean, boolean];
+    if (family !== 'matmul') continue;
     const bucket = matmulBucket(M, K, N, transA, transB);
     if (seen.has(bucket)) continue;
     seen.add(bucket);

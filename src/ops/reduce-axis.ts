@@ -6,6 +6,10 @@ import { runner, f32 } from '../gpu/runner';
 import { Tensor } from '../tensor/tensor';
 import { numel, sameShape, type Shape } from '../tensor/shape';
 import { unaryKernel } from './vector-width';
+import { bufferPool } from '../gpu/buffers';
+import { fillBuffer } from '../gpu/fill';
+import { recordShape, tuning } from '../gpu/tuning';
+import type { Candidate, Tuner } from '../gpu/tuner';
 
 // The reduction kernels without autograd: sum()/mean()/max() in reduce.ts add the backward
 // rules; elementwise ops use sumTo() to undo broadcasting in theirs.
@@ -17,30 +21,73 @@ export function reduceAxis(x: Tensor, axis: number, isMax: boolean, scaleBy = 1)
   const inner = numel(x.shape.slice(axis + 1));
   const outShape = x.shape.map((d, i) => (i === axis ? 1 : d));
   const out = Tensor.empty(outShape, isMax ? 'max' : 'sum');
-  if (reduceKernel(outer, inner) !== 'tree') {
+  recordShape(['reduce', outer, reduced, inner, isMax]);
+  encodeReduce(reduceKernel(outer, inner, reduced), x.buffer, out.buffer, outer, reduced, inner, isMax, scaleBy);
+  return out;
+}
+
+function encodeReduce(
+  kernel: 'columns' | 'tree',
+  x: GPUBuffer,
+  out: GPUBuffer,
+  outer: number,
+  reduced: number,
+  inner: number,
+  isMax: boolean,
+  scaleBy: number,
+): void {
+  if (kernel !== 'tree') {
     const W = unaryKernel(inner) === 'vec4' ? 4 : 1;
     const pipeline = getPipeline(
       `reduce_columns:${W}`,
       () => `${reduceColumnsWgsl}\nalias XV = ${W === 4 ? 'vec4f' : 'f32'};\nconst W = ${W}u;\n`,
       { IS_MAX: isMax },
     );
-    runner.dispatch(
-      pipeline,
-      [x.buffer, out.buffer],
-      [outer, reduced, inner, f32(scaleBy)],
-      workgroups1d((outer * inner) / W, 64),
-    );
-    return out;
+    runner.dispatch(pipeline, [x, out], [outer, reduced, inner, f32(scaleBy)], workgroups1d((outer * inner) / W, 64));
+    return;
   }
   const groups = outer * inner;
   const gx = Math.min(groups, 65535);
   runner.dispatch(
     getPipeline('reduce', reduceWgsl, { IS_MAX: isMax }),
-    [x.buffer, out.buffer],
+    [x, out],
     [outer, reduced, inner, f32(scaleBy)],
     [Math.max(gx, 1), Math.ceil(groups / gx) || 1],
   );
-  return out;
+}
+
+/** The shape bucket reductions share a tuned choice in: each size rounded up to a power of two, and whether vec4s line up. */
+export const reduceBucket = (outer: number, reduced: number, inner: number): string => {
+  const p2 = (x: number) => 2 ** Math.ceil(Math.log2(Math.max(x, 1)));
+  return `reduce:${p2(outer)}x${p2(reduced)}x${p2(inner)}:${inner % 4 === 0 ? 4 : 1}`;
+};
+
+/** Times both reduction kernels on every recorded shape whose bucket the tuner lacks (on buffers filled on the GPU). */
+export async function tuneReductions(
+  tuner: Tuner,
+  shapes: Iterable<string>,
+): Promise<{ bucket: string; winner: string; source: string; ms?: Record<string, number> }[]> {
+  const done = [];
+  const seen = new Set<string>();
+  for (const shape of shapes) {
+    const [family, outer, reduced, inner, isMax] = JSON.parse(shape) as [string, number, number, number, boolean];
+    if (family !== 'reduce') continue;
+    const bucket = reduceBucket(outer, reduced, inner);
+    if (seen.has(bucket)) continue;
+    seen.add(bucket);
+    const [x, out] = [bufferPool.acquire(4 * outer * reduced * inner), bufferPool.acquire(4 * outer * inner)];
+    fillBuffer(x, outer * reduced * inner, 0.5);
+    const candidates: Candidate[] = (['columns', 'tree'] as const).map((variant) => ({
+      variant,
+      encode: () => encodeReduce(variant, x, out, outer, reduced, inner, isMax, 1),
+    }));
+    const r = await tuner.choose(bucket, candidates, ruleReduce(outer, inner));
+    done.push({ bucket, winner: r.winner, source: r.source, ms: r.record?.ms });
+    await runner.sync();
+    bufferPool.release(x);
+    bufferPool.release(out);
+  }
+  return done;
 }
 
 /** Outputs from which one invocation per output (reduce_columns.wgsl) beats a workgroup per output. */
@@ -51,8 +98,14 @@ const COLUMN_KERNEL_MIN_OUTPUTS = 256;
  * workgroup per output. The same bits either way, so this is only a speed choice: columns
  * where there are enough outputs to keep every core busy.
  */
-export const reduceKernel = (outer: number, inner: number): 'columns' | 'tree' =>
-  forcedReduce ?? (outer * inner >= COLUMN_KERNEL_MIN_OUTPUTS ? 'columns' : 'tree');
+export const reduceKernel = (outer: number, inner: number, reduced = 1): 'columns' | 'tree' =>
+  forcedReduce ??
+  ((tuning.tuner?.lookup(reduceBucket(outer, reduced, inner)) as 'columns' | 'tree' | undefined) ||
+    ruleReduce(outer, inner));
+
+/** Today's rule: columns where there are enough outputs to keep every core busy. */
+const ruleReduce = (outer: number, inner: number): 'columns' | 'tree' =>
+  outer * inner >= COLUMN_KERNEL_MIN_OUTPUTS ? 'columns' : 'tree';
 
 let forcedReduce: 'columns' | 'tree' | null = null;
 /** Pins the reduce kernel (tests compare the two); null chooses by size again. */

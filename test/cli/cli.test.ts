@@ -78,7 +78,9 @@ describe('sparsegrad CLI', () => {
       );
     const first = train('tuned');
     expect(first.status, first.stderr).toBe(0);
-    const m = /kernels: measured per shape \((\d+) matmul buckets, (\d+) measured now/.exec(first.stdout);
+    const m = /kernels: measured per shape \((\d+) shape buckets \(matmul, reductions, conv\), (\d+) measured now/.exec(
+      first.stdout,
+    );
     expect(m, first.stdout).not.toBeNull();
     expect(Number(m![2])).toBe(Number(m![1]));
     expect(Number(m![1])).toBeGreaterThanOrEqual(3); // forward and both gradients of two layers share some buckets

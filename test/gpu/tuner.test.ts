@@ -138,3 +138,38 @@ describe('FileTuneStore: winners on disk per adapter and driver', () => {
     expect(new FileTuneStore(adapter('NVIDIA 560.35'), dir).get('mm:x')).toBeUndefined();
   });
 });
+
+describe('tuning a training step on this adapter', async () => {
+  const { useGpu } = await import('../helpers');
+  useGpu();
+  it('matmul, reduction and conv shapes of a CNN step are each measured once, then read from the cache; the rules stand where nothing was measured', async () => {
+    const { gpu } = await import('../../src/gpu/device');
+    const { runner } = await import('../../src/gpu/runner');
+    const { tuning } = await import('../../src/gpu/tuning');
+    const { tuneForTraining } = await import('../../src/nn/tune');
+    const { DEFAULT_CONFIG, CNN_DEFAULTS } = await import('../../src/nn/config');
+    const { reduceKernel, reduceBucket } = await import('../../src/ops/reduce-axis');
+    if (!gpu().hasTimestamps) return;
+    const store = new MemoryTuneStore();
+    const tuner = new Tuner({ timer: (encode) => runner.timeGpu(encode), store, minMs: 1, maxReps: 3 });
+    const config = { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, conv: [{ channels: 6, kernel: 3 }], hidden: [16], batch: 8 };
+    try {
+      const first = await tuneForTraining(config, tuner);
+      const families = new Set(first.map((t) => t.bucket.split(':')[0]));
+      expect([...families].sort()).toEqual(['conv', 'matmul', 'reduce']);
+      expect(first.every((t) => t.source === 'measured' || t.source === 'rule')).toBe(true);
+      for (const t of first.filter((x) => x.source === 'measured'))
+        expect(Object.keys(t.ms!).length).toBeGreaterThanOrEqual(2);
+      const again = await tuneForTraining(config, tuner);
+      expect(again.filter((t) => t.source === 'measured')).toEqual([]);
+      // A reduction with a stored winner runs it; one with none keeps the rule.
+      const r = first.find((t) => t.bucket.startsWith('reduce:') && t.source === 'measured')!;
+      const [outer, reduced, inner] = r.bucket.split(':')[1].split('x').map(Number);
+      expect(reduceBucket(outer, reduced, inner)).toBe(r.bucket);
+      expect(reduceKernel(outer, inner, reduced)).toBe(r.winner);
+      expect(reduceKernel(3, 5, 7)).toBe('tree'); // nothing measured at that size: the rule (15 outputs)
+    } finally {
+      tuning.tuner = null;
+    }
+  });
+});
