@@ -1,6 +1,5 @@
 import unaryWgsl from '../../shaders/unary.wgsl';
 import binaryWgsl from '../../shaders/binary.wgsl';
-import unaryVec4Wgsl from '../../shaders/unary_vec4.wgsl';
 import binaryVec4Wgsl from '../../shaders/binary_vec4.wgsl';
 import { getPipeline } from '../gpu/pipelines';
 import { runner, f32 } from '../gpu/runner';
@@ -61,13 +60,14 @@ export { unaryKernel, binaryKernel, forceScalarElementwise } from './vector-widt
 export function unaryOp(name: UnaryName, x: Tensor, alpha = 0): Tensor {
   const spec = UNARY[name];
   const out = Tensor.empty(x.shape, name);
-  if (unaryKernel(x.size) === 'vec4') {
-    const pipeline = getPipeline(`unary_vec4:${name}`, () => unaryVec4Wgsl.replace('EXPR', spec.expr));
-    runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size / 4));
-  } else {
-    const pipeline = getPipeline(`unary:${name}`, () => unaryWgsl.replace('EXPR', spec.expr));
-    runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size));
-  }
+  // One source for both widths: the vec4 twin applies f to each lane.
+  const W = unaryKernel(x.size) === 'vec4' ? 4 : 1;
+  const tail =
+    W === 4
+      ? 'alias V = vec4f;\nconst W = 4u;\nfn fV(v: V, a: f32) -> V { return V(f(v.x, a), f(v.y, a), f(v.z, a), f(v.w, a)); }\n'
+      : 'alias V = f32;\nconst W = 1u;\nfn fV(v: V, a: f32) -> V { return f(v, a); }\n';
+  const pipeline = getPipeline(`unary:${name}:${W}`, () => `${unaryWgsl.replace('EXPR', spec.expr)}\n${tail}`);
+  runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size / W));
   const grad = spec.grad;
   if (!grad) return out;
   return record(out, [x], (g) => accumulateGrad(x, grad(x, out, g, alpha)));

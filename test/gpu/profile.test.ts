@@ -28,11 +28,11 @@ describe('kernel profile', () => {
     const y = add(x, x);
     const times = await runner.stopProfile();
     const byKernel = new Map(times.map((t) => [t.kernel, t]));
-    expect(byKernel.get('unary_vec4:relu')?.dispatches).toBe(300);
-    expect(byKernel.get('unary_vec4:scale')?.dispatches).toBe(400);
+    expect(byKernel.get('unary:relu:4')?.dispatches).toBe(300);
+    expect(byKernel.get('unary:scale:4')?.dispatches).toBe(400);
     expect(byKernel.get('binary_vec4:add:44')?.dispatches).toBe(1);
     for (const t of times) expect(t.ms, t.kernel).toBeGreaterThanOrEqual(0);
-    expect(byKernel.get('unary_vec4:scale')!.ms).toBeGreaterThan(0); // 400 dispatches: above any timer's resolution
+    expect(byKernel.get('unary:scale:4')!.ms).toBeGreaterThan(0); // 400 dispatches: above any timer's resolution
     expect(times.map((t) => t.ms)).toEqual([...times.map((t) => t.ms)].sort((p, q) => q - p)); // largest first
     const out = await y.read();
     expect(out[0]).toBe(-4096);
