@@ -10,10 +10,8 @@ import { ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
 import { sum } from './reduce';
 import { record } from './kernel';
-import { bufferPool } from '../gpu/buffers';
-import { fillBuffer } from '../gpu/fill';
-import { recordShape, tuning } from '../gpu/tuning';
-import type { Candidate, Tuner } from '../gpu/tuner';
+import { recordShape, tuneFamily, tuning, type TunedBucket } from '../gpu/tuning';
+import type { Tuner } from '../gpu/tuner';
 
 export type Padding = 'same' | 'valid';
 
@@ -187,47 +185,30 @@ function encodeWeightGrad(
 }
 
 /** Times the plain and subgroup conv kernels on every recorded conv shape whose bucket the tuner lacks. */
-export async function tuneConvs(
-  tuner: Tuner,
-  shapes: Iterable<string>,
-): Promise<{ bucket: string; winner: string; source: string; ms?: Record<string, number> }[]> {
-  const done = [];
-  const seen = new Set<string>();
-  for (const shape of shapes) {
-    const [family, kind, gm, KH, KW, flip] = JSON.parse(shape) as [
-      string,
-      'correlate' | 'weightGrad',
-      Geometry,
-      number,
-      number,
-      boolean,
-    ];
-    if (family !== 'conv') continue;
-    const bucket = convBucket(kind, gm, KH, KW, flip);
-    if (seen.has(bucket)) continue;
-    seen.add(bucket);
-    const rule = convRule(kind, gm);
-    const paths: ConvPath[] = kernelPath() === 'subgroup' ? ['plain', 'subgroup'] : ['plain'];
-    // Buffers: the correlation reads src [N,CI,HI,WI] and w, writes [N,CO,HO,WO]; the weight gradient reads g [N,CO,HO,WO] and x [N,CI,HI,WI].
-    const sizes =
-      kind === 'correlate'
-        ? [gm.N * gm.CI * gm.HI * gm.WI, gm.CO * gm.CI * KH * KW, gm.N * gm.CO * gm.HO * gm.WO]
-        : [gm.N * gm.CO * gm.HO * gm.WO, gm.N * gm.CI * gm.HI * gm.WI, gm.N * gm.CO * gm.CI * KH * KW];
-    const bufs = sizes.map((n) => bufferPool.acquire(4 * n));
-    bufs.slice(0, 2).forEach((b, i) => fillBuffer(b, sizes[i], 0.5));
-    const candidates: Candidate[] = paths.map((variant) => ({
-      variant,
-      encode: () =>
+export function tuneConvs(tuner: Tuner, shapes: Iterable<string>): Promise<TunedBucket[]> {
+  return tuneFamily(tuner, shapes, 'conv', (args) => {
+    const [kind, gm, KH, KW, flip] = args as ['correlate' | 'weightGrad', Geometry, number, number, boolean];
+    const input = gm.N * gm.CI * gm.HI * gm.WI,
+      output = gm.N * gm.CO * gm.HO * gm.WO;
+    return {
+      bucket: convBucket(kind, gm, KH, KW, flip),
+      rule: convRule(kind, gm),
+      // The correlation reads src and w and writes its output; the weight gradient reads g and x, writes per-image partials.
+      sizes:
         kind === 'correlate'
-          ? encodeCorrelate(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW, flip)
-          : encodeWeightGrad(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW),
-    }));
-    const r = await tuner.choose(bucket, candidates, rule);
-    done.push({ bucket, winner: r.winner, source: r.source, ms: r.record?.ms });
-    await runner.sync();
-    bufs.forEach((b) => bufferPool.release(b));
-  }
-  return done;
+          ? [input, gm.CO * gm.CI * KH * KW, output]
+          : [output, input, gm.N * gm.CO * gm.CI * KH * KW],
+      filled: 2,
+      candidates: (bufs) =>
+        (kernelPath() === 'subgroup' ? (['plain', 'subgroup'] as const) : (['plain'] as const)).map((variant) => ({
+          variant,
+          encode: () =>
+            kind === 'correlate'
+              ? encodeCorrelate(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW, flip)
+              : encodeWeightGrad(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW),
+        })),
+    };
+  });
 }
 
 /**

@@ -7,9 +7,8 @@ import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
 import sumSplitsWgsl from '../../shaders/sum_splits.wgsl';
 import { workgroups1d } from '../gpu/dispatch';
 import { bufferPool } from '../gpu/buffers';
-import { fillBuffer } from '../gpu/fill';
-import type { Candidate, Tuner } from '../gpu/tuner';
-import { recordShape, tuning } from '../gpu/tuning';
+import type { Tuner } from '../gpu/tuner';
+import { recordShape, tuneFamily, tuning, type TunedBucket } from '../gpu/tuning';
 import { getPipeline } from '../gpu/pipelines';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
 import { runner, f32 } from '../gpu/runner';
@@ -221,42 +220,28 @@ function encodeTiled(
  * transB], as recordShape wrote them) whose bucket the tuner has not seen, on operands of
  * that size filled on the GPU. Products whose operands would pass `maxBytes` keep the rule.
  */
-export async function tuneMatmuls(
-  tuner: Tuner,
-  shapes: Iterable<string>,
-  maxBytes = 256 * 2 ** 20,
-): Promise<{ bucket: string; winner: string; source: string; ms?: Record<string, number> }[]> {
-  const done: { bucket: string; winner: string; source: string; ms?: Record<string, number> }[] = [];
-  const seen = new Set<string>();
-  for (const shape of shapes) {
-    const [family, M, K, N, transA, transB] = JSON.parse(shape) as [string, number, number, number, boolean, boolean];
-    if (family !== 'matmul') continue;
-    const bucket = matmulBucket(M, K, N, transA, transB);
-    if (seen.has(bucket)) continue;
-    seen.add(bucket);
-    const rule = ruleKernel(M, K, N, transA, transB);
-    const bytes = 4 * (M * K + K * N + M * N * (1 + SPLITS[SPLITS.length - 1]));
-    if (bytes > maxBytes) {
-      done.push({ bucket, winner: rule, source: 'rule (too large to probe)' });
-      continue;
-    }
-    const [bufA, bufB, bufC] = [
-      bufferPool.acquire(4 * M * K),
-      bufferPool.acquire(4 * K * N),
-      bufferPool.acquire(4 * M * N),
-    ];
-    fillBuffer(bufA, M * K, 0.5);
-    fillBuffer(bufB, K * N, 0.25);
-    const candidates: Candidate[] = matmulCandidates(M, K, N, transA, transB).map((variant) => ({
-      variant,
-      encode: () => encodeMatmul(variant, bufA, bufB, bufC, M, K, N, transA, transB),
-    }));
-    const r = await tuner.choose(bucket, candidates, rule);
-    done.push({ bucket, winner: r.winner, source: r.source, ms: r.record?.ms });
-    await runner.sync();
-    for (const buf of [bufA, bufB, bufC]) bufferPool.release(buf);
-  }
-  return done;
+export function tuneMatmuls(tuner: Tuner, shapes: Iterable<string>, maxBytes = 256 * 2 ** 20): Promise<TunedBucket[]> {
+  return tuneFamily(
+    tuner,
+    shapes,
+    'matmul',
+    (args) => {
+      const [M, K, N, transA, transB] = args as [number, number, number, boolean, boolean];
+      return {
+        bucket: matmulBucket(M, K, N, transA, transB),
+        rule: ruleKernel(M, K, N, transA, transB),
+        // A, B, C, and room for the widest split-K's partial products.
+        sizes: [M * K, K * N, M * N * (1 + SPLITS[SPLITS.length - 1])],
+        filled: 2,
+        candidates: ([a, b, c]) =>
+          matmulCandidates(M, K, N, transA, transB).map((variant) => ({
+            variant,
+            encode: () => encodeMatmul(variant, a, b, c, M, K, N, transA, transB),
+          })),
+      };
+    },
+    maxBytes,
+  );
 }
 
 /** C = op(A)·op(B) with op = transpose when asked; A, B 2-D. */

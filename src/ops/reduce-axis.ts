@@ -6,10 +6,8 @@ import { runner, f32 } from '../gpu/runner';
 import { Tensor } from '../tensor/tensor';
 import { numel, sameShape, type Shape } from '../tensor/shape';
 import { unaryKernel } from './vector-width';
-import { bufferPool } from '../gpu/buffers';
-import { fillBuffer } from '../gpu/fill';
-import { recordShape, tuning } from '../gpu/tuning';
-import type { Candidate, Tuner } from '../gpu/tuner';
+import { recordShape, tuneFamily, tuning, type TunedBucket } from '../gpu/tuning';
+import type { Tuner } from '../gpu/tuner';
 
 // The reduction kernels without autograd: sum()/mean()/max() in reduce.ts add the backward
 // rules; elementwise ops use sumTo() to undo broadcasting in theirs.
@@ -63,31 +61,21 @@ export const reduceBucket = (outer: number, reduced: number, inner: number): str
 };
 
 /** Times both reduction kernels on every recorded shape whose bucket the tuner lacks (on buffers filled on the GPU). */
-export async function tuneReductions(
-  tuner: Tuner,
-  shapes: Iterable<string>,
-): Promise<{ bucket: string; winner: string; source: string; ms?: Record<string, number> }[]> {
-  const done = [];
-  const seen = new Set<string>();
-  for (const shape of shapes) {
-    const [family, outer, reduced, inner, isMax] = JSON.parse(shape) as [string, number, number, number, boolean];
-    if (family !== 'reduce') continue;
-    const bucket = reduceBucket(outer, reduced, inner);
-    if (seen.has(bucket)) continue;
-    seen.add(bucket);
-    const [x, out] = [bufferPool.acquire(4 * outer * reduced * inner), bufferPool.acquire(4 * outer * inner)];
-    fillBuffer(x, outer * reduced * inner, 0.5);
-    const candidates: Candidate[] = (['columns', 'tree'] as const).map((variant) => ({
-      variant,
-      encode: () => encodeReduce(variant, x, out, outer, reduced, inner, isMax, 1),
-    }));
-    const r = await tuner.choose(bucket, candidates, ruleReduce(outer, inner));
-    done.push({ bucket, winner: r.winner, source: r.source, ms: r.record?.ms });
-    await runner.sync();
-    bufferPool.release(x);
-    bufferPool.release(out);
-  }
-  return done;
+export function tuneReductions(tuner: Tuner, shapes: Iterable<string>): Promise<TunedBucket[]> {
+  return tuneFamily(tuner, shapes, 'reduce', (args) => {
+    const [outer, reduced, inner, isMax] = args as [number, number, number, boolean];
+    return {
+      bucket: reduceBucket(outer, reduced, inner),
+      rule: ruleReduce(outer, inner),
+      sizes: [outer * reduced * inner, outer * inner],
+      filled: 1,
+      candidates: ([x, out]) =>
+        (['columns', 'tree'] as const).map((variant) => ({
+          variant,
+          encode: () => encodeReduce(variant, x, out, outer, reduced, inner, isMax, 1),
+        })),
+    };
+  });
 }
 
 /** Outputs from which one invocation per output (reduce_columns.wgsl) beats a workgroup per output. */

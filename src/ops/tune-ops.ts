@@ -1,14 +1,8 @@
 import type { Tuner } from '../gpu/tuner';
+import type { TunedBucket } from '../gpu/tuning';
 import { tuneMatmuls } from './matmul';
 import { tuneReductions } from './reduce-axis';
 import { tuneConvs } from './conv2d';
-
-export interface TunedBucket {
-  bucket: string;
-  winner: string;
-  source: string;
-  ms?: Record<string, number>;
-}
 
 /** Measures every op family's candidates for the recorded shapes (matmul, reductions, conv). */
 export async function tuneRecorded(tuner: Tuner, shapes: Set<string>): Promise<TunedBucket[]> {
