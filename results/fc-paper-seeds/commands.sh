@@ -40,3 +40,7 @@ adaptive)
 *) echo "unknown stage $stage" >&2; exit 2 ;;
 esac; done
 echo "seed $SEED: $STAGES done"
+# Findings over the seeds done so far (seed 1: results/fc-paper/adaptive-2026-12-01, same protocol):
+#   A1=results/fc-paper/adaptive-2026-12-01; A2=results/fc-paper-seeds/seed2
+#   node bin/sparsegrad.js findings $A1/adaptive-{abs,act,combined,random,pixel-mask} $A2/adaptive-{abs,act,combined,random,pixel-mask} \
+#     --out results/fc-paper-seeds/findings-seeds-1-2 --clean-floor 0.98
