@@ -31,7 +31,7 @@ const adv = await pgdImages(model, images, labels, s, test.pixels);
 const per = await tidyAsync(async () => {
   const x = Tensor.fromArray(adv, [robust.length, test.pixels], true);
   const z = model.forward(x, { train: false });
-  backward(marginLoss(z, Tensor.fromArray(oneHot(labels), [robust.length, 10])));
+  backward(marginLoss(z, Tensor.fromArray(oneHot(labels, 10), [robust.length, 10])));
   const [zs, gs] = [await z.read(), await x.grad!.read()];
   return robust.map((_, k) => {
     const row = Array.from(zs.subarray(k * 10, (k + 1) * 10));

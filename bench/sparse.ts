@@ -61,7 +61,7 @@ function shapes(): Shape[] {
     return {
       name,
       numpyDense: false,
-      build: () => decoupleConv(w, O, C, K),
+      build: () => decoupleConv(w, O, C, K, { height: 28, width: 28, padding: (K - 1) / 2, stride: 1 }),
       // The dense equivalent of a decoupled conv is the conv kernel itself (its dense matrix would be 0.03–1.2 GB).
       dense: () => {
         const W = Tensor.fromArray(w, [O, C, K, K]),
@@ -243,7 +243,7 @@ async function wholeCnn(dir: string, trained: { net: Net; file: string } | null)
       rows: l.csr.rows,
       cols: l.csr.cols,
       nnz: l.csr.colIdx.length,
-      relu: l.relu,
+      relu: l.after.some((op) => op.kind === 'relu'),
     };
   });
   const nnz = layers.reduce((s, l) => s + l.csr.colIdx.length, 0);

@@ -10,7 +10,16 @@ export { Tuner, MemoryTuneStore, type TuneStore, type TuneRecord, type GpuTimer 
 export { Tensor, tidy, tidyAsync, backward, poison } from './tensor/tensor';
 export * from './ops/index';
 
-export { Net, fcLayers, cnnLayers, describeLayers, type LayerSpec, type ConvSpec } from './nn/net';
+export {
+  Net,
+  fcLayers,
+  cnnLayers,
+  describeLayers,
+  convOutputShape,
+  type LayerSpec,
+  type ConvSpec,
+  type Traceable,
+} from './nn/net';
 export {
   Sequential,
   nn,
@@ -25,6 +34,7 @@ export {
   CNN_DEFAULTS,
   STUDY_CONV,
   layersOf,
+  withDataShape,
   validateConfig,
   type TrainConfig,
   type LossName,
@@ -33,7 +43,6 @@ export {
   trainModel,
   trainStep,
   adamFor,
-  classCount,
   type Trainable,
   type TrainResult,
   type TrainOptions,
@@ -42,9 +51,20 @@ export {
 export { tuneForTraining } from './nn/tune';
 export { accuracy, predict, type Classifier } from './nn/evaluate';
 export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint';
+export { loadModelBytes, modelToBytes, type Model } from './nn/model';
 export { encodeSafetensors, decodeSafetensors, type NamedArray } from './io/safetensors';
 export { embeddedSplit } from './data/embedded';
-export { take, skip, holdOut, oneHot, fromIdx, type Dataset, type Split } from './data/dataset';
+export {
+  take,
+  skip,
+  holdOut,
+  oneHot,
+  fromIdx,
+  classCount,
+  splitClasses,
+  type Dataset,
+  type Split,
+} from './data/dataset';
 
 export {
   fgsm,

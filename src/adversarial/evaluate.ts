@@ -1,7 +1,7 @@
 import { Tensor } from '../tensor/tensor';
 import { add, clamp01 } from '../ops/elementwise';
 import { EVAL_BATCH, predict, type Classifier } from '../nn/evaluate';
-import type { Dataset } from '../data/dataset';
+import { classCount, type Dataset } from '../data/dataset';
 
 export interface NoiseVector {
   target: number;
@@ -51,8 +51,12 @@ export function summarise(
     fooled = 0,
     nonTarget = 0,
     fooledNonTarget = 0;
-  const perClass = new Array(10).fill(0),
-    perClassN = new Array(10).fill(0);
+  const classes = Math.max(
+    classCount(data),
+    preds.reduce((m, p) => Math.max(m, p + 1), 0),
+  );
+  const perClass = new Array(classes).fill(0),
+    perClassN = new Array(classes).fill(0);
   for (let i = 0; i < data.count; i++) {
     const y = data.labels[i];
     perClassN[y]++;

@@ -1,9 +1,14 @@
-import type { Tensor } from '../tensor/tensor';
+import { Tensor, tidy } from '../tensor/tensor';
 import type { Classifier } from '../nn/evaluate';
 
 /** Something whose weights can be frozen: attacks optimise the input alone. */
 export interface FrozenClassifier extends Classifier {
   params: { tensor: Tensor }[];
+}
+
+/** The model's outputs per example (its classes), from the shape of one forward pass on a blank input. */
+export function outputClasses(model: Classifier, pixels: number): number {
+  return tidy(() => model.forward(Tensor.zeros([1, pixels]), { train: false }).shape[1]);
 }
 
 /** Runs fn with the model's parameters frozen (no weight gradients), restoring them after. */

@@ -44,8 +44,8 @@ export const meanAbs = (n: Float32Array): number => n.reduce((s, v) => s + Math.
 export const collapsed = (n: Float32Array, limit: number): boolean => meanAbs(n) < COLLAPSE_SHARE * limit;
 
 export function validateNoise(s: NoiseSettings): NoiseSettings {
-  if (!Number.isInteger(s.target) || s.target < 0 || s.target > 9)
-    throw new ConfigError(`noise: target class ${s.target} is not a digit 0–9`);
+  if (!Number.isInteger(s.target) || s.target < 0)
+    throw new ConfigError(`noise: target class ${s.target} must be a whole number >= 0`);
   if (!(s.limit > 0 && s.limit <= 1)) throw new ConfigError(`noise: limit ${s.limit} must be in (0, 1]`);
   for (const k of ['steps', 'batch'] as const)
     if (!Number.isInteger(s[k]) || s[k] < 1) throw new ConfigError(`noise: ${k} ${s[k]} must be a positive integer`);
@@ -79,7 +79,7 @@ async function optimiseNoise(
 ): Promise<Float32Array> {
   const noise = Tensor.zeros([1, data.pixels], true).keep();
   const adam = new Adam([noise], { lr: s.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-  const targets = Tensor.fromArray(oneHot(new Array(s.batch).fill(s.target)), [s.batch, 10]).keep();
+  const made: { targets?: Tensor } = {}; // [batch, classes]: the model's output width, known at the first step
   const indices = new IndexStream(data.count, seededRandom(s.seed));
   const x = new Float32Array(s.batch * data.pixels);
   try {
@@ -91,7 +91,16 @@ async function optimiseNoise(
       tidy(() => {
         const xs = Tensor.fromArray(x, [s.batch, data.pixels]);
         const logits = model.forward(clamp01(add(xs, noise)), { train: false });
-        const ce = softmaxCrossEntropy(logits, targets);
+        const classes = logits.shape[1];
+        if (s.target >= classes)
+          throw new ConfigError(
+            `noise: target class ${s.target}, but the model has ${classes} classes (0–${classes - 1})`,
+          );
+        made.targets ??= Tensor.fromArray(oneHot(new Array(s.batch).fill(s.target), classes), [
+          s.batch,
+          classes,
+        ]).keep();
+        const ce = softmaxCrossEntropy(logits, made.targets);
         const loss = s.l2 > 0 ? add(ce, l2Penalty([noise], s.l2)) : ce;
         backward(loss);
         adam.update();
@@ -105,6 +114,6 @@ async function optimiseNoise(
   } finally {
     adam.dispose();
     noise.dispose();
-    targets.dispose();
+    made.targets?.dispose();
   }
 }

@@ -6,7 +6,7 @@ import { runner } from '../gpu/runner';
 import { ConfigError } from '../gpu/errors';
 import { oneHot, type Dataset } from '../data/dataset';
 import { seededRandom } from '../nn/random';
-import { withFrozen, type FrozenClassifier } from './frozen';
+import { outputClasses, withFrozen, type FrozenClassifier } from './frozen';
 
 export const ATTACK_LOSSES = ['ce', 'margin'] as const;
 /** ce: softmax cross-entropy; margin: Carlini–Wagner max_{j≠y} z_j − z_y on the raw outputs. */
@@ -65,7 +65,7 @@ export function attackName(s: PgdSettings): string {
   return `${kind}-${s.loss}${s.target === null ? '' : `-t${s.target}`}${s.detector ? `-vs-${s.detector.score}×${s.detector.weight}` : ''}`;
 }
 
-export function validatePgd(s: PgdSettings, classes = 10): PgdSettings {
+export function validatePgd(s: PgdSettings, classes: number): PgdSettings {
   if (!(s.epsilon >= 0 && s.epsilon <= 1)) throw new ConfigError(`pgd: epsilon ${s.epsilon} must be in [0, 1]`);
   if (!Number.isInteger(s.steps) || s.steps < 1)
     throw new ConfigError(`pgd: steps ${s.steps} must be a positive integer`);
@@ -155,7 +155,7 @@ export async function pgdImages(
   labels: ArrayLike<number>,
   s: PgdSettings,
   pixels: number,
-  classes = 10,
+  classes = outputClasses(model, pixels),
 ): Promise<Float32Array> {
   validatePgd(s, classes);
   const n = labels.length;
@@ -196,7 +196,7 @@ export async function pgdAttack(
   data: Dataset,
   s: PgdSettings,
   batch = 500,
-  classes = 10,
+  classes = outputClasses(model, data.pixels),
 ): Promise<AttackResult> {
   validatePgd(s, classes);
   const P = data.pixels;

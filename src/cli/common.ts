@@ -1,7 +1,10 @@
 import { initGpu, adapterName, type Gpu } from '../gpu/device';
 import { readBytes } from '../io/files';
-import { modelFromSafetensors } from '../nn/checkpoint';
+import { loadModelBytes } from '../nn/model';
 import { loadData } from '../data/node-loader';
+import { splitClasses, type Split } from '../data/dataset';
+import { classesOf, inputOf } from '../nn/config';
+import { DataError } from '../gpu/errors';
 
 export async function openGpu(): Promise<Gpu> {
   const g = await initGpu();
@@ -9,8 +12,23 @@ export async function openGpu(): Promise<Gpu> {
   return g;
 }
 
-export function loadModel(file: string) {
-  return modelFromSafetensors(readBytes(file), file);
+/** A checkpoint, checked against the data it will see: the same image shape, every label one of its classes. */
+export function loadModel(file: string, data: Split) {
+  const loaded = loadModelBytes(readBytes(file), file);
+  const image = inputOf(loaded.config),
+    classes = classesOf(loaded.config);
+  if (image.join('x') !== data.test.shape.join('x')) {
+    loaded.model.dispose();
+    throw new DataError(
+      `${file}: the model takes ${image.join('x')} images, ${data.name} has ${data.test.shape.join('x')} (channels x height x width)`,
+    );
+  }
+  const labels = splitClasses(data);
+  if (labels > classes) {
+    loaded.model.dispose();
+    throw new DataError(`${file}: the model has ${classes} classes, ${data.name} has labels 0–${labels - 1}`);
+  }
+  return loaded;
 }
 
 export { loadData };

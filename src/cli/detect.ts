@@ -8,12 +8,12 @@ import { DETECT_SCORES, SCORE_MEANING, type DetectScore } from '../detect/scores
 import { detectionRows, pgdDetectAttack, universalAttack, type DetectAttack, type DetectRow } from '../detect/evaluate';
 import { PRUNE_METHODS, Pruner, scoreSets, type PruneMethod } from '../prune/prune';
 import { calibrationIndices, layerInputStats } from '../prune/stats';
-import type { Net } from '../nn/net';
+import type { Model } from '../nn/model';
 import type { Dataset } from '../data/dataset';
 
 /** A per-matrix pruner of `model` by `method` (calibrated on training images where the method needs it). */
 async function prunerFor(
-  model: Net,
+  model: Model,
   method: PruneMethod,
   train: Dataset,
   calibration: number,
@@ -90,7 +90,7 @@ export function registerDetect(program: Command): void {
       const test = take(rest, Math.min(o.testImages ?? rest.count, rest.count));
       if (!o.noise.length && !o.pgd) throw new ConfigError('detect: give --noise files and/or --pgd ε');
       const g = await openGpu();
-      const { model, config } = loadModel(o.model);
+      const { model, config } = loadModel(o.model, full);
       if (o.aware && !o.pgd) throw new ConfigError('--aware attacks at the --pgd ε: give --pgd too');
       const awareScore = (o.awareScore ?? (config.loss === 'quadratic' ? 'onehot' : 'msp')) as 'onehot' | 'msp';
       const method = o.method as PruneMethod;
@@ -101,7 +101,9 @@ export function registerDetect(program: Command): void {
       for (const ratio of o.ratios as number[]) {
         const m = ratio > 0 ? pruner!.prunedModel(ratio) : model;
         // Universal noise is transferred (made on the model given); PGD attacks each pruned model itself.
-        const attacks: DetectAttack[] = (o.noise as string[]).map((f) => universalAttack(test, loadNoise(f)));
+        const attacks: DetectAttack[] = (o.noise as string[]).map((f) =>
+          universalAttack(test, loadNoise(f, test.shape)),
+        );
         for (const eps of (o.pgd ?? []) as number[]) {
           const plain = pgd(eps, o.pgdSteps, { loss: o.pgdLoss as AttackLoss, seed: o.seed });
           attacks.push(await pgdDetectAttack(m, test, plain));

@@ -40,7 +40,7 @@ export function registerEval(program: Command): void {
       ['ce'],
     )
     .option('--pgd-step-factor <x>', 'PGD step size = factor·ε/steps', parseNumber(1e-6), DEFAULT_SUITE.stepFactor)
-    .option('--pgd-target <digit>', 'targeted PGD/FGSM towards this class (default: untargeted)', parseInteger(0, 9))
+    .option('--pgd-target <class>', 'targeted PGD/FGSM towards this class (default: untargeted)', parseInteger(0))
     .option('--seed <n>', 'seed of the random starts', parseInteger(0), 1)
     .option('--out <file>', 'JSON results', 'runs/eval.json')
     .action(async (o) => {
@@ -52,9 +52,9 @@ export function registerEval(program: Command): void {
             name: `${full.name} (first ${Math.min(o.testImages, full.test.count)} test images)`,
           }
         : full;
-      const noises = (o.noise as string[]).map(loadNoise);
+      const noises = (o.noise as string[]).map((f) => loadNoise(f, full.test.shape));
       const g = await openGpu();
-      const { model } = loadModel(o.model);
+      const { model } = loadModel(o.model, full);
       const rows = await robustness(model, data.test, noises);
       table(
         [
@@ -62,7 +62,7 @@ export function registerEval(program: Command): void {
           'accuracy',
           'fooling (all)',
           'fooling (non-target)',
-          ...Array.from({ length: 10 }, (_, k) => `acc ${k}`),
+          ...Array.from({ length: rows[0]?.perClassAccuracy.length ?? 0 }, (_, k) => `acc ${k}`),
         ],
         rows.map((r) => [
           r.noise,

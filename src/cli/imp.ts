@@ -6,7 +6,7 @@ import { parseScope } from '../prune/prune';
 import { runImp } from '../prune/imp';
 import { parseInteger, parseIntList, parseNumber } from './options';
 import { applyKernels, kernelsOption } from './kernels';
-import { fcLayers } from '../nn/net';
+import { fitToData } from '../nn/train';
 import { tuneForTraining } from '../nn/tune';
 import { ConfigError } from '../gpu/errors';
 
@@ -45,9 +45,10 @@ export function registerImp(program: Command): void {
         evalEvery: o.evalEvery,
         seed: o.seed,
       };
-      const scope = parseScope(o.scope, fcLayers([784, ...config.hidden, 10]).length);
+      const scope = parseScope(o.scope, config.hidden.length + 1);
       if (scope.kind === 'layer') throw new ConfigError('imp: --scope is per-matrix or global');
       const data = loadData(o.data);
+      Object.assign(config, fitToData(config, data)); // the image shape and classes of this data
       const g = await openGpu();
       const tuning = applyKernels(o.kernels, g);
       if (tuning) await tuneForTraining(config, tuning.tuner); // measured (or read from the cache) once, for every round

@@ -30,7 +30,7 @@ export function registerNoise(program: Command): void {
     .command('noise')
     .description('make universal adversarial noise (one image per target class) on a trained model')
     .requiredOption('--model <file>', 'model.safetensors from `sparsegrad train`')
-    .option('--target <digit>', 'target class', parseInteger(0, 9))
+    .option('--target <class>', 'target class (0 … classes − 1)', parseInteger(0))
     .option('--limit <x>', 'pixel-intensity limit on |noise|', parseNumber(1e-9, 1))
     .option(
       '--vectors <list>',
@@ -60,7 +60,7 @@ export function registerNoise(program: Command): void {
       if (!vectors) throw new InvalidArgumentError('give --target and --limit, or --vectors');
       const data = loadData(o.data);
       const g = await openGpu();
-      const { model } = loadModel(o.model);
+      const { model } = loadModel(o.model, data);
       const made = [];
       for (const [target, limit] of vectors) {
         const s = {

@@ -4,7 +4,8 @@ import { openGpu, loadModel, loadData, pct } from './common';
 import { PRUNE_METHODS, Pruner, parseScope, scopeName, scoreSets, type PruneMethod } from '../prune/prune';
 import { calibrationIndices, layerInputStats } from '../prune/stats';
 import { accuracy } from '../nn/evaluate';
-import { modelToSafetensors, type MaskLayout } from '../nn/checkpoint';
+import type { MaskLayout } from '../nn/checkpoint';
+import { modelToBytes } from '../nn/model';
 import { writeAtomic } from '../io/files';
 import { ConfigError } from '../gpu/errors';
 import { parseChoice, parseInteger, parseNumber } from './options';
@@ -43,7 +44,7 @@ export function registerPrune(program: Command): void {
         throw new ConfigError(`--out ${o.out}: a pruned model is written as .safetensors`);
       const data = loadData(o.data);
       await openGpu();
-      const { model, config } = loadModel(o.model);
+      const { model, config } = loadModel(o.model, data);
       const scope = parseScope(o.scope, model.layers.length);
       const method = o.method as PruneMethod;
       const weights = await Promise.all(model.weights.map((w) => w.read()));
@@ -59,7 +60,7 @@ export function registerPrune(program: Command): void {
       });
       const pruned = pruner.prunedModel(o.ratio);
       const masks = pruner.prunedMasks(o.ratio).map((m) => Float32Array.from(m, (p) => 1 - p));
-      writeAtomic(o.out, await modelToSafetensors(pruned, config, masks, o.maskLayout as MaskLayout));
+      writeAtomic(o.out, await modelToBytes(pruned, config, masks, o.maskLayout as MaskLayout));
       const counts = pruner.prunedCounts(o.ratio);
       const total = weights.reduce((s, w) => s + w.length, 0),
         prunedTotal = counts.reduce((a, b) => a + b, 0);

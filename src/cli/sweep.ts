@@ -166,7 +166,7 @@ export function registerSweep(program: Command): void {
         test: take(reported, n),
         name: `${full.name}${n < full.test.count ? ` (first ${n} test images${fromTest ? `; last ${o.validation} for validation` : ''})` : ''}`,
       };
-      const noises = (o.noise as string[]).map(loadNoise);
+      const noises = (o.noise as string[]).map((f) => loadNoise(f, full.test.shape));
       for (const n of noises)
         if (collapsed(n.noise, n.limit))
           console.log(
@@ -176,7 +176,7 @@ export function registerSweep(program: Command): void {
       const models: SweepModel[] = [];
       let trainConfig: TrainConfig | null = null;
       for (const file of o.model as string[]) {
-        const { model, config } = loadModel(file);
+        const { model, config } = loadModel(file, full);
         trainConfig ??= config;
         models.push({
           name: file,

@@ -3,10 +3,10 @@ import { InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { initGpu, adapterName } from '../gpu/device';
 import { loadData } from '../data/node-loader';
-import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../nn/config';
+import { CNN_DEFAULTS, DEFAULT_CONFIG, classesOf, inputOf, layersOf, type TrainConfig } from '../nn/config';
 import { describeLayers, type ConvSpec } from '../nn/net';
 import { ConfigError } from '../gpu/errors';
-import { trainModel, type TrainProgress } from '../nn/train';
+import { fitToData, trainModel, type TrainProgress } from '../nn/train';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
 import { modelFromSafetensors, nonzeroMasks } from '../nn/checkpoint';
 import { readBytes } from '../io/files';
@@ -47,7 +47,7 @@ export function registerTrain(program: Command): void {
     .addOption(
       new Option(
         '--arch <arch>',
-        "fc (784-hidden-10) or cnn (the study's 7-layer CNN: conv layers, then hidden, then 10)",
+        "fc (pixels-hidden-classes) or cnn (the study's 7-layer CNN: conv layers, then hidden, then one output per class); the image shape and classes come from the data",
       )
         .choices(['fc', 'cnn'])
         .default('fc'),
@@ -136,7 +136,15 @@ export function registerTrain(program: Command): void {
       const g = await initGpu();
       // Fine-tuning: the architecture is the file's; training settings are this command's.
       const init = o.init ? modelFromSafetensors(readBytes(o.init), o.init) : null;
-      if (init) Object.assign(config, { arch: init.config.arch, hidden: init.config.hidden, conv: init.config.conv });
+      if (init)
+        Object.assign(config, {
+          arch: init.config.arch,
+          hidden: init.config.hidden,
+          conv: init.config.conv,
+          input: [...inputOf(init.config)],
+          classes: classesOf(init.config),
+        });
+      Object.assign(config, fitToData(config, data)); // the image shape and classes of this data, recorded
       const masks =
         init && o.keepPruned
           ? (init.masks?.map((m, i) => m ?? new Float32Array(init.model.weights[i].size).fill(1)) ??

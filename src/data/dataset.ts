@@ -1,12 +1,15 @@
 import { DataError } from '../gpu/errors';
 import type { IdxArray } from './idx';
 
-/** Images as float pixels in [0,1], row-major [n, 784]; labels 0–9. */
+/** Images as float pixels in [0,1], row-major [n, pixels]; labels 0, 1, … (one per class). */
 export interface Dataset {
   images: Float32Array;
   labels: Uint8Array;
   count: number;
+  /** Values per image: the product of `shape`. */
   pixels: number;
+  /** One image as [channels, height, width] (MNIST: [1, 28, 28]). */
+  shape: readonly number[];
   source: string;
 }
 
@@ -22,15 +25,18 @@ export function fromIdx(images: IdxArray, labels: IdxArray, imageFile: string, l
   if (labels.dims.length !== 1)
     throw new DataError(`${labelFile}: expected 1 dimension [n], got [${labels.dims.join(',')}]`);
   const [n, rows, cols] = images.dims;
-  if (rows !== 28 || cols !== 28)
-    throw new DataError(`${imageFile}: images are ${rows}x${cols}, the models expect 28x28`);
   if (labels.dims[0] !== n)
     throw new DataError(`${labelFile}: ${labels.dims[0]} labels for ${n} images in ${imageFile}`);
-  const bad = labels.data.findIndex((l) => l > 9);
-  if (bad >= 0) throw new DataError(`${labelFile}: label ${labels.data[bad]} at index ${bad} is not a digit 0–9`);
   const images01 = new Float32Array(images.data.length);
   for (let i = 0; i < images01.length; i++) images01[i] = images.data[i] / 255;
-  return { images: images01, labels: labels.data.slice(), count: n, pixels: rows * cols, source: imageFile };
+  return {
+    images: images01,
+    labels: labels.data.slice(),
+    count: n,
+    pixels: rows * cols,
+    shape: [1, rows, cols],
+    source: imageFile,
+  };
 }
 
 /** The first `count` examples (e.g. a small test subset). */
@@ -68,8 +74,24 @@ export function holdOut(train: Dataset, count: number): { train: Dataset; valida
   return { validation: take(train, count), train: skip(train, count) };
 }
 
-/** One-hot float rows [n, 10]. */
-export function oneHot(labels: ArrayLike<number>, classes = 10): Float32Array {
+/** Classes of a labelled data set: its largest label + 1 (10 for MNIST and Fashion-MNIST). */
+export function classCount(data: Dataset): number {
+  let top = 0;
+  for (let i = 0; i < data.count; i++) if (data.labels[i] > top) top = data.labels[i];
+  return top + 1;
+}
+
+/** The classes a model is trained on: the training labels' (test labels outside them are an error). */
+export function splitClasses(split: { train: Dataset; test: Dataset }): number {
+  const classes = classCount(split.train);
+  const test = classCount(split.test);
+  if (test > classes)
+    throw new DataError(`${split.test.source}: label ${test - 1}, but the training labels are 0–${classes - 1}`);
+  return classes;
+}
+
+/** One-hot float rows [n, classes]. */
+export function oneHot(labels: ArrayLike<number>, classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
   return out;

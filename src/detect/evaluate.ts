@@ -1,5 +1,5 @@
 import type { Dataset } from '../data/dataset';
-import type { FrozenClassifier } from '../adversarial/frozen';
+import { outputClasses, type FrozenClassifier } from '../adversarial/frozen';
 import { pgdImages, attackName, type PgdSettings } from '../adversarial/pgd';
 import type { NoiseVector } from '../adversarial/evaluate';
 import { EVAL_BATCH } from '../nn/evaluate';
@@ -13,7 +13,7 @@ export async function modelOutputs(
   model: FrozenClassifier,
   images: Float32Array,
   pixels: number,
-  classes = 10,
+  classes = outputClasses(model, pixels),
   batch = EVAL_BATCH,
 ): Promise<Float32Array> {
   const n = images.length / pixels;
@@ -120,7 +120,7 @@ export async function detectionRows(
   test: Dataset,
   attacks: DetectAttack[],
   scores: DetectScore[],
-  classes = 10,
+  classes = outputClasses(model, test.pixels),
 ): Promise<DetectRow[]> {
   const valOut = await modelOutputs(model, validation.images, validation.pixels, classes);
   const cleanOut = await modelOutputs(model, test.images, test.pixels, classes);

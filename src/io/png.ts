@@ -4,10 +4,11 @@ import { PNG } from 'pngjs';
  * Grayscale tiles side by side as one PNG. `values` in [lo, hi] map to 0–255 (noise is shown
  * with lo = −limit, hi = +limit: mid-grey is zero).
  */
-export function tilesToPng(tiles: Float32Array[], side: number, lo = 0, hi = 1, scale = 4): Uint8Array {
+export function tilesToPng(tiles: Float32Array[], rows: number, cols: number, lo = 0, hi = 1, scale = 4): Uint8Array {
   const gap = 2;
+  const side = cols;
   const width = tiles.length * (side * scale + gap) - gap;
-  const height = side * scale;
+  const height = rows * scale;
   const png = new PNG({ width, height, colorType: 0, inputColorType: 0, bitDepth: 8, inputHasAlpha: false });
   png.data = Buffer.alloc(width * height, 255);
   tiles.forEach((t, k) => {

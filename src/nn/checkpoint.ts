@@ -1,8 +1,8 @@
 import { DataError, fmtShape } from '../gpu/errors';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors';
 import { Tensor } from '../tensor/tensor';
-import { Net, IMAGE_SIDE, describeLayers, weightShape } from './net';
-import { DEFAULT_CONFIG, CNN_DEFAULTS, layersOf, type TrainConfig } from './config';
+import { Net, describeLayers, weightShape, type Param } from './net';
+import { DEFAULT_CONFIG, CNN_DEFAULTS, inputOf, layersOf, type TrainConfig } from './config';
 
 /**
  * How a pruned model is saved: 'zeros', plain weights with the pruned ones 0; or
@@ -18,10 +18,11 @@ export type MaskLayout = 'zeros' | 'torch-prune';
  * are saved as `layout` says.
  */
 export async function modelToSafetensors(
-  model: Net,
+  model: { params: Param[] },
   config: TrainConfig,
   masks?: (Float32Array | null)[],
   layout: MaskLayout = 'zeros',
+  metadata: Record<string, string> = {},
 ): Promise<Uint8Array> {
   const arrays: NamedArray[] = [];
   let w = 0;
@@ -41,14 +42,14 @@ export async function modelToSafetensors(
     }
     arrays.push({ name: `${p.name}_orig`, shape, data }, { name: `${p.name}_mask`, shape, data: mask });
   }
-  return encodeSafetensors(arrays, { format: 'pt', sparsegrad_config: JSON.stringify(config) });
+  return encodeSafetensors(arrays, { format: 'pt', sparsegrad_config: JSON.stringify(config), ...metadata });
 }
 
 /**
  * torch.nn.utils.prune's `X_orig` + `X_mask` pairs folded into `X` = orig · mask; the masks are
  * returned by name. A lone `_orig` or `_mask`, or a mask that is not 0/1, is an error.
  */
-function foldPruneMasks(
+export function foldPruneMasks(
   arrays: NamedArray[],
   file: string,
 ): { arrays: NamedArray[]; masks: Map<string, Float32Array> } {
@@ -82,12 +83,15 @@ function foldPruneMasks(
 
 /**
  * The architecture a state dict describes: conv1.weight, conv2.weight, … ([out, in, k, k],
- * square odd kernels, channels chaining from 1) then fc1.weight, fc2.weight, … ([out, in],
- * chaining from 784 or the flattened conv maps to 10).
+ * square odd kernels, channels chaining) then fc1.weight, fc2.weight, … ([out, in], chaining
+ * from the image or the flattened conv maps to one output per class). With no config in the
+ * metadata the image is taken as square (the flattened maps' or the pixels' square root).
  */
-function configFromTensors(byName: Map<string, NamedArray>, file: string): TrainConfig {
+function configFromTensors(byName: Map<string, NamedArray>, file: string, image?: readonly number[]): TrainConfig {
   const conv = [];
-  let channels = 1;
+  const first = byName.get('conv1.weight')?.shape;
+  const inChannels = first?.length === 4 ? first[1] : 1;
+  let channels = inChannels;
   for (let i = 1; byName.has(`conv${i}.weight`); i++) {
     const s = byName.get(`conv${i}.weight`)!.shape;
     if (s.length !== 4 || s[2] !== s[3] || s[2] % 2 !== 1 || s[1] !== channels)
@@ -110,17 +114,30 @@ function configFromTensors(byName: Map<string, NamedArray>, file: string): Train
     throw new DataError(
       `${file}: no fc1.weight: not a sparsegrad/PyTorch MNIST model checkpoint (tensors: ${[...byName.keys()].slice(0, 6).join(', ')})`,
     );
-  const flat = conv.length ? channels * IMAGE_SIDE * IMAGE_SIDE : 784;
-  if (sizes[0] !== flat)
+  const perChannel = sizes[0] / channels,
+    side = Math.round(Math.sqrt(perChannel));
+  if (image) {
+    if (image[0] !== inChannels && conv.length)
+      throw new DataError(`${file}: conv1.weight takes ${inChannels} channels, its config's images have ${image[0]}`);
+    return {
+      ...DEFAULT_CONFIG,
+      ...(conv.length && { ...CNN_DEFAULTS, conv }),
+      hidden: sizes.slice(1, -1),
+      input: [...image],
+      classes: sizes[sizes.length - 1],
+    };
+  }
+  if (conv.length && side * side !== perChannel)
     throw new DataError(
-      `${file}: fc1 takes ${sizes[0]} inputs but ${conv.length ? `the flattened conv maps have ${flat}` : 'an image has 784 pixels'}`,
+      `${file}: fc1 takes ${sizes[0]} inputs: not ${channels} flattened square maps (same-padded conv layers keep the image's size)`,
     );
-  if (sizes[sizes.length - 1] !== 10)
-    throw new DataError(
-      `${file}: architecture ${[...conv.map((c) => `conv${c.kernel}x${c.kernel}x${c.channels}`), ...sizes].join('-')} does not map 784 pixels to 10 classes`,
-    );
+  const input = conv.length ? [inChannels, side, side] : side * side === sizes[0] ? [1, side, side] : [1, 1, sizes[0]];
+  const classes = sizes[sizes.length - 1];
+  if (sizes.length < 2 || classes < 2)
+    throw new DataError(`${file}: architecture ${sizes.join('-')} has no output layer of 2 or more classes`);
   const hidden = sizes.slice(1, -1);
-  return conv.length ? { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, conv, hidden } : { ...DEFAULT_CONFIG, hidden };
+  const base = { ...DEFAULT_CONFIG, hidden, input, classes };
+  return conv.length ? { ...base, ...CNN_DEFAULTS, conv, hidden } : base;
 }
 
 /** Smallest normal float32; below it (subnormal) a weight is read as 0. */
@@ -167,10 +184,10 @@ export function modelFromSafetensors(
   const { metadata } = decoded;
   const { arrays, masks: saved } = foldPruneMasks(decoded.arrays, file);
   const byName = new Map(arrays.map((a) => [a.name, a]));
-  const inferred = configFromTensors(byName, file);
   const config: TrainConfig = metadata.sparsegrad_config
     ? { ...DEFAULT_CONFIG, ...JSON.parse(metadata.sparsegrad_config) }
-    : inferred;
+    : configFromTensors(byName, file);
+  const inferred = metadata.sparsegrad_config ? configFromTensors(byName, file, inputOf(config)) : config;
   const layers = layersOf(config);
   const found = describeLayers(layersOf(inferred));
   if (describeLayers(layers) !== found)

@@ -11,10 +11,14 @@ export interface LrStep {
 /** Everything a training run depends on: architecture, loss, optimiser, seed, budget. */
 export interface TrainConfig {
   arch: 'fc' | 'cnn';
-  /** Hidden linear layer widths; input 784 (or the flattened conv maps) and output 10 are implied. */
+  /** Hidden linear layer widths; the input (image or flattened conv maps) and one output per class are implied. */
   hidden: number[];
-  /** CNN only: same-padded stride-1 conv layers on the 28×28 image, before the linear layers. */
+  /** CNN only: same-padded stride-1 conv layers on the image, before the linear layers. */
   conv?: ConvSpec[];
+  /** One image as [channels, height, width], from the training data (absent in older runs: MNIST's). */
+  input?: number[];
+  /** Outputs, one per class, from the training labels (absent in older runs: MNIST's 10). */
+  classes?: number;
   loss: LossName;
   /** Keep probability of dropout on hidden layers (TensorFlow 1's convention: 0.7 drops 30%). */
   keep: number;
@@ -59,9 +63,26 @@ export const STUDY_CONV: ConvSpec[] = [
 ];
 export const CNN_DEFAULTS: Partial<TrainConfig> = { arch: 'cnn', conv: STUDY_CONV, hidden: [1500, 500] };
 
+/** What configs saved before the input shape and classes were recorded mean: every one was trained on MNIST. */
+export const LEGACY_INPUT: readonly number[] = [1, 28, 28];
+export const LEGACY_CLASSES = 10;
+export const inputOf = (c: TrainConfig): readonly number[] => c.input ?? LEGACY_INPUT;
+export const classesOf = (c: TrainConfig): number => c.classes ?? LEGACY_CLASSES;
+
 export function layersOf(c: TrainConfig): LayerSpec[] {
-  return c.arch === 'cnn' ? cnnLayers(c.conv ?? STUDY_CONV, c.hidden) : fcLayers([784, ...c.hidden, 10]);
+  const input = inputOf(c),
+    classes = classesOf(c);
+  return c.arch === 'cnn'
+    ? cnnLayers(c.conv ?? STUDY_CONV, c.hidden, input, classes)
+    : fcLayers([input.reduce((a, b) => a * b, 1), ...c.hidden, classes]);
 }
+
+/** The config with the input shape and classes of this data (what a fresh run records). */
+export const withDataShape = (c: TrainConfig, shape: readonly number[], classes: number): TrainConfig => ({
+  ...c,
+  input: [...shape],
+  classes,
+});
 
 /** The learning rate of iteration `it` (1-based): the last schedule step with after < it, else lr. */
 export function learningRateAt(c: TrainConfig, it: number): number {
@@ -82,16 +103,20 @@ export function validateConfig(c: TrainConfig): TrainConfig {
       Array.isArray(c.conv) &&
       c.conv.length > 0 &&
       c.conv.every(
-        (l) =>
-          Number.isInteger(l?.channels) &&
-          l.channels > 0 &&
-          Number.isInteger(l.kernel) &&
-          l.kernel % 2 === 1 &&
-          l.kernel <= 27,
+        (l) => Number.isInteger(l?.channels) && l.channels > 0 && Number.isInteger(l.kernel) && l.kernel % 2 === 1,
       )
     )
   )
-    bad('conv', c.conv, 'must be conv layers {channels > 0, odd kernel ≤ 27} (same padding needs odd kernels)');
+    bad('conv', c.conv, 'must be conv layers {channels > 0, odd kernel} (same padding needs odd kernels)');
+  if (
+    c.input !== undefined &&
+    !(Array.isArray(c.input) && c.input.length === 3 && c.input.every((d) => Number.isInteger(d) && d > 0))
+  )
+    bad('input', c.input, 'must be one image as [channels, height, width]');
+  if (c.classes !== undefined && !(Number.isInteger(c.classes) && c.classes >= 2))
+    bad('classes', c.classes, 'must be a whole number ≥ 2');
+  if (c.arch === 'cnn' && (c.conv ?? STUDY_CONV).some((l) => l.kernel > Math.min(...inputOf(c).slice(1)) * 2 - 1))
+    bad('conv', c.conv, `a kernel is wider than the ${inputOf(c).slice(1).join('x')} image allows with same padding`);
   if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0))
     bad('hidden', c.hidden, 'must be positive integer layer widths');
   if (c.loss !== 'quadratic' && c.loss !== 'softmax-ce') bad('loss', c.loss, 'must be "quadratic" or "softmax-ce"');

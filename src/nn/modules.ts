@@ -1,12 +1,12 @@
 import { Tensor } from '../tensor/tensor';
 import { linear, dropout } from '../ops/composite';
 import { add, relu } from '../ops/elementwise';
-import { conv2d } from '../ops/conv2d';
+import { conv2d, convOutputSide, paddingOf, type Padding } from '../ops/conv2d';
 import { maxPool2d, avgPool2d, pooledSize } from '../ops/pool2d';
 import { ConfigError, DataError, ShapeError, fmtShape } from '../gpu/errors';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
 import { seededRandom } from './random';
-import type { ForwardOptions, Param } from './net';
+import type { ForwardOptions, LayerSpec, Param } from './net';
 
 /**
  * Layers in the spirit of torch.nn: a module maps a batch to a batch, owns named parameters
@@ -27,7 +27,7 @@ export interface Module {
 
 export type ModuleJson =
   | { type: 'Linear'; out: number }
-  | { type: 'Conv2d'; out: number; kernel: number; padding?: 'same' | 'valid' | number; stride?: number }
+  | { type: 'Conv2d'; out: number; kernel: number; padding?: Padding; stride?: number }
   | { type: 'MaxPool2d' | 'AvgPool2d'; kernel: number; stride?: number; padding?: number }
   | { type: 'Flatten' }
   | { type: 'ReLU' }
@@ -70,26 +70,19 @@ class Conv2d implements Module {
   readonly type = 'Conv2d';
   w: Tensor | null = null;
   b: Tensor | null = null;
-  readonly padding: 'same' | 'valid';
   constructor(
     readonly out: number,
     readonly kernel: number,
-    padding: 'same' | 'valid' | number = 'valid',
-    stride = 1,
+    readonly padding: Padding = 'valid',
+    readonly stride = 1,
   ) {
-    if (stride !== 1)
-      throw new ConfigError(
-        `Conv2d: stride ${stride} is not supported yet (only 1); downsample with MaxPool2d/AvgPool2d`,
-      );
-    if (typeof padding === 'number') {
-      if (padding === 0) padding = 'valid';
-      else if (kernel % 2 === 1 && padding === (kernel - 1) / 2) padding = 'same';
-      else
-        throw new ConfigError(
-          `Conv2d: padding ${padding} with kernel ${kernel}: only 0 ('valid') and (kernel−1)/2 ('same') are supported`,
-        );
+    if (!Number.isInteger(stride) || stride < 1)
+      throw new ConfigError(`Conv2d: stride ${stride} must be a whole number >= 1`);
+    try {
+      paddingOf(padding, kernel, kernel, stride, 'Conv2d');
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
     }
-    this.padding = padding;
   }
   outputShape(input: number[]): number[] {
     if (input.length !== 3)
@@ -97,10 +90,10 @@ class Conv2d implements Module {
         `Conv2d(${this.out}, ${this.kernel}): expects [channels, height, width], got ${fmtShape(input)}`,
       );
     const [, h, w] = input;
-    if (this.padding === 'same') return [this.out, h, w];
-    if (h < this.kernel || w < this.kernel)
-      throw new ShapeError(`Conv2d: kernel ${this.kernel} is larger than the ${h}x${w} input`);
-    return [this.out, h - this.kernel + 1, w - this.kernel + 1];
+    const P = paddingOf(this.padding, this.kernel, this.kernel, this.stride, 'Conv2d');
+    if (h + 2 * P < this.kernel || w + 2 * P < this.kernel)
+      throw new ShapeError(`Conv2d: kernel ${this.kernel} is larger than the ${h}x${w} input padded by ${P}`);
+    return [this.out, convOutputSide(h, this.kernel, P, this.stride), convOutputSide(w, this.kernel, P, this.stride)];
   }
   makeParams(input: number[], random: () => number): Param[] {
     const c = input[0],
@@ -118,10 +111,16 @@ class Conv2d implements Module {
     ];
   }
   forward(x: Tensor): Tensor {
-    return add(conv2d(x, this.w!, this.padding), this.b!.reshape([this.out, 1, 1]));
+    return add(conv2d(x, this.w!, this.padding, this.stride), this.b!.reshape([this.out, 1, 1]));
   }
   toJson(): ModuleJson {
-    return { type: 'Conv2d', out: this.out, kernel: this.kernel, padding: this.padding };
+    return {
+      type: 'Conv2d',
+      out: this.out,
+      kernel: this.kernel,
+      padding: this.padding,
+      ...(this.stride !== 1 && { stride: this.stride }),
+    };
   }
 }
 
@@ -235,8 +234,8 @@ export function moduleFromJson(j: ModuleJson): Module {
 /** Layer constructors for code: nn.Linear(128), nn.Conv2d(16, 5, 'same'), … */
 export const nn = {
   Linear: (out: number) => new Linear(out),
-  Conv2d: (out: number, kernel: number, padding: 'same' | 'valid' | number = 'valid') =>
-    new Conv2d(out, kernel, padding),
+  Conv2d: (out: number, kernel: number, padding: Padding = 'valid', stride = 1) =>
+    new Conv2d(out, kernel, padding, stride),
   MaxPool2d: (kernel: number, stride?: number, padding = 0) =>
     new Pool2d('MaxPool2d', kernel, stride ?? kernel, padding),
   AvgPool2d: (kernel: number, stride?: number, padding = 0) =>
@@ -328,16 +327,48 @@ export class Sequential {
     return this.shapes[this.shapes.length - 1].reduce((a, b) => a * b, 1);
   }
 
+  /**
+   * The weight layers (Linear, Conv2d) in order, named by their module index, each with the
+   * shape of its input: what activation-based pruning and decoupling need to know.
+   */
+  get layers(): LayerSpec[] {
+    const out: LayerSpec[] = [];
+    this.modules.forEach((m, i) => {
+      const input = this.shapes[i];
+      if (m instanceof Linear) out.push({ kind: 'linear', name: `${i}`, inDim: input[0], outDim: m.out });
+      else if (m instanceof Conv2d)
+        out.push({
+          kind: 'conv',
+          name: `${i}`,
+          inChannels: input[0],
+          outChannels: m.out,
+          kernel: m.kernel,
+          height: input[1],
+          width: input[2],
+          padding: paddingOf(m.padding, m.kernel, m.kernel, m.stride, 'Conv2d'),
+          stride: m.stride,
+        });
+    });
+    return out;
+  }
+
   forward(x: Tensor, opts: ForwardOptions): Tensor {
+    return this.forwardTrace(x, opts).output;
+  }
+
+  /** The output and every weight layer's input (what activation-based pruning measures). */
+  forwardTrace(x: Tensor, opts: ForwardOptions): { output: Tensor; layerInputs: Tensor[] } {
     const n = x.shape[0];
     const per = this.inputShape.reduce((a, b) => a * b, 1);
     if (x.size !== n * per)
       throw new ShapeError(`model input: ${fmtShape(x.shape)} is not a batch of ${fmtShape(this.inputShape)}`);
     let h = x.shape.length === this.inputShape.length + 1 ? x : x.reshape([n, ...this.inputShape]);
+    const layerInputs: Tensor[] = [];
     this.modules.forEach((m, i) => {
+      if (m instanceof Linear || m instanceof Conv2d) layerInputs.push(h);
       h = m.forward(h, { ...opts, stream: i });
     });
-    return h;
+    return { output: h, layerInputs };
   }
 
   describe(): string {
@@ -367,6 +398,16 @@ export function sequentialFromSafetensors(
   layers?: { input: number[]; layers: ModuleJson[] },
 ): Sequential {
   const { arrays, metadata } = decodeSafetensors(bytes, file);
+  return sequentialFromArrays(arrays, metadata, file, layers);
+}
+
+/** The same, from decoded tensors and metadata. */
+export function sequentialFromArrays(
+  arrays: { name: string; shape: number[]; data: Float32Array }[],
+  metadata: Record<string, string>,
+  file: string,
+  layers?: { input: number[]; layers: ModuleJson[] },
+): Sequential {
   const spec = layers ?? (metadata.sparsegrad_model ? JSON.parse(metadata.sparsegrad_model) : null);
   if (!spec)
     throw new DataError(

@@ -1,7 +1,7 @@
 import { Tensor } from '../tensor/tensor';
 import { linear, dropout } from '../ops/composite';
 import { add, relu } from '../ops/elementwise';
-import { conv2d } from '../ops/conv2d';
+import { conv2d, convOutputSide } from '../ops/conv2d';
 import { ShapeError, fmtShape } from '../gpu/errors';
 import { seededRandom } from './random';
 
@@ -17,12 +17,38 @@ export interface ForwardOptions {
   step?: number;
 }
 
-/** One weight layer. Conv layers are same-padded, stride 1, on 28×28 maps; PyTorch names: conv{i}, fc{i}. */
+/**
+ * One weight layer; PyTorch names: conv{i}, fc{i}. A conv layer knows its input maps
+ * (height × width), zero padding and stride, so its output size and its weights' input
+ * positions follow (the study's CNN: same-padded, stride 1).
+ */
 export type LayerSpec =
-  | { kind: 'conv'; name: string; inChannels: number; outChannels: number; kernel: number }
+  | {
+      kind: 'conv';
+      name: string;
+      inChannels: number;
+      outChannels: number;
+      kernel: number;
+      height: number;
+      width: number;
+      padding: number;
+      stride: number;
+    }
   | { kind: 'linear'; name: string; inDim: number; outDim: number };
+export type ConvLayerSpec = Extract<LayerSpec, { kind: 'conv' }>;
 
-export const IMAGE_SIDE = 28;
+/** Output maps of a conv layer: [channels, height, width]. */
+export const convOutputShape = (l: ConvLayerSpec): [number, number, number] => [
+  l.outChannels,
+  convOutputSide(l.height, l.kernel, l.padding, l.stride),
+  convOutputSide(l.width, l.kernel, l.padding, l.stride),
+];
+
+/** A model whose weight layers' inputs can be observed: the study's Net and an nn Sequential. */
+export interface Traceable {
+  readonly layers: LayerSpec[];
+  forwardTrace(x: Tensor, opts: ForwardOptions): { output: Tensor; layerInputs: Tensor[] };
+}
 
 /** Weight shape in PyTorch's layout: Conv2d [out, in, kh, kw], Linear [out, in]. */
 export const weightShape = (l: LayerSpec): number[] =>
@@ -31,35 +57,38 @@ const biasSize = (l: LayerSpec): number => (l.kind === 'conv' ? l.outChannels : 
 /** PyTorch's default init bound 1/√fan_in, for Linear and Conv2d alike. */
 const fanIn = (l: LayerSpec): number => (l.kind === 'conv' ? l.inChannels * l.kernel * l.kernel : l.inDim);
 
-/** Elements of one example's input to the layer: in (linear) or C·28·28 (conv). */
-export const inputSize = (l: LayerSpec): number =>
-  l.kind === 'conv' ? l.inChannels * IMAGE_SIDE * IMAGE_SIDE : l.inDim;
+/** Elements of one example's input to the layer: in (linear) or C·H·W (conv). */
+export const inputSize = (l: LayerSpec): number => (l.kind === 'conv' ? l.inChannels * l.height * l.width : l.inDim);
 
 /**
  * Per weight column (the trailing in / [in, kh, kw] part of the weight layout), the mean of
  * the inputs that column multiplies, from the mean of each input element. Linear: the input
- * means themselves. Conv: a weight w[o,c,i,j] meets input pixel (y+i−P, x+j−P) at every output
- * position (y, x), zero outside the image, so its mean input is that window's average.
+ * means themselves. Conv: a weight w[o,c,i,j] meets input pixel (y·S+i−P, x·S+j−P) at every
+ * output position (y, x), zero outside the image, so its mean input is that window's average.
  */
 export function columnMeans(l: LayerSpec, inputMeans: Float32Array): Float32Array {
   if (l.kind === 'linear') return inputMeans;
-  const S = IMAGE_SIDE,
-    K = l.kernel,
-    P = (K - 1) / 2;
+  const { height: H, width: W, kernel: K, padding: P, stride: S } = l;
+  const [, OH, OW] = convOutputShape(l);
   const out = new Float32Array(l.inChannels * K * K);
   for (let c = 0; c < l.inChannels; c++)
     for (let i = 0; i < K; i++)
       for (let j = 0; j < K; j++) {
         let s = 0;
-        for (let y = Math.max(0, P - i); y < Math.min(S, S + P - i); y++)
-          for (let x = Math.max(0, P - j); x < Math.min(S, S + P - j); x++)
-            s += inputMeans[(c * S + y + i - P) * S + x + j - P];
-        out[(c * K + i) * K + j] = s / (S * S);
+        for (let y = 0; y < OH; y++) {
+          const yy = y * S + i - P;
+          if (yy < 0 || yy >= H) continue;
+          for (let x = 0; x < OW; x++) {
+            const xx = x * S + j - P;
+            if (xx >= 0 && xx < W) s += inputMeans[(c * H + yy) * W + xx];
+          }
+        }
+        out[(c * K + i) * K + j] = s / (OH * OW);
       }
   return out;
 }
 
-/** FC 784 → hidden… → 10. */
+/** FC pixels → hidden… → classes. */
 export function fcLayers(sizes: number[]): LayerSpec[] {
   return sizes.slice(1).map((outDim, i) => ({ kind: 'linear', name: `fc${i + 1}`, inDim: sizes[i], outDim }));
 }
@@ -69,34 +98,43 @@ export interface ConvSpec {
   kernel: number;
 }
 
-/** Same-padded convs on the 28×28 image, flatten, FC hidden…, output 10 (the study's CNN: no pooling). */
-export function cnnLayers(conv: ConvSpec[], hidden: number[]): LayerSpec[] {
+/**
+ * Same-padded stride-1 convs on images of `input` = [channels, height, width], flatten, FC
+ * hidden…, then one output per class (the study's CNN: no pooling).
+ */
+export function cnnLayers(conv: ConvSpec[], hidden: number[], input: readonly number[], classes: number): LayerSpec[] {
   const layers: LayerSpec[] = [];
-  let channels = 1;
+  let [channels, height, width] = input;
   conv.forEach((c, i) => {
-    layers.push({
+    const l: ConvLayerSpec = {
       kind: 'conv',
       name: `conv${i + 1}`,
       inChannels: channels,
       outChannels: c.channels,
       kernel: c.kernel,
-    });
-    channels = c.channels;
+      height,
+      width,
+      padding: (c.kernel - 1) / 2,
+      stride: 1,
+    };
+    layers.push(l);
+    [channels, height, width] = convOutputShape(l);
   });
-  const fc = fcLayers([channels * IMAGE_SIDE * IMAGE_SIDE, ...hidden, 10]);
+  const fc = fcLayers([channels * height * width, ...hidden, classes]);
   return [...layers, ...fc];
 }
 
+/** "784-1500-10", "784-conv7x7x12-…-10": input values, then each layer. */
 export const describeLayers = (layers: LayerSpec[]): string =>
   [
-    '784',
+    `${inputSize(layers[0])}`,
     ...layers.map((l) => (l.kind === 'conv' ? `conv${l.kernel}x${l.kernel}x${l.outChannels}` : `${l.outDim}`)),
   ].join('-');
 
 /**
  * A ReLU net of conv layers then linear layers, with PyTorch's names and layouts, so a
- * state dict of the same module loads unchanged. The input is [N, 784]; conv layers see it
- * as [N, 1, 28, 28] and the flatten before the first linear layer is a view (C, H, W order,
+ * state dict of the same module loads unchanged. The input is [N, pixels]; conv layers see it
+ * as [N, C, H, W] and the flatten before the first linear layer is a view (C, H, W order,
  * as torch.flatten). Dropout (keep probability `keep`) follows each hidden linear layer;
  * the output is linear.
  */
@@ -149,13 +187,14 @@ export class Net {
   /** The output and every weight layer's input (what activation-based pruning measures). */
   forwardTrace(x: Tensor, opts: ForwardOptions): { output: Tensor; layerInputs: Tensor[] } {
     const n = x.shape[0];
-    let h = this.layers[0].kind === 'conv' ? x.reshape([n, 1, IMAGE_SIDE, IMAGE_SIDE]) : x;
+    const first = this.layers[0];
+    let h = first.kind === 'conv' ? x.reshape([n, first.inChannels, first.height, first.width]) : x;
     const layerInputs: Tensor[] = [];
     this.layers.forEach((l, i) => {
       const [w, b] = [this.params[2 * i].tensor, this.params[2 * i + 1].tensor];
       if (l.kind === 'conv') {
         layerInputs.push(h);
-        h = relu(add(conv2d(h, w, 'same'), b.reshape([l.outChannels, 1, 1])));
+        h = relu(add(conv2d(h, w, l.padding, l.stride), b.reshape([l.outChannels, 1, 1])));
         return;
       }
       if (h.shape.length !== 2) h = h.reshape([n, h.size / n]);
@@ -167,6 +206,11 @@ export class Net {
       }
     });
     return { output: h, layerInputs };
+  }
+
+  /** The same layers with other parameter tensors (e.g. copies to fine-tune). */
+  withParams(params: Param[]): Net {
+    return new Net(this.layers, params, this.keep);
   }
 
   /** Same biases, other weights (e.g. pruned copies); shares the bias tensors. */

@@ -5,7 +5,7 @@ import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
 import { ConfigError, DataError } from '../gpu/errors';
 import type { AdapterReport } from '../gpu/device';
 import { modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint';
-import type { TrainConfig } from './config';
+import { classesOf, inputOf, type TrainConfig } from './config';
 import type { Trainable, TrainResult, TrainState } from './train';
 import type { Net } from './net';
 
@@ -101,7 +101,16 @@ export function loadCheckpoint<M extends Trainable = Net>(
   // interval, and learning-rate steps after the checkpoint.
   const { iterations: _a, evalEvery: _b, lrSchedule: wantSchedule, ...want } = config;
   const { iterations: _c, evalEvery: _d, lrSchedule: haveSchedule, ...have } = saved.config as TrainConfig;
-  if (JSON.stringify(want) !== JSON.stringify(have) || saved.data !== dataName) {
+  // Key order aside; runs saved before the image shape and classes were recorded were MNIST's.
+  const canonical = (c: Partial<TrainConfig>) =>
+    JSON.stringify(
+      Object.entries(
+        c.model ? c : { ...c, input: [...inputOf(c as TrainConfig)], classes: classesOf(c as TrainConfig) },
+      )
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
+  if (canonical(want) !== canonical(have) || saved.data !== dataName) {
     throw new ConfigError(
       `${jsonFile}: holds a run with other settings (${JSON.stringify(have)} on ${saved.data}); use another --out or delete it`,
     );

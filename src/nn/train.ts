@@ -2,8 +2,9 @@ import { Tensor, backward, tidy } from '../tensor/tensor';
 import { add } from '../ops/elementwise';
 import { l2Penalty, quadraticLoss, softmaxCrossEntropy } from '../ops/composite';
 import { runner } from '../gpu/runner';
+import { ConfigError } from '../gpu/errors';
 import { bufferPool } from '../gpu/buffers';
-import type { Dataset, Split } from '../data/dataset';
+import { classCount, splitClasses, type Dataset, type Split } from '../data/dataset';
 import { layersOf, learningRateAt, validateConfig, type TrainConfig } from './config';
 import { Net, type ForwardOptions, type Param } from './net';
 import { Adam, type AdamState } from './adam';
@@ -48,10 +49,11 @@ class BatchSampler {
     private data: Dataset,
     private batch: number,
     seed: number,
+    classes = classCount(data),
   ) {
     this.indices = new IndexStream(data.count, seededRandom(seed ^ 0x9e3779b9));
     this.x = new Float32Array(batch * data.pixels);
-    this.classes = classCount(data);
+    this.classes = classes;
     this.t = new Float32Array(batch * this.classes);
   }
   /** Advances exactly as next() does, without copying pixels (for resuming). */
@@ -70,11 +72,21 @@ class BatchSampler {
   }
 }
 
-/** Classes of a labelled data set: its largest label + 1 (10 for MNIST and Fashion-MNIST). */
-export function classCount(data: Dataset): number {
-  let top = 0;
-  for (let i = 0; i < data.count; i++) if (data.labels[i] > top) top = data.labels[i];
-  return top + 1;
+/**
+ * The config with the data's image shape and classes recorded (the study's FC/CNN take both
+ * from the data); a config that names others is refused, naming both.
+ */
+export function fitToData(config: TrainConfig, data: Split): TrainConfig {
+  if (config.model) return config;
+  const shape = [...data.train.shape],
+    classes = splitClasses(data);
+  if (config.input && config.input.join('x') !== shape.join('x'))
+    throw new ConfigError(
+      `${data.train.source}: images are ${shape.join('x')}, but the model takes ${config.input.join('x')} (channels x height x width)`,
+    );
+  if (config.classes !== undefined && config.classes < classes)
+    throw new ConfigError(`${data.train.source}: labels 0–${classes - 1}, but the model has ${config.classes} outputs`);
+  return { ...config, input: shape, classes: config.classes ?? classes };
 }
 
 /** The data term of the loss; the L2 term's gradient is added inside the Adam update. */
@@ -151,13 +163,13 @@ export async function trainModel<M extends Trainable = Net>(
   data: Split,
   opts: TrainOptions<M> = {},
 ): Promise<TrainResult<M>> {
-  validateConfig(config);
+  config = fitToData(validateConfig(config), data);
   const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
   const net = (resume?.model ?? opts.init ?? Net.init(layersOf(config), config.keep, config.seed)) as M;
   const adam = adamFor(net, config);
   if (resume) adam.load(resume.adam);
   if (opts.masks) adam.setMasks(opts.masks);
-  const sampler = new BatchSampler(data.train, config.batch, config.seed);
+  const sampler = new BatchSampler(data.train, config.batch, config.seed, config.classes);
   const startIt = resume?.iteration ?? 0;
   for (let it = 1; it <= startIt; it++) sampler.skip();
   const history = resume?.history ?? [];

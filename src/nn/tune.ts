@@ -3,8 +3,8 @@ import { runner } from '../gpu/runner';
 import { tuning } from '../gpu/tuning';
 import { tuneRecorded } from '../ops/tune-ops';
 import type { Tuner } from '../gpu/tuner';
-import { Net } from './net';
-import { layersOf, type TrainConfig } from './config';
+import { Net, inputSize } from './net';
+import { classesOf, layersOf, type TrainConfig } from './config';
 import { adamFor, trainStep } from './train';
 
 /**
@@ -19,7 +19,17 @@ export async function tuneForTraining(config: TrainConfig, tuner: Tuner) {
   tuning.recording = shapes;
   try {
     tidy(() => {
-      trainStep(net, adam, config, new Float32Array(config.batch * 784), new Float32Array(config.batch * 10), 1, false);
+      const pixels = inputSize(net.layers[0]),
+        classes = classesOf(config);
+      trainStep(
+        net,
+        adam,
+        config,
+        new Float32Array(config.batch * pixels),
+        new Float32Array(config.batch * classes),
+        1,
+        false,
+      );
     });
     await runner.sync();
   } finally {

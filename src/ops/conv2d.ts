@@ -2,6 +2,7 @@ import conv2dWgsl from '../../shaders/conv2d.wgsl';
 import conv2dSubgroupWgsl from '../../shaders/conv2d_subgroup.wgsl';
 import weightGradWgsl from '../../shaders/conv2d_weight_grad.wgsl';
 import weightGradSubgroupWgsl from '../../shaders/conv2d_weight_grad_subgroup.wgsl';
+import dilateWgsl from '../../shaders/conv2d_dilate.wgsl';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
 import { getPipeline } from '../gpu/pipelines';
 import { runner } from '../gpu/runner';
@@ -13,7 +14,8 @@ import { record } from './kernel';
 import { recordShape, tuneFamily, tuning, type TunedBucket } from '../gpu/tuning';
 import type { Tuner } from '../gpu/tuner';
 
-export type Padding = 'same' | 'valid';
+/** 'same' (odd square kernels, stride 1), 'valid' (none), or zero rows and columns on each side. */
+export type Padding = 'same' | 'valid' | number;
 
 const GROUP = 64;
 
@@ -32,12 +34,14 @@ const SUBGROUP_WEIGHT_GRAD_CHANNELS = 4;
 /** Pixels per invocation in the subgroup correlation: 7 where it tiles the row exactly (MNIST's 28), else 8. */
 const subgroupPixels = (width: number) => (width % 7 === 0 && width % 8 !== 0 ? 7 : 8);
 
-/** Kernel size and block as WGSL constants, appended so that shader line numbers stay true. */
-const withSizes = (source: string, KH: number, KW: number, b: { OB: number; XB: number }) => (): string =>
-  `${source}\nconst KH = ${KH}u;\nconst KW = ${KW}u;\nconst OB = ${b.OB}u;\nconst XB = ${b.XB}u;\n`;
+/** Kernel size, stride and block as WGSL constants, appended so that shader line numbers stay true. */
+const withSizes =
+  (source: string, KH: number, KW: number, b: { OB: number; XB: number }, S = 1) =>
+  (): string =>
+    `${source}\nconst KH = ${KH}u;\nconst KW = ${KW}u;\nconst S = ${S}u;\nconst OB = ${b.OB}u;\nconst XB = ${b.XB}u;\n`;
 /** The kernel name of a shader with these sizes appended. */
-const sized = (file: string, KH: number, KW: number, b: { OB: number; XB: number }): string =>
-  `${file}:${KH}x${KW}:${b.OB}x${b.XB}`;
+const sized = (file: string, KH: number, KW: number, b: { OB: number; XB: number }, S = 1): string =>
+  `${file}:${KH}x${KW}:${b.OB}x${b.XB}${S === 1 ? '' : `:s${S}`}`;
 
 interface Geometry {
   N: number;
@@ -48,6 +52,8 @@ interface Geometry {
   HO: number;
   WO: number;
   P: number;
+  /** Stride of the correlation (the subgroup kernels run stride 1 only). */
+  S: number;
 }
 
 /** Which conv kernels run: the subgroup ones (broadcasting weights between lanes) or the plain ones. */
@@ -55,7 +61,7 @@ type ConvPath = 'plain' | 'subgroup';
 
 /** Today's rules: subgroup kernels where the adapter runs them (the correlation from 5 output channels). */
 function convRule(kind: 'correlate' | 'weightGrad', gm: Geometry): ConvPath {
-  if (kernelPath() !== 'subgroup') return 'plain';
+  if (kernelPath() !== 'subgroup' || gm.S !== 1) return 'plain';
   return kind === 'weightGrad' || gm.CO >= SUBGROUP_MIN_CHANNELS ? 'subgroup' : 'plain';
 }
 
@@ -67,12 +73,12 @@ export const convBucket = (
   KW: number,
   flip: boolean,
 ): string =>
-  `conv:${kind}${flip ? ':flip' : ''}:${gm.N}x${gm.CI}x${gm.HI}x${gm.WI}:${gm.CO}x${KH}x${KW}:${gm.HO}x${gm.WO}:p${gm.P}`;
+  `conv:${kind}${flip ? ':flip' : ''}:${gm.N}x${gm.CI}x${gm.HI}x${gm.WI}:${gm.CO}x${KH}x${KW}:${gm.HO}x${gm.WO}:p${gm.P}${gm.S === 1 ? '' : `:s${gm.S}`}`;
 
 /** The measured winner for this shape where the tuner has one (and the adapter can run it), else the rule. */
 function convPath(kind: 'correlate' | 'weightGrad', gm: Geometry, KH: number, KW: number, flip: boolean): ConvPath {
   const tuned = tuning.tuner?.lookup(convBucket(kind, gm, KH, KW, flip)) as ConvPath | undefined;
-  if (tuned === 'plain' || (tuned === 'subgroup' && kernelPath() === 'subgroup')) return tuned;
+  if (tuned === 'plain' || (tuned === 'subgroup' && convRule(kind, gm) === 'subgroup')) return tuned;
   return convRule(kind, gm);
 }
 
@@ -125,7 +131,7 @@ function encodeCorrelate(
   const total = gm.N * gm.HO * tilesX * tilesO;
   values[10] = total;
   runner.dispatch(
-    getPipeline(sized('conv2d', KH, KW, block), withSizes(conv2dWgsl, KH, KW, block), { FLIP: flip }),
+    getPipeline(sized('conv2d', KH, KW, block, gm.S), withSizes(conv2dWgsl, KH, KW, block, gm.S), { FLIP: flip }),
     buffers,
     values,
     workgroups1d(total, GROUP),
@@ -200,24 +206,62 @@ export function tuneConvs(tuner: Tuner, shapes: Iterable<string>): Promise<Tuned
           : [output, input, gm.N * gm.CO * gm.CI * KH * KW],
       filled: 2,
       candidates: (bufs) =>
-        (kernelPath() === 'subgroup' ? (['plain', 'subgroup'] as const) : (['plain'] as const)).map((variant) => ({
-          variant,
-          encode: () =>
-            kind === 'correlate'
-              ? encodeCorrelate(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW, flip)
-              : encodeWeightGrad(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW),
-        })),
+        (kernelPath() === 'subgroup' && gm.S === 1 ? (['plain', 'subgroup'] as const) : (['plain'] as const)).map(
+          (variant) => ({
+            variant,
+            encode: () =>
+              kind === 'correlate'
+                ? encodeCorrelate(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW, flip)
+                : encodeWeightGrad(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW),
+          }),
+        ),
     };
   });
 }
 
+/** g [N,C,OH,OW] spread onto the stride-1 grid [N,C,(OH−1)·S+1,(OW−1)·S+1], zeros between. */
+function dilate(g: Tensor, S: number): Tensor {
+  const [N, C, OH, OW] = g.shape;
+  const H = (OH - 1) * S + 1,
+    W = (OW - 1) * S + 1;
+  const out = Tensor.empty([N, C, H, W], 'conv2dDilatedGrad');
+  runner.dispatch(
+    getPipeline('conv2d_dilate', dilateWgsl),
+    [g.buffer, out.buffer],
+    [OH, OW, H, W, S, out.size],
+    workgroups1d(out.size),
+  );
+  return out;
+}
+
+/** Zero rows and columns on each side for this padding and kernel. */
+export function paddingOf(padding: Padding, KH: number, KW: number, stride: number, op = 'conv2d'): number {
+  if (padding === 'valid') return 0;
+  if (padding === 'same') {
+    if (KH % 2 === 0 || KW % 2 === 0)
+      throw new ShapeError(`${op}: 'same' padding needs odd kernel sizes, got ${KH}x${KW}`);
+    if (KH !== KW) throw new ShapeError(`${op}: 'same' padding needs square kernels, got ${KH}x${KW}`);
+    if (stride !== 1)
+      throw new ShapeError(`${op}: 'same' padding needs stride 1 (as PyTorch); give the padding as a number of pixels`);
+    return (KH - 1) / 2;
+  }
+  if (!Number.isInteger(padding) || padding < 0)
+    throw new ShapeError(`${op}: padding ${padding} must be 'same', 'valid' or a whole number of pixels >= 0`);
+  return padding;
+}
+
+/** Output side of a correlation: ⌊(in + 2P − K)/S⌋ + 1, as PyTorch's Conv2d. */
+export const convOutputSide = (side: number, K: number, P: number, S: number): number =>
+  Math.floor((side + 2 * P - K) / S) + 1;
+
 /**
- * conv2d(x [N,C,H,W], w [O,C,KH,KW]) → [N,O,OH,OW], stride 1, PyTorch's cross-correlation and
- * weight layout. 'same' needs odd square kernels (padding (K−1)/2). The input gradient is the
- * same kernel on g with the weights turned 180°; the weight gradient has its own kernel.
- * Add the bias with add(y, b.reshape([O,1,1])).
+ * conv2d(x [N,C,H,W], w [O,C,KH,KW]) → [N,O,OH,OW] with OH = ⌊(H + 2P − KH)/stride⌋ + 1:
+ * PyTorch's cross-correlation, weight layout and output size. 'same' needs odd square kernels
+ * (P = (K−1)/2) and stride 1. The input gradient is the same kernel on g with the weights turned
+ * 180°; the weight gradient has its own kernel. With stride > 1 both run on g spread onto the
+ * stride-1 grid (zeros between), which is exact. Add the bias with add(y, b.reshape([O,1,1])).
  */
-export function conv2d(x: Tensor, w: Tensor, padding: Padding = 'same'): Tensor {
+export function conv2d(x: Tensor, w: Tensor, padding: Padding = 'same', stride = 1): Tensor {
   if (x.shape.length !== 4 || w.shape.length !== 4)
     throw new ShapeError(
       `conv2d: expects x [N,C,H,W] and w [O,C,KH,KW], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`,
@@ -225,22 +269,30 @@ export function conv2d(x: Tensor, w: Tensor, padding: Padding = 'same'): Tensor 
   const [N, C, H, W] = x.shape;
   const [O, Cw, KH, KW] = w.shape;
   if (C !== Cw) throw new ShapeError(`conv2d: input has ${C} channels, weights ${fmtShape(w.shape)} expect ${Cw}`);
-  if (padding === 'same' && (KH % 2 === 0 || KW % 2 === 0))
-    throw new ShapeError(`conv2d: 'same' padding needs odd kernel sizes, got ${KH}x${KW}`);
-  if (padding === 'same' && KH !== KW)
-    throw new ShapeError(`conv2d: 'same' padding needs square kernels, got ${KH}x${KW}`);
-  const P = padding === 'same' ? (KH - 1) / 2 : 0;
-  const [OH, OW] = padding === 'same' ? [H, W] : [H - KH + 1, W - KW + 1];
-  if (OH < 1 || OW < 1) throw new ShapeError(`conv2d: kernel ${KH}x${KW} is larger than the ${H}x${W} input`);
-  const fwd: Geometry = { N, CI: C, HI: H, WI: W, CO: O, HO: OH, WO: OW, P };
+  if (!Number.isInteger(stride) || stride < 1)
+    throw new ShapeError(`conv2d: stride ${stride} must be a whole number >= 1`);
+  const P = paddingOf(padding, KH, KW, stride);
+  if (H + 2 * P < KH || W + 2 * P < KW)
+    throw new ShapeError(`conv2d: kernel ${KH}x${KW} is larger than the ${H}x${W} input padded by ${P}`);
+  const [OH, OW] = [convOutputSide(H, KH, P, stride), convOutputSide(W, KW, P, stride)];
+  const fwd: Geometry = { N, CI: C, HI: H, WI: W, CO: O, HO: OH, WO: OW, P, S: stride };
   const y = correlate(x, w, fwd, false, 'conv2d');
   return record(y, [x, w], (g) => {
+    const gs = stride === 1 ? g : dilate(g, stride);
+    const [, , GH, GW] = gs.shape;
     // dx[y] = Σ_i w[i]·g[y−i+P] = Σ_i' w[K−1−i']·g[y+i'−(K−1−P)]: a correlation with padding K−1−P.
     if (x.requiresGrad)
       accumulateGrad(
         x,
-        correlate(g, w, { N, CI: O, HI: OH, WI: OW, CO: C, HO: H, WO: W, P: KH - 1 - P }, true, 'conv2dInputGrad'),
+        correlate(
+          gs,
+          w,
+          { N, CI: O, HI: GH, WI: GW, CO: C, HO: H, WO: W, P: KH - 1 - P, S: 1 },
+          true,
+          'conv2dInputGrad',
+        ),
       );
-    if (w.requiresGrad) accumulateGrad(w, weightGrad(g, x, w.shape, fwd));
+    if (w.requiresGrad) accumulateGrad(w, weightGrad(gs, x, w.shape, { ...fwd, HO: GH, WO: GW, S: 1 }));
+    if (gs !== g) gs.dispose();
   });
 }

@@ -1,6 +1,6 @@
 import type { Dataset } from '../data/dataset';
 import type { TrainConfig } from '../nn/config';
-import { Net } from '../nn/net';
+import type { Model } from '../nn/model';
 import { trainModel } from '../nn/train';
 import { Tensor } from '../tensor/tensor';
 
@@ -16,24 +16,24 @@ export interface FineTuneSpec {
  * pruned model shares its biases with the model it came from, which must not change).
  */
 export async function fineTunePruned(
-  pruned: Net,
+  pruned: Model,
   keep: Float32Array[],
   spec: FineTuneSpec,
   train: Dataset,
   test: Dataset,
-): Promise<Net> {
+): Promise<Model> {
   const params = await Promise.all(
     pruned.params.map(async (p) => ({
       name: p.name,
       tensor: Tensor.fromArray(await p.tensor.read(), [...p.tensor.shape], true).keep(),
     })),
   );
-  const net = new Net(pruned.layers, params, spec.config.keep);
+  const net: Model = pruned.withParams(params);
   const masks = net.params.map((p) => {
     const w = net.weights.indexOf(p.tensor);
     return w >= 0 ? Tensor.fromArray(keep[w], [...p.tensor.shape]).keep() : null;
   });
-  const r = await trainModel(
+  const r = await trainModel<Model>(
     { ...spec.config, iterations: spec.iterations, evalEvery: 0 },
     { train, test, name: 'fine-tune' },
     { init: net, masks },

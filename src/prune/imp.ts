@@ -8,7 +8,7 @@ import { modelFromSafetensors, modelToSafetensors } from '../nn/checkpoint';
 import { layersOf, type TrainConfig } from '../nn/config';
 import { Net } from '../nn/net';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
-import { trainModel, type TrainState } from '../nn/train';
+import { fitToData, trainModel, type TrainState } from '../nn/train';
 import { Tensor } from '../tensor/tensor';
 import { RankedPruning, type PruneScope } from './prune';
 
@@ -80,7 +80,8 @@ export async function runImp(
   adapter: AdapterReport,
   log: (line: string) => void,
 ): Promise<ImpRow[]> {
-  const { config, rounds, perRound, rewind } = spec;
+  const { rounds, perRound, rewind } = spec;
+  const config = fitToData(spec.config, data); // the image shape and classes of this data
   if (!(perRound > 0 && perRound < 1)) throw new ConfigError(`imp: --per-round ${perRound} must be in (0, 1)`);
   if (!(Number.isInteger(rewind) && rewind >= 0 && rewind < config.iterations))
     throw new ConfigError(`imp: --rewind ${rewind} must be an iteration before the last (${config.iterations})`);

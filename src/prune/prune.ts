@@ -1,7 +1,8 @@
 import { Tensor } from '../tensor/tensor';
 import { pruneMask } from '../ops/prune_mask';
 import { ConfigError } from '../gpu/errors';
-import { columnMeans, type LayerSpec, type Net } from '../nn/net';
+import { columnMeans, type LayerSpec } from '../nn/net';
+import type { Model } from '../nn/model';
 import { seededRandom } from '../nn/random';
 import type { InputStats } from './stats';
 
@@ -193,7 +194,7 @@ export interface Prunable<M> {
 }
 
 /** Pruning a dense model: ranks uploaded once, then each ratio costs one dispatch per matrix. */
-export class Pruner<M extends Prunable<M> = Net> extends RankedPruning {
+export class Pruner<M extends Prunable<M> = Model> extends RankedPruning {
   private rankTensors: Tensor[];
 
   constructor(

@@ -2,7 +2,7 @@ import { Tensor, tidy } from '../tensor/tensor';
 import { add, unaryOp } from '../ops/elementwise';
 import { sum } from '../ops/reduce';
 import type { Dataset } from '../data/dataset';
-import { inputSize, type Net } from '../nn/net';
+import { inputSize, type Traceable } from '../nn/net';
 import { permutation, seededRandom } from '../nn/random';
 
 /** Per weight layer, the mean over calibration images of each input element x_j and of |x_j| (conv: per input pixel). */
@@ -19,9 +19,15 @@ export function calibrationIndices(data: Dataset, count: number, seed: number): 
 }
 
 /** One pass over the calibration images: column sums of every layer input, summed on the GPU, read once. */
-export async function layerInputStats(model: Net, data: Dataset, indices: number[], batch = 500): Promise<InputStats> {
-  const sums = model.layers.map((l) => Tensor.zeros([inputSize(l)]).keep());
-  const absSums = model.layers.map((l) => Tensor.zeros([inputSize(l)]).keep());
+export async function layerInputStats(
+  model: Traceable,
+  data: Dataset,
+  indices: number[],
+  batch = 500,
+): Promise<InputStats> {
+  const layers = model.layers;
+  const sums = layers.map((l) => Tensor.zeros([inputSize(l)]).keep());
+  const absSums = layers.map((l) => Tensor.zeros([inputSize(l)]).keep());
   const x = new Float32Array(batch * data.pixels);
   for (let start = 0; start < indices.length; start += batch) {
     const n = Math.min(batch, indices.length - start);

@@ -4,7 +4,7 @@ import { accuracy } from '../nn/evaluate';
 import { collapsed, meanAbs } from '../adversarial/noise';
 import { meanCi95 } from '../metrics/interval';
 import type { Dataset } from '../data/dataset';
-import type { Net } from '../nn/net';
+import type { Model } from '../nn/model';
 import { Pruner, parseScope, scopeName, type PruneMethod } from './prune';
 import { decoupleNet, type DecoupledLayer } from '../sparse/decouple';
 import { DecoupledPruner } from '../sparse/prune-decoupled';
@@ -33,7 +33,7 @@ export interface SweepSpec {
 export interface SweepModel {
   name: string;
   seed: number;
-  model: Net;
+  model: Model;
   weights: Float32Array[];
   /** Noise made on this model (the study: each seed's own); otherwise the sweep's noise. */
   noises?: NoiseVector[];

@@ -1,14 +1,14 @@
 import { Tensor } from '../tensor/tensor';
 import { ConfigError } from '../gpu/errors';
 import { conv2d } from '../ops/conv2d';
-import { IMAGE_SIDE } from '../nn/net';
 import { add, relu } from '../ops/elementwise';
+import { avgPool2d, maxPool2d } from '../ops/pool2d';
 import { matmul } from '../ops/matmul';
 import { spmm } from '../ops/spmm';
 import { transpose } from '../ops/transpose';
 import type { Param } from '../nn/net';
 import { SparseMatrix, type CsrHost } from './csr';
-import type { DecoupledLayer } from './decouple';
+import type { AfterOp, ConvGeometry, DecoupledLayer } from './decouple';
 import { chooseCsrOrDense, fitsDenseBinding, type KernelChoice } from './kernel-choice';
 
 /** csr: spmm; dense: the tiled matmul on the dense matrix; conv: an unpruned decoupled conv layer run as the conv kernel. */
@@ -64,8 +64,10 @@ interface GpuLayer {
   sparse?: SparseMatrix;
   dense?: Tensor;
   conv?: Tensor;
+  /** The conv kernel's input maps, padding and stride. */
+  geometry?: ConvGeometry;
   bias: Tensor;
-  relu: boolean;
+  after: AfterOp[];
   nnz: number;
   entries: number;
 }
@@ -100,14 +102,16 @@ export class SparseNet {
         );
       if (kernel === 'conv' && !isUnprunedConv(l))
         throw new ConfigError(`${l.name}: only an unpruned decoupled conv layer can run as the conv kernel`);
-      const base = { name: l.name, kernel, relu: l.relu, nnz: l.csr.colIdx.length, entries: l.csr.rows * l.csr.cols };
+      const base = { name: l.name, kernel, after: l.after, nnz: l.csr.colIdx.length, entries: l.csr.rows * l.csr.cols };
       if (kernel === 'conv') {
         const [O] = l.conv!.shape;
-        const perChannel = Float32Array.from({ length: O }, (_, o) => l.bias[o * IMAGE_SIDE * IMAGE_SIDE]);
+        const plane = l.bias.length / O;
+        const perChannel = Float32Array.from({ length: O }, (_, o) => l.bias[o * plane]);
         return {
           ...base,
           bias: Tensor.fromArray(perChannel, [O, 1, 1]).keep(),
           conv: Tensor.fromArray(l.conv!.weight, l.conv!.shape).keep(),
+          geometry: l.conv!,
         };
       }
       const bias = Tensor.fromArray(l.bias, [l.bias.length, 1]).keep();
@@ -149,29 +153,37 @@ export class SparseNet {
     });
   }
 
-  /** x [N, 784] → outputs [N, 10]. */
+  /** x [N, pixels] → outputs [N, classes]. */
   forward(x: Tensor, _opts: { train: boolean } = { train: false }): Tensor {
     const n = x.shape[0];
-    let h = x; // example-major [N, features] while conv layers run, feature-major after
+    let h = x; // example-major [N, features] while conv and pooling layers run, feature-major for matrices
     let featureMajor = false;
+    const exampleMajor = () => {
+      if (featureMajor) h = transpose(h);
+      featureMajor = false;
+    };
     for (const l of this.gpuLayers) {
       if (l.conv) {
-        if (featureMajor) {
-          h = transpose(h);
-          featureMajor = false;
-        }
+        exampleMajor();
         const [, C] = l.conv.shape;
-        h = add(conv2d(h.reshape([n, C, IMAGE_SIDE, IMAGE_SIDE]), l.conv, 'same'), l.bias);
-        if (l.relu) h = relu(h);
+        const { height, width, padding, stride } = l.geometry!;
+        h = add(conv2d(h.reshape([n, C, height, width]), l.conv, padding, stride), l.bias);
         h = h.reshape([n, h.size / n]);
-        continue;
-      }
-      if (!featureMajor) {
-        h = transpose(h);
+      } else {
+        if (!featureMajor) h = transpose(h);
         featureMajor = true;
+        h = add(l.sparse ? spmm(l.sparse, h) : matmul(l.dense!, h), l.bias);
       }
-      h = add(l.sparse ? spmm(l.sparse, h) : matmul(l.dense!, h), l.bias);
-      if (l.relu) h = relu(h);
+      for (const op of l.after) {
+        if (op.kind === 'relu') {
+          h = relu(h);
+          continue;
+        }
+        exampleMajor();
+        const pool = op.type === 'MaxPool2d' ? maxPool2d : avgPool2d;
+        h = pool(h.reshape([n, ...op.input]), op);
+        h = h.reshape([n, h.size / n]);
+      }
     }
     return featureMajor ? transpose(h) : h;
   }

@@ -281,7 +281,7 @@ async function seedNoise(
       );
       saveNoise(dir, noise, s, modelPath, data.test, { meanAbs: meanAbs(noise), collapsed: collapsed(noise, limit) });
     }
-    out.push(loadNoise(file));
+    out.push(loadNoise(file, data.test.shape));
     const n = out[out.length - 1];
     if (collapsed(n.noise, limit))
       o.log(

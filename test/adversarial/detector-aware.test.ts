@@ -55,7 +55,7 @@ describe('detector-aware PGD', () => {
       });
       const grad = await tidyAsync(async () => {
         const x = Tensor.fromArray(Float32Array.from(xs.flatMap((v) => Array.from(v))), [n, 12], true);
-        backward(attackObjective(s, net.forward(x, { train: false }), Tensor.fromArray(oneHot(labels), [n, 10])));
+        backward(attackObjective(s, net.forward(x, { train: false }), Tensor.fromArray(oneHot(labels, 10), [n, 10])));
         return x.grad!.read();
       });
       const h = 1e-5,

@@ -117,11 +117,11 @@ describe('universal noise', () => {
     expect(net.params.every((p) => p.tensor.requiresGrad)).toBe(true); // unfrozen afterwards
     net.dispose();
   });
-  it('rejects a target outside 0–9 and a negative limit', async () => {
+  it("rejects a target outside the model's classes and a negative limit", async () => {
     const data = take(loadEmbedded().train, 10);
     const net = Net.init(fcLayers([784, 8, 10]), 1, 4);
     await expect(makeNoise(net, data, { ...DEFAULT_NOISE, target: 10, limit: 0.2 })).rejects.toThrow(
-      /target class 10 is not a digit 0–9/,
+      /target class 10, but the model has 10 classes \(0–9\)/,
     );
     await expect(makeNoise(net, data, { ...DEFAULT_NOISE, target: 3, limit: -0.1 })).rejects.toThrow(ConfigError);
     net.dispose();

@@ -72,7 +72,7 @@ describe('PGD and FGSM against a float64 reference attack', () => {
       return z.indexOf(Math.max(...z));
     });
     const labels = Uint8Array.from(clean, (c, i) => (i % 2 ? c : labelsFor(n, 9)[i]));
-    const data: Dataset = { images: x, labels, count: n, pixels: P, source: 'random' };
+    const data: Dataset = { images: x, labels, count: n, pixels: P, shape: [1, 1, P], source: 'random' };
     for (const s of [
       pgd(0.04, 23, { restarts: 3, seed: 4 }),
       pgd(0.06, 12, { loss: 'margin', restarts: 2, seed: 2 }),
@@ -113,10 +113,12 @@ describe('PGD and FGSM against a float64 reference attack', () => {
   });
 
   it('rejects bad settings with a clear error', () => {
-    expect(() => validatePgd({ ...pgd(0.1, 10), restarts: 0 })).toThrow(/restarts 0 must be a positive integer/);
-    expect(() => validatePgd({ ...pgd(0.1, 10), loss: 'hinge' as never })).toThrow(/loss "hinge": use ce or margin/);
-    expect(() => validatePgd(pgd(1.5, 10))).toThrow(ConfigError);
-    expect(() => validatePgd(pgd(0.1, 10, { target: 10 }))).toThrow(/target 10 is not a class 0–9/);
+    expect(() => validatePgd({ ...pgd(0.1, 10), restarts: 0 }, 10)).toThrow(/restarts 0 must be a positive integer/);
+    expect(() => validatePgd({ ...pgd(0.1, 10), loss: 'hinge' as never }, 10)).toThrow(
+      /loss "hinge": use ce or margin/,
+    );
+    expect(() => validatePgd(pgd(1.5, 10), 10)).toThrow(ConfigError);
+    expect(() => validatePgd(pgd(0.1, 10, { target: 10 }), 10)).toThrow(/target 10 is not a class 0–9/);
   });
 });
 

@@ -115,6 +115,7 @@ describe('detection on the GPU against a float64 forward', async () => {
       labels: Uint8Array.from({ length: n }, () => Math.floor(r() * 10)),
       count: n,
       pixels: 12,
+      shape: [1, 1, 12],
       source: 'random',
     });
     const validation = dataset(300),

@@ -20,6 +20,8 @@ const SMALL = cnnLayers(
     { channels: 2, kernel: 3 },
   ],
   [16],
+  [1, 28, 28],
+  10,
 );
 
 /** float64 forward of conv → relu layers, flatten, then the FC layers. */
@@ -136,7 +138,7 @@ describe('CNN model', () => {
       a.name === 'fc1.weight' ? { ...a, shape: [16, 1000], data: a.data.subarray(0, 16000) } : a,
     );
     expect(() => modelFromSafetensors(encodeSafetensors(wrongFlatten, {}), 'flat.safetensors')).toThrow(
-      /flat.safetensors: fc1 takes 1000 inputs but the flattened conv maps have 1568/,
+      /flat.safetensors: fc1 takes 1000 inputs: not 2 flattened square maps \(same-padded conv layers keep the image's size\)/,
     );
     net.dispose();
     model.dispose();
@@ -145,7 +147,14 @@ describe('CNN model', () => {
   it('activation statistics of a conv weight: the mean input under each tap over all positions and images', async () => {
     const n = 6;
     const images = Float32Array.from(randomArray(n * 784, 11, 0, 1));
-    const data: Dataset = { images, labels: new Uint8Array(n), count: n, pixels: 784, source: 'test' };
+    const data: Dataset = {
+      images,
+      labels: new Uint8Array(n),
+      count: n,
+      pixels: 784,
+      shape: [1, 28, 28],
+      source: 'test',
+    };
     const net = Net.init(SMALL, 1, 12);
     const stats = await layerInputStats(net, data, [0, 1, 2, 3, 4, 5], 4);
     const l = net.layers[0];

@@ -16,15 +16,20 @@ const layers = () => [
   nn.Conv2d(4, 3, 'same'),
   nn.ReLU(),
   nn.MaxPool2d(2),
-  nn.Conv2d(6, 3, 'valid'),
+  nn.Conv2d(6, 3, 1, 2), // stride 2, one pixel of padding
   nn.ReLU(),
-  nn.AvgPool2d(2),
+  nn.AvgPool2d(2, 1),
   nn.Flatten(),
   nn.Linear(5),
 ];
 
 /** The same network in float64 from the test references, with the model's parameters. */
 async function refForward(model: Sequential, x: RefTensor): Promise<Float64Array> {
+  return (await refTrace(model, x)).output;
+}
+
+/** The float64 output and the inputs of the three weight layers (modules 0, 3 and 7). */
+async function refTrace(model: Sequential, x: RefTensor): Promise<{ output: Float64Array; inputs: RefTensor[] }> {
   const p = new Map(
     await Promise.all(
       model.params.map(
@@ -39,11 +44,12 @@ async function refForward(model: Sequential, x: RefTensor): Promise<Float64Array
   const relu = (t: RefTensor) => ({ ...t, data: t.data.map((v) => Math.max(v, 0)) });
   let h: RefTensor = relu(bias(refConv2d(x, p.get('0.weight')!, 1), p.get('0.bias')!));
   h = refPool(h, true, 2, 2, 0);
-  h = relu(bias(refConv2d(h, p.get('3.weight')!, 0), p.get('3.bias')!));
-  h = refPool(h, false, 2, 2, 0);
+  const second = h;
+  h = relu(bias(refConv2d(h, p.get('3.weight')!, 1, 2), p.get('3.bias')!));
+  h = refPool(h, false, 2, 1, 0);
   const flat = { data: h.data, shape: [h.shape[0], h.data.length / h.shape[0]] };
   const y = refMatmul(flat, p.get('7.weight')!, false, true);
-  return y.data.map((v, i) => v + p.get('7.bias')!.data[i % 5]);
+  return { output: y.data.map((v, i) => v + p.get('7.bias')!.data[i % 5]), inputs: [x, second, flat] };
 }
 
 describe('nn modules and Sequential', () => {
@@ -58,7 +64,7 @@ describe('nn modules and Sequential', () => {
       '7.bias[5]',
     ]);
     expect(model.describe()).toBe(
-      'Conv2d[4,12,12] → ReLU[4,12,12] → MaxPool2d[4,6,6] → Conv2d[6,4,4] → ReLU[6,4,4] → AvgPool2d[6,2,2] → Flatten[24] → Linear[5]',
+      'Conv2d[4,12,12] → ReLU[4,12,12] → MaxPool2d[4,6,6] → Conv2d[6,3,3] → ReLU[6,3,3] → AvgPool2d[6,2,2] → Flatten[24] → Linear[5]',
     );
     const x = { data: randomArray(3 * 144, 5, 0, 1), shape: [3, 1, 12, 12] };
     const got = await tidyAsync(async () =>
@@ -88,8 +94,11 @@ describe('nn modules and Sequential', () => {
       /unknown layer type "Dense"/,
     );
     expect(() =>
-      Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Conv2d', out: 4, kernel: 3, stride: 2 }] }),
-    ).toThrow(/stride 2 is not supported yet/);
+      Sequential.fromJson({
+        input: [1, 28, 28],
+        layers: [{ type: 'Conv2d', out: 4, kernel: 3, padding: 'same', stride: 2 }],
+      }),
+    ).toThrow(/'same' padding needs stride 1/);
     expect(() => Sequential.fromJson({ input: [1, 4, 4], layers: [{ type: 'MaxPool2d', kernel: 5 }] })).toThrow(
       /MaxPool2d: a 5x5 window does not fit the 4x4 input/,
     );
@@ -118,7 +127,7 @@ describe('nn modules and Sequential', () => {
 });
 
 describe('pruning and attacking nn models', () => {
-  it('a Sequential prunes by |w| (exact counts, pruned weights 0, biases shared), is attacked through its pooling, and refuses activation-based methods', async () => {
+  it('a Sequential prunes by |w| (exact counts, pruned weights 0, biases shared) and by mean activated value (inputs through pooling and strides), and is attacked through its pooling', async () => {
     const { Pruner } = await import('../../src/prune/prune');
     const { pgd, pgdAttack } = await import('../../src/adversarial/pgd');
     const model = new Sequential([1, 12, 12], layers(), 4);
@@ -152,16 +161,43 @@ describe('pruning and attacking nn models', () => {
       labels: Uint8Array.from({ length: 40 }, (_, i) => i % 5),
       count: 40,
       pixels: 144,
+      shape: [1, 12, 12],
       source: 'random',
     };
     const attacked = await pgdAttack(pruned, data, pgd(0.3, 10), 500, 5);
     expect(attacked.imageSteps).toBeGreaterThan(0);
-    expect(
-      () =>
-        new Pruner(model, weights, null, { method: 'act', scope: { kind: 'per-matrix' }, combinedOffset: 0, seed: 1 }),
-    ).toThrow(/prune act: needs the layer inputs of the study's FC\/CNN nets/);
     pruned.weights.forEach((w) => w.dispose());
     pruner.dispose();
+
+    // Activation-value pruning: each weight layer's mean input (through pooling and a strided
+    // conv) as float64 computes it, and the fc weights kept are those of largest |w|·|mean x|.
+    const { layerInputStats } = await import('../../src/prune/stats');
+    const stats = await layerInputStats(model, data, [...Array(40).keys()], 16);
+    const ref = await refTrace(model, { data: Float64Array.from(data.images), shape: [40, 1, 12, 12] });
+    ref.inputs.forEach((t, m) => {
+      const per = t.data.length / 40;
+      const mean = Float64Array.from({ length: per }, (_, j) => {
+        let s = 0;
+        for (let k = 0; k < 40; k++) s += t.data[k * per + j];
+        return s / 40;
+      });
+      compare(`mean input of weight layer ${m}`, stats.mean[m], mean, 1e-5, 1e-5);
+    });
+    const act = new Pruner(model, weights, stats, {
+      method: 'act',
+      scope: { kind: 'layer', layer: 3 },
+      combinedOffset: 0,
+      seed: 1,
+    });
+    const actPruned = act.prunedModel(0.6);
+    const fc = await actPruned.weights[2].read();
+    actPruned.weights.forEach((w) => w.dispose());
+    const score = (i: number) => Math.abs(weights[2][i]) * Math.abs(stats.mean[2][i % 24]);
+    const kept = [...fc.keys()].filter((i) => fc[i] !== 0).map(score);
+    const gone = [...fc.keys()].filter((i) => fc[i] === 0).map(score);
+    expect(gone.length).toBe(Math.round(0.6 * fc.length));
+    expect(Math.min(...kept)).toBeGreaterThanOrEqual(Math.max(...gone));
+    act.dispose();
     model.dispose();
   });
 });

@@ -51,6 +51,40 @@ describe.each(['plain', 'subgroup'] as KernelPath[])('conv2d, %s kernels', (path
     }
 });
 
+// [N, C, H, W, O, K, padding, stride]: strides 2 and 3, padding as pixels, sizes the stride does not divide.
+const STRIDED: [number, number, number, number, number, number, number, number][] = [
+  [2, 1, 7, 9, 3, 3, 1, 2],
+  [1, 3, 8, 8, 5, 5, 2, 2],
+  [2, 2, 9, 10, 4, 3, 0, 3],
+  [1, 4, 11, 7, 9, 1, 0, 2],
+  [2, 2, 6, 6, 3, 4, 1, 2], // even kernel, padding 1
+  [1, 3, 28, 28, 8, 3, 1, 2], // an MNIST-sized downsampling layer
+];
+
+describe('conv2d with stride and pixel padding', () => {
+  for (const [N, C, H, W, O, K, P, S] of STRIDED)
+    it(`x[${N},${C},${H},${W}] w[${O},${C},${K},${K}] padding ${P} stride ${S}`, () => {
+      forceKernelPath(null);
+      return checkOp({
+        name: `conv2d p${P} s${S}`,
+        shapes: [
+          [N, C, H, W],
+          [O, C, K, K],
+        ],
+        gpu: (x, w) => conv2d(x, w, P, S),
+        ref: (x, w) => refConv2d(x, w, P, S),
+        atol: 1e-5 * C * K * K,
+        gradAtol: 2e-4,
+        gradRtol: 2e-3,
+      });
+    });
+  it('gives PyTorch output sizes: ⌊(H + 2P − K)/S⌋ + 1', () => {
+    const y = conv2d(Tensor.zeros([1, 1, 28, 28]), Tensor.zeros([4, 1, 3, 3]), 1, 2);
+    expect(y.shape).toEqual([1, 4, 14, 14]);
+    expect(conv2d(Tensor.zeros([1, 1, 9, 10]), Tensor.zeros([1, 1, 3, 3]), 0, 3).shape).toEqual([1, 1, 3, 3]);
+  });
+});
+
 describe('conv2d errors', () => {
   it('rejects mismatched channels, even kernels with same padding, and kernels larger than the input', () => {
     expect(() => conv2d(Tensor.zeros([1, 2, 5, 5]), Tensor.zeros([3, 1, 3, 3]))).toThrow(
@@ -60,5 +94,8 @@ describe('conv2d errors', () => {
     expect(() => conv2d(Tensor.zeros([1, 1, 3, 3]), Tensor.zeros([1, 1, 5, 5]), 'valid')).toThrow(
       /larger than the 3x3 input/,
     );
+    expect(() => conv2d(Tensor.zeros([1, 1, 8, 8]), Tensor.zeros([1, 1, 3, 3]), 'same', 2)).toThrow(/needs stride 1/);
+    expect(() => conv2d(Tensor.zeros([1, 1, 8, 8]), Tensor.zeros([1, 1, 3, 3]), 1, 0)).toThrow(/stride 0/);
+    expect(() => conv2d(Tensor.zeros([1, 1, 8, 8]), Tensor.zeros([1, 1, 3, 3]), -1)).toThrow(/padding -1/);
   });
 });

@@ -34,6 +34,7 @@ function dataset(n: number, seed: number): Dataset {
     labels: new Uint8Array(n),
     count: n,
     pixels: 12,
+    shape: [1, 1, 12],
     source: 'test',
   };
 }
@@ -165,7 +166,14 @@ describe('pruning', () => {
     const images = Float32Array.from({ length: n * 12 }, (_, k) =>
       Math.min(1, (k % 12) / 12 + 0.01 * ((k * 7919) % 3)),
     );
-    const data: Dataset = { images, labels: new Uint8Array(n), count: n, pixels: 12, source: 'ramp' };
+    const data: Dataset = {
+      images,
+      labels: new Uint8Array(n),
+      count: n,
+      pixels: 12,
+      shape: [1, 1, 12],
+      source: 'ramp',
+    };
     const stats = await layerInputStats(
       model,
       data,

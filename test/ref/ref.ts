@@ -101,11 +101,11 @@ export function refFcForward(
 }
 
 /** Direct float64 convolution (cross-correlation), NCHW, stride 1, zero padding p. */
-export function refConv2d(x: RefTensor, w: RefTensor, p: number): RefTensor {
+export function refConv2d(x: RefTensor, w: RefTensor, p: number, stride = 1): RefTensor {
   const [N, C, H, W] = x.shape;
   const [O, , KH, KW] = w.shape;
-  const OH = H + 2 * p - KH + 1,
-    OW = W + 2 * p - KW + 1;
+  const OH = Math.floor((H + 2 * p - KH) / stride) + 1,
+    OW = Math.floor((W + 2 * p - KW) / stride) + 1;
   const out = new Float64Array(N * O * OH * OW);
   for (let n = 0; n < N; n++)
     for (let o = 0; o < O; o++)
@@ -115,8 +115,8 @@ export function refConv2d(x: RefTensor, w: RefTensor, p: number): RefTensor {
           for (let c = 0; c < C; c++)
             for (let i = 0; i < KH; i++)
               for (let j = 0; j < KW; j++) {
-                const iy = y + i - p,
-                  ix = xx + j - p;
+                const iy = y * stride + i - p,
+                  ix = xx * stride + j - p;
                 if (iy >= 0 && iy < H && ix >= 0 && ix < W)
                   s += w.data[((o * C + c) * KH + i) * KW + j] * x.data[((n * C + c) * H + iy) * W + ix];
               }

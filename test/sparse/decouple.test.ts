@@ -22,6 +22,7 @@ import { sum } from '../../src/ops/reduce';
 import { mul } from '../../src/ops/elementwise';
 import { accuracy } from '../../src/nn/evaluate';
 import type { Dataset } from '../../src/data/dataset';
+import { refConv2d } from '../ref/ref';
 
 useGpu();
 
@@ -31,6 +32,8 @@ const LAYERS = cnnLayers(
     { channels: 2, kernel: 3 },
   ],
   [16],
+  [1, 28, 28],
+  10,
 );
 
 /** Output and d(Σ G·output)/dx of a model on x. */
@@ -47,10 +50,36 @@ describe('decoupling conv layers into sparse matrices', () => {
   it("the study's first layer (7×7×12 on 28×28, same padding) is 9,408 × 784 with 12·184² nonzeros; zero weights leave none", () => {
     // Per axis the in-image taps over 28 positions number 28·7 − 2·(3+2+1) = 184.
     const w = Float32Array.from(randomArray(12 * 49, 3)).map((v) => v || 0.5);
-    const a = decoupleConv(w, 12, 1, 7);
+    const study = { height: 28, width: 28, padding: 3, stride: 1 };
+    const a = decoupleConv(w, 12, 1, 7, study);
     expect([a.rows, a.cols, a.colIdx.length]).toEqual([9408, 784, 12 * 184 * 184]);
     w.fill(0, 0, 49); // filter 0 pruned away
-    expect(decoupleConv(w, 12, 1, 7).colIdx.length).toBe(11 * 184 * 184);
+    expect(decoupleConv(w, 12, 1, 7, study).colIdx.length).toBe(11 * 184 * 184);
+  });
+
+  it('with stride and padding on non-square maps, A·flatten(x) is the float64 convolution', () => {
+    for (const [C, O, K, H, W, P, S] of [
+      [2, 3, 3, 9, 10, 1, 2],
+      [1, 2, 4, 8, 7, 0, 3],
+      [3, 2, 5, 6, 6, 2, 1],
+    ]) {
+      const w = Float32Array.from(randomArray(O * C * K * K, 21 + K));
+      const x = randomArray(C * H * W, 22 + K, 0, 1);
+      const a = decoupleConv(w, O, C, K, { height: H, width: W, padding: P, stride: S });
+      const want = refConv2d(
+        { data: x, shape: [1, C, H, W] },
+        { data: Float64Array.from(w), shape: [O, C, K, K] },
+        P,
+        S,
+      );
+      expect([a.rows, a.cols]).toEqual([want.data.length, C * H * W]);
+      const got = Float64Array.from({ length: a.rows }, (_, r) => {
+        let s = 0;
+        for (let k = a.rowPtr[r]; k < a.rowPtr[r + 1]; k++) s += a.values[k] * x[a.colIdx[k]];
+        return s;
+      });
+      compare(`decoupled conv ${H}x${W} p${P} s${S}`, got, want.data, 1e-5, 1e-5);
+    }
   });
 
   it("a decoupled CNN gives the dense CNN's outputs (1e-4 relative), input gradients and accuracy, as CSR and as dense layers", async () => {
@@ -64,6 +93,7 @@ describe('decoupling conv layers into sparse matrices', () => {
       labels: Uint8Array.from({ length: 40 }, (_, i) => i % 10),
       count: 40,
       pixels: 784,
+      shape: [1, 28, 28],
       source: 'test',
     };
     const wantAcc = await accuracy(net, data, 16);
@@ -148,29 +178,33 @@ describe('kernel choice', () => {
       close.length,
       `no density of a ${rows}×${cols} matrix is a close call: ${JSON.stringify(costs)}`,
     ).toBeGreaterThan(0);
-    const d = close[0],
-      far = [1e-4, 1].find((f) => !closeCall(costs, Math.round(f * rows * cols)));
-    const pattern = (dens: number) =>
+    const d = close[0];
+    const pattern = (dens: number, r = rows, c = cols) =>
       csrFromDense(
-        Float32Array.from(randomArray(rows * cols, 3), (v, i) =>
-          ((i * 2654435761) >>> 0) % 10000 < dens * 10000 ? v || 1 : 0,
+        Float32Array.from(randomArray(r * c, 3), (v, i) =>
+          ((i * 2654435761) >>> 0) % 1000000 < dens * 1000000 ? v || 1 : 0,
         ),
-        rows,
-        cols,
+        r,
+        c,
       );
     const timed = await chooseCsrOrDense(pattern(d), batch, 'close call');
     expect(timed.csrTimed).toBe(true);
     expect(timed.csrMs).toBeGreaterThan(0);
     expect(timed.denseMs).toBe(costs.denseMs);
     expect(timed.kernel).toBe(timed.csrMs < costs.denseMs! ? 'csr' : 'dense');
-    expect(far, 'both ends of the density range are close calls').toBeDefined();
-    const a = pattern(far!);
+    // Far from the crossover the cost line decides alone: a few entries in a matrix big enough
+    // that its dense product costs far more than one dispatch (a small one is a close call at
+    // every density on a loaded CPU adapter, where fixed costs dominate).
+    const big = 2048;
+    const a = pattern(2e-6, big, big);
+    const bigCosts = await layerCosts(big, big, batch);
+    expect(closeCall(bigCosts, a.colIdx.length), `${a.colIdx.length} entries: ${JSON.stringify(bigCosts)}`).toBe(false);
     const predicted = await chooseCsrOrDense(a, batch, 'far call');
     expect(predicted).toEqual({
-      kernel: fasterKernel(costs, a.colIdx.length),
-      csrBelowDensity: crossoverDensity(costs),
-      denseMs: costs.denseMs,
-      csrMs: csrMs(costs, a.colIdx.length),
+      kernel: fasterKernel(bigCosts, a.colIdx.length),
+      csrBelowDensity: crossoverDensity(bigCosts),
+      denseMs: bigCosts.denseMs,
+      csrMs: csrMs(bigCosts, a.colIdx.length),
       csrTimed: false,
     });
   });

@@ -16,6 +16,7 @@ const data = (n: number, seed: number): Dataset => ({
   labels: Uint8Array.from({ length: n }, (_, i) => i % 10),
   count: n,
   pixels: 784,
+  shape: [1, 28, 28],
   source: 'test',
 });
 const outputs = (m: { forward(x: Tensor, o: { train: boolean }): Tensor }, x: Float32Array, n: number) =>
@@ -44,7 +45,7 @@ describe('pruning decoupled nets', () => {
     });
 
   it("a decoupled CNN: act scores use each entry's own input column, and exactly round(r·nnz) entries go", async () => {
-    const net = Net.init(cnnLayers([{ channels: 2, kernel: 3 }], [8]), 1, 6);
+    const net = Net.init(cnnLayers([{ channels: 2, kernel: 3 }], [8], [1, 28, 28], 10), 1, 6);
     const layers = await decoupleNet(net);
     const stats = await layerInputStats(net, data(12, 7), [...Array(12).keys()], 4);
     const p = new DecoupledPruner(layers, stats, {
@@ -76,7 +77,7 @@ describe('pruning decoupled nets', () => {
   });
 
   it('a decoupled sweep records which kernel ran each layer', async () => {
-    const net = Net.init(cnnLayers([{ channels: 2, kernel: 3 }], [8]), 1, 8);
+    const net = Net.init(cnnLayers([{ channels: 2, kernel: 3 }], [8], [1, 28, 28], 10), 1, 8);
     const spec = {
       methods: ['abs' as const],
       scopes: ['layer:2'],

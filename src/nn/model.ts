@@ -1,0 +1,50 @@
+import { decodeSafetensors } from '../io/safetensors';
+import { foldPruneMasks, modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint';
+import { DEFAULT_CONFIG, type TrainConfig } from './config';
+import { Sequential, sequentialFromArrays } from './modules';
+import type { Net } from './net';
+
+/**
+ * What the study's tools (attacks, pruning, sweeps, detection) take: the study's FC/CNN `Net`
+ * or an nn `Sequential` of modules. Both train, trace their weight layers' inputs, and give
+ * copies with other weights.
+ */
+export type Model = Net | Sequential;
+
+/**
+ * A model from safetensors: an nn Sequential where the metadata holds its layers
+ * (sparsegrad_model), else the study's FC/CNN (its config, or the architecture the tensors
+ * describe). The config names the image shape and classes; masks are those of a file in
+ * torch.nn.utils.prune's layout.
+ */
+export function loadModelBytes(
+  bytes: Uint8Array,
+  file: string,
+): { model: Model; config: TrainConfig; masks: (Float32Array | null)[] | null } {
+  const decoded = decodeSafetensors(bytes, file);
+  const { metadata } = decoded;
+  if (!metadata.sparsegrad_model) return modelFromSafetensors(bytes, file);
+  const { arrays, masks: saved } = foldPruneMasks(decoded.arrays, file);
+  const model = sequentialFromArrays(arrays, metadata, file);
+  const config: TrainConfig = {
+    ...DEFAULT_CONFIG,
+    ...(metadata.sparsegrad_config ? JSON.parse(metadata.sparsegrad_config) : {}),
+    model: model.toJson(),
+    input: [...model.inputShape],
+    classes: model.classes,
+  };
+  const names = model.params.filter((p) => p.name.endsWith('.weight')).map((p) => p.name);
+  return { model, config, masks: saved.size ? names.map((n) => saved.get(n) ?? null) : null };
+}
+
+/** safetensors bytes of either kind, pruned weights saved as `layout` says (see modelToSafetensors). */
+export function modelToBytes(
+  model: Model,
+  config: TrainConfig,
+  masks?: (Float32Array | null)[],
+  layout: MaskLayout = 'zeros',
+): Promise<Uint8Array> {
+  const layers: Record<string, string> =
+    model instanceof Sequential ? { sparsegrad_model: JSON.stringify(model.toJson()) } : {};
+  return modelToSafetensors(model, config, masks, layout, layers);
+}
