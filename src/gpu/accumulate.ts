@@ -10,5 +10,5 @@ import { workgroups1d } from './dispatch';
 export function encodeAccumulate(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, count: number): void {
   const W = count % 4 === 0 ? 4 : 1;
   const pipeline = getPipeline(`accumulate:${W}`, () => `${accumulateWgsl}\nalias V = ${W === 4 ? 'vec4f' : 'f32'};\n`);
-  runner.dispatch(pipeline, [a, b, out], [count / W], workgroups1d(count / W));
+  runner.dispatch(pipeline, [a, b, out], { count: count / W }, workgroups1d(count / W));
 }

@@ -1,6 +1,6 @@
 import { gpu } from './device';
 import { ShaderError } from './errors';
-import { bindingsOf, type BindingKind } from './bindings';
+import { bindingsOf, uniformFieldsOf, type BindingKind, type UniformField } from './bindings';
 
 export type Constants = Record<string, number | boolean>;
 
@@ -13,6 +13,8 @@ export interface Pipeline {
   /** Storage buffers a dispatch binds (bindings 0..n−1); a uniform, if any, is binding n. */
   readonly storageBindings: number;
   readonly hasUniforms: boolean;
+  /** Its uniform struct's fields, which a dispatch passes by name. */
+  readonly uniformFields: UniformField[];
   /** The WGSL it was compiled from (checked against on lookup by a string source). */
   readonly source: string;
 }
@@ -131,6 +133,7 @@ class PipelineCache {
       label: name,
       storageBindings: kinds.length - (hasUniforms ? 1 : 0),
       hasUniforms,
+      uniformFields: (hasUniforms && uniformFieldsOf(source, file)) || [],
       source,
     };
   }

@@ -3,10 +3,12 @@ import { checkShaders, type Pipeline } from './pipelines';
 import { bufferPool } from './buffers';
 import { DeviceError } from './errors';
 
-/** Uniform values: plain numbers are u32, f32(x) marks a float, i32(x) a signed int. */
-export type Uniform = number | { f32: number } | { i32: number };
-export const f32 = (x: number): Uniform => ({ f32: x });
-export const i32 = (x: number): Uniform => ({ i32: x });
+/**
+ * A dispatch's uniforms by the names of the kernel's uniform struct (its one declaration):
+ * numbers for scalars, arrays for vectors; each is written with the field's WGSL type.
+ * Fields named pad… may be left out (0).
+ */
+export type Uniforms = Readonly<Record<string, number | readonly number[]>>;
 
 const SLOT = 256; // minUniformBufferOffsetAlignment
 const SLOTS = 2048;
@@ -164,12 +166,12 @@ class Runner {
   dispatch(
     pipeline: Pipeline,
     buffers: GPUBuffer[],
-    uniforms: Uniform[],
+    uniforms: Uniforms | null,
     workgroups: [number, number?, number?],
   ): void {
-    if (buffers.length !== pipeline.storageBindings || uniforms.length > 0 !== pipeline.hasUniforms) {
+    if (buffers.length !== pipeline.storageBindings || (uniforms !== null) !== pipeline.hasUniforms) {
       throw new DeviceError(
-        `${pipeline.label}: dispatched with ${buffers.length} buffers${uniforms.length ? ' and uniforms' : ''}; the kernel binds ${pipeline.storageBindings}${pipeline.hasUniforms ? ' and uniforms' : ''}`,
+        `${pipeline.label}: dispatched with ${buffers.length} buffers${uniforms ? ' and uniforms' : ''}; the kernel binds ${pipeline.storageBindings}${pipeline.hasUniforms ? ' and uniforms' : ''}`,
       );
     }
     const [x, y = 1, z = 1] = workgroups;
@@ -186,7 +188,7 @@ class Runner {
     this.lastPass = pass;
     this.lastPipeline = pipeline;
     if (uniform) {
-      this.packUniforms(uniforms, (this.slot * SLOT) / 4);
+      this.packUniforms(pipeline, uniforms!, (this.slot * SLOT) / 4);
       this.dynamicOffset[0] = this.slot * SLOT;
       pass.setBindGroup(0, bindGroup, this.dynamicOffset);
       this.slot++;
@@ -201,13 +203,36 @@ class Runner {
     }
   }
 
-  private packUniforms(values: Uniform[], at: number): void {
-    if (values.length > SLOT / 4) throw new DeviceError(`${values.length} uniforms: at most ${SLOT / 4} fit a slot`);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v === 'number') this.uniformU32[at + i] = v;
-      else if ('f32' in v) this.uniformF32[at + i] = v.f32;
-      else this.uniformI32[at + i] = v.i32;
+  private packUniforms(pipeline: Pipeline, values: Uniforms, at: number): void {
+    const fields = pipeline.uniformFields;
+    let given = 0;
+    for (const f of fields) {
+      const v = values[f.name];
+      if (v === undefined) {
+        if (f.name.startsWith('pad')) continue;
+        throw new DeviceError(`${pipeline.label}: uniform ${f.name} (${f.type}) not given`);
+      }
+      given++;
+      const view = f.type === 'f32' ? this.uniformF32 : f.type === 'i32' ? this.uniformI32 : this.uniformU32;
+      if (f.count === 1) {
+        if (typeof v !== 'number')
+          throw new DeviceError(`${pipeline.label}: uniform ${f.name} is a ${f.type}, given a list`);
+        view[at + f.offset] = v;
+        continue;
+      }
+      if (typeof v === 'number' || v.length !== f.count)
+        throw new DeviceError(
+          `${pipeline.label}: uniform ${f.name} holds ${f.count} ${f.type}s, given ${JSON.stringify(v)}`,
+        );
+      for (let k = 0; k < f.count; k++) view[at + f.offset + k] = v[k];
+    }
+    let keys = 0;
+    for (const _ in values) keys++;
+    if (given !== keys) {
+      const unknown = Object.keys(values).filter((k) => !fields.some((f) => f.name === k));
+      throw new DeviceError(
+        `${pipeline.label}: no uniform ${unknown.join(', ')} (its uniforms: ${fields.map((f) => f.name).join(', ')})`,
+      );
     }
   }
 

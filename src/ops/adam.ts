@@ -1,7 +1,7 @@
 import adamWgsl from '../../shaders/adam.wgsl';
 import { unaryKernel } from './elementwise';
 import { getPipeline } from '../gpu/pipelines';
-import { runner, f32 } from '../gpu/runner';
+import { runner } from '../gpu/runner';
 import { workgroups1d } from '../gpu/dispatch';
 import { ShapeError, fmtShape } from '../gpu/errors';
 import type { Tensor } from '../tensor/tensor';
@@ -40,7 +40,7 @@ export function adamUpdate(
   runner.dispatch(
     pipeline,
     buffers,
-    [p.size, f32(lrT), f32(beta1), f32(beta2), f32(eps), f32(decay)],
+    { size: p.size, lr: lrT, beta1, beta2, eps, decay },
     workgroups1d(vec4 ? p.size / 4 : p.size),
   );
 }

@@ -11,6 +11,6 @@ export function argmax(x: Tensor): Tensor {
     throw new ShapeError(`argmax: expects [rows, cols], got ${fmtShape(x.shape)}`);
   const [rows, cols] = x.shape;
   const out = Tensor.empty([rows], 'argmax');
-  runner.dispatch(getPipeline('argmax', argmaxWgsl), [x.buffer, out.buffer], [rows, cols], workgroups1d(rows, 64));
+  runner.dispatch(getPipeline('argmax', argmaxWgsl), [x.buffer, out.buffer], { rows, cols }, workgroups1d(rows, 64));
   return out;
 }

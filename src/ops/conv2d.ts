@@ -56,6 +56,18 @@ interface Geometry {
   S: number;
 }
 
+/** The geometry as the conv kernels' uniforms name it. */
+const sizes = (gm: Geometry) => ({
+  N: gm.N,
+  CI: gm.CI,
+  HI: gm.HI,
+  WI: gm.WI,
+  CO: gm.CO,
+  HO: gm.HO,
+  WO: gm.WO,
+  P: gm.P,
+});
+
 /** Which conv kernels run: the subgroup ones (broadcasting weights between lanes) or the plain ones. */
 type ConvPath = 'plain' | 'subgroup';
 
@@ -105,18 +117,14 @@ function encodeCorrelate(
   const uniforms = (XB: number, OB: number) => {
     const tilesX = Math.ceil(gm.WO / XB),
       tilesO = Math.ceil(gm.CO / OB);
-    return {
-      tilesX,
-      tilesO,
-      values: [gm.N, gm.CI, gm.HI, gm.WI, gm.CO, gm.HO, gm.WO, gm.P, tilesX, tilesO, gm.N * gm.HO * tilesX],
-    };
+    return { tilesX, tilesO, values: { ...sizes(gm), tilesX, tilesO, total: gm.N * gm.HO * tilesX } };
   };
   if (path === 'subgroup') {
     // A workgroup = WG pixel tiles × the same 8 output channels (workgroup_id.y).
     const XB = subgroupPixels(gm.WO);
     const { tilesO, values } = uniforms(XB, 8);
     const WG = subgroupWorkgroupSize();
-    const blocks = Math.ceil(values[10] / WG);
+    const blocks = Math.ceil(values.total / WG);
     const z = Math.ceil(blocks / 65535);
     const pipeline = getPipeline(
       sized('conv2d_subgroup', KH, KW, { OB: 8, XB }),
@@ -129,7 +137,7 @@ function encodeCorrelate(
   const block = correlateBlock(gm.CO);
   const { tilesO, tilesX, values } = uniforms(block.XB, block.OB);
   const total = gm.N * gm.HO * tilesX * tilesO;
-  values[10] = total;
+  values.total = total;
   runner.dispatch(
     getPipeline(sized('conv2d', KH, KW, block, gm.S), withSizes(conv2dWgsl, KH, KW, block, gm.S), { FLIP: flip }),
     buffers,
@@ -174,7 +182,7 @@ function encodeWeightGrad(
         { WG },
       ),
       buffers,
-      [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, pairs],
+      { ...sizes(gm), tilesX: 0, tilesO, total: pairs },
       [Math.ceil(pairs / WG), tilesO, gm.N],
     );
   } else {
@@ -184,7 +192,7 @@ function encodeWeightGrad(
     runner.dispatch(
       getPipeline(sized('conv2d_weight_grad', KH, KW, block), withSizes(weightGradWgsl, KH, KW, block)),
       buffers,
-      [gm.N, C, gm.HI, gm.WI, O, gm.HO, gm.WO, gm.P, 0, tilesO, total],
+      { ...sizes(gm), tilesX: 0, tilesO, total },
       workgroups1d(total, GROUP),
     );
   }
@@ -228,7 +236,7 @@ function dilate(g: Tensor, S: number): Tensor {
   runner.dispatch(
     getPipeline('conv2d_dilate', dilateWgsl),
     [g.buffer, out.buffer],
-    [OH, OW, H, W, S, out.size],
+    { OH, OW, H, W, S, total: out.size },
     workgroups1d(out.size),
   );
   return out;

@@ -1,6 +1,6 @@
 import dropoutMaskWgsl from '../../shaders/dropout_mask.wgsl';
 import { getPipeline } from '../gpu/pipelines';
-import { runner, f32 } from '../gpu/runner';
+import { runner } from '../gpu/runner';
 import { workgroups1d } from '../gpu/dispatch';
 import { ConfigError } from '../gpu/errors';
 import { Tensor } from '../tensor/tensor';
@@ -13,7 +13,7 @@ export function dropoutMask(shape: Shape, keep: number, seed: number, stream: nu
   runner.dispatch(
     getPipeline('dropout_mask', dropoutMaskWgsl),
     [out.buffer],
-    [out.size, seed >>> 0, stream >>> 0, f32(keep)],
+    { size: out.size, seed: seed >>> 0, stream: stream >>> 0, keep },
     workgroups1d(out.size),
   );
   return out;

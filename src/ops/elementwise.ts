@@ -2,7 +2,7 @@ import unaryWgsl from '../../shaders/unary.wgsl';
 import binaryWgsl from '../../shaders/binary.wgsl';
 import binaryVec4Wgsl from '../../shaders/binary_vec4.wgsl';
 import { getPipeline } from '../gpu/pipelines';
-import { runner, f32 } from '../gpu/runner';
+import { runner } from '../gpu/runner';
 import { workgroups1d } from '../gpu/dispatch';
 import { ShapeError } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
@@ -67,7 +67,7 @@ export function unaryOp(name: UnaryName, x: Tensor, alpha = 0): Tensor {
       ? 'alias V = vec4f;\nconst W = 4u;\nfn fV(v: V, a: f32) -> V { return V(f(v.x, a), f(v.y, a), f(v.z, a), f(v.w, a)); }\n'
       : 'alias V = f32;\nconst W = 1u;\nfn fV(v: V, a: f32) -> V { return f(v, a); }\n';
   const pipeline = getPipeline(`unary:${name}:${W}`, () => `${unaryWgsl.replace('EXPR', spec.expr)}\n${tail}`);
-  runner.dispatch(pipeline, [x.buffer, out.buffer], [x.size, f32(alpha)], workgroups1d(x.size / W));
+  runner.dispatch(pipeline, [x.buffer, out.buffer], { size: x.size, alpha }, workgroups1d(x.size / W));
   const grad = spec.grad;
   if (!grad) return out;
   return record(out, [x], (g) => accumulateGrad(x, grad(x, out, g, alpha)));
@@ -79,15 +79,13 @@ export function binaryOp(name: BinaryName, a: Tensor, b: Tensor, alpha = 0): Ten
   if (shape.length > 4) throw new ShapeError(`${name}: rank ${shape.length} > 4 is not supported`);
   const out = Tensor.empty(shape, name);
   const broadcast = !(sameShape(a.shape, shape) && sameShape(b.shape, shape));
-  const uniforms = [
-    out.size,
-    f32(alpha),
-    0,
-    0,
-    ...pad4(shape, 1),
-    ...broadcastStrides(a.shape, shape),
-    ...broadcastStrides(b.shape, shape),
-  ];
+  const uniforms = {
+    size: out.size,
+    alpha,
+    outShape: pad4(shape, 1),
+    aStrides: broadcastStrides(a.shape, shape),
+    bStrides: broadcastStrides(b.shape, shape),
+  };
   if (binaryKernel(shape, a.shape, b.shape) === 'vec4') {
     const along = (s: Shape) => (s[s.length - 1] ?? 1) === shape[shape.length - 1]; // read as vec4, else one broadcast scalar
     const [aVec, bVec] = [along(a.shape), along(b.shape)];

@@ -11,7 +11,7 @@ import type { Tuner } from '../gpu/tuner';
 import { recordShape, tuneFamily, tuning, type TunedBucket } from '../gpu/tuning';
 import { getPipeline } from '../gpu/pipelines';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
-import { runner, f32 } from '../gpu/runner';
+import { runner } from '../gpu/runner';
 import { DeviceError, ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
 import { record } from './kernel';
@@ -139,7 +139,10 @@ function encodeMatmul(
     // 8×8 invocations with 8×4 outputs each: 64 rows × 32 columns per workgroup.
     const pipeline = getPipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
     dispatchRowBlocks(64, M, N, K, (first, count) =>
-      runner.dispatch(pipeline, [a, b, out], [M, N, K, f32(1), f32(0), first], [count, Math.ceil(N / 32)]),
+      runner.dispatch(pipeline, [a, b, out], { M, N, K, alpha: 1, beta: 0, rowBlock0: first }, [
+        count,
+        Math.ceil(N / 32),
+      ]),
     );
     return;
   }
@@ -161,7 +164,10 @@ function encodeMatmul(
             WG,
           });
   dispatchRowBlocks(16, M, N, K, (first, count) =>
-    runner.dispatch(pipeline, [a, b, out], [M, N, K, f32(1), f32(0), first], [count, Math.ceil(N / (4 * WG))]),
+    runner.dispatch(pipeline, [a, b, out], { M, N, K, alpha: 1, beta: 0, rowBlock0: first }, [
+      count,
+      Math.ceil(N / (4 * WG)),
+    ]),
   );
 }
 
@@ -203,7 +209,11 @@ function encodeTiled(
   const used = Math.ceil(K / kPerSplit); // every split has some k
   const run = (target: GPUBuffer) =>
     dispatchRowBlocks(64, M, N, K, (first, count) =>
-      runner.dispatch(pipeline, [a, b, target], [M, N, K, f32(1), kPerSplit, first], [count, Math.ceil(N / 64), used]),
+      runner.dispatch(pipeline, [a, b, target], { M, N, K, alpha: 1, kPerSplit, rowBlock0: first }, [
+        count,
+        Math.ceil(N / 64),
+        used,
+      ]),
     );
   if (used === 1) {
     run(out);
@@ -211,7 +221,12 @@ function encodeTiled(
   }
   const partial = bufferPool.acquire(used * M * N * 4);
   run(partial);
-  runner.dispatch(getPipeline('sum_splits', sumSplitsWgsl), [partial, out], [M * N, used], workgroups1d(M * N));
+  runner.dispatch(
+    getPipeline('sum_splits', sumSplitsWgsl),
+    [partial, out],
+    { count: M * N, splits: used },
+    workgroups1d(M * N),
+  );
   bufferPool.release(partial); // later work may reuse it: it runs after this sum, in order
 }
 

@@ -43,7 +43,7 @@ function pool(op: 'maxPool2d' | 'avgPool2d', x: Tensor, o: PoolOptions): Tensor 
   const y = Tensor.empty([gm.N, gm.C, gm.OH, gm.OW], op);
   // Max pooling keeps each window's winner for the backward pass; average pooling needs none.
   const arg = Tensor.empty(isMax ? [y.size] : [1], `${op}Argmax`);
-  const uniforms = (total: number) => [gm.H, gm.W, gm.OH, gm.OW, gm.K, gm.S, gm.P, total];
+  const uniforms = (total: number) => ({ H: gm.H, W: gm.W, OH: gm.OH, OW: gm.OW, K: gm.K, S: gm.S, P: gm.P, total });
   runner.dispatch(
     getPipeline('pool2d', pool2dWgsl, { IS_MAX: isMax }),
     [x.buffer, y.buffer, arg.buffer],

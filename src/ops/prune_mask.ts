@@ -1,6 +1,6 @@
 import pruneMaskWgsl from '../../shaders/prune_mask.wgsl';
 import { getPipeline } from '../gpu/pipelines';
-import { runner, f32 } from '../gpu/runner';
+import { runner } from '../gpu/runner';
 import { workgroups1d } from '../gpu/dispatch';
 import { ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor } from '../tensor/tensor';
@@ -20,7 +20,7 @@ export function pruneMask(w: Tensor, ranks: Tensor, cut: number, cut2?: number):
   runner.dispatch(
     getPipeline('prune_mask', pruneMaskWgsl, { TWO_RANKS: two }),
     [w.buffer, ranks.buffer, out.buffer],
-    [w.size, f32(cut), f32(cut2 ?? 0)],
+    { size: w.size, cut, cut2: cut2 ?? 0 },
     workgroups1d(w.size),
   );
   return out;

@@ -2,7 +2,7 @@ import reduceWgsl from '../../shaders/reduce.wgsl';
 import reduceColumnsWgsl from '../../shaders/reduce_columns.wgsl';
 import { workgroups1d } from '../gpu/dispatch';
 import { getPipeline } from '../gpu/pipelines';
-import { runner, f32 } from '../gpu/runner';
+import { runner } from '../gpu/runner';
 import { Tensor } from '../tensor/tensor';
 import { numel, sameShape, type Shape } from '../tensor/shape';
 import { unaryKernel } from './vector-width';
@@ -41,7 +41,12 @@ function encodeReduce(
       () => `${reduceColumnsWgsl}\nalias XV = ${W === 4 ? 'vec4f' : 'f32'};\nconst W = ${W}u;\n`,
       { IS_MAX: isMax },
     );
-    runner.dispatch(pipeline, [x, out], [outer, reduced, inner, f32(scaleBy)], workgroups1d((outer * inner) / W, 64));
+    runner.dispatch(
+      pipeline,
+      [x, out],
+      { outer, reduced, inner, scale: scaleBy },
+      workgroups1d((outer * inner) / W, 64),
+    );
     return;
   }
   const groups = outer * inner;
@@ -49,7 +54,7 @@ function encodeReduce(
   runner.dispatch(
     getPipeline('reduce', reduceWgsl, { IS_MAX: isMax }),
     [x, out],
-    [outer, reduced, inner, f32(scaleBy)],
+    { outer, reduced, inner, scale: scaleBy },
     [Math.max(gx, 1), Math.ceil(groups / gx) || 1],
   );
 }

@@ -47,7 +47,7 @@ const NV = ${NV}u;
   runner.dispatch(
     pipeline,
     [a.rowPtr, a.colIdx, a.values.buffer, x.buffer, out.buffer],
-    [a.host.rows, N, tilesN, total],
+    { R: a.host.rows, N, tilesN, total },
     workgroups1d(total, 64),
   );
   return out;

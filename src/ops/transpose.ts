@@ -11,6 +11,6 @@ export function transpose(x: Tensor): Tensor {
   if (x.shape.length !== 2) throw new ShapeError(`transpose: expects [rows, cols], got ${fmtShape(x.shape)}`);
   const [R, C] = x.shape;
   const out = Tensor.empty([C, R], 'transpose');
-  runner.dispatch(getPipeline('transpose', transposeWgsl), [x.buffer, out.buffer], [R, C], workgroups1d(x.size));
+  runner.dispatch(getPipeline('transpose', transposeWgsl), [x.buffer, out.buffer], { R, C }, workgroups1d(x.size));
   return record(out, [x], (g) => accumulateGrad(x, transpose(g)));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers';
 import { getPipeline, pipelineStats } from '../../src/gpu/pipelines';
-import { bindingsOf } from '../../src/gpu/bindings';
+import { bindingsOf, uniformFieldsOf } from '../../src/gpu/bindings';
 import { bufferPool } from '../../src/gpu/buffers';
 import { runner } from '../../src/gpu/runner';
 import { Tensor, tidy } from '../../src/tensor/tensor';
@@ -102,7 +102,7 @@ describe('cheap dispatch: nothing is created once a step has run', () => {
       throw new Error('already compiled under this name');
     });
     const buf = bufferPool.acquire(64);
-    expect(() => runner.dispatch(p, [buf, buf], [16, 0], [1])).toThrow(
+    expect(() => runner.dispatch(p, [buf, buf], { size: 16, bits: 0 }, [1])).toThrow(
       /fill: dispatched with 2 buffers and uniforms; the kernel binds 1 and uniforms/,
     );
     bufferPool.release(buf);
@@ -114,6 +114,49 @@ describe('cheap dispatch: nothing is created once a step has run', () => {
     getPipeline('twice_named', src(1));
     expect(() => getPipeline('twice_named', src(2))).toThrow(ShaderError);
     expect(() => getPipeline('twice_named', src(2), { UNUSED: 1 })).toThrow(/two different WGSL sources/);
+  });
+});
+
+describe('uniforms by name, as the kernel declares them', () => {
+  const src = `struct Uniforms { n: u32, scale: f32, shift: i32, pad0: u32, v: vec4u, w: vec2<f32> }
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<uniform> u: Uniforms;
+@compute @workgroup_size(1)
+fn main() {
+  out[0] = f32(u.n); out[1] = u.scale; out[2] = f32(u.shift);
+  out[3] = f32(u.v.x + u.v.y + u.v.z + u.v.w); out[4] = u.w.x; out[5] = u.w.y;
+}
+`;
+  it("fields, types and offsets follow WGSL's layout (vec4 aligned to 16 bytes, vec2 to 8)", () => {
+    expect(uniformFieldsOf(src, 'u.wgsl')).toEqual([
+      { name: 'n', type: 'u32', offset: 0, count: 1 },
+      { name: 'scale', type: 'f32', offset: 1, count: 1 },
+      { name: 'shift', type: 'i32', offset: 2, count: 1 },
+      { name: 'pad0', type: 'u32', offset: 3, count: 1 },
+      { name: 'v', type: 'u32', offset: 4, count: 4 },
+      { name: 'w', type: 'f32', offset: 8, count: 2 },
+    ]);
+    expect(uniformFieldsOf('@group(0) @binding(0) var<storage, read> a: array<f32>;', 'none.wgsl')).toBeNull();
+    expect(() =>
+      uniformFieldsOf('struct U { m: mat2x2f }\n@group(0) @binding(0) var<uniform> u: U;', 'mat.wgsl'),
+    ).toThrow(/mat\.wgsl: uniform m has type mat2x2f/);
+  });
+  it('each value is written with its field type; a missing, unknown or mis-sized one is named', async () => {
+    const p = getPipeline('named_uniforms_test', src);
+    const out = Tensor.zeros([6]);
+    runner.dispatch(p, [out.buffer], { n: 7, scale: 0.25, shift: -3, v: [1, 2, 3, 4], w: [0.5, -1.5] }, [1]);
+    expect(Array.from(await out.read())).toEqual([7, 0.25, -3, 10, 0.5, -1.5]);
+    const { v: _v, ...noV } = { n: 1, scale: 1, shift: 1, v: [1, 2, 3, 4], w: [1, 2] };
+    expect(() => runner.dispatch(p, [out.buffer], noV, [1])).toThrow(
+      /named_uniforms_test: uniform v \(u32\) not given/,
+    );
+    expect(() =>
+      runner.dispatch(p, [out.buffer], { n: 1, scale: 1, shift: 1, v: [1, 2, 3, 4], w: [1, 2], size: 3 }, [1]),
+    ).toThrow(/no uniform size \(its uniforms: n, scale, shift, pad0, v, w\)/);
+    expect(() => runner.dispatch(p, [out.buffer], { n: 1, scale: 1, shift: 1, v: [1, 2], w: [1, 2] }, [1])).toThrow(
+      /uniform v holds 4 u32s, given \[1,2\]/,
+    );
+    out.dispose();
   });
 });
 
