@@ -4,7 +4,8 @@ import { sum } from '../src/ops/reduce';
 import { mul } from '../src/ops/elementwise';
 import { timeOp, python, printTable } from './common';
 import { randomData } from './matmul';
-import { forceKernelPath, kernelPath } from '../src/gpu/kernel-path';
+import { kernelPath } from '../src/gpu/kernel-path';
+import { kernelChoices } from '../src/gpu/tuning';
 
 /** The study's four conv layers at batch 250: [N, C, H, W, O, K]. */
 export const CONV_SHAPES: [number, number, number, number, number, number][] = [
@@ -62,9 +63,9 @@ export async function benchConv() {
     // The kernels for adapters without subgroups, timed in the same run for the record.
     let plain: [Direction, number][] | null = null;
     if (kernel !== 'plain') {
-      forceKernelPath('plain');
+      kernelChoices.pin({ path: 'plain' });
       plain = await timeDirections(x, w, gOut);
-      forceKernelPath(null);
+      kernelChoices.pin({ path: null });
     }
     for (const [d, [dir, ms]] of dirs.entries()) {
       const gflops = flops / ms / 1e6;

@@ -1,9 +1,9 @@
 import { validateMatmul } from './validate';
 import { Tensor, tidy } from '../src/tensor/tensor';
-import { matmul, matmulKernel, forceScalarLoads } from '../src/ops/matmul';
-import { forceKernelPath } from '../src/gpu/kernel-path';
+import { matmul, matmulKernel } from '../src/ops/matmul';
 import { timeOp, python, printTable } from './common';
 import { tfjsMatmul } from './tfjs';
+import { kernelChoices } from '../src/gpu/tuning';
 
 /**
  * [M, K, N, transA, transB, what]: the FC net's forward and backward products, a sparse net's
@@ -45,15 +45,15 @@ export async function benchMatmul() {
     // scalar loads (where vec4 loads ran) and the kernel for adapters without subgroups.
     let scalarLoadsGflops: number | null = null;
     if (kernel.startsWith('subgroup-vec4')) {
-      forceScalarLoads(true);
+      kernelChoices.pin({ scalarMatmulLoads: true });
       scalarLoadsGflops = (await timeKernel(' (scalar loads)')).gflops;
-      forceScalarLoads(false);
+      kernelChoices.pin({ scalarMatmulLoads: false });
     }
     let plainGflops: number | null = null;
     if (kernel !== 'plain') {
-      forceKernelPath('plain');
+      kernelChoices.pin({ path: 'plain' });
       plainGflops = (await timeKernel(' (plain kernel)')).gflops;
-      forceKernelPath(null);
+      kernelChoices.pin({ path: null });
     }
     const npG = np.value?.results[i].gflops ?? null;
     const tfG = peer.results?.[i] ?? null;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tensor, tidy } from '../src/tensor/tensor';
-import { spmm, spmmVectorWidth, forceScalarX } from '../src/ops/spmm';
+import { spmm, spmmVectorWidth } from '../src/ops/spmm';
 import { matmul } from '../src/ops/matmul';
 import { conv2d } from '../src/ops/conv2d';
 import { runner } from '../src/gpu/runner';
@@ -21,6 +21,7 @@ import { predict, EVAL_BATCH } from '../src/nn/evaluate';
 import { seededRandom } from '../src/nn/random';
 import { timeOp, python, printTable } from './common';
 import { randomData } from './matmul';
+import { kernelChoices } from '../src/gpu/tuning';
 
 const N = 250;
 export const SPARSITIES = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
@@ -155,7 +156,7 @@ async function layerTable(dir: string) {
       // The same kernel reading x one float at a time, in the same run, for the record.
       let csrScalarMs: number | null = null;
       if (spmmVectorWidth(N) > 1) {
-        forceScalarX(true);
+        kernelChoices.pin({ scalarSpmmX: true });
         csrScalarMs = gpuMs(
           await timeOp(
             () =>
@@ -165,7 +166,7 @@ async function layerTable(dir: string) {
             3,
           ),
         );
-        forceScalarX(false);
+        kernelChoices.pin({ scalarSpmmX: false });
       }
       m.dispose();
       X.dispose();

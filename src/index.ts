@@ -6,6 +6,9 @@ export { initGpu, gpu, releaseGpu, adapterName, type AdapterReport, type Gpu } f
 export { bufferPool } from './gpu/buffers';
 export { pipelineStats, checkShaders } from './gpu/pipelines';
 export { runner } from './gpu/runner';
+export { Backend, backend } from './gpu/backend';
+export { KernelChoices, NO_PINS, type KernelPins, type KernelPath } from './gpu/choices';
+export { kernelChoices } from './gpu/tuning';
 export { Tuner, MemoryTuneStore, type TuneStore, type TuneRecord, type GpuTimer } from './gpu/tuner';
 export { Tensor, tidy, tidyAsync, backward, poison } from './tensor/tensor';
 export * from './ops/index';

@@ -1,5 +1,7 @@
-import { beforeAll, expect } from 'vitest';
+import { afterEach, beforeAll, expect } from 'vitest';
 import { initGpu } from '../src/gpu/device';
+import { kernelChoices } from '../src/gpu/tuning';
+import { NO_PINS } from '../src/gpu/choices';
 import { Tensor, backward, poison, tidyAsync } from '../src/tensor/tensor';
 import { numel, type Shape } from '../src/tensor/shape';
 import { seededRandom } from '../src/nn/random';
@@ -9,6 +11,10 @@ export function useGpu(): void {
   beforeAll(async () => {
     await initGpu();
     poison.on = true;
+  });
+  // Kernel pins live in one object: every test starts from free choices, whatever the last one pinned.
+  afterEach(() => {
+    kernelChoices.pins = { ...NO_PINS };
   });
 }
 

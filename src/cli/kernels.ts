@@ -4,8 +4,8 @@ import type { Gpu } from '../gpu/device';
 import { runner } from '../gpu/runner';
 import { Tuner } from '../gpu/tuner';
 import { FileTuneStore } from '../io/tune-file';
-import { forceMatmulKernel, SPLITS, type MatmulKernel } from '../ops/matmul';
-import { tuning } from '../gpu/tuning';
+import { SPLITS } from '../ops/matmul';
+import { kernelChoices } from '../gpu/tuning';
 
 const FORCEABLE = ['plain', 'subgroup', 'tiled', ...SPLITS.map((s) => `tiled-k${s}`)];
 
@@ -24,11 +24,11 @@ export const kernelsOption = (): Option =>
 
 /** Applies --kernels; returns the tuner (and its cache file) when kernels are to be measured and the adapter can time them. */
 export function applyKernels(mode: string, g: Gpu): { tuner: Tuner; cache: string } | null {
-  forceMatmulKernel(null);
-  tuning.tuner = null;
+  kernelChoices.pin({ matmul: null });
+  kernelChoices.tuner = null;
   if (mode === 'rules') return null;
   if (mode !== 'tuned') {
-    forceMatmulKernel(mode as MatmulKernel);
+    kernelChoices.pin({ matmul: mode });
     return null;
   }
   if (!g.hasTimestamps) {

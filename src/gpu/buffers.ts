@@ -7,7 +7,7 @@ const storageUsage = (): number => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_
  * Storage buffers reused by exact byte size: a training step asks for the same sizes every
  * iteration, so after the first step it allocates nothing.
  */
-class BufferPool {
+export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   /** Bytes of every buffer this pool created and has not destroyed (in use + free). */
   pooledBytes = 0;

@@ -1,19 +1,9 @@
 import { gpu } from './device';
 import { DeviceError } from './errors';
+import { kernelChoices } from './tuning';
+import type { KernelPath } from './choices';
 
-/**
- * Which family of kernels the ops use. 'subgroup' kernels share loaded values between the
- * lanes of a subgroup (subgroupBroadcast) and need subgroups of at least 8 lanes; 'plain'
- * kernels run on any adapter. Chosen by adapter unless forced (tests and benchmarks run both).
- */
-export type KernelPath = 'subgroup' | 'plain';
-
-let forced: KernelPath | null = null;
-
-/** Pins the kernel path; null goes back to choosing by adapter. */
-export function forceKernelPath(path: KernelPath | null): void {
-  forced = path;
-}
+export type { KernelPath } from './choices';
 
 /** What an adapter says about its subgroups, and (where it says they may be narrow) what a probe saw. */
 export interface SubgroupFacts {
@@ -56,7 +46,9 @@ export function subgroupKernelsFit(): boolean {
   return planOf().path === 'subgroup';
 }
 
+/** The kernel family the ops use: pinned (tests and benchmarks run both), else the subgroup one where the adapter fits it. */
 export function kernelPath(): KernelPath {
+  const forced = kernelChoices.pins.path;
   const fits = subgroupKernelsFit();
   if (forced === 'subgroup' && !fits)
     throw new DeviceError(

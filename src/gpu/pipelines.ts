@@ -24,7 +24,7 @@ export interface Pipeline {
  * lookup costs well under a microsecond whatever the length of the source. The name must
  * identify the source: `file:variant` where the host extends a file's text.
  */
-class PipelineCache {
+export class PipelineCache {
   private device: GPUDevice | null = null;
   private byKey = new Map<string, Pipeline>();
   private sourceOfName = new Map<string, string>();

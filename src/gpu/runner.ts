@@ -32,7 +32,7 @@ export interface KernelTime {
  * Encodes dispatches into one command buffer and submits them together: on lavapipe a submit
  * round trip costs ~2x a dispatch, so a training step is one submit.
  */
-class Runner {
+export class Runner {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private uniformBuffer: GPUBuffer | null = null;

@@ -1,21 +1,15 @@
 import type { Candidate, Tuner } from './tuner';
+import { KernelChoices } from './choices';
 import { bufferPool } from './buffers';
 import { fillBuffer } from './fill';
 import { runner } from './runner';
 
-/**
- * The engine's kernel-choice state: the tuner whose measured winners ops look up (null: the
- * fixed rules), and, while set, the set that ops add their shapes to (one training step is
- * recorded, then every shape measured: src/ops/tune-ops.ts).
- */
-export const tuning = {
-  tuner: null as Tuner | null,
-  recording: null as Set<string> | null,
-};
+/** The engine's kernel choices (pins, tuner, shape recording): the Backend's, which every op reads. */
+export const kernelChoices = new KernelChoices();
 
 /** Records an op's shape for tuning (a JSON array: the op family, then its dimensions). */
 export const recordShape = (entry: unknown[]): void => {
-  tuning.recording?.add(JSON.stringify(entry));
+  kernelChoices.recording?.add(JSON.stringify(entry));
 };
 
 /** One shape bucket after tuning: the winner, whether it was measured now, read from the cache or left to the rule. */

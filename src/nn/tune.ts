@@ -1,6 +1,6 @@
 import { tidy } from '../tensor/tensor';
 import { runner } from '../gpu/runner';
-import { tuning } from '../gpu/tuning';
+import { kernelChoices } from '../gpu/tuning';
 import { tuneRecorded } from '../ops/tune-ops';
 import type { Tuner } from '../gpu/tuner';
 import { Net, inputSize } from './net';
@@ -16,7 +16,7 @@ export async function tuneForTraining(config: TrainConfig, tuner: Tuner) {
   const net = Net.init(layersOf(config), config.keep, config.seed);
   const adam = adamFor(net, config);
   const shapes = new Set<string>();
-  tuning.recording = shapes;
+  kernelChoices.recording = shapes;
   try {
     tidy(() => {
       const pixels = inputSize(net.layers[0]),
@@ -33,10 +33,10 @@ export async function tuneForTraining(config: TrainConfig, tuner: Tuner) {
     });
     await runner.sync();
   } finally {
-    tuning.recording = null;
+    kernelChoices.recording = null;
     adam.dispose();
     net.dispose();
   }
-  tuning.tuner = tuner;
+  kernelChoices.tuner = tuner;
   return tuneRecorded(tuner, shapes);
 }

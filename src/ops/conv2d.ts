@@ -11,7 +11,7 @@ import { ShapeError, fmtShape } from '../gpu/errors';
 import { Tensor, accumulateGrad } from '../tensor/tensor';
 import { sum } from './reduce';
 import { record } from './kernel';
-import { recordShape, tuneFamily, tuning, type TunedBucket } from '../gpu/tuning';
+import { recordShape, tuneFamily, kernelChoices, type TunedBucket } from '../gpu/tuning';
 import type { Tuner } from '../gpu/tuner';
 
 /** 'same' (odd square kernels, stride 1), 'valid' (none), or zero rows and columns on each side. */
@@ -89,7 +89,7 @@ export const convBucket = (
 
 /** The measured winner for this shape where the tuner has one (and the adapter can run it), else the rule. */
 function convPath(kind: 'correlate' | 'weightGrad', gm: Geometry, KH: number, KW: number, flip: boolean): ConvPath {
-  const tuned = tuning.tuner?.lookup(convBucket(kind, gm, KH, KW, flip)) as ConvPath | undefined;
+  const tuned = kernelChoices.tuner?.lookup(convBucket(kind, gm, KH, KW, flip)) as ConvPath | undefined;
   if (tuned === 'plain' || (tuned === 'subgroup' && convRule(kind, gm) === 'subgroup')) return tuned;
   return convRule(kind, gm);
 }

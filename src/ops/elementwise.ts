@@ -55,7 +55,7 @@ const BINARY = {
 export type UnaryName = keyof typeof UNARY;
 export type BinaryName = keyof typeof BINARY;
 
-export { unaryKernel, binaryKernel, forceScalarElementwise } from './vector-width';
+export { unaryKernel, binaryKernel } from './vector-width';
 
 export function unaryOp(name: UnaryName, x: Tensor, alpha = 0): Tensor {
   const spec = UNARY[name];

@@ -8,7 +8,7 @@ import sumSplitsWgsl from '../../shaders/sum_splits.wgsl';
 import { workgroups1d } from '../gpu/dispatch';
 import { bufferPool } from '../gpu/buffers';
 import type { Tuner } from '../gpu/tuner';
-import { recordShape, tuneFamily, tuning, type TunedBucket } from '../gpu/tuning';
+import { recordShape, tuneFamily, kernelChoices, type TunedBucket } from '../gpu/tuning';
 import { getPipeline } from '../gpu/pipelines';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
 import { runner } from '../gpu/runner';
@@ -29,25 +29,6 @@ export type MatmulKernel = 'plain' | 'subgroup' | 'subgroup-vec4' | 'subgroup-ve
 
 /** Split-K factors the tuner tries for long K. */
 export const SPLITS = [2, 4, 8, 16];
-
-/**
- * How matmul kernels are chosen: forced (tests, benchmarks, a command-line flag), else a
- * tuner's measured winner for the shape's bucket, else the rules below.
- */
-export const matmulChoice = {
-  forced: null as MatmulKernel | null,
-  scalarLoadsOnly: false,
-};
-
-/** Keeps the subgroup path on its scalar-load kernel (the benchmark times both). */
-export function forceScalarLoads(on: boolean): void {
-  matmulChoice.scalarLoadsOnly = on;
-}
-
-/** Runs every product on this kernel where it can run it (null: choose again). */
-export function forceMatmulKernel(kernel: MatmulKernel | null): void {
-  matmulChoice.forced = kernel;
-}
 
 const splitsOf = (k: MatmulKernel): number => (k.startsWith('tiled-k') ? Number(k.slice(7)) : 1);
 
@@ -77,7 +58,7 @@ export function matmulCandidates(M: number, K: number, N: number, transA: boolea
 /** Today's rule: subgroup kernels where the adapter has them (vector loads where whole), else plain. */
 function ruleKernel(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
   if (kernelPath() === 'plain') return 'plain';
-  if (matmulChoice.scalarLoadsOnly || !(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
+  if (kernelChoices.pins.scalarMatmulLoads || !(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
   if (transB) return K % 4 === 0 ? 'subgroup-vec4' : 'subgroup';
   return N % 4 === 0 ? 'subgroup-vec4' : N % 2 === 0 ? 'subgroup-vec4-b2' : 'subgroup';
 }
@@ -90,8 +71,9 @@ function ruleKernel(M: number, K: number, N: number, transA: boolean, transB: bo
  * pairs ('subgroup-vec4-b2').
  */
 export function matmulKernel(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
-  const { forced } = matmulChoice;
-  const { tuner } = tuning;
+  // Pinned (tests, benchmarks, train --kernels), else the tuner's winner for the bucket, else the rules.
+  const forced = kernelChoices.pins.matmul as MatmulKernel | null;
+  const { tuner } = kernelChoices;
   if (forced) {
     if (forced === 'plain' || forced.startsWith('tiled')) return forced;
     // The subgroup family: its vector-load kernels where the vectors are whole.

@@ -6,7 +6,7 @@ import { runner } from '../gpu/runner';
 import { Tensor } from '../tensor/tensor';
 import { numel, sameShape, type Shape } from '../tensor/shape';
 import { unaryKernel } from './vector-width';
-import { recordShape, tuneFamily, tuning, type TunedBucket } from '../gpu/tuning';
+import { recordShape, tuneFamily, kernelChoices, type TunedBucket } from '../gpu/tuning';
 import type { Tuner } from '../gpu/tuner';
 
 // The reduction kernels without autograd: sum()/mean()/max() in reduce.ts add the backward
@@ -92,19 +92,13 @@ const COLUMN_KERNEL_MIN_OUTPUTS = 256;
  * where there are enough outputs to keep every core busy.
  */
 export const reduceKernel = (outer: number, inner: number, reduced = 1): 'columns' | 'tree' =>
-  forcedReduce ??
-  ((tuning.tuner?.lookup(reduceBucket(outer, reduced, inner)) as 'columns' | 'tree' | undefined) ||
+  kernelChoices.pins.reduce ??
+  ((kernelChoices.tuner?.lookup(reduceBucket(outer, reduced, inner)) as 'columns' | 'tree' | undefined) ||
     ruleReduce(outer, inner));
 
 /** Today's rule: columns where there are enough outputs to keep every core busy. */
 const ruleReduce = (outer: number, inner: number): 'columns' | 'tree' =>
   outer * inner >= COLUMN_KERNEL_MIN_OUTPUTS ? 'columns' : 'tree';
-
-let forcedReduce: 'columns' | 'tree' | null = null;
-/** Pins the reduce kernel (tests compare the two); null chooses by size again. */
-export function forceReduceKernel(k: 'columns' | 'tree' | null): void {
-  forcedReduce = k;
-}
 
 /** Sums a broadcast gradient back down to `shape` (the inverse of broadcasting). */
 export function sumTo(g: Tensor, shape: Shape): Tensor {

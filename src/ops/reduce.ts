@@ -5,7 +5,7 @@ import { record } from './kernel';
 import { mul } from './elementwise';
 import { reduceAxis } from './reduce-axis';
 
-export { reduceKernel, forceReduceKernel, sumTo } from './reduce-axis';
+export { reduceKernel, sumTo } from './reduce-axis';
 
 function normAxis(op: string, x: Tensor, axis: number): number {
   const a = axis < 0 ? axis + x.shape.length : axis;

@@ -1,5 +1,6 @@
 import csrMatmulWgsl from '../../shaders/csr_matmul.wgsl';
 import { getPipeline } from '../gpu/pipelines';
+import { kernelChoices } from '../gpu/tuning';
 import { runner } from '../gpu/runner';
 import { workgroups1d } from '../gpu/dispatch';
 import { ShapeError, fmtShape } from '../gpu/errors';
@@ -15,15 +16,9 @@ import { record } from './kernel';
  */
 const COLUMNS_PER_THREAD = 16;
 
-let scalarOnly = false;
-/** Reads x one float at a time whatever N is (the benchmark times both). */
-export function forceScalarX(on: boolean): void {
-  scalarOnly = on;
-}
-
 /** The x vector type for N columns: vec4 where N % 4 == 0, vec2 where N is even, else f32. */
 export function spmmVectorWidth(N: number): 1 | 2 | 4 {
-  if (scalarOnly) return 1;
+  if (kernelChoices.pins.scalarSpmmX) return 1; // pinned: the benchmark times both
   return N % 4 === 0 ? 4 : N % 2 === 0 ? 2 : 1;
 }
 

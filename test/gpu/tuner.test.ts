@@ -145,7 +145,7 @@ describe('tuning a training step on this adapter', async () => {
   it('matmul, reduction and conv shapes of a CNN step are each measured once, then read from the cache; the rules stand where nothing was measured', async () => {
     const { gpu } = await import('../../src/gpu/device');
     const { runner } = await import('../../src/gpu/runner');
-    const { tuning } = await import('../../src/gpu/tuning');
+    const { kernelChoices } = await import('../../src/gpu/tuning');
     const { tuneForTraining } = await import('../../src/nn/tune');
     const { DEFAULT_CONFIG, CNN_DEFAULTS } = await import('../../src/nn/config');
     const { reduceKernel, reduceBucket } = await import('../../src/ops/reduce-axis');
@@ -169,7 +169,7 @@ describe('tuning a training step on this adapter', async () => {
       expect(reduceKernel(outer, inner, reduced)).toBe(r.winner);
       expect(reduceKernel(3, 5, 7)).toBe('tree'); // nothing measured at that size: the rule (15 outputs)
     } finally {
-      tuning.tuner = null;
+      kernelChoices.tuner = null;
     }
   });
 });

@@ -1,11 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compare, randomArray, useGpu } from '../helpers';
-import { forceScalarElementwise, unaryKernel } from '../../src/ops/elementwise';
+import { unaryKernel } from '../../src/ops/elementwise';
 import { Adam } from '../../src/nn/adam';
 import { Tensor, tidyAsync } from '../../src/tensor/tensor';
+import { kernelChoices } from '../../src/gpu/tuning';
 
 useGpu();
-afterAll(() => forceScalarElementwise(false));
 
 describe('adam', () => {
   // 1027 parameters run one per invocation, 1028 four at a time.
@@ -48,7 +48,7 @@ describe('adam', () => {
     const n = 1028;
     const runs: Uint32Array[] = [];
     for (const scalar of [true, false]) {
-      forceScalarElementwise(scalar);
+      kernelChoices.pin({ scalarElementwise: scalar });
       expect(unaryKernel(n)).toBe(scalar ? 'scalar' : 'vec4');
       runs.push(
         await tidyAsync(async () => {
@@ -64,7 +64,7 @@ describe('adam', () => {
         }),
       );
     }
-    forceScalarElementwise(false);
+    kernelChoices.pin({ scalarElementwise: false });
     expect(runs[1]).toEqual(runs[0]);
   });
 });

@@ -1,13 +1,13 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkOp, useGpu } from '../helpers';
 import { conv2d } from '../../src/ops/conv2d';
 import { Tensor } from '../../src/tensor/tensor';
 import { refConv2d } from '../ref/ref';
 import { ShapeError } from '../../src/gpu/errors';
-import { forceKernelPath, subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
+import { subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
+import { kernelChoices } from '../../src/gpu/tuning';
 
 useGpu();
-afterAll(() => forceKernelPath(null));
 
 // [N, C, H, W, O, K]: 1 channel, 1×1 and 7×7 kernels, batch 1, odd sizes.
 const CASES: [number, number, number, number, number, number][] = [
@@ -28,7 +28,7 @@ describe.each(['plain', 'subgroup'] as KernelPath[])('conv2d, %s kernels', (path
     for (const [N, C, H, W, O, K] of CASES) {
       if (padding === 'valid' && (K > H || K > W)) continue;
       it(`${padding} x[${N},${C},${H},${W}] w[${O},${C},${K},${K}]`, () => {
-        forceKernelPath(path);
+        kernelChoices.pin({ path: path });
         if (path === 'subgroup' && !subgroupKernelsFit()) {
           expect(() => conv2d(Tensor.zeros([N, C, H, W]), Tensor.zeros([O, C, K, K]), padding)).toThrow(
             /subgroups of >= 8 lanes/,
@@ -64,7 +64,7 @@ const STRIDED: [number, number, number, number, number, number, number, number][
 describe('conv2d with stride and pixel padding', () => {
   for (const [N, C, H, W, O, K, P, S] of STRIDED)
     it(`x[${N},${C},${H},${W}] w[${O},${C},${K},${K}] padding ${P} stride ${S}`, () => {
-      forceKernelPath(null);
+      kernelChoices.pin({ path: null });
       return checkOp({
         name: `conv2d p${P} s${S}`,
         shapes: [

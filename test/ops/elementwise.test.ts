@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkOp, randomArray, useGpu } from '../helpers';
 import {
   add,
@@ -15,13 +15,12 @@ import {
   addScalar,
   binaryKernel,
   unaryKernel,
-  forceScalarElementwise,
 } from '../../src/ops/elementwise';
 import { Tensor } from '../../src/tensor/tensor';
 import { refBinary, refUnary } from '../ref/ref';
+import { kernelChoices } from '../../src/gpu/tuning';
 
 useGpu();
-afterAll(() => forceScalarElementwise(false));
 
 // Sizes that are not multiples of 4 run one element per invocation; the rest four at a time.
 const SHAPES = [[1], [7, 13], [257], [3, 5, 7, 2], [4], [6, 12], [2, 3, 4, 8]];
@@ -172,12 +171,12 @@ describe('elementwise, vec4 against scalar', () => {
       );
       const runs: Uint32Array[][] = [];
       for (const scalar of [true, false]) {
-        forceScalarElementwise(scalar);
+        kernelChoices.pin({ scalarElementwise: scalar });
         const outs = [add(a, b), binaryOp('div', a, b), relu(a)];
         runs.push(await Promise.all(outs.map(async (t) => new Uint32Array((await t.read()).buffer))));
         outs.forEach((t) => t.dispose());
       }
-      forceScalarElementwise(false);
+      kernelChoices.pin({ scalarElementwise: false });
       expect(runs[1]).toEqual(runs[0]);
       expect(runs[0][0].some((v) => v !== 0)).toBe(true);
       a.dispose();

@@ -1,23 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkOp, randomArray, useGpu } from '../helpers';
-import {
-  matmul,
-  matmulKernel,
-  forceScalarLoads,
-  forceMatmulKernel,
-  matmulCandidates,
-  type MatmulKernel,
-} from '../../src/ops/matmul';
-import { forceKernelPath, subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
+import { matmul, matmulKernel, matmulCandidates, type MatmulKernel } from '../../src/ops/matmul';
+import { subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
 import { Tensor } from '../../src/tensor/tensor';
 import { refMatmul } from '../ref/ref';
+import { kernelChoices } from '../../src/gpu/tuning';
 
 useGpu();
-afterAll(() => {
-  forceKernelPath(null);
-  forceScalarLoads(false);
-  forceMatmulKernel(null);
-});
 
 // [M, K, N]: odd sizes, 1s, and sizes that are not multiples of either kernel's tile
 // (plain: 64×32, subgroup: 16 × 4·WG); then multiples of 4, which the subgroup path runs with
@@ -68,13 +57,13 @@ describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
         it(`M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
           if (kernel === 'subgroup' && !subgroupKernelsFit()) {
             // This adapter cannot run it: forcing it must fail with a clear error, not run wrong.
-            forceKernelPath(kernel);
+            kernelChoices.pin({ path: kernel });
             const x = Tensor.zeros([2, 2]);
             expect(() => matmul(x, x)).toThrow(/subgroups of >= 8 lanes/);
             x.dispose();
             return;
           }
-          forceKernelPath(kernel);
+          kernelChoices.pin({ path: kernel });
           const expected = kernel === 'plain' ? 'plain' : subgroupKernelFor(M, K, N, transA, transB);
           expect(matmulKernel(M, K, N, transA, transB)).toBe(expected);
           await checkMatmul(kernel, M, K, N, transA, transB);
@@ -95,12 +84,12 @@ describe('matmul, vec4 loads (B as vec4 or vec2 pairs)', () => {
   ] as const)
     it(`bit-identical to scalar loads: M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
       if (!subgroupKernelsFit()) return expect(matmulKernel(M, K, N, transA, transB)).toBe('plain');
-      forceKernelPath('subgroup');
+      kernelChoices.pin({ path: 'subgroup' });
       const a = Tensor.fromArray(randomArray(M * K, 7), transA ? [K, M] : [M, K]);
       const b = Tensor.fromArray(randomArray(K * N, 8), transB ? [N, K] : [K, N]);
       const out: Float32Array[] = [];
       for (const scalar of [true, false]) {
-        forceScalarLoads(scalar);
+        kernelChoices.pin({ scalarMatmulLoads: scalar });
         expect(matmulKernel(M, K, N, transA, transB)).toBe(
           scalar ? 'subgroup' : subgroupKernelFor(M, K, N, transA, transB),
         );
@@ -109,7 +98,7 @@ describe('matmul, vec4 loads (B as vec4 or vec2 pairs)', () => {
         out.push(await c.read());
         c.dispose();
       }
-      forceScalarLoads(false);
+      kernelChoices.pin({ scalarMatmulLoads: false });
       expect(new Uint32Array(out[1].buffer)).toEqual(new Uint32Array(out[0].buffer)); // same bits
       expect(out[0].some((v) => v !== 0)).toBe(true);
       a.dispose();
@@ -125,17 +114,17 @@ describe.each(TILED)('matmul, %s kernel', (kernel) => {
     for (const transB of [false, true])
       for (const [M, K, N] of [...SIZES, [70, 1030, 9], [5, 4100, 66]] as [number, number, number][]) {
         it(`M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
-          forceMatmulKernel(kernel);
+          kernelChoices.pin({ matmul: kernel });
           expect(matmulKernel(M, K, N, transA, transB)).toBe(kernel);
           await checkMatmul(kernel, M, K, N, transA, transB);
-          forceMatmulKernel(null);
+          kernelChoices.pin({ matmul: null });
         });
       }
 });
 
 describe('matmul candidates', () => {
   it('plain and tiled everywhere, subgroup kernels where the adapter runs them, split-K only for long K', () => {
-    forceKernelPath(null);
+    kernelChoices.pin({ path: null });
     const short = matmulCandidates(100, 36, 132, false, true);
     expect(short).toContain('plain');
     expect(short).toContain('tiled');
@@ -163,7 +152,7 @@ describe('long products split into several dispatches', () => {
       'tiled-k3',
       ...(subgroupKernelsFit() ? ['subgroup'] : []),
     ] as MatmulKernel[]) {
-      forceMatmulKernel(kernel);
+      kernelChoices.pin({ matmul: kernel });
       const run = async (flop: number) => {
         const saved = dispatchBudget.flop;
         dispatchBudget.flop = flop;
@@ -180,7 +169,7 @@ describe('long products split into several dispatches', () => {
       expect(split.dispatches, kernel).toBeGreaterThan(whole.dispatches + 2);
       expect(new Uint32Array(split.out.buffer), kernel).toEqual(new Uint32Array(whole.out.buffer));
     }
-    forceMatmulKernel(null);
+    kernelChoices.pin({ matmul: null });
     a.dispose();
     b.dispose();
   });

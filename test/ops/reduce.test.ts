@@ -1,12 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkOp, randomArray, useGpu } from '../helpers';
-import { forceReduceKernel, max, mean, reduceKernel, sum } from '../../src/ops/reduce';
+import { max, mean, reduceKernel, sum } from '../../src/ops/reduce';
 import { Tensor } from '../../src/tensor/tensor';
 import { refReduce } from '../ref/ref';
 import { ShapeError } from '../../src/gpu/errors';
+import { kernelChoices } from '../../src/gpu/tuning';
 
 useGpu();
-afterAll(() => forceReduceKernel(null));
 
 describe('reduce', () => {
   // The last three reduce into ≥ 256 outputs: one invocation per output (vec4 where inner % 4 == 0).
@@ -63,12 +63,12 @@ describe('reduce', () => {
       );
       const bits: Uint32Array[][] = [];
       for (const k of ['tree', 'columns'] as const) {
-        forceReduceKernel(k);
+        kernelChoices.pin({ reduce: k });
         const outs = [sum(x, axis), mean(x, axis), max(x, axis)];
         bits.push(await Promise.all(outs.map(async (t) => new Uint32Array((await t.read()).buffer))));
         outs.forEach((t) => t.dispose());
       }
-      forceReduceKernel(null);
+      kernelChoices.pin({ reduce: null });
       expect(bits[1], `${shape} axis ${axis}`).toEqual(bits[0]);
       x.dispose();
     }
