@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { runStudy, STUDY_PRESETS, type StudyPreset } from '../study/study';
+import { readFileSync } from 'node:fs';
+import { runStudy, STUDY_PRESETS, type StudyOptions, type StudyPreset } from '../study/study';
 import { parseRatios } from '../prune/sweep';
 import { ConfigError } from '../gpu/errors';
 import { printFindings } from '../study/findings';
@@ -50,7 +51,10 @@ export function registerStudy(program: Command): void {
         .choices(Object.keys(STUDY_PRESETS))
         .default('default'),
     )
-    .option('--data <source>', "override the preset's data (embedded or a folder of MNIST IDX files)")
+    .option(
+      '--data <source>',
+      "override the preset's data: embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of IDX files",
+    )
     .option('--seeds <list>', 'one model per seed; sweeps report mean and 95% interval', parseIntList, [1])
     .option('--model <files>', 'use these trained models (one per seed) instead of training', (v: string) =>
       v.split(','),
@@ -65,8 +69,21 @@ export function registerStudy(program: Command): void {
     .option('--adaptive-steps <n>', 'override the Adam steps of each adaptive universal noise', parseInteger(1))
     .option('--pgd-steps <n>', 'override the adaptive PGD steps', parseInteger(1))
     .option('--pgd-images <n>', 'adaptive PGD on the first n test images only', parseInteger(1))
+    .option(
+      '--model-config <file>',
+      'study an nn model (Sequential layers from JSON, as train --model-config) instead of the FC net',
+    )
     .option('--out <dir>', 'results folder (rerun the same command to resume)', 'results/study')
     .action(async (o) => {
+      let modelConfig: StudyOptions['modelConfig'];
+      if (o.modelConfig) {
+        try {
+          modelConfig = JSON.parse(readFileSync(o.modelConfig, 'utf8'));
+        } catch (e) {
+          throw new ConfigError(`--model-config ${o.modelConfig}: ${(e as Error).message}`);
+        }
+        if (o.model) throw new ConfigError('--model-config and --model: give the layers to train, or trained models');
+      }
       const g = await openGpu();
       const bar = process.stderr.isTTY
         ? new cliProgress.SingleBar(
@@ -81,6 +98,7 @@ export function registerStudy(program: Command): void {
         out: o.out,
         seeds: o.seeds,
         models: o.model,
+        modelConfig,
         data: o.data,
         log: (line) => {
           bar?.stop();

@@ -160,7 +160,7 @@ export function flushSubnormals(w: Float32Array): number {
 }
 
 /** The same, for a model on the GPU (e.g. one just trained). */
-export async function flushSubnormalWeights(model: Net): Promise<number> {
+export async function flushSubnormalWeights(model: { weights: Tensor[] }): Promise<number> {
   let n = 0;
   for (const w of model.weights) {
     const host = await w.read();

@@ -8,8 +8,9 @@ import type { Split } from '../data/dataset';
 import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config';
 import { trainModel, type TrainProgress } from '../nn/train';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
-import { modelFromSafetensors } from '../nn/checkpoint';
-import type { Net } from '../nn/net';
+import { loadModelBytes, type Model } from '../nn/model';
+import { Sequential, sequentialFromSafetensors, sequentialToSafetensors } from '../nn/modules';
+import type { ModelCodec } from '../nn/run-files';
 import { makeNoise, DEFAULT_NOISE, collapsed, meanAbs, type NoiseSettings } from '../adversarial/noise';
 import { loadNoise, noiseName, saveNoise } from '../adversarial/noise-files';
 import { DEFAULT_SUITE } from '../adversarial/suite';
@@ -113,6 +114,8 @@ export interface StudyOptions {
   out: string;
   seeds: number[];
   models?: string[];
+  /** An nn model (Sequential layers from JSON) to train per seed instead of the study's FC net. */
+  modelConfig?: TrainConfig['model'];
   data?: string;
   log: (line: string) => void;
   progress?: (what: string, done: number, total: number) => void;
@@ -151,6 +154,7 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
       noises: await seedNoise(o, data, model, path, seed),
     });
   }
+  const sweepsRun = sweepsFor(p.sweeps, models[0].model, o.log);
   const noiseNames = STUDY_VECTORS.map(([t, l]) => noiseName(t, l));
   const header = (spec: SweepSpec) => ({
     tool: 'sparsegrad sweep' as const,
@@ -163,7 +167,7 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
   });
   const sweepData = { test: data.test, train, validation };
   const sweeps: Record<string, SweepRow[]> = {};
-  for (const [k, sw] of p.sweeps.entries()) {
+  for (const [k, sw] of sweepsRun.entries()) {
     const spec: SweepSpec = {
       methods: sw.methods,
       scopes: sw.scopes,
@@ -180,7 +184,7 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
     let done = units.length - todo.length;
     await runSweep(spec, models, sweepData, [], todo, (_u, rows) => {
       files.add(rows);
-      o.progress?.(`sweep ${k + 1}/${p.sweeps.length} (${name})`, ++done, units.length);
+      o.progress?.(`sweep ${k + 1}/${sweepsRun.length} (${name})`, ++done, units.length);
     });
     sweeps[name] = files.rows;
     o.log(`${name}: ${units.length} units → ${files.csv}`);
@@ -258,15 +262,37 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
   return summary;
 }
 
-function loadGiven(file: string): { model: Net; path: string; accuracy: null } {
-  return { model: modelFromSafetensors(readBytes(file), file).model, path: file, accuracy: null };
+/**
+ * The preset's sweeps as this model allows: per-layer scopes for the weight layers it has, and
+ * the pixel-mask control only where the first weight layer is linear (a conv layer's columns
+ * are filter taps, not pixels). What is left out is logged.
+ */
+function sweepsFor(sweeps: StudyPreset['sweeps'], model: Model, log: (l: string) => void): StudyPreset['sweeps'] {
+  const layers = model.layers;
+  const out: StudyPreset['sweeps'] = [];
+  for (const sw of sweeps) {
+    const perLayer = sw.scopes.some((s) => s.startsWith('layer:')) && sw.name === 'per-layer';
+    const scopes = perLayer ? layers.map((_, i) => `layer:${i + 1}`) : sw.scopes;
+    if (sw.methods.includes('pixel-mask') && layers[0].kind !== 'linear') {
+      log(
+        `sweep-${sw.name} left out: the pixel-mask control needs a linear first layer (this model starts with a conv)`,
+      );
+      continue;
+    }
+    out.push({ ...sw, scopes });
+  }
+  return out;
+}
+
+function loadGiven(file: string): { model: Model; path: string; accuracy: null } {
+  return { model: loadModelBytes(readBytes(file), file).model, path: file, accuracy: null };
 }
 
 /** The eight noise vectors made on this seed's own model (noise seed = training seed). */
 async function seedNoise(
   o: StudyOptions,
   data: Split,
-  model: Net,
+  model: Model,
   modelPath: string,
   seed: number,
 ): Promise<NoiseVector[]> {
@@ -296,23 +322,35 @@ async function trainSeed(
   o: StudyOptions,
   data: Split,
   seed: number,
-): Promise<{ model: Net; path: string; accuracy: number }> {
-  const config: TrainConfig = { ...DEFAULT_CONFIG, ...o.preset.train, loss: 'quadratic', seed };
+): Promise<{ model: Model; path: string; accuracy: number }> {
+  const config: TrainConfig = {
+    ...DEFAULT_CONFIG,
+    ...o.preset.train,
+    loss: 'quadratic',
+    seed,
+    ...(o.modelConfig && { model: o.modelConfig }),
+  };
   const dir = join(o.out, `model-seed${seed}`);
   const jsonFile = join(dir, 'train.json');
   if (existsSync(jsonFile) && JSON.parse(readFileSync(jsonFile, 'utf8')).status === 'finished') {
     const saved = JSON.parse(readFileSync(jsonFile, 'utf8'));
-    return {
-      model: modelFromSafetensors(readBytes(join(dir, 'model.safetensors')), join(dir, 'model.safetensors')).model,
-      path: join(dir, 'model.safetensors'),
-      accuracy: saved.metrics.testAccuracy,
-    };
+    const file = join(dir, 'model.safetensors');
+    return { model: loadModelBytes(readBytes(file), file).model, path: file, accuracy: saved.metrics.testAccuracy };
   }
-  const resume = loadCheckpoint(dir, config, data.name) ?? undefined;
-  const r = await trainModel(config, data, {
+  // An nn model trains, checkpoints and resumes like the study's net, saved with its layers.
+  const codec: ModelCodec<Model> | undefined = o.modelConfig
+    ? {
+        save: (m) => sequentialToSafetensors(m as Sequential, { sparsegrad_config: JSON.stringify(config) }),
+        load: (bytes, file) => sequentialFromSafetensors(bytes, file, o.modelConfig),
+      }
+    : undefined;
+  const resume = loadCheckpoint<Model>(dir, config, data.name, codec) ?? undefined;
+  const init = o.modelConfig && !resume ? Sequential.fromJson(o.modelConfig, seed) : undefined;
+  const r = await trainModel<Model>(config, data, {
     resume,
+    init,
     onProgress: (pr: TrainProgress) => o.progress?.(`train seed ${seed}`, pr.iteration, config.iterations),
-    onCheckpoint: (s) => saveCheckpoint(dir, s, config, g.adapter, data.name),
+    onCheckpoint: (s) => saveCheckpoint(dir, s, config, g.adapter, data.name, undefined, codec),
   });
   finishRun(dir, r.metrics);
   return { model: r.model, path: join(dir, 'model.safetensors'), accuracy: r.metrics.testAccuracy };

@@ -370,6 +370,45 @@ describe('sparsegrad CLI', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--sweeps per-neuron: this preset has per-matrix, pixel-mask, per-layer/);
   });
+  it('study --model-config: an nn CNN with max-pooling goes through the whole study; per-layer scopes follow its layers; the pixel mask is left out, saying why', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const out = mkdtempSync(join(tmpdir(), 'study-nn-'));
+    const layers = [
+      { type: 'Conv2d', out: 4, kernel: 3, padding: 1, stride: 2 },
+      { type: 'ReLU' },
+      { type: 'MaxPool2d', kernel: 2 },
+      { type: 'Flatten' },
+      { type: 'Linear', out: 10 },
+    ];
+    writeFileSync(join(out, 'cnn.json'), JSON.stringify({ input: [1, 28, 28], layers }));
+    const r = run(
+      'study',
+      '--model-config',
+      join(out, 'cnn.json'),
+      '--iterations',
+      '40',
+      '--ratios',
+      '0,0.5',
+      '--adaptive-steps',
+      '3',
+      '--pgd-steps',
+      '2',
+      '--pgd-images',
+      '50',
+      '--out',
+      out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/sweep-pixel-mask left out: the pixel-mask control needs a linear first layer/);
+    const study = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));
+    expect(study.sweeps).toEqual(['sweep-per-matrix', 'sweep-per-layer']);
+    const perLayer = readFileSync(join(out, 'sweep-per-layer/sweep.csv'), 'utf8');
+    expect(perLayer).toMatch(/,layer:2,/);
+    expect(perLayer).not.toMatch(/,layer:3,/);
+    for (const f of ['robustness.csv', 'report.html', 'adaptive/seed1/sweep.csv', 'model-seed1/model.safetensors'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+  });
   it('report charts sparse-vs-dense timings from a bench file, and names a bench file without them', async () => {
     const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
@@ -389,7 +428,10 @@ describe('sparsegrad CLI', () => {
     [['train', '--keep', '2'], /option '--keep <p>' argument '2' is invalid. "2" is not a number in \[0.000001, 1\]/],
     [['train', '--hidden', '100,x'], /"100,x" is not a comma-separated list of positive integers/],
     [['train', '--bogus'], /unknown option '--bogus'/],
-    [['noise', '--model', 'm.safetensors', '--target', '12', '--limit', '0.2'], /"12" is not a number in \[0, 9\]/],
+    [
+      ['noise', '--model', 'm.safetensors', '--target', '-1', '--limit', '0.2'],
+      /"-1" is not a number in \[0, Infinity\]/,
+    ],
     [['noise', '--model', 'm.safetensors', '--vectors', '3:-0.1'], /"3:-0.1": limit must be in \(0, 1\]/],
     [['sweep', '--model', 'nope.safetensors', '--shard', '3/2'], /nope.safetensors: no such file|--shard "3\/2"/],
     [['train', '--data', '/nonexistent-dir'], /\/nonexistent-dir: missing train-images-idx3-ubyte/],
