@@ -168,6 +168,18 @@ async function layerTable(dir: string) {
         );
         kernelChoices.pin({ scalarSpmmX: false });
       }
+      // Sputnik's mapping (staged rows, longest first), in the same run: the tuner's other candidate.
+      kernelChoices.pin({ spmm: 'staged' });
+      const csrStagedMs = gpuMs(
+        await timeOp(
+          () =>
+            tidy(() => {
+              spmm(m, X);
+            }),
+          3,
+        ),
+      );
+      kernelChoices.pin({ spmm: null });
       m.dispose();
       X.dispose();
       const nnz = a.colIdx.length;
@@ -184,6 +196,8 @@ async function layerTable(dir: string) {
         csrMs,
         csrGflops: (2 * nnz * N) / csrMs / 1e6,
         csrScalarXMs: csrScalarMs,
+        csrStagedMs,
+        stagedOverRows: csrMs / csrStagedMs,
         denseWgslMs: denseMs,
         csrSpeedupOverDense: denseMs / csrMs,
         scipyMs: null as number | null,
@@ -304,6 +318,7 @@ export async function benchSparse(options: { cnnModel?: string } = {}) {
         'CSR ms',
         'CSR GFLOP/s',
         'f32-load CSR ms',
+        'staged CSR ms',
         'dense WGSL ms',
         'CSR/dense speed-up',
         'scipy ms',
@@ -317,6 +332,7 @@ export async function benchSparse(options: { cnnModel?: string } = {}) {
         r.csrMs,
         r.csrGflops,
         r.csrScalarXMs ?? '-',
+        r.csrStagedMs,
         r.denseWgslMs,
         r.csrSpeedupOverDense,
         r.scipyMs ?? '-',

@@ -20,6 +20,8 @@ import type { TrainConfig } from '../nn/config';
 
 const parseList = list();
 import { take } from '../data/dataset';
+import { applyKernels, kernelsOption } from './kernels';
+import { kernelChoices } from '../gpu/tuning';
 
 /** Adaptive ratios must be ratios of the sweep. */
 function parseAdaptiveRatios(v: string, ratios: number[]): number[] {
@@ -106,6 +108,7 @@ export function registerSweep(program: Command): void {
       "fine-tune each pruned model (ratio > 0) this many iterations under its mask, with the model's training settings, before measuring it",
       parseInteger(1),
     )
+    .addOption(kernelsOption())
     .option('--shard <i/n>', 'run only units k with k mod n = i (merge the folders with `sparsegrad merge`)')
     .option('--out <dir>', 'output folder (rerun the same command to resume)', 'runs/sweep')
     .action(async (o) => {
@@ -173,6 +176,9 @@ export function registerSweep(program: Command): void {
             `warning: noise ${n.name} has mean |n| ${meanAbs(n.noise).toFixed(4)} < 0.1·limit: it collapsed on the model it was made on (rows flagged "collapsed")`,
           );
       const g = await openGpu();
+      // tuned: winners cached for this adapter are used, and --decouple measures each CSR layer's mapping.
+      const tuning = applyKernels(o.kernels, g);
+      kernelChoices.tuner = tuning?.tuner ?? null;
       const models: SweepModel[] = [];
       let trainConfig: TrainConfig | null = null;
       for (const file of o.model as string[]) {

@@ -21,6 +21,8 @@ export interface KernelPins {
   scalarSpmmX: boolean;
   /** The axis-reduction kernel (null: tuned or by size). */
   reduce: 'columns' | 'tree' | null;
+  /** The CSR mapping: a thread per row and column block, or Sputnik's staged rows (null: tuned or the rule). */
+  spmm: 'rows' | 'staged' | null;
 }
 
 export const NO_PINS: Readonly<KernelPins> = Object.freeze({
@@ -30,6 +32,7 @@ export const NO_PINS: Readonly<KernelPins> = Object.freeze({
   scalarElementwise: false,
   scalarSpmmX: false,
   reduce: null,
+  spmm: null,
 });
 
 /**

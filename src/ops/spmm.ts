@@ -1,4 +1,9 @@
 import csrMatmulWgsl from '../../shaders/csr_matmul.wgsl';
+import csrStagedWgsl from '../../shaders/csr_matmul_staged.wgsl';
+import { bufferPool } from '../gpu/buffers';
+import { fillBuffer } from '../gpu/fill';
+import type { Tuner } from '../gpu/tuner';
+import type { TunedBucket } from '../gpu/tuning';
 import { getPipeline } from '../gpu/pipelines';
 import { kernelChoices } from '../gpu/tuning';
 import { runner } from '../gpu/runner';
@@ -22,15 +27,56 @@ export function spmmVectorWidth(N: number): 1 | 2 | 4 {
   return N % 4 === 0 ? 4 : N % 2 === 0 ? 2 : 1;
 }
 
-function csrTimesDense(a: CsrGpu, x: Tensor, op: string): Tensor {
-  const N = x.shape[1];
-  const out = Tensor.empty([a.host.rows, N], op);
+/**
+ * The two mappings of A·x. rows: a thread per (row, block of 16 columns), loads shared through
+ * the cache (tuned on lavapipe, docs/sparse-lavapipe.md). staged: Sputnik's (Gale et al. 2020)
+ * workgroup per row, longest rows first, nonzeros staged in workgroup memory, x read coalesced.
+ */
+export type SpmmKernel = 'rows' | 'staged';
+export const SPMM_KERNELS: SpmmKernel[] = ['rows', 'staged'];
+
+/** Products share a tuned choice per bucket: each size rounded up to a power of two, density to a power of two. */
+export function spmmBucket(R: number, C: number, N: number, nnz: number): string {
+  const p2 = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(v, 1)));
+  const density = nnz / Math.max(R * C, 1);
+  return `spmm:${p2(R)}x${p2(C)}x${p2(N)}:d${density > 0 ? Math.round(Math.log2(density)) : '0'}`;
+}
+
+/** Pinned, else the tuner's winner for the bucket, else the rows mapping (the rule). */
+export function spmmKernel(a: CsrGpu, N: number): SpmmKernel {
+  const pinned = kernelChoices.pins.spmm;
+  if (pinned) return pinned;
+  const tuned = kernelChoices.tuner?.lookup(spmmBucket(a.host.rows, a.host.cols, N, a.nnz));
+  return tuned === 'staged' || tuned === 'rows' ? tuned : 'rows';
+}
+
+/** Encodes out = A·x ([R, N]) with this mapping. */
+function encodeSpmm(kernel: SpmmKernel, a: CsrGpu, x: GPUBuffer, out: GPUBuffer, N: number): void {
   const W = spmmVectorWidth(N);
+  const type = W === 1 ? 'f32' : `vec${W}f`;
+  const R = a.host.rows;
+  if (kernel === 'staged') {
+    // 64 lanes of 4 columns each: a tile of 256 columns per workgroup.
+    const NV = 4 / W;
+    const tilesN = Math.ceil(N / W / (64 * NV));
+    const total = R * tilesN;
+    if (total === 0) return;
+    const pipeline = getPipeline(
+      `csr_matmul_staged:${type}:${NV}`,
+      () => `${csrStagedWgsl}\nalias xv = ${type};\nconst W = ${W}u;\nconst NV = ${NV}u;\n`,
+    );
+    runner.dispatch(
+      pipeline,
+      [a.rowPtr, a.colIdx, a.values.buffer, a.order, x, out],
+      { N, tilesN, total },
+      workgroups1d(total, 1),
+    );
+    return;
+  }
   const NV = COLUMNS_PER_THREAD / W;
   const tilesN = Math.ceil(N / W / NV);
-  const total = a.host.rows * tilesN;
-  if (total === 0) return out;
-  const type = W === 1 ? 'f32' : `vec${W}f`;
+  const total = R * tilesN;
+  if (total === 0) return;
   const pipeline = getPipeline(
     `csr_matmul:${type}:${NV}`,
     () => `${csrMatmulWgsl}
@@ -41,11 +87,37 @@ const NV = ${NV}u;
   );
   runner.dispatch(
     pipeline,
-    [a.rowPtr, a.colIdx, a.values.buffer, x.buffer, out.buffer],
-    { R: a.host.rows, N, tilesN, total },
+    [a.rowPtr, a.colIdx, a.values.buffer, x, out],
+    { R, N, tilesN, total },
     workgroups1d(total, 64),
   );
+}
+
+function csrTimesDense(a: CsrGpu, x: Tensor, op: string): Tensor {
+  const N = x.shape[1];
+  const out = Tensor.empty([a.host.rows, N], op);
+  encodeSpmm(spmmKernel(a, N), a, x.buffer, out.buffer, N);
   return out;
+}
+
+/**
+ * Times both mappings of this matrix at N columns (x filled on the GPU) where the tuner has no
+ * winner for its bucket yet; from then on spmm runs the winner for matrices of that bucket.
+ */
+export async function tuneSpmm(tuner: Tuner, a: CsrGpu, N: number): Promise<TunedBucket> {
+  const bucket = spmmBucket(a.host.rows, a.host.cols, N, a.nnz);
+  const x = bufferPool.acquire(4 * Math.max(a.host.cols * N, 1));
+  const out = bufferPool.acquire(4 * Math.max(a.host.rows * N, 1));
+  fillBuffer(x, a.host.cols * N, 0.5);
+  const r = await tuner.choose(
+    bucket,
+    SPMM_KERNELS.map((variant) => ({ variant, encode: () => encodeSpmm(variant, a, x, out, N) })),
+    'rows',
+  );
+  await runner.sync();
+  bufferPool.release(x);
+  bufferPool.release(out);
+  return { bucket, winner: r.winner, source: r.source, ms: r.record?.ms };
 }
 
 /**

@@ -80,9 +80,21 @@ export class CsrGpu {
   get nnz(): number {
     return this.host.colIdx.length;
   }
+  private rowOrder: GPUBuffer | null = null;
+  /** Row indices, longest rows first (ties by index): the staged kernel's row swizzle. Built on first use. */
+  get order(): GPUBuffer {
+    if (!this.rowOrder) {
+      const { rowPtr, rows } = this.host;
+      const len = (r: number) => rowPtr[r + 1] - rowPtr[r];
+      const rowsByLength = Uint32Array.from({ length: rows }, (_, r) => r).sort((a, b) => len(b) - len(a) || a - b);
+      this.rowOrder = uploadU32(rows ? rowsByLength : new Uint32Array(1));
+    }
+    return this.rowOrder;
+  }
   dispose(): void {
     bufferPool.release(this.rowPtr);
     bufferPool.release(this.colIdx);
+    if (this.rowOrder) bufferPool.release(this.rowOrder);
     this.values.dispose();
   }
 }

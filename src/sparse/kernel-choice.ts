@@ -101,9 +101,17 @@ export interface KernelChoice {
   csrTimed: boolean;
 }
 
-/** CSR or dense for this pruned matrix at `batch` columns: by the cost line, settled by timing the matrix itself when close. */
-export async function chooseCsrOrDense(a: CsrHost, batch: number, what: string): Promise<KernelChoice> {
-  const costs = await layerCosts(a.rows, a.cols, batch);
+/**
+ * CSR or dense for this pruned matrix at `batch` columns: by the cost line (measured on this
+ * adapter for the shape, or given), settled by timing the matrix itself when close.
+ */
+export async function chooseCsrOrDense(
+  a: CsrHost,
+  batch: number,
+  what: string,
+  given?: LayerCosts,
+): Promise<KernelChoice> {
+  const costs = given ?? (await layerCosts(a.rows, a.cols, batch));
   const predicted = csrMs(costs, a.colIdx.length);
   const { denseMs } = costs;
   const csrBelowDensity = crossoverDensity(costs);

@@ -4,7 +4,8 @@ import { conv2d } from '../ops/conv2d';
 import { add, relu } from '../ops/elementwise';
 import { avgPool2d, maxPool2d } from '../ops/pool2d';
 import { matmul } from '../ops/matmul';
-import { spmm } from '../ops/spmm';
+import { spmm, tuneSpmm } from '../ops/spmm';
+import { kernelChoices } from '../gpu/tuning';
 import { transpose } from '../ops/transpose';
 import type { Param } from '../nn/net';
 import { SparseMatrix, type CsrHost } from './csr';
@@ -37,6 +38,12 @@ export async function chooseKernels(
       kernels.push('conv');
       choices.push(null);
       continue;
+    }
+    // With a tuner, the CSR mapping (rows or staged) is measured on this layer's matrix first.
+    if (kernelChoices.tuner && l.csr.colIdx.length) {
+      const m = new SparseMatrix(l.csr, l.name);
+      await tuneSpmm(kernelChoices.tuner, m.a, batch);
+      m.dispose();
     }
     if (!fitsDense(l.csr)) {
       kernels.push('csr');

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkOp, randomArray, rng, useGpu } from '../helpers';
-import { spmm, spmmVectorWidth } from '../../src/ops/spmm';
+import { SPMM_KERNELS, spmm, spmmBucket, spmmKernel, spmmVectorWidth, tuneSpmm } from '../../src/ops/spmm';
+import { kernelChoices } from '../../src/gpu/tuning';
+import { runner } from '../../src/gpu/runner';
+import { MemoryTuneStore, Tuner } from '../../src/gpu/tuner';
 import { transpose } from '../../src/ops/transpose';
 import { SparseMatrix, csrFromDense, transposeCsr, validateCsr } from '../../src/sparse/csr';
 import { Tensor } from '../../src/tensor/tensor';
@@ -38,6 +41,8 @@ const CASES: [string, number, number, number, (r: number) => number][] = [
   ['vec4 columns, uneven rows', 64, 300, 36, (r) => (r % 16 === 0 ? 0.95 : 0.01)],
   ['vec4 columns, empty rows', 37, 29, 4, (r) => (r % 3 === 0 ? 0 : 0.3)],
   ['vec2 columns', 21, 50, 18, (r) => (r === 7 ? 1 : 0.2)],
+  // Rows longer than one staged batch of 64 nonzeros, and more columns than one staged tile (256).
+  ['long rows, wide x', 9, 200, 300, (r) => (r % 2 ? 0.9 : 0.05)],
 ];
 
 it('the cases cover every x vector width (f32, vec2, vec4)', () => {
@@ -51,9 +56,10 @@ it('the cases cover every x vector width (f32, vec2, vec4)', () => {
   expect(new Set(CASES.map(([, , , N]) => spmmVectorWidth(N)))).toEqual(new Set([1, 2, 4]));
 });
 
-describe('CSR × dense (spmm) and its transposed product', () => {
+describe.each(SPMM_KERNELS)('CSR × dense (spmm, %s mapping) and its transposed product', (kernel) => {
   for (const [name, R, C, N, density] of CASES) {
     it(`${name}: [${R},${C}] × [${C},${N}]`, async () => {
+      kernelChoices.pin({ spmm: kernel });
       const dense = sparseDense(R, C, R * 7 + C, density);
       const a = SparseMatrix.fromDense(Float32Array.from(dense), R, C);
       // Forward against float64, and d/dx (through Aᵀ in CSR) by finite differences.
@@ -64,10 +70,60 @@ describe('CSR × dense (spmm) and its transposed product', () => {
         ref: (x) => ({ data: refProduct(dense, R, C, x.data, N), shape: [R, N] }),
         atol: 1e-5 * Math.sqrt(C),
       });
+      expect(spmmKernel(a.a, N)).toBe(kernel);
       a.dispose();
     });
   }
+});
 
+describe('CSR mapping by measurement', () => {
+  it('the tuner times both mappings on the matrix itself; spmm then runs the winner for that bucket, with the same result', async () => {
+    const dense = Float32Array.from(sparseDense(48, 96, 4, () => 0.2));
+    const a = SparseMatrix.fromDense(dense, 48, 96);
+    const x = Tensor.fromArray(Float32Array.from(randomArray(96 * 40, 5)), [96, 40]);
+    const byRows = await spmm(a, x).read();
+    const timed: string[] = [];
+    // An injected timer that sees which kernel the candidate encodes: the staged mapping "wins"
+    // whatever this adapter would say.
+    const tuner = new Tuner({
+      timer: async (encode) => {
+        const dispatch = runner.dispatch;
+        let label = '';
+        runner.dispatch = (p, ...rest) => {
+          label = p.label;
+          return dispatch.call(runner, p, ...rest);
+        };
+        try {
+          encode();
+        } finally {
+          runner.dispatch = dispatch;
+        }
+        const staged = label.startsWith('csr_matmul_staged');
+        timed.push(staged ? 'staged' : 'rows');
+        return staged ? 1 : 2;
+      },
+      store: new MemoryTuneStore(),
+      minMs: 0,
+      maxReps: 1,
+    });
+    const r = await tuneSpmm(tuner, a.a, 40);
+    expect(r).toMatchObject({ bucket: spmmBucket(48, 96, 40, a.nnz), winner: 'staged', source: 'measured' });
+    expect(new Set(timed)).toEqual(new Set(['rows', 'staged']));
+    kernelChoices.tuner = tuner;
+    try {
+      expect(spmmKernel(a.a, 40)).toBe('staged');
+      expect(spmmKernel(a.a, 4000)).toBe('rows'); // another bucket: nothing measured, the rule
+      const staged = await spmm(a, x).read();
+      staged.forEach((v, i) => expect(Math.abs(v - byRows[i])).toBeLessThan(1e-5));
+    } finally {
+      kernelChoices.tuner = null;
+    }
+    x.dispose();
+    a.dispose();
+  });
+});
+
+describe('CSR helpers', () => {
   it('transposeCsr is the CSR of the transposed dense matrix', () => {
     const dense = Float32Array.from(sparseDense(19, 23, 5, (r) => (r % 4) / 4));
     const t = transposeCsr(csrFromDense(dense, 19, 23));
