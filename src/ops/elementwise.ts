@@ -1,6 +1,5 @@
 import unaryWgsl from '../../shaders/unary.wgsl';
 import binaryWgsl from '../../shaders/binary.wgsl';
-import binaryVec4Wgsl from '../../shaders/binary_vec4.wgsl';
 import { getPipeline } from '../gpu/pipelines';
 import { runner } from '../gpu/runner';
 import { workgroups1d } from '../gpu/dispatch';
@@ -86,29 +85,27 @@ export function binaryOp(name: BinaryName, a: Tensor, b: Tensor, alpha = 0): Ten
     aStrides: broadcastStrides(a.shape, shape),
     bStrides: broadcastStrides(b.shape, shape),
   };
-  if (binaryKernel(shape, a.shape, b.shape) === 'vec4') {
-    const along = (s: Shape) => (s[s.length - 1] ?? 1) === shape[shape.length - 1]; // read as vec4, else one broadcast scalar
-    const [aVec, bVec] = [along(a.shape), along(b.shape)];
-    const source = () => `${binaryVec4Wgsl.replace('EXPR', spec.expr)}
+  // One source, two widths: four outputs per invocation where the innermost dimension allows.
+  const vec = binaryKernel(shape, a.shape, b.shape) === 'vec4';
+  const along = (s: Shape) => vec && (s[s.length - 1] ?? 1) === shape[shape.length - 1]; // read as vec4, else one scalar
+  const [aVec, bVec] = [along(a.shape), along(b.shape)];
+  const source = () => `${binaryWgsl.replace('EXPR', spec.expr)}
+const OW = ${vec ? 4 : 1}u;
+alias OT = ${vec ? 'vec4f' : 'f32'};
 alias AT = ${aVec ? 'vec4f' : 'f32'};
 alias BT = ${bVec ? 'vec4f' : 'f32'};
 const A_STEP = ${aVec ? 4 : 1}u;
 const B_STEP = ${bVec ? 4 : 1}u;
+fn fV(x: OT, y: OT, alpha: f32) -> OT { return ${
+    vec ? 'OT(f(x.x, y.x, alpha), f(x.y, y.y, alpha), f(x.z, y.z, alpha), f(x.w, y.w, alpha))' : 'f(x, y, alpha)'
+  }; }
 `;
-    runner.dispatch(
-      getPipeline(`binary_vec4:${name}:${aVec ? 4 : 1}${bVec ? 4 : 1}`, source, { BROADCAST: broadcast }),
-      [a.buffer, b.buffer, out.buffer],
-      uniforms,
-      workgroups1d(out.size / 4),
-    );
-  } else {
-    runner.dispatch(
-      getPipeline(`binary:${name}`, () => binaryWgsl.replace('EXPR', spec.expr), { BROADCAST: broadcast }),
-      [a.buffer, b.buffer, out.buffer],
-      uniforms,
-      workgroups1d(out.size),
-    );
-  }
+  runner.dispatch(
+    getPipeline(`binary:${name}:${vec ? 4 : 1}${aVec ? 4 : 1}${bVec ? 4 : 1}`, source, { BROADCAST: broadcast }),
+    [a.buffer, b.buffer, out.buffer],
+    uniforms,
+    workgroups1d(out.size / (vec ? 4 : 1)),
+  );
   const grad = spec.grad;
   if (!grad) return out;
   return record(out, [a, b], (g) => {

@@ -11,7 +11,7 @@ export const unaryKernel = (size: number): 'vec4' | 'scalar' => (!scalarOnly() &
 /**
  * A binary op runs four elements per invocation where whole vec4s line up: the innermost output
  * dimension is a multiple of 4, and each operand runs along it or is broadcast along it
- * (binary_vec4.wgsl).
+ * (binary.wgsl with OW = 4).
  */
 export function binaryKernel(outShape: Shape, ...operands: Shape[]): 'vec4' | 'scalar' {
   const inner = outShape[outShape.length - 1] ?? 1;

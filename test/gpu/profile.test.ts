@@ -30,7 +30,7 @@ describe('kernel profile', () => {
     const byKernel = new Map(times.map((t) => [t.kernel, t]));
     expect(byKernel.get('unary:relu:4')?.dispatches).toBe(300);
     expect(byKernel.get('unary:scale:4')?.dispatches).toBe(400);
-    expect(byKernel.get('binary_vec4:add:44')?.dispatches).toBe(1);
+    expect(byKernel.get('binary:add:444')?.dispatches).toBe(1);
     for (const t of times) expect(t.ms, t.kernel).toBeGreaterThanOrEqual(0);
     expect(byKernel.get('unary:scale:4')!.ms).toBeGreaterThan(0); // 400 dispatches: above any timer's resolution
     expect(times.map((t) => t.ms)).toEqual([...times.map((t) => t.ms)].sort((p, q) => q - p)); // largest first
