@@ -5,6 +5,7 @@ import { NO_PINS } from '../src/gpu/choices';
 import { Tensor, backward, poison, tidyAsync } from '../src/tensor/tensor';
 import { numel, type Shape } from '../src/tensor/shape';
 import { seededRandom } from '../src/nn/random';
+import type { Dataset } from '../src/data/dataset';
 
 /** Every GPU test file calls this: a real adapter, and NaN poison in every fresh output. */
 export function useGpu(): void {
@@ -170,4 +171,11 @@ function directional(
     return f(xs);
   };
   return (shifted(H) - shifted(-H)) / (2 * H);
+}
+
+/** A data set of `images` shaped [channels, height, width] each (labels 0 unless given). */
+export function testDataset(images: Float32Array, shape: number[], source: string, labels?: Uint8Array): Dataset {
+  const pixels = shape.reduce((a, b) => a * b, 1);
+  const count = images.length / pixels;
+  return { images, labels: labels ?? new Uint8Array(count), count, pixels, shape, source };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compare, randomArray, useGpu, type RefTensor } from '../helpers';
+import { compare, randomArray, useGpu, type RefTensor, testDataset } from '../helpers';
 import { refConv2d, refFcForward } from '../ref/ref';
 import { loadEmbedded } from '../../src/data/node-loader';
 import { take, type Dataset } from '../../src/data/dataset';
@@ -147,14 +147,7 @@ describe('CNN model', () => {
   it('activation statistics of a conv weight: the mean input under each tap over all positions and images', async () => {
     const n = 6;
     const images = Float32Array.from(randomArray(n * 784, 11, 0, 1));
-    const data: Dataset = {
-      images,
-      labels: new Uint8Array(n),
-      count: n,
-      pixels: 784,
-      shape: [1, 28, 28],
-      source: 'test',
-    };
+    const data = testDataset(images, [1, 28, 28], 'test');
     const net = Net.init(SMALL, 1, 12);
     const stats = await layerInputStats(net, data, [0, 1, 2, 3, 4, 5], 4);
     const l = net.layers[0];

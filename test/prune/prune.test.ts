@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomArray, useGpu } from '../helpers';
+import { randomArray, useGpu, testDataset } from '../helpers';
 import { Net, fcLayers } from '../../src/nn/net';
 import { Tensor } from '../../src/tensor/tensor';
 import { Pruner, parseScope, type PruneMethod } from '../../src/prune/prune';
@@ -166,14 +166,7 @@ describe('pruning', () => {
     const images = Float32Array.from({ length: n * 12 }, (_, k) =>
       Math.min(1, (k % 12) / 12 + 0.01 * ((k * 7919) % 3)),
     );
-    const data: Dataset = {
-      images,
-      labels: new Uint8Array(n),
-      count: n,
-      pixels: 12,
-      shape: [1, 1, 12],
-      source: 'ramp',
-    };
+    const data = testDataset(images, [1, 1, 12], 'ramp');
     const stats = await layerInputStats(
       model,
       data,
