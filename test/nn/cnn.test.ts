@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compare, randomArray, useGpu, type RefTensor, testDataset } from '../helpers';
 import { refConv2d, refFcForward } from '../ref/ref';
 import { loadEmbedded } from '../../src/data/node-loader';
-import { take, type Dataset } from '../../src/data/dataset';
+import { take } from '../../src/data/dataset';
 import { trainModel } from '../../src/nn/train';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../../src/nn/config';
 import { Net, cnnLayers, columnMeans } from '../../src/nn/net';
