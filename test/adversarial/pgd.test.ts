@@ -7,7 +7,7 @@ import { trainModel } from '../../src/nn/train';
 import { DEFAULT_CONFIG } from '../../src/nn/config';
 import { accuracy } from '../../src/nn/evaluate';
 import { loadEmbedded } from '../../src/data/node-loader';
-import { take } from '../../src/data/dataset';
+import { take, type Dataset } from '../../src/data/dataset';
 import { ConfigError } from '../../src/gpu/errors';
 
 useGpu();
