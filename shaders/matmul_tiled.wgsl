@@ -6,8 +6,11 @@
 //
 // Split-K: workgroup_id.z takes its own stretch of k and writes its partial tile to slice z
 // of c ([SPLITS, M, N]); sum_splits.wgsl adds the slices. With one split, c is C itself.
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
+// Staging: src/ops/matmul.ts appends AE and BE (f32, or vec4f where the operand's contiguous
+// dimension is a multiple of 4) and stageA / stageB to match: scalar staging reads 4 values per
+// invocation per strip (aAt / bAt in matmul_tiled_a.wgsl, _b.wgsl), vec4 staging one vec4 per invocation per strip.
+@group(0) @binding(0) var<storage, read> a: array<AE>;
+@group(0) @binding(1) var<storage, read> b: array<BE>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 // rowBlock0: the first block of rows this dispatch computes (a long product is split into several).
 struct Uniforms { M: u32, N: u32, K: u32, alpha: f32, kPerSplit: u32, rowBlock0: u32 }
@@ -24,18 +27,6 @@ const T = 16u;    // the workgroup is T x T invocations; each owns rows ty + T*i
 var<workgroup> As: array<f32, 1024>;  // [TK][BM]
 var<workgroup> Bs: array<f32, 1024>;  // [TK][BN]
 
-// Zero outside the matrix, so edge tiles need no other test in the inner loop.
-fn aAt(m: u32, k: u32) -> f32 {
-  if (m >= u.M || k >= u.K) { return 0.0; }
-  if (TRANS_A) { return a[k * u.M + m]; }
-  return a[m * u.K + k];
-}
-fn bAt(k: u32, n: u32) -> f32 {
-  if (n >= u.N || k >= u.K) { return 0.0; }
-  if (TRANS_B) { return b[n * u.K + k]; }
-  return b[k * u.N + n];
-}
-
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let tx = lid.x;
@@ -47,15 +38,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let kEnd = min(kBegin + u.kPerSplit, u.K);
   var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
   for (var k0 = kBegin; k0 < kEnd; k0 += TK) {
-    // 1024 values of each strip, 4 per invocation; neighbouring invocations read neighbouring
-    // addresses of whichever dimension is contiguous in memory.
-    for (var i = 0u; i < 4u; i++) {
-      let e = flat + i * 256u;
-      if (TRANS_A) { let k = e / BM; let m = e % BM; As[k * BM + m] = aAt(m0 + m, select(u.K, k0 + k, k0 + k < kEnd)); }
-      else { let m = e / TK; let k = e % TK; As[k * BM + m] = aAt(m0 + m, select(u.K, k0 + k, k0 + k < kEnd)); }
-      if (TRANS_B) { let n = e / TK; let k = e % TK; Bs[k * BN + n] = bAt(select(u.K, k0 + k, k0 + k < kEnd), n0 + n); }
-      else { let k = e / BN; let n = e % BN; Bs[k * BN + n] = bAt(select(u.K, k0 + k, k0 + k < kEnd), n0 + n); }
-    }
+    // 1024 values of each strip; neighbouring invocations read neighbouring addresses of
+    // whichever dimension is contiguous in memory.
+    stageA(flat, m0, k0, kEnd);
+    stageB(flat, n0, k0, kEnd);
     workgroupBarrier();
     for (var k = 0u; k < TK; k++) {
       let bv = vec4f(Bs[k * BN + tx], Bs[k * BN + tx + T], Bs[k * BN + tx + 2u * T], Bs[k * BN + tx + 3u * T]);

@@ -4,6 +4,10 @@ import matmulSubgroupVec4Wgsl from '../../shaders/matmul_subgroup_vec4.wgsl';
 import bVec4Wgsl from '../../shaders/matmul_b_vec4.wgsl';
 import bVec2Wgsl from '../../shaders/matmul_b_vec2.wgsl';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
+import tiledAWgsl from '../../shaders/matmul_tiled_a.wgsl';
+import tiledAVec4Wgsl from '../../shaders/matmul_tiled_a_vec4.wgsl';
+import tiledBWgsl from '../../shaders/matmul_tiled_b.wgsl';
+import tiledBVec4Wgsl from '../../shaders/matmul_tiled_b_vec4.wgsl';
 import sumSplitsWgsl from '../../shaders/sum_splits.wgsl';
 import { workgroups1d } from '../gpu/dispatch';
 import { bufferPool } from '../gpu/buffers';
@@ -174,6 +178,11 @@ function dispatchRowBlocks(
 }
 
 /** The tiled GEMM; with splits > 1, partial products per stretch of K, then their sum. */
+/** Which operands the tiled GEMM stages as vec4s: those whose contiguous dimension is a multiple of 4. */
+export function tiledStaging(M: number, K: number, N: number, transA: boolean, transB: boolean) {
+  return { aVec4: (transA ? M : K) % 4 === 0, bVec4: (transB ? K : N) % 4 === 0 };
+}
+
 function encodeTiled(
   splits: number,
   a: GPUBuffer,
@@ -185,7 +194,13 @@ function encodeTiled(
   transA: boolean,
   transB: boolean,
 ): void {
-  const pipeline = getPipeline('matmul_tiled', matmulTiledWgsl, { TRANS_A: transA, TRANS_B: transB });
+  // Staging loads vec4s from an operand whose contiguous dimension is a multiple of 4.
+  const { aVec4, bVec4 } = tiledStaging(M, K, N, transA, transB);
+  const pipeline = getPipeline(
+    `matmul_tiled:${aVec4 ? 'a4' : 'a1'}${bVec4 ? 'b4' : 'b1'}`,
+    () => `${matmulTiledWgsl}\n${aVec4 ? tiledAVec4Wgsl : tiledAWgsl}\n${bVec4 ? tiledBVec4Wgsl : tiledBWgsl}`,
+    { TRANS_A: transA, TRANS_B: transB },
+  );
   const s = Math.max(1, Math.min(splits, Math.ceil(K / 16)));
   const kPerSplit = Math.ceil(K / s / 16) * 16;
   const used = Math.ceil(K / kPerSplit); // every split has some k

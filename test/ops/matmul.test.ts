@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkOp, randomArray, useGpu } from '../helpers';
-import { matmul, matmulKernel, matmulCandidates, type MatmulKernel } from '../../src/ops/matmul';
+import { matmul, matmulKernel, matmulCandidates, type MatmulKernel, tiledStaging } from '../../src/ops/matmul';
 import { subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
 import { Tensor } from '../../src/tensor/tensor';
 import { refMatmul } from '../ref/ref';
@@ -120,6 +120,17 @@ describe.each(TILED)('matmul, %s kernel', (kernel) => {
           kernelChoices.pin({ matmul: null });
         });
       }
+});
+
+it('the tiled cases stage A and B both ways: vec4 where the contiguous dimension allows, scalar elsewhere', () => {
+  const seen = new Set<string>();
+  for (const transA of [false, true])
+    for (const transB of [false, true])
+      for (const [M, K, N] of SIZES) {
+        const { aVec4, bVec4 } = tiledStaging(M, K, N, transA, transB);
+        seen.add(`${aVec4}/${bVec4}`);
+      }
+  expect([...seen].sort()).toEqual(['false/false', 'false/true', 'true/false', 'true/true']);
 });
 
 describe('matmul candidates', () => {
