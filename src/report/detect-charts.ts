@@ -79,3 +79,45 @@ export function impCharts(impJson: unknown, file: string): Chart[] {
     },
   ];
 }
+
+interface RobustnessCompareRow {
+  model: string;
+  sparsity: number;
+  clean: number | null;
+  universal_worst: number | null;
+  pgd_worst: number | null;
+}
+
+/**
+ * From a pruning-robustness comparison (results/imp-lenet/summarise.py: one-shot, fine-tuned and
+ * IMP models at the same sparsities): clean accuracy, worst universal noise and worst PGD
+ * against the share of weights pruned, one curve per way of pruning (the dense model at 0 in each).
+ */
+export function pruningRobustnessCharts(json: unknown, file: string): Chart[] {
+  const d = json as { tool?: string; rows?: RobustnessCompareRow[] };
+  if (d?.tool !== 'sparsegrad pruning-robustness' || !Array.isArray(d.rows))
+    throw new Error(`${file}: not a sparsegrad pruning-robustness JSON with "rows"`);
+  const rows = d.rows;
+  const at = (s: number) => Math.round(1000 * s) / 10; // % pruned, to 0.1
+  const xs = [...new Set(rows.map((r) => at(r.sparsity)))].sort((a, b) => a - b);
+  const dense = rows.find((r) => r.model === 'dense');
+  const kinds = [...new Set(rows.map((r) => r.model.replace(/ round \d+$/, '')).filter((k) => k !== 'dense'))];
+  const measures = [
+    ['clean', 'clean test accuracy'],
+    ['universal_worst', 'worst universal noise (mean over the vectors)'],
+    ['pgd_worst', 'PGD (worst loss)'],
+  ] as const;
+  return measures.map(([key, what]) => ({
+    title: `${what} against weights pruned: one-shot, fine-tuned and IMP at the same sparsities — ${file}`,
+    ratios: xs,
+    series: kinds.map((k) => ({
+      label: k,
+      values: xs.map((x) => {
+        const r = rows.find((q) => q.model.replace(/ round \d+$/, '') === k && at(q.sparsity) === x);
+        const v = r ? r[key] : x === 0 && dense ? dense[key] : null;
+        return v === null || v === undefined ? null : 100 * v;
+      }),
+    })),
+    axes: { x: 'weights pruned (%)', y: 'test accuracy (%)', logY: false, yRange: null },
+  }));
+}

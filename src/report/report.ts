@@ -8,7 +8,7 @@ import { findingsTable } from '../study/findings';
 import type { StudySummary } from '../study/summary';
 import { chartsFromRows, epsilonCharts, methodComparisonCharts, sparseTimingCharts } from './charts';
 import { plotSpec } from './plot-spec';
-import { detectCharts, impCharts } from './detect-charts';
+import { detectCharts, impCharts, pruningRobustnessCharts } from './detect-charts';
 
 /** A self-contained report.html (uPlot inlined, data embedded: opens from disk, no server). */
 export function writeReport(dir: string, benchFiles: string[] = []): string {
@@ -27,8 +27,11 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
   const inOrBelow = (name: string) =>
     [join(dir, name), ...readdirSync(dir).map((d) => join(dir, d, name))].filter((f) => existsSync(f));
   const detects = inOrBelow('detect.json'),
-    imps = inOrBelow('imp.json');
-  if (!sweeps.length && !evals.length && !detects.length && !imps.length)
+    imps = inOrBelow('imp.json'),
+    compares = inOrBelow('robustness.json').filter((f) =>
+      readFileSync(f, 'utf8').includes('sparsegrad pruning-robustness'),
+    );
+  if (!sweeps.length && !evals.length && !detects.length && !imps.length && !compares.length)
     throw new DataError(
       `${dir}: no sweep folders (sweep-*/sweep.json), attacks/*.json, detect.json or imp.json to report`,
     );
@@ -60,6 +63,7 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
   for (const [files, make] of [
     [detects, detectCharts],
     [imps, impCharts],
+    [compares, pruningRobustnessCharts],
   ] as const)
     for (const file of files) {
       let j: unknown;

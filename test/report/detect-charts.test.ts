@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectCharts, impCharts } from '../../src/report/detect-charts';
+import { detectCharts, impCharts, pruningRobustnessCharts } from '../../src/report/detect-charts';
 
 describe('report charts for detection and iterative pruning', () => {
   const roc = [
@@ -46,5 +46,45 @@ describe('report charts for detection and iterative pruning', () => {
     expect(c.ratios).toEqual([0, 20]);
     expect(c.series[0].values).toEqual([98, 97]);
     expect(() => impCharts({}, 'bad.json')).toThrow(/not a sparsegrad imp JSON/);
+  });
+});
+
+describe('pruning-robustness charts', () => {
+  it('one curve per way of pruning, aligned by sparsity, the dense model at 0 in each; a foreign JSON is named', () => {
+    const row = (model: string, sparsity: number, clean: number, u: number, p: number) => ({
+      model,
+      sparsity,
+      clean,
+      universal_worst: u,
+      pgd_worst: p,
+    });
+    const charts = pruningRobustnessCharts(
+      {
+        tool: 'sparsegrad pruning-robustness',
+        rows: [
+          row('dense', 0, 0.98, 0.5, 0.4),
+          row('one-shot', 0.79, 0.97, 0.45, 0.2),
+          row('fine-tuned 900', 0.79, 0.98, 0.48, 0.3),
+          row('IMP round 7', 0.7903, 0.979, 0.47, 0.35),
+        ],
+      },
+      'r.json',
+    );
+    expect(charts.map((c) => c.title.split(' against')[0])).toEqual([
+      'clean test accuracy',
+      'worst universal noise (mean over the vectors)',
+      'PGD (worst loss)',
+    ]);
+    const pgdChart = charts[2];
+    expect(pgdChart.ratios).toEqual([0, 79]);
+    expect(pgdChart.series.map((s) => s.label)).toEqual(['one-shot', 'fine-tuned 900', 'IMP']);
+    expect(pgdChart.series.map((s) => s.values.map((v) => (v === null ? null : Math.round(v))))).toEqual([
+      [40, 20],
+      [40, 30],
+      [40, 35],
+    ]);
+    expect(() => pruningRobustnessCharts({ rows: [] }, 'x.json')).toThrow(
+      /x.json: not a sparsegrad pruning-robustness JSON/,
+    );
   });
 });
