@@ -55,6 +55,7 @@ export { tuneForTraining } from './nn/tune';
 export { accuracy, predict, type Classifier } from './nn/evaluate';
 export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint';
 export { loadModelBytes, modelToBytes, type Model } from './nn/model';
+export { studyFcModel, studyCnnModel, studyModelConfig, type ModelConfig } from './nn/study-models';
 export { encodeSafetensors, decodeSafetensors, type NamedArray } from './io/safetensors';
 export { embeddedSplit } from './data/embedded';
 export {

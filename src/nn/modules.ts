@@ -12,10 +12,13 @@ import type { ForwardOptions, LayerSpec, Param } from './net';
  * Layers in the spirit of torch.nn: a module maps a batch to a batch, owns named parameters
  * and says what shape it makes of a per-example input shape. Sequential names parameters as
  * torch.nn.Sequential's state_dict does ("0.weight", "3.bias"), so a safetensors file of one
- * loads into a torch.nn.Sequential of the same layers.
+ * loads into a torch.nn.Sequential of the same layers; a module given a name ("fc1") is named
+ * by it instead, as in a Sequential built from an OrderedDict.
  */
 export interface Module {
   readonly type: string;
+  /** Its name in the state dict (default: its index). */
+  name?: string;
   forward(x: Tensor, ctx: ForwardOptions & { stream: number }): Tensor;
   /** Per-example output shape for a per-example input shape (checks that it fits). */
   outputShape(input: number[]): number[];
@@ -25,13 +28,17 @@ export interface Module {
   toJson(): ModuleJson;
 }
 
-export type ModuleJson =
+export type ModuleJson = (
   | { type: 'Linear'; out: number }
   | { type: 'Conv2d'; out: number; kernel: number; padding?: Padding; stride?: number }
   | { type: 'MaxPool2d' | 'AvgPool2d'; kernel: number; stride?: number; padding?: number }
   | { type: 'Flatten' }
   | { type: 'ReLU' }
-  | { type: 'Dropout'; p: number };
+  | { type: 'Dropout'; p: number }
+) & { name?: string };
+
+/** A module's JSON with its name, if it has one. */
+const jsonOf = (m: Module): ModuleJson => ({ ...m.toJson(), ...(m.name && { name: m.name }) });
 
 /** U(±1/√fan_in): torch.nn's default for Linear and Conv2d weights and biases. */
 const uniform = (n: number, fanIn: number, random: () => number) => {
@@ -210,6 +217,16 @@ class Dropout implements Module {
 
 /** A module from its JSON settings (the layers of a model config). */
 export function moduleFromJson(j: ModuleJson): Module {
+  const m = moduleOfType(j);
+  if (j.name !== undefined) {
+    if (!/^[A-Za-z_]\w*$/.test(j.name))
+      throw new ConfigError(`${j.type} name "${j.name}": use letters, digits and _ (it prefixes parameter names)`);
+    m.name = j.name;
+  }
+  return m;
+}
+
+function moduleOfType(j: ModuleJson): Module {
   switch (j.type) {
     case 'Linear':
       return new Linear(j.out);
@@ -243,6 +260,8 @@ export const nn = {
   Flatten: () => new Flatten(),
   ReLU: () => new ReLU(),
   Dropout: (p: number) => new Dropout(p),
+  /** The module, named in the state dict (its parameters become name.weight, name.bias). */
+  named: <M extends Module>(name: string, m: M): M => moduleFromJson({ ...jsonOf(m), name }) as M,
 };
 
 /**
@@ -266,7 +285,7 @@ export class Sequential {
       const input = this.shapes[i];
       const out = m.outputShape(input);
       for (const p of params ? [] : m.makeParams(input, random))
-        made.push({ name: `${i}.${p.name}`, tensor: p.tensor });
+        made.push({ name: `${this.prefix(i)}.${p.name}`, tensor: p.tensor });
       this.shapes.push(out);
     });
     this.params = params ?? made;
@@ -283,7 +302,12 @@ export class Sequential {
   }
 
   toJson(): { input: number[]; layers: ModuleJson[] } {
-    return { input: this.inputShape, layers: this.modules.map((m) => m.toJson()) };
+    return { input: this.inputShape, layers: this.modules.map(jsonOf) };
+  }
+
+  /** Module i's prefix in parameter names: its name, else its index (torch.nn.Sequential's). */
+  prefix(i: number): string {
+    return this.modules[i].name ?? `${i}`;
   }
 
   /** The same layers with other parameter tensors (loaded, or pruned copies), checked by name and shape. */
@@ -291,7 +315,7 @@ export class Sequential {
     const s = Object.create(Sequential.prototype) as Sequential;
     Object.assign(s, {
       inputShape: this.inputShape,
-      modules: this.modules.map((m) => moduleFromJson(m.toJson())),
+      modules: this.modules.map((m) => moduleFromJson(jsonOf(m))),
       shapes: this.shapes,
       params,
     });
@@ -314,8 +338,8 @@ export class Sequential {
     const byName = new Map(this.params.map((p) => [p.name, p.tensor]));
     this.modules.forEach((m, i) => {
       if (m instanceof Linear || m instanceof Conv2d) {
-        m.w = byName.get(`${i}.weight`)!;
-        m.b = byName.get(`${i}.bias`)!;
+        m.w = byName.get(`${this.prefix(i)}.weight`)!;
+        m.b = byName.get(`${this.prefix(i)}.bias`)!;
       }
     });
   }
@@ -335,11 +359,11 @@ export class Sequential {
     const out: LayerSpec[] = [];
     this.modules.forEach((m, i) => {
       const input = this.shapes[i];
-      if (m instanceof Linear) out.push({ kind: 'linear', name: `${i}`, inDim: input[0], outDim: m.out });
+      if (m instanceof Linear) out.push({ kind: 'linear', name: this.prefix(i), inDim: input[0], outDim: m.out });
       else if (m instanceof Conv2d)
         out.push({
           kind: 'conv',
-          name: `${i}`,
+          name: this.prefix(i),
           inChannels: input[0],
           outChannels: m.out,
           kernel: m.kernel,

@@ -201,3 +201,47 @@ describe('pruning and attacking nn models', () => {
     model.dispose();
   });
 });
+
+describe("the study's nets as nn modules", () => {
+  it('a checkpoint of the study FC and CNN loads into their Sequential definitions (fc1…, conv1… names) and computes the same outputs', async () => {
+    const { Net, fcLayers, cnnLayers } = await import('../../src/nn/net');
+    const { modelToSafetensors } = await import('../../src/nn/checkpoint');
+    const { studyFcModel, studyCnnModel } = await import('../../src/nn/study-models');
+    const conv = [
+      { channels: 3, kernel: 5 },
+      { channels: 2, kernel: 3 },
+    ];
+    for (const [net, def] of [
+      [Net.init(fcLayers([144, 20, 12, 5]), 0.7, 3), studyFcModel([20, 12], [1, 12, 12], 5, 0.7)],
+      [Net.init(cnnLayers(conv, [16], [1, 12, 12], 5), 0.7, 4), studyCnnModel(conv, [16], [1, 12, 12], 5, 0.7)],
+    ] as const) {
+      const bytes = await modelToSafetensors(net, { ...DEFAULT_CONFIG, keep: 0.7 });
+      const seq = sequentialFromSafetensors(bytes, 'study.safetensors', def);
+      expect(seq.params.map((p) => p.name)).toEqual(net.params.map((p) => p.name));
+      expect(seq.layers.map((l) => l.name)).toEqual(net.layers.map((l) => l.name));
+      expect(def.layers.filter((l) => l.type === 'Dropout')).toEqual(
+        net.layers
+          .slice(0, -1)
+          .filter((l) => l.kind === 'linear')
+          .map(() => ({ type: 'Dropout', p: 0.3 })),
+      );
+      const x = Tensor.fromArray(Float32Array.from(randomArray(4 * 144, 9, 0, 1)), [4, 144]);
+      const [want, got] = await Promise.all(
+        [net, seq].map((m) => tidyAsync(() => m.forward(x, { train: false }).read())),
+      );
+      compare('study net as Sequential', got, want, 1e-6, 1e-6);
+      x.dispose();
+      net.dispose();
+      seq.dispose();
+    }
+  });
+  it('module names must be identifiers (they prefix parameter names)', () => {
+    expect(() => Sequential.fromJson({ input: [4], layers: [{ type: 'Linear', out: 2, name: 'fc 1' }] })).toThrow(
+      /Linear name "fc 1": use letters, digits and _/,
+    );
+    const m = new Sequential([4], [nn.named('head', nn.Linear(2))]);
+    expect(m.params.map((p) => p.name)).toEqual(['head.weight', 'head.bias']);
+    expect(Sequential.fromJson(m.toJson()).params.map((p) => p.name)).toEqual(['head.weight', 'head.bias']);
+    m.dispose();
+  });
+});
