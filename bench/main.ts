@@ -13,6 +13,7 @@ import { benchSparse } from './sparse';
 import { benchProfile } from './profile';
 import { benchOverhead } from './overhead';
 import { benchTune } from './tune';
+import { benchSpmmMapping } from './spmm_mapping';
 
 const args = process.argv.slice(2);
 const modelAt = args.indexOf('--cnn-model');
@@ -43,6 +44,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   profile: benchProfile,
   overhead: () => benchOverhead(),
   tune: () => benchTune(peakGflops),
+  'spmm-mapping': benchSpmmMapping,
 };
 
 const wanted = args;
