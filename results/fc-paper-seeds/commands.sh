@@ -44,3 +44,7 @@ echo "seed $SEED: $STAGES done"
 #   A1=results/fc-paper/adaptive-2026-12-01; A2=results/fc-paper-seeds/seed2
 #   node bin/sparsegrad.js findings $A1/adaptive-{abs,act,combined,random,pixel-mask} $A2/adaptive-{abs,act,combined,random,pixel-mask} \
 #     --out results/fc-paper-seeds/findings-seeds-1-2 --clean-floor 0.98
+# Over seeds 1-3 (results/fc-paper-seeds/findings-seeds-1-3; per-vector.txt from its robustness.csv):
+#   A3=results/fc-paper-seeds/seed3
+#   node bin/sparsegrad.js findings $A1/adaptive-{abs,act,combined,random,pixel-mask} $A2/adaptive-{abs,act,combined,random,pixel-mask} \
+#     $A3/adaptive-{abs,act,combined,random,pixel-mask} --out results/fc-paper-seeds/findings-seeds-1-3 --clean-floor 0.98
