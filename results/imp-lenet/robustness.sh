@@ -17,4 +17,9 @@ $S sweep --model $M0 --method abs --ratios 0.79,0.8926,0.9313 --fine-tune 900 $C
 for k in 7 10 12; do
   $S sweep --model $R/run/round-$k/model.safetensors --method abs --ratios 0 $COMMON --out $R/robust-imp-round$k < /dev/null
 done
+# Control for the extra training the fine-tuned and IMP models had: the dense model trained 900
+# more iterations (fresh Adam, as fine-tuning), attacked the same way.
+[ -f $R/dense-plus-900/train.json ] && grep -q '"finished"' $R/dense-plus-900/train.json || \
+  $S train --init $M0 --iterations 900 --eval-every 0 --data $D --seed 1 --kernels rules --no-progress --out $R/dense-plus-900 < /dev/null
+$S sweep --model $R/dense-plus-900/model.safetensors --method abs --ratios 0 $COMMON --out $R/robust-dense-plus-900 < /dev/null
 echo "robustness done"

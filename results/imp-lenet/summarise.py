@@ -8,7 +8,7 @@ import csv, json, os, sys
 from collections import defaultdict
 
 here = os.path.dirname(os.path.abspath(__file__))
-sources = [('one-shot', 'robust-oneshot'), ('fine-tuned 900', 'robust-finetuned')] + [
+sources = [('one-shot', 'robust-oneshot'), ('dense + 900', 'robust-dense-plus-900'), ('fine-tuned 900', 'robust-finetuned')] + [
     (f'IMP round {k}', f'robust-imp-round{k}') for k in (7, 10, 12)]
 out = []
 for kind, folder in sources:
@@ -22,6 +22,7 @@ for kind, folder in sources:
     for ratio, rows in sorted(by_ratio.items()):
         test = [r for r in rows if r['split'] == 'test']
         sparsity = [float(x) for x in test[0]['sparsity_per_matrix'].split(';')]
+        if kind == 'dense + 900': ratio = 0.0
         name = 'dense' if kind == 'one-shot' and ratio == 0 else kind
         def mean_of(attack, pgd=False):
             xs = [float(r['accuracy']) for r in test if r['attack'] == attack
