@@ -34,7 +34,8 @@ adaptive)
   first=1
   while read -r method scope ratio; do
     if [ $first = 1 ]; then ratios="0,$ratio"; first=0; else ratios=$ratio; fi
-    [ "$ratios" = "0,0" ] && ratios=0
+    # A method whose chosen ratio is 0 has no pruned model to attack (random: 0.3 already lost > 0.5 points).
+    [ "$ratios" = "0" ] && { echo "skip $method: chosen ratio 0"; continue; }
     $S sweep --model $M $COMMON --noise $R/noise/*.safetensors --method $method --scope $scope --ratios $ratios \
       --adaptive-ratios all --adaptive-steps 60 --pgd 0.1 --pgd-steps 40 --pgd-loss ce,margin --pgd-images 200 \
       --out $R/adaptive-$method < /dev/null
