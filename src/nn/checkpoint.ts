@@ -114,24 +114,21 @@ function configFromTensors(byName: Map<string, NamedArray>, file: string, image?
     throw new DataError(
       `${file}: no fc1.weight: not a sparsegrad/PyTorch MNIST model checkpoint (tensors: ${[...byName.keys()].slice(0, 6).join(', ')})`,
     );
+  if (image && conv.length && image[0] !== inChannels)
+    throw new DataError(`${file}: conv1.weight takes ${inChannels} channels, its config's images have ${image[0]}`);
   const perChannel = sizes[0] / channels,
     side = Math.round(Math.sqrt(perChannel));
-  if (image) {
-    if (image[0] !== inChannels && conv.length)
-      throw new DataError(`${file}: conv1.weight takes ${inChannels} channels, its config's images have ${image[0]}`);
-    return {
-      ...DEFAULT_CONFIG,
-      ...(conv.length && { ...CNN_DEFAULTS, conv }),
-      hidden: sizes.slice(1, -1),
-      input: [...image],
-      classes: sizes[sizes.length - 1],
-    };
-  }
-  if (conv.length && side * side !== perChannel)
+  if (!image && conv.length && side * side !== perChannel)
     throw new DataError(
       `${file}: fc1 takes ${sizes[0]} inputs: not ${channels} flattened square maps (same-padded conv layers keep the image's size)`,
     );
-  const input = conv.length ? [inChannels, side, side] : side * side === sizes[0] ? [1, side, side] : [1, 1, sizes[0]];
+  const input = image
+    ? [...image]
+    : conv.length
+      ? [inChannels, side, side]
+      : side * side === sizes[0]
+        ? [1, side, side]
+        : [1, 1, sizes[0]];
   const classes = sizes[sizes.length - 1];
   if (sizes.length < 2 || classes < 2)
     throw new DataError(`${file}: architecture ${sizes.join('-')} has no output layer of 2 or more classes`);

@@ -4,7 +4,7 @@ import { conv2d } from '../ops/conv2d';
 import { add, relu } from '../ops/elementwise';
 import { avgPool2d, maxPool2d } from '../ops/pool2d';
 import { matmul } from '../ops/matmul';
-import { spmm, tuneSpmm } from '../ops/spmm';
+import { spmm, spmmBucket, tuneSpmm } from '../ops/spmm';
 import { kernelChoices } from '../gpu/tuning';
 import { transpose } from '../ops/transpose';
 import type { Param } from '../nn/net';
@@ -39,10 +39,13 @@ export async function chooseKernels(
       choices.push(null);
       continue;
     }
-    // With a tuner, the CSR mapping (rows or staged) is measured on this layer's matrix first.
-    if (kernelChoices.tuner && l.csr.colIdx.length) {
+    // With a tuner, the CSR mapping (rows or staged) is measured on this layer's matrix first,
+    // unless its bucket already has a winner (then nothing is uploaded for it).
+    const { tuner } = kernelChoices;
+    const { rows, cols, colIdx } = l.csr;
+    if (tuner && colIdx.length && tuner.lookup(spmmBucket(rows, cols, batch, colIdx.length)) === undefined) {
       const m = new SparseMatrix(l.csr, l.name);
-      await tuneSpmm(kernelChoices.tuner, m.a, batch);
+      await tuneSpmm(tuner, m.a, batch);
       m.dispose();
     }
     if (!fitsDense(l.csr)) {
