@@ -6,6 +6,51 @@ interface DetectJsonRow {
   ratio?: number;
   auc: number | null;
   roc: { fpr: number; tpr: number }[];
+  robustAccuracy?: number;
+  evaded?: number;
+}
+
+/** A detector-aware PGD's weight from its attack name (`pgd-ce-vs-onehot×0.3 ε=0.1`), and the name of its plain twin. */
+function awareWeight(attack: string): { weight: number; plain: string } | null {
+  const m = /^(.*)-vs-[a-z]+×([0-9.e+-]+)( ε=.*)$/.exec(attack);
+  return m ? { weight: Number(m[2]), plain: `${m[1]}${m[3]}` } : null;
+}
+
+/**
+ * The detector-aware attack against its weight (0: the plain attack), at the lowest ratio: robust
+ * accuracy, and per score the share of images wrong and unflagged (what the detector leaves the
+ * attacker). One chart per plain attack that has aware variants at two or more weights.
+ */
+function awareCharts(rows: DetectJsonRow[], ratio: number, title: string): Chart[] {
+  const at = rows.filter((r) => (r.ratio ?? 0) === ratio && r.robustAccuracy !== undefined);
+  const plains = [...new Set(at.map((r) => awareWeight(r.attack)?.plain).filter((p): p is string => !!p))];
+  const charts: Chart[] = [];
+  for (const plain of plains) {
+    const byWeight = new Map<number, string>([[0, plain]]);
+    for (const r of at) {
+      const w = awareWeight(r.attack);
+      if (w?.plain === plain) byWeight.set(w.weight, r.attack);
+    }
+    if (byWeight.size < 3) continue;
+    const weights = [...byWeight.keys()].sort((a, b) => a - b);
+    const scores = [...new Set(at.filter((r) => r.attack === plain).map((r) => r.score))];
+    const pick = (w: number, score: string | null) =>
+      at.find((r) => r.attack === byWeight.get(w) && (score === null || r.score === score));
+    const pct = (v: number | undefined) => (v === undefined || v === null ? null : 100 * v);
+    charts.push({
+      title: `detector-aware ${plain} against its weight (0: plain)${ratio ? ` (pruned ${ratio})` : ''} — ${title}`,
+      ratios: weights,
+      series: [
+        { label: 'robust accuracy', values: weights.map((w) => pct(pick(w, null)?.robustAccuracy)) },
+        ...scores.map((score) => ({
+          label: `wrong and unflagged: ${score}`,
+          values: weights.map((w) => pct(pick(w, score)?.evaded)),
+        })),
+      ],
+      axes: { x: 'weight of the detector score in the attack loss', y: '% of test images', logY: false, yRange: null },
+    });
+  }
+  return charts;
 }
 
 /** TPR at each FPR of the grid: the best point of the curve at or below that FPR (a step curve). */
@@ -39,6 +84,7 @@ export function detectCharts(detectJson: unknown, file: string): Chart[] {
       yRange: [0, 1],
     },
   }));
+  charts.push(...awareCharts(d.rows, ratios[0], d.model ?? file));
   if (ratios.length > 1)
     for (const attack of attacks) {
       const scores = [...new Set(rows.filter((r) => r.attack === attack).map((r) => r.score))];

@@ -31,6 +31,54 @@ describe('report charts for detection and iterative pruning', () => {
     expect(aucChart.series.find((x) => x.label === 'neg-msp')!.values).toEqual([0.7, null]);
     expect(() => detectCharts({ tool: 'x' }, 'bad.json')).toThrow(/bad\.json: not a sparsegrad detect JSON/);
   });
+  it('the detector-aware attack against its weight: robust accuracy and evaded share per score, plain at 0', () => {
+    const row = (attack: string, score: string, robustAccuracy: number, evaded: number) => ({
+      score,
+      attack,
+      ratio: 0,
+      auc: 0.5,
+      roc,
+      robustAccuracy,
+      evaded,
+    });
+    const charts = detectCharts(
+      {
+        tool: 'sparsegrad detect',
+        model: 'm',
+        rows: [
+          row('pgd-ce-vs-onehot×1 ε=0.1', 'neg-max', 0.9, 0.02),
+          row('pgd-ce-vs-onehot×1 ε=0.1', 'onehot-distance', 0.9, 0.01),
+          row('pgd-ce ε=0.1', 'neg-max', 0.5, 0.3),
+          row('pgd-ce ε=0.1', 'onehot-distance', 0.5, 0.25),
+          row('pgd-ce-vs-onehot×0.3 ε=0.1', 'neg-max', 0.6, 0.35),
+          row('pgd-ce-vs-onehot×0.3 ε=0.1', 'onehot-distance', 0.6, 0.4),
+          row('universal 3/0.25', 'neg-max', 0.2, 0.6),
+        ],
+      },
+      'd.json',
+    );
+    const aware = charts.filter((c) => c.title.startsWith('detector-aware'));
+    expect(aware.length).toBe(1);
+    expect(aware[0].title).toMatch(/^detector-aware pgd-ce ε=0\.1 against its weight/);
+    expect(aware[0].ratios).toEqual([0, 0.3, 1]);
+    const values = Object.fromEntries(
+      aware[0].series.map((x) => [x.label, x.values.map((v) => Math.round(v! * 10) / 10)]),
+    );
+    expect(values).toEqual({
+      'robust accuracy': [50, 60, 90],
+      'wrong and unflagged: neg-max': [30, 35, 2],
+      'wrong and unflagged: onehot-distance': [25, 40, 1],
+    });
+    // One aware weight alone makes no curve.
+    const one = detectCharts(
+      {
+        tool: 'sparsegrad detect',
+        rows: [row('pgd-ce ε=0.1', 'neg-max', 0.5, 0.3), row('pgd-ce-vs-onehot×1 ε=0.1', 'neg-max', 0.9, 0.02)],
+      },
+      'd.json',
+    );
+    expect(one.some((c) => c.title.startsWith('detector-aware'))).toBe(false);
+  });
   it('IMP: accuracy against the share pruned, a point per round in order of sparsity', () => {
     const [c] = impCharts(
       {
