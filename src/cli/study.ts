@@ -8,6 +8,7 @@ import { ConfigError } from '../gpu/errors';
 import { printFindings } from '../study/findings';
 import { openGpu } from './common';
 import { parseIntList, parseInteger, parseList } from './options';
+import { applyKernels, kernelsOption } from './kernels';
 
 /** The preset with the command line's overrides (each one recorded in study.json with the preset). */
 function withOverrides(p: StudyPreset, o: Record<string, unknown>): StudyPreset {
@@ -73,6 +74,7 @@ export function registerStudy(program: Command): void {
       '--model-config <file>',
       'study an nn model (Sequential layers from JSON, as train --model-config) instead of the FC net',
     )
+    .addOption(kernelsOption())
     .option('--out <dir>', 'results folder (rerun the same command to resume)', 'results/study')
     .action(async (o) => {
       let modelConfig: StudyOptions['modelConfig'];
@@ -85,6 +87,8 @@ export function registerStudy(program: Command): void {
         if (o.model) throw new ConfigError('--model-config and --model: give the layers to train, or trained models');
       }
       const g = await openGpu();
+      const tuning = applyKernels(o.kernels, g);
+      if (!tuning) console.log(`kernels: ${o.kernels}`);
       const bar = process.stderr.isTTY
         ? new cliProgress.SingleBar(
             { format: '{what} [{bar}] {value}/{total} | ETA {eta_formatted}' },
@@ -100,6 +104,8 @@ export function registerStudy(program: Command): void {
         models: o.model,
         modelConfig,
         data: o.data,
+        tuner: tuning?.tuner,
+        tunerCache: tuning?.cache,
         log: (line) => {
           bar?.stop();
           current = '';

@@ -3,6 +3,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { initGpu, adapterName } from '../gpu/device';
 import { loadData } from '../data/node-loader';
+import { splitClasses } from '../data/dataset';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, classesOf, inputOf, layersOf, type TrainConfig } from '../nn/config';
 import { describeLayers, type ConvSpec } from '../nn/net';
 import { ConfigError } from '../gpu/errors';
@@ -16,7 +17,7 @@ import type { ModelCodec } from '../nn/run-files';
 import { Tensor } from '../tensor/tensor';
 import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options';
 import { applyKernels, kernelsOption } from './kernels';
-import { tuneForTraining } from '../nn/tune';
+import { tuneForTraining, tunedLine } from '../nn/tune';
 
 /** Named budgets per architecture: `quick` for a first look on a CPU, `paper` for the study's settings. */
 export const PRESETS: Record<string, Partial<TrainConfig>> = {
@@ -169,11 +170,7 @@ export function registerTrain(program: Command): void {
       );
       const tuning = applyKernels(o.kernels, g);
       if (tuning) {
-        const tuned = await tuneForTraining(config, tuning.tuner);
-        const fresh = tuned.filter((t) => t.source === 'measured').length;
-        console.log(
-          `kernels: measured per shape (${tuned.length} shape buckets (matmul, reductions, conv), ${fresh} measured now, cached in ${tuning.cache}): ${tuned.map((t) => t.winner).join(', ')}`,
-        );
+        console.log(tunedLine(await tuneForTraining(config, tuning.tuner), tuning.cache));
       } else {
         console.log(`kernels: ${o.kernels}`);
       }
@@ -249,8 +246,15 @@ async function trainSequential(
   console.log(
     `data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${model.describe()} (${model.params.reduce((n, p) => n + p.tensor.size, 0)} parameters), ${config.loss}, l2 ${config.l2}, Adam lr ${config.lr}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`,
   );
-  if (tuning)
-    console.log("kernels: rules (tuning is measured on the study nets' steps; nn models use the rules for now)");
+  if (tuning) {
+    const tuned = await tuneForTraining(config, tuning.tuner, {
+      makeModel: () => Sequential.fromJson(config.model!, config.seed),
+      classes: splitClasses(data),
+    });
+    console.log(tunedLine(tuned, tuning.cache));
+  } else {
+    console.log(`kernels: ${o.kernels}`);
+  }
   const resume = o.fresh ? undefined : (loadCheckpoint(o.out, config, data.name, codec) ?? undefined);
   if (resume) {
     console.log(`resuming ${o.out} from iteration ${resume.iteration}`);

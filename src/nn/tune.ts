@@ -1,28 +1,35 @@
 import { tidy } from '../tensor/tensor';
 import { runner } from '../gpu/runner';
-import { kernelChoices } from '../gpu/tuning';
+import { kernelChoices, type TunedBucket } from '../gpu/tuning';
 import { tuneRecorded } from '../ops/tune-ops';
 import type { Tuner } from '../gpu/tuner';
-import { Net, inputSize } from './net';
-import { classesOf, layersOf, type TrainConfig } from './config';
-import { adamFor, trainStep } from './train';
+import { Net } from './net';
+import { classesOf, inputOf, layersOf, type TrainConfig } from './config';
+import { adamFor, trainStep, type Trainable } from './train';
 
 /**
  * Measures the kernels (matmul, reductions, conv) of this training step's ops on the adapter (one step of a
- * throwaway net, recorded, then every new shape bucket timed) and leaves the tuner in charge of
- * the choice from here on. Buckets the tuner's store already has cost nothing.
+ * throwaway model, recorded, then every new shape bucket timed) and leaves the tuner in charge of
+ * the choice from here on. Buckets the tuner's store already has cost nothing. `makeModel`
+ * builds the throwaway model: the study's net of the config by default, or any trainable model
+ * (an nn Sequential) whose step is to be measured; `classes` is its output width where the
+ * config does not record it (the data's class count).
  */
-export async function tuneForTraining(config: TrainConfig, tuner: Tuner) {
-  const net = Net.init(layersOf(config), config.keep, config.seed);
-  const adam = adamFor(net, config);
+export async function tuneForTraining(
+  config: TrainConfig,
+  tuner: Tuner,
+  opts: { makeModel?: () => Trainable; classes?: number } = {},
+) {
+  const model = opts.makeModel?.() ?? Net.init(layersOf(config), config.keep, config.seed);
+  const adam = adamFor(model, config);
   const shapes = new Set<string>();
   kernelChoices.recording = shapes;
   try {
     tidy(() => {
-      const pixels = inputSize(net.layers[0]),
-        classes = classesOf(config);
+      const pixels = (config.model?.input ?? inputOf(config)).reduce((a, b) => a * b, 1),
+        classes = config.classes ?? opts.classes ?? classesOf(config);
       trainStep(
-        net,
+        model,
         adam,
         config,
         new Float32Array(config.batch * pixels),
@@ -35,8 +42,12 @@ export async function tuneForTraining(config: TrainConfig, tuner: Tuner) {
   } finally {
     kernelChoices.recording = null;
     adam.dispose();
-    net.dispose();
+    model.dispose();
   }
   kernelChoices.tuner = tuner;
   return tuneRecorded(tuner, shapes);
 }
+
+/** The log line after a training step's kernels were tuned. */
+export const tunedLine = (tuned: TunedBucket[], cache?: string): string =>
+  `kernels: measured per shape (${tuned.length} shape buckets (matmul, reductions, conv), ${tuned.filter((t) => t.source === 'measured').length} measured now${cache ? `, cached in ${cache}` : ''}): ${tuned.map((t) => t.winner).join(', ')}`;

@@ -4,9 +4,12 @@ import { adapterName, type Gpu } from '../gpu/device';
 import { writeAtomic, readBytes } from '../io/files';
 import { ConfigError } from '../gpu/errors';
 import { loadData } from '../data/node-loader';
-import type { Split } from '../data/dataset';
+import { splitClasses, type Split } from '../data/dataset';
 import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config';
-import { trainModel, type TrainProgress } from '../nn/train';
+import { fitToData, trainModel, type TrainProgress } from '../nn/train';
+import { tuneForTraining, tunedLine } from '../nn/tune';
+import { kernelChoices } from '../gpu/tuning';
+import type { Tuner } from '../gpu/tuner';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
 import { loadModelBytes, type Model } from '../nn/model';
 import { Sequential, sequentialFromSafetensors, sequentialToSafetensors } from '../nn/modules';
@@ -117,6 +120,13 @@ export interface StudyOptions {
   /** An nn model (Sequential layers from JSON) to train per seed instead of the study's FC net. */
   modelConfig?: TrainConfig['model'];
   data?: string;
+  /**
+   * Kernels measured on this adapter: before the first model trains, its training step's shapes
+   * are timed (or read from the tuner's cache) and the winners run from then on.
+   */
+  tuner?: Tuner;
+  /** Where the tuner's winners are cached, for the log. */
+  tunerCache?: string;
   log: (line: string) => void;
   progress?: (what: string, done: number, total: number) => void;
 }
@@ -345,6 +355,13 @@ async function trainSeed(
       }
     : undefined;
   const resume = loadCheckpoint<Model>(dir, config, data.name, codec) ?? undefined;
+  if (o.tuner && kernelChoices.tuner !== o.tuner) {
+    const tuned = await tuneForTraining(fitToData(config, data), o.tuner, {
+      makeModel: o.modelConfig ? () => Sequential.fromJson(o.modelConfig!, seed) : undefined,
+      classes: splitClasses(data),
+    });
+    o.log(tunedLine(tuned, o.tunerCache));
+  }
   const init = o.modelConfig && !resume ? Sequential.fromJson(o.modelConfig, seed) : undefined;
   const r = await trainModel<Model>(config, data, {
     resume,

@@ -1,10 +1,24 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNode } from '../../scripts/build.mjs';
 
 const cli = join(process.cwd(), 'dist/sparsegrad.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+// Kernel winners measured by these runs go to a cache of their own, not the user's.
+const tuneCache = mkdtempSync(join(tmpdir(), 'cli-tune-cache-'));
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SPARSEGRAD_CACHE: tuneCache },
+  });
+const tunedBuckets = (stdout: string) => {
+  const m = /kernels: measured per shape \((\d+) shape buckets \(matmul, reductions, conv\), (\d+) measured now/.exec(
+    stdout,
+  );
+  return m ? { buckets: Number(m[1]), measured: Number(m[2]) } : null;
+};
 
 beforeAll(() => buildNode({ sparsegrad: 'src/cli/main.ts' }));
 
@@ -235,9 +249,18 @@ describe('sparsegrad CLI', () => {
       stride: 2,
       padding: 0,
     });
+    // Its own step's kernels are measured (conv buckets included), then read from the cache.
+    const tuned = tunedBuckets(first.stdout);
+    expect(tuned, first.stdout).not.toBeNull();
+    expect(tuned!.buckets).toBeGreaterThanOrEqual(3);
+    const { readdirSync } = await import('node:fs');
+    const cacheFile = readdirSync(tuneCache).find((f) => f.startsWith('tuning-'))!;
+    const buckets = Object.keys(JSON.parse(readFileSync(join(tuneCache, cacheFile), 'utf8')).records);
+    expect(buckets.some((b) => b.startsWith('conv:'))).toBe(true);
     const more = run(...args, '--iterations', '30');
     expect(more.status, more.stderr).toBe(0);
     expect(more.stdout).toMatch(/resuming .* from iteration 20/);
+    expect(tunedBuckets(more.stdout)).toEqual({ buckets: tuned!.buckets, measured: 0 });
     expect(JSON.parse(readFileSync(join(dir, 'run/train.json'), 'utf8')).iteration).toBe(30);
     const bad = run('train', '--model-config', join(dir, 'nope.json'), '--out', join(dir, 'x'));
     expect(bad.status).not.toBe(0);
@@ -337,12 +360,15 @@ describe('sparsegrad CLI', () => {
       '2',
       '--pgd-images',
       '100',
+      '--kernels',
+      'rules', // tuning the study's step is tested with --model-config below
       '--out',
       out,
     ];
     const r = run(...args);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/worst − pixel-mask/);
+    expect(r.stdout).toMatch(/kernels: rules/);
     const study = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));
     expect(study.preset.ratios).toEqual([0, 0.3, 0.6]);
     expect(study.summary.methods.map((m: { method: string }) => m.method)).toEqual([
@@ -369,7 +395,7 @@ describe('sparsegrad CLI', () => {
     const bad = run('study', '--sweeps', 'per-neuron', '--out', out);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--sweeps per-neuron: this preset has per-matrix, pixel-mask, per-layer/);
-  });
+  }, 300_000); // the whole study twice
   it('study --model-config: an nn CNN with max-pooling goes through the whole study; per-layer scopes follow its layers; the pixel mask is left out, saying why', async () => {
     const { mkdtempSync, readFileSync, writeFileSync, existsSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
@@ -401,6 +427,7 @@ describe('sparsegrad CLI', () => {
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/sweep-pixel-mask left out: the pixel-mask control needs a linear first layer/);
+    expect(tunedBuckets(r.stdout)!.buckets, r.stdout).toBeGreaterThanOrEqual(3); // its own step measured
     const study = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));
     expect(study.sweeps).toEqual(['sweep-per-matrix', 'sweep-per-layer']);
     const perLayer = readFileSync(join(out, 'sweep-per-layer/sweep.csv'), 'utf8');
