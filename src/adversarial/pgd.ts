@@ -32,9 +32,16 @@ export interface PgdSettings {
   /**
    * A detector-aware attacker (absent: none): it also minimises `weight` × the detector's score
    * surrogate (detectorPenalty), keeping its outputs in the clean range while it fools.
+   * `toward`: the class whose one-hot (or softmax) the penalty measures — 'top', the current top
+   * class (the detector's own score, which resists fooling while the image is still right), or
+   * 'wrong' (the default), the top wrong class, or the target of a targeted attack: outputs
+   * pulled towards a confident wrong answer.
    */
-  detector?: { score: 'onehot' | 'msp'; weight: number };
+  detector?: { score: 'onehot' | 'msp'; weight: number; toward?: DetectorToward };
 }
+
+export const DETECTOR_TOWARD = ['wrong', 'top'] as const;
+export type DetectorToward = (typeof DETECTOR_TOWARD)[number];
 
 export const fgsm = (epsilon: number, target: number | null = null, loss: AttackLoss = 'ce'): PgdSettings => ({
   epsilon,
@@ -62,7 +69,7 @@ export const pgd = (epsilon: number, steps: number, o: Partial<PgdSettings> = {}
 
 export function attackName(s: PgdSettings): string {
   const kind = s.steps === 1 && !s.randomStart && s.stepSize === s.epsilon ? 'fgsm' : 'pgd';
-  return `${kind}-${s.loss}${s.target === null ? '' : `-t${s.target}`}${s.detector ? `-vs-${s.detector.score}×${s.detector.weight}` : ''}`;
+  return `${kind}-${s.loss}${s.target === null ? '' : `-t${s.target}`}${s.detector ? `-vs-${s.detector.score}-${s.detector.toward ?? 'wrong'}×${s.detector.weight}` : ''}`;
 }
 
 export function validatePgd(s: PgdSettings, classes: number): PgdSettings {
@@ -80,6 +87,8 @@ export function validatePgd(s: PgdSettings, classes: number): PgdSettings {
     throw new ConfigError(`pgd: detector weight ${s.detector.weight} must be ≥ 0`);
   if (s.detector && s.detector.score !== 'onehot' && s.detector.score !== 'msp')
     throw new ConfigError(`pgd: detector score "${s.detector.score}": use onehot or msp`);
+  if (s.detector?.toward !== undefined && !DETECTOR_TOWARD.includes(s.detector.toward))
+    throw new ConfigError(`pgd: detector toward "${s.detector.toward}": use ${DETECTOR_TOWARD.join(' or ')}`);
   return s;
 }
 
@@ -119,7 +128,12 @@ const lossOf = (loss: AttackLoss, logits: Tensor, y: Tensor): Tensor =>
 export function attackObjective(s: PgdSettings, logits: Tensor, y: Tensor): Tensor {
   const loss = lossOf(s.loss, logits, y);
   if (!s.detector || s.detector.weight === 0) return loss;
-  const penalty = scale(detectorPenalty(logits, s.detector.score, s.loss === 'ce' ? 'mean' : 'sum'), s.detector.weight);
+  // y: the true labels' one-hot rows (untargeted) or the target's (targeted).
+  const classes = (s.detector.toward ?? 'wrong') === 'top' ? {} : s.target === null ? { avoid: y } : { toward: y };
+  const penalty = scale(
+    detectorPenalty(logits, s.detector.score, s.loss === 'ce' ? 'mean' : 'sum', classes),
+    s.detector.weight,
+  );
   return s.target === null ? sub(loss, penalty) : add(loss, penalty);
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { openGpu, loadModel, loadData, table } from './common';
 import { loadNoise } from '../adversarial/noise-files';
-import { pgd, ATTACK_LOSSES, type AttackLoss } from '../adversarial/pgd';
+import { pgd, ATTACK_LOSSES, DETECTOR_TOWARD, type AttackLoss, type DetectorToward } from '../adversarial/pgd';
 import { take, skip } from '../data/dataset';
 import { DETECT_SCORES, SCORE_MEANING, type DetectScore } from '../detect/scores';
 import { detectionRows, pgdDetectAttack, universalAttack, type DetectAttack, type DetectRow } from '../detect/evaluate';
@@ -52,6 +52,12 @@ export function registerDetect(program: Command): void {
       '--aware-score <score>',
       'what the aware attacker keeps clean-looking: onehot (distance to the nearest one-hot) or msp (max softmax); default: onehot for a linear-quadratic model, msp for softmax-CE',
       parseChoice(['onehot', 'msp']),
+    )
+    .option(
+      '--aware-toward <list>',
+      "the class the aware attacker's outputs are pulled towards (comma-separated, each at every weight): wrong (the top wrong class: a confident wrong answer) or top (the current top class: the detector's own score, which resists fooling while the image is still right)",
+      parseList([...DETECTOR_TOWARD]),
+      ['wrong'],
     )
     .option('--scores <list>', `scores: ${DETECT_SCORES.join(', ')}`, parseList([...DETECT_SCORES]), [...DETECT_SCORES])
     .option(
@@ -107,8 +113,11 @@ export function registerDetect(program: Command): void {
         for (const eps of (o.pgd ?? []) as number[]) {
           const plain = pgd(eps, o.pgdSteps, { loss: o.pgdLoss as AttackLoss, seed: o.seed });
           attacks.push(await pgdDetectAttack(m, test, plain));
-          for (const weight of (o.aware ?? []) as number[])
-            attacks.push(await pgdDetectAttack(m, test, { ...plain, detector: { score: awareScore, weight } }));
+          for (const toward of o.awareToward as DetectorToward[])
+            for (const weight of (o.aware ?? []) as number[])
+              attacks.push(
+                await pgdDetectAttack(m, test, { ...plain, detector: { score: awareScore, weight, toward } }),
+              );
         }
         for (const r of await detectionRows(m, validation, test, attacks, o.scores as DetectScore[]))
           rows.push({ ...r, ratio });
@@ -186,6 +195,7 @@ export function registerDetect(program: Command): void {
             validation: `last ${o.validation} test images (thresholds)`,
             test: `first ${test.count} test images`,
             pgd: o.pgd ? { steps: o.pgdSteps, loss: o.pgdLoss } : null,
+            aware: o.aware ? { weights: o.aware, score: awareScore, toward: o.awareToward } : null,
             scores: Object.fromEntries((o.scores as DetectScore[]).map((s) => [s, SCORE_MEANING[s]])),
             rows,
           },

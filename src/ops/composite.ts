@@ -62,16 +62,29 @@ export function l2Penalty(weights: Tensor[], lambda: number): Tensor {
 }
 
 /**
- * What a detector-aware attacker minimises besides its attack loss, from the raw outputs z with
- * their top class held fixed (no gradient through the choice, as the margin's runner-up):
- * 'onehot': ‖z − onehot(top)‖², the squared distance to the nearest one-hot vector (the
- * linear-quadratic detector's score); 'msp': logΣexp(z) − z_top = −log(max softmax), the
- * baseline detector's. Per row, then summed (or averaged, to match a mean loss) over the batch.
+ * What a detector-aware attacker minimises besides its attack loss, from the raw outputs z and a
+ * class c per row (no gradient through the choice of c, as the margin's runner-up):
+ * 'onehot': ‖z − onehot(c)‖², the squared distance to a one-hot vector (the linear-quadratic
+ * detector's score once c is the top class); 'msp': logΣexp(z) − z_c = −log(softmax_c), the
+ * baseline detector's. c is the top class of z, or with `avoid` (one-hot rows of the true
+ * labels) the top class among the others: the output then looks like a confident wrong answer,
+ * which pulls with the attack instead of against it while the image is still classified right.
+ * With `toward` (one-hot rows), c is given. Per row, then summed (or averaged, to match a mean
+ * loss) over the batch.
  */
-export function detectorPenalty(logits: Tensor, kind: 'onehot' | 'msp', reduce: 'sum' | 'mean'): Tensor {
+export function detectorPenalty(
+  logits: Tensor,
+  kind: 'onehot' | 'msp',
+  reduce: 'sum' | 'mean',
+  c: { avoid?: Tensor; toward?: Tensor } = {},
+): Tensor {
   if (logits.shape.length !== 2)
     throw new ShapeError(`detectorPenalty: expects logits [rows, classes], got ${fmtShape(logits.shape)}`);
-  const top = binaryOp('equal', logits, max(logits, 1));
+  const rows = c.avoid ?? c.toward;
+  if (rows && !sameShape(rows.shape, logits.shape))
+    throw new ShapeError(`detectorPenalty: classes ${fmtShape(rows.shape)} for logits ${fmtShape(logits.shape)}`);
+  const ranked = c.avoid ? sub(logits, scale(c.avoid, 1e4)) : logits;
+  const top = c.toward ?? binaryOp('equal', ranked, max(ranked, 1));
   const perRow =
     kind === 'onehot' ? sum(square(sub(logits, top)), 1) : sub(logSumExp(logits), sum(mul(logits, top), 1));
   return sum(perRow, undefined, reduce === 'mean' ? 1 / logits.shape[0] : 1);

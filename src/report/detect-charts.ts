@@ -10,26 +10,33 @@ interface DetectJsonRow {
   evaded?: number;
 }
 
-/** A detector-aware PGD's weight from its attack name (`pgd-ce-vs-onehot×0.3 ε=0.1`), and the name of its plain twin. */
-function awareWeight(attack: string): { weight: number; plain: string } | null {
-  const m = /^(.*)-vs-[a-z]+×([0-9.e+-]+)( ε=.*)$/.exec(attack);
-  return m ? { weight: Number(m[2]), plain: `${m[1]}${m[3]}` } : null;
+/**
+ * A detector-aware PGD's weight from its attack name (`pgd-ce-vs-onehot-wrong×0.3 ε=0.1`), the
+ * name of its plain twin and its variant (`onehot-wrong`).
+ */
+function awareWeight(attack: string): { weight: number; plain: string; variant: string } | null {
+  const m = /^(.*)-vs-([a-z-]+)×([0-9.e+-]+)( ε=.*)$/.exec(attack);
+  return m ? { weight: Number(m[3]), plain: `${m[1]}${m[4]}`, variant: m[2] } : null;
 }
 
 /**
  * The detector-aware attack against its weight (0: the plain attack), at the lowest ratio: robust
  * accuracy, and per score the share of images wrong and unflagged (what the detector leaves the
- * attacker). One chart per plain attack that has aware variants at two or more weights.
+ * attacker). One chart per plain attack and aware variant with two or more weights.
  */
 function awareCharts(rows: DetectJsonRow[], ratio: number, title: string): Chart[] {
   const at = rows.filter((r) => (r.ratio ?? 0) === ratio && r.robustAccuracy !== undefined);
-  const plains = [...new Set(at.map((r) => awareWeight(r.attack)?.plain).filter((p): p is string => !!p))];
+  const families = new Map<string, { plain: string; variant: string }>();
+  for (const r of at) {
+    const w = awareWeight(r.attack);
+    if (w) families.set(`${w.plain}|${w.variant}`, w);
+  }
   const charts: Chart[] = [];
-  for (const plain of plains) {
+  for (const { plain, variant } of families.values()) {
     const byWeight = new Map<number, string>([[0, plain]]);
     for (const r of at) {
       const w = awareWeight(r.attack);
-      if (w?.plain === plain) byWeight.set(w.weight, r.attack);
+      if (w?.plain === plain && w.variant === variant) byWeight.set(w.weight, r.attack);
     }
     if (byWeight.size < 3) continue;
     const weights = [...byWeight.keys()].sort((a, b) => a - b);
@@ -38,7 +45,7 @@ function awareCharts(rows: DetectJsonRow[], ratio: number, title: string): Chart
       at.find((r) => r.attack === byWeight.get(w) && (score === null || r.score === score));
     const pct = (v: number | undefined) => (v === undefined || v === null ? null : 100 * v);
     charts.push({
-      title: `detector-aware ${plain} against its weight (0: plain)${ratio ? ` (pruned ${ratio})` : ''} — ${title}`,
+      title: `detector-aware ${plain} (${variant}) against its weight (0: plain)${ratio ? ` (pruned ${ratio})` : ''} — ${title}`,
       ratios: weights,
       series: [
         { label: 'robust accuracy', values: weights.map((w) => pct(pick(w, null)?.robustAccuracy)) },

@@ -199,7 +199,7 @@ describe('sparsegrad CLI', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--keep-pruned needs --init/);
   });
-  it('train --model-config: nn layers from JSON (conv, max-pool, linear) train, save torch.nn.Sequential names, and resume', async () => {
+  it('train --model-config: nn layers from JSON (conv, max-pool, linear) train, save torch.nn.Sequential names, and resume; noise, sweep, detect (plain and detector-aware, pruned), prune and eval take the model', async () => {
     const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { decodeSafetensors } = await import('../../src/io/safetensors');
@@ -320,6 +320,60 @@ describe('sparsegrad CLI', () => {
         act.some((a) => new RegExp(`^(csr|dense);(csr|dense) ${attack}$`).test(a)),
         act.join(' | '),
       ).toBe(true);
+    // Detection on the same model, pruned by magnitude too: plain and detector-aware PGD (both
+    // pulls, two weights), one worst-of row per ratio and score, and the report's charts.
+    const detect = run(
+      'detect',
+      '--model',
+      model,
+      '--noise',
+      join(dir, 'noise/noise-t3-l0.2.safetensors'),
+      '--pgd',
+      '0.1',
+      '--pgd-steps',
+      '2',
+      '--aware',
+      '0.5,2',
+      '--aware-toward',
+      'wrong,top',
+      '--method',
+      'abs',
+      '--ratios',
+      '0,0.5',
+      '--validation',
+      '200',
+      '--test-images',
+      '100',
+      '--out',
+      join(dir, 'detect'),
+    );
+    expect(detect.status, detect.stderr).toBe(0);
+    const d = JSON.parse(readFileSync(join(dir, 'detect/detect.json'), 'utf8'));
+    expect(d.aware).toEqual({ weights: [0.5, 2], score: 'msp', toward: ['wrong', 'top'] });
+    for (const ratio of [0, 0.5]) {
+      const attacks = [
+        ...new Set(d.rows.filter((r: { ratio: number }) => r.ratio === ratio).map((r: { attack: string }) => r.attack)),
+      ];
+      expect(attacks.sort()).toEqual(
+        [
+          'universal 3/0.2',
+          'pgd-ce ε=0.1',
+          'pgd-ce-vs-msp-wrong×0.5 ε=0.1',
+          'pgd-ce-vs-msp-wrong×2 ε=0.1',
+          'pgd-ce-vs-msp-top×0.5 ε=0.1',
+          'pgd-ce-vs-msp-top×2 ε=0.1',
+          'worst of pgd-ce ε=0.1 (5 attacks)',
+        ].sort(),
+      );
+    }
+    expect(run('report', join(dir, 'detect')).status).toBe(0);
+    const page = readFileSync(join(dir, 'detect/report.html'), 'utf8');
+    for (const title of [
+      'detector-aware pgd-ce ε=0.1 (msp-wrong) against its weight',
+      'detector-aware pgd-ce ε=0.1 (msp-top) against its weight',
+      'detection ROC-AUC against pruning ratio: pgd-ce ε=0.1',
+    ])
+      expect(page).toContain(title);
     const pruned = join(dir, 'pruned.safetensors');
     const prune = run(
       'prune',

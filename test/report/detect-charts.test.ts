@@ -46,20 +46,21 @@ describe('report charts for detection and iterative pruning', () => {
         tool: 'sparsegrad detect',
         model: 'm',
         rows: [
-          row('pgd-ce-vs-onehot×1 ε=0.1', 'neg-max', 0.9, 0.02),
-          row('pgd-ce-vs-onehot×1 ε=0.1', 'onehot-distance', 0.9, 0.01),
+          row('pgd-ce-vs-onehot-wrong×1 ε=0.1', 'neg-max', 0.9, 0.02),
+          row('pgd-ce-vs-onehot-wrong×1 ε=0.1', 'onehot-distance', 0.9, 0.01),
           row('pgd-ce ε=0.1', 'neg-max', 0.5, 0.3),
           row('pgd-ce ε=0.1', 'onehot-distance', 0.5, 0.25),
-          row('pgd-ce-vs-onehot×0.3 ε=0.1', 'neg-max', 0.6, 0.35),
-          row('pgd-ce-vs-onehot×0.3 ε=0.1', 'onehot-distance', 0.6, 0.4),
+          row('pgd-ce-vs-onehot-wrong×0.3 ε=0.1', 'neg-max', 0.6, 0.35),
+          row('pgd-ce-vs-onehot-wrong×0.3 ε=0.1', 'onehot-distance', 0.6, 0.4),
           row('universal 3/0.25', 'neg-max', 0.2, 0.6),
+          row('pgd-ce-vs-onehot-top×0.3 ε=0.1', 'neg-max', 0.7, 0.2), // another variant: its own curve, too short here
         ],
       },
       'd.json',
     );
     const aware = charts.filter((c) => c.title.startsWith('detector-aware'));
     expect(aware.length).toBe(1);
-    expect(aware[0].title).toMatch(/^detector-aware pgd-ce ε=0\.1 against its weight/);
+    expect(aware[0].title).toMatch(/^detector-aware pgd-ce ε=0\.1 \(onehot-wrong\) against its weight/);
     expect(aware[0].ratios).toEqual([0, 0.3, 1]);
     const values = Object.fromEntries(
       aware[0].series.map((x) => [x.label, x.values.map((v) => Math.round(v! * 10) / 10)]),
@@ -73,7 +74,7 @@ describe('report charts for detection and iterative pruning', () => {
     const one = detectCharts(
       {
         tool: 'sparsegrad detect',
-        rows: [row('pgd-ce ε=0.1', 'neg-max', 0.5, 0.3), row('pgd-ce-vs-onehot×1 ε=0.1', 'neg-max', 0.9, 0.02)],
+        rows: [row('pgd-ce ε=0.1', 'neg-max', 0.5, 0.3), row('pgd-ce-vs-onehot-wrong×1 ε=0.1', 'neg-max', 0.9, 0.02)],
       },
       'd.json',
     );
