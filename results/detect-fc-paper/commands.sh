@@ -5,5 +5,5 @@
 set -euo pipefail
 R=${R:-results/detect-fc-paper}
 node bin/sparsegrad.js detect --model results/fc-paper/model.safetensors --data ../shared/data/mnist \
-  --noise results/fc-paper/adaptive-2026-12-01/noise/*.safetensors --pgd 0.1 --pgd-steps 40 --aware 0.01,0.1,1 \
+  --noise results/fc-paper/adaptive-2026-12-01/noise/*.safetensors --pgd 0.1 --pgd-steps 40 --aware 0.01,0.1,1 --aware-toward top \
   --validation 1000 --test-images 2000 --out $R/lq

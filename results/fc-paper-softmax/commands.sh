@@ -8,5 +8,5 @@ set -euo pipefail
 R=${R:-results/fc-paper-softmax}; D=../shared/data/mnist; S="node bin/sparsegrad.js"
 $S train --preset paper --loss softmax-ce --seed 1 --iterations 3000 --eval-every 1000 --data $D --kernels rules --no-progress --out $R/model < /dev/null
 [ -f $R/noise/noise-t9-l0.2.json ] || $S noise --model $R/model/model.safetensors --vectors study --data $D --out $R/noise
-$S detect --model $R/model/model.safetensors --data $D --noise $R/noise/*.safetensors --pgd 0.1 --pgd-steps 40 --aware 0.01,0.1,1 \
+$S detect --model $R/model/model.safetensors --data $D --noise $R/noise/*.safetensors --pgd 0.1 --pgd-steps 40 --aware 0.01,0.1,1 --aware-toward top \
   --validation 1000 --test-images 2000 --out ${DETECT:-results/detect-fc-paper}/softmax
