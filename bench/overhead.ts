@@ -7,6 +7,7 @@ import { gpu } from '../src/gpu/device';
 import { bufferPool } from '../src/gpu/buffers';
 import { pipelineCache, pipelineStats } from '../src/gpu/pipelines';
 import { seededRandom } from '../src/nn/random';
+import { median } from '../src/gpu/timing';
 import { printTable } from './common';
 
 type Mode = 'uncached' | 'cached';
@@ -21,8 +22,11 @@ interface Row {
   model: string;
   mode: Mode;
   dispatchesPerStep: number;
+  /** Median over the steps: a step the OS preempted (2 cores shared with the driver's threads) does not move it. */
   encodeUsPerDispatch: number;
-  /** The same without the time inside queue.writeBuffer (the batch's upload, spread over the step's dispatches). */
+  /** Mean over the steps. */
+  encodeUsPerDispatchMean: number;
+  /** The median step without the time inside queue.writeBuffer (the batch's upload, spread over the step's dispatches). */
   encodeUsPerDispatchLessUploads: number;
   encodeMsPerStep: number;
   uploadMsPerStep: number;
@@ -60,6 +64,8 @@ async function measure(config: TrainConfig, mode: Mode, steps: number): Promise<
     buffers: bufferPool.created,
   };
   let encodeMs = 0;
+  const stepMs: number[] = [];
+  const stepUploadMs: number[] = [];
   let submitMs = 0;
   let dispatches = 0;
   // Time inside writeBuffer (uploads of the batch and targets) is counted apart.
@@ -80,11 +86,14 @@ async function measure(config: TrainConfig, mode: Mode, steps: number): Promise<
     runner.emptySubmit();
     submitMs += performance.now() - s0;
     const d0 = runner.dispatches;
+    const u0 = uploadMs;
     const t0 = performance.now();
     timing = true;
     step(it);
     timing = false;
-    encodeMs += performance.now() - t0;
+    stepMs.push(performance.now() - t0);
+    stepUploadMs.push(uploadMs - u0);
+    encodeMs += stepMs[stepMs.length - 1];
     dispatches += runner.dispatches - d0;
     runner.flush();
   }
@@ -109,8 +118,9 @@ async function measure(config: TrainConfig, mode: Mode, steps: number): Promise<
     model: `${config.arch} ${describeLayers(layersOf(config))}`,
     mode,
     dispatchesPerStep: dispatches / steps,
-    encodeUsPerDispatch: (1000 * encodeMs) / dispatches,
-    encodeUsPerDispatchLessUploads: (1000 * (encodeMs - uploadMs)) / dispatches,
+    encodeUsPerDispatch: (1000 * median(stepMs)) / (dispatches / steps),
+    encodeUsPerDispatchMean: (1000 * encodeMs) / dispatches,
+    encodeUsPerDispatchLessUploads: (1000 * median(stepMs.map((m, i) => m - stepUploadMs[i]))) / (dispatches / steps),
     encodeMsPerStep: encodeMs / steps,
     uploadMsPerStep: uploadMs / steps,
     submitMsPerStep: submitMs / steps,
@@ -164,7 +174,8 @@ export async function benchOverhead(fcSteps = 20, cnnSteps = 4) {
       'model',
       'mode',
       'dispatches/step',
-      'µs/dispatch',
+      'µs/dispatch (median step)',
+      'mean',
       'less uploads',
       'ms/step encode',
       'ms/step upload',
@@ -177,6 +188,7 @@ export async function benchOverhead(fcSteps = 20, cnnSteps = 4) {
       r.mode,
       r.dispatchesPerStep,
       r.encodeUsPerDispatch,
+      r.encodeUsPerDispatchMean,
       r.encodeUsPerDispatchLessUploads,
       r.encodeMsPerStep,
       r.uploadMsPerStep,
