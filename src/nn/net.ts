@@ -1,6 +1,7 @@
 import { Tensor } from '../tensor/tensor';
-import { linear, dropout } from '../ops/composite';
-import { add, relu } from '../ops/elementwise';
+import { linear } from '../ops/composite';
+import { matmul } from '../ops/matmul';
+import { biasReluDropout } from '../ops/bias_relu_dropout';
 import { conv2d, convOutputSide } from '../ops/conv2d';
 import { ShapeError, fmtShape } from '../gpu/errors';
 import { seededRandom } from './random';
@@ -194,16 +195,20 @@ export class Net {
       const [w, b] = [this.params[2 * i].tensor, this.params[2 * i + 1].tensor];
       if (l.kind === 'conv') {
         layerInputs.push(h);
-        h = relu(add(conv2d(h, w, l.padding, l.stride), b.reshape([l.outChannels, 1, 1])));
+        h = biasReluDropout(conv2d(h, w, l.padding, l.stride), b);
         return;
       }
       if (h.shape.length !== 2) h = h.reshape([n, h.size / n]);
       layerInputs.push(h);
-      h = linear(h, w, b);
-      if (i + 1 < this.layers.length) {
-        h = relu(h);
-        if (opts.train) h = dropout(h, this.keep, opts.dropoutSeed ?? 0, (opts.step ?? 0) * 64 + i);
+      if (i + 1 === this.layers.length) {
+        h = linear(h, w, b);
+        return;
       }
+      // Bias, ReLU and dropout in one kernel: the same bits as add → relu → dropout.
+      const drop = opts.train
+        ? { keep: this.keep, seed: opts.dropoutSeed ?? 0, stream: (opts.step ?? 0) * 64 + i }
+        : undefined;
+      h = biasReluDropout(matmul(h, w, { transB: true }), b, drop);
     });
     return { output: h, layerInputs };
   }

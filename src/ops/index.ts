@@ -2,6 +2,7 @@ export * from './elementwise';
 export * from './reduce';
 export * from './matmul';
 export * from './dropout_mask';
+export * from './bias_relu_dropout';
 export * from './argmax';
 export * from './adam';
 export * from './composite';

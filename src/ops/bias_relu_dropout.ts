@@ -1,0 +1,62 @@
+import forwardWgsl from '../../shaders/bias_relu_dropout.wgsl';
+import gradWgsl from '../../shaders/bias_relu_dropout_grad.wgsl';
+import dropoutHashWgsl from '../../shaders/dropout_hash.wgsl';
+import { getPipeline } from '../gpu/pipelines';
+import { runner } from '../gpu/runner';
+import { workgroups1d } from '../gpu/dispatch';
+import { ShapeError, fmtShape } from '../gpu/errors';
+import { Tensor, accumulateGrad } from '../tensor/tensor';
+import { record } from './kernel';
+import { sumTo } from './reduce-axis';
+import { checkKeep } from './dropout_mask';
+
+export interface DropoutDraw {
+  /** Keep probability; 1: no dropout. */
+  keep: number;
+  seed: number;
+  stream: number;
+}
+
+/**
+ * relu(x + bias) then inverted dropout, in one kernel, and its gradient in one more: a layer's
+ * epilogue. x is [n, C] (linear) or [n, C, …] (conv maps), bias [C] along axis 1. It gives the
+ * same bits as add → relu → dropout (mask from the same seed and stream), forward and backward,
+ * with 1 dispatch instead of 4 (2 without dropout) and 1 instead of 2 backward.
+ */
+export function biasReluDropout(x: Tensor, bias: Tensor, drop: DropoutDraw = { keep: 1, seed: 0, stream: 0 }): Tensor {
+  checkKeep(drop.keep);
+  const channels = x.shape[1];
+  if (x.shape.length < 2 || bias.shape.length !== 1 || bias.shape[0] !== channels)
+    throw new ShapeError(
+      `biasReluDropout: bias ${fmtShape(bias.shape)} must be [C] for the C = axis-1 size of x ${fmtShape(x.shape)}`,
+    );
+  const inner = x.size / (x.shape[0] * channels);
+  const uniforms = {
+    size: x.size,
+    inner: Math.max(inner, 1),
+    channels,
+    seed: drop.seed >>> 0,
+    stream: drop.stream >>> 0,
+    keep: drop.keep,
+  };
+  const out = Tensor.empty(x.shape, 'biasReluDropout');
+  runner.dispatch(
+    getPipeline('bias_relu_dropout', () => `${dropoutHashWgsl}\n${forwardWgsl}`),
+    [x.buffer, bias.buffer, out.buffer],
+    uniforms,
+    workgroups1d(x.size),
+  );
+  return record(out, [x, bias], (g) => {
+    const gx = Tensor.empty(x.shape, 'biasReluDropoutGrad');
+    runner.dispatch(
+      getPipeline('bias_relu_dropout_grad', () => `${dropoutHashWgsl}\n${gradWgsl}`),
+      [g.buffer, x.buffer, bias.buffer, gx.buffer],
+      uniforms,
+      workgroups1d(x.size),
+    );
+    // The bias gradient sums over the batch and the positions of each channel, as add's does.
+    if (bias.requiresGrad)
+      accumulateGrad(bias, sumTo(gx, [channels, ...x.shape.slice(2).map(() => 1)]).reshape([channels]));
+    accumulateGrad(x, gx);
+  });
+}
