@@ -14,6 +14,7 @@ import { benchProfile } from './profile';
 import { benchOverhead } from './overhead';
 import { benchTune } from './tune';
 import { benchSpmmMapping } from './spmm_mapping';
+import { benchEpilogue } from './epilogue';
 
 const args = process.argv.slice(2);
 const modelAt = args.indexOf('--cnn-model');
@@ -45,6 +46,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   overhead: () => benchOverhead(),
   tune: () => benchTune(peakGflops),
   'spmm-mapping': benchSpmmMapping,
+  epilogue: benchEpilogue,
 };
 
 const wanted = args;

@@ -10,6 +10,12 @@ import { record } from './kernel';
 import { sumTo } from './reduce-axis';
 import { checkKeep } from './dropout_mask';
 
+/** Per-invocation width: vec4 loads where the size is a multiple of 4. */
+const widthTail = (W: 1 | 4): string =>
+  W === 4
+    ? 'alias V = vec4f;\nconst W = 4u;\nfn at(v: V, k: u32) -> f32 { return v[k]; }\nfn put(v: ptr<function, V>, k: u32, s: f32) { (*v)[k] = s; }\n'
+    : 'alias V = f32;\nconst W = 1u;\nfn at(v: V, k: u32) -> f32 { return v; }\nfn put(v: ptr<function, V>, k: u32, s: f32) { *v = s; }\n';
+
 export interface DropoutDraw {
   /** Keep probability; 1: no dropout. */
   keep: number;
@@ -39,20 +45,21 @@ export function biasReluDropout(x: Tensor, bias: Tensor, drop: DropoutDraw = { k
     stream: drop.stream >>> 0,
     keep: drop.keep,
   };
+  const W = x.size % 4 === 0 ? 4 : 1;
   const out = Tensor.empty(x.shape, 'biasReluDropout');
   runner.dispatch(
-    getPipeline('bias_relu_dropout', () => `${dropoutHashWgsl}\n${forwardWgsl}`),
+    getPipeline(`bias_relu_dropout:${W}`, () => `${dropoutHashWgsl}\n${forwardWgsl}\n${widthTail(W)}`),
     [x.buffer, bias.buffer, out.buffer],
     uniforms,
-    workgroups1d(x.size),
+    workgroups1d(x.size / W),
   );
   return record(out, [x, bias], (g) => {
     const gx = Tensor.empty(x.shape, 'biasReluDropoutGrad');
     runner.dispatch(
-      getPipeline('bias_relu_dropout_grad', () => `${dropoutHashWgsl}\n${gradWgsl}`),
+      getPipeline(`bias_relu_dropout_grad:${W}`, () => `${dropoutHashWgsl}\n${gradWgsl}\n${widthTail(W)}`),
       [g.buffer, x.buffer, bias.buffer, gx.buffer],
       uniforms,
-      workgroups1d(x.size),
+      workgroups1d(x.size / W),
     );
     // The bias gradient sums over the batch and the positions of each channel, as add's does.
     if (bias.requiresGrad)

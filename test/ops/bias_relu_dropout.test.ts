@@ -12,9 +12,12 @@ import { seededRandom } from '../../src/nn/random';
 
 useGpu();
 
+// Sizes that are and are not a multiple of 4: the vec4 and the scalar kernels.
 const cases = [
-  { what: 'linear [n, C]', x: [9, 13], bias: [13] },
-  { what: 'conv maps [n, C, H, W]', x: [3, 5, 4, 6], bias: [5] },
+  { what: 'linear [n, C], scalar', x: [9, 13], bias: [13] },
+  { what: 'linear [n, C], vec4', x: [8, 6], bias: [6] },
+  { what: 'conv maps [n, C, H, W], vec4', x: [3, 5, 4, 6], bias: [5] },
+  { what: 'conv maps [n, C, H, W], scalar', x: [1, 3, 3, 3], bias: [3] },
 ];
 
 /** x away from the ReLU's kink: |x| ≥ 0.2 and |bias| ≤ 0.1, so x + bias is never near 0. */
