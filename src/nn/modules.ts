@@ -2,6 +2,8 @@ import { Tensor } from '../tensor/tensor';
 import { linear, dropout } from '../ops/composite';
 import { add, relu } from '../ops/elementwise';
 import { conv2d, convOutputSide, paddingOf, type Padding } from '../ops/conv2d';
+import { matmul } from '../ops/matmul';
+import { biasReluDropout } from '../ops/bias_relu_dropout';
 import { maxPool2d, avgPool2d, pooledSize } from '../ops/pool2d';
 import { ConfigError, DataError, ShapeError, fmtShape } from '../gpu/errors';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
@@ -68,6 +70,10 @@ class Linear implements Module {
   forward(x: Tensor): Tensor {
     return linear(x, this.w!, this.b!);
   }
+  /** x·Wᵀ without the bias (which a fused epilogue adds). */
+  product(x: Tensor): Tensor {
+    return matmul(x, this.w!, { transB: true });
+  }
   toJson(): ModuleJson {
     return { type: 'Linear', out: this.out };
   }
@@ -118,7 +124,11 @@ class Conv2d implements Module {
     ];
   }
   forward(x: Tensor): Tensor {
-    return add(conv2d(x, this.w!, this.padding, this.stride), this.b!.reshape([this.out, 1, 1]));
+    return add(this.product(x), this.b!.reshape([this.out, 1, 1]));
+  }
+  /** The correlation without the bias (which a fused epilogue adds). */
+  product(x: Tensor): Tensor {
+    return conv2d(x, this.w!, this.padding, this.stride);
   }
   toJson(): ModuleJson {
     return {
@@ -388,10 +398,26 @@ export class Sequential {
       throw new ShapeError(`model input: ${fmtShape(x.shape)} is not a batch of ${fmtShape(this.inputShape)}`);
     let h = x.shape.length === this.inputShape.length + 1 ? x : x.reshape([n, ...this.inputShape]);
     const layerInputs: Tensor[] = [];
-    this.modules.forEach((m, i) => {
-      if (m instanceof Linear || m instanceof Conv2d) layerInputs.push(h);
+    const mods = this.modules;
+    for (let i = 0; i < mods.length; i++) {
+      const m = mods[i];
+      if (m instanceof Linear || m instanceof Conv2d) {
+        layerInputs.push(h);
+        // Linear/Conv2d → ReLU (→ Dropout): bias, ReLU and dropout in one kernel, the same bits
+        // as the modules one by one (the dropout mask keeps its stream, the Dropout's index).
+        if (mods[i + 1] instanceof ReLU) {
+          const d = mods[i + 2] instanceof Dropout ? (mods[i + 2] as Dropout) : null;
+          const drop =
+            d && opts.train
+              ? { keep: 1 - d.p, seed: opts.dropoutSeed ?? 0, stream: (opts.step ?? 0) * 64 + i + 2 }
+              : undefined;
+          h = biasReluDropout(m.product(h), m.b!, drop);
+          i += d ? 2 : 1;
+          continue;
+        }
+      }
       h = m.forward(h, { ...opts, stream: i });
-    });
+    }
     return { output: h, layerInputs };
   }
 

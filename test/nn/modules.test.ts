@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { compare, randomArray, useGpu, type RefTensor } from '../helpers';
 import { refConv2d, refMatmul, refPool } from '../ref/ref';
 import { Sequential, nn, sequentialFromSafetensors, sequentialToSafetensors } from '../../src/nn/modules';
-import { Tensor, tidyAsync } from '../../src/tensor/tensor';
+import { Tensor, backward, tidyAsync } from '../../src/tensor/tensor';
+import { square } from '../../src/ops/elementwise';
+import { sum } from '../../src/ops/reduce';
 import { trainModel } from '../../src/nn/train';
 import { DEFAULT_CONFIG } from '../../src/nn/config';
 import { loadEmbedded } from '../../src/data/node-loader';
@@ -82,6 +84,51 @@ describe('nn modules and Sequential', () => {
     again.dispose();
   });
 
+  it('Linear/Conv2d → ReLU (→ Dropout) runs as one fused kernel: the same bits, outputs and gradients, as the modules one by one, in training and evaluation', async () => {
+    const mods = [
+      nn.Conv2d(3, 3, 'same'),
+      nn.ReLU(),
+      nn.Dropout(0.25),
+      nn.MaxPool2d(2),
+      nn.Flatten(),
+      nn.Linear(7),
+      nn.ReLU(),
+      nn.Dropout(0.4),
+      nn.Linear(5),
+      nn.ReLU(),
+      nn.Linear(4),
+    ];
+    const model = new Sequential([1, 8, 8], mods, 9);
+    const x = Float32Array.from(randomArray(6 * 64, 4, 0, 1));
+    for (const train of [true, false]) {
+      const opts = { train, dropoutSeed: 3, step: 5 };
+      const run = (fused: boolean) =>
+        tidyAsync(async () => {
+          for (const p of model.params) {
+            p.tensor.grad?.dispose();
+            p.tensor.grad = null;
+          }
+          const input = Tensor.fromArray(x, [6, 64]);
+          let y: Tensor;
+          if (fused) y = model.forward(input, opts);
+          else {
+            // The modules one by one, each with the stream the Sequential gives it.
+            y = input.reshape([6, 1, 8, 8]);
+            model.modules.forEach((m, i) => {
+              y = m.forward(y, { ...opts, stream: i });
+            });
+          }
+          backward(sum(square(y)));
+          return { y: await y.read(), grads: await Promise.all(model.params.map((p) => p.tensor.grad!.read())) };
+        });
+      const [fused, plain] = [await run(true), await run(false)];
+      expect(Array.from(fused.y), `train ${train}`).toEqual(Array.from(plain.y));
+      fused.grads.forEach((g, i) =>
+        expect(Array.from(g), `${model.params[i].name}`).toEqual(Array.from(plain.grads[i])),
+      );
+    }
+    model.dispose();
+  });
   it('a model config in JSON builds the same model; bad layers and shapes are named', () => {
     const json = { input: [1, 12, 12], layers: layers().map((m) => m.toJson()) };
     const m = Sequential.fromJson(JSON.parse(JSON.stringify(json)), 3);
