@@ -1,7 +1,7 @@
 import { Tensor, backward, tidy } from '../tensor/tensor';
 import { add, clamp01, clampAbs, scale, sign, sub } from '../ops/elementwise';
 import { argmax } from '../ops/argmax';
-import { detectorPenalty, marginLoss, softmaxCrossEntropy } from '../ops/composite';
+import { detectorPenalty, marginLoss, softmaxCrossEntropy, type DetectorScore } from '../ops/composite';
 import { runner } from '../gpu/runner';
 import { ConfigError } from '../gpu/errors';
 import { oneHot, type Dataset } from '../data/dataset';
@@ -37,7 +37,7 @@ export interface PgdSettings {
    * 'wrong' (the default), the top wrong class, or the target of a targeted attack: outputs
    * pulled towards a confident wrong answer.
    */
-  detector?: { score: 'onehot' | 'msp'; weight: number; toward?: DetectorToward };
+  detector?: { score: DetectorScore; weight: number; toward?: DetectorToward };
 }
 
 export const DETECTOR_TOWARD = ['wrong', 'top'] as const;
@@ -85,8 +85,8 @@ export function validatePgd(s: PgdSettings, classes: number): PgdSettings {
     throw new ConfigError(`pgd: target ${s.target} is not a class 0–${classes - 1}`);
   if (s.detector && !(s.detector.weight >= 0 && Number.isFinite(s.detector.weight)))
     throw new ConfigError(`pgd: detector weight ${s.detector.weight} must be ≥ 0`);
-  if (s.detector && s.detector.score !== 'onehot' && s.detector.score !== 'msp')
-    throw new ConfigError(`pgd: detector score "${s.detector.score}": use onehot or msp`);
+  if (s.detector && !['onehot', 'msp', 'max'].includes(s.detector.score))
+    throw new ConfigError(`pgd: detector score "${s.detector.score}": use onehot, msp or max`);
   if (s.detector?.toward !== undefined && !DETECTOR_TOWARD.includes(s.detector.toward))
     throw new ConfigError(`pgd: detector toward "${s.detector.toward}": use ${DETECTOR_TOWARD.join(' or ')}`);
   return s;

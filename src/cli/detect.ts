@@ -50,8 +50,8 @@ export function registerDetect(program: Command): void {
     )
     .option(
       '--aware-score <score>',
-      'what the aware attacker keeps clean-looking: onehot (distance to the nearest one-hot) or msp (max softmax); default: onehot for a linear-quadratic model, msp for softmax-CE',
-      parseChoice(['onehot', 'msp']),
+      'what the aware attacker keeps clean-looking: onehot (distance to the nearest one-hot), msp (max softmax) or max (the largest output); default: onehot for a linear-quadratic model, msp for softmax-CE',
+      parseChoice(['onehot', 'msp', 'max']),
     )
     .option(
       '--aware-toward <list>',
@@ -98,7 +98,7 @@ export function registerDetect(program: Command): void {
       const g = await openGpu();
       const { model, config } = loadModel(o.model, full);
       if (o.aware && !o.pgd) throw new ConfigError('--aware attacks at the --pgd ε: give --pgd too');
-      const awareScore = (o.awareScore ?? (config.loss === 'quadratic' ? 'onehot' : 'msp')) as 'onehot' | 'msp';
+      const awareScore = (o.awareScore ?? (config.loss === 'quadratic' ? 'onehot' : 'msp')) as 'onehot' | 'msp' | 'max';
       const method = o.method as PruneMethod;
       const pruner = (o.ratios as number[]).some((r) => r > 0)
         ? await prunerFor(model, method, full.train, o.calibration, o.seed)

@@ -72,9 +72,11 @@ export function l2Penalty(weights: Tensor[], lambda: number): Tensor {
  * With `toward` (one-hot rows), c is given. Per row, then summed (or averaged, to match a mean
  * loss) over the batch.
  */
+export type DetectorScore = 'onehot' | 'msp' | 'max';
+
 export function detectorPenalty(
   logits: Tensor,
-  kind: 'onehot' | 'msp',
+  kind: DetectorScore,
   reduce: 'sum' | 'mean',
   c: { avoid?: Tensor; toward?: Tensor } = {},
 ): Tensor {
@@ -85,7 +87,12 @@ export function detectorPenalty(
     throw new ShapeError(`detectorPenalty: classes ${fmtShape(rows.shape)} for logits ${fmtShape(logits.shape)}`);
   const ranked = c.avoid ? sub(logits, scale(c.avoid, 1e4)) : logits;
   const top = c.toward ?? binaryOp('equal', ranked, max(ranked, 1));
+  const picked = sum(mul(logits, top), 1);
   const perRow =
-    kind === 'onehot' ? sum(square(sub(logits, top)), 1) : sub(logSumExp(logits), sum(mul(logits, top), 1));
+    kind === 'onehot'
+      ? sum(square(sub(logits, top)), 1)
+      : kind === 'msp'
+        ? sub(logSumExp(logits), picked)
+        : scale(picked, -1);
   return sum(perRow, undefined, reduce === 'mean' ? 1 / logits.shape[0] : 1);
 }

@@ -30,7 +30,9 @@ function refObjective(
     pen +=
       s.detector!.score === 'onehot'
         ? z.reduce((a, v, j) => a + (v - (j === tops[i] ? 1 : 0)) ** 2, 0)
-        : lse - z[tops[i]];
+        : s.detector!.score === 'msp'
+          ? lse - z[tops[i]]
+          : -z[tops[i]];
   });
   const n = s.loss === 'ce' ? xs.length : 1; // CE and its penalty are batch means; the margin and its penalty sums
   return loss / n - (s.detector!.weight * pen) / n;
@@ -59,6 +61,8 @@ describe('detector-aware PGD', () => {
     ['margin', 'onehot', 'wrong'],
     ['ce', 'msp', 'wrong'],
     ['margin', 'msp', 'wrong'],
+    ['ce', 'max', 'wrong'],
+    ['margin', 'max', 'top'],
   ] as const)
     it(`${loss} against the ${score} detector, pulled towards the ${toward} class: the input gradient of the objective matches float64 central differences`, async () => {
       const { layers, net } = smallNet(5);
