@@ -88,7 +88,7 @@ export function registerStudy(program: Command): void {
       }
       const g = await openGpu();
       const tuning = applyKernels(o.kernels, g);
-      if (!tuning) console.log(`kernels: ${o.kernels}`);
+      if (o.kernels !== 'tuned') console.log(`kernels: ${o.kernels}`); // tuned without timestamps: applyKernels said so
       const bar = process.stderr.isTTY
         ? new cliProgress.SingleBar(
             { format: '{what} [{bar}] {value}/{total} | ETA {eta_formatted}' },

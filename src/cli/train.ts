@@ -171,8 +171,8 @@ export function registerTrain(program: Command): void {
       const tuning = applyKernels(o.kernels, g);
       if (tuning) {
         console.log(tunedLine(await tuneForTraining(config, tuning.tuner), tuning.cache));
-      } else {
-        console.log(`kernels: ${o.kernels}`);
+      } else if (o.kernels !== 'tuned') {
+        console.log(`kernels: ${o.kernels}`); // tuned without timestamps: applyKernels said so
       }
       const bar =
         o.progress && process.stderr.isTTY
@@ -252,7 +252,7 @@ async function trainSequential(
       classes: splitClasses(data),
     });
     console.log(tunedLine(tuned, tuning.cache));
-  } else {
+  } else if (o.kernels !== 'tuned') {
     console.log(`kernels: ${o.kernels}`);
   }
   const resume = o.fresh ? undefined : (loadCheckpoint(o.out, config, data.name, codec) ?? undefined);
