@@ -254,6 +254,20 @@ export class Runner {
     this.flush();
   }
 
+  /**
+   * Drops what is encoded and not yet submitted: the overhead benchmark times encoding apart
+   * from running it. Queue writes already made (uploads) still land.
+   */
+  discard(): void {
+    if (this.profiling) throw new DeviceError('discard: not while profiling');
+    if (!this.encoder) return;
+    this.pass?.end();
+    this.encoder.finish();
+    this.encoder = null;
+    this.pass = null;
+    this.slot = 0;
+  }
+
   /** Submits everything encoded so far. */
   flush(): void {
     if (!this.encoder) return;

@@ -4,12 +4,12 @@ import { l2Penalty, quadraticLoss, softmaxCrossEntropy } from '../ops/composite'
 import { runner } from '../gpu/runner';
 import { ConfigError } from '../gpu/errors';
 import { bufferPool } from '../gpu/buffers';
-import { classCount, splitClasses, type Dataset, type Split } from '../data/dataset';
+import { splitClasses, type Split } from '../data/dataset';
 import { layersOf, learningRateAt, validateConfig, type TrainConfig } from './config';
 import { Net, type ForwardOptions, type Param } from './net';
 import { Adam, type AdamState } from './adam';
 import { accuracy } from './evaluate';
-import { IndexStream, seededRandom } from './random';
+import { batchesFor, type BatchSource } from './batches';
 
 export interface TrainProgress {
   iteration: number;
@@ -36,40 +36,9 @@ export interface TrainResult<M extends Trainable = Net> {
     iterationsPerSecond: number;
     history: { iteration: number; loss: number | null; testAccuracy?: number }[];
     pooledBytes: { iteration: number; bytes: number }[];
+    /** Where the batches were assembled (see BatchSource). */
+    batchesOn: 'device' | 'host';
   };
-}
-
-/** Draws mini-batches from a seeded permutation, epoch after epoch. */
-class BatchSampler {
-  private indices: IndexStream;
-  private x: Float32Array;
-  private t: Float32Array;
-  private classes: number;
-  constructor(
-    private data: Dataset,
-    private batch: number,
-    seed: number,
-    classes = classCount(data),
-  ) {
-    this.indices = new IndexStream(data.count, seededRandom(seed ^ 0x9e3779b9));
-    this.x = new Float32Array(batch * data.pixels);
-    this.classes = classes;
-    this.t = new Float32Array(batch * this.classes);
-  }
-  /** Advances exactly as next() does, without copying pixels (for resuming). */
-  skip(): void {
-    for (let b = 0; b < this.batch; b++) this.indices.next();
-  }
-  next(): { x: Float32Array; t: Float32Array } {
-    const { data, batch } = this;
-    this.t.fill(0);
-    for (let b = 0; b < batch; b++) {
-      const i = this.indices.next();
-      this.x.set(data.images.subarray(i * data.pixels, (i + 1) * data.pixels), b * data.pixels);
-      this.t[b * this.classes + data.labels[i]] = 1;
-    }
-    return { x: this.x, t: this.t };
-  }
 }
 
 /**
@@ -106,6 +75,8 @@ export interface TrainOptions<M extends Trainable = Net> {
   init?: M;
   /** Train under pruning masks, one per parameter (null: unmasked): pruned weights stay exactly 0. */
   masks?: (Tensor | null)[];
+  /** Where batches are assembled: the training set held on the GPU, or copied per step (default auto). */
+  batches?: BatchSource;
   /** Called after step `iteration` with the model (e.g. to keep the weights to rewind to). */
   afterStep?: (iteration: number, net: M) => Promise<void>;
 }
@@ -138,13 +109,13 @@ export function trainStep(
   net: Trainable,
   adam: Adam,
   config: TrainConfig,
-  x: Float32Array,
-  t: Float32Array,
+  x: Float32Array | Tensor,
+  t: Float32Array | Tensor,
   it: number,
   wantLoss: boolean,
 ): Tensor | null {
-  const xs = Tensor.fromArray(x, [config.batch, x.length / config.batch]);
-  const ts = Tensor.fromArray(t, [config.batch, t.length / config.batch]);
+  const xs = x instanceof Tensor ? x : Tensor.fromArray(x, [config.batch, x.length / config.batch]);
+  const ts = t instanceof Tensor ? t : Tensor.fromArray(t, [config.batch, t.length / config.batch]);
   const y = net.forward(xs, { train: true, dropoutSeed: config.seed, step: it });
   const loss = dataLoss(config, y, ts);
   backward(loss);
@@ -169,17 +140,19 @@ export async function trainModel<M extends Trainable = Net>(
   const adam = adamFor(net, config);
   if (resume) adam.load(resume.adam);
   if (opts.masks) adam.setMasks(opts.masks);
-  const sampler = new BatchSampler(data.train, config.batch, config.seed, config.classes);
+  const batches = batchesFor(data.train, config.batch, config.seed, config.classes, opts.batches);
   const startIt = resume?.iteration ?? 0;
-  for (let it = 1; it <= startIt; it++) sampler.skip();
+  for (let it = 1; it <= startIt; it++) batches.skip();
   const history = resume?.history ?? [];
   const pooled = resume?.pooledBytes ?? [];
   let trainMs = resume?.trainMs ?? 0;
   let segmentStart = performance.now();
   for (let it = startIt + 1; it <= config.iterations; it++) {
-    const { x, t } = sampler.next();
     const wantLoss = it % logEvery === 0 || it === config.iterations;
-    const lossTensor = tidy(() => trainStep(net, adam, config, x, t, it, wantLoss));
+    const lossTensor = tidy(() => {
+      const { x, t } = batches.next();
+      return trainStep(net, adam, config, x, t, it, wantLoss);
+    });
     runner.flush();
     if (opts.afterStep) await opts.afterStep(it, net);
     let lossValue: number | null = null;
@@ -219,6 +192,7 @@ export async function trainModel<M extends Trainable = Net>(
     });
   }
   adam.dispose();
+  batches.dispose();
   const last = history[history.length - 1];
   const testAccuracy = last?.testAccuracy ?? (await accuracy(net, data.test));
   return {
@@ -230,6 +204,7 @@ export async function trainModel<M extends Trainable = Net>(
       iterationsPerSecond: trainMs > 0 ? config.iterations / (trainMs / 1000) : 0,
       history,
       pooledBytes: pooled,
+      batchesOn: batches.where,
     },
   };
 }

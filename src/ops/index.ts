@@ -11,3 +11,4 @@ export * from './conv2d';
 export * from './transpose';
 export * from './spmm';
 export * from './pool2d';
+export * from './gather_rows';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useGpu } from '../helpers';
+import { testDataset, useGpu } from '../helpers';
 import { getPipeline, pipelineStats } from '../../src/gpu/pipelines';
 import { bindingsOf, uniformFieldsOf } from '../../src/gpu/bindings';
 import { bufferPool } from '../../src/gpu/buffers';
@@ -7,6 +7,7 @@ import { runner } from '../../src/gpu/runner';
 import { Tensor, tidy } from '../../src/tensor/tensor';
 import { add, scale } from '../../src/ops/elementwise';
 import { adamFor, trainStep } from '../../src/nn/train';
+import { batchesFor } from '../../src/nn/batches';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../../src/nn/config';
 import { Net } from '../../src/nn/net';
 import { ShaderError } from '../../src/gpu/errors';
@@ -47,33 +48,40 @@ describe('cheap dispatch: nothing is created once a step has run', () => {
       },
     ],
   ];
-  for (const [name, config] of configs) {
-    it(`${name} training step (forward, backward, dropout, Adam): no pipeline, bind group or buffer after warm-up`, async () => {
-      const net = Net.init(layersOf(config), config.keep, config.seed);
-      const adam = adamFor(net, config);
-      const x = Float32Array.from({ length: config.batch * 784 }, (_, i) => (i % 13) / 13);
-      const t = new Float32Array(config.batch * 10);
-      for (let b = 0; b < config.batch; b++) t[b * 10 + (b % 10)] = 1;
-      const step = (it: number) =>
-        tidy(() => {
-          trainStep(net, adam, config, x, t, it, it % 2 === 0);
-          runner.flush();
+  const images = Float32Array.from({ length: 50 * 784 }, (_, i) => (i % 13) / 13);
+  const data = testDataset(
+    images,
+    [1, 28, 28],
+    'dispatch-cache',
+    Uint8Array.from({ length: 50 }, (_, i) => i % 10),
+  );
+  for (const [name, config] of configs)
+    for (const where of ['host', 'device'] as const)
+      it(`${name} training step (${where} batches, forward, backward, dropout, Adam): no pipeline, bind group or buffer after warm-up`, async () => {
+        const net = Net.init(layersOf(config), config.keep, config.seed);
+        const adam = adamFor(net, config);
+        const batches = batchesFor(data, config.batch, config.seed, 10, where);
+        const step = (it: number) =>
+          tidy(() => {
+            const { x, t } = batches.next();
+            trainStep(net, adam, config, x, t, it, it % 2 === 0);
+            runner.flush();
+          });
+        // Warm-up: reading the loss every other step reorders the pool's free lists for a few
+        // steps (new buffer combinations, so new bind groups) until the order cycles.
+        for (let it = 1; it <= 12; it++) step(it);
+        await runner.sync();
+        const d0 = runner.dispatches;
+        const made = created(() => {
+          for (let it = 13; it <= 20; it++) step(it);
         });
-      // Warm-up: reading the loss every other step reorders the pool's free lists for a few
-      // steps (new buffer combinations, so new bind groups) until the order cycles.
-      for (let it = 1; it <= 12; it++) step(it);
-      await runner.sync();
-      const d0 = runner.dispatches;
-      const made = created(() => {
-        for (let it = 13; it <= 20; it++) step(it);
+        await runner.sync();
+        expect(runner.dispatches - d0).toBeGreaterThan(8 * 20); // the steps really ran their kernels
+        expect(made).toEqual({ pipelines: 0, bindGroups: 0, buffers: 0 });
+        adam.dispose();
+        net.dispose();
+        batches.dispose();
       });
-      await runner.sync();
-      expect(runner.dispatches - d0).toBeGreaterThan(8 * 20); // the steps really ran their kernels
-      expect(made).toEqual({ pipelines: 0, bindGroups: 0, buffers: 0 });
-      adam.dispose();
-      net.dispose();
-    });
-  }
 
   it('cached bind groups are dropped when the pool destroys buffers, and results stay right', async () => {
     const a = Tensor.fromArray(

@@ -1,0 +1,118 @@
+import { Tensor } from '../tensor/tensor';
+import { gatherRows } from '../ops/gather_rows';
+import { gpu } from '../gpu/device';
+import { classCount, type Dataset } from '../data/dataset';
+import { IndexStream, seededRandom } from './random';
+
+/**
+ * Where a training step's batch is assembled:
+ * - `device`: the training set is uploaded once and each batch gathered on the GPU, so a step
+ *   uploads its indices (B floats) instead of its images (B × pixels);
+ * - `host`: each batch is copied on the CPU and uploaded;
+ * - `auto`: `device` when the set fits one storage binding and DEVICE_DATA_BUDGET.
+ * Both draw the same indices in the same order and give the same bits.
+ */
+export type BatchSource = 'auto' | 'device' | 'host';
+
+/** GPU memory a training set may take to be held there under `auto`. */
+export const DEVICE_DATA_BUDGET = 2 ** 30;
+
+export interface Batches {
+  readonly where: 'device' | 'host';
+  /** The next batch as tensors of the current tidy scope: images [B, pixels], one-hot targets [B, classes]. */
+  next(): { x: Tensor; t: Tensor };
+  /** Advances exactly as next() does, touching no data (for resuming). */
+  skip(): void;
+  dispose(): void;
+}
+
+/** Mini-batches from a seeded permutation, epoch after epoch. */
+export function batchesFor(
+  data: Dataset,
+  batch: number,
+  seed: number,
+  classes = classCount(data),
+  where: BatchSource = 'auto',
+): Batches {
+  const onDevice = where === 'device' || (where === 'auto' && fitsOnDevice(data, classes));
+  return onDevice ? new DeviceBatches(data, batch, seed, classes) : new HostBatches(data, batch, seed, classes);
+}
+
+function fitsOnDevice(data: Dataset, classes: number): boolean {
+  const { maxStorageBufferBindingSize, maxBufferSize } = gpu().device.limits;
+  const images = data.count * data.pixels * 4;
+  const targets = data.count * classes * 4;
+  return (
+    Math.max(images, targets) <= Math.min(maxStorageBufferBindingSize, maxBufferSize) &&
+    images + targets <= DEVICE_DATA_BUDGET
+  );
+}
+
+/** The batch order: both sources draw from the same stream. */
+function indexStream(data: Dataset, seed: number): IndexStream {
+  return new IndexStream(data.count, seededRandom(seed ^ 0x9e3779b9));
+}
+
+class HostBatches implements Batches {
+  readonly where = 'host';
+  private indices: IndexStream;
+  private x: Float32Array;
+  private t: Float32Array;
+  constructor(
+    private data: Dataset,
+    private batch: number,
+    seed: number,
+    private classes: number,
+  ) {
+    this.indices = indexStream(data, seed);
+    this.x = new Float32Array(batch * data.pixels);
+    this.t = new Float32Array(batch * classes);
+  }
+  skip(): void {
+    for (let b = 0; b < this.batch; b++) this.indices.next();
+  }
+  next(): { x: Tensor; t: Tensor } {
+    const { data, batch, classes } = this;
+    this.t.fill(0);
+    for (let b = 0; b < batch; b++) {
+      const i = this.indices.next();
+      this.x.set(data.images.subarray(i * data.pixels, (i + 1) * data.pixels), b * data.pixels);
+      this.t[b * classes + data.labels[i]] = 1;
+    }
+    return { x: Tensor.fromArray(this.x, [batch, data.pixels]), t: Tensor.fromArray(this.t, [batch, classes]) };
+  }
+  dispose(): void {}
+}
+
+class DeviceBatches implements Batches {
+  readonly where = 'device';
+  private indices: IndexStream;
+  private rows: Float32Array;
+  private images: Tensor;
+  private targets: Tensor;
+  constructor(
+    data: Dataset,
+    private batch: number,
+    seed: number,
+    classes: number,
+  ) {
+    this.indices = indexStream(data, seed);
+    this.rows = new Float32Array(batch);
+    const oneHot = new Float32Array(data.count * classes);
+    for (let i = 0; i < data.count; i++) oneHot[i * classes + data.labels[i]] = 1;
+    this.images = Tensor.fromArray(data.images, [data.count, data.pixels]).keep();
+    this.targets = Tensor.fromArray(oneHot, [data.count, classes]).keep();
+  }
+  skip(): void {
+    for (let b = 0; b < this.batch; b++) this.indices.next();
+  }
+  next(): { x: Tensor; t: Tensor } {
+    for (let b = 0; b < this.batch; b++) this.rows[b] = this.indices.next();
+    const rows = Tensor.fromArray(this.rows, [this.batch]);
+    return { x: gatherRows(this.images, rows), t: gatherRows(this.targets, rows) };
+  }
+  dispose(): void {
+    this.images.dispose();
+    this.targets.dispose();
+  }
+}
