@@ -39,7 +39,7 @@ export function batchesFor(
 }
 
 function fitsOnDevice(data: Dataset, classes: number): boolean {
-  const { maxStorageBufferBindingSize, maxBufferSize } = gpu().device.limits;
+  const { maxStorageBufferBindingSize, maxBufferSize } = gpu().limits;
   const images = data.count * data.pixels * 4;
   const targets = data.count * classes * 4;
   return (

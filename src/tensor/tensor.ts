@@ -14,7 +14,7 @@ type BackwardFn = (grad: Tensor) => void;
  */
 function checkFits(op: string, shape: Shape): void {
   const bytes = numel(shape) * 4;
-  const { maxStorageBufferBindingSize, maxBufferSize } = gpu().device.limits;
+  const { maxStorageBufferBindingSize, maxBufferSize } = gpu().limits;
   const limit = Math.min(maxStorageBufferBindingSize, maxBufferSize);
   if (bytes > limit) {
     const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
