@@ -8,6 +8,7 @@ import { CNN_DEFAULTS, DEFAULT_CONFIG, classesOf, inputOf, layersOf, type TrainC
 import { describeLayers, type ConvSpec } from '../nn/net';
 import { ConfigError } from '../gpu/errors';
 import { fitToData, trainModel, type TrainProgress } from '../nn/train';
+import type { BatchSource } from '../nn/batches';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
 import { modelFromSafetensors, nonzeroMasks } from '../nn/checkpoint';
 import { readBytes } from '../io/files';
@@ -102,6 +103,14 @@ export function registerTrain(program: Command): void {
         .default('zeros'),
     )
     .addOption(kernelsOption())
+    .addOption(
+      new Option(
+        '--batches <where>',
+        'device: hold the training set on the GPU and gather each batch there; host: copy and upload each batch; auto: device when the set fits the adapter and 1 GiB',
+      )
+        .choices(['auto', 'device', 'host'])
+        .default('auto'),
+    )
     .action(async (o) => {
       const config: TrainConfig = {
         ...DEFAULT_CONFIG,
@@ -206,6 +215,7 @@ export function registerTrain(program: Command): void {
         });
       };
       const result = await trainModel(config, data, {
+        batches: o.batches,
         onProgress,
         resume,
         init: init?.model,
@@ -231,7 +241,7 @@ export function registerTrain(program: Command): void {
 
 /** `train --model-config`: a Sequential of nn layers, trained, checkpointed and resumed like the study's nets. */
 async function trainSequential(
-  o: { data: string; kernels: string; fresh?: boolean; out: string },
+  o: { data: string; kernels: string; batches: BatchSource; fresh?: boolean; out: string },
   config: TrainConfig,
 ): Promise<void> {
   const data = loadData(o.data);
@@ -261,6 +271,7 @@ async function trainSequential(
     model.dispose();
   }
   const result = await trainModel<Sequential>(config, data, {
+    batches: o.batches,
     resume,
     init: resume ? undefined : model,
     onProgress: (p) => {

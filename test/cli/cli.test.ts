@@ -48,11 +48,14 @@ describe('sparsegrad CLI', () => {
       '--eval-every',
       '0',
       '--no-progress',
+      '--batches',
+      'host',
       '--out',
       out,
     );
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.stdout).toMatch(/model 784-conv5x5x3-8-10/);
+    expect(JSON.parse(readFileSync(join(out, 'train.json'), 'utf8')).metrics.batchesOn).toBe('host');
     const { arrays } = decodeSafetensors(readFileSync(join(out, 'model.safetensors')), 'model.safetensors');
     expect(arrays.map((a) => `${a.name}[${a.shape}]`)).toEqual([
       'conv1.weight[3,1,5,5]',
@@ -259,7 +262,9 @@ describe('sparsegrad CLI', () => {
     expect(more.status, more.stderr).toBe(0);
     expect(more.stdout).toMatch(/resuming .* from iteration 20/);
     expect(tunedBuckets(more.stdout)).toEqual({ buckets: tuned!.buckets, measured: 0 });
-    expect(JSON.parse(readFileSync(join(dir, 'run/train.json'), 'utf8')).iteration).toBe(30);
+    const saved = JSON.parse(readFileSync(join(dir, 'run/train.json'), 'utf8'));
+    expect(saved.iteration).toBe(30);
+    expect(saved.metrics.batchesOn).toBe('device'); // auto: the training set fits on the GPU
     const bad = run('train', '--model-config', join(dir, 'nope.json'), '--out', join(dir, 'x'));
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--model-config .*nope\.json: ENOENT/);
