@@ -147,52 +147,55 @@ export async function trainModel<M extends Trainable = Net>(
   const pooled = resume?.pooledBytes ?? [];
   let trainMs = resume?.trainMs ?? 0;
   let segmentStart = performance.now();
-  for (let it = startIt + 1; it <= config.iterations; it++) {
-    const wantLoss = it % logEvery === 0 || it === config.iterations;
-    const lossTensor = tidy(() => {
-      const { x, t } = batches.next();
-      return trainStep(net, adam, config, x, t, it, wantLoss);
-    });
-    runner.flush();
-    if (opts.afterStep) await opts.afterStep(it, net);
-    let lossValue: number | null = null;
-    if (lossTensor) {
-      lossValue = (await lossTensor.read())[0];
-      lossTensor.dispose();
+  try {
+    for (let it = startIt + 1; it <= config.iterations; it++) {
+      const wantLoss = it % logEvery === 0 || it === config.iterations;
+      const lossTensor = tidy(() => {
+        const { x, t } = batches.next();
+        return trainStep(net, adam, config, x, t, it, wantLoss);
+      });
+      runner.flush();
+      if (opts.afterStep) await opts.afterStep(it, net);
+      let lossValue: number | null = null;
+      if (lossTensor) {
+        lossValue = (await lossTensor.read())[0];
+        lossTensor.dispose();
+      }
+      let testAccuracy: number | undefined;
+      const evaluate = (config.evalEvery > 0 && it % config.evalEvery === 0) || it === config.iterations;
+      if (evaluate) {
+        await runner.sync();
+        trainMs += performance.now() - segmentStart;
+        testAccuracy = await accuracy(net, data.test);
+      }
+      if (lossValue !== null || testAccuracy !== undefined)
+        history.push({ iteration: it, loss: lossValue, testAccuracy });
+      if (it === 100 || it === config.iterations || it % 500 === 0)
+        pooled.push({ iteration: it, bytes: bufferPool.pooledBytes });
+      if (evaluate) {
+        if (onCheckpoint)
+          await onCheckpoint({
+            iteration: it,
+            model: net,
+            adam: await adam.save(),
+            history,
+            pooledBytes: pooled,
+            trainMs,
+          });
+        segmentStart = performance.now();
+      }
+      onProgress({
+        iteration: it,
+        loss: lossValue,
+        testAccuracy,
+        pooledBytes: bufferPool.pooledBytes,
+        elapsedMs: trainMs + performance.now() - segmentStart,
+      });
     }
-    let testAccuracy: number | undefined;
-    const evaluate = (config.evalEvery > 0 && it % config.evalEvery === 0) || it === config.iterations;
-    if (evaluate) {
-      await runner.sync();
-      trainMs += performance.now() - segmentStart;
-      testAccuracy = await accuracy(net, data.test);
-    }
-    if (lossValue !== null || testAccuracy !== undefined)
-      history.push({ iteration: it, loss: lossValue, testAccuracy });
-    if (it === 100 || it === config.iterations || it % 500 === 0)
-      pooled.push({ iteration: it, bytes: bufferPool.pooledBytes });
-    if (evaluate) {
-      if (onCheckpoint)
-        await onCheckpoint({
-          iteration: it,
-          model: net,
-          adam: await adam.save(),
-          history,
-          pooledBytes: pooled,
-          trainMs,
-        });
-      segmentStart = performance.now();
-    }
-    onProgress({
-      iteration: it,
-      loss: lossValue,
-      testAccuracy,
-      pooledBytes: bufferPool.pooledBytes,
-      elapsedMs: trainMs + performance.now() - segmentStart,
-    });
+  } finally {
+    batches.dispose(); // the training set held on the GPU, even when a step throws
   }
   adam.dispose();
-  batches.dispose();
   const last = history[history.length - 1];
   const testAccuracy = last?.testAccuracy ?? (await accuracy(net, data.test));
   return {
