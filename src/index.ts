@@ -51,6 +51,7 @@ export {
   type TrainOptions,
   type TrainProgress,
 } from './nn/train';
+export { batchesFor, type Batches, type BatchSource } from './nn/batches';
 export { tuneForTraining } from './nn/tune';
 export { accuracy, predict, type Classifier } from './nn/evaluate';
 export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint';
