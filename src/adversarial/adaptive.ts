@@ -2,6 +2,7 @@ import { Tensor } from '../tensor/tensor';
 import { add, clamp01 } from '../ops/elementwise';
 import { EVAL_BATCH, predict } from '../nn/evaluate';
 import { take, type Dataset } from '../data/dataset';
+import { deviceImagesFor } from '../nn/batches';
 import { makeNoise, DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs, type UniversalRecipe } from './noise';
 import { runAttackSuite, suiteAttacks, type AttackSuite } from './suite';
 import type { NoiseVector } from './evaluate';
@@ -88,51 +89,63 @@ export async function adaptiveRows(
     for (let i = 0; i < test.count; i++) if (ok(preds[i], i)) k++;
     return k / test.count;
   };
-  if (a.recipes.length)
-    for (const v of noises) {
-      const before = transfer.get(v.name) ?? null;
-      const transferAccuracy = before ? rate(before, (p, i) => p === test.labels[i]) : null;
-      const robust = Uint8Array.from(test.labels, (y, i) => (before ? Number(before[i] === y) : 1));
-      const fooled = Uint8Array.from(test.labels, (_, i) => (before ? Number(before[i] === v.target) : 0));
-      for (const recipe of a.recipes) {
-        const noise = await makeNoise(model, data.train, {
-          ...DEFAULT_NOISE,
-          ...recipes[recipe],
-          steps: a.noiseSteps,
-          seed: a.noiseSeed,
-          target: v.target,
-          limit: v.limit,
-        });
-        const preds = await noisyPredictions(model, test, noise);
-        preds.forEach((p, i) => {
-          if (p !== test.labels[i]) robust[i] = 0;
-          if (p === v.target) fooled[i] = 1;
-        });
-        const accuracy = rate(preds, (p, i) => p === test.labels[i]);
+  // One upload of the training images serves every vector and recipe below.
+  const trainImages = a.recipes.length && noises.length ? deviceImagesFor(data.train) : null;
+  try {
+    if (a.recipes.length)
+      for (const v of noises) {
+        const before = transfer.get(v.name) ?? null;
+        const transferAccuracy = before ? rate(before, (p, i) => p === test.labels[i]) : null;
+        const robust = Uint8Array.from(test.labels, (y, i) => (before ? Number(before[i] === y) : 1));
+        const fooled = Uint8Array.from(test.labels, (_, i) => (before ? Number(before[i] === v.target) : 0));
+        for (const recipe of a.recipes) {
+          const noise = await makeNoise(
+            model,
+            data.train,
+            {
+              ...DEFAULT_NOISE,
+              ...recipes[recipe],
+              steps: a.noiseSteps,
+              seed: a.noiseSeed,
+              target: v.target,
+              limit: v.limit,
+            },
+            undefined,
+            { images: trainImages },
+          );
+          const preds = await noisyPredictions(model, test, noise);
+          preds.forEach((p, i) => {
+            if (p !== test.labels[i]) robust[i] = 0;
+            if (p === v.target) fooled[i] = 1;
+          });
+          const accuracy = rate(preds, (p, i) => p === test.labels[i]);
+          rows.push({
+            noise: v.name,
+            target: v.target,
+            limit: v.limit,
+            accuracy,
+            foolingRate: rate(preds, (p) => p === v.target),
+            attack: `universal:${recipe}`,
+            split: 'test',
+            noiseMeanAbs: meanAbs(noise),
+            flags: attackFlags({ accuracy, transferAccuracy, noise, limit: v.limit }),
+          });
+        }
         rows.push({
           noise: v.name,
           target: v.target,
           limit: v.limit,
-          accuracy,
-          foolingRate: rate(preds, (p) => p === v.target),
-          attack: `universal:${recipe}`,
+          accuracy: rate(robust, (r) => r === 1),
+          foolingRate: rate(fooled, (f) => f === 1),
+          attack: 'worst',
           split: 'test',
-          noiseMeanAbs: meanAbs(noise),
-          flags: attackFlags({ accuracy, transferAccuracy, noise, limit: v.limit }),
+          noiseMeanAbs: null,
+          flags: '',
         });
       }
-      rows.push({
-        noise: v.name,
-        target: v.target,
-        limit: v.limit,
-        accuracy: rate(robust, (r) => r === 1),
-        foolingRate: rate(fooled, (f) => f === 1),
-        attack: 'worst',
-        split: 'test',
-        noiseMeanAbs: null,
-        flags: '',
-      });
-    }
+  } finally {
+    trainImages?.dispose();
+  }
   if (a.pgd) {
     const images = a.pgdImages ? take(test, a.pgdImages) : test;
     for (const r of await runAttackSuite(model, images, a.pgd))

@@ -7,6 +7,7 @@ import { oneHot, type Dataset } from '../data/dataset';
 import { Adam } from '../nn/adam';
 import { IndexStream, seededRandom } from '../nn/random';
 import { withFrozen, type FrozenClassifier } from './frozen';
+import type { DeviceImages } from '../nn/batches';
 
 /** Hvass-Labs' universal noise (tutorials 11–12), as the study used it. */
 export interface NoiseSettings {
@@ -66,30 +67,46 @@ export async function makeNoise(
   data: Dataset,
   s: NoiseSettings,
   onStep?: (step: number) => void,
+  opts: NoiseOptions = {},
 ): Promise<Float32Array> {
   validateNoise(s);
-  return withFrozen(model, () => optimiseNoise(model, data, s, onStep));
+  if (opts.images && opts.images.data !== data)
+    throw new ConfigError('makeNoise: opts.images holds another dataset than the one given');
+  return withFrozen(model, () => optimiseNoise(model, data, s, onStep, opts.images ?? null));
+}
+
+export interface NoiseOptions {
+  /**
+   * `data`'s images already on the GPU (`deviceImagesFor`): each step then uploads its batch's
+   * indices, not its images. The same batches and bits either way.
+   */
+  images?: DeviceImages | null;
 }
 
 async function optimiseNoise(
   model: FrozenClassifier,
   data: Dataset,
   s: NoiseSettings,
-  onStep?: (step: number) => void,
+  onStep: ((step: number) => void) | undefined,
+  images: DeviceImages | null,
 ): Promise<Float32Array> {
   const noise = Tensor.zeros([1, data.pixels], true).keep();
   const adam = new Adam([noise], { lr: s.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const made: { targets?: Tensor } = {}; // [batch, classes]: the model's output width, known at the first step
   const indices = new IndexStream(data.count, seededRandom(s.seed));
-  const x = new Float32Array(s.batch * data.pixels);
+  const x = images ? null : new Float32Array(s.batch * data.pixels);
+  const rows = new Float32Array(s.batch);
   try {
     for (let step = 1; step <= s.steps; step++) {
       for (let b = 0; b < s.batch; b++) {
         const i = indices.next();
-        x.set(data.images.subarray(i * data.pixels, (i + 1) * data.pixels), b * data.pixels);
+        rows[b] = i;
+        x?.set(data.images.subarray(i * data.pixels, (i + 1) * data.pixels), b * data.pixels);
       }
       tidy(() => {
-        const xs = Tensor.fromArray(x, [s.batch, data.pixels]);
+        const xs = images
+          ? images.take(Tensor.fromArray(rows, [s.batch]))
+          : Tensor.fromArray(x!, [s.batch, data.pixels]);
         const logits = model.forward(clamp01(add(xs, noise)), { train: false });
         const classes = logits.shape[1];
         if (s.target >= classes)

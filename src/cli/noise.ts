@@ -9,6 +9,7 @@ import {
   meanAbs,
   type UniversalRecipe,
 } from '../adversarial/noise';
+import { deviceImagesFor } from '../nn/batches';
 import { saveNoise } from '../adversarial/noise-files';
 import { robustness } from '../adversarial/evaluate';
 import { STUDY_VECTORS } from '../study/study';
@@ -62,6 +63,7 @@ export function registerNoise(program: Command): void {
       const g = await openGpu();
       const { model } = loadModel(o.model, data);
       const made = [];
+      const trainImages = deviceImagesFor(data.train); // one upload for every vector
       for (const [target, limit] of vectors) {
         const s = {
           target,
@@ -80,7 +82,7 @@ export function registerNoise(program: Command): void {
           : null;
         bar?.start(s.steps, 0);
         const t0 = performance.now();
-        const noise = await makeNoise(model, data.train, s, (step) => bar?.update(step));
+        const noise = await makeNoise(model, data.train, s, (step) => bar?.update(step), { images: trainImages });
         bar?.stop();
         const seconds = (performance.now() - t0) / 1000;
         const [clean, under] = await robustness(model, data.test, [
@@ -106,6 +108,7 @@ export function registerNoise(program: Command): void {
           files[0],
         ]);
       }
+      trainImages?.dispose();
       table(['noise', 'clean acc', 'noisy acc', 'fooling', 'mean |n|', 'seconds', 'file'], made);
     });
 }

@@ -38,7 +38,8 @@ export function batchesFor(
   return onDevice ? new DeviceBatches(data, batch, seed, classes) : new HostBatches(data, batch, seed, classes);
 }
 
-function fitsOnDevice(data: Dataset, classes: number): boolean {
+/** Whether `auto` holds this set (and its one-hot targets over `classes`) on the GPU. */
+export function fitsOnDevice(data: Dataset, classes = 0): boolean {
   const { maxStorageBufferBindingSize, maxBufferSize } = gpu().limits;
   const images = data.count * data.pixels * 4;
   const targets = data.count * classes * 4;
@@ -84,11 +85,34 @@ class HostBatches implements Batches {
   dispose(): void {}
 }
 
+/**
+ * A dataset's images held on the GPU, to gather rows from by index. Loops that draw from the
+ * same set many times (universal noise, vector after vector) share one upload.
+ */
+export class DeviceImages {
+  private images: Tensor;
+  constructor(readonly data: Dataset) {
+    this.images = Tensor.fromArray(data.images, [data.count, data.pixels]).keep();
+  }
+  /** Images [B, pixels] at the given row indices (f32 integers, already on the GPU), in the current scope. */
+  take(rows: Tensor): Tensor {
+    return gatherRows(this.images, rows);
+  }
+  dispose(): void {
+    this.images.dispose();
+  }
+}
+
+/** The set on the GPU when `auto` would hold it there (`fitsOnDevice`), else null. */
+export function deviceImagesFor(data: Dataset, where: BatchSource = 'auto'): DeviceImages | null {
+  return where === 'device' || (where === 'auto' && fitsOnDevice(data)) ? new DeviceImages(data) : null;
+}
+
 class DeviceBatches implements Batches {
   readonly where = 'device';
   private indices: IndexStream;
   private rows: Float32Array;
-  private images: Tensor;
+  private images: DeviceImages;
   private targets: Tensor;
   constructor(
     data: Dataset,
@@ -100,7 +124,7 @@ class DeviceBatches implements Batches {
     this.rows = new Float32Array(batch);
     const oneHot = new Float32Array(data.count * classes);
     for (let i = 0; i < data.count; i++) oneHot[i * classes + data.labels[i]] = 1;
-    this.images = Tensor.fromArray(data.images, [data.count, data.pixels]).keep();
+    this.images = new DeviceImages(data);
     this.targets = Tensor.fromArray(oneHot, [data.count, classes]).keep();
   }
   skip(): void {
@@ -109,7 +133,7 @@ class DeviceBatches implements Batches {
   next(): { x: Tensor; t: Tensor } {
     for (let b = 0; b < this.batch; b++) this.rows[b] = this.indices.next();
     const rows = Tensor.fromArray(this.rows, [this.batch]);
-    return { x: gatherRows(this.images, rows), t: gatherRows(this.targets, rows) };
+    return { x: this.images.take(rows), t: gatherRows(this.targets, rows) };
   }
   dispose(): void {
     this.images.dispose();

@@ -7,6 +7,7 @@ import { loadData } from '../data/node-loader';
 import { splitClasses, type Split } from '../data/dataset';
 import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config';
 import { fitToData, trainModel, type TrainProgress } from '../nn/train';
+import { deviceImagesFor, type DeviceImages } from '../nn/batches';
 import { tuneForTraining, tunedLine } from '../nn/tune';
 import { kernelChoices } from '../gpu/tuning';
 import type { Tuner } from '../gpu/tuner';
@@ -308,21 +309,31 @@ async function seedNoise(
 ): Promise<NoiseVector[]> {
   const out: NoiseVector[] = [];
   const dir = join(o.out, 'noise', `seed${seed}`);
-  for (const [target, limit] of STUDY_VECTORS) {
-    const file = join(dir, `noise-t${target}-l${limit}.safetensors`);
-    const s: NoiseSettings = { ...DEFAULT_NOISE, steps: o.preset.noiseSteps, target, limit, seed };
-    if (!existsSync(file)) {
-      const noise = await makeNoise(model, data.train, s, (step) =>
-        o.progress?.(`noise ${target}/${limit}, seed ${seed}`, step, s.steps),
-      );
-      saveNoise(dir, noise, s, modelPath, data.test, { meanAbs: meanAbs(noise), collapsed: collapsed(noise, limit) });
+  let trainImages: DeviceImages | null | undefined; // uploaded once, at the first vector to make
+  try {
+    for (const [target, limit] of STUDY_VECTORS) {
+      const file = join(dir, `noise-t${target}-l${limit}.safetensors`);
+      const s: NoiseSettings = { ...DEFAULT_NOISE, steps: o.preset.noiseSteps, target, limit, seed };
+      if (!existsSync(file)) {
+        trainImages ??= deviceImagesFor(data.train);
+        const noise = await makeNoise(
+          model,
+          data.train,
+          s,
+          (step) => o.progress?.(`noise ${target}/${limit}, seed ${seed}`, step, s.steps),
+          { images: trainImages },
+        );
+        saveNoise(dir, noise, s, modelPath, data.test, { meanAbs: meanAbs(noise), collapsed: collapsed(noise, limit) });
+      }
+      out.push(loadNoise(file, data.test.shape));
+      const n = out[out.length - 1];
+      if (collapsed(n.noise, limit))
+        o.log(
+          `noise ${n.name}, seed ${seed}: mean |n| ${meanAbs(n.noise).toFixed(4)} < 0.1·limit, collapsed on its own model (its transfer rows are flagged)`,
+        );
     }
-    out.push(loadNoise(file, data.test.shape));
-    const n = out[out.length - 1];
-    if (collapsed(n.noise, limit))
-      o.log(
-        `noise ${n.name}, seed ${seed}: mean |n| ${meanAbs(n.noise).toFixed(4)} < 0.1·limit, collapsed on its own model (its transfer rows are flagged)`,
-      );
+  } finally {
+    trainImages?.dispose();
   }
   return out;
 }

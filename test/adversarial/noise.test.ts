@@ -13,6 +13,7 @@ import { conv2d } from '../../src/ops/conv2d';
 import { add, relu } from '../../src/ops/elementwise';
 import { linear } from '../../src/ops/composite';
 import { ConfigError } from '../../src/gpu/errors';
+import { DeviceImages } from '../../src/nn/batches';
 
 useGpu();
 
@@ -115,6 +116,23 @@ describe('universal noise', () => {
     ).read();
     expect(noisy.every((v) => v >= 0 && v <= 1)).toBe(true);
     expect(net.params.every((p) => p.tensor.requiresGrad)).toBe(true); // unfrozen afterwards
+    net.dispose();
+  });
+  it('with the training images held on the GPU: the same noise, bit for bit, for two vectors from one upload', async () => {
+    const data = take(loadEmbedded().train, 300);
+    const net = Net.init(fcLayers([784, 32, 10]), 1, 4);
+    const images = new DeviceImages(data);
+    for (const target of [3, 7]) {
+      const s = { ...DEFAULT_NOISE, target, limit: 0.2, steps: 25, batch: 32, lr: 0.05 };
+      const host = await makeNoise(net, data, s);
+      const device = await makeNoise(net, data, s, undefined, { images });
+      expect(device).toEqual(host);
+      expect(host.some((v) => v !== 0)).toBe(true);
+    }
+    await expect(
+      makeNoise(net, take(data, 100), { ...DEFAULT_NOISE, target: 3, limit: 0.2 }, undefined, { images }),
+    ).rejects.toThrow(/opts.images holds another dataset/);
+    images.dispose();
     net.dispose();
   });
   it("rejects a target outside the model's classes and a negative limit", async () => {
