@@ -28,8 +28,6 @@ export interface Gpu {
    * adapter says its subgroups may be under 8 lanes (Dawn on Metal says 4); null where not probed.
    */
   probedSubgroupSize: number | null;
-  /** The device's maxStorageBufferBindingSize and maxBufferSize, read once (each read of device.limits is a native call). */
-  limits: { maxStorageBufferBindingSize: number; maxBufferSize: number };
   /** Set once the device is lost; every later dispatch throws it instead of hanging. */
   lostReason: string | null;
   /** The first WebGPU error nobody captured: work after it may not have run, so later reads throw it. */
@@ -88,10 +86,6 @@ async function openGpu(): Promise<Gpu> {
     hasSubgroups: requiredFeatures.includes('subgroups'),
     subgroupSizes: subgroupSizesOf(info),
     probedSubgroupSize: null,
-    limits: {
-      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-      maxBufferSize: device.limits.maxBufferSize,
-    },
     lostReason: null,
     uncapturedError: null,
     adapter: {
@@ -182,6 +176,16 @@ export function releaseGpu(): void {
   current = null;
   pending = null;
   _navigatorGpu = null;
+}
+
+/**
+ * The most bytes one tensor may hold: every tensor is bound whole as a storage buffer. Read from
+ * the adapter report, whose limits the device was requested with (a plain object, where each
+ * read of device.limits is a native call).
+ */
+export function bindingLimit(): number {
+  const { maxStorageBufferBindingSize, maxBufferSize } = gpu().adapter.limits;
+  return Math.min(maxStorageBufferBindingSize, maxBufferSize);
 }
 
 export function adapterName(a: AdapterReport): string {

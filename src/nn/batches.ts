@@ -1,6 +1,6 @@
 import { Tensor } from '../tensor/tensor';
 import { gatherRows } from '../ops/gather_rows';
-import { gpu } from '../gpu/device';
+import { bindingLimit } from '../gpu/device';
 import { classCount, type Dataset } from '../data/dataset';
 import { IndexStream, seededRandom } from './random';
 
@@ -39,14 +39,10 @@ export function batchesFor(
 }
 
 /** Whether `auto` holds this set (and its one-hot targets over `classes`) on the GPU. */
-export function fitsOnDevice(data: Dataset, classes = 0): boolean {
-  const { maxStorageBufferBindingSize, maxBufferSize } = gpu().limits;
+function fitsOnDevice(data: Dataset, classes = 0): boolean {
   const images = data.count * data.pixels * 4;
   const targets = data.count * classes * 4;
-  return (
-    Math.max(images, targets) <= Math.min(maxStorageBufferBindingSize, maxBufferSize) &&
-    images + targets <= DEVICE_DATA_BUDGET
-  );
+  return Math.max(images, targets) <= bindingLimit() && images + targets <= DEVICE_DATA_BUDGET;
 }
 
 /** The batch order: both sources draw from the same stream. */
@@ -104,8 +100,8 @@ export class DeviceImages {
 }
 
 /** The set on the GPU when `auto` would hold it there (`fitsOnDevice`), else null. */
-export function deviceImagesFor(data: Dataset, where: BatchSource = 'auto'): DeviceImages | null {
-  return where === 'device' || (where === 'auto' && fitsOnDevice(data)) ? new DeviceImages(data) : null;
+export function deviceImagesFor(data: Dataset): DeviceImages | null {
+  return fitsOnDevice(data) ? new DeviceImages(data) : null;
 }
 
 class DeviceBatches implements Batches {

@@ -1,5 +1,5 @@
 import { bufferPool } from '../gpu/buffers';
-import { gpu } from '../gpu/device';
+import { bindingLimit, gpu } from '../gpu/device';
 import { runner } from '../gpu/runner';
 import { fillBuffer } from '../gpu/fill';
 import { encodeAccumulate } from '../gpu/accumulate';
@@ -14,9 +14,9 @@ type BackwardFn = (grad: Tensor) => void;
  */
 function checkFits(op: string, shape: Shape): void {
   const bytes = numel(shape) * 4;
-  const { maxStorageBufferBindingSize, maxBufferSize } = gpu().limits;
-  const limit = Math.min(maxStorageBufferBindingSize, maxBufferSize);
+  const limit = bindingLimit();
   if (bytes > limit) {
+    const { maxStorageBufferBindingSize, maxBufferSize } = gpu().adapter.limits;
     const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
     throw new ShapeError(
       `${op}: a tensor of shape ${fmtShape(shape)} needs ${mb(bytes)} (${bytes} bytes); this adapter binds at most ${mb(limit)} per storage buffer (maxStorageBufferBindingSize ${maxStorageBufferBindingSize}, maxBufferSize ${maxBufferSize})`,
