@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { runner } from '../src/gpu/runner';
 import { median, medianWallMs } from '../src/gpu/timing';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 export interface Timing {
   wallMs: number;
@@ -12,10 +12,10 @@ export interface Timing {
  * around the same work where the adapter has them.
  */
 export async function timeOp(encode: () => void, reps = 5): Promise<Timing> {
-  const wallMs = await medianWallMs(encode, reps); // includes the warm-up: pipeline compile, first-touch of buffers
+  const wallMs = await medianWallMs(backend(), encode, reps); // includes the warm-up: pipeline compile, first-touch of buffers
   const gpuTimes: number[] = [];
   for (let r = 0; r < reps; r++) {
-    const g = await runner.timeGpu(encode);
+    const g = await backend().runner.timeGpu(encode);
     if (g !== null) gpuTimes.push(g);
   }
   return { wallMs, gpuMs: gpuTimes.length ? median(gpuTimes) : null };

@@ -5,7 +5,7 @@ import { mul } from '../src/ops/elementwise';
 import { timeOp, python, printTable } from './common';
 import { randomData } from './matmul';
 import { kernelPath } from '../src/gpu/kernel-path';
-import { kernelChoices } from '../src/gpu/tuning';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 /** The study's four conv layers at batch 250: [N, C, H, W, O, K]. */
 export const CONV_SHAPES: [number, number, number, number, number, number][] = [
@@ -58,14 +58,14 @@ export async function benchConv() {
     );
     const gOut = Tensor.fromArray(randomData(N * O * H * W, 3), [N, O, H, W]);
     const flops = 2 * N * H * W * O * C * K * K;
-    const kernel = kernelPath();
+    const kernel = kernelPath(backend());
     const dirs = await timeDirections(x, w, gOut);
     // The kernels for adapters without subgroups, timed in the same run for the record.
     let plain: [Direction, number][] | null = null;
     if (kernel !== 'plain') {
-      kernelChoices.pin({ path: 'plain' });
+      backend().kernels.pin({ path: 'plain' });
       plain = await timeDirections(x, w, gOut);
-      kernelChoices.pin({ path: null });
+      backend().kernels.pin({ path: null });
     }
     for (const [d, [dir, ms]] of dirs.entries()) {
       const gflops = flops / ms / 1e6;

@@ -1,21 +1,21 @@
 // Where the CPU time of a dispatch goes (docs/gpu-readiness.md). Training steps are encoded
 // three ways —
 //   full: as they run; no-dawn: the runner's work but a stand-in for dawn.node's pass calls;
-//   ops-only: runner.dispatch itself stubbed out (only our op-level JavaScript is left) —
+//   ops-only: backend().runner.dispatch itself stubbed out (only our op-level JavaScript is left) —
 // on either a tiny FC net (16-wide layers, batch 8: encoding is all that costs; the real runner
 // submits every 20 steps) or, with MODEL=fc / MODEL=cnn, the study's net at batch 250 with its
 // batches gathered on the GPU, encoded back to back and discarded (never run: CPU only, warm).
 // Then the three dawn.node pass calls alone, in a tight loop of their own.
 // node scripts/build.mjs breakdown bench/dispatch_breakdown.ts && MODEL=fc node dist/breakdown.js
-import { gpu, initGpu } from '../src/gpu/device';
+import { initGpu } from '../src/gpu/node-gpu';
 import { adamFor, trainStep } from '../src/nn/train';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../src/nn/config';
 import { Net } from '../src/nn/net';
 import { tidy } from '../src/tensor/tensor';
-import { runner } from '../src/gpu/runner';
 import { median } from '../src/gpu/timing';
 import { batchesFor } from '../src/nn/batches';
 import { loadEmbedded } from '../src/data/node-loader';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 await initGpu();
 const model = process.env.MODEL ?? 'tiny';
@@ -45,10 +45,10 @@ async function usPerDispatch(mode: Mode): Promise<number> {
     });
   for (let it = 1; it <= 3; it++) {
     step(it);
-    runner.flush();
+    backend().runner.flush();
   }
-  await runner.sync();
-  const r = runner as unknown as Record<string, unknown>;
+  await backend().runner.sync();
+  const r = backend().runner as unknown as Record<string, unknown>;
   const saved = { dispatch: r.dispatch, begin: r.begin };
   const fake = { setPipeline() {}, setBindGroup() {}, dispatchWorkgroups() {}, end() {} };
   const stub = () => {
@@ -58,29 +58,29 @@ async function usPerDispatch(mode: Mode): Promise<number> {
       };
     if (mode === 'no-dawn')
       r.begin = () => {
-        (saved.begin as () => unknown).call(runner);
+        (saved.begin as () => unknown).call(backend().runner);
         return fake;
       };
   };
   stub();
   const stepMs: number[] = [];
-  const d0 = runner.dispatches;
+  const d0 = backend().runner.dispatches;
   for (let it = 4; it < 4 + steps; it++) {
     if (!study && it % 20 === 0) {
       // Every 20 steps the real runner submits what was encoded (and pays the per-submit cost untimed).
       Object.assign(r, saved);
-      await runner.sync();
-      runner.emptySubmit();
+      await backend().runner.sync();
+      backend().runner.emptySubmit();
       stub();
     }
     const t0 = performance.now();
     step(it);
     stepMs.push(performance.now() - t0);
-    if (study) runner.discard();
+    if (study) backend().runner.discard();
   }
-  const perStep = (runner.dispatches - d0) / steps;
+  const perStep = (backend().runner.dispatches - d0) / steps;
   Object.assign(r, saved);
-  await runner.sync();
+  await backend().runner.sync();
   adam.dispose();
   net.dispose();
   batches?.dispose();
@@ -90,7 +90,7 @@ async function usPerDispatch(mode: Mode): Promise<number> {
 
 /** µs per call of dawn.node's pass calls, 2,000 dispatches of a trivial kernel, median of 7. */
 function nativeCalls(): Record<string, number> {
-  const { device } = gpu();
+  const { device } = backend().gpu;
   const module = device.createShaderModule({
     code: `struct U { n: u32 }
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
@@ -163,7 +163,7 @@ console.log(
   JSON.stringify(
     {
       model,
-      adapter: gpu().adapter.description,
+      adapter: backend().gpu.adapter.description,
       steps,
       usPerDispatch: { full: best('full'), noDawn: best('no-dawn'), opsOnly: best('ops-only') },
       runs,

@@ -4,12 +4,12 @@
 // and GC events inside the encode windows counted (a PerformanceObserver on 'gc').
 // node scripts/build.mjs instep bench/dispatch_in_step.ts && N=30 node dist/instep.js
 import { PerformanceObserver } from 'node:perf_hooks';
-import { initGpu } from '../src/gpu/device';
+import { initGpu } from '../src/gpu/node-gpu';
 import { adamFor, trainStep } from '../src/nn/train';
 import { DEFAULT_CONFIG, layersOf } from '../src/nn/config';
 import { Net } from '../src/nn/net';
 import { tidy } from '../src/tensor/tensor';
-import { runner } from '../src/gpu/runner';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 await initGpu();
 const config = { ...DEFAULT_CONFIG, iterations: 100, evalEvery: 0 };
@@ -23,17 +23,17 @@ const step = (it: number) =>
   });
 for (let it = 1; it <= 3; it++) {
   step(it);
-  runner.flush();
+  backend().runner.flush();
 }
-await runner.sync();
+await backend().runner.sync();
 
 // Per call kind (dispatches per kernel): [total ms, calls].
 const calls: Record<string, [number, number]> = {};
-const r = runner as unknown as {
+const r = backend().runner as unknown as {
   begin: (tw?: unknown) => GPUComputePassEncoder;
   lastPipeline: { label: string } | null;
 };
-const realBegin = r.begin.bind(runner);
+const realBegin = r.begin.bind(backend().runner);
 const wrapped = new WeakSet<object>();
 r.begin = (tw?: unknown) => {
   const pass = realBegin(tw) as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -60,21 +60,21 @@ new PerformanceObserver((l) => {
 }).observe({ entryTypes: ['gc'] });
 const windows: [number, number][] = [];
 const N = Number(process.env.N ?? 30);
-const d0 = runner.dispatches;
+const d0 = backend().runner.dispatches;
 let encodeMs = 0;
 for (let it = 4; it < 4 + N; it++) {
-  await runner.sync();
-  runner.emptySubmit(); // the driver's once-per-submit cost, outside the timed window
+  await backend().runner.sync();
+  backend().runner.emptySubmit(); // the driver's once-per-submit cost, outside the timed window
   const t0 = performance.now();
   step(it);
   const t1 = performance.now();
   encodeMs += t1 - t0;
   windows.push([t0, t1]);
-  runner.flush();
+  backend().runner.flush();
 }
-await runner.sync();
+await backend().runner.sync();
 await new Promise((res) => setTimeout(res, 100));
-const dispatches = (runner.dispatches - d0) / N;
+const dispatches = (backend().runner.dispatches - d0) / N;
 console.log(
   JSON.stringify(
     {

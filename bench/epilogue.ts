@@ -1,4 +1,3 @@
-import { runner } from '../src/gpu/runner';
 import { Tensor, tidy, backward } from '../src/tensor/tensor';
 import { biasReluDropout } from '../src/ops/bias_relu_dropout';
 import { add, mul, relu } from '../src/ops/elementwise';
@@ -7,6 +6,7 @@ import { sum } from '../src/ops/reduce';
 import { median } from '../src/gpu/timing';
 import { seededRandom } from '../src/nn/random';
 import { printTable } from './common';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 /**
  * A hidden layer's epilogue (bias, ReLU, dropout at keep 0.7) as one fused kernel and as the
@@ -50,7 +50,7 @@ export async function benchEpilogue() {
       const ms = { fused: [] as number[], unfused: [] as number[] };
       for (let rep = 0; rep < 8; rep++)
         for (const fused of [true, false]) {
-          const t = await runner.timeGpu(() => step(fused, withBackward));
+          const t = await backend().runner.timeGpu(() => step(fused, withBackward));
           if (t === null) return { rows, note: 'no timestamp queries on this adapter' };
           if (rep > 0) ms[fused ? 'fused' : 'unfused'].push(t); // the first of each is a warm-up
         }

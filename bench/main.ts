@@ -1,6 +1,7 @@
 // npm run bench [-- section ...] [--cnn-model FILE]: prints tables and writes results/bench-<adapter>.json.
 // --cnn-model: the sparse section's whole-CNN forward uses this trained CNN, fc1 pruned by magnitude.
-import { initGpu, adapterName } from '../src/gpu/device';
+import { adapterName } from '../src/gpu/device';
+import { initGpu } from '../src/gpu/node-gpu';
 import { writeAtomic } from '../src/io/files';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
@@ -56,8 +57,8 @@ if (unknown.length) {
   process.exit(2);
 }
 const g = await initGpu();
-const adapter = adapterName(g.adapter);
-console.log(`adapter: ${adapter}; timestamps: ${g.hasTimestamps}; CPU: ${cpus().length} x ${cpus()[0]?.model}`);
+const adapter = adapterName(g.gpu.adapter);
+console.log(`adapter: ${adapter}; timestamps: ${g.gpu.hasTimestamps}; CPU: ${cpus().length} x ${cpus()[0]?.model}`);
 const results: Record<string, unknown> = {};
 try {
   for (const name of wanted.length ? wanted : Object.keys(SECTIONS)) results[name] = await SECTIONS[name]();
@@ -67,7 +68,7 @@ try {
   console.error(`bench: ${e.message}`);
   process.exit(2);
 }
-const kind = g.adapter.architecture || g.adapter.vendor || 'gpu';
+const kind = g.gpu.adapter.architecture || g.gpu.adapter.vendor || 'gpu';
 const file = `results/bench-${kind.replace(/[^\w.-]+/g, '_')}${wanted.length ? `-${wanted.join('-')}` : ''}.json`;
 writeAtomic(
   file,
@@ -75,7 +76,7 @@ writeAtomic(
     {
       tool: 'sparsegrad bench',
       date: new Date().toISOString(),
-      adapter: g.adapter,
+      adapter: g.gpu.adapter,
       cpu: { cores: cpus().length, model: cpus()[0]?.model },
       results,
     },

@@ -3,7 +3,7 @@ import { Tensor, tidy } from '../src/tensor/tensor';
 import { matmul, matmulKernel } from '../src/ops/matmul';
 import { timeOp, python, printTable } from './common';
 import { tfjsMatmul } from './tfjs';
-import { kernelChoices } from '../src/gpu/tuning';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 /**
  * [M, K, N, transA, transB, what]: the FC net's forward and backward products, a sparse net's
@@ -29,7 +29,7 @@ export async function benchMatmul() {
   for (const [i, [M, K, N, transA, transB, what]] of MATMUL_SHAPES.entries()) {
     const a = Tensor.fromArray(randomData(M * K, 1), transA ? [K, M] : [M, K]);
     const b = Tensor.fromArray(randomData(K * N, 2), transB ? [N, K] : [K, N]);
-    const kernel = matmulKernel(M, K, N, transA, transB);
+    const kernel = matmulKernel(backend(), M, K, N, transA, transB);
     const gflopsOf = (ms: number) => (2 * M * N * K) / ms / 1e6;
     const timeKernel = async (label: string) => {
       await validateMatmul(matmul, a, b, transA, transB, `${what}${label}`);
@@ -45,15 +45,15 @@ export async function benchMatmul() {
     // scalar loads (where vec4 loads ran) and the kernel for adapters without subgroups.
     let scalarLoadsGflops: number | null = null;
     if (kernel.startsWith('subgroup-vec4')) {
-      kernelChoices.pin({ scalarMatmulLoads: true });
+      backend().kernels.pin({ scalarMatmulLoads: true });
       scalarLoadsGflops = (await timeKernel(' (scalar loads)')).gflops;
-      kernelChoices.pin({ scalarMatmulLoads: false });
+      backend().kernels.pin({ scalarMatmulLoads: false });
     }
     let plainGflops: number | null = null;
     if (kernel !== 'plain') {
-      kernelChoices.pin({ path: 'plain' });
+      backend().kernels.pin({ path: 'plain' });
       plainGflops = (await timeKernel(' (plain kernel)')).gflops;
-      kernelChoices.pin({ path: null });
+      backend().kernels.pin({ path: null });
     }
     const npG = np.value?.results[i].gflops ?? null;
     const tfG = peer.results?.[i] ?? null;

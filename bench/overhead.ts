@@ -2,15 +2,12 @@ import { adamFor, trainStep } from '../src/nn/train';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../src/nn/config';
 import { describeLayers, Net } from '../src/nn/net';
 import { tidy } from '../src/tensor/tensor';
-import { runner } from '../src/gpu/runner';
-import { gpu } from '../src/gpu/device';
-import { bufferPool } from '../src/gpu/buffers';
-import { pipelineCache, pipelineStats } from '../src/gpu/pipelines';
 import { median } from '../src/gpu/timing';
 import { printTable } from './common';
 import { batchesFor } from '../src/nn/batches';
 import { loadEmbedded } from '../src/data/node-loader';
 import type { Dataset } from '../src/data/dataset';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 /**
  * uncached: whole-source pipeline keys and a bind group per dispatch (before issue 18), batches
@@ -21,8 +18,8 @@ import type { Dataset } from '../src/data/dataset';
 type Mode = 'uncached' | 'cached' | 'cached+gpu-batches';
 
 function setMode(mode: Mode): void {
-  pipelineCache.legacyKeys = mode === 'uncached';
-  runner.cacheBindGroups = mode !== 'uncached';
+  backend().pipelines.legacyKeys = mode === 'uncached';
+  backend().runner.cacheBindGroups = mode !== 'uncached';
 }
 
 interface Row {
@@ -71,13 +68,13 @@ async function measure(config: TrainConfig, mode: Mode, steps: number, data: Dat
     });
   for (let it = 1; it <= 2; it++) {
     step(it);
-    runner.flush();
+    backend().runner.flush();
   } // warm-up: compiles, fills the pool
-  await runner.sync();
+  await backend().runner.sync();
   const before = {
-    pipelines: pipelineStats.compiled,
-    bindGroups: runner.bindGroupsCreated,
-    buffers: bufferPool.created,
+    pipelines: backend().pipelines.compiled,
+    bindGroups: backend().runner.bindGroupsCreated,
+    buffers: backend().pool.created,
   };
   const cold: number[] = [];
   const warm: number[] = [];
@@ -85,7 +82,7 @@ async function measure(config: TrainConfig, mode: Mode, steps: number, data: Dat
   const submit: number[] = [];
   let dispatches = 0;
   // Time inside writeBuffer (uploads of the batch or its indices) is counted apart.
-  const queue = gpu().device.queue;
+  const queue = backend().gpu.device.queue;
   const write = queue.writeBuffer.bind(queue);
   let uploadMs = 0;
   queue.writeBuffer = ((...args: Parameters<GPUQueue['writeBuffer']>) => {
@@ -94,45 +91,45 @@ async function measure(config: TrainConfig, mode: Mode, steps: number, data: Dat
     uploadMs += performance.now() - t;
   }) as GPUQueue['writeBuffer'];
   for (let it = 3; it < 3 + steps; it++) {
-    await runner.sync();
+    await backend().runner.sync();
     // The first pass begun after a submit pays the driver's cost of that submit (about 5 ms on
     // lavapipe, once per submit whatever it held): paid here, outside the timed steps.
-    runner.emptySubmit();
+    backend().runner.emptySubmit();
     let t0 = performance.now();
     step(it);
     cold.push(performance.now() - t0);
-    runner.discard();
+    backend().runner.discard();
     // Warm: the same step encoded again, WARM_REPEATS times discarded, then once submitted.
     for (let w = 0; w <= WARM_REPEATS; w++) {
-      const d0 = runner.dispatches;
+      const d0 = backend().runner.dispatches;
       const u0 = uploadMs;
       t0 = performance.now();
       step(it);
       const t1 = performance.now();
       warm.push(t1 - t0);
       warmUploads.push(uploadMs - u0);
-      dispatches = runner.dispatches - d0;
+      dispatches = backend().runner.dispatches - d0;
       if (w < WARM_REPEATS) {
-        runner.discard();
+        backend().runner.discard();
         continue;
       }
-      runner.flush();
+      backend().runner.flush();
       submit.push(performance.now() - t1);
     }
   }
-  await runner.sync();
+  await backend().runner.sync();
   queue.writeBuffer = write;
   const created = {
-    pipelines: pipelineStats.compiled - before.pipelines,
-    bindGroups: runner.bindGroupsCreated - before.bindGroups,
-    buffers: bufferPool.created - before.buffers,
+    pipelines: backend().pipelines.compiled - before.pipelines,
+    bindGroups: backend().runner.bindGroupsCreated - before.bindGroups,
+    buffers: backend().pool.created - before.buffers,
   };
   const t0 = performance.now();
   for (let it = 3 + steps; it < 3 + 2 * steps; it++) {
     step(it);
-    runner.flush();
+    backend().runner.flush();
   }
-  await runner.sync();
+  await backend().runner.sync();
   const iterationsPerSecond = steps / ((performance.now() - t0) / 1000);
   adam.dispose();
   net.dispose();

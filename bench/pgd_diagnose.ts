@@ -4,7 +4,8 @@
 // with a live gradient means it is a real (local) resistance.
 // node scripts/build.mjs pgddiag bench/pgd_diagnose.ts && node dist/pgddiag.js MODEL DATA N EPS OUT.json
 import { writeFileSync } from 'node:fs';
-import { initGpu, adapterName } from '../src/gpu/device';
+import { adapterName } from '../src/gpu/device';
+import { initGpu } from '../src/gpu/node-gpu';
 import { loadData } from '../src/data/node-loader';
 import { take } from '../src/data/dataset';
 import { modelFromSafetensors } from '../src/nn/checkpoint';
@@ -45,7 +46,7 @@ const per = await tidyAsync(async () => {
 const zeroGrad = per.filter((p) => p.gradL1 === 0).length;
 const result = {
   tool: 'bench/pgd_diagnose.ts',
-  adapter: adapterName(g.adapter),
+  adapter: adapterName(g.gpu.adapter),
   model: modelFile,
   images: test.count,
   epsilon: eps,

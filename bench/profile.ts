@@ -1,10 +1,11 @@
 import { Net } from '../src/nn/net';
 import { adamFor, trainStep } from '../src/nn/train';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../src/nn/config';
-import { runner, type KernelTime } from '../src/gpu/runner';
+import type { KernelTime } from '../src/gpu/runner';
 import { tidy } from '../src/tensor/tensor';
 import { seededRandom } from '../src/nn/random';
 import { printTable } from './common';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 /** GPU time per kernel over `steps` training steps (after one untimed step), per step. */
 async function profileSteps(
@@ -21,10 +22,10 @@ async function profileSteps(
       trainStep(net, adam, config, x, t, it, false);
     });
   step(1);
-  await runner.sync();
-  runner.startProfile();
+  await backend().runner.sync();
+  backend().runner.startProfile();
   for (let it = 2; it < 2 + steps; it++) step(it);
-  const times = await runner.stopProfile();
+  const times = await backend().runner.stopProfile();
   adam.dispose();
   net.dispose();
   const total = times.reduce((s, k) => s + k.ms, 0);

@@ -5,7 +5,6 @@ import { Tensor, tidy } from '../src/tensor/tensor';
 import { spmm, spmmVectorWidth } from '../src/ops/spmm';
 import { matmul } from '../src/ops/matmul';
 import { conv2d } from '../src/ops/conv2d';
-import { runner } from '../src/gpu/runner';
 import { SparseMatrix, csrFromDense, type CsrHost } from '../src/sparse/csr';
 import { decoupleConv, decoupleNet } from '../src/sparse/decouple';
 import { SparseNet } from '../src/sparse/sparse-net';
@@ -21,7 +20,7 @@ import { predict, EVAL_BATCH } from '../src/nn/evaluate';
 import { seededRandom } from '../src/nn/random';
 import { timeOp, python, printTable } from './common';
 import { randomData } from './matmul';
-import { kernelChoices } from '../src/gpu/tuning';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 const N = 250;
 export const SPARSITIES = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
@@ -155,8 +154,8 @@ async function layerTable(dir: string) {
       );
       // The same kernel reading x one float at a time, in the same run, for the record.
       let csrScalarMs: number | null = null;
-      if (spmmVectorWidth(N) > 1) {
-        kernelChoices.pin({ scalarSpmmX: true });
+      if (spmmVectorWidth(backend(), N) > 1) {
+        backend().kernels.pin({ scalarSpmmX: true });
         csrScalarMs = gpuMs(
           await timeOp(
             () =>
@@ -166,10 +165,10 @@ async function layerTable(dir: string) {
             3,
           ),
         );
-        kernelChoices.pin({ scalarSpmmX: false });
+        backend().kernels.pin({ scalarSpmmX: false });
       }
       // Sputnik's mapping (staged rows, longest first), in the same run: the tuner's other candidate.
-      kernelChoices.pin({ spmm: 'staged' });
+      backend().kernels.pin({ spmm: 'staged' });
       const csrStagedMs = gpuMs(
         await timeOp(
           () =>
@@ -179,7 +178,7 @@ async function layerTable(dir: string) {
           3,
         ),
       );
-      kernelChoices.pin({ spmm: null });
+      backend().kernels.pin({ spmm: null });
       m.dispose();
       X.dispose();
       const nnz = a.colIdx.length;
@@ -192,7 +191,7 @@ async function layerTable(dir: string) {
         nnz,
         density: nnz / (a.rows * a.cols),
         batch: N,
-        xVectorWidth: spmmVectorWidth(N),
+        xVectorWidth: spmmVectorWidth(backend(), N),
         csrMs,
         csrGflops: (2 * nnz * N) / csrMs / 1e6,
         csrScalarXMs: csrScalarMs,
@@ -237,7 +236,7 @@ async function wholeCnn(dir: string, trained: { net: Net; file: string } | null)
   const timeNet = async (kernels: ('csr' | 'dense' | 'conv')[] | 'auto') => {
     const sparse = kernels === 'auto' ? await SparseNet.fastest(layers, EVAL_BATCH) : new SparseNet(layers, kernels);
     await predict(sparse, { ...test, count: EVAL_BATCH }, EVAL_BATCH); // warm-up: pipelines, buffers
-    await runner.sync();
+    await backend().runner.sync();
     const t0 = performance.now();
     await predict(sparse, test, EVAL_BATCH);
     const ms = performance.now() - t0;

@@ -1,12 +1,11 @@
 // The two CSR mappings (rows: a thread per row and 16-column block; staged: Sputnik's workgroup
 // per row, longest first, nonzeros staged in workgroup memory) on FC1's shape at three
 // sparsities, alternated in one run: the ratio the tuner's choice rests on, on this adapter.
-import { kernelChoices } from '../src/gpu/tuning';
-import { runner } from '../src/gpu/runner';
 import { SparseMatrix, csrFromDense } from '../src/sparse/csr';
 import { spmm, type SpmmKernel } from '../src/ops/spmm';
 import { Tensor, tidy } from '../src/tensor/tensor';
 import { printTable } from './common';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 export async function benchSpmmMapping() {
   const rows = 1500,
@@ -22,11 +21,11 @@ export async function benchSpmmMapping() {
     const ms: Record<SpmmKernel, number[]> = { rows: [], staged: [] };
     for (let rep = 0; rep < 6; rep++)
       for (const k of ['rows', 'staged'] as const) {
-        kernelChoices.pin({ spmm: k });
-        const t = await runner.timeGpu(() => tidy(() => void spmm(m, x)));
+        backend().kernels.pin({ spmm: k });
+        const t = await backend().runner.timeGpu(() => tidy(() => void spmm(m, x)));
         if (rep > 0 && t !== null) ms[k].push(t); // the first of each is warm-up
       }
-    kernelChoices.pin({ spmm: null });
+    backend().kernels.pin({ spmm: null });
     const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1] ?? null;
     const [r, s] = [median(ms.rows), median(ms.staged)];
     out.push({ rows, cols, batch: N, pruned, rowsMs: r, stagedMs: s, stagedOverRows: r && s ? r / s : null });

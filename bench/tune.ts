@@ -1,9 +1,8 @@
 import { MemoryTuneStore, Tuner } from '../src/gpu/tuner';
-import { runner } from '../src/gpu/runner';
-import { gpu } from '../src/gpu/device';
 import { tuneMatmuls } from '../src/ops/matmul';
 import { MATMUL_SHAPES } from './matmul';
 import { printTable } from './common';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 /**
  * The tuner on the study's matmul shapes, measured afresh (nothing cached): every candidate's
@@ -11,13 +10,13 @@ import { printTable } from './common';
  * adapter's FP32 peak, from its data sheet) turns the winner's rate into a fraction of peak.
  */
 export async function benchTune(peakGflops?: number) {
-  if (!gpu().hasTimestamps)
+  if (!backend().gpu.hasTimestamps)
     return { note: 'this adapter has no timestamp queries: kernels are chosen by the fixed rules' };
   const store = new MemoryTuneStore();
-  const tuner = new Tuner({ timer: (encode) => runner.timeGpu(encode), store });
+  const tuner = new Tuner({ timer: (encode) => backend().runner.timeGpu(encode), store });
   const rows = [];
   for (const [M, K, N, transA, transB, what] of MATMUL_SHAPES) {
-    const [r] = await tuneMatmuls(tuner, [JSON.stringify(['matmul', M, K, N, transA, transB])], 2 ** 31);
+    const [r] = await tuneMatmuls(backend(), tuner, [JSON.stringify(['matmul', M, K, N, transA, transB])], 2 ** 31);
     const ms = r.ms ?? {};
     const rule = store.get(r.bucket)?.rule ?? r.winner;
     const gflops = ms[r.winner] ? (2 * M * N * K) / ms[r.winner] / 1e6 : null;

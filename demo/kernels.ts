@@ -1,12 +1,14 @@
 // The core kernel checks, run in the browser against the same float64 references as the Node tests.
-import { initGpu, adapterName } from '../src/gpu/device';
-import { poison, Tensor, tidyAsync, backward } from '../src/tensor/tensor';
+import { adapterName } from '../src/gpu/device';
+import { initGpu } from '../src/gpu/node-gpu';
+import { Tensor, tidyAsync, backward } from '../src/tensor/tensor';
 import { matmul } from '../src/ops/matmul';
 import { add, relu, exp } from '../src/ops/elementwise';
 import { sum } from '../src/ops/reduce';
 import { softmaxCrossEntropy } from '../src/ops/composite';
 import { refMatmul, refBinary, refUnary, refReduce, refSoftmaxCE } from '../test/ref/ref';
 import { seededRandom } from '../src/nn/random';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 interface Result {
   name: string;
@@ -43,8 +45,10 @@ function check(name: string, got: Float32Array, want: Float64Array, rtol = 1e-4,
 
 async function main(): Promise<void> {
   const g = await initGpu();
-  (window as unknown as { sparsegradKernels: { adapter: string } }).sparsegradKernels.adapter = adapterName(g.adapter);
-  poison.on = true;
+  (window as unknown as { sparsegradKernels: { adapter: string } }).sparsegradKernels.adapter = adapterName(
+    g.gpu.adapter,
+  );
+  backend().poison = true;
   for (const [M, K, N, tA, tB] of [
     [7, 13, 5, false, false],
     [65, 17, 129, false, true],

@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
-import { initGpu, adapterName } from '../src/gpu/device';
+import { adapterName } from '../src/gpu/device';
+import { initGpu } from '../src/gpu/node-gpu';
 import { embeddedSplit } from '../src/data/embedded';
 import { take } from '../src/data/dataset';
 import { DEFAULT_CONFIG } from '../src/nn/config';
@@ -150,7 +151,7 @@ async function runLive(): Promise<void> {
         'this browser has no WebGPU (navigator.gpu). Use Chrome/Edge 113+ or chromium --enable-unsafe-webgpu, on http://localhost or https.',
       );
     const g = await initGpu();
-    state.live.adapter = adapterName(g.adapter);
+    state.live.adapter = adapterName(g.gpu.adapter);
     status('live-status', `adapter: ${state.live.adapter}\nloading digits…`);
     const digits = await Promise.all(
       Array.from({ length: 10 }, async (_, c) => ((await fetchJson(`digits/${c}.json`)) as { data: number[] }).data),

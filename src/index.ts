@@ -1,17 +1,14 @@
 // sparsegrad's library: the engine (device, tensors, autograd, ops) and the research tool on it
 // (models, training, attacks, pruning). Runs in browsers and in Node; `sparsegrad/node` adds
 // what needs the file system (data sets, checkpoint files).
-export * from './gpu/errors';
-export { initGpu, gpu, releaseGpu, adapterName, type AdapterReport, type Gpu } from './gpu/device';
-export { bufferPool } from './gpu/buffers';
-export { pipelineStats, checkShaders } from './gpu/pipelines';
-export { runner } from './gpu/runner';
-export { Backend, backend } from './gpu/backend';
-export { KernelChoices, NO_PINS, type KernelPins, type KernelPath } from './gpu/choices';
-export { kernelChoices } from './gpu/tuning';
-export { Tuner, MemoryTuneStore, type TuneStore, type TuneRecord, type GpuTimer } from './gpu/tuner';
-export { Tensor, tidy, tidyAsync, backward, poison } from './tensor/tensor';
-export * from './ops/index';
+export * from './gpu/errors.js';
+export { adapterName, type AdapterReport, type Gpu, type DeviceOptions } from './gpu/device.js';
+export { Backend, createBackend, type BackendOptions, type MemoryReport } from './gpu/backend.js';
+export { initGpu } from './gpu/init.js';
+export { defaultBackend, releaseDefaultBackend as releaseGpu } from './gpu/default-backend.js';
+export type { KernelPins, KernelPath } from './gpu/choices.js';
+export { Tensor, tidy, tidyAsync, backward } from './tensor/tensor.js';
+export * from './ops/index.js';
 
 export {
   Net,
@@ -22,7 +19,7 @@ export {
   type LayerSpec,
   type ConvSpec,
   type Traceable,
-} from './nn/net';
+} from './nn/net.js';
 export {
   Sequential,
   nn,
@@ -31,7 +28,7 @@ export {
   sequentialFromSafetensors,
   type Module,
   type ModuleJson,
-} from './nn/modules';
+} from './nn/modules.js';
 export {
   DEFAULT_CONFIG,
   CNN_DEFAULTS,
@@ -41,7 +38,7 @@ export {
   validateConfig,
   type TrainConfig,
   type LossName,
-} from './nn/config';
+} from './nn/config.js';
 export {
   trainModel,
   trainStep,
@@ -50,15 +47,15 @@ export {
   type TrainResult,
   type TrainOptions,
   type TrainProgress,
-} from './nn/train';
-export { batchesFor, type Batches, type BatchSource } from './nn/batches';
-export { tuneForTraining } from './nn/tune';
-export { accuracy, predict, type Classifier } from './nn/evaluate';
-export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint';
-export { loadModelBytes, modelToBytes, type Model } from './nn/model';
-export { studyFcModel, studyCnnModel, studyModelConfig, type ModelConfig } from './nn/study-models';
-export { encodeSafetensors, decodeSafetensors, type NamedArray } from './io/safetensors';
-export { embeddedSplit } from './data/embedded';
+} from './nn/train.js';
+export { batchesFor, type Batches, type BatchSource } from './nn/batches.js';
+export { tuneForTraining } from './nn/tune.js';
+export { accuracy, predict, type Classifier } from './nn/evaluate.js';
+export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint.js';
+export { loadModelBytes, modelToBytes, type Model } from './nn/model.js';
+export { studyFcModel, studyCnnModel, studyModelConfig, type ModelConfig } from './nn/study-models.js';
+export { encodeSafetensors, decodeSafetensors, type NamedArray } from './io/safetensors.js';
+export { embeddedSplit } from './data/embedded.js';
 export {
   take,
   skip,
@@ -69,7 +66,7 @@ export {
   splitClasses,
   type Dataset,
   type Split,
-} from './data/dataset';
+} from './data/dataset.js';
 
 export {
   fgsm,
@@ -80,7 +77,7 @@ export {
   type PgdSettings,
   type AttackResult,
   type AttackLoss,
-} from './adversarial/pgd';
+} from './adversarial/pgd.js';
 export {
   makeNoise,
   DEFAULT_NOISE,
@@ -88,8 +85,8 @@ export {
   meanAbs,
   collapsed,
   type NoiseSettings,
-} from './adversarial/noise';
-export { robustness, type NoiseVector, type Robustness } from './adversarial/evaluate';
+} from './adversarial/noise.js';
+export { robustness, type NoiseVector, type Robustness } from './adversarial/evaluate.js';
 export {
   Pruner,
   PRUNE_METHODS,
@@ -98,6 +95,6 @@ export {
   type PruneMethod,
   type PruneScope,
   type PruneSettings,
-} from './prune/prune';
-export { layerInputStats, calibrationIndices, type InputStats } from './prune/stats';
-export { meanCi95 } from './metrics/interval';
+} from './prune/prune.js';
+export { layerInputStats, calibrationIndices, type InputStats } from './prune/stats.js';
+export { meanCi95 } from './metrics/interval.js';

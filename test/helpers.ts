@@ -1,21 +1,21 @@
 import { afterEach, beforeAll, expect } from 'vitest';
-import { initGpu } from '../src/gpu/device';
-import { kernelChoices } from '../src/gpu/tuning';
+import { initGpu } from '../src/gpu/node-gpu';
 import { NO_PINS } from '../src/gpu/choices';
-import { Tensor, backward, poison, tidyAsync } from '../src/tensor/tensor';
+import { Tensor, backward, tidyAsync } from '../src/tensor/tensor';
 import { numel, type Shape } from '../src/tensor/shape';
 import { seededRandom } from '../src/nn/random';
 import type { Dataset } from '../src/data/dataset';
+import { defaultBackend as backend } from '../src/gpu/default-backend';
 
 /** Every GPU test file calls this: a real adapter, and NaN poison in every fresh output. */
 export function useGpu(): void {
   beforeAll(async () => {
     await initGpu();
-    poison.on = true;
+    backend().poison = true;
   });
   // Kernel pins live in one object: every test starts from free choices, whatever the last one pinned.
   afterEach(() => {
-    kernelChoices.pins = { ...NO_PINS };
+    backend().kernels.pins = { ...NO_PINS };
   });
 }
 

@@ -1,12 +1,12 @@
-import { Tensor } from '../tensor/tensor';
-import { add, clamp01 } from '../ops/elementwise';
-import { EVAL_BATCH, predict } from '../nn/evaluate';
-import { take, type Dataset } from '../data/dataset';
-import { deviceImagesFor } from '../nn/batches';
-import { makeNoise, DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs, type UniversalRecipe } from './noise';
-import { runAttackSuite, suiteAttacks, type AttackSuite } from './suite';
-import type { NoiseVector } from './evaluate';
-import type { FrozenClassifier } from './frozen';
+import { Tensor } from '../tensor/tensor.js';
+import { add, clamp01 } from '../ops/elementwise.js';
+import { EVAL_BATCH, predict } from '../nn/evaluate.js';
+import { take, type Dataset } from '../data/dataset.js';
+import { deviceImagesFor } from '../nn/batches.js';
+import { makeNoise, DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs, type UniversalRecipe } from './noise.js';
+import { runAttackSuite, suiteAttacks, type AttackSuite } from './suite.js';
+import type { NoiseVector } from './evaluate.js';
+import type { FrozenClassifier } from './frozen.js';
 
 /**
  * Attacks made on each pruned model itself (Athalye et al. 2018; Tramèr et al. 2020): universal
@@ -64,7 +64,7 @@ export function attackFlags(o: {
 }
 
 const noisyPredictions = (model: FrozenClassifier, test: Dataset, noise: Float32Array): Promise<Uint8Array> => {
-  const n = Tensor.fromArray(noise, [1, test.pixels]);
+  const n = Tensor.fromArray(noise, [1, test.pixels], false, model.backend);
   return predict(model, test, EVAL_BATCH, (x) => clamp01(add(x, n))).finally(() => n.dispose());
 };
 

@@ -1,7 +1,7 @@
-import { Tensor } from '../tensor/tensor';
-import { add, clamp01 } from '../ops/elementwise';
-import { EVAL_BATCH, predict, type Classifier } from '../nn/evaluate';
-import { classCount, type Dataset } from '../data/dataset';
+import { Tensor } from '../tensor/tensor.js';
+import { add, clamp01 } from '../ops/elementwise.js';
+import { EVAL_BATCH, predict, type Classifier } from '../nn/evaluate.js';
+import { classCount, type Dataset } from '../data/dataset.js';
 
 export interface NoiseVector {
   target: number;
@@ -31,7 +31,7 @@ export async function robustness(
 ): Promise<Robustness[]> {
   const out: Robustness[] = [summarise('clean', null, null, await predict(model, data), data)];
   for (const v of noises) {
-    const n = Tensor.fromArray(v.noise, [1, data.pixels]);
+    const n = Tensor.fromArray(v.noise, [1, data.pixels], false, model.backend);
     const preds = await predict(model, data, EVAL_BATCH, (x) => clamp01(add(x, n)));
     n.dispose();
     onPredictions?.(v.name, preds);

@@ -1,5 +1,5 @@
-import { Tensor, tidy } from '../tensor/tensor';
-import type { Classifier } from '../nn/evaluate';
+import { Tensor, tidy } from '../tensor/tensor.js';
+import type { Classifier } from '../nn/evaluate.js';
 
 /** Something whose weights can be frozen: attacks optimise the input alone. */
 export interface FrozenClassifier extends Classifier {
@@ -8,7 +8,7 @@ export interface FrozenClassifier extends Classifier {
 
 /** The model's outputs per example (its classes), from the shape of one forward pass on a blank input. */
 export function outputClasses(model: Classifier, pixels: number): number {
-  return tidy(() => model.forward(Tensor.zeros([1, pixels]), { train: false }).shape[1]);
+  return tidy(() => model.forward(Tensor.zeros([1, pixels], false, model.backend), { train: false }).shape[1]);
 }
 
 /** Runs fn with the model's parameters frozen (no weight gradients), restoring them after. */

@@ -1,11 +1,11 @@
 import { basename, join } from 'node:path';
-import { readBytes, writeAtomic } from '../io/files';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
-import { tilesToPng } from '../io/png';
-import { DataError } from '../gpu/errors';
-import type { Dataset } from '../data/dataset';
-import type { NoiseSettings } from './noise';
-import type { NoiseVector } from './evaluate';
+import { readBytes, writeAtomic } from '../io/files.js';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { tilesToPng } from '../io/png.js';
+import { DataError } from '../gpu/errors.js';
+import type { Dataset } from '../data/dataset.js';
+import type { NoiseSettings } from './noise.js';
+import type { NoiseVector } from './evaluate.js';
 
 export const noiseName = (target: number, limit: number): string => `${target}/${limit}`;
 const fileStem = (target: number, limit: number): string => `noise-t${target}-l${limit}`;

@@ -1,13 +1,12 @@
-import { Tensor, backward, tidy } from '../tensor/tensor';
-import { add, clamp01, clampAbs } from '../ops/elementwise';
-import { softmaxCrossEntropy, l2Penalty } from '../ops/composite';
-import { runner } from '../gpu/runner';
-import { ConfigError } from '../gpu/errors';
-import { oneHot, type Dataset } from '../data/dataset';
-import { Adam } from '../nn/adam';
-import { IndexStream, seededRandom } from '../nn/random';
-import { withFrozen, type FrozenClassifier } from './frozen';
-import type { DeviceImages } from '../nn/batches';
+import { Tensor, backward, tidy } from '../tensor/tensor.js';
+import { add, clamp01, clampAbs } from '../ops/elementwise.js';
+import { softmaxCrossEntropy, l2Penalty } from '../ops/composite.js';
+import { ConfigError } from '../gpu/errors.js';
+import { oneHot, type Dataset } from '../data/dataset.js';
+import { Adam } from '../nn/adam.js';
+import { IndexStream, seededRandom } from '../nn/random.js';
+import { withFrozen, type FrozenClassifier } from './frozen.js';
+import type { DeviceImages } from '../nn/batches.js';
 
 /** Hvass-Labs' universal noise (tutorials 11–12), as the study used it. */
 export interface NoiseSettings {
@@ -90,7 +89,7 @@ async function optimiseNoise(
   onStep: ((step: number) => void) | undefined,
   images: DeviceImages | null,
 ): Promise<Float32Array> {
-  const noise = Tensor.zeros([1, data.pixels], true).keep();
+  const noise = Tensor.zeros([1, data.pixels], true, model.backend).keep();
   const adam = new Adam([noise], { lr: s.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const made: { targets?: Tensor } = {}; // [batch, classes]: the model's output width, known at the first step
   const indices = new IndexStream(data.count, seededRandom(s.seed));
@@ -105,26 +104,28 @@ async function optimiseNoise(
       }
       tidy(() => {
         const xs = images
-          ? images.take(Tensor.fromArray(rows, [s.batch]))
-          : Tensor.fromArray(x!, [s.batch, data.pixels]);
+          ? images.take(Tensor.fromArray(rows, [s.batch], false, model.backend))
+          : Tensor.fromArray(x!, [s.batch, data.pixels], false, model.backend);
         const logits = model.forward(clamp01(add(xs, noise)), { train: false });
         const classes = logits.shape[1];
         if (s.target >= classes)
           throw new ConfigError(
             `noise: target class ${s.target}, but the model has ${classes} classes (0–${classes - 1})`,
           );
-        made.targets ??= Tensor.fromArray(oneHot(new Array(s.batch).fill(s.target), classes), [
-          s.batch,
-          classes,
-        ]).keep();
+        made.targets ??= Tensor.fromArray(
+          oneHot(new Array(s.batch).fill(s.target), classes),
+          [s.batch, classes],
+          false,
+          model.backend,
+        ).keep();
         const ce = softmaxCrossEntropy(logits, made.targets);
         const loss = s.l2 > 0 ? add(ce, l2Penalty([noise], s.l2)) : ce;
         backward(loss);
         adam.update();
         const clipped = clampAbs(noise, s.limit);
-        runner.copy(clipped.buffer, noise.buffer, noise.byteSize);
+        model.backend.runner.copy(clipped.buffer, noise.buffer, noise.byteSize);
       });
-      if (step % 50 === 0) await runner.sync();
+      if (step % 50 === 0) await model.backend.sync();
       onStep?.(step);
     }
     return await noise.read();

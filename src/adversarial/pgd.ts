@@ -1,12 +1,11 @@
-import { Tensor, backward, tidy } from '../tensor/tensor';
-import { add, clamp01, clampAbs, scale, sign, sub } from '../ops/elementwise';
-import { argmax } from '../ops/argmax';
-import { detectorPenalty, marginLoss, softmaxCrossEntropy, type DetectorScore } from '../ops/composite';
-import { runner } from '../gpu/runner';
-import { ConfigError } from '../gpu/errors';
-import { oneHot, type Dataset } from '../data/dataset';
-import { seededRandom } from '../nn/random';
-import { outputClasses, withFrozen, type FrozenClassifier } from './frozen';
+import { Tensor, backward, tidy } from '../tensor/tensor.js';
+import { add, clamp01, clampAbs, scale, sign, sub } from '../ops/elementwise.js';
+import { argmax } from '../ops/argmax.js';
+import { detectorPenalty, marginLoss, softmaxCrossEntropy, type DetectorScore } from '../ops/composite.js';
+import { ConfigError } from '../gpu/errors.js';
+import { oneHot, type Dataset } from '../data/dataset.js';
+import { seededRandom } from '../nn/random.js';
+import { outputClasses, withFrozen, type FrozenClassifier } from './frozen.js';
 
 export const ATTACK_LOSSES = ['ce', 'margin'] as const;
 /** ce: softmax cross-entropy; margin: Carlini–Wagner max_{j≠y} z_j − z_y on the raw outputs. */
@@ -174,15 +173,19 @@ export async function pgdImages(
   validatePgd(s, classes);
   const n = labels.length;
   return withFrozen(model, async () => {
-    const x = Tensor.fromArray(images, [n, pixels]).keep();
-    const y = Tensor.fromArray(oneHot(s.target === null ? labels : new Array(n).fill(s.target), classes), [
-      n,
-      classes,
-    ]).keep();
-    let xAdv = Tensor.fromArray(s.randomStart ? randomStart(images, s.epsilon, s.seed, 0, 0) : images, [
-      n,
-      pixels,
-    ]).keep();
+    const x = Tensor.fromArray(images, [n, pixels], false, model.backend).keep();
+    const y = Tensor.fromArray(
+      oneHot(s.target === null ? labels : new Array(n).fill(s.target), classes),
+      [n, classes],
+      false,
+      model.backend,
+    ).keep();
+    let xAdv = Tensor.fromArray(
+      s.randomStart ? randomStart(images, s.epsilon, s.seed, 0, 0) : images,
+      [n, pixels],
+      false,
+      model.backend,
+    ).keep();
     try {
       for (let k = 0; k < s.steps; k++) {
         const next = tidy(() => pgdStep(model, x, xAdv, y, s).next.keep());
@@ -305,22 +308,23 @@ async function runChunk(
   classes: number,
 ): Promise<{ preds: Float32Array; next: Float32Array }> {
   const n = goals.length;
-  const x = Tensor.fromArray(images, [n, P]).keep();
-  const y = Tensor.fromArray(oneHot(goals, classes), [n, classes]).keep();
-  const history = Tensor.empty([chunk + 1, n], 'pgd predictions').keep();
-  let xAdv = Tensor.fromArray(start, [n, P]).keep();
+  const be = model.backend;
+  const x = Tensor.fromArray(images, [n, P], false, model.backend).keep();
+  const y = Tensor.fromArray(oneHot(goals, classes), [n, classes], false, model.backend).keep();
+  const history = Tensor.empty(be, [chunk + 1, n], 'pgd predictions').keep();
+  let xAdv = Tensor.fromArray(start, [n, P], false, model.backend).keep();
   try {
     for (let k = 0; k < chunk; k++) {
       const next = tidy(() => {
         const step = pgdStep(model, x, xAdv, y, s);
-        runner.copy(argmax(step.logits).buffer, history.buffer, n * 4, 0, k * n * 4);
+        be.runner.copy(argmax(step.logits).buffer, history.buffer, n * 4, 0, k * n * 4);
         return step.next.keep();
       });
       xAdv.dispose();
       xAdv = next;
     }
     tidy(() =>
-      runner.copy(argmax(model.forward(xAdv, { train: false })).buffer, history.buffer, n * 4, 0, chunk * n * 4),
+      be.runner.copy(argmax(model.forward(xAdv, { train: false })).buffer, history.buffer, n * 4, 0, chunk * n * 4),
     );
     const [preds, next] = [await history.read(), await xAdv.read()];
     return { preds, next };

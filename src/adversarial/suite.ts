@@ -1,6 +1,6 @@
-import type { Dataset } from '../data/dataset';
-import { attackName, fgsm, pgd, pgdAttack, type AttackLoss, type PgdSettings } from './pgd';
-import type { FrozenClassifier } from './frozen';
+import type { Dataset } from '../data/dataset.js';
+import { attackName, fgsm, pgd, pgdAttack, type AttackLoss, type PgdSettings } from './pgd.js';
+import type { FrozenClassifier } from './frozen.js';
 
 /** A robustness evaluation by per-image attacks: FGSM and/or PGD with each loss, at each ε. */
 export interface AttackSuite {

@@ -1,13 +1,14 @@
-import { initGpu, adapterName, type Gpu } from '../gpu/device';
-import { readBytes } from '../io/files';
-import { loadModelBytes } from '../nn/model';
-import { loadData } from '../data/node-loader';
-import { splitClasses, type Split } from '../data/dataset';
-import { classesOf, inputOf } from '../nn/config';
-import { DataError } from '../gpu/errors';
+import { adapterName, type Gpu } from '../gpu/device.js';
+import { initGpu } from '../gpu/node-gpu.js';
+import { readBytes } from '../io/files.js';
+import { loadModelBytes } from '../nn/model.js';
+import { loadData } from '../data/node-loader.js';
+import { splitClasses, type Split } from '../data/dataset.js';
+import { classesOf, inputOf } from '../nn/config.js';
+import { DataError } from '../gpu/errors.js';
 
 export async function openGpu(): Promise<Gpu> {
-  const g = await initGpu();
+  const g = (await initGpu()).gpu;
   console.log(`adapter: ${adapterName(g.adapter)}`);
   return g;
 }

@@ -1,15 +1,21 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { openGpu, loadModel, loadData, table } from './common';
-import { loadNoise } from '../adversarial/noise-files';
-import { pgd, ATTACK_LOSSES, DETECTOR_TOWARD, type AttackLoss, type DetectorToward } from '../adversarial/pgd';
-import { take, skip } from '../data/dataset';
-import { DETECT_SCORES, SCORE_MEANING, type DetectScore } from '../detect/scores';
-import { detectionRows, pgdDetectAttack, universalAttack, type DetectAttack, type DetectRow } from '../detect/evaluate';
-import { PRUNE_METHODS, Pruner, scoreSets, type PruneMethod } from '../prune/prune';
-import { calibrationIndices, layerInputStats } from '../prune/stats';
-import type { Model } from '../nn/model';
-import type { Dataset } from '../data/dataset';
+import { openGpu, loadModel, loadData, table } from './common.js';
+import { loadNoise } from '../adversarial/noise-files.js';
+import { pgd, ATTACK_LOSSES, DETECTOR_TOWARD, type AttackLoss, type DetectorToward } from '../adversarial/pgd.js';
+import { take, skip } from '../data/dataset.js';
+import { DETECT_SCORES, SCORE_MEANING, type DetectScore } from '../detect/scores.js';
+import {
+  detectionRows,
+  pgdDetectAttack,
+  universalAttack,
+  type DetectAttack,
+  type DetectRow,
+} from '../detect/evaluate.js';
+import { PRUNE_METHODS, Pruner, scoreSets, type PruneMethod } from '../prune/prune.js';
+import { calibrationIndices, layerInputStats } from '../prune/stats.js';
+import type { Model } from '../nn/model.js';
+import type { Dataset } from '../data/dataset.js';
 
 /** A per-matrix pruner of `model` by `method` (calibrated on training images where the method needs it). */
 async function prunerFor(
@@ -25,10 +31,10 @@ async function prunerFor(
   const scope = method === 'pixel-mask' ? { kind: 'layer' as const, layer: 1 } : { kind: 'per-matrix' as const };
   return new Pruner(model, weights, stats, { method, scope, combinedOffset: 0.07, seed });
 }
-import { writeAtomic } from '../io/files';
-import { adapterName } from '../gpu/device';
-import { ConfigError } from '../gpu/errors';
-import { parseChoice, parseInteger, parseList, parseNumber } from './options';
+import { writeAtomic } from '../io/files.js';
+import { adapterName } from '../gpu/device.js';
+import { ConfigError } from '../gpu/errors.js';
+import { parseChoice, parseInteger, parseList, parseNumber } from './options.js';
 
 export function registerDetect(program: Command): void {
   program

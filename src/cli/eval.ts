@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { robustness } from '../adversarial/evaluate';
-import { loadNoise } from '../adversarial/noise-files';
-import { ATTACK_LOSSES, type AttackLoss } from '../adversarial/pgd';
-import { DEFAULT_SUITE, runAttackSuite, type AttackRow, type AttackSuite } from '../adversarial/suite';
-import { take } from '../data/dataset';
-import { writeAtomic } from '../io/files';
-import { openGpu, loadModel, loadData, pct, table } from './common';
-import { parseInteger, parseNumber, parseList } from './options';
+import { robustness } from '../adversarial/evaluate.js';
+import { loadNoise } from '../adversarial/noise-files.js';
+import { ATTACK_LOSSES, type AttackLoss } from '../adversarial/pgd.js';
+import { DEFAULT_SUITE, runAttackSuite, type AttackRow, type AttackSuite } from '../adversarial/suite.js';
+import { take } from '../data/dataset.js';
+import { writeAtomic } from '../io/files.js';
+import { openGpu, loadModel, loadData, pct, table } from './common.js';
+import { parseInteger, parseNumber, parseList } from './options.js';
 
 const parseEpsilons = (v: string): number[] => v.split(',').map((s) => parseNumber(0, 1)(s));
 

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { openGpu, loadData, pct } from './common';
-import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config';
-import { PRESETS } from './train';
-import { parseScope } from '../prune/prune';
-import { runImp } from '../prune/imp';
-import { parseInteger, parseIntList, parseNumber } from './options';
-import { applyKernels, kernelsOption } from './kernels';
-import { fitToData } from '../nn/train';
-import { tuneForTraining } from '../nn/tune';
-import { ConfigError } from '../gpu/errors';
+import { openGpu, loadData, pct } from './common.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config.js';
+import { PRESETS } from './train.js';
+import { parseScope } from '../prune/prune.js';
+import { runImp } from '../prune/imp.js';
+import { parseInteger, parseIntList, parseNumber } from './options.js';
+import { applyKernels, kernelsOption } from './kernels.js';
+import { fitToData } from '../nn/train.js';
+import { tuneForTraining } from '../nn/tune.js';
+import { ConfigError } from '../gpu/errors.js';
 
 export function registerImp(program: Command): void {
   program

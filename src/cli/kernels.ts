@@ -1,11 +1,10 @@
 import { Option } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { Gpu } from '../gpu/device';
-import { runner } from '../gpu/runner';
-import { Tuner } from '../gpu/tuner';
-import { FileTuneStore } from '../io/tune-file';
-import { SPLITS } from '../ops/matmul';
-import { kernelChoices } from '../gpu/tuning';
+import type { Gpu } from '../gpu/device.js';
+import { Tuner } from '../gpu/tuner.js';
+import { FileTuneStore } from '../io/tune-file.js';
+import { SPLITS } from '../ops/matmul.js';
+import { defaultBackend } from '../gpu/default-backend.js';
 
 const FORCEABLE = ['plain', 'subgroup', 'tiled', ...SPLITS.map((s) => `tiled-k${s}`)];
 
@@ -24,11 +23,12 @@ export const kernelsOption = (): Option =>
 
 /** Applies --kernels; returns the tuner (and its cache file) when kernels are to be measured and the adapter can time them. */
 export function applyKernels(mode: string, g: Gpu): { tuner: Tuner; cache: string } | null {
-  kernelChoices.pin({ matmul: null });
-  kernelChoices.tuner = null;
+  const be = defaultBackend();
+  be.kernels.pin({ matmul: null });
+  be.kernels.tuner = null;
   if (mode === 'rules') return null;
   if (mode !== 'tuned') {
-    kernelChoices.pin({ matmul: mode });
+    be.kernels.pin({ matmul: mode });
     return null;
   }
   if (!g.hasTimestamps) {
@@ -36,5 +36,5 @@ export function applyKernels(mode: string, g: Gpu): { tuner: Tuner; cache: strin
     return null;
   }
   const store = new FileTuneStore(g.adapter);
-  return { tuner: new Tuner({ timer: (encode) => runner.timeGpu(encode), store }), cache: store.path };
+  return { tuner: new Tuner({ timer: (encode) => be.runner.timeGpu(encode), store }), cache: store.path };
 }

@@ -1,15 +1,15 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { SparsegradError } from '../gpu/errors';
-import { releaseGpu } from '../gpu/device';
-import { registerTrain } from './train';
-import { registerNoise } from './noise';
-import { registerEval } from './eval';
-import { registerSweep } from './sweep';
-import { registerPrune } from './prune';
-import { registerImp } from './imp';
-import { registerDetect } from './detect';
-import { registerStudy } from './study';
-import { registerFindings, registerReport } from './report';
+import { SparsegradError } from '../gpu/errors.js';
+import { releaseDefaultBackend } from '../gpu/default-backend.js';
+import { registerTrain } from './train.js';
+import { registerNoise } from './noise.js';
+import { registerEval } from './eval.js';
+import { registerSweep } from './sweep.js';
+import { registerPrune } from './prune.js';
+import { registerImp } from './imp.js';
+import { registerDetect } from './detect.js';
+import { registerStudy } from './study.js';
+import { registerFindings, registerReport } from './report.js';
 
 const program = new Command()
   .name('sparsegrad')
@@ -29,7 +29,7 @@ registerFindings(program);
 
 try {
   await program.parseAsync(process.argv);
-  releaseGpu();
+  releaseDefaultBackend();
   process.exit(0);
 } catch (e) {
   if (e instanceof InvalidArgumentError) {

@@ -8,13 +8,13 @@ import {
   collapsed,
   meanAbs,
   type UniversalRecipe,
-} from '../adversarial/noise';
-import { deviceImagesFor } from '../nn/batches';
-import { saveNoise } from '../adversarial/noise-files';
-import { robustness } from '../adversarial/evaluate';
-import { STUDY_VECTORS } from '../study/study';
-import { openGpu, loadModel, loadData, pct, table } from './common';
-import { parseChoice, parseInteger, parseNumber } from './options';
+} from '../adversarial/noise.js';
+import { deviceImagesFor } from '../nn/batches.js';
+import { saveNoise } from '../adversarial/noise-files.js';
+import { robustness } from '../adversarial/evaluate.js';
+import { STUDY_VECTORS } from '../study/study.js';
+import { openGpu, loadModel, loadData, pct, table } from './common.js';
+import { parseChoice, parseInteger, parseNumber } from './options.js';
 
 function parseVectors(v: string): [number, number][] {
   if (v === 'study') return STUDY_VECTORS;

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { openGpu, loadModel, loadData, pct } from './common';
-import { PRUNE_METHODS, Pruner, parseScope, scopeName, scoreSets, type PruneMethod } from '../prune/prune';
-import { calibrationIndices, layerInputStats } from '../prune/stats';
-import { accuracy } from '../nn/evaluate';
-import type { MaskLayout } from '../nn/checkpoint';
-import { modelToBytes } from '../nn/model';
-import { writeAtomic } from '../io/files';
-import { ConfigError } from '../gpu/errors';
-import { parseChoice, parseInteger, parseNumber } from './options';
+import { openGpu, loadModel, loadData, pct } from './common.js';
+import { PRUNE_METHODS, Pruner, parseScope, scopeName, scoreSets, type PruneMethod } from '../prune/prune.js';
+import { calibrationIndices, layerInputStats } from '../prune/stats.js';
+import { accuracy } from '../nn/evaluate.js';
+import type { MaskLayout } from '../nn/checkpoint.js';
+import { modelToBytes } from '../nn/model.js';
+import { writeAtomic } from '../io/files.js';
+import { ConfigError } from '../gpu/errors.js';
+import { parseChoice, parseInteger, parseNumber } from './options.js';
 
 export function registerPrune(program: Command): void {
   program

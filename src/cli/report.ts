@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError } from '../gpu/errors';
-import { writeAtomic } from '../io/files';
-import type { SweepRow } from '../prune/sweep';
-import { robustnessCsv, summariseStudy } from '../study/summary';
-import { printFindings } from '../study/findings';
-import { parseNumber } from './options';
-import { writeReport } from '../report/report';
+import { DataError } from '../gpu/errors.js';
+import { writeAtomic } from '../io/files.js';
+import type { SweepRow } from '../prune/sweep.js';
+import { robustnessCsv, summariseStudy } from '../study/summary.js';
+import { printFindings } from '../study/findings.js';
+import { parseNumber } from './options.js';
+import { writeReport } from '../report/report.js';
 
 export function registerReport(program: Command): void {
   program

@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { readFileSync } from 'node:fs';
-import { runStudy, STUDY_PRESETS, type StudyOptions, type StudyPreset } from '../study/study';
-import { parseRatios } from '../prune/sweep';
-import { ConfigError } from '../gpu/errors';
-import { printFindings } from '../study/findings';
-import { openGpu } from './common';
-import { parseIntList, parseInteger, parseList } from './options';
-import { applyKernels, kernelsOption } from './kernels';
+import { runStudy, STUDY_PRESETS, type StudyOptions, type StudyPreset } from '../study/study.js';
+import { parseRatios } from '../prune/sweep.js';
+import { ConfigError } from '../gpu/errors.js';
+import { printFindings } from '../study/findings.js';
+import { openGpu } from './common.js';
+import { parseIntList, parseInteger, parseList } from './options.js';
+import { applyKernels, kernelsOption } from './kernels.js';
 
 /** The preset with the command line's overrides (each one recorded in study.json with the preset). */
 function withOverrides(p: StudyPreset, o: Record<string, unknown>): StudyPreset {

@@ -1,27 +1,27 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { adapterName } from '../gpu/device';
-import { loadNoise } from '../adversarial/noise-files';
-import { runSweep, sweepUnits, parseRatios, type SweepSpec, type SweepModel } from '../prune/sweep';
-import { SweepFiles, mergeShards, parseShard } from '../prune/sweep-files';
-import { PRUNE_METHODS, type PruneMethod } from '../prune/prune';
-import { ConfigError } from '../gpu/errors';
-import { openGpu, loadModel, loadData, pct, table } from './common';
-import { chooseRatios, type CleanRule } from '../study/summary';
-import { writeAtomic } from '../io/files';
+import { adapterName } from '../gpu/device.js';
+import { loadNoise } from '../adversarial/noise-files.js';
+import { runSweep, sweepUnits, parseRatios, type SweepSpec, type SweepModel } from '../prune/sweep.js';
+import { SweepFiles, mergeShards, parseShard } from '../prune/sweep-files.js';
+import { PRUNE_METHODS, type PruneMethod } from '../prune/prune.js';
+import { ConfigError } from '../gpu/errors.js';
+import { openGpu, loadModel, loadData, pct, table } from './common.js';
+import { chooseRatios, type CleanRule } from '../study/summary.js';
+import { writeAtomic } from '../io/files.js';
 import { join } from 'node:path';
-import { parseChoice, parseInteger, parseNumber, parseList as list } from './options';
-import { holdOut, skip } from '../data/dataset';
-import { DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs } from '../adversarial/noise';
-import { ATTACK_LOSSES } from '../adversarial/pgd';
-import { DEFAULT_SUITE } from '../adversarial/suite';
-import type { AdaptiveSpec } from '../adversarial/adaptive';
-import type { TrainConfig } from '../nn/config';
+import { parseChoice, parseInteger, parseNumber, parseList as list } from './options.js';
+import { holdOut, skip } from '../data/dataset.js';
+import { DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs } from '../adversarial/noise.js';
+import { ATTACK_LOSSES } from '../adversarial/pgd.js';
+import { DEFAULT_SUITE } from '../adversarial/suite.js';
+import type { AdaptiveSpec } from '../adversarial/adaptive.js';
+import type { TrainConfig } from '../nn/config.js';
 
 const parseList = list();
-import { take } from '../data/dataset';
-import { applyKernels, kernelsOption } from './kernels';
-import { kernelChoices } from '../gpu/tuning';
+import { take } from '../data/dataset.js';
+import { applyKernels, kernelsOption } from './kernels.js';
+import { defaultBackend } from '../gpu/default-backend.js';
 
 /** Adaptive ratios must be ratios of the sweep. */
 function parseAdaptiveRatios(v: string, ratios: number[]): number[] {
@@ -178,7 +178,7 @@ export function registerSweep(program: Command): void {
       const g = await openGpu();
       // tuned: winners cached for this adapter are used, and --decouple measures each CSR layer's mapping.
       const tuning = applyKernels(o.kernels, g);
-      kernelChoices.tuner = tuning?.tuner ?? null;
+      defaultBackend().kernels.tuner = tuning?.tuner ?? null;
       const models: SweepModel[] = [];
       let trainConfig: TrainConfig | null = null;
       for (const file of o.model as string[]) {

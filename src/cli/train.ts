@@ -1,24 +1,25 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { initGpu, adapterName } from '../gpu/device';
-import { loadData } from '../data/node-loader';
-import { splitClasses } from '../data/dataset';
-import { CNN_DEFAULTS, DEFAULT_CONFIG, classesOf, inputOf, layersOf, type TrainConfig } from '../nn/config';
-import { describeLayers, type ConvSpec } from '../nn/net';
-import { ConfigError } from '../gpu/errors';
-import { fitToData, trainModel, type TrainProgress } from '../nn/train';
-import type { BatchSource } from '../nn/batches';
-import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
-import { modelFromSafetensors, nonzeroMasks } from '../nn/checkpoint';
-import { readBytes } from '../io/files';
+import { adapterName } from '../gpu/device.js';
+import { initGpu } from '../gpu/node-gpu.js';
+import { loadData } from '../data/node-loader.js';
+import { splitClasses } from '../data/dataset.js';
+import { CNN_DEFAULTS, DEFAULT_CONFIG, classesOf, inputOf, layersOf, type TrainConfig } from '../nn/config.js';
+import { describeLayers, type ConvSpec } from '../nn/net.js';
+import { ConfigError } from '../gpu/errors.js';
+import { fitToData, trainModel, type TrainProgress } from '../nn/train.js';
+import type { BatchSource } from '../nn/batches.js';
+import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files.js';
+import { modelFromSafetensors, nonzeroMasks } from '../nn/checkpoint.js';
+import { readBytes } from '../io/files.js';
 import { readFileSync } from 'node:fs';
-import { Sequential, sequentialFromSafetensors, sequentialToSafetensors } from '../nn/modules';
-import type { ModelCodec } from '../nn/run-files';
-import { Tensor } from '../tensor/tensor';
-import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options';
-import { applyKernels, kernelsOption } from './kernels';
-import { tuneForTraining, tunedLine } from '../nn/tune';
+import { Sequential, sequentialFromSafetensors, sequentialToSafetensors } from '../nn/modules.js';
+import type { ModelCodec } from '../nn/run-files.js';
+import { Tensor } from '../tensor/tensor.js';
+import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options.js';
+import { applyKernels, kernelsOption } from './kernels.js';
+import { tuneForTraining, tunedLine } from '../nn/tune.js';
 
 /** Named budgets per architecture: `quick` for a first look on a CPU, `paper` for the study's settings. */
 export const PRESETS: Record<string, Partial<TrainConfig>> = {
@@ -143,7 +144,7 @@ export function registerTrain(program: Command): void {
         return trainSequential(o, config);
       }
       const data = loadData(o.data);
-      const g = await initGpu();
+      const g = (await initGpu()).gpu;
       // Fine-tuning: the architecture is the file's; training settings are this command's.
       const init = o.init ? modelFromSafetensors(readBytes(o.init), o.init) : null;
       if (init)
@@ -245,7 +246,7 @@ async function trainSequential(
   config: TrainConfig,
 ): Promise<void> {
   const data = loadData(o.data);
-  const g = await initGpu();
+  const g = (await initGpu()).gpu;
   const tuning = applyKernels(o.kernels, g);
   const model = Sequential.fromJson(config.model!, config.seed);
   const codec: ModelCodec<Sequential> = {

@@ -1,5 +1,5 @@
-import { DataError } from '../gpu/errors';
-import type { IdxArray } from './idx';
+import { DataError } from '../gpu/errors.js';
+import type { IdxArray } from './idx.js';
 
 /** Images as float pixels in [0,1], row-major [n, pixels]; labels 0, 1, … (one per class). */
 export interface Dataset {

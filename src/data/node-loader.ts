@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DataError } from '../gpu/errors';
-import { fromIdx, type Dataset, type Split } from './dataset';
-import { embeddedSplit } from './embedded';
-import { parseIdx } from './idx';
+import { DataError } from '../gpu/errors.js';
+import { fromIdx, type Dataset, type Split } from './dataset.js';
+import { embeddedSplit } from './embedded.js';
+import { parseIdx } from './idx.js';
 
 function readIdx(file: string) {
   if (!existsSync(file)) throw new DataError(`${file}: no such file`);

@@ -1,12 +1,11 @@
-import type { Dataset } from '../data/dataset';
-import { outputClasses, type FrozenClassifier } from '../adversarial/frozen';
-import { pgdImages, attackName, type PgdSettings } from '../adversarial/pgd';
-import type { NoiseVector } from '../adversarial/evaluate';
-import { EVAL_BATCH } from '../nn/evaluate';
-import { Tensor, tidy } from '../tensor/tensor';
-import { runner } from '../gpu/runner';
-import { flaggedRate, rocAuc, rocCurve, thresholdAtFpr, type RocPoint } from '../metrics/roc';
-import { detectScores, type DetectScore } from './scores';
+import type { Dataset } from '../data/dataset.js';
+import { outputClasses, type FrozenClassifier } from '../adversarial/frozen.js';
+import { pgdImages, attackName, type PgdSettings } from '../adversarial/pgd.js';
+import type { NoiseVector } from '../adversarial/evaluate.js';
+import { EVAL_BATCH } from '../nn/evaluate.js';
+import { Tensor, tidy } from '../tensor/tensor.js';
+import { flaggedRate, rocAuc, rocCurve, thresholdAtFpr, type RocPoint } from '../metrics/roc.js';
+import { detectScores, type DetectScore } from './scores.js';
 
 /** Raw outputs [n, classes] of the model on `images` ([n, pixels]), batched, read back once per batch. */
 export async function modelOutputs(
@@ -22,12 +21,15 @@ export async function modelOutputs(
     const m = Math.min(batch, n - start);
     const y = tidy(() =>
       model
-        .forward(Tensor.fromArray(images.subarray(start * pixels, (start + m) * pixels), [m, pixels]), { train: false })
+        .forward(
+          Tensor.fromArray(images.subarray(start * pixels, (start + m) * pixels), [m, pixels], false, model.backend),
+          { train: false },
+        )
         .keep(),
     );
     out.set(await y.read(), start * classes);
     y.dispose();
-    runner.flush();
+    model.backend.runner.flush();
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { gpu } from './device';
+import { checkedDevice, type Gpu } from './device.js';
 
 // Read at call time: in Node the GPUBufferUsage global exists only after initGpu().
 const storageUsage = (): number => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -8,6 +8,7 @@ const storageUsage = (): number => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_
  * iteration, so after the first step it allocates nothing.
  */
 export class BufferPool {
+  constructor(private readonly g: Gpu) {}
   private free = new Map<number, GPUBuffer[]>();
   /** Bytes of every buffer this pool created and has not destroyed (in use + free). */
   pooledBytes = 0;
@@ -24,7 +25,7 @@ export class BufferPool {
     if (reused) return reused;
     this.created++;
     this.pooledBytes += size;
-    return gpu().device.createBuffer({ size, usage: storageUsage() });
+    return checkedDevice(this.g).createBuffer({ size, usage: storageUsage() });
   }
 
   release(buffer: GPUBuffer): void {
@@ -32,6 +33,13 @@ export class BufferPool {
     let list = this.free.get(buffer.size);
     if (!list) this.free.set(buffer.size, (list = []));
     list.push(buffer);
+  }
+
+  /** A pooled storage buffer holding `data` (index arrays: CSR row pointers and columns). */
+  uploadU32(data: Uint32Array): GPUBuffer {
+    const buffer = this.acquire(data.byteLength);
+    checkedDevice(this.g).queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
   }
 
   /** Destroys the free buffers (in-use ones stay). */
@@ -49,13 +57,4 @@ export class BufferPool {
 /** Sizes are padded to 16 bytes: WebGPU wants 4-byte multiples, vec4 loads want 16. */
 export function roundSize(byteSize: number): number {
   return Math.max(16, Math.ceil(byteSize / 16) * 16);
-}
-
-export const bufferPool = new BufferPool();
-
-/** A pooled storage buffer holding `data` (index arrays: CSR row pointers and columns). */
-export function uploadU32(data: Uint32Array): GPUBuffer {
-  const buffer = bufferPool.acquire(data.byteLength);
-  gpu().device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
-  return buffer;
 }

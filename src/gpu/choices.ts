@@ -1,4 +1,4 @@
-import type { Tuner } from './tuner';
+import type { Tuner } from './tuner.js';
 
 /**
  * Which family of kernels the ops use. 'subgroup' kernels share loaded values between the

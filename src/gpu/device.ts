@@ -1,4 +1,4 @@
-import { DeviceError } from './errors';
+import { DeviceError } from './errors.js';
 
 /** What a result file needs to say about where it ran. */
 export interface AdapterReport {
@@ -16,6 +16,7 @@ export interface AdapterReport {
   };
 }
 
+/** One opened device and what the kernels need to know of it. */
 export interface Gpu {
   device: GPUDevice;
   adapter: AdapterReport;
@@ -32,69 +33,64 @@ export interface Gpu {
   lostReason: string | null;
   /** The first WebGPU error nobody captured: work after it may not have run, so later reads throw it. */
   uncapturedError: string | null;
+  /**
+   * The entry point the device came from, held as long as the device: dawn.node tears its
+   * instance down (and aborts the process mid-work) once that object is garbage collected.
+   */
+  entry: GPU | null;
 }
 
-let current: Gpu | null = null;
-// dawn.node tears the instance down (and aborts the process mid-work) once the object from
-// create() is garbage collected: hold it for the life of the process.
-let _navigatorGpu: GPU | null = null;
-let pending: Promise<Gpu> | null = null;
+/** How a backend gets its device: a navigator.gpu, an adapter, or a device the page already has. */
+export interface DeviceOptions {
+  /** A navigator.gpu-like entry point (default: globalThis.navigator.gpu). */
+  gpu?: GPU;
+  /** An adapter already requested; the device is requested from it. */
+  adapter?: GPUAdapter;
+  /** A device the application already has (a page that renders with it), used as it is. */
+  device?: GPUDevice;
+  powerPreference?: GPUPowerPreference;
+}
 
-async function findNavigatorGpu(): Promise<{ gpu: GPU; backend: 'node' | 'browser' }> {
+/** The browser's WebGPU entry point, or a clear error where there is none. */
+export function navigatorGpu(): GPU {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return { gpu: nav.gpu, backend: 'browser' };
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp'; // Mesa warns without it
-    const mod = (await import('webgpu')) as unknown as { create: (o: string[]) => GPU; globals: object };
-    Object.assign(globalThis, mod.globals);
-    return { gpu: mod.create([]), backend: 'node' };
-  }
+  if (nav?.gpu) return nav.gpu;
   throw new DeviceError(
-    'no WebGPU: this browser has no navigator.gpu (try Chrome/Edge 113+, or chromium --enable-unsafe-webgpu)',
+    "no WebGPU: this environment has no navigator.gpu (in a browser try Chrome/Edge 113+, or chromium --enable-unsafe-webgpu; in Node, sparsegrad's Node build loads the webgpu package)",
   );
 }
 
-async function openGpu(): Promise<Gpu> {
-  const { gpu, backend } = await findNavigatorGpu();
-  _navigatorGpu = gpu;
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) {
+/** Opens (or adopts) a device and reads what result files need to say about it. */
+export async function openGpu(opts: DeviceOptions = {}, backend: 'node' | 'browser' = 'browser'): Promise<Gpu> {
+  const entry = opts.device || opts.adapter ? (opts.gpu ?? null) : (opts.gpu ?? navigatorGpu());
+  const adapter =
+    opts.adapter ??
+    (opts.device ? null : await entry!.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' }));
+  if (!adapter && !opts.device)
     throw new DeviceError(
       'no WebGPU adapter found. On Linux without a GPU install a Vulkan driver: `bash scripts/setup.sh` ' +
         '(Mesa lavapipe from bookworm-backports); in a browser enable WebGPU.',
     );
-  }
-  const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
-  const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
-  const l = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredFeatures,
-    requiredLimits: {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
-      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-    },
-  });
-  const info = adapter.info;
+  const device = opts.device ?? (await requestDevice(adapter!));
+  // A device passed in: its own limits are what the kernels may use.
+  const l = opts.device ? device.limits : adapter!.limits;
+  const info = adapter?.info ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   const g: Gpu = {
     device,
-    hasTimestamps: requiredFeatures.includes('timestamp-query'),
-    hasSubgroups: requiredFeatures.includes('subgroups'),
-    subgroupSizes: subgroupSizesOf(info),
+    hasTimestamps: device.features.has('timestamp-query'),
+    hasSubgroups: device.features.has('subgroups'),
+    subgroupSizes: info ? subgroupSizesOf(info) : { min: 0, max: 0 },
     probedSubgroupSize: null,
     lostReason: null,
     uncapturedError: null,
+    entry,
     adapter: {
-      vendor: info.vendor,
-      architecture: info.architecture,
-      device: info.device,
-      description: info.description,
+      vendor: info?.vendor ?? '',
+      architecture: info?.architecture ?? '',
+      device: info?.device ?? '',
+      description: info?.description ?? '',
       backend,
-      features: [...adapter.features].sort(),
+      features: [...(adapter?.features ?? device.features)].sort(),
       limits: {
         maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
         maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
@@ -114,6 +110,23 @@ async function openGpu(): Promise<Gpu> {
     g.uncapturedError ??= e.message.split('\n')[0];
   });
   return g;
+}
+
+async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
+  const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
+  const l = adapter.limits;
+  return adapter.requestDevice({
+    requiredFeatures: wanted.filter((f) => adapter.features.has(f)),
+    requiredLimits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+    },
+  });
 }
 
 /** Runs 64 invocations that each write their subgroup_size; the smallest seen. */
@@ -153,29 +166,12 @@ function subgroupSizesOf(info: GPUAdapterInfo): { min: number; max: number } {
   return { min: i.subgroupMinSize ?? 0, max: i.subgroupMaxSize ?? 0 };
 }
 
-/** The one device of this process, opened on first use. */
-export async function initGpu(): Promise<Gpu> {
-  if (current) return current;
-  pending ??= openGpu().then((g) => (current = g));
-  return pending;
-}
-
-export function gpu(): Gpu {
-  if (!current) throw new DeviceError('GPU not initialised: await initGpu() first');
-  if (current.lostReason) throw new DeviceError(`WebGPU device was lost (${current.lostReason}); restart the run`);
-  if (current.uncapturedError)
-    throw new DeviceError(
-      `WebGPU reported an error, so results after it cannot be trusted: ${current.uncapturedError}`,
-    );
-  return current;
-}
-
-/** Lets a Node process exit: drops the device and the dawn.node instance. */
-export function releaseGpu(): void {
-  current?.device.destroy();
-  current = null;
-  pending = null;
-  _navigatorGpu = null;
+/** The device, after checking that it still works: a lost device or an uncaptured error throws here. */
+export function checkedDevice(g: Gpu): GPUDevice {
+  if (g.lostReason) throw new DeviceError(`WebGPU device was lost (${g.lostReason}); restart the run`);
+  if (g.uncapturedError)
+    throw new DeviceError(`WebGPU reported an error, so results after it cannot be trusted: ${g.uncapturedError}`);
+  return g.device;
 }
 
 /**
@@ -183,8 +179,8 @@ export function releaseGpu(): void {
  * the adapter report, whose limits the device was requested with (a plain object, where each
  * read of device.limits is a native call).
  */
-export function bindingLimit(): number {
-  const { maxStorageBufferBindingSize, maxBufferSize } = gpu().adapter.limits;
+export function bindingLimit(g: Gpu): number {
+  const { maxStorageBufferBindingSize, maxBufferSize } = g.adapter.limits;
   return Math.min(maxStorageBufferBindingSize, maxBufferSize);
 }
 

@@ -1,9 +1,8 @@
-import { gpu } from './device';
-import { DeviceError } from './errors';
-import { kernelChoices } from './tuning';
-import type { KernelPath } from './choices';
+import { DeviceError } from './errors.js';
+import type { Backend } from './backend.js';
+import type { KernelPath } from './choices.js';
 
-export type { KernelPath } from './choices';
+export type { KernelPath } from './choices.js';
 
 /** What an adapter says about its subgroups, and (where it says they may be narrow) what a probe saw. */
 export interface SubgroupFacts {
@@ -37,19 +36,19 @@ export function subgroupPlan(f: SubgroupFacts): { path: KernelPath; workgroup: n
   };
 }
 
-const planOf = () => {
-  const g = gpu();
+const planOf = (b: Backend) => {
+  const g = b.gpu;
   return subgroupPlan({ hasSubgroups: g.hasSubgroups, ...g.subgroupSizes, probed: g.probedSubgroupSize });
 };
 
-export function subgroupKernelsFit(): boolean {
-  return planOf().path === 'subgroup';
+export function subgroupKernelsFit(b: Backend): boolean {
+  return planOf(b).path === 'subgroup';
 }
 
 /** The kernel family the ops use: pinned (tests and benchmarks run both), else the subgroup one where the adapter fits it. */
-export function kernelPath(): KernelPath {
-  const forced = kernelChoices.pins.path;
-  const fits = subgroupKernelsFit();
+export function kernelPath(b: Backend): KernelPath {
+  const forced = b.kernels.pins.path;
+  const fits = subgroupKernelsFit(b);
   if (forced === 'subgroup' && !fits)
     throw new DeviceError(
       'subgroup kernels need the subgroups feature with subgroups of >= 8 lanes; this adapter has not',
@@ -58,6 +57,6 @@ export function kernelPath(): KernelPath {
 }
 
 /** Lanes per workgroup of a subgroup kernel: one subgroup where it is 8–64 wide. */
-export function subgroupWorkgroupSize(): number {
-  return planOf().workgroup;
+export function subgroupWorkgroupSize(b: Backend): number {
+  return planOf(b).workgroup;
 }

@@ -1,6 +1,6 @@
-import { gpu } from './device';
-import { ShaderError } from './errors';
-import { bindingsOf, uniformFieldsOf, type BindingKind, type UniformField } from './bindings';
+import { checkedDevice, type Gpu } from './device.js';
+import { ShaderError } from './errors.js';
+import { bindingsOf, uniformFieldsOf, type BindingKind, type UniformField } from './bindings.js';
 
 export type Constants = Record<string, number | boolean>;
 
@@ -25,7 +25,7 @@ export interface Pipeline {
  * identify the source: `file:variant` where the host extends a file's text.
  */
 export class PipelineCache {
-  private device: GPUDevice | null = null;
+  constructor(private readonly g: Gpu) {}
   private byKey = new Map<string, Pipeline>();
   private sourceOfName = new Map<string, string>();
   private layouts = new Map<string, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
@@ -39,8 +39,7 @@ export class PipelineCache {
   compiled = 0;
 
   get(name: string, source: string | (() => string), constants: Constants): Pipeline {
-    const { device } = gpu();
-    if (device !== this.device) this.reset(device);
+    const device = checkedDevice(this.g);
     if (this.legacyKeys) return this.getLegacy(name, source, constants);
     let key = name;
     for (const k in constants) key += `|${k}=${Number(constants[k])}`;
@@ -69,16 +68,8 @@ export class PipelineCache {
     const keys = Object.keys(constants).sort();
     const key = `${name}|${keys.map((k) => `${k}=${Number(constants[k])}`).join(',')}|${text}`;
     let hit = this.legacy.get(key);
-    if (!hit) this.legacy.set(key, (hit = this.compile(gpu().device, name, text, constants)));
+    if (!hit) this.legacy.set(key, (hit = this.compile(this.g.device, name, text, constants)));
     return hit;
-  }
-
-  private reset(device: GPUDevice): void {
-    this.device = device;
-    this.byKey.clear();
-    this.legacy.clear();
-    this.sourceOfName.clear();
-    this.layouts.clear();
   }
 
   private layoutFor(device: GPUDevice, kinds: BindingKind[]) {
@@ -142,29 +133,4 @@ export class PipelineCache {
   async check(): Promise<void> {
     await Promise.all(this.pendingChecks.splice(0));
   }
-}
-
-export const pipelineCache = new PipelineCache();
-
-/** Pipelines compiled so far (tests check that steady work compiles none). */
-export const pipelineStats = {
-  get compiled(): number {
-    return pipelineCache.compiled;
-  },
-};
-
-/**
- * The only place WGSL is compiled. `name` is the shader's file under shaders/, followed by
- * `:variant` where the host extends the source (appended types or constants) — compile
- * errors name `shaders/<file>.wgsl:line`, profiles the whole label. `source` is the text, or
- * a function that builds it (called only on the first use of this name). `constants` fill
- * the source's `override` declarations.
- */
-export function getPipeline(name: string, source: string | (() => string), constants: Constants = {}): Pipeline {
-  return pipelineCache.get(name, source, constants);
-}
-
-/** Throws the first shader compile/validation error seen since the last call. */
-export function checkShaders(): Promise<void> {
-  return pipelineCache.check();
 }

@@ -1,7 +1,7 @@
-import { gpu } from './device';
-import { checkShaders, type Pipeline } from './pipelines';
-import { bufferPool } from './buffers';
-import { DeviceError } from './errors';
+import { checkedDevice, type Gpu } from './device.js';
+import type { Pipeline, PipelineCache } from './pipelines.js';
+import type { BufferPool } from './buffers.js';
+import { DeviceError } from './errors.js';
 
 /**
  * A dispatch's uniforms by the names of the kernel's uniform struct (its one declaration):
@@ -33,6 +33,13 @@ export interface KernelTime {
  * round trip costs ~2x a dispatch, so a training step is one submit.
  */
 export class Runner {
+  constructor(
+    private readonly g: Gpu,
+    pool: BufferPool,
+    private readonly pipelines: PipelineCache,
+  ) {
+    this.bindGroups = new BindGroupCache(g, pool);
+  }
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private uniformBuffer: GPUBuffer | null = null;
@@ -46,7 +53,9 @@ export class Runner {
   private lastPipeline: Pipeline | null = null;
   private slot = 0;
   private profiling: { done: ProfileBatch[]; current: ProfileBatch | null } | null = null;
-  private bindGroups = new BindGroupCache();
+  private bindGroups: BindGroupCache;
+  private resolvedToFree: GPUBuffer[] = [];
+  private stagingFree: GPUBuffer[] = [];
   dispatches = 0;
   /**
    * Bind groups are cached per layout and buffers (the pool hands a step the same buffers
@@ -64,7 +73,7 @@ export class Runner {
    * not for hot loops.
    */
   startProfile(): void {
-    if (!gpu().hasTimestamps)
+    if (!this.g.hasTimestamps)
       throw new DeviceError('profiling needs the adapter feature timestamp-query, which this adapter lacks');
     this.flush();
     this.profiling = { done: [], current: null };
@@ -98,7 +107,7 @@ export class Runner {
     this.pass?.end();
     this.pass = null;
     p.current ??= {
-      querySet: gpu().device.createQuerySet({ type: 'timestamp', count: 2 * PROFILE_SLOTS }),
+      querySet: checkedDevice(this.g).createQuerySet({ type: 'timestamp', count: 2 * PROFILE_SLOTS }),
       labels: [],
     };
     const i = p.current.labels.push(label) - 1;
@@ -113,7 +122,7 @@ export class Runner {
   private resolveProfile(): void {
     const b = this.profiling?.current;
     if (!b || !this.encoder) return;
-    const { device } = gpu();
+    const device = checkedDevice(this.g);
     const bytes = 16 * b.labels.length;
     const resolved = device.createBuffer({
       size: bytes,
@@ -126,11 +135,11 @@ export class Runner {
     this.encoder.copyBufferToBuffer(resolved, 0, b.readback, 0, bytes);
     this.profiling!.done.push(b);
     this.profiling!.current = null;
-    resolvedToFree.push(resolved);
+    this.resolvedToFree.push(resolved);
   }
 
   private begin(timestampWrites?: GPUComputePassTimestampWrites): GPUComputePassEncoder {
-    const { device } = gpu();
+    const device = checkedDevice(this.g);
     this.uniformBuffer ??= device.createBuffer({
       size: SLOT * SLOTS,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
@@ -145,8 +154,9 @@ export class Runner {
    * pass; null where the adapter lacks 'timestamp-query'. For benchmarks, not hot loops.
    */
   async timeGpu(encode: () => void): Promise<number | null> {
-    const g = gpu();
+    const g = this.g;
     if (!g.hasTimestamps) return null;
+    checkedDevice(g);
     this.flush();
     const querySet = g.device.createQuerySet({ type: 'timestamp', count: 2 });
     const resolved = g.device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
@@ -271,7 +281,7 @@ export class Runner {
   /** Submits everything encoded so far. */
   flush(): void {
     if (!this.encoder) return;
-    const { device } = gpu();
+    const device = checkedDevice(this.g);
     this.resolveProfile();
     this.pass?.end();
     if (this.slot) device.queue.writeBuffer(this.uniformBuffer!, 0, this.uniformHost, 0, this.slot * SLOT);
@@ -280,32 +290,54 @@ export class Runner {
     this.pass = null;
     this.slot = 0;
     // Resolve buffers are only needed until the submitted copies run; destroy() waits for that.
-    while (resolvedToFree.length) resolvedToFree.pop()!.destroy();
+    while (this.resolvedToFree.length) this.resolvedToFree.pop()!.destroy();
   }
 
   /** Waits for all submitted work; throws a compile error or device loss instead of hanging. */
   async sync(): Promise<void> {
     this.flush();
-    await checkShaders();
-    await gpu().device.queue.onSubmittedWorkDone();
-    gpu();
+    await this.pipelines.check();
+    await this.g.device.queue.onSubmittedWorkDone();
+    checkedDevice(this.g);
   }
 
   async read(buffer: GPUBuffer, byteSize: number, byteOffset = 0): Promise<ArrayBuffer> {
     const size = Math.ceil(byteSize / 4) * 4;
-    const staging = acquireStaging(size);
+    const staging = this.acquireStaging(size);
     this.begin();
     this.pass!.end();
     this.pass = null;
     this.encoder!.copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
     this.flush();
-    await checkShaders();
+    await this.pipelines.check();
     await staging.mapAsync(GPUMapMode.READ, 0, size);
-    gpu();
+    checkedDevice(this.g);
     const out = staging.getMappedRange(0, size).slice(0, byteSize);
     staging.unmap();
-    releaseStaging(staging);
+    this.releaseStaging(staging);
     return out;
+  }
+
+  private acquireStaging(size: number): GPUBuffer {
+    const i = this.stagingFree.findIndex((b) => b.size >= size);
+    if (i >= 0) return this.stagingFree.splice(i, 1)[0];
+    return checkedDevice(this.g).createBuffer({
+      size: Math.max(size, 256),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  private releaseStaging(b: GPUBuffer): void {
+    this.stagingFree.push(b);
+    if (this.stagingFree.length > 8) this.stagingFree.shift()!.destroy();
+  }
+
+  /** Destroys what the runner itself made (uniforms, staging): the device goes with the backend. */
+  destroy(): void {
+    this.discard();
+    this.uniformBuffer?.destroy();
+    this.uniformBuffer = null;
+    for (const b of this.stagingFree.splice(0)) b.destroy();
   }
 }
 
@@ -315,19 +347,20 @@ export class Runner {
  * long sweep may see many buffer combinations once each.
  */
 class BindGroupCache {
+  constructor(
+    private readonly g: Gpu,
+    private readonly pool: BufferPool,
+  ) {}
   private root = new Map<GPUBindGroupLayout, BindNode>();
-  private device: GPUDevice | null = null;
   private poolGeneration = -1;
   private entries = 0;
   created = 0;
 
   get(layout: GPUBindGroupLayout, buffers: GPUBuffer[], uniform: GPUBuffer | null): GPUBindGroup {
-    const { device } = gpu();
-    if (device !== this.device || bufferPool.generation !== this.poolGeneration || this.entries >= MAX_BIND_GROUPS) {
+    if (this.pool.generation !== this.poolGeneration || this.entries >= MAX_BIND_GROUPS) {
       this.root.clear();
       this.entries = 0;
-      this.device = device;
-      this.poolGeneration = bufferPool.generation;
+      this.poolGeneration = this.pool.generation;
     }
     let node: BindNode | undefined = this.root.get(layout);
     if (!node) this.root.set(layout, (node = { next: new Map() }));
@@ -348,7 +381,7 @@ class BindGroupCache {
     // One binding covers every slot: the dispatch picks its slot with a dynamic offset.
     if (uniform) entries.push({ binding: buffers.length, resource: { buffer: uniform, offset: 0, size: SLOT } });
     this.created++;
-    return gpu().device.createBindGroup({ layout, entries });
+    return checkedDevice(this.g).createBindGroup({ layout, entries });
   }
 }
 interface BindNode {
@@ -356,20 +389,3 @@ interface BindNode {
   group?: GPUBindGroup;
 }
 const MAX_BIND_GROUPS = 16384;
-
-const resolvedToFree: GPUBuffer[] = [];
-const stagingFree: GPUBuffer[] = [];
-function acquireStaging(size: number): GPUBuffer {
-  const i = stagingFree.findIndex((b) => b.size >= size);
-  if (i >= 0) return stagingFree.splice(i, 1)[0];
-  return gpu().device.createBuffer({
-    size: Math.max(size, 256),
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-}
-function releaseStaging(b: GPUBuffer): void {
-  stagingFree.push(b);
-  if (stagingFree.length > 8) stagingFree.shift()!.destroy();
-}
-
-export const runner = new Runner();

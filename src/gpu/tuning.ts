@@ -1,15 +1,10 @@
-import type { Candidate, Tuner } from './tuner';
-import { KernelChoices } from './choices';
-import { bufferPool } from './buffers';
-import { fillBuffer } from './fill';
-import { runner } from './runner';
-
-/** The engine's kernel choices (pins, tuner, shape recording): the Backend's, which every op reads. */
-export const kernelChoices = new KernelChoices();
+import type { Candidate, Tuner } from './tuner.js';
+import type { Backend } from './backend.js';
+import { fillBuffer } from './fill.js';
 
 /** Records an op's shape for tuning (a JSON array: the op family, then its dimensions). */
-export const recordShape = (entry: unknown[]): void => {
-  kernelChoices.recording?.add(JSON.stringify(entry));
+export const recordShape = (b: Backend, entry: unknown[]): void => {
+  b.kernels.recording?.add(JSON.stringify(entry));
 };
 
 /** One shape bucket after tuning: the winner, whether it was measured now, read from the cache or left to the rule. */
@@ -36,6 +31,7 @@ export interface ProbePlan {
  * choice, the buffers back to the pool.
  */
 export async function tuneFamily(
+  b: Backend,
   tuner: Tuner,
   shapes: Iterable<string>,
   family: string,
@@ -54,12 +50,12 @@ export async function tuneFamily(
       done.push({ bucket: p.bucket, winner: p.rule, source: 'rule (too large to probe)' });
       continue;
     }
-    const buffers = p.sizes.map((n) => bufferPool.acquire(4 * n));
-    buffers.slice(0, p.filled).forEach((b, i) => fillBuffer(b, p.sizes[i], 0.5 / (i + 1)));
+    const buffers = p.sizes.map((n) => b.pool.acquire(4 * n));
+    buffers.slice(0, p.filled).forEach((buf, i) => fillBuffer(b, buf, p.sizes[i], 0.5 / (i + 1)));
     const r = await tuner.choose(p.bucket, p.candidates(buffers), p.rule);
     done.push({ bucket: p.bucket, winner: r.winner, source: r.source, ms: r.record?.ms });
-    await runner.sync();
-    for (const b of buffers) bufferPool.release(b);
+    await b.sync();
+    for (const buf of buffers) b.pool.release(buf);
   }
   return done;
 }

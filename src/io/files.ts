@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DataError } from '../gpu/errors';
+import { DataError } from '../gpu/errors.js';
 
 /** Writes via a temporary file and rename(): an interrupted run never leaves half a file. */
 export function writeAtomic(path: string, data: string | Uint8Array): void {

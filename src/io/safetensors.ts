@@ -1,4 +1,4 @@
-import { DataError } from '../gpu/errors';
+import { DataError } from '../gpu/errors.js';
 
 export interface NamedArray {
   name: string;

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeAtomic } from './files';
-import type { TuneRecord, TuneStore } from '../gpu/tuner';
-import type { AdapterReport } from '../gpu/device';
+import { writeAtomic } from './files.js';
+import type { TuneRecord, TuneStore } from '../gpu/tuner.js';
+import type { AdapterReport } from '../gpu/device.js';
 
 /** Bumped when kernels change enough that old measurements no longer say anything. */
 const FORMAT = 1;

@@ -1,8 +1,7 @@
-import { Tensor, tidy } from '../tensor/tensor';
-import { mul } from '../ops/elementwise';
-import { runner } from '../gpu/runner';
-import { adamUpdate } from '../ops/adam';
-import { SparsegradError } from '../gpu/errors';
+import { Tensor, tidy } from '../tensor/tensor.js';
+import { mul } from '../ops/elementwise.js';
+import { adamUpdate } from '../ops/adam.js';
+import { SparsegradError } from '../gpu/errors.js';
 
 /** Host copy of the optimiser state, for checkpoints (PyTorch calls m, v exp_avg, exp_avg_sq). */
 export interface AdamState {
@@ -33,7 +32,10 @@ export class Adam {
     private s: AdamSettings,
     private decay: number[] = [],
   ) {
-    this.moments = params.map((p) => ({ m: Tensor.zeros(p.shape).keep(), v: Tensor.zeros(p.shape).keep() }));
+    this.moments = params.map((p) => ({
+      m: Tensor.zeros(p.shape, false, p.backend).keep(),
+      v: Tensor.zeros(p.shape, false, p.backend).keep(),
+    }));
   }
 
   /**
@@ -51,7 +53,7 @@ export class Adam {
       masks.forEach((k, i) => {
         if (!k) return;
         for (const t of [this.params[i], this.moments[i].m, this.moments[i].v])
-          runner.copy(mul(t, k.reshape(t.shape)).buffer, t.buffer, t.byteSize);
+          t.backend.runner.copy(mul(t, k.reshape(t.shape)).buffer, t.buffer, t.byteSize);
       }),
     );
   }

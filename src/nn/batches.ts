@@ -1,8 +1,10 @@
-import { Tensor } from '../tensor/tensor';
-import { gatherRows } from '../ops/gather_rows';
-import { bindingLimit } from '../gpu/device';
-import { classCount, type Dataset } from '../data/dataset';
-import { IndexStream, seededRandom } from './random';
+import { Tensor } from '../tensor/tensor.js';
+import { gatherRows } from '../ops/gather_rows.js';
+import { bindingLimit } from '../gpu/device.js';
+import type { Backend } from '../gpu/backend.js';
+import { defaultBackend } from '../gpu/default-backend.js';
+import { classCount, type Dataset } from '../data/dataset.js';
+import { IndexStream, seededRandom } from './random.js';
 
 /**
  * Where a training step's batch is assembled:
@@ -33,16 +35,19 @@ export function batchesFor(
   seed: number,
   classes = classCount(data),
   where: BatchSource = 'auto',
+  backend: Backend = defaultBackend(),
 ): Batches {
-  const onDevice = where === 'device' || (where === 'auto' && fitsOnDevice(data, classes));
-  return onDevice ? new DeviceBatches(data, batch, seed, classes) : new HostBatches(data, batch, seed, classes);
+  const onDevice = where === 'device' || (where === 'auto' && fitsOnDevice(backend, data, classes));
+  return onDevice
+    ? new DeviceBatches(backend, data, batch, seed, classes)
+    : new HostBatches(backend, data, batch, seed, classes);
 }
 
 /** Whether `auto` holds this set (and its one-hot targets over `classes`) on the GPU. */
-function fitsOnDevice(data: Dataset, classes = 0): boolean {
+function fitsOnDevice(be: Backend, data: Dataset, classes = 0): boolean {
   const images = data.count * data.pixels * 4;
   const targets = data.count * classes * 4;
-  return Math.max(images, targets) <= bindingLimit() && images + targets <= DEVICE_DATA_BUDGET;
+  return Math.max(images, targets) <= bindingLimit(be.gpu) && images + targets <= DEVICE_DATA_BUDGET;
 }
 
 /** The batch order: both sources draw from the same stream. */
@@ -56,6 +61,7 @@ class HostBatches implements Batches {
   private x: Float32Array;
   private t: Float32Array;
   constructor(
+    private be: Backend,
     private data: Dataset,
     private batch: number,
     seed: number,
@@ -76,7 +82,10 @@ class HostBatches implements Batches {
       this.x.set(data.images.subarray(i * data.pixels, (i + 1) * data.pixels), b * data.pixels);
       this.t[b * classes + data.labels[i]] = 1;
     }
-    return { x: Tensor.fromArray(this.x, [batch, data.pixels]), t: Tensor.fromArray(this.t, [batch, classes]) };
+    return {
+      x: Tensor.fromArray(this.x, [batch, data.pixels], false, this.be),
+      t: Tensor.fromArray(this.t, [batch, classes], false, this.be),
+    };
   }
   dispose(): void {}
 }
@@ -87,8 +96,11 @@ class HostBatches implements Batches {
  */
 export class DeviceImages {
   private images: Tensor;
-  constructor(readonly data: Dataset) {
-    this.images = Tensor.fromArray(data.images, [data.count, data.pixels]).keep();
+  constructor(
+    readonly data: Dataset,
+    readonly backend: Backend = defaultBackend(),
+  ) {
+    this.images = Tensor.fromArray(data.images, [data.count, data.pixels], false, backend).keep();
   }
   /** Images [B, pixels] at the given row indices (f32 integers, already on the GPU), in the current scope. */
   take(rows: Tensor): Tensor {
@@ -100,8 +112,8 @@ export class DeviceImages {
 }
 
 /** The set on the GPU when `auto` would hold it there (`fitsOnDevice`), else null. */
-export function deviceImagesFor(data: Dataset): DeviceImages | null {
-  return fitsOnDevice(data) ? new DeviceImages(data) : null;
+export function deviceImagesFor(data: Dataset, backend: Backend = defaultBackend()): DeviceImages | null {
+  return fitsOnDevice(backend, data) ? new DeviceImages(data, backend) : null;
 }
 
 class DeviceBatches implements Batches {
@@ -111,6 +123,7 @@ class DeviceBatches implements Batches {
   private images: DeviceImages;
   private targets: Tensor;
   constructor(
+    private be: Backend,
     data: Dataset,
     private batch: number,
     seed: number,
@@ -120,15 +133,15 @@ class DeviceBatches implements Batches {
     this.rows = new Float32Array(batch);
     const oneHot = new Float32Array(data.count * classes);
     for (let i = 0; i < data.count; i++) oneHot[i * classes + data.labels[i]] = 1;
-    this.images = new DeviceImages(data);
-    this.targets = Tensor.fromArray(oneHot, [data.count, classes]).keep();
+    this.images = new DeviceImages(data, be);
+    this.targets = Tensor.fromArray(oneHot, [data.count, classes], false, be).keep();
   }
   skip(): void {
     for (let b = 0; b < this.batch; b++) this.indices.next();
   }
   next(): { x: Tensor; t: Tensor } {
     for (let b = 0; b < this.batch; b++) this.rows[b] = this.indices.next();
-    const rows = Tensor.fromArray(this.rows, [this.batch]);
+    const rows = Tensor.fromArray(this.rows, [this.batch], false, this.be);
     return { x: this.images.take(rows), t: gatherRows(this.targets, rows) };
   }
   dispose(): void {

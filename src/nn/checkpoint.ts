@@ -1,8 +1,8 @@
-import { DataError, fmtShape } from '../gpu/errors';
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors';
-import { Tensor } from '../tensor/tensor';
-import { Net, describeLayers, weightShape, type Param } from './net';
-import { DEFAULT_CONFIG, CNN_DEFAULTS, inputOf, layersOf, type TrainConfig } from './config';
+import { DataError, fmtShape } from '../gpu/errors.js';
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Net, describeLayers, weightShape, type Param } from './net.js';
+import { DEFAULT_CONFIG, CNN_DEFAULTS, inputOf, layersOf, type TrainConfig } from './config.js';
 
 /**
  * How a pruned model is saved: 'zeros', plain weights with the pruned ones 0; or

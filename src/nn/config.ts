@@ -1,6 +1,6 @@
-import { ConfigError } from '../gpu/errors';
-import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './net';
-import type { ModuleJson } from './modules';
+import { ConfigError } from '../gpu/errors.js';
+import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './net.js';
+import type { ModuleJson } from './modules.js';
 
 export type LossName = 'quadratic' | 'softmax-ce';
 export interface LrStep {

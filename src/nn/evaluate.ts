@@ -1,9 +1,11 @@
-import { Tensor, tidy } from '../tensor/tensor';
-import { argmax } from '../ops/argmax';
-import { runner } from '../gpu/runner';
-import type { Dataset } from '../data/dataset';
+import type { Backend } from '../gpu/backend.js';
+import { Tensor, tidy } from '../tensor/tensor.js';
+import { argmax } from '../ops/argmax.js';
+import type { Dataset } from '../data/dataset.js';
 
 export interface Classifier {
+  /** The backend its parameters live on (inputs are uploaded there). */
+  readonly backend: Backend;
   forward(x: Tensor, opts: { train: boolean }): Tensor;
 }
 
@@ -17,14 +19,20 @@ export async function predict(
   batch = EVAL_BATCH,
   transform?: (x: Tensor) => Tensor,
 ): Promise<Uint8Array> {
-  const preds = Tensor.empty([data.count], 'predictions');
+  const be = model.backend;
+  const preds = Tensor.empty(be, [data.count], 'predictions');
   for (let start = 0; start < data.count; start += batch) {
     const n = Math.min(batch, data.count - start);
     tidy(() => {
-      let x = Tensor.fromArray(data.images.subarray(start * data.pixels, (start + n) * data.pixels), [n, data.pixels]);
+      let x = Tensor.fromArray(
+        data.images.subarray(start * data.pixels, (start + n) * data.pixels),
+        [n, data.pixels],
+        false,
+        be,
+      );
       if (transform) x = transform(x);
       const p = argmax(model.forward(x, { train: false }));
-      runner.copy(p.buffer, preds.buffer, n * 4, 0, start * 4);
+      be.runner.copy(p.buffer, preds.buffer, n * 4, 0, start * 4);
     });
   }
   const out = await preds.read();

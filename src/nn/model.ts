@@ -1,8 +1,8 @@
-import { decodeSafetensors } from '../io/safetensors';
-import { foldPruneMasks, modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint';
-import { DEFAULT_CONFIG, type TrainConfig } from './config';
-import { Sequential, sequentialFromArrays } from './modules';
-import type { Net } from './net';
+import { decodeSafetensors } from '../io/safetensors.js';
+import { foldPruneMasks, modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint.js';
+import { DEFAULT_CONFIG, type TrainConfig } from './config.js';
+import { Sequential, sequentialFromArrays } from './modules.js';
+import type { Net } from './net.js';
 
 /**
  * What the study's tools (attacks, pruning, sweeps, detection) take: the study's FC/CNN `Net`

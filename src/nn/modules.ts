@@ -1,14 +1,16 @@
-import { Tensor } from '../tensor/tensor';
-import { linear, dropout } from '../ops/composite';
-import { add, relu } from '../ops/elementwise';
-import { conv2d, convOutputSide, paddingOf, type Padding } from '../ops/conv2d';
-import { matmul } from '../ops/matmul';
-import { biasReluDropout } from '../ops/bias_relu_dropout';
-import { maxPool2d, avgPool2d, pooledSize } from '../ops/pool2d';
-import { ConfigError, DataError, ShapeError, fmtShape } from '../gpu/errors';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
-import { seededRandom } from './random';
-import type { ForwardOptions, LayerSpec, Param } from './net';
+import { Tensor } from '../tensor/tensor.js';
+import { linear, dropout } from '../ops/composite.js';
+import { add, relu } from '../ops/elementwise.js';
+import { conv2d, convOutputSide, paddingOf, type Padding } from '../ops/conv2d.js';
+import { matmul } from '../ops/matmul.js';
+import { biasReluDropout } from '../ops/bias_relu_dropout.js';
+import { maxPool2d, avgPool2d, pooledSize } from '../ops/pool2d.js';
+import { ConfigError, DataError, ShapeError, fmtShape } from '../gpu/errors.js';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { seededRandom } from './random.js';
+import type { Backend } from '../gpu/backend.js';
+import { defaultBackend } from '../gpu/default-backend.js';
+import type { ForwardOptions, LayerSpec, Param } from './net.js';
 
 /**
  * Layers in the spirit of torch.nn: a module maps a batch to a batch, owns named parameters
@@ -25,7 +27,7 @@ export interface Module {
   /** Per-example output shape for a per-example input shape (checks that it fits). */
   outputShape(input: number[]): number[];
   /** Parameters with local names ("weight", "bias"), shapes for `input`, PyTorch's default init from `random`. */
-  makeParams(input: number[], random: () => number): Param[];
+  makeParams(input: number[], random: () => number, backend: Backend): Param[];
   /** This layer's settings as JSON (see moduleFromJson). */
   toJson(): ModuleJson;
 }
@@ -60,11 +62,14 @@ class Linear implements Module {
       );
     return [this.out];
   }
-  makeParams(input: number[], random: () => number): Param[] {
+  makeParams(input: number[], random: () => number, backend: Backend): Param[] {
     const [inF] = input;
     return [
-      { name: 'weight', tensor: Tensor.fromArray(uniform(this.out * inF, inF, random), [this.out, inF], true).keep() },
-      { name: 'bias', tensor: Tensor.fromArray(uniform(this.out, inF, random), [this.out], true).keep() },
+      {
+        name: 'weight',
+        tensor: Tensor.fromArray(uniform(this.out * inF, inF, random), [this.out, inF], true, backend).keep(),
+      },
+      { name: 'bias', tensor: Tensor.fromArray(uniform(this.out, inF, random), [this.out], true, backend).keep() },
     ];
   }
   forward(x: Tensor): Tensor {
@@ -108,7 +113,7 @@ class Conv2d implements Module {
       throw new ShapeError(`Conv2d: kernel ${this.kernel} is larger than the ${h}x${w} input padded by ${P}`);
     return [this.out, convOutputSide(h, this.kernel, P, this.stride), convOutputSide(w, this.kernel, P, this.stride)];
   }
-  makeParams(input: number[], random: () => number): Param[] {
+  makeParams(input: number[], random: () => number, backend: Backend): Param[] {
     const c = input[0],
       fanIn = c * this.kernel * this.kernel;
     return [
@@ -118,9 +123,10 @@ class Conv2d implements Module {
           uniform(this.out * fanIn, fanIn, random),
           [this.out, c, this.kernel, this.kernel],
           true,
+          backend,
         ).keep(),
       },
-      { name: 'bias', tensor: Tensor.fromArray(uniform(this.out, fanIn, random), [this.out], true).keep() },
+      { name: 'bias', tensor: Tensor.fromArray(uniform(this.out, fanIn, random), [this.out], true, backend).keep() },
     ];
   }
   forward(x: Tensor): Tensor {
@@ -287,6 +293,8 @@ export class Sequential {
     readonly modules: Module[],
     seed = 1,
     params?: Param[],
+    /** The backend its parameters live on. */
+    readonly backend: Backend = params?.[0]?.tensor.backend ?? defaultBackend(),
   ) {
     const random = seededRandom(seed);
     this.shapes = [inputShape];
@@ -294,7 +302,7 @@ export class Sequential {
     modules.forEach((m, i) => {
       const input = this.shapes[i];
       const out = m.outputShape(input);
-      for (const p of params ? [] : m.makeParams(input, random))
+      for (const p of params ? [] : m.makeParams(input, random, backend))
         made.push({ name: `${this.prefix(i)}.${p.name}`, tensor: p.tensor });
       this.shapes.push(out);
     });
@@ -303,12 +311,12 @@ export class Sequential {
   }
 
   /** A model config: { input: [c, h, w], layers: [{ type: 'Conv2d', … }, …] }. */
-  static fromJson(j: { input: number[]; layers: ModuleJson[] }, seed = 1): Sequential {
+  static fromJson(j: { input: number[]; layers: ModuleJson[] }, seed = 1, backend?: Backend): Sequential {
     if (!Array.isArray(j?.input) || !Array.isArray(j?.layers))
       throw new ConfigError(
         'model config: needs "input" (per-example shape, e.g. [1, 28, 28]) and "layers" (a list of {type, …})',
       );
-    return new Sequential(j.input, j.layers.map(moduleFromJson), seed);
+    return new Sequential(j.input, j.layers.map(moduleFromJson), seed, undefined, backend);
   }
 
   toJson(): { input: number[]; layers: ModuleJson[] } {
@@ -328,6 +336,7 @@ export class Sequential {
       modules: this.modules.map((m) => moduleFromJson(jsonOf(m))),
       shapes: this.shapes,
       params,
+      backend: params[0]?.tensor.backend ?? this.backend,
     });
     const want = this.params.map((p) => `${p.name}${fmtShape(p.tensor.shape)}`).join(' ');
     const have = params.map((p) => `${p.name}${fmtShape(p.tensor.shape)}`).join(' ');

@@ -1,10 +1,12 @@
-import { Tensor } from '../tensor/tensor';
-import { linear } from '../ops/composite';
-import { matmul } from '../ops/matmul';
-import { biasReluDropout } from '../ops/bias_relu_dropout';
-import { conv2d, convOutputSide } from '../ops/conv2d';
-import { ShapeError, fmtShape } from '../gpu/errors';
-import { seededRandom } from './random';
+import { Tensor } from '../tensor/tensor.js';
+import { linear } from '../ops/composite.js';
+import { matmul } from '../ops/matmul.js';
+import { biasReluDropout } from '../ops/bias_relu_dropout.js';
+import { conv2d, convOutputSide } from '../ops/conv2d.js';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { seededRandom } from './random.js';
+import type { Backend } from '../gpu/backend.js';
+import { defaultBackend } from '../gpu/default-backend.js';
 
 export interface Param {
   name: string;
@@ -47,6 +49,7 @@ export const convOutputShape = (l: ConvLayerSpec): [number, number, number] => [
 
 /** A model whose weight layers' inputs can be observed: the study's Net and an nn Sequential. */
 export interface Traceable {
+  readonly backend: Backend;
   readonly layers: LayerSpec[];
   forwardTrace(x: Tensor, opts: ForwardOptions): { output: Tensor; layerInputs: Tensor[] };
 }
@@ -155,7 +158,7 @@ export class Net {
   }
 
   /** PyTorch's default init, U(±1/√fan_in) for weights and biases, from a seed. */
-  static init(layers: LayerSpec[], keep: number, seed: number): Net {
+  static init(layers: LayerSpec[], keep: number, seed: number, backend: Backend = defaultBackend()): Net {
     const random = seededRandom(seed);
     const params: Param[] = [];
     for (const l of layers) {
@@ -164,14 +167,19 @@ export class Net {
       const shape = weightShape(l);
       params.push({
         name: `${l.name}.weight`,
-        tensor: Tensor.fromArray(uniform(shape.reduce((a, b) => a * b, 1)), shape, true).keep(),
+        tensor: Tensor.fromArray(uniform(shape.reduce((a, b) => a * b, 1)), shape, true, backend).keep(),
       });
       params.push({
         name: `${l.name}.bias`,
-        tensor: Tensor.fromArray(uniform(biasSize(l)), [biasSize(l)], true).keep(),
+        tensor: Tensor.fromArray(uniform(biasSize(l)), [biasSize(l)], true, backend).keep(),
       });
     }
     return new Net(layers, params, keep);
+  }
+
+  /** The backend its parameters live on. */
+  get backend(): Backend {
+    return this.params[0].tensor.backend;
   }
 
   get arch(): 'fc' | 'cnn' {

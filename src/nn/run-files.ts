@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readBytes, writeAtomic } from '../io/files';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
-import { ConfigError, DataError } from '../gpu/errors';
-import type { AdapterReport } from '../gpu/device';
-import { modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint';
-import { classesOf, inputOf, type TrainConfig } from './config';
-import type { Trainable, TrainResult, TrainState } from './train';
-import type { Net } from './net';
+import { readBytes, writeAtomic } from '../io/files.js';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { ConfigError, DataError } from '../gpu/errors.js';
+import type { AdapterReport } from '../gpu/device.js';
+import { modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint.js';
+import { classesOf, inputOf, type TrainConfig } from './config.js';
+import type { Trainable, TrainResult, TrainState } from './train.js';
+import type { Net } from './net.js';
 
 /** How a run folder stores its model: the study's Net (default) or another Trainable (nn modules). */
 export interface ModelCodec<M extends Trainable> {

@@ -1,6 +1,6 @@
-import { classesOf, inputOf, STUDY_CONV, type TrainConfig } from './config';
-import type { ModuleJson } from './modules';
-import type { ConvSpec } from './net';
+import { classesOf, inputOf, STUDY_CONV, type TrainConfig } from './config.js';
+import type { ModuleJson } from './modules.js';
+import type { ConvSpec } from './net.js';
 
 /** A model config of nn modules: the per-example input shape and the layers. */
 export interface ModelConfig {

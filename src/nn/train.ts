@@ -1,15 +1,15 @@
-import { Tensor, backward, tidy } from '../tensor/tensor';
-import { add } from '../ops/elementwise';
-import { l2Penalty, quadraticLoss, softmaxCrossEntropy } from '../ops/composite';
-import { runner } from '../gpu/runner';
-import { ConfigError } from '../gpu/errors';
-import { bufferPool } from '../gpu/buffers';
-import { splitClasses, type Split } from '../data/dataset';
-import { layersOf, learningRateAt, validateConfig, type TrainConfig } from './config';
-import { Net, type ForwardOptions, type Param } from './net';
-import { Adam, type AdamState } from './adam';
-import { accuracy } from './evaluate';
-import { batchesFor, type BatchSource } from './batches';
+import { Tensor, backward, tidy } from '../tensor/tensor.js';
+import type { Backend } from '../gpu/backend.js';
+import { defaultBackend } from '../gpu/default-backend.js';
+import { add } from '../ops/elementwise.js';
+import { l2Penalty, quadraticLoss, softmaxCrossEntropy } from '../ops/composite.js';
+import { ConfigError } from '../gpu/errors.js';
+import { splitClasses, type Split } from '../data/dataset.js';
+import { layersOf, learningRateAt, validateConfig, type TrainConfig } from './config.js';
+import { Net, type ForwardOptions, type Param } from './net.js';
+import { Adam, type AdamState } from './adam.js';
+import { accuracy } from './evaluate.js';
+import { batchesFor, type BatchSource } from './batches.js';
 
 export interface TrainProgress {
   iteration: number;
@@ -21,6 +21,8 @@ export interface TrainProgress {
 
 /** What training needs of a model: Net (the study's) and Sequential (nn modules) both are. */
 export interface Trainable {
+  /** The backend its parameters live on: batches and optimiser state go there too. */
+  readonly backend: Backend;
   readonly params: Param[];
   readonly weights: Tensor[];
   forward(x: Tensor, opts: ForwardOptions): Tensor;
@@ -73,6 +75,8 @@ export interface TrainOptions<M extends Trainable = Net> {
   onCheckpoint?: (state: TrainState<M>) => Promise<void>;
   /** Start from this model instead of a fresh FC/CNN init (fine-tuning, or any nn model); ignored when resuming. */
   init?: M;
+  /** Where a fresh model is made (default: the default backend); a model given as init or resume brings its own. */
+  backend?: Backend;
   /** Train under pruning masks, one per parameter (null: unmasked): pruned weights stay exactly 0. */
   masks?: (Tensor | null)[];
   /** Where batches are assembled: the training set held on the GPU, or copied per step (default auto). */
@@ -114,8 +118,9 @@ export function trainStep(
   it: number,
   wantLoss: boolean,
 ): Tensor | null {
-  const xs = x instanceof Tensor ? x : Tensor.fromArray(x, [config.batch, x.length / config.batch]);
-  const ts = t instanceof Tensor ? t : Tensor.fromArray(t, [config.batch, t.length / config.batch]);
+  const be = net.backend;
+  const xs = x instanceof Tensor ? x : Tensor.fromArray(x, [config.batch, x.length / config.batch], false, be);
+  const ts = t instanceof Tensor ? t : Tensor.fromArray(t, [config.batch, t.length / config.batch], false, be);
   const y = net.forward(xs, { train: true, dropoutSeed: config.seed, step: it });
   const loss = dataLoss(config, y, ts);
   backward(loss);
@@ -136,11 +141,14 @@ export async function trainModel<M extends Trainable = Net>(
 ): Promise<TrainResult<M>> {
   config = fitToData(validateConfig(config), data);
   const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
-  const net = (resume?.model ?? opts.init ?? Net.init(layersOf(config), config.keep, config.seed)) as M;
+  const net = (resume?.model ??
+    opts.init ??
+    Net.init(layersOf(config), config.keep, config.seed, opts.backend ?? defaultBackend())) as M;
+  const be = net.backend;
   const adam = adamFor(net, config);
   if (resume) adam.load(resume.adam);
   if (opts.masks) adam.setMasks(opts.masks);
-  const batches = batchesFor(data.train, config.batch, config.seed, config.classes, opts.batches);
+  const batches = batchesFor(data.train, config.batch, config.seed, config.classes, opts.batches, be);
   const startIt = resume?.iteration ?? 0;
   for (let it = 1; it <= startIt; it++) batches.skip();
   const history = resume?.history ?? [];
@@ -154,7 +162,7 @@ export async function trainModel<M extends Trainable = Net>(
         const { x, t } = batches.next();
         return trainStep(net, adam, config, x, t, it, wantLoss);
       });
-      runner.flush();
+      be.runner.flush();
       if (opts.afterStep) await opts.afterStep(it, net);
       let lossValue: number | null = null;
       if (lossTensor) {
@@ -164,14 +172,14 @@ export async function trainModel<M extends Trainable = Net>(
       let testAccuracy: number | undefined;
       const evaluate = (config.evalEvery > 0 && it % config.evalEvery === 0) || it === config.iterations;
       if (evaluate) {
-        await runner.sync();
+        await be.runner.sync();
         trainMs += performance.now() - segmentStart;
         testAccuracy = await accuracy(net, data.test);
       }
       if (lossValue !== null || testAccuracy !== undefined)
         history.push({ iteration: it, loss: lossValue, testAccuracy });
       if (it === 100 || it === config.iterations || it % 500 === 0)
-        pooled.push({ iteration: it, bytes: bufferPool.pooledBytes });
+        pooled.push({ iteration: it, bytes: be.pool.pooledBytes });
       if (evaluate) {
         if (onCheckpoint)
           await onCheckpoint({
@@ -188,7 +196,7 @@ export async function trainModel<M extends Trainable = Net>(
         iteration: it,
         loss: lossValue,
         testAccuracy,
-        pooledBytes: bufferPool.pooledBytes,
+        pooledBytes: be.pool.pooledBytes,
         elapsedMs: trainMs + performance.now() - segmentStart,
       });
     }

@@ -1,11 +1,10 @@
-import { tidy } from '../tensor/tensor';
-import { runner } from '../gpu/runner';
-import { kernelChoices, type TunedBucket } from '../gpu/tuning';
-import { tuneRecorded } from '../ops/tune-ops';
-import type { Tuner } from '../gpu/tuner';
-import { Net } from './net';
-import { classesOf, inputOf, layersOf, type TrainConfig } from './config';
-import { adamFor, trainStep, type Trainable } from './train';
+import { tidy } from '../tensor/tensor.js';
+import type { TunedBucket } from '../gpu/tuning.js';
+import { tuneRecorded } from '../ops/tune-ops.js';
+import type { Tuner } from '../gpu/tuner.js';
+import { Net } from './net.js';
+import { classesOf, inputOf, layersOf, type TrainConfig } from './config.js';
+import { adamFor, trainStep, type Trainable } from './train.js';
 
 /**
  * Measures the kernels (matmul, reductions, conv) of this training step's ops on the adapter (one step of a
@@ -22,8 +21,9 @@ export async function tuneForTraining(
 ) {
   const model = opts.makeModel?.() ?? Net.init(layersOf(config), config.keep, config.seed);
   const adam = adamFor(model, config);
+  const be = model.backend;
   const shapes = new Set<string>();
-  kernelChoices.recording = shapes;
+  be.kernels.recording = shapes;
   try {
     tidy(() => {
       const pixels = (config.model?.input ?? inputOf(config)).reduce((a, b) => a * b, 1),
@@ -38,14 +38,14 @@ export async function tuneForTraining(
         false,
       );
     });
-    await runner.sync();
+    await be.runner.sync();
   } finally {
-    kernelChoices.recording = null;
+    be.kernels.recording = null;
     adam.dispose();
     model.dispose();
   }
-  kernelChoices.tuner = tuner;
-  return tuneRecorded(tuner, shapes);
+  be.kernels.tuner = tuner;
+  return tuneRecorded(be, tuner, shapes);
 }
 
 /** The log line after a training step's kernels were tuned. */

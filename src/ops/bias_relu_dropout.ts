@@ -1,14 +1,12 @@
 import forwardWgsl from '../../shaders/bias_relu_dropout.wgsl';
 import gradWgsl from '../../shaders/bias_relu_dropout_grad.wgsl';
 import dropoutHashWgsl from '../../shaders/dropout_hash.wgsl';
-import { getPipeline } from '../gpu/pipelines';
-import { runner } from '../gpu/runner';
-import { workgroups1d } from '../gpu/dispatch';
-import { ShapeError, fmtShape } from '../gpu/errors';
-import { Tensor, accumulateGrad } from '../tensor/tensor';
-import { record } from './kernel';
-import { sumTo } from './reduce-axis';
-import { checkKeep } from './dropout_mask';
+import { workgroups1d } from '../gpu/dispatch.js';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
+import { record } from './kernel.js';
+import { sumTo } from './reduce-axis.js';
+import { checkKeep } from './dropout_mask.js';
 
 /** Per-invocation width: vec4 loads where the size is a multiple of 4. */
 const widthTail = (W: 1 | 4): string =>
@@ -46,17 +44,18 @@ export function biasReluDropout(x: Tensor, bias: Tensor, drop: DropoutDraw = { k
     keep: drop.keep,
   };
   const W = x.size % 4 === 0 ? 4 : 1;
-  const out = Tensor.empty(x.shape, 'biasReluDropout');
-  runner.dispatch(
-    getPipeline(`bias_relu_dropout:${W}`, () => `${dropoutHashWgsl}\n${forwardWgsl}\n${widthTail(W)}`),
+  const be = backendOf('biasReluDropout', x, bias);
+  const out = Tensor.empty(be, x.shape, 'biasReluDropout');
+  be.runner.dispatch(
+    be.pipeline(`bias_relu_dropout:${W}`, () => `${dropoutHashWgsl}\n${forwardWgsl}\n${widthTail(W)}`),
     [x.buffer, bias.buffer, out.buffer],
     uniforms,
     workgroups1d(x.size / W),
   );
   return record(out, [x, bias], (g) => {
-    const gx = Tensor.empty(x.shape, 'biasReluDropoutGrad');
-    runner.dispatch(
-      getPipeline(`bias_relu_dropout_grad:${W}`, () => `${dropoutHashWgsl}\n${gradWgsl}\n${widthTail(W)}`),
+    const gx = Tensor.empty(be, x.shape, 'biasReluDropoutGrad');
+    be.runner.dispatch(
+      be.pipeline(`bias_relu_dropout_grad:${W}`, () => `${dropoutHashWgsl}\n${gradWgsl}\n${widthTail(W)}`),
       [g.buffer, x.buffer, bias.buffer, gx.buffer],
       uniforms,
       workgroups1d(x.size / W),

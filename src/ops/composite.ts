@@ -1,10 +1,10 @@
-import { ShapeError, fmtShape } from '../gpu/errors';
-import type { Tensor } from '../tensor/tensor';
-import { sameShape } from '../tensor/shape';
-import { add, binaryOp, exp, log, mul, scale, square, sub } from './elementwise';
-import { max, mean, sum } from './reduce';
-import { matmul } from './matmul';
-import { dropoutMask } from './dropout_mask';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { sameShape } from '../tensor/shape.js';
+import { add, binaryOp, exp, log, mul, scale, square, sub } from './elementwise.js';
+import { max, mean, sum } from './reduce.js';
+import { matmul } from './matmul.js';
+import { dropoutMask } from './dropout_mask.js';
 
 /** Composite ops: built from primitives, so they need no backward code of their own. */
 
@@ -15,7 +15,7 @@ export const linear = (x: Tensor, weight: Tensor, bias: Tensor): Tensor =>
 /** Inverted dropout: x·mask/keep; identity when keep = 1. */
 export function dropout(x: Tensor, keep: number, seed: number, stream: number): Tensor {
   if (keep >= 1) return x;
-  return mul(x, dropoutMask(x.shape, keep, seed, stream));
+  return mul(x, dropoutMask(x.backend, x.shape, keep, seed, stream));
 }
 
 function checkTargets(op: string, y: Tensor, targets: Tensor): void {

@@ -3,16 +3,15 @@ import conv2dSubgroupWgsl from '../../shaders/conv2d_subgroup.wgsl';
 import weightGradWgsl from '../../shaders/conv2d_weight_grad.wgsl';
 import weightGradSubgroupWgsl from '../../shaders/conv2d_weight_grad_subgroup.wgsl';
 import dilateWgsl from '../../shaders/conv2d_dilate.wgsl';
-import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
-import { getPipeline } from '../gpu/pipelines';
-import { runner } from '../gpu/runner';
-import { workgroups1d } from '../gpu/dispatch';
-import { ShapeError, fmtShape } from '../gpu/errors';
-import { Tensor, accumulateGrad } from '../tensor/tensor';
-import { sum } from './reduce';
-import { record } from './kernel';
-import { recordShape, tuneFamily, kernelChoices, type TunedBucket } from '../gpu/tuning';
-import type { Tuner } from '../gpu/tuner';
+import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path.js';
+import { workgroups1d } from '../gpu/dispatch.js';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
+import { sum } from './reduce.js';
+import { record } from './kernel.js';
+import { recordShape, tuneFamily, type TunedBucket } from '../gpu/tuning.js';
+import type { Tuner } from '../gpu/tuner.js';
+import type { Backend } from '../gpu/backend.js';
 
 /** 'same' (odd square kernels, stride 1), 'valid' (none), or zero rows and columns on each side. */
 export type Padding = 'same' | 'valid' | number;
@@ -72,8 +71,8 @@ const sizes = (gm: Geometry) => ({
 type ConvPath = 'plain' | 'subgroup';
 
 /** Today's rules: subgroup kernels where the adapter runs them (the correlation from 5 output channels). */
-function convRule(kind: 'correlate' | 'weightGrad', gm: Geometry): ConvPath {
-  if (kernelPath() !== 'subgroup' || gm.S !== 1) return 'plain';
+function convRule(be: Backend, kind: 'correlate' | 'weightGrad', gm: Geometry): ConvPath {
+  if (kernelPath(be) !== 'subgroup' || gm.S !== 1) return 'plain';
   return kind === 'weightGrad' || gm.CO >= SUBGROUP_MIN_CHANNELS ? 'subgroup' : 'plain';
 }
 
@@ -88,22 +87,31 @@ export const convBucket = (
   `conv:${kind}${flip ? ':flip' : ''}:${gm.N}x${gm.CI}x${gm.HI}x${gm.WI}:${gm.CO}x${KH}x${KW}:${gm.HO}x${gm.WO}:p${gm.P}${gm.S === 1 ? '' : `:s${gm.S}`}`;
 
 /** The measured winner for this shape where the tuner has one (and the adapter can run it), else the rule. */
-function convPath(kind: 'correlate' | 'weightGrad', gm: Geometry, KH: number, KW: number, flip: boolean): ConvPath {
-  const tuned = kernelChoices.tuner?.lookup(convBucket(kind, gm, KH, KW, flip)) as ConvPath | undefined;
-  if (tuned === 'plain' || (tuned === 'subgroup' && convRule(kind, gm) === 'subgroup')) return tuned;
-  return convRule(kind, gm);
+function convPath(
+  be: Backend,
+  kind: 'correlate' | 'weightGrad',
+  gm: Geometry,
+  KH: number,
+  KW: number,
+  flip: boolean,
+): ConvPath {
+  const tuned = be.kernels.tuner?.lookup(convBucket(kind, gm, KH, KW, flip)) as ConvPath | undefined;
+  if (tuned === 'plain' || (tuned === 'subgroup' && convRule(be, kind, gm) === 'subgroup')) return tuned;
+  return convRule(be, kind, gm);
 }
 
 /** out[n,o] = Σ_c src[n,c] ⋆ w(o,c), over an HO×WO output; FLIP reads w turned 180° with channels swapped (input gradient). */
 function correlate(src: Tensor, w: Tensor, gm: Geometry, flip: boolean, op: string): Tensor {
   const [, , KH, KW] = w.shape;
-  const out = Tensor.empty([gm.N, gm.CO, gm.HO, gm.WO], op);
-  recordShape(['conv', 'correlate', gm, KH, KW, flip]);
-  encodeCorrelate(convPath('correlate', gm, KH, KW, flip), src.buffer, w.buffer, out.buffer, gm, KH, KW, flip);
+  const be = backendOf(op, src, w);
+  const out = Tensor.empty(be, [gm.N, gm.CO, gm.HO, gm.WO], op);
+  recordShape(be, ['conv', 'correlate', gm, KH, KW, flip]);
+  encodeCorrelate(be, convPath(be, 'correlate', gm, KH, KW, flip), src.buffer, w.buffer, out.buffer, gm, KH, KW, flip);
   return out;
 }
 
 function encodeCorrelate(
+  be: Backend,
   path: ConvPath,
   src: GPUBuffer,
   w: GPUBuffer,
@@ -123,23 +131,23 @@ function encodeCorrelate(
     // A workgroup = WG pixel tiles × the same 8 output channels (workgroup_id.y).
     const XB = subgroupPixels(gm.WO);
     const { tilesO, values } = uniforms(XB, 8);
-    const WG = subgroupWorkgroupSize();
+    const WG = subgroupWorkgroupSize(be);
     const blocks = Math.ceil(values.total / WG);
     const z = Math.ceil(blocks / 65535);
-    const pipeline = getPipeline(
+    const pipeline = be.pipeline(
       sized('conv2d_subgroup', KH, KW, { OB: 8, XB }),
       withSizes(conv2dSubgroupWgsl, KH, KW, { OB: 8, XB }),
       { FLIP: flip, WG },
     );
-    runner.dispatch(pipeline, buffers, values, [Math.ceil(blocks / z), tilesO, z]);
+    be.runner.dispatch(pipeline, buffers, values, [Math.ceil(blocks / z), tilesO, z]);
     return;
   }
   const block = correlateBlock(gm.CO);
   const { tilesO, tilesX, values } = uniforms(block.XB, block.OB);
   const total = gm.N * gm.HO * tilesX * tilesO;
   values.total = total;
-  runner.dispatch(
-    getPipeline(sized('conv2d', KH, KW, block, gm.S), withSizes(conv2dWgsl, KH, KW, block, gm.S), { FLIP: flip }),
+  be.runner.dispatch(
+    be.pipeline(sized('conv2d', KH, KW, block, gm.S), withSizes(conv2dWgsl, KH, KW, block, gm.S), { FLIP: flip }),
     buffers,
     values,
     workgroups1d(total, GROUP),
@@ -149,15 +157,17 @@ function encodeCorrelate(
 /** dw = Σ_n partial[n]: per-image partial sums on the GPU, then one reduction over n. */
 function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], gm: Geometry): Tensor {
   const [O, C, KH, KW] = wShape;
-  const partial = Tensor.empty([gm.N, O * C * KH * KW], 'conv2dWeightGradPartial');
-  recordShape(['conv', 'weightGrad', gm, KH, KW, false]);
-  encodeWeightGrad(convPath('weightGrad', gm, KH, KW, false), g.buffer, x.buffer, partial.buffer, gm, KH, KW);
+  const be = backendOf('conv2dWeightGrad', g, x);
+  const partial = Tensor.empty(be, [gm.N, O * C * KH * KW], 'conv2dWeightGradPartial');
+  recordShape(be, ['conv', 'weightGrad', gm, KH, KW, false]);
+  encodeWeightGrad(be, convPath(be, 'weightGrad', gm, KH, KW, false), g.buffer, x.buffer, partial.buffer, gm, KH, KW);
   const dw = sum(partial, 0).reshape([...wShape]);
   partial.dispose();
   return dw;
 }
 
 function encodeWeightGrad(
+  be: Backend,
   path: ConvPath,
   g: GPUBuffer,
   x: GPUBuffer,
@@ -174,9 +184,9 @@ function encodeWeightGrad(
     const block = { OB: SUBGROUP_WEIGHT_GRAD_CHANNELS, XB: subgroupPixels(gm.WO) };
     const tilesO = Math.ceil(O / block.OB),
       pairs = C * KH,
-      WG = subgroupWorkgroupSize();
-    runner.dispatch(
-      getPipeline(
+      WG = subgroupWorkgroupSize(be);
+    be.runner.dispatch(
+      be.pipeline(
         sized('conv2d_weight_grad_subgroup', KH, KW, block),
         withSizes(weightGradSubgroupWgsl, KH, KW, block),
         { WG },
@@ -189,8 +199,8 @@ function encodeWeightGrad(
     const block = weightGradBlock;
     const tilesO = Math.ceil(O / block.OB);
     const total = gm.N * tilesO * C * KH;
-    runner.dispatch(
-      getPipeline(sized('conv2d_weight_grad', KH, KW, block), withSizes(weightGradWgsl, KH, KW, block)),
+    be.runner.dispatch(
+      be.pipeline(sized('conv2d_weight_grad', KH, KW, block), withSizes(weightGradWgsl, KH, KW, block)),
       buffers,
       { ...sizes(gm), tilesX: 0, tilesO, total },
       workgroups1d(total, GROUP),
@@ -199,14 +209,14 @@ function encodeWeightGrad(
 }
 
 /** Times the plain and subgroup conv kernels on every recorded conv shape whose bucket the tuner lacks. */
-export function tuneConvs(tuner: Tuner, shapes: Iterable<string>): Promise<TunedBucket[]> {
-  return tuneFamily(tuner, shapes, 'conv', (args) => {
+export function tuneConvs(be: Backend, tuner: Tuner, shapes: Iterable<string>): Promise<TunedBucket[]> {
+  return tuneFamily(be, tuner, shapes, 'conv', (args) => {
     const [kind, gm, KH, KW, flip] = args as ['correlate' | 'weightGrad', Geometry, number, number, boolean];
     const input = gm.N * gm.CI * gm.HI * gm.WI,
       output = gm.N * gm.CO * gm.HO * gm.WO;
     return {
       bucket: convBucket(kind, gm, KH, KW, flip),
-      rule: convRule(kind, gm),
+      rule: convRule(be, kind, gm),
       // The correlation reads src and w and writes its output; the weight gradient reads g and x, writes per-image partials.
       sizes:
         kind === 'correlate'
@@ -214,13 +224,13 @@ export function tuneConvs(tuner: Tuner, shapes: Iterable<string>): Promise<Tuned
           : [output, input, gm.N * gm.CO * gm.CI * KH * KW],
       filled: 2,
       candidates: (bufs) =>
-        (kernelPath() === 'subgroup' && gm.S === 1 ? (['plain', 'subgroup'] as const) : (['plain'] as const)).map(
+        (kernelPath(be) === 'subgroup' && gm.S === 1 ? (['plain', 'subgroup'] as const) : (['plain'] as const)).map(
           (variant) => ({
             variant,
             encode: () =>
               kind === 'correlate'
-                ? encodeCorrelate(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW, flip)
-                : encodeWeightGrad(variant, bufs[0], bufs[1], bufs[2], gm, KH, KW),
+                ? encodeCorrelate(be, variant, bufs[0], bufs[1], bufs[2], gm, KH, KW, flip)
+                : encodeWeightGrad(be, variant, bufs[0], bufs[1], bufs[2], gm, KH, KW),
           }),
         ),
     };
@@ -232,9 +242,10 @@ function dilate(g: Tensor, S: number): Tensor {
   const [N, C, OH, OW] = g.shape;
   const H = (OH - 1) * S + 1,
     W = (OW - 1) * S + 1;
-  const out = Tensor.empty([N, C, H, W], 'conv2dDilatedGrad');
-  runner.dispatch(
-    getPipeline('conv2d_dilate', dilateWgsl),
+  const be = g.backend;
+  const out = Tensor.empty(be, [N, C, H, W], 'conv2dDilatedGrad');
+  be.runner.dispatch(
+    be.pipeline('conv2d_dilate', dilateWgsl),
     [g.buffer, out.buffer],
     { OH, OW, H, W, S, total: out.size },
     workgroups1d(out.size),

@@ -1,14 +1,12 @@
 import unaryWgsl from '../../shaders/unary.wgsl';
 import binaryWgsl from '../../shaders/binary.wgsl';
-import { getPipeline } from '../gpu/pipelines';
-import { runner } from '../gpu/runner';
-import { workgroups1d } from '../gpu/dispatch';
-import { ShapeError } from '../gpu/errors';
-import { Tensor, accumulateGrad } from '../tensor/tensor';
-import { broadcastShapes, sameShape, stridesOf, type Shape } from '../tensor/shape';
-import { record } from './kernel';
-import { sumTo } from './reduce-axis';
-import { unaryKernel, binaryKernel } from './vector-width';
+import { workgroups1d } from '../gpu/dispatch.js';
+import { ShapeError } from '../gpu/errors.js';
+import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
+import { broadcastShapes, sameShape, stridesOf, type Shape } from '../tensor/shape.js';
+import { record } from './kernel.js';
+import { sumTo } from './reduce-axis.js';
+import { unaryKernel, binaryKernel } from './vector-width.js';
 
 /**
  * Elementwise ops: the WGSL expression and the backward rule side by side.
@@ -54,19 +52,20 @@ const BINARY = {
 export type UnaryName = keyof typeof UNARY;
 export type BinaryName = keyof typeof BINARY;
 
-export { unaryKernel, binaryKernel } from './vector-width';
+export { unaryKernel, binaryKernel } from './vector-width.js';
 
 export function unaryOp(name: UnaryName, x: Tensor, alpha = 0): Tensor {
   const spec = UNARY[name];
-  const out = Tensor.empty(x.shape, name);
+  const be = x.backend;
+  const out = Tensor.empty(be, x.shape, name);
   // One source for both widths: the vec4 twin applies f to each lane.
-  const W = unaryKernel(x.size) === 'vec4' ? 4 : 1;
+  const W = unaryKernel(be, x.size) === 'vec4' ? 4 : 1;
   const tail =
     W === 4
       ? 'alias V = vec4f;\nconst W = 4u;\nfn fV(v: V, a: f32) -> V { return V(f(v.x, a), f(v.y, a), f(v.z, a), f(v.w, a)); }\n'
       : 'alias V = f32;\nconst W = 1u;\nfn fV(v: V, a: f32) -> V { return f(v, a); }\n';
-  const pipeline = getPipeline(`unary:${name}:${W}`, () => `${unaryWgsl.replace('EXPR', spec.expr)}\n${tail}`);
-  runner.dispatch(pipeline, [x.buffer, out.buffer], { size: x.size, alpha }, workgroups1d(x.size / W));
+  const pipeline = be.pipeline(`unary:${name}:${W}`, () => `${unaryWgsl.replace('EXPR', spec.expr)}\n${tail}`);
+  be.runner.dispatch(pipeline, [x.buffer, out.buffer], { size: x.size, alpha }, workgroups1d(x.size / W));
   const grad = spec.grad;
   if (!grad) return out;
   return record(out, [x], (g) => accumulateGrad(x, grad(x, out, g, alpha)));
@@ -76,7 +75,8 @@ export function binaryOp(name: BinaryName, a: Tensor, b: Tensor, alpha = 0): Ten
   const spec = BINARY[name];
   const shape = broadcastShapes(name, a.shape, b.shape);
   if (shape.length > 4) throw new ShapeError(`${name}: rank ${shape.length} > 4 is not supported`);
-  const out = Tensor.empty(shape, name);
+  const be = backendOf(name, a, b);
+  const out = Tensor.empty(be, shape, name);
   const broadcast = !(sameShape(a.shape, shape) && sameShape(b.shape, shape));
   const uniforms = {
     size: out.size,
@@ -86,7 +86,7 @@ export function binaryOp(name: BinaryName, a: Tensor, b: Tensor, alpha = 0): Ten
     bStrides: broadcastStrides(b.shape, shape),
   };
   // One source, two widths: four outputs per invocation where the innermost dimension allows.
-  const vec = binaryKernel(shape, a.shape, b.shape) === 'vec4';
+  const vec = binaryKernel(be, shape, a.shape, b.shape) === 'vec4';
   const along = (s: Shape) => vec && (s[s.length - 1] ?? 1) === shape[shape.length - 1]; // read as vec4, else one scalar
   const [aVec, bVec] = [along(a.shape), along(b.shape)];
   const source = () => `${binaryWgsl.replace('EXPR', spec.expr)}
@@ -100,8 +100,8 @@ fn fV(x: OT, y: OT, alpha: f32) -> OT { return ${
     vec ? 'OT(f(x.x, y.x, alpha), f(x.y, y.y, alpha), f(x.z, y.z, alpha), f(x.w, y.w, alpha))' : 'f(x, y, alpha)'
   }; }
 `;
-  runner.dispatch(
-    getPipeline(`binary:${name}:${vec ? 4 : 1}${aVec ? 4 : 1}${bVec ? 4 : 1}`, source, { BROADCAST: broadcast }),
+  be.runner.dispatch(
+    be.pipeline(`binary:${name}:${vec ? 4 : 1}${aVec ? 4 : 1}${bVec ? 4 : 1}`, source, { BROADCAST: broadcast }),
     [a.buffer, b.buffer, out.buffer],
     uniforms,
     workgroups1d(out.size / (vec ? 4 : 1)),
@@ -125,10 +125,39 @@ function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 }
 const pad4 = (v: readonly number[], fill: number): number[] => [...new Array(4 - v.length).fill(fill), ...v];
 
-export const add = (a: Tensor, b: Tensor): Tensor => binaryOp('add', a, b);
-export const sub = (a: Tensor, b: Tensor): Tensor => binaryOp('sub', a, b);
-export const mul = (a: Tensor, b: Tensor): Tensor => binaryOp('mul', a, b);
-export const div = (a: Tensor, b: Tensor): Tensor => binaryOp('div', a, b);
+/** A binary op's operand: a tensor, or a number (a scalar, as in PyTorch's `x * 2`). */
+export type Operand = Tensor | number;
+
+function tensorOperand(name: string, a: Operand, b: Operand): void {
+  if (!(a instanceof Tensor) && !(b instanceof Tensor))
+    throw new ShapeError(`${name}: needs at least one tensor operand, got ${typeof a} and ${typeof b}`);
+  for (const v of [a, b])
+    if (!(v instanceof Tensor) && typeof v !== 'number')
+      throw new ShapeError(`${name}: operands are tensors or numbers, got ${v === null ? 'null' : typeof v}`);
+}
+
+export const add = (a: Operand, b: Operand): Tensor => {
+  tensorOperand('add', a, b);
+  if (typeof b === 'number') return unaryOp('addScalar', a as Tensor, b);
+  return typeof a === 'number' ? unaryOp('addScalar', b, a) : binaryOp('add', a, b);
+};
+export const sub = (a: Operand, b: Operand): Tensor => {
+  tensorOperand('sub', a, b);
+  if (typeof b === 'number') return unaryOp('addScalar', a as Tensor, -b);
+  return typeof a === 'number' ? unaryOp('addScalar', unaryOp('scale', b, -1), a) : binaryOp('sub', a, b);
+};
+export const mul = (a: Operand, b: Operand): Tensor => {
+  tensorOperand('mul', a, b);
+  if (typeof b === 'number') return unaryOp('scale', a as Tensor, b);
+  return typeof a === 'number' ? unaryOp('scale', b, a) : binaryOp('mul', a, b);
+};
+export const div = (a: Operand, b: Operand): Tensor => {
+  tensorOperand('div', a, b);
+  if (typeof b === 'number') return unaryOp('scale', a as Tensor, 1 / b);
+  if (typeof a === 'number')
+    throw new ShapeError('div: a number divided by a tensor is not supported; use reciprocal ops');
+  return binaryOp('div', a, b);
+};
 export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
 export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
 export const log = (x: Tensor): Tensor => unaryOp('log', x);

@@ -1,9 +1,7 @@
 import gatherRowsWgsl from '../../shaders/gather_rows.wgsl';
-import { getPipeline } from '../gpu/pipelines';
-import { runner } from '../gpu/runner';
-import { workgroups1d } from '../gpu/dispatch';
-import { ShapeError, fmtShape } from '../gpu/errors';
-import { Tensor } from '../tensor/tensor';
+import { workgroups1d } from '../gpu/dispatch.js';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { Tensor, backendOf } from '../tensor/tensor.js';
 
 const MAX_EXACT_INDEX = 2 ** 24; // f32 holds every integer below this
 
@@ -19,24 +17,26 @@ export function gatherRows(source: Tensor, rows: Tensor | ArrayLike<number>): Te
   if (source.requiresGrad)
     throw new ShapeError('gatherRows: the source requires a gradient; gathering is for data, which has none');
   const N = source.shape[0];
+  const be = source.backend;
   const P = source.size / Math.max(N, 1);
   if (N > MAX_EXACT_INDEX) throw new ShapeError(`gatherRows: ${N} rows; indices are exact up to ${MAX_EXACT_INDEX}`);
   let index: Tensor;
   if (rows instanceof Tensor) {
     if (rows.shape.length !== 1) throw new ShapeError(`gatherRows: indices must be [B], got ${fmtShape(rows.shape)}`);
     index = rows;
+    backendOf('gatherRows', source, rows);
   } else {
     for (let b = 0; b < rows.length; b++) {
       const r = rows[b];
       if (!Number.isInteger(r) || r < 0 || r >= N)
         throw new ShapeError(`gatherRows: index ${b} is ${r}, outside the source's ${N} rows`);
     }
-    index = Tensor.fromArray(rows, [rows.length]);
+    index = Tensor.fromArray(rows, [rows.length], false, be);
   }
   const B = index.shape[0];
-  const out = Tensor.empty([B, ...source.shape.slice(1)], 'gatherRows');
-  runner.dispatch(
-    getPipeline('gather_rows', gatherRowsWgsl),
+  const out = Tensor.empty(be, [B, ...source.shape.slice(1)], 'gatherRows');
+  be.runner.dispatch(
+    be.pipeline('gather_rows', gatherRowsWgsl),
     [source.buffer, index.buffer, out.buffer],
     { B, P, N },
     workgroups1d(B * P),

@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor/tensor';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** Wires an op's output into the graph when any input needs a gradient. */
 export function record(out: Tensor, inputs: Tensor[], backwardFn: (g: Tensor) => void): Tensor {

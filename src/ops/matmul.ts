@@ -9,16 +9,14 @@ import tiledAVec4Wgsl from '../../shaders/matmul_tiled_a_vec4.wgsl';
 import tiledBWgsl from '../../shaders/matmul_tiled_b.wgsl';
 import tiledBVec4Wgsl from '../../shaders/matmul_tiled_b_vec4.wgsl';
 import sumSplitsWgsl from '../../shaders/sum_splits.wgsl';
-import { workgroups1d } from '../gpu/dispatch';
-import { bufferPool } from '../gpu/buffers';
-import type { Tuner } from '../gpu/tuner';
-import { recordShape, tuneFamily, kernelChoices, type TunedBucket } from '../gpu/tuning';
-import { getPipeline } from '../gpu/pipelines';
-import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path';
-import { runner } from '../gpu/runner';
-import { DeviceError, ShapeError, fmtShape } from '../gpu/errors';
-import { Tensor, accumulateGrad } from '../tensor/tensor';
-import { record } from './kernel';
+import { workgroups1d } from '../gpu/dispatch.js';
+import type { Tuner } from '../gpu/tuner.js';
+import { recordShape, tuneFamily, type TunedBucket } from '../gpu/tuning.js';
+import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path.js';
+import { DeviceError, ShapeError, fmtShape } from '../gpu/errors.js';
+import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
+import { record } from './kernel.js';
+import type { Backend } from '../gpu/backend.js';
 
 export interface MatmulOptions {
   transA?: boolean;
@@ -47,11 +45,18 @@ export function matmulBucket(M: number, K: number, N: number, transA: boolean, t
 }
 
 /** The kernels that can run this product on this adapter (the tuner's candidates). */
-export function matmulCandidates(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel[] {
+export function matmulCandidates(
+  be: Backend,
+  M: number,
+  K: number,
+  N: number,
+  transA: boolean,
+  transB: boolean,
+): MatmulKernel[] {
   const out: MatmulKernel[] = ['plain'];
-  if (kernelPath() === 'subgroup') {
+  if (kernelPath(be) === 'subgroup') {
     out.push('subgroup');
-    const v = ruleKernel(M, K, N, transA, transB);
+    const v = ruleKernel(be, M, K, N, transA, transB);
     if (v !== 'subgroup') out.push(v);
   }
   out.push('tiled');
@@ -60,9 +65,9 @@ export function matmulCandidates(M: number, K: number, N: number, transA: boolea
 }
 
 /** Today's rule: subgroup kernels where the adapter has them (vector loads where whole), else plain. */
-function ruleKernel(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
-  if (kernelPath() === 'plain') return 'plain';
-  if (kernelChoices.pins.scalarMatmulLoads || !(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
+function ruleKernel(be: Backend, M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
+  if (kernelPath(be) === 'plain') return 'plain';
+  if (be.kernels.pins.scalarMatmulLoads || !(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
   if (transB) return K % 4 === 0 ? 'subgroup-vec4' : 'subgroup';
   return N % 4 === 0 ? 'subgroup-vec4' : N % 2 === 0 ? 'subgroup-vec4-b2' : 'subgroup';
 }
@@ -74,24 +79,32 @@ function ruleKernel(M: number, K: number, N: number, transA: boolean, transB: bo
  * that is not a multiple of 4 (feature-major activations at batch 250), it reads B as vec2
  * pairs ('subgroup-vec4-b2').
  */
-export function matmulKernel(M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
+export function matmulKernel(
+  be: Backend,
+  M: number,
+  K: number,
+  N: number,
+  transA: boolean,
+  transB: boolean,
+): MatmulKernel {
   // Pinned (tests, benchmarks, train --kernels), else the tuner's winner for the bucket, else the rules.
-  const forced = kernelChoices.pins.matmul as MatmulKernel | null;
-  const { tuner } = kernelChoices;
+  const forced = be.kernels.pins.matmul as MatmulKernel | null;
+  const { tuner } = be.kernels;
   if (forced) {
     if (forced === 'plain' || forced.startsWith('tiled')) return forced;
     // The subgroup family: its vector-load kernels where the vectors are whole.
-    if (kernelPath() !== 'subgroup')
+    if (kernelPath(be) !== 'subgroup')
       throw new DeviceError(`matmul kernel ${forced} needs subgroups of >= 8 lanes; this adapter has not`);
-    return ruleKernel(M, K, N, transA, transB);
+    return ruleKernel(be, M, K, N, transA, transB);
   }
   const tuned = tuner?.lookup(matmulBucket(M, K, N, transA, transB)) as MatmulKernel | undefined;
-  if (tuned && matmulCandidates(M, K, N, transA, transB).includes(tuned)) return tuned;
-  return ruleKernel(M, K, N, transA, transB);
+  if (tuned && matmulCandidates(be, M, K, N, transA, transB).includes(tuned)) return tuned;
+  return ruleKernel(be, M, K, N, transA, transB);
 }
 
 /** Encodes C = op(A)·op(B) into `out` with the chosen kernel. */
 function dispatchMatmul(
+  be: Backend,
   a: GPUBuffer,
   b: GPUBuffer,
   out: GPUBuffer,
@@ -101,12 +114,13 @@ function dispatchMatmul(
   transA: boolean,
   transB: boolean,
 ): void {
-  recordShape(['matmul', M, K, N, transA, transB]);
-  const kernel = matmulKernel(M, K, N, transA, transB);
-  encodeMatmul(kernel, a, b, out, M, K, N, transA, transB);
+  recordShape(be, ['matmul', M, K, N, transA, transB]);
+  const kernel = matmulKernel(be, M, K, N, transA, transB);
+  encodeMatmul(be, kernel, a, b, out, M, K, N, transA, transB);
 }
 
 function encodeMatmul(
+  be: Backend,
   kernel: MatmulKernel,
   a: GPUBuffer,
   b: GPUBuffer,
@@ -118,14 +132,14 @@ function encodeMatmul(
   transB: boolean,
 ): void {
   if (kernel.startsWith('tiled')) {
-    encodeTiled(splitsOf(kernel), a, b, out, M, K, N, transA, transB);
+    encodeTiled(be, splitsOf(kernel), a, b, out, M, K, N, transA, transB);
     return;
   }
   if (kernel === 'plain') {
     // 8×8 invocations with 8×4 outputs each: 64 rows × 32 columns per workgroup.
-    const pipeline = getPipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
-    dispatchRowBlocks(64, M, N, K, (first, count) =>
-      runner.dispatch(pipeline, [a, b, out], { M, N, K, alpha: 1, beta: 0, rowBlock0: first }, [
+    const pipeline = be.pipeline('matmul', matmulWgsl, { TRANS_A: transA, TRANS_B: transB });
+    dispatchRowBlocks(be, 64, M, N, K, (first, count) =>
+      be.runner.dispatch(pipeline, [a, b, out], { M, N, K, alpha: 1, beta: 0, rowBlock0: first }, [
         count,
         Math.ceil(N / 32),
       ]),
@@ -134,23 +148,23 @@ function encodeMatmul(
   }
   // 2–3x the plain kernel on lavapipe (docs/matmul-lavapipe.md); a workgroup of WG lanes
   // covers 16 rows × 4·WG columns with either kernel.
-  const WG = subgroupWorkgroupSize();
+  const WG = subgroupWorkgroupSize(be);
   const pipeline =
     kernel === 'subgroup'
-      ? getPipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG })
+      ? be.pipeline('matmul_subgroup', matmulSubgroupWgsl, { TRANS_A: transA, TRANS_B: transB, WG })
       : kernel === 'subgroup-vec4'
-        ? getPipeline('matmul_subgroup_vec4', () => `${matmulSubgroupVec4Wgsl}\n${bVec4Wgsl}`, {
+        ? be.pipeline('matmul_subgroup_vec4', () => `${matmulSubgroupVec4Wgsl}\n${bVec4Wgsl}`, {
             TRANS_A: transA,
             TRANS_B: transB,
             WG,
           })
-        : getPipeline('matmul_subgroup_vec4:b2', () => `${matmulSubgroupVec4Wgsl}\n${bVec2Wgsl}`, {
+        : be.pipeline('matmul_subgroup_vec4:b2', () => `${matmulSubgroupVec4Wgsl}\n${bVec2Wgsl}`, {
             TRANS_A: transA,
             TRANS_B: transB,
             WG,
           });
-  dispatchRowBlocks(16, M, N, K, (first, count) =>
-    runner.dispatch(pipeline, [a, b, out], { M, N, K, alpha: 1, beta: 0, rowBlock0: first }, [
+  dispatchRowBlocks(be, 16, M, N, K, (first, count) =>
+    be.runner.dispatch(pipeline, [a, b, out], { M, N, K, alpha: 1, beta: 0, rowBlock0: first }, [
       count,
       Math.ceil(N / (4 * WG)),
     ]),
@@ -158,14 +172,13 @@ function encodeMatmul(
 }
 
 /**
- * GPU work one dispatch may hold, in FLOP: a longer product is split by blocks of rows into
- * several dispatches (the same bits: each output is computed by the same code), so that no
- * single dispatch runs long enough to trip a display driver's watchdog (~2 s on Windows).
+ * Dispatches `blocks` of `rowsPerBlock` rows in runs that each stay within the backend's
+ * dispatchBudget: a longer product is split by blocks of rows into several dispatches (the same
+ * bits: each output is computed by the same code), so that no single dispatch runs long enough
+ * to trip a display driver's watchdog (~2 s on Windows).
  */
-export const dispatchBudget = { flop: 8e9 };
-
-/** Dispatches `blocks` of `rowsPerBlock` rows in runs that each stay within dispatchBudget. */
 function dispatchRowBlocks(
+  be: Backend,
   rowsPerBlock: number,
   M: number,
   N: number,
@@ -173,7 +186,7 @@ function dispatchRowBlocks(
   dispatch: (first: number, count: number) => void,
 ): void {
   const blocks = Math.ceil(M / rowsPerBlock);
-  const perDispatch = Math.max(1, Math.floor(dispatchBudget.flop / (2 * rowsPerBlock * N * Math.max(K, 1))));
+  const perDispatch = Math.max(1, Math.floor(be.dispatchBudget.flop / (2 * rowsPerBlock * N * Math.max(K, 1))));
   for (let first = 0; first < blocks; first += perDispatch) dispatch(first, Math.min(perDispatch, blocks - first));
 }
 
@@ -184,6 +197,7 @@ export function tiledStaging(M: number, K: number, N: number, transA: boolean, t
 }
 
 function encodeTiled(
+  be: Backend,
   splits: number,
   a: GPUBuffer,
   b: GPUBuffer,
@@ -196,7 +210,7 @@ function encodeTiled(
 ): void {
   // Staging loads vec4s from an operand whose contiguous dimension is a multiple of 4.
   const { aVec4, bVec4 } = tiledStaging(M, K, N, transA, transB);
-  const pipeline = getPipeline(
+  const pipeline = be.pipeline(
     `matmul_tiled:${aVec4 ? 'a4' : 'a1'}${bVec4 ? 'b4' : 'b1'}`,
     () => `${matmulTiledWgsl}\n${aVec4 ? tiledAVec4Wgsl : tiledAWgsl}\n${bVec4 ? tiledBVec4Wgsl : tiledBWgsl}`,
     { TRANS_A: transA, TRANS_B: transB },
@@ -205,8 +219,8 @@ function encodeTiled(
   const kPerSplit = Math.ceil(K / s / 16) * 16;
   const used = Math.ceil(K / kPerSplit); // every split has some k
   const run = (target: GPUBuffer) =>
-    dispatchRowBlocks(64, M, N, K, (first, count) =>
-      runner.dispatch(pipeline, [a, b, target], { M, N, K, alpha: 1, kPerSplit, rowBlock0: first }, [
+    dispatchRowBlocks(be, 64, M, N, K, (first, count) =>
+      be.runner.dispatch(pipeline, [a, b, target], { M, N, K, alpha: 1, kPerSplit, rowBlock0: first }, [
         count,
         Math.ceil(N / 64),
         used,
@@ -216,15 +230,15 @@ function encodeTiled(
     run(out);
     return;
   }
-  const partial = bufferPool.acquire(used * M * N * 4);
+  const partial = be.pool.acquire(used * M * N * 4);
   run(partial);
-  runner.dispatch(
-    getPipeline('sum_splits', sumSplitsWgsl),
+  be.runner.dispatch(
+    be.pipeline('sum_splits', sumSplitsWgsl),
     [partial, out],
     { count: M * N, splits: used },
     workgroups1d(M * N),
   );
-  bufferPool.release(partial); // later work may reuse it: it runs after this sum, in order
+  be.pool.release(partial); // later work may reuse it: it runs after this sum, in order
 }
 
 /**
@@ -232,8 +246,14 @@ function encodeTiled(
  * transB], as recordShape wrote them) whose bucket the tuner has not seen, on operands of
  * that size filled on the GPU. Products whose operands would pass `maxBytes` keep the rule.
  */
-export function tuneMatmuls(tuner: Tuner, shapes: Iterable<string>, maxBytes = 256 * 2 ** 20): Promise<TunedBucket[]> {
+export function tuneMatmuls(
+  be: Backend,
+  tuner: Tuner,
+  shapes: Iterable<string>,
+  maxBytes = 256 * 2 ** 20,
+): Promise<TunedBucket[]> {
   return tuneFamily(
+    be,
     tuner,
     shapes,
     'matmul',
@@ -241,14 +261,14 @@ export function tuneMatmuls(tuner: Tuner, shapes: Iterable<string>, maxBytes = 2
       const [M, K, N, transA, transB] = args as [number, number, number, boolean, boolean];
       return {
         bucket: matmulBucket(M, K, N, transA, transB),
-        rule: ruleKernel(M, K, N, transA, transB),
+        rule: ruleKernel(be, M, K, N, transA, transB),
         // A, B, C, and room for the widest split-K's partial products.
         sizes: [M * K, K * N, M * N * (1 + SPLITS[SPLITS.length - 1])],
         filled: 2,
         candidates: ([a, b, c]) =>
-          matmulCandidates(M, K, N, transA, transB).map((variant) => ({
+          matmulCandidates(be, M, K, N, transA, transB).map((variant) => ({
             variant,
-            encode: () => encodeMatmul(variant, a, b, c, M, K, N, transA, transB),
+            encode: () => encodeMatmul(be, variant, a, b, c, M, K, N, transA, transB),
           })),
       };
     },
@@ -266,8 +286,9 @@ export function matmul(a: Tensor, b: Tensor, { transA = false, transB = false }:
     throw new ShapeError(
       `matmul: inner dims differ, a ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} vs b ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''} (${Ka} vs ${Kb})`,
     );
-  const out = Tensor.empty([M, N], 'matmul');
-  dispatchMatmul(a.buffer, b.buffer, out.buffer, M, Ka, N, transA, transB);
+  const be = backendOf('matmul', a, b);
+  const out = Tensor.empty(be, [M, N], 'matmul');
+  dispatchMatmul(be, a.buffer, b.buffer, out.buffer, M, Ka, N, transA, transB);
   return record(out, [a, b], (g) => {
     // Each gradient is one more matmul with transpose flags; no transposed copies.
     if (a.requiresGrad)

@@ -1,11 +1,9 @@
 import pool2dWgsl from '../../shaders/pool2d.wgsl';
 import pool2dGradWgsl from '../../shaders/pool2d_grad.wgsl';
-import { getPipeline } from '../gpu/pipelines';
-import { runner } from '../gpu/runner';
-import { workgroups1d } from '../gpu/dispatch';
-import { ShapeError, fmtShape } from '../gpu/errors';
-import { Tensor, accumulateGrad } from '../tensor/tensor';
-import { record } from './kernel';
+import { workgroups1d } from '../gpu/dispatch.js';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { Tensor, accumulateGrad } from '../tensor/tensor.js';
+import { record } from './kernel.js';
 
 export interface PoolOptions {
   kernel: number;
@@ -40,20 +38,21 @@ function pool(op: 'maxPool2d' | 'avgPool2d', x: Tensor, o: PoolOptions): Tensor 
   const isMax = op === 'maxPool2d';
   const gm = geometry(op, x, o);
   const planes = gm.N * gm.C;
-  const y = Tensor.empty([gm.N, gm.C, gm.OH, gm.OW], op);
+  const be = x.backend;
+  const y = Tensor.empty(be, [gm.N, gm.C, gm.OH, gm.OW], op);
   // Max pooling keeps each window's winner for the backward pass; average pooling needs none.
-  const arg = Tensor.empty(isMax ? [y.size] : [1], `${op}Argmax`);
+  const arg = Tensor.empty(be, isMax ? [y.size] : [1], `${op}Argmax`);
   const uniforms = (total: number) => ({ H: gm.H, W: gm.W, OH: gm.OH, OW: gm.OW, K: gm.K, S: gm.S, P: gm.P, total });
-  runner.dispatch(
-    getPipeline('pool2d', pool2dWgsl, { IS_MAX: isMax }),
+  be.runner.dispatch(
+    be.pipeline('pool2d', pool2dWgsl, { IS_MAX: isMax }),
     [x.buffer, y.buffer, arg.buffer],
     uniforms(y.size),
     workgroups1d(y.size),
   );
   return record(y, [x], (g) => {
-    const dx = Tensor.empty(x.shape, `${op}InputGrad`);
-    runner.dispatch(
-      getPipeline('pool2d_grad', pool2dGradWgsl, { IS_MAX: isMax }),
+    const dx = Tensor.empty(be, x.shape, `${op}InputGrad`);
+    be.runner.dispatch(
+      be.pipeline('pool2d_grad', pool2dGradWgsl, { IS_MAX: isMax }),
       [g.buffer, arg.buffer, dx.buffer],
       uniforms(planes * gm.H * gm.W),
       workgroups1d(dx.size),

@@ -1,9 +1,7 @@
 import pruneMaskWgsl from '../../shaders/prune_mask.wgsl';
-import { getPipeline } from '../gpu/pipelines';
-import { runner } from '../gpu/runner';
-import { workgroups1d } from '../gpu/dispatch';
-import { ShapeError, fmtShape } from '../gpu/errors';
-import { Tensor } from '../tensor/tensor';
+import { workgroups1d } from '../gpu/dispatch.js';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { Tensor, backendOf } from '../tensor/tensor.js';
 
 /**
  * Pruned copy of w: zero where rank < cut (or, with two rank sets interleaved in `ranks`,
@@ -16,9 +14,10 @@ export function pruneMask(w: Tensor, ranks: Tensor, cut: number, cut2?: number):
     throw new ShapeError(
       `pruneMask: ranks ${fmtShape(ranks.shape)} do not match weights ${fmtShape(w.shape)}${two ? ' (two rank sets)' : ''}`,
     );
-  const out = Tensor.empty(w.shape, 'pruneMask');
-  runner.dispatch(
-    getPipeline('prune_mask', pruneMaskWgsl, { TWO_RANKS: two }),
+  const be = backendOf('pruneMask', w, ranks);
+  const out = Tensor.empty(be, w.shape, 'pruneMask');
+  be.runner.dispatch(
+    be.pipeline('prune_mask', pruneMaskWgsl, { TWO_RANKS: two }),
     [w.buffer, ranks.buffer, out.buffer],
     { size: w.size, cut, cut2: cut2 ?? 0 },
     workgroups1d(w.size),

@@ -1,13 +1,12 @@
 import reduceWgsl from '../../shaders/reduce.wgsl';
 import reduceColumnsWgsl from '../../shaders/reduce_columns.wgsl';
-import { workgroups1d } from '../gpu/dispatch';
-import { getPipeline } from '../gpu/pipelines';
-import { runner } from '../gpu/runner';
-import { Tensor } from '../tensor/tensor';
-import { numel, sameShape, type Shape } from '../tensor/shape';
-import { unaryKernel } from './vector-width';
-import { recordShape, tuneFamily, kernelChoices, type TunedBucket } from '../gpu/tuning';
-import type { Tuner } from '../gpu/tuner';
+import { workgroups1d } from '../gpu/dispatch.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Backend } from '../gpu/backend.js';
+import { numel, sameShape, type Shape } from '../tensor/shape.js';
+import { unaryKernel } from './vector-width.js';
+import { recordShape, tuneFamily, type TunedBucket } from '../gpu/tuning.js';
+import type { Tuner } from '../gpu/tuner.js';
 
 // The reduction kernels without autograd: sum()/mean()/max() in reduce.ts add the backward
 // rules; elementwise ops use sumTo() to undo broadcasting in theirs.
@@ -18,13 +17,25 @@ export function reduceAxis(x: Tensor, axis: number, isMax: boolean, scaleBy = 1)
   const reduced = x.shape[axis];
   const inner = numel(x.shape.slice(axis + 1));
   const outShape = x.shape.map((d, i) => (i === axis ? 1 : d));
-  const out = Tensor.empty(outShape, isMax ? 'max' : 'sum');
-  recordShape(['reduce', outer, reduced, inner, isMax]);
-  encodeReduce(reduceKernel(outer, inner, reduced), x.buffer, out.buffer, outer, reduced, inner, isMax, scaleBy);
+  const be = x.backend;
+  const out = Tensor.empty(be, outShape, isMax ? 'max' : 'sum');
+  recordShape(be, ['reduce', outer, reduced, inner, isMax]);
+  encodeReduce(
+    be,
+    reduceKernel(be, outer, inner, reduced),
+    x.buffer,
+    out.buffer,
+    outer,
+    reduced,
+    inner,
+    isMax,
+    scaleBy,
+  );
   return out;
 }
 
 function encodeReduce(
+  be: Backend,
   kernel: 'columns' | 'tree',
   x: GPUBuffer,
   out: GPUBuffer,
@@ -35,13 +46,13 @@ function encodeReduce(
   scaleBy: number,
 ): void {
   if (kernel !== 'tree') {
-    const W = unaryKernel(inner) === 'vec4' ? 4 : 1;
-    const pipeline = getPipeline(
+    const W = unaryKernel(be, inner) === 'vec4' ? 4 : 1;
+    const pipeline = be.pipeline(
       `reduce_columns:${W}`,
       () => `${reduceColumnsWgsl}\nalias XV = ${W === 4 ? 'vec4f' : 'f32'};\nconst W = ${W}u;\n`,
       { IS_MAX: isMax },
     );
-    runner.dispatch(
+    be.runner.dispatch(
       pipeline,
       [x, out],
       { outer, reduced, inner, scale: scaleBy },
@@ -51,8 +62,8 @@ function encodeReduce(
   }
   const groups = outer * inner;
   const gx = Math.min(groups, 65535);
-  runner.dispatch(
-    getPipeline('reduce', reduceWgsl, { IS_MAX: isMax }),
+  be.runner.dispatch(
+    be.pipeline('reduce', reduceWgsl, { IS_MAX: isMax }),
     [x, out],
     { outer, reduced, inner, scale: scaleBy },
     [Math.max(gx, 1), Math.ceil(groups / gx) || 1],
@@ -66,8 +77,8 @@ export const reduceBucket = (outer: number, reduced: number, inner: number): str
 };
 
 /** Times both reduction kernels on every recorded shape whose bucket the tuner lacks (on buffers filled on the GPU). */
-export function tuneReductions(tuner: Tuner, shapes: Iterable<string>): Promise<TunedBucket[]> {
-  return tuneFamily(tuner, shapes, 'reduce', (args) => {
+export function tuneReductions(be: Backend, tuner: Tuner, shapes: Iterable<string>): Promise<TunedBucket[]> {
+  return tuneFamily(be, tuner, shapes, 'reduce', (args) => {
     const [outer, reduced, inner, isMax] = args as [number, number, number, boolean];
     return {
       bucket: reduceBucket(outer, reduced, inner),
@@ -77,7 +88,7 @@ export function tuneReductions(tuner: Tuner, shapes: Iterable<string>): Promise<
       candidates: ([x, out]) =>
         (['columns', 'tree'] as const).map((variant) => ({
           variant,
-          encode: () => encodeReduce(variant, x, out, outer, reduced, inner, isMax, 1),
+          encode: () => encodeReduce(be, variant, x, out, outer, reduced, inner, isMax, 1),
         })),
     };
   });
@@ -91,9 +102,9 @@ const COLUMN_KERNEL_MIN_OUTPUTS = 256;
  * workgroup per output. The same bits either way, so this is only a speed choice: columns
  * where there are enough outputs to keep every core busy.
  */
-export const reduceKernel = (outer: number, inner: number, reduced = 1): 'columns' | 'tree' =>
-  kernelChoices.pins.reduce ??
-  ((kernelChoices.tuner?.lookup(reduceBucket(outer, reduced, inner)) as 'columns' | 'tree' | undefined) ||
+export const reduceKernel = (be: Backend, outer: number, inner: number, reduced = 1): 'columns' | 'tree' =>
+  be.kernels.pins.reduce ??
+  ((be.kernels.tuner?.lookup(reduceBucket(outer, reduced, inner)) as 'columns' | 'tree' | undefined) ||
     ruleReduce(outer, inner));
 
 /** Today's rule: columns where there are enough outputs to keep every core busy. */

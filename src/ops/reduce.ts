@@ -1,11 +1,11 @@
-import { ShapeError, fmtShape } from '../gpu/errors';
-import { Tensor, accumulateGrad } from '../tensor/tensor';
-import type { Shape } from '../tensor/shape';
-import { record } from './kernel';
-import { mul } from './elementwise';
-import { reduceAxis } from './reduce-axis';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { Tensor, accumulateGrad } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/shape.js';
+import { record } from './kernel.js';
+import { mul } from './elementwise.js';
+import { reduceAxis } from './reduce-axis.js';
 
-export { reduceKernel, sumTo } from './reduce-axis';
+export { reduceKernel, sumTo } from './reduce-axis.js';
 
 function normAxis(op: string, x: Tensor, axis: number): number {
   const a = axis < 0 ? axis + x.shape.length : axis;

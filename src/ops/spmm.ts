@@ -1,17 +1,14 @@
 import csrMatmulWgsl from '../../shaders/csr_matmul.wgsl';
 import csrStagedWgsl from '../../shaders/csr_matmul_staged.wgsl';
-import { bufferPool } from '../gpu/buffers';
-import { fillBuffer } from '../gpu/fill';
-import type { Tuner } from '../gpu/tuner';
-import type { TunedBucket } from '../gpu/tuning';
-import { getPipeline } from '../gpu/pipelines';
-import { kernelChoices } from '../gpu/tuning';
-import { runner } from '../gpu/runner';
-import { workgroups1d } from '../gpu/dispatch';
-import { ShapeError, fmtShape } from '../gpu/errors';
-import { Tensor, accumulateGrad } from '../tensor/tensor';
-import type { CsrGpu, SparseMatrix } from '../sparse/csr';
-import { record } from './kernel';
+import { fillBuffer } from '../gpu/fill.js';
+import type { Tuner } from '../gpu/tuner.js';
+import type { TunedBucket } from '../gpu/tuning.js';
+import { workgroups1d } from '../gpu/dispatch.js';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
+import type { CsrGpu, SparseMatrix } from '../sparse/csr.js';
+import { record } from './kernel.js';
+import type { Backend } from '../gpu/backend.js';
 
 /**
  * Columns of x per thread: 16, as NV vectors of the widest type that divides N. Measured on
@@ -22,8 +19,8 @@ import { record } from './kernel';
 const COLUMNS_PER_THREAD = 16;
 
 /** The x vector type for N columns: vec4 where N % 4 == 0, vec2 where N is even, else f32. */
-export function spmmVectorWidth(N: number): 1 | 2 | 4 {
-  if (kernelChoices.pins.scalarSpmmX) return 1; // pinned: the benchmark times both
+export function spmmVectorWidth(be: Backend, N: number): 1 | 2 | 4 {
+  if (be.kernels.pins.scalarSpmmX) return 1; // pinned: the benchmark times both
   return N % 4 === 0 ? 4 : N % 2 === 0 ? 2 : 1;
 }
 
@@ -43,16 +40,16 @@ export function spmmBucket(R: number, C: number, N: number, nnz: number): string
 }
 
 /** Pinned, else the tuner's winner for the bucket, else the rows mapping (the rule). */
-export function spmmKernel(a: CsrGpu, N: number): SpmmKernel {
-  const pinned = kernelChoices.pins.spmm;
+export function spmmKernel(be: Backend, a: CsrGpu, N: number): SpmmKernel {
+  const pinned = be.kernels.pins.spmm;
   if (pinned) return pinned;
-  const tuned = kernelChoices.tuner?.lookup(spmmBucket(a.host.rows, a.host.cols, N, a.nnz));
+  const tuned = be.kernels.tuner?.lookup(spmmBucket(a.host.rows, a.host.cols, N, a.nnz));
   return tuned === 'staged' || tuned === 'rows' ? tuned : 'rows';
 }
 
 /** Encodes out = A·x ([R, N]) with this mapping. */
-function encodeSpmm(kernel: SpmmKernel, a: CsrGpu, x: GPUBuffer, out: GPUBuffer, N: number): void {
-  const W = spmmVectorWidth(N);
+function encodeSpmm(be: Backend, kernel: SpmmKernel, a: CsrGpu, x: GPUBuffer, out: GPUBuffer, N: number): void {
+  const W = spmmVectorWidth(be, N);
   const type = W === 1 ? 'f32' : `vec${W}f`;
   const R = a.host.rows;
   if (kernel === 'staged') {
@@ -61,11 +58,11 @@ function encodeSpmm(kernel: SpmmKernel, a: CsrGpu, x: GPUBuffer, out: GPUBuffer,
     const tilesN = Math.ceil(N / W / (64 * NV));
     const total = R * tilesN;
     if (total === 0) return;
-    const pipeline = getPipeline(
+    const pipeline = be.pipeline(
       `csr_matmul_staged:${type}:${NV}`,
       () => `${csrStagedWgsl}\nalias xv = ${type};\nconst W = ${W}u;\nconst NV = ${NV}u;\n`,
     );
-    runner.dispatch(
+    be.runner.dispatch(
       pipeline,
       [a.rowPtr, a.colIdx, a.values.buffer, a.order, x, out],
       { N, tilesN, total },
@@ -77,7 +74,7 @@ function encodeSpmm(kernel: SpmmKernel, a: CsrGpu, x: GPUBuffer, out: GPUBuffer,
   const tilesN = Math.ceil(N / W / NV);
   const total = R * tilesN;
   if (total === 0) return;
-  const pipeline = getPipeline(
+  const pipeline = be.pipeline(
     `csr_matmul:${type}:${NV}`,
     () => `${csrMatmulWgsl}
 alias xv = ${type};
@@ -85,7 +82,7 @@ const W = ${W}u;
 const NV = ${NV}u;
 `,
   );
-  runner.dispatch(
+  be.runner.dispatch(
     pipeline,
     [a.rowPtr, a.colIdx, a.values.buffer, x, out],
     { R, N, tilesN, total },
@@ -95,8 +92,9 @@ const NV = ${NV}u;
 
 function csrTimesDense(a: CsrGpu, x: Tensor, op: string): Tensor {
   const N = x.shape[1];
-  const out = Tensor.empty([a.host.rows, N], op);
-  encodeSpmm(spmmKernel(a, N), a, x.buffer, out.buffer, N);
+  const be = backendOf(op, a.values, x);
+  const out = Tensor.empty(be, [a.host.rows, N], op);
+  encodeSpmm(be, spmmKernel(be, a, N), a, x.buffer, out.buffer, N);
   return out;
 }
 
@@ -106,17 +104,18 @@ function csrTimesDense(a: CsrGpu, x: Tensor, op: string): Tensor {
  */
 export async function tuneSpmm(tuner: Tuner, a: CsrGpu, N: number): Promise<TunedBucket> {
   const bucket = spmmBucket(a.host.rows, a.host.cols, N, a.nnz);
-  const x = bufferPool.acquire(4 * Math.max(a.host.cols * N, 1));
-  const out = bufferPool.acquire(4 * Math.max(a.host.rows * N, 1));
-  fillBuffer(x, a.host.cols * N, 0.5);
+  const be = a.values.backend;
+  const x = be.pool.acquire(4 * Math.max(a.host.cols * N, 1));
+  const out = be.pool.acquire(4 * Math.max(a.host.rows * N, 1));
+  fillBuffer(be, x, a.host.cols * N, 0.5);
   const r = await tuner.choose(
     bucket,
-    SPMM_KERNELS.map((variant) => ({ variant, encode: () => encodeSpmm(variant, a, x, out, N) })),
+    SPMM_KERNELS.map((variant) => ({ variant, encode: () => encodeSpmm(be, variant, a, x, out, N) })),
     'rows',
   );
-  await runner.sync();
-  bufferPool.release(x);
-  bufferPool.release(out);
+  await be.runner.sync();
+  be.pool.release(x);
+  be.pool.release(out);
   return { bucket, winner: r.winner, source: r.source, ms: r.record?.ms };
 }
 

@@ -1,14 +1,15 @@
-import type { Tuner } from '../gpu/tuner';
-import type { TunedBucket } from '../gpu/tuning';
-import { tuneMatmuls } from './matmul';
-import { tuneReductions } from './reduce-axis';
-import { tuneConvs } from './conv2d';
+import type { Tuner } from '../gpu/tuner.js';
+import type { Backend } from '../gpu/backend.js';
+import type { TunedBucket } from '../gpu/tuning.js';
+import { tuneMatmuls } from './matmul.js';
+import { tuneReductions } from './reduce-axis.js';
+import { tuneConvs } from './conv2d.js';
 
 /** Measures every op family's candidates for the recorded shapes (matmul, reductions, conv). */
-export async function tuneRecorded(tuner: Tuner, shapes: Set<string>): Promise<TunedBucket[]> {
+export async function tuneRecorded(be: Backend, tuner: Tuner, shapes: Set<string>): Promise<TunedBucket[]> {
   return [
-    ...(await tuneMatmuls(tuner, shapes)),
-    ...(await tuneReductions(tuner, shapes)),
-    ...(await tuneConvs(tuner, shapes)),
+    ...(await tuneMatmuls(be, tuner, shapes)),
+    ...(await tuneReductions(be, tuner, shapes)),
+    ...(await tuneConvs(be, tuner, shapes)),
   ];
 }

@@ -1,21 +1,21 @@
-import type { Shape } from '../tensor/shape';
+import type { Shape } from '../tensor/shape.js';
+import type { Backend } from '../gpu/backend.js';
 
-import { kernelChoices } from '../gpu/tuning';
-
-/** Pinned to one element per invocation (kernelChoices.pins.scalarElementwise: tests and benchmarks compare both). */
-const scalarOnly = () => kernelChoices.pins.scalarElementwise;
+/** Pinned to one element per invocation (be.kernels.pins.scalarElementwise: tests and benchmarks compare both). */
+const scalarOnly = (be: Backend) => be.kernels.pins.scalarElementwise;
 
 /** A unary op runs four elements per invocation wherever its size is a multiple of 4. */
-export const unaryKernel = (size: number): 'vec4' | 'scalar' => (!scalarOnly() && size % 4 === 0 ? 'vec4' : 'scalar');
+export const unaryKernel = (be: Backend, size: number): 'vec4' | 'scalar' =>
+  !scalarOnly(be) && size % 4 === 0 ? 'vec4' : 'scalar';
 
 /**
  * A binary op runs four elements per invocation where whole vec4s line up: the innermost output
  * dimension is a multiple of 4, and each operand runs along it or is broadcast along it
  * (binary.wgsl with OW = 4).
  */
-export function binaryKernel(outShape: Shape, ...operands: Shape[]): 'vec4' | 'scalar' {
+export function binaryKernel(be: Backend, outShape: Shape, ...operands: Shape[]): 'vec4' | 'scalar' {
   const inner = outShape[outShape.length - 1] ?? 1;
-  if (scalarOnly() || inner % 4 !== 0) return 'scalar';
+  if (scalarOnly(be) || inner % 4 !== 0) return 'scalar';
   // Each operand either runs along the innermost dimension (same size) or is broadcast along it.
   return operands.every((s) => (s[s.length - 1] ?? 1) === inner || (s[s.length - 1] ?? 1) === 1) ? 'vec4' : 'scalar';
 }

@@ -1,8 +1,8 @@
-import type { Dataset } from '../data/dataset';
-import type { TrainConfig } from '../nn/config';
-import type { Model } from '../nn/model';
-import { trainModel } from '../nn/train';
-import { Tensor } from '../tensor/tensor';
+import type { Dataset } from '../data/dataset.js';
+import type { TrainConfig } from '../nn/config.js';
+import type { Model } from '../nn/model.js';
+import { trainModel } from '../nn/train.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** Fine-tuning in a sweep: K iterations under the pruning mask, with the model's own training settings. */
 export interface FineTuneSpec {
@@ -25,13 +25,13 @@ export async function fineTunePruned(
   const params = await Promise.all(
     pruned.params.map(async (p) => ({
       name: p.name,
-      tensor: Tensor.fromArray(await p.tensor.read(), [...p.tensor.shape], true).keep(),
+      tensor: Tensor.fromArray(await p.tensor.read(), [...p.tensor.shape], true, p.tensor.backend).keep(),
     })),
   );
   const net: Model = pruned.withParams(params);
   const masks = net.params.map((p) => {
     const w = net.weights.indexOf(p.tensor);
-    return w >= 0 ? Tensor.fromArray(keep[w], [...p.tensor.shape]).keep() : null;
+    return w >= 0 ? Tensor.fromArray(keep[w], [...p.tensor.shape], false, p.tensor.backend).keep() : null;
   });
   const r = await trainModel<Model>(
     { ...spec.config, iterations: spec.iterations, evalEvery: 0 },

@@ -1,16 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Split } from '../data/dataset';
-import type { AdapterReport } from '../gpu/device';
-import { ConfigError } from '../gpu/errors';
-import { readBytes, writeAtomic } from '../io/files';
-import { modelFromSafetensors, modelToSafetensors } from '../nn/checkpoint';
-import { layersOf, type TrainConfig } from '../nn/config';
-import { Net } from '../nn/net';
-import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
-import { fitToData, trainModel, type TrainState } from '../nn/train';
-import { Tensor } from '../tensor/tensor';
-import { RankedPruning, type PruneScope } from './prune';
+import type { Split } from '../data/dataset.js';
+import type { AdapterReport } from '../gpu/device.js';
+import { ConfigError } from '../gpu/errors.js';
+import { readBytes, writeAtomic } from '../io/files.js';
+import { modelFromSafetensors, modelToSafetensors } from '../nn/checkpoint.js';
+import { layersOf, type TrainConfig } from '../nn/config.js';
+import { Net } from '../nn/net.js';
+import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files.js';
+import { fitToData, trainModel, type TrainState } from '../nn/train.js';
+import { Tensor } from '../tensor/tensor.js';
+import { RankedPruning, type PruneScope } from './prune.js';
 
 /**
  * Iterative magnitude pruning (Frankle & Carbin 2019; with rewinding, Frankle et al. 2020):

@@ -1,10 +1,11 @@
-import { Tensor } from '../tensor/tensor';
-import { pruneMask } from '../ops/prune_mask';
-import { ConfigError } from '../gpu/errors';
-import { columnMeans, type LayerSpec } from '../nn/net';
-import type { Model } from '../nn/model';
-import { seededRandom } from '../nn/random';
-import type { InputStats } from './stats';
+import type { Backend } from '../gpu/backend.js';
+import { Tensor } from '../tensor/tensor.js';
+import { pruneMask } from '../ops/prune_mask.js';
+import { ConfigError } from '../gpu/errors.js';
+import { columnMeans, type LayerSpec } from '../nn/net.js';
+import type { Model } from '../nn/model.js';
+import { seededRandom } from '../nn/random.js';
+import type { InputStats } from './stats.js';
 
 export const PRUNE_METHODS = ['abs', 'act', 'act-abs-mean', 'combined', 'random', 'pixel-mask'] as const;
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
@@ -188,6 +189,7 @@ export class RankedPruning {
  * |w| or at random.
  */
 export interface Prunable<M> {
+  readonly backend: Backend;
   readonly weights: Tensor[];
   readonly layers?: LayerSpec[];
   withWeights(weights: Tensor[]): M;
@@ -221,13 +223,14 @@ export class Pruner<M extends Prunable<M> = Model> extends RankedPruning {
       );
     const f32 = (r: Uint32Array) => Float32Array.from(r, (v) => Math.min(v, GPU_NEVER));
     this.rankTensors = this.sizes.map((n, m) => {
-      if (this.hostRanks.length === 1) return Tensor.fromArray(f32(this.hostRanks[0][m]), [n]).keep();
+      if (this.hostRanks.length === 1)
+        return Tensor.fromArray(f32(this.hostRanks[0][m]), [n], false, model.backend).keep();
       const both = new Float32Array(2 * n);
       for (let i = 0; i < n; i++) {
         both[2 * i] = Math.min(this.hostRanks[0][m][i], GPU_NEVER);
         both[2 * i + 1] = Math.min(this.hostRanks[1][m][i], GPU_NEVER);
       }
-      return Tensor.fromArray(both, [2 * n]).keep();
+      return Tensor.fromArray(both, [2 * n], false, model.backend).keep();
     });
   }
 

@@ -1,9 +1,9 @@
-import { Tensor, tidy } from '../tensor/tensor';
-import { add, unaryOp } from '../ops/elementwise';
-import { sum } from '../ops/reduce';
-import type { Dataset } from '../data/dataset';
-import { inputSize, type Traceable } from '../nn/net';
-import { permutation, seededRandom } from '../nn/random';
+import { Tensor, tidy } from '../tensor/tensor.js';
+import { add, unaryOp } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
+import type { Dataset } from '../data/dataset.js';
+import { inputSize, type Traceable } from '../nn/net.js';
+import { permutation, seededRandom } from '../nn/random.js';
 
 /** Per weight layer, the mean over calibration images of each input element x_j and of |x_j| (conv: per input pixel). */
 export interface InputStats {
@@ -26,8 +26,8 @@ export async function layerInputStats(
   batch = 500,
 ): Promise<InputStats> {
   const layers = model.layers;
-  const sums = layers.map((l) => Tensor.zeros([inputSize(l)]).keep());
-  const absSums = layers.map((l) => Tensor.zeros([inputSize(l)]).keep());
+  const sums = layers.map((l) => Tensor.zeros([inputSize(l)], false, model.backend).keep());
+  const absSums = layers.map((l) => Tensor.zeros([inputSize(l)], false, model.backend).keep());
   const x = new Float32Array(batch * data.pixels);
   for (let start = 0; start < indices.length; start += batch) {
     const n = Math.min(batch, indices.length - start);
@@ -37,9 +37,12 @@ export async function layerInputStats(
         b * data.pixels,
       );
     tidy(() => {
-      const { layerInputs } = model.forwardTrace(Tensor.fromArray(x.subarray(0, n * data.pixels), [n, data.pixels]), {
-        train: false,
-      });
+      const { layerInputs } = model.forwardTrace(
+        Tensor.fromArray(x.subarray(0, n * data.pixels), [n, data.pixels], false, model.backend),
+        {
+          train: false,
+        },
+      );
       layerInputs.forEach((h, i) => {
         const flat = h.reshape([n, h.size / n]);
         const s = add(sums[i], sum(flat, 0));

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../io/files';
-import { ConfigError, DataError } from '../gpu/errors';
+import { writeAtomic } from '../io/files.js';
+import { ConfigError, DataError } from '../gpu/errors.js';
 import {
   sweepUnits,
   summariseSeeds,
@@ -10,7 +10,7 @@ import {
   type SweepRow,
   type SweepSpec,
   type SweepUnit,
-} from './sweep';
+} from './sweep.js';
 
 /** What identifies a sweep: the same header means the same sweep (resume, shards, merge). */
 export interface SweepHeader {

@@ -1,16 +1,16 @@
-import { robustness, type NoiseVector } from '../adversarial/evaluate';
-import { adaptiveAt, adaptiveRowCount, adaptiveRows, type AdaptiveSpec } from '../adversarial/adaptive';
-import { accuracy } from '../nn/evaluate';
-import { collapsed, meanAbs } from '../adversarial/noise';
-import { meanCi95 } from '../metrics/interval';
-import type { Dataset } from '../data/dataset';
-import type { Model } from '../nn/model';
-import { Pruner, parseScope, scopeName, type PruneMethod } from './prune';
-import { decoupleNet, type DecoupledLayer } from '../sparse/decouple';
-import { DecoupledPruner } from '../sparse/prune-decoupled';
-import { SparseNet } from '../sparse/sparse-net';
-import { calibrationIndices, layerInputStats, type InputStats } from './stats';
-import { fineTunePruned, type FineTuneSpec } from './fine-tune';
+import { robustness, type NoiseVector } from '../adversarial/evaluate.js';
+import { adaptiveAt, adaptiveRowCount, adaptiveRows, type AdaptiveSpec } from '../adversarial/adaptive.js';
+import { accuracy } from '../nn/evaluate.js';
+import { collapsed, meanAbs } from '../adversarial/noise.js';
+import { meanCi95 } from '../metrics/interval.js';
+import type { Dataset } from '../data/dataset.js';
+import type { Model } from '../nn/model.js';
+import { Pruner, parseScope, scopeName, type PruneMethod } from './prune.js';
+import { decoupleNet, type DecoupledLayer } from '../sparse/decouple.js';
+import { DecoupledPruner } from '../sparse/prune-decoupled.js';
+import { SparseNet } from '../sparse/sparse-net.js';
+import { calibrationIndices, layerInputStats, type InputStats } from './stats.js';
+import { fineTunePruned, type FineTuneSpec } from './fine-tune.js';
 
 export interface SweepSpec {
   methods: PruneMethod[];

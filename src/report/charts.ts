@@ -1,4 +1,4 @@
-import { summariseSeeds, type SweepRow } from '../prune/sweep';
+import { summariseSeeds, type SweepRow } from '../prune/sweep.js';
 
 /**
  * One uPlot chart: x = pruning ratios, one series per noise vector and clean (accuracy, %), or

@@ -1,4 +1,4 @@
-import type { Chart } from './charts';
+import type { Chart } from './charts.js';
 
 interface DetectJsonRow {
   score: string;

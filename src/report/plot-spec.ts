@@ -1,4 +1,4 @@
-import type { Chart } from './charts';
+import type { Chart } from './charts.js';
 
 /**
  * uPlot options and data for a chart, shared by the demo page and the self-contained report

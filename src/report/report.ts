@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { writeAtomic } from '../io/files';
-import { DataError } from '../gpu/errors';
-import { isTransferCurve, type SweepRow } from '../prune/sweep';
-import { findingsTable } from '../study/findings';
-import type { StudySummary } from '../study/summary';
-import { chartsFromRows, epsilonCharts, methodComparisonCharts, sparseTimingCharts } from './charts';
-import { plotSpec } from './plot-spec';
-import { detectCharts, impCharts, pruningRobustnessCharts } from './detect-charts';
+import { writeAtomic } from '../io/files.js';
+import { DataError } from '../gpu/errors.js';
+import { isTransferCurve, type SweepRow } from '../prune/sweep.js';
+import { findingsTable } from '../study/findings.js';
+import type { StudySummary } from '../study/summary.js';
+import { chartsFromRows, epsilonCharts, methodComparisonCharts, sparseTimingCharts } from './charts.js';
+import { plotSpec } from './plot-spec.js';
+import { detectCharts, impCharts, pruningRobustnessCharts } from './detect-charts.js';
 
 /** A self-contained report.html (uPlot inlined, data embedded: opens from disk, no server). */
 export function writeReport(dir: string, benchFiles: string[] = []): string {

@@ -1,6 +1,7 @@
-import { ShapeError, fmtShape } from '../gpu/errors';
-import { bufferPool, uploadU32 } from '../gpu/buffers';
-import { Tensor } from '../tensor/tensor';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Backend } from '../gpu/backend.js';
+import { defaultBackend } from '../gpu/default-backend.js';
 
 /** A CSR matrix on the host: row r's nonzeros are cols/values[rowPtr[r] .. rowPtr[r+1]). */
 export interface CsrHost {
@@ -70,12 +71,19 @@ export class CsrGpu {
   readonly rowPtr: GPUBuffer;
   readonly colIdx: GPUBuffer;
   readonly values: Tensor;
-  constructor(readonly host: CsrHost) {
-    this.rowPtr = uploadU32(host.rowPtr);
-    this.colIdx = uploadU32(host.colIdx.length ? host.colIdx : new Uint32Array(1));
-    this.values = Tensor.fromArray(host.values.length ? host.values : new Float32Array(1), [
-      Math.max(host.values.length, 1),
-    ]).keep();
+  constructor(
+    readonly host: CsrHost,
+    readonly backend: Backend,
+  ) {
+    const be = backend;
+    this.rowPtr = be.pool.uploadU32(host.rowPtr);
+    this.colIdx = be.pool.uploadU32(host.colIdx.length ? host.colIdx : new Uint32Array(1));
+    this.values = Tensor.fromArray(
+      host.values.length ? host.values : new Float32Array(1),
+      [Math.max(host.values.length, 1)],
+      false,
+      be,
+    ).keep();
   }
   get nnz(): number {
     return this.host.colIdx.length;
@@ -87,14 +95,15 @@ export class CsrGpu {
       const { rowPtr, rows } = this.host;
       const len = (r: number) => rowPtr[r + 1] - rowPtr[r];
       const rowsByLength = Uint32Array.from({ length: rows }, (_, r) => r).sort((a, b) => len(b) - len(a) || a - b);
-      this.rowOrder = uploadU32(rows ? rowsByLength : new Uint32Array(1));
+      this.rowOrder = this.backend.pool.uploadU32(rows ? rowsByLength : new Uint32Array(1));
     }
     return this.rowOrder;
   }
   dispose(): void {
-    bufferPool.release(this.rowPtr);
-    bufferPool.release(this.colIdx);
-    if (this.rowOrder) bufferPool.release(this.rowOrder);
+    const { pool } = this.backend;
+    pool.release(this.rowPtr);
+    pool.release(this.colIdx);
+    if (this.rowOrder) pool.release(this.rowOrder);
     this.values.dispose();
   }
 }
@@ -106,12 +115,16 @@ export class CsrGpu {
 export class SparseMatrix {
   readonly a: CsrGpu;
   private t: CsrGpu | null = null;
-  constructor(host: CsrHost, what = 'sparse matrix') {
+  constructor(
+    host: CsrHost,
+    what = 'sparse matrix',
+    readonly backend: Backend = defaultBackend(),
+  ) {
     validateCsr(host, what);
-    this.a = new CsrGpu(host);
+    this.a = new CsrGpu(host, backend);
   }
-  static fromDense(dense: Float32Array, rows: number, cols: number): SparseMatrix {
-    return new SparseMatrix(csrFromDense(dense, rows, cols));
+  static fromDense(dense: Float32Array, rows: number, cols: number, backend?: Backend): SparseMatrix {
+    return new SparseMatrix(csrFromDense(dense, rows, cols), 'sparse matrix', backend);
   }
   get rows(): number {
     return this.a.host.rows;
@@ -127,7 +140,7 @@ export class SparseMatrix {
   }
   /** Built on first use (only gradients need it). */
   get transposed(): CsrGpu {
-    return (this.t ??= new CsrGpu(transposeCsr(this.a.host)));
+    return (this.t ??= new CsrGpu(transposeCsr(this.a.host), this.backend));
   }
   dispose(): void {
     this.a.dispose();

@@ -1,12 +1,11 @@
-import { Tensor, tidy } from '../tensor/tensor';
-import { gpu } from '../gpu/device';
-import { medianWallMs, median } from '../gpu/timing';
-import { runner } from '../gpu/runner';
-import { matmul } from '../ops/matmul';
-import { spmm } from '../ops/spmm';
-import { seededRandom } from '../nn/random';
-import { SparseMatrix, type CsrHost } from './csr';
-import { ConfigError } from '../gpu/errors';
+import { Tensor, tidy } from '../tensor/tensor.js';
+import { medianWallMs, median } from '../gpu/timing.js';
+import { matmul } from '../ops/matmul.js';
+import { spmm } from '../ops/spmm.js';
+import { seededRandom } from '../nn/random.js';
+import { SparseMatrix, type CsrHost } from './csr.js';
+import { ConfigError } from '../gpu/errors.js';
+import type { Backend } from '../gpu/backend.js';
 
 /**
  * What one layer shape costs on the adapter in hand, for a batch of `batch` columns: the dense
@@ -38,16 +37,16 @@ export const PROBE_MAX_BYTES = 64 * 2 ** 20;
  * Median ms of `run`: GPU time from timestamp queries where the adapter has them (repeated
  * until the runs add up to 20 ms, 3–15 runs), else wall time of `reps` synced runs.
  */
-async function timeRun(run: () => void, reps: number): Promise<number> {
-  const first = await runner.timeGpu(run); // also the warm-up: compiles, first touch
-  if (first === null) return medianWallMs(run, reps);
+async function timeRun(be: Backend, run: () => void, reps: number): Promise<number> {
+  const first = await be.runner.timeGpu(run); // also the warm-up: compiles, first touch
+  if (first === null) return medianWallMs(be, run, reps);
   // Timestamps are coarse on some adapters (65 µs ticks on lavapipe): a short run is repeated
   // within one timed pass until the pass lasts about 1 ms, and the time divided.
   const perPass = Math.min(32, Math.max(1, Math.ceil(1 / Math.max(first, 0.01))));
   const times: number[] = [];
   let sum = 0;
   while (times.length < 15 && (times.length < 3 || sum < 20)) {
-    const t = (await runner.timeGpu(() => {
+    const t = (await be.runner.timeGpu(() => {
       for (let i = 0; i < perPass; i++) run();
     }))!;
     times.push(t / perPass);
@@ -57,8 +56,8 @@ async function timeRun(run: () => void, reps: number): Promise<number> {
 }
 
 /** Whether a dense [rows, cols] float32 matrix fits one storage binding (else only CSR can run it). */
-export const fitsDenseBinding = (rows: number, cols: number): boolean =>
-  rows * cols * 4 <= gpu().device.limits.maxStorageBufferBindingSize;
+export const fitsDenseBinding = (be: Backend, rows: number, cols: number): boolean =>
+  rows * cols * 4 <= be.gpu.adapter.limits.maxStorageBufferBindingSize;
 
 export const csrMs = (c: LayerCosts, nnz: number): number => c.csrFixedMs + c.csrMsPerNnz * nnz;
 
@@ -106,12 +105,13 @@ export interface KernelChoice {
  * adapter for the shape, or given), settled by timing the matrix itself when close.
  */
 export async function chooseCsrOrDense(
+  be: Backend,
   a: CsrHost,
   batch: number,
   what: string,
   given?: LayerCosts,
 ): Promise<KernelChoice> {
-  const costs = given ?? (await layerCosts(a.rows, a.cols, batch));
+  const costs = given ?? (await layerCosts(be, a.rows, a.cols, batch));
   const predicted = csrMs(costs, a.colIdx.length);
   const { denseMs } = costs;
   const csrBelowDensity = crossoverDensity(costs);
@@ -123,9 +123,10 @@ export async function chooseCsrOrDense(
       csrMs: predicted,
       csrTimed: false,
     };
-  const sparse = new SparseMatrix(a, what);
-  const x = probeInput(a.cols, batch);
+  const sparse = new SparseMatrix(a, what, be);
+  const x = probeInput(be, a.cols, batch);
   const timed = await timeRun(
+    be,
     () =>
       tidy(() => {
         spmm(sparse, x);
@@ -138,7 +139,7 @@ export async function chooseCsrOrDense(
 }
 
 /** The x the timings use, filled on the GPU (values do not change the time; the shape and the matrix's pattern do). */
-const probeInput = (cols: number, batch: number): Tensor => Tensor.full([cols, batch], 0.5);
+const probeInput = (be: Backend, cols: number, batch: number): Tensor => Tensor.full([cols, batch], 0.5, false, be);
 
 /** A seeded random CSR matrix with every row at `density` (random values and columns). */
 function randomCsr(rows: number, cols: number, density: number, seed: number): CsrHost {
@@ -156,30 +157,35 @@ function randomCsr(rows: number, cols: number, density: number, seed: number): C
   return { rows, cols, rowPtr, colIdx, values };
 }
 
-const measured = new Map<string, LayerCosts>();
-
 /**
- * Costs of a [rows, cols] layer at `batch` columns, measured once per shape and process: the
+ * Costs of a [rows, cols] layer at `batch` columns, measured once per shape and backend: the
  * crossover between CSR and the dense matmul is the adapter's (49–92% pruned on lavapipe at batch 250,
  * docs/sparse-lavapipe.md; far lower or higher on a GPU), so it is measured rather than assumed.
  */
-export async function layerCosts(rows: number, cols: number, batch: number, reps = 3): Promise<LayerCosts> {
-  const key = `${rows}x${cols}x${batch}`;
-  const known = measured.get(key);
+export async function layerCosts(
+  be: Backend,
+  rows: number,
+  cols: number,
+  batch: number,
+  reps = 3,
+): Promise<LayerCosts> {
+  const key = `layerCosts:${rows}x${cols}x${batch}`;
+  const known = be.memo.get(key) as LayerCosts | undefined;
   if (known) return known;
   // A layer too big to run dense has nothing to choose (and its CSR probes would not fit either).
-  if (!fitsDenseBinding(rows, cols))
+  if (!fitsDenseBinding(be, rows, cols))
     throw new ConfigError(
       `layerCosts: a dense [${rows}, ${cols}] matrix does not fit one storage binding; such a layer runs as CSR`,
     );
   // A slice of at most PROBE_MAX_BYTES of rows, its times scaled up to the whole layer.
   const probeRows = Math.max(1, Math.min(rows, Math.floor(PROBE_MAX_BYTES / (4 * cols))));
   const scaleUp = rows / probeRows;
-  const x = probeInput(cols, batch);
+  const x = probeInput(be, cols, batch);
   const w = Tensor.full([probeRows, cols], 0.01); // values do not change a dense product's time
   const denseMs =
     scaleUp *
     (await timeRun(
+      be,
       () =>
         tidy(() => {
           matmul(w, x);
@@ -189,11 +195,12 @@ export async function layerCosts(rows: number, cols: number, batch: number, reps
   w.dispose();
   const points: [number, number][] = [];
   for (const [i, d] of PROBE_DENSITIES.entries()) {
-    const a = new SparseMatrix(randomCsr(probeRows, cols, d, 17 + i), `probe ${probeRows}×${cols}`);
+    const a = new SparseMatrix(randomCsr(probeRows, cols, d, 17 + i), `probe ${probeRows}×${cols}`, be);
     points.push([
       scaleUp * a.a.host.colIdx.length,
       scaleUp *
         (await timeRun(
+          be,
           () =>
             tidy(() => {
               spmm(a, x);
@@ -207,6 +214,6 @@ export async function layerCosts(rows: number, cols: number, batch: number, reps
   const [[n0, t0], [n1, t1]] = points;
   const csrMsPerNnz = Math.max(1e-12, (t1 - t0) / (n1 - n0));
   const costs = { rows, cols, batch, denseMs, csrFixedMs: Math.max(0, t0 - csrMsPerNnz * n0), csrMsPerNnz };
-  measured.set(key, costs);
+  be.memo.set(key, costs);
   return costs;
 }

@@ -1,11 +1,11 @@
-import { ConfigError } from '../gpu/errors';
-import { seededRandom } from '../nn/random';
-import { RankedPruning, columnRankScores, scoreSets, type PruneMethod, type PruneSettings } from '../prune/prune';
-import type { InputStats } from '../prune/stats';
-import type { CsrHost } from './csr';
-import type { DecoupledLayer } from './decouple';
-import { SparseNet, type Kernel } from './sparse-net';
-import { EVAL_BATCH } from '../nn/evaluate';
+import { ConfigError } from '../gpu/errors.js';
+import { seededRandom } from '../nn/random.js';
+import { RankedPruning, columnRankScores, scoreSets, type PruneMethod, type PruneSettings } from '../prune/prune.js';
+import type { InputStats } from '../prune/stats.js';
+import type { CsrHost } from './csr.js';
+import type { DecoupledLayer } from './decouple.js';
+import { SparseNet, type Kernel } from './sparse-net.js';
+import { EVAL_BATCH } from '../nn/evaluate.js';
 
 /**
  * Scores of every stored entry of a decoupled layer, as for dense weights: abs |a_rk|,

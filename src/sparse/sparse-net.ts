@@ -1,22 +1,23 @@
-import { Tensor } from '../tensor/tensor';
-import { ConfigError } from '../gpu/errors';
-import { conv2d } from '../ops/conv2d';
-import { add, relu } from '../ops/elementwise';
-import { avgPool2d, maxPool2d } from '../ops/pool2d';
-import { matmul } from '../ops/matmul';
-import { spmm, spmmBucket, tuneSpmm } from '../ops/spmm';
-import { kernelChoices } from '../gpu/tuning';
-import { transpose } from '../ops/transpose';
-import type { Param } from '../nn/net';
-import { SparseMatrix, type CsrHost } from './csr';
-import type { AfterOp, ConvGeometry, DecoupledLayer } from './decouple';
-import { chooseCsrOrDense, fitsDenseBinding, type KernelChoice } from './kernel-choice';
+import { Tensor } from '../tensor/tensor.js';
+import { defaultBackend } from '../gpu/default-backend.js';
+import { ConfigError } from '../gpu/errors.js';
+import { conv2d } from '../ops/conv2d.js';
+import { add, relu } from '../ops/elementwise.js';
+import { avgPool2d, maxPool2d } from '../ops/pool2d.js';
+import { matmul } from '../ops/matmul.js';
+import { spmm, spmmBucket, tuneSpmm } from '../ops/spmm.js';
+import { transpose } from '../ops/transpose.js';
+import type { Param } from '../nn/net.js';
+import { SparseMatrix, type CsrHost } from './csr.js';
+import type { AfterOp, ConvGeometry, DecoupledLayer } from './decouple.js';
+import { chooseCsrOrDense, fitsDenseBinding, type KernelChoice } from './kernel-choice.js';
+import type { Backend } from '../gpu/backend.js';
 
 /** csr: spmm; dense: the tiled matmul on the dense matrix; conv: an unpruned decoupled conv layer run as the conv kernel. */
 export type Kernel = 'csr' | 'dense' | 'conv';
 
 /** Dense is ruled out where the matrix would not fit one storage binding. */
-const fitsDense = (c: CsrHost): boolean => fitsDenseBinding(c.rows, c.cols);
+const fitsDense = (be: Backend, c: CsrHost): boolean => fitsDenseBinding(be, c.rows, c.cols);
 
 export const density = (c: CsrHost): number => c.colIdx.length / (c.rows * c.cols);
 const isUnprunedConv = (l: DecoupledLayer): boolean => !!l.conv && l.conv.nnz === l.csr.colIdx.length;
@@ -28,6 +29,7 @@ const isUnprunedConv = (l: DecoupledLayer): boolean => !!l.conv && l.conv.nnz ==
  * dense by the measured crossover, timing the layer's own matrix where the two are close.
  */
 export async function chooseKernels(
+  be: Backend,
   layers: DecoupledLayer[],
   batch: number,
 ): Promise<{ kernels: Kernel[]; choices: (KernelChoice | null)[] }> {
@@ -41,19 +43,19 @@ export async function chooseKernels(
     }
     // With a tuner, the CSR mapping (rows or staged) is measured on this layer's matrix first,
     // unless its bucket already has a winner (then nothing is uploaded for it).
-    const { tuner } = kernelChoices;
+    const { tuner } = be.kernels;
     const { rows, cols, colIdx } = l.csr;
     if (tuner && colIdx.length && tuner.lookup(spmmBucket(rows, cols, batch, colIdx.length)) === undefined) {
-      const m = new SparseMatrix(l.csr, l.name);
+      const m = new SparseMatrix(l.csr, l.name, be);
       await tuneSpmm(tuner, m.a, batch);
       m.dispose();
     }
-    if (!fitsDense(l.csr)) {
+    if (!fitsDense(be, l.csr)) {
       kernels.push('csr');
       choices.push(null);
       continue;
     } // nothing to measure
-    const choice = await chooseCsrOrDense(l.csr, batch, l.name);
+    const choice = await chooseCsrOrDense(be, l.csr, batch, l.name);
     kernels.push(choice.kernel);
     choices.push(choice);
   }
@@ -92,21 +94,24 @@ export class SparseNet {
   readonly params: Param[];
 
   /** Kernels measured on this adapter (chooseKernels) for batches of `batch` columns. */
-  static async fastest(layers: DecoupledLayer[], batch: number): Promise<SparseNet> {
-    const { kernels, choices } = await chooseKernels(layers, batch);
-    return new SparseNet(layers, kernels, choices);
+  static async fastest(layers: DecoupledLayer[], batch: number, backend = defaultBackend()): Promise<SparseNet> {
+    const { kernels, choices } = await chooseKernels(backend, layers, batch);
+    return new SparseNet(layers, kernels, choices, backend);
   }
 
   constructor(
     readonly layers: DecoupledLayer[],
     kernels: Kernel[],
     private choices: (KernelChoice | null)[] = [],
+    /** The backend its layers live on. */
+    readonly backend: Backend = defaultBackend(),
   ) {
+    const be = backend;
     if (kernels.length !== layers.length)
       throw new ConfigError(`SparseNet: ${kernels.length} kernels for ${layers.length} layers`);
     this.gpuLayers = layers.map((l, i) => {
       const kernel = kernels[i];
-      if (kernel === 'dense' && !fitsDense(l.csr))
+      if (kernel === 'dense' && !fitsDense(be, l.csr))
         throw new ConfigError(
           `${l.name}: [${l.csr.rows}, ${l.csr.cols}] does not fit one storage buffer as a dense matrix; run it as csr`,
         );
@@ -119,15 +124,15 @@ export class SparseNet {
         const perChannel = Float32Array.from({ length: O }, (_, o) => l.bias[o * plane]);
         return {
           ...base,
-          bias: Tensor.fromArray(perChannel, [O, 1, 1]).keep(),
-          conv: Tensor.fromArray(l.conv!.weight, l.conv!.shape).keep(),
+          bias: Tensor.fromArray(perChannel, [O, 1, 1], false, be).keep(),
+          conv: Tensor.fromArray(l.conv!.weight, l.conv!.shape, false, be).keep(),
           geometry: l.conv!,
         };
       }
-      const bias = Tensor.fromArray(l.bias, [l.bias.length, 1]).keep();
+      const bias = Tensor.fromArray(l.bias, [l.bias.length, 1], false, be).keep();
       return kernel === 'csr'
-        ? { ...base, bias, sparse: new SparseMatrix(l.csr, l.name) }
-        : { ...base, bias, dense: Tensor.fromArray(denseOf(l.csr), [l.csr.rows, l.csr.cols]).keep() };
+        ? { ...base, bias, sparse: new SparseMatrix(l.csr, l.name, be) }
+        : { ...base, bias, dense: Tensor.fromArray(denseOf(l.csr), [l.csr.rows, l.csr.cols], false, be).keep() };
     });
     this.params = this.gpuLayers.flatMap((l) => [
       { name: `${l.name}.weight`, tensor: l.sparse ? l.sparse.a.values : (l.conv ?? l.dense!) },

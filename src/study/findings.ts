@@ -1,5 +1,5 @@
-import type { MeanCi } from '../metrics/interval';
-import { ALL_VECTORS, type StudySummary } from './summary';
+import type { MeanCi } from '../metrics/interval.js';
+import { ALL_VECTORS, type StudySummary } from './summary.js';
 
 const pts = (c: MeanCi | null | undefined): string =>
   !c?.n

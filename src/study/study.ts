@@ -1,28 +1,27 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { adapterName, type Gpu } from '../gpu/device';
-import { writeAtomic, readBytes } from '../io/files';
-import { ConfigError } from '../gpu/errors';
-import { loadData } from '../data/node-loader';
-import { splitClasses, type Split } from '../data/dataset';
-import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config';
-import { fitToData, trainModel, type TrainProgress } from '../nn/train';
-import { deviceImagesFor, type DeviceImages } from '../nn/batches';
-import { tuneForTraining, tunedLine } from '../nn/tune';
-import { kernelChoices } from '../gpu/tuning';
-import type { Tuner } from '../gpu/tuner';
-import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files';
-import { loadModelBytes, type Model } from '../nn/model';
-import { Sequential, sequentialFromSafetensors, sequentialToSafetensors } from '../nn/modules';
-import type { ModelCodec } from '../nn/run-files';
-import { makeNoise, DEFAULT_NOISE, collapsed, meanAbs, type NoiseSettings } from '../adversarial/noise';
-import { loadNoise, noiseName, saveNoise } from '../adversarial/noise-files';
-import { DEFAULT_SUITE } from '../adversarial/suite';
-import type { AdaptiveSpec } from '../adversarial/adaptive';
-import { holdOut } from '../data/dataset';
-import { flushSubnormalWeights } from '../nn/checkpoint';
-import { COMPARED, chooseRatios, robustnessCsv, summariseStudy, type CleanRule, type StudySummary } from './summary';
-import type { NoiseVector } from '../adversarial/evaluate';
+import { adapterName, type Gpu } from '../gpu/device.js';
+import { writeAtomic, readBytes } from '../io/files.js';
+import { ConfigError } from '../gpu/errors.js';
+import { loadData } from '../data/node-loader.js';
+import { splitClasses, type Split } from '../data/dataset.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config.js';
+import { fitToData, trainModel, type TrainProgress } from '../nn/train.js';
+import { deviceImagesFor, type DeviceImages } from '../nn/batches.js';
+import { tuneForTraining, tunedLine } from '../nn/tune.js';
+import type { Tuner } from '../gpu/tuner.js';
+import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files.js';
+import { loadModelBytes, type Model } from '../nn/model.js';
+import { Sequential, sequentialFromSafetensors, sequentialToSafetensors } from '../nn/modules.js';
+import type { ModelCodec } from '../nn/run-files.js';
+import { makeNoise, DEFAULT_NOISE, collapsed, meanAbs, type NoiseSettings } from '../adversarial/noise.js';
+import { loadNoise, noiseName, saveNoise } from '../adversarial/noise-files.js';
+import { DEFAULT_SUITE } from '../adversarial/suite.js';
+import type { AdaptiveSpec } from '../adversarial/adaptive.js';
+import { holdOut } from '../data/dataset.js';
+import { flushSubnormalWeights } from '../nn/checkpoint.js';
+import { COMPARED, chooseRatios, robustnessCsv, summariseStudy, type CleanRule, type StudySummary } from './summary.js';
+import type { NoiseVector } from '../adversarial/evaluate.js';
 import {
   runSweep,
   sweepUnits,
@@ -31,10 +30,11 @@ import {
   type SweepSpec,
   type SweepModel,
   type SweepUnit,
-} from '../prune/sweep';
-import { SweepFiles } from '../prune/sweep-files';
-import type { PruneMethod } from '../prune/prune';
-import { writeReport } from '../report/report';
+} from '../prune/sweep.js';
+import { SweepFiles } from '../prune/sweep-files.js';
+import type { PruneMethod } from '../prune/prune.js';
+import { writeReport } from '../report/report.js';
+import { defaultBackend } from '../gpu/default-backend.js';
 
 /** The study's eight noise vectors (target / limit). */
 export const STUDY_VECTORS: [number, number][] = [
@@ -366,7 +366,7 @@ async function trainSeed(
       }
     : undefined;
   const resume = loadCheckpoint<Model>(dir, config, data.name, codec) ?? undefined;
-  if (o.tuner && kernelChoices.tuner !== o.tuner) {
+  if (o.tuner && defaultBackend().kernels.tuner !== o.tuner) {
     const tuned = await tuneForTraining(fitToData(config, data), o.tuner, {
       makeModel: o.modelConfig ? () => Sequential.fromJson(o.modelConfig!, seed) : undefined,
       classes: splitClasses(data),

@@ -1,6 +1,6 @@
-import { attackOf, splitOf, type SweepRow } from '../prune/sweep';
-import { meanCi95, type MeanCi } from '../metrics/interval';
-import type { PruneMethod } from '../prune/prune';
+import { attackOf, splitOf, type SweepRow } from '../prune/sweep.js';
+import { meanCi95, type MeanCi } from '../metrics/interval.js';
+import type { PruneMethod } from '../prune/prune.js';
 
 /** Clean validation accuracy a pruned model must keep: an absolute floor, or a drop from the unpruned model. */
 export type CleanRule = { atLeast: number } | { drop: number };

@@ -1,4 +1,4 @@
-import { ShapeError, fmtShape } from '../gpu/errors';
+import { ShapeError, fmtShape } from '../gpu/errors.js';
 
 export type Shape = readonly number[];
 

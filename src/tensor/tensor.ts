@@ -1,10 +1,10 @@
-import { bufferPool } from '../gpu/buffers';
-import { bindingLimit, gpu } from '../gpu/device';
-import { runner } from '../gpu/runner';
-import { fillBuffer } from '../gpu/fill';
-import { encodeAccumulate } from '../gpu/accumulate';
-import { ShapeError, SparsegradError, fmtShape } from '../gpu/errors';
-import { type Shape, checkShape, numel } from './shape';
+import type { Backend } from '../gpu/backend.js';
+import { defaultBackend } from '../gpu/default-backend.js';
+import { bindingLimit } from '../gpu/device.js';
+import { fillBuffer } from '../gpu/fill.js';
+import { encodeAccumulate } from '../gpu/accumulate.js';
+import { DeviceError, ShapeError, SparsegradError, fmtShape } from '../gpu/errors.js';
+import { type Shape, checkShape, numel } from './shape.js';
 
 type BackwardFn = (grad: Tensor) => void;
 
@@ -12,11 +12,11 @@ type BackwardFn = (grad: Tensor) => void;
  * Every tensor is bound whole as a storage buffer, so it must fit the adapter's binding
  * limit: checked when it is created, with its name and sizes, not when a kernel fails.
  */
-function checkFits(op: string, shape: Shape): void {
+function checkFits(backend: Backend, op: string, shape: Shape): void {
   const bytes = numel(shape) * 4;
-  const limit = bindingLimit();
+  const limit = bindingLimit(backend.gpu);
   if (bytes > limit) {
-    const { maxStorageBufferBindingSize, maxBufferSize } = gpu().adapter.limits;
+    const { maxStorageBufferBindingSize, maxBufferSize } = backend.gpu.adapter.limits;
     const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
     throw new ShapeError(
       `${op}: a tensor of shape ${fmtShape(shape)} needs ${mb(bytes)} (${bytes} bytes); this adapter binds at most ${mb(limit)} per storage buffer (maxStorageBufferBindingSize ${maxStorageBufferBindingSize}, maxBufferSize ${maxBufferSize})`,
@@ -34,14 +34,19 @@ export class Tensor {
   private _buffer: GPUBuffer | null;
   private kept = false;
 
+  /** Where a tensor may be made: a backend, or by default the one initGpu() opened. */
   constructor(
+    readonly backend: Backend,
     readonly shape: Shape,
     buffer: GPUBuffer,
     public requiresGrad = false,
     readonly op = 'leaf',
+    /** A view shares its base's buffer and never returns it to the pool. */
+    readonly viewOf: Tensor | null = null,
   ) {
     this.size = numel(shape);
     this._buffer = buffer;
+    if (!viewOf) backend.track(this, buffer, this.size * 4);
     scopes[scopes.length - 1]?.push(this);
   }
 
@@ -56,45 +61,50 @@ export class Tensor {
     return this._buffer === null;
   }
 
-  /** Uninitialised (or, in tests, NaN-poisoned) tensor. */
-  static empty(shape: Shape, op = 'empty'): Tensor {
+  /** An uninitialised (or, where the backend poisons, NaN-filled) output of `op` on `backend`. */
+  static empty(backend: Backend, shape: Shape, op = 'empty'): Tensor {
     checkShape(op, shape);
-    checkFits(op, shape);
-    const t = new Tensor(shape, bufferPool.acquire(numel(shape) * 4), false, op);
-    if (poison.on) fillBuffer(t.buffer, t.size, NaN);
+    checkFits(backend, op, shape);
+    const t = new Tensor(backend, shape, backend.pool.acquire(numel(shape) * 4), false, op);
+    if (backend.poison) fillBuffer(backend, t.buffer, t.size, NaN);
     return t;
   }
 
-  static fromArray(data: ArrayLike<number>, shape: Shape, requiresGrad = false): Tensor {
+  static fromArray(
+    data: ArrayLike<number>,
+    shape: Shape,
+    requiresGrad = false,
+    backend: Backend = defaultBackend(),
+  ): Tensor {
     checkShape('fromArray', shape);
-    checkFits('fromArray', shape);
+    checkFits(backend, 'fromArray', shape);
     if (data.length !== numel(shape))
       throw new ShapeError(`fromArray: ${data.length} values for shape ${fmtShape(shape)} (${numel(shape)} needed)`);
-    const t = new Tensor(shape, bufferPool.acquire(data.length * 4), requiresGrad);
+    const t = new Tensor(backend, shape, backend.pool.acquire(data.length * 4), requiresGrad);
     t.write(data instanceof Float32Array ? data : Float32Array.from(data));
     return t;
   }
 
-  static full(shape: Shape, value: number, requiresGrad = false): Tensor {
+  static full(shape: Shape, value: number, requiresGrad = false, backend: Backend = defaultBackend()): Tensor {
     checkShape('full', shape);
-    checkFits('full', shape);
-    const t = new Tensor(shape, bufferPool.acquire(numel(shape) * 4), requiresGrad, 'full');
-    fillBuffer(t.buffer, t.size, value);
+    checkFits(backend, 'full', shape);
+    const t = new Tensor(backend, shape, backend.pool.acquire(numel(shape) * 4), requiresGrad, 'full');
+    fillBuffer(backend, t.buffer, t.size, value);
     return t;
   }
-  static zeros(shape: Shape, requiresGrad = false): Tensor {
-    return Tensor.full(shape, 0, requiresGrad);
+  static zeros(shape: Shape, requiresGrad = false, backend: Backend = defaultBackend()): Tensor {
+    return Tensor.full(shape, 0, requiresGrad, backend);
   }
 
   /** Overwrites the contents; earlier encoded work is submitted first so it still sees the old data. */
   write(data: Float32Array): void {
     if (data.length !== this.size) throw new ShapeError(`write: ${data.length} values into ${fmtShape(this.shape)}`);
-    runner.flush();
-    gpu().device.queue.writeBuffer(this.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.backend.runner.flush();
+    this.backend.device.queue.writeBuffer(this.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   async read(): Promise<Float32Array> {
-    return new Float32Array(await runner.read(this.buffer, this.byteSize));
+    return new Float32Array(await this.backend.runner.read(this.buffer, this.byteSize));
   }
 
   /** Same buffer, new shape: no copy. Gradients flow back reshaped. */
@@ -102,8 +112,7 @@ export class Tensor {
     const n = numel(shape);
     if (n !== this.size)
       throw new ShapeError(`reshape: ${fmtShape(this.shape)} (${this.size}) to ${fmtShape(shape)} (${n})`);
-    const view = new Tensor(shape, this.buffer, false, 'reshape');
-    view.viewOf = this;
+    const view = new Tensor(this.backend, shape, this.buffer, false, 'reshape', this);
     if (this.requiresGrad) {
       view.requiresGrad = true;
       view.parents = [this];
@@ -111,8 +120,6 @@ export class Tensor {
     }
     return view;
   }
-  /** A view shares its base's buffer and never returns it to the pool. */
-  viewOf: Tensor | null = null;
 
   /** Excluded from the enclosing tidy(): parameters, optimiser state, results. */
   keep(): this {
@@ -122,7 +129,10 @@ export class Tensor {
 
   dispose(): void {
     if (!this._buffer) return;
-    if (!this.viewOf) bufferPool.release(this._buffer);
+    if (!this.viewOf) {
+      this.backend.untrack(this.size * 4, this);
+      this.backend.pool.release(this._buffer);
+    }
     this._buffer = null;
     this.grad = null;
     this.backwardFn = null;
@@ -134,10 +144,22 @@ export class Tensor {
   }
 }
 
-/** Tests set this so every new output starts as NaN: an element a kernel fails to write shows. */
-export const poison = { on: false };
+/**
+ * The backend all of an op's inputs live on; inputs from two backends are refused, naming the
+ * op and both adapters' devices (a buffer of one device cannot be bound on another).
+ */
+export function backendOf(op: string, ...inputs: Tensor[]): Backend {
+  const b = inputs[0].backend;
+  for (const t of inputs)
+    if (t.backend !== b)
+      throw new DeviceError(
+        `${op}: inputs live on two different backends (${fmtShape(inputs[0].shape)} and ${fmtShape(t.shape)}); move one with toBackend()`,
+      );
+  return b;
+}
 
-// ---- memory scopes -------------------------------------------------------------------------
+// ---- memory scopes
+// A property of the call stack, not of a device: one tidy() collects tensors of every backend. -------------------------------------------------------------------------
 const scopes: Tensor[][] = [];
 
 /**
@@ -212,8 +234,8 @@ export function accumulateGrad(t: Tensor, g: Tensor): void {
     t.grad = g;
     return;
   }
-  const sum = Tensor.empty(t.grad.shape, 'gradSum');
-  encodeAccumulate(t.grad.buffer, g.buffer, sum.buffer, sum.size);
+  const sum = Tensor.empty(t.backend, t.grad.shape, 'gradSum');
+  encodeAccumulate(t.backend, t.grad.buffer, g.buffer, sum.buffer, sum.size);
   t.grad = sum;
 }
 
@@ -232,7 +254,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
     throw new SparsegradError(`backward: ${root.op} ${fmtShape(root.shape)} does not require a gradient`);
   if (!seed && root.size !== 1)
     throw new ShapeError(`backward: root ${fmtShape(root.shape)} is not a scalar; pass a seed gradient`);
-  root.grad = seed ?? Tensor.full(root.shape, 1);
+  root.grad = seed ?? Tensor.full(root.shape, 1, false, root.backend);
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];
     if (t.backwardFn && t.grad) t.backwardFn(t.grad);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers';
 import { KernelChoices, NO_PINS } from '../../src/gpu/choices';
-import { backend } from '../../src/gpu/backend';
 import { kernelPath, subgroupKernelsFit } from '../../src/gpu/kernel-path';
 import { unaryKernel } from '../../src/ops/vector-width';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -26,12 +26,12 @@ describe('kernel choices live in one object', () => {
   });
 
   it("the ops read the backend's pins", async () => {
-    expect(unaryKernel(8)).toBe('vec4');
-    await backend.kernels.pinned({ scalarElementwise: true, path: 'plain' }, () => {
-      expect(unaryKernel(8)).toBe('scalar');
-      expect(kernelPath()).toBe('plain');
+    expect(unaryKernel(backend(), 8)).toBe('vec4');
+    await backend().kernels.pinned({ scalarElementwise: true, path: 'plain' }, () => {
+      expect(unaryKernel(backend(), 8)).toBe('scalar');
+      expect(kernelPath(backend())).toBe('plain');
     });
-    expect(unaryKernel(8)).toBe('vec4');
-    expect(kernelPath()).toBe(subgroupKernelsFit() ? 'subgroup' : 'plain');
+    expect(unaryKernel(backend(), 8)).toBe('vec4');
+    expect(kernelPath(backend())).toBe(subgroupKernelsFit(backend()) ? 'subgroup' : 'plain');
   });
 });

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testDataset, useGpu } from '../helpers';
-import { getPipeline, pipelineStats } from '../../src/gpu/pipelines';
 import { bindingsOf, uniformFieldsOf } from '../../src/gpu/bindings';
-import { bufferPool } from '../../src/gpu/buffers';
-import { runner } from '../../src/gpu/runner';
 import { Tensor, tidy } from '../../src/tensor/tensor';
 import { add, scale } from '../../src/ops/elementwise';
 import { adamFor, trainStep } from '../../src/nn/train';
@@ -11,21 +8,22 @@ import { batchesFor } from '../../src/nn/batches';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../../src/nn/config';
 import { Net } from '../../src/nn/net';
 import { ShaderError } from '../../src/gpu/errors';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
 /** Pipelines, bind groups and buffers created by `work`. */
 function created(work: () => void): { pipelines: number; bindGroups: number; buffers: number } {
   const before = {
-    pipelines: pipelineStats.compiled,
-    bindGroups: runner.bindGroupsCreated,
-    buffers: bufferPool.created,
+    pipelines: backend().pipelines.compiled,
+    bindGroups: backend().runner.bindGroupsCreated,
+    buffers: backend().pool.created,
   };
   work();
   return {
-    pipelines: pipelineStats.compiled - before.pipelines,
-    bindGroups: runner.bindGroupsCreated - before.bindGroups,
-    buffers: bufferPool.created - before.buffers,
+    pipelines: backend().pipelines.compiled - before.pipelines,
+    bindGroups: backend().runner.bindGroupsCreated - before.bindGroups,
+    buffers: backend().pool.created - before.buffers,
   };
 }
 
@@ -65,18 +63,18 @@ describe('cheap dispatch: nothing is created once a step has run', () => {
           tidy(() => {
             const { x, t } = batches.next();
             trainStep(net, adam, config, x, t, it, it % 2 === 0);
-            runner.flush();
+            backend().runner.flush();
           });
         // Warm-up: reading the loss every other step reorders the pool's free lists for a few
         // steps (new buffer combinations, so new bind groups) until the order cycles.
         for (let it = 1; it <= 12; it++) step(it);
-        await runner.sync();
-        const d0 = runner.dispatches;
+        await backend().runner.sync();
+        const d0 = backend().runner.dispatches;
         const made = created(() => {
           for (let it = 13; it <= 20; it++) step(it);
         });
-        await runner.sync();
-        expect(runner.dispatches - d0).toBeGreaterThan(8 * 20); // the steps really ran their kernels
+        await backend().runner.sync();
+        expect(backend().runner.dispatches - d0).toBeGreaterThan(8 * 20); // the steps really ran their kernels
         expect(made).toEqual({ pipelines: 0, bindGroups: 0, buffers: 0 });
         adam.dispose();
         net.dispose();
@@ -92,7 +90,7 @@ describe('cheap dispatch: nothing is created once a step has run', () => {
     const first = twice();
     expect(Array.from(await first.read())).toEqual(Array.from({ length: 64 }, (_, i) => i));
     first.dispose();
-    bufferPool.trim(); // destroys the free buffers the cached bind groups point at
+    backend().pool.trim(); // destroys the free buffers the cached bind groups point at
     const made = created(() => {
       const again = twice();
       void again
@@ -101,27 +99,27 @@ describe('cheap dispatch: nothing is created once a step has run', () => {
         .finally(() => again.dispose());
     });
     expect(made.bindGroups).toBeGreaterThan(0);
-    await runner.sync();
+    await backend().runner.sync();
     a.dispose();
   });
 
   it('a dispatch with the wrong number of buffers says so, naming the kernel', () => {
-    const p = getPipeline('fill', () => {
+    const p = backend().pipeline('fill', () => {
       throw new Error('already compiled under this name');
     });
-    const buf = bufferPool.acquire(64);
-    expect(() => runner.dispatch(p, [buf, buf], { size: 16, bits: 0 }, [1])).toThrow(
+    const buf = backend().pool.acquire(64);
+    expect(() => backend().runner.dispatch(p, [buf, buf], { size: 16, bits: 0 }, [1])).toThrow(
       /fill: dispatched with 2 buffers and uniforms; the kernel binds 1 and uniforms/,
     );
-    bufferPool.release(buf);
+    backend().pool.release(buf);
   });
 
   it('a kernel name used for two different sources is refused', () => {
     const src = (v: number) =>
       `@group(0) @binding(0) var<storage, read_write> out: array<f32>;\n@compute @workgroup_size(1)\nfn main() { out[0] = ${v}.0; }\n`;
-    getPipeline('twice_named', src(1));
-    expect(() => getPipeline('twice_named', src(2))).toThrow(ShaderError);
-    expect(() => getPipeline('twice_named', src(2), { UNUSED: 1 })).toThrow(/two different WGSL sources/);
+    backend().pipeline('twice_named', src(1));
+    expect(() => backend().pipeline('twice_named', src(2))).toThrow(ShaderError);
+    expect(() => backend().pipeline('twice_named', src(2), { UNUSED: 1 })).toThrow(/two different WGSL sources/);
   });
 });
 
@@ -150,20 +148,25 @@ fn main() {
     ).toThrow(/mat\.wgsl: uniform m has type mat2x2f/);
   });
   it('each value is written with its field type; a missing, unknown or mis-sized one is named', async () => {
-    const p = getPipeline('named_uniforms_test', src);
+    const p = backend().pipeline('named_uniforms_test', src);
     const out = Tensor.zeros([6]);
-    runner.dispatch(p, [out.buffer], { n: 7, scale: 0.25, shift: -3, v: [1, 2, 3, 4], w: [0.5, -1.5] }, [1]);
+    backend().runner.dispatch(p, [out.buffer], { n: 7, scale: 0.25, shift: -3, v: [1, 2, 3, 4], w: [0.5, -1.5] }, [1]);
     expect(Array.from(await out.read())).toEqual([7, 0.25, -3, 10, 0.5, -1.5]);
     const { v: _v, ...noV } = { n: 1, scale: 1, shift: 1, v: [1, 2, 3, 4], w: [1, 2] };
-    expect(() => runner.dispatch(p, [out.buffer], noV, [1])).toThrow(
+    expect(() => backend().runner.dispatch(p, [out.buffer], noV, [1])).toThrow(
       /named_uniforms_test: uniform v \(u32\) not given/,
     );
     expect(() =>
-      runner.dispatch(p, [out.buffer], { n: 1, scale: 1, shift: 1, v: [1, 2, 3, 4], w: [1, 2], size: 3 }, [1]),
+      backend().runner.dispatch(
+        p,
+        [out.buffer],
+        { n: 1, scale: 1, shift: 1, v: [1, 2, 3, 4], w: [1, 2], size: 3 },
+        [1],
+      ),
     ).toThrow(/no uniform size \(its uniforms: n, scale, shift, pad0, v, w\)/);
-    expect(() => runner.dispatch(p, [out.buffer], { n: 1, scale: 1, shift: 1, v: [1, 2], w: [1, 2] }, [1])).toThrow(
-      /uniform v holds 4 u32s, given \[1,2\]/,
-    );
+    expect(() =>
+      backend().runner.dispatch(p, [out.buffer], { n: 1, scale: 1, shift: 1, v: [1, 2], w: [1, 2] }, [1]),
+    ).toThrow(/uniform v holds 4 u32s, given \[1,2\]/);
     out.dispose();
   });
 });

@@ -1,32 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers';
-import { runner } from '../../src/gpu/runner';
-import { gpu } from '../../src/gpu/device';
 import { Tensor, tidy } from '../../src/tensor/tensor';
 import { relu, scale, add } from '../../src/ops/elementwise';
 import { DeviceError } from '../../src/gpu/errors';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
 describe('kernel profile', () => {
   it('times every dispatch by kernel, across submits, and the work still computes the right values', async () => {
-    if (!gpu().hasTimestamps) {
+    if (!backend().gpu.hasTimestamps) {
       // Without timestamp queries profiling must refuse clearly, not return zeros.
-      expect(() => runner.startProfile()).toThrow(/timestamp-query/);
+      expect(() => backend().runner.startProfile()).toThrow(/timestamp-query/);
       return;
     }
     const x = Tensor.fromArray(
       Float32Array.from({ length: 4096 }, (_, i) => i - 2048),
       [64, 64],
     );
-    runner.startProfile();
+    backend().runner.startProfile();
     // 700 dispatches: more than one query set (512), so a flush happens in the middle.
     tidy(() => {
       for (let i = 0; i < 300; i++) relu(x);
       for (let i = 0; i < 400; i++) scale(x, 2);
     });
     const y = add(x, x);
-    const times = await runner.stopProfile();
+    const times = await backend().runner.stopProfile();
     const byKernel = new Map(times.map((t) => [t.kernel, t]));
     expect(byKernel.get('unary:relu:4')?.dispatches).toBe(300);
     expect(byKernel.get('unary:scale:4')?.dispatches).toBe(400);
@@ -40,6 +39,6 @@ describe('kernel profile', () => {
     y.dispose();
     x.dispose();
     // A stop with no start is an error; after a stop, dispatches are not profiled.
-    await expect(runner.stopProfile()).rejects.toThrow(DeviceError);
+    await expect(backend().runner.stopProfile()).rejects.toThrow(DeviceError);
   });
 });

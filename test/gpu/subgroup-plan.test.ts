@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers';
 import { subgroupPlan, subgroupKernelsFit, subgroupWorkgroupSize } from '../../src/gpu/kernel-path';
-import { gpu, probeSubgroupSize } from '../../src/gpu/device';
+import { probeSubgroupSize } from '../../src/gpu/device';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -35,14 +36,14 @@ describe('subgroup path by what the adapter really runs', () => {
   });
 
   it('on this adapter: the probe sees a size the adapter allows, and the plan follows the facts', async () => {
-    const g = gpu();
+    const g = backend().gpu;
     if (g.hasSubgroups) {
       const seen = await probeSubgroupSize(g.device);
       expect(seen).toBeGreaterThanOrEqual(Math.max(1, g.subgroupSizes.min));
       if (g.subgroupSizes.max) expect(seen).toBeLessThanOrEqual(g.subgroupSizes.max);
     }
     const plan = subgroupPlan({ hasSubgroups: g.hasSubgroups, ...g.subgroupSizes, probed: g.probedSubgroupSize });
-    expect(subgroupKernelsFit()).toBe(plan.path === 'subgroup');
-    if (plan.path === 'subgroup') expect(subgroupWorkgroupSize()).toBe(plan.workgroup);
+    expect(subgroupKernelsFit(backend())).toBe(plan.path === 'subgroup');
+    if (plan.path === 'subgroup') expect(subgroupWorkgroupSize(backend())).toBe(plan.workgroup);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { MemoryTuneStore, Tuner, type Candidate, type GpuTimer } from '../../src/gpu/tuner';
 import { FileTuneStore } from '../../src/io/tune-file';
 import type { AdapterReport } from '../../src/gpu/device';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 /** A timer that runs the encode (so candidates see their calls) and returns scripted times. */
 function fakeTimer(msOf: Record<string, number[] | number | null>) {
@@ -143,15 +144,12 @@ describe('tuning a training step on this adapter', async () => {
   const { useGpu } = await import('../helpers');
   useGpu();
   it('matmul, reduction and conv shapes of a CNN step are each measured once, then read from the cache; the rules stand where nothing was measured', async () => {
-    const { gpu } = await import('../../src/gpu/device');
-    const { runner } = await import('../../src/gpu/runner');
-    const { kernelChoices } = await import('../../src/gpu/tuning');
     const { tuneForTraining } = await import('../../src/nn/tune');
     const { DEFAULT_CONFIG, CNN_DEFAULTS } = await import('../../src/nn/config');
     const { reduceKernel, reduceBucket } = await import('../../src/ops/reduce-axis');
-    if (!gpu().hasTimestamps) return;
+    if (!backend().gpu.hasTimestamps) return;
     const store = new MemoryTuneStore();
-    const tuner = new Tuner({ timer: (encode) => runner.timeGpu(encode), store, minMs: 1, maxReps: 3 });
+    const tuner = new Tuner({ timer: (encode) => backend().runner.timeGpu(encode), store, minMs: 1, maxReps: 3 });
     const config = { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, conv: [{ channels: 6, kernel: 3 }], hidden: [16], batch: 8 };
     try {
       const first = await tuneForTraining(config, tuner);
@@ -166,10 +164,10 @@ describe('tuning a training step on this adapter', async () => {
       const r = first.find((t) => t.bucket.startsWith('reduce:') && t.source === 'measured')!;
       const [outer, reduced, inner] = r.bucket.split(':')[1].split('x').map(Number);
       expect(reduceBucket(outer, reduced, inner)).toBe(r.bucket);
-      expect(reduceKernel(outer, inner, reduced)).toBe(r.winner);
-      expect(reduceKernel(3, 5, 7)).toBe('tree'); // nothing measured at that size: the rule (15 outputs)
+      expect(reduceKernel(backend(), outer, inner, reduced)).toBe(r.winner);
+      expect(reduceKernel(backend(), 3, 5, 7)).toBe('tree'); // nothing measured at that size: the rule (15 outputs)
     } finally {
-      kernelChoices.tuner = null;
+      backend().kernels.tuner = null;
     }
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers';
-import { gpu } from '../../src/gpu/device';
 import { Tensor } from '../../src/tensor/tensor';
 import { DeviceError } from '../../src/gpu/errors';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -11,7 +11,7 @@ describe('an uncaptured WebGPU error', () => {
   it('makes the next readback throw a DeviceError naming it, instead of returning numbers from work that did not run', async () => {
     const t = Tensor.fromArray(Float32Array.from([1, 2, 3]), [3]);
     expect(Array.from(await t.read())).toEqual([1, 2, 3]);
-    const device = gpu().device;
+    const device = backend().gpu.device;
     // MAP_READ may only be combined with COPY_DST: a validation error outside any error scope.
     device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
     await expect(t.read()).rejects.toThrow(DeviceError);

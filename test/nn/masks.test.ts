@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useGpu } from '../helpers';
 import { Tensor, tidy } from '../../src/tensor/tensor';
-import { runner } from '../../src/gpu/runner';
 import { Net } from '../../src/nn/net';
 import { DEFAULT_CONFIG, layersOf, type TrainConfig } from '../../src/nn/config';
 import { adamFor, trainStep } from '../../src/nn/train';
 import { modelFromSafetensors, modelToSafetensors, nonzeroMasks } from '../../src/nn/checkpoint';
 import { seededRandom } from '../../src/nn/random';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -48,7 +48,7 @@ describe('training under pruning masks', () => {
     for (let it = 1; it <= 60; it++)
       tidy(() => {
         trainStep(net, adam, config, x, t, it, false);
-        runner.flush();
+        backend().runner.flush();
       });
     const after = await Promise.all(net.weights.map((w) => w.read()));
     const state = await adam.save();
@@ -82,7 +82,7 @@ describe('training under pruning masks', () => {
       for (let it = 1; it <= 5; it++)
         tidy(() => {
           trainStep(net, adam, config, x, t, it, false);
-          runner.flush();
+          backend().runner.flush();
         });
       runs.push(await Promise.all(net.params.map((p) => p.tensor.read())));
       adam.dispose();

@@ -3,7 +3,7 @@ import { compare, randomArray, useGpu } from '../helpers';
 import { unaryKernel } from '../../src/ops/elementwise';
 import { Adam } from '../../src/nn/adam';
 import { Tensor, tidyAsync } from '../../src/tensor/tensor';
-import { kernelChoices } from '../../src/gpu/tuning';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -12,7 +12,7 @@ describe('adam', () => {
   for (const n of [1027, 1028])
     for (const decay of [0, 0.3])
       it(`three steps of the fused kernel (via the optimiser) match a float64 reference of Kingma & Ba, n ${n}, L2 decay ${decay}`, async () => {
-        expect(unaryKernel(n)).toBe(n % 4 ? 'scalar' : 'vec4');
+        expect(unaryKernel(backend(), n)).toBe(n % 4 ? 'scalar' : 'vec4');
         const [lr, b1, b2, eps] = [1e-2, 0.9, 0.999, 1e-3]; // a large eps so its bias-corrected folding is tested
         const p0 = randomArray(n, 1);
         const grads = [randomArray(n, 2), randomArray(n, 3), randomArray(n, 4)];
@@ -48,8 +48,8 @@ describe('adam', () => {
     const n = 1028;
     const runs: Uint32Array[] = [];
     for (const scalar of [true, false]) {
-      kernelChoices.pin({ scalarElementwise: scalar });
-      expect(unaryKernel(n)).toBe(scalar ? 'scalar' : 'vec4');
+      backend().kernels.pin({ scalarElementwise: scalar });
+      expect(unaryKernel(backend(), n)).toBe(scalar ? 'scalar' : 'vec4');
       runs.push(
         await tidyAsync(async () => {
           const p = Tensor.fromArray(Float32Array.from(randomArray(n, 1)), [n], true);
@@ -64,7 +64,7 @@ describe('adam', () => {
         }),
       );
     }
-    kernelChoices.pin({ scalarElementwise: false });
+    backend().kernels.pin({ scalarElementwise: false });
     expect(runs[1]).toEqual(runs[0]);
   });
 });

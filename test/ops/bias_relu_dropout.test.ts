@@ -9,6 +9,7 @@ import { mul } from '../../src/ops/elementwise';
 import { Tensor, backward, tidyAsync } from '../../src/tensor/tensor';
 import { ConfigError, ShapeError } from '../../src/gpu/errors';
 import { seededRandom } from '../../src/nn/random';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -33,7 +34,7 @@ describe('biasReluDropout: bias, ReLU and dropout fused', () => {
         const n = c.x.reduce((a, b) => a * b, 1);
         const inner = n / (c.x[0] * c.x[1]);
         // The reference reuses the GPU's dropout mask (tested against its statistics in dropout_mask.test.ts).
-        const mask = await tidyAsync(() => dropoutMask(c.x, keep, 11, 4).read());
+        const mask = await tidyAsync(() => dropoutMask(backend(), c.x, keep, 11, 4).read());
         await checkOp({
           name: `biasReluDropout ${c.what} keep ${keep}`,
           shapes: [c.x, c.bias],

@@ -5,7 +5,7 @@ import { Tensor } from '../../src/tensor/tensor';
 import { refConv2d } from '../ref/ref';
 import { ShapeError } from '../../src/gpu/errors';
 import { subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
-import { kernelChoices } from '../../src/gpu/tuning';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -28,8 +28,8 @@ describe.each(['plain', 'subgroup'] as KernelPath[])('conv2d, %s kernels', (path
     for (const [N, C, H, W, O, K] of CASES) {
       if (padding === 'valid' && (K > H || K > W)) continue;
       it(`${padding} x[${N},${C},${H},${W}] w[${O},${C},${K},${K}]`, () => {
-        kernelChoices.pin({ path: path });
-        if (path === 'subgroup' && !subgroupKernelsFit()) {
+        backend().kernels.pin({ path: path });
+        if (path === 'subgroup' && !subgroupKernelsFit(backend())) {
           expect(() => conv2d(Tensor.zeros([N, C, H, W]), Tensor.zeros([O, C, K, K]), padding)).toThrow(
             /subgroups of >= 8 lanes/,
           );
@@ -64,7 +64,7 @@ const STRIDED: [number, number, number, number, number, number, number, number][
 describe('conv2d with stride and pixel padding', () => {
   for (const [N, C, H, W, O, K, P, S] of STRIDED)
     it(`x[${N},${C},${H},${W}] w[${O},${C},${K},${K}] padding ${P} stride ${S}`, () => {
-      kernelChoices.pin({ path: null });
+      backend().kernels.pin({ path: null });
       return checkOp({
         name: `conv2d p${P} s${S}`,
         shapes: [

@@ -4,6 +4,7 @@ import { dropoutMask } from '../../src/ops/dropout_mask';
 import { dropout } from '../../src/ops/composite';
 import { tidyAsync } from '../../src/tensor/tensor';
 import { ConfigError } from '../../src/gpu/errors';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -11,7 +12,7 @@ describe('dropout', () => {
   for (const keep of [0.7, 0.5, 0.1]) {
     it(`keeps a share of ${keep} within 4σ, values exactly 0 or 1/keep`, async () => {
       const n = 250 * 1500;
-      const mask = await tidyAsync(() => dropoutMask([250, 1500], keep, 42, 7).read());
+      const mask = await tidyAsync(() => dropoutMask(backend(), [250, 1500], keep, 42, 7).read());
       let kept = 0;
       for (const v of mask) {
         if (v !== 0 && Math.abs(v - 1 / keep) > 1e-6) expect.fail(`mask value ${v} is neither 0 nor 1/keep`);
@@ -24,16 +25,16 @@ describe('dropout', () => {
   it('same seed and stream → same mask; another stream → another mask', async () => {
     const [a, b, c] = await tidyAsync(() =>
       Promise.all([
-        dropoutMask([1001], 0.7, 5, 1).read(),
-        dropoutMask([1001], 0.7, 5, 1).read(),
-        dropoutMask([1001], 0.7, 5, 2).read(),
+        dropoutMask(backend(), [1001], 0.7, 5, 1).read(),
+        dropoutMask(backend(), [1001], 0.7, 5, 1).read(),
+        dropoutMask(backend(), [1001], 0.7, 5, 2).read(),
       ]),
     );
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
   });
   it('backward passes the gradient through the same mask', async () => {
-    const mask = await tidyAsync(() => dropoutMask([7, 13], 0.7, 9, 3).read());
+    const mask = await tidyAsync(() => dropoutMask(backend(), [7, 13], 0.7, 9, 3).read());
     await checkOp({
       name: 'dropout',
       shapes: [[7, 13]],
@@ -43,7 +44,7 @@ describe('dropout', () => {
     });
   });
   it('rejects keep outside (0, 1]', () => {
-    expect(() => dropoutMask([4], 0, 1, 1)).toThrow(ConfigError);
-    expect(() => dropoutMask([4], 1.5, 1, 1)).toThrow(/keep probability must be in \(0, 1\], got 1.5/);
+    expect(() => dropoutMask(backend(), [4], 0, 1, 1)).toThrow(ConfigError);
+    expect(() => dropoutMask(backend(), [4], 1.5, 1, 1)).toThrow(/keep probability must be in \(0, 1\], got 1.5/);
   });
 });

@@ -18,7 +18,7 @@ import {
 } from '../../src/ops/elementwise';
 import { Tensor } from '../../src/tensor/tensor';
 import { refBinary, refUnary } from '../ref/ref';
-import { kernelChoices } from '../../src/gpu/tuning';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -32,9 +32,12 @@ const positive = (_i: number, n: number, seed: number) => randomArray(n, seed, 0
 describe('unary', () => {
   for (const shape of SHAPES) {
     it(`kernel ${shape}`, () =>
-      expect(unaryKernel(shape.reduce((p, q) => p * q, 1))).toBe(
-        shape.reduce((p, q) => p * q, 1) % 4 === 0 ? 'vec4' : 'scalar',
-      ));
+      expect(
+        unaryKernel(
+          backend(),
+          shape.reduce((p, q) => p * q, 1),
+        ),
+      ).toBe(shape.reduce((p, q) => p * q, 1) % 4 === 0 ? 'vec4' : 'scalar'));
     it(`relu ${shape}`, () =>
       checkOp({
         name: 'relu',
@@ -90,7 +93,7 @@ describe('binary (broadcasting)', () => {
         sa.length >= sb.length
           ? sa.map((d, i) => Math.max(d, sb[i - (sa.length - sb.length)] ?? 1))
           : sb.map((d, i) => Math.max(d, sa[i - (sb.length - sa.length)] ?? 1));
-      expect(binaryKernel(out, sa, sb)).toBe(kernel);
+      expect(binaryKernel(backend(), out, sa, sb)).toBe(kernel);
     });
     it(`add ${sa} ${sb}`, () =>
       checkOp({ name: 'add', shapes: [sa, sb], gpu: add, ref: (a, b) => refBinary(a, b, (p, q) => p + q) }));
@@ -171,12 +174,12 @@ describe('elementwise, vec4 against scalar', () => {
       );
       const runs: Uint32Array[][] = [];
       for (const scalar of [true, false]) {
-        kernelChoices.pin({ scalarElementwise: scalar });
+        backend().kernels.pin({ scalarElementwise: scalar });
         const outs = [add(a, b), binaryOp('div', a, b), relu(a)];
         runs.push(await Promise.all(outs.map(async (t) => new Uint32Array((await t.read()).buffer))));
         outs.forEach((t) => t.dispose());
       }
-      kernelChoices.pin({ scalarElementwise: false });
+      backend().kernels.pin({ scalarElementwise: false });
       expect(runs[1]).toEqual(runs[0]);
       expect(runs[0][0].some((v) => v !== 0)).toBe(true);
       a.dispose();

@@ -4,7 +4,7 @@ import { matmul, matmulKernel, matmulCandidates, type MatmulKernel, tiledStaging
 import { subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
 import { Tensor } from '../../src/tensor/tensor';
 import { refMatmul } from '../ref/ref';
-import { kernelChoices } from '../../src/gpu/tuning';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -55,17 +55,17 @@ describe.each(KERNELS)('matmul, %s kernel', (kernel) => {
     for (const transB of [false, true])
       for (const [M, K, N] of SIZES) {
         it(`M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
-          if (kernel === 'subgroup' && !subgroupKernelsFit()) {
+          if (kernel === 'subgroup' && !subgroupKernelsFit(backend())) {
             // This adapter cannot run it: forcing it must fail with a clear error, not run wrong.
-            kernelChoices.pin({ path: kernel });
+            backend().kernels.pin({ path: kernel });
             const x = Tensor.zeros([2, 2]);
             expect(() => matmul(x, x)).toThrow(/subgroups of >= 8 lanes/);
             x.dispose();
             return;
           }
-          kernelChoices.pin({ path: kernel });
+          backend().kernels.pin({ path: kernel });
           const expected = kernel === 'plain' ? 'plain' : subgroupKernelFor(M, K, N, transA, transB);
-          expect(matmulKernel(M, K, N, transA, transB)).toBe(expected);
+          expect(matmulKernel(backend(), M, K, N, transA, transB)).toBe(expected);
           await checkMatmul(kernel, M, K, N, transA, transB);
         });
       }
@@ -83,22 +83,22 @@ describe('matmul, vec4 loads (B as vec4 or vec2 pairs)', () => {
     [16, 7, 10, true, false],
   ] as const)
     it(`bit-identical to scalar loads: M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
-      if (!subgroupKernelsFit()) return expect(matmulKernel(M, K, N, transA, transB)).toBe('plain');
-      kernelChoices.pin({ path: 'subgroup' });
+      if (!subgroupKernelsFit(backend())) return expect(matmulKernel(backend(), M, K, N, transA, transB)).toBe('plain');
+      backend().kernels.pin({ path: 'subgroup' });
       const a = Tensor.fromArray(randomArray(M * K, 7), transA ? [K, M] : [M, K]);
       const b = Tensor.fromArray(randomArray(K * N, 8), transB ? [N, K] : [K, N]);
       const out: Float32Array[] = [];
       for (const scalar of [true, false]) {
-        kernelChoices.pin({ scalarMatmulLoads: scalar });
-        expect(matmulKernel(M, K, N, transA, transB)).toBe(
+        backend().kernels.pin({ scalarMatmulLoads: scalar });
+        expect(matmulKernel(backend(), M, K, N, transA, transB)).toBe(
           scalar ? 'subgroup' : subgroupKernelFor(M, K, N, transA, transB),
         );
-        if (!scalar) expect(matmulKernel(M, K, N, transA, transB)).not.toBe('subgroup');
+        if (!scalar) expect(matmulKernel(backend(), M, K, N, transA, transB)).not.toBe('subgroup');
         const c = matmul(a, b, { transA, transB });
         out.push(await c.read());
         c.dispose();
       }
-      kernelChoices.pin({ scalarMatmulLoads: false });
+      backend().kernels.pin({ scalarMatmulLoads: false });
       expect(new Uint32Array(out[1].buffer)).toEqual(new Uint32Array(out[0].buffer)); // same bits
       expect(out[0].some((v) => v !== 0)).toBe(true);
       a.dispose();
@@ -114,10 +114,10 @@ describe.each(TILED)('matmul, %s kernel', (kernel) => {
     for (const transB of [false, true])
       for (const [M, K, N] of [...SIZES, [70, 1030, 9], [5, 4100, 66]] as [number, number, number][]) {
         it(`M=${M} K=${K} N=${N} transA=${transA} transB=${transB}`, async () => {
-          kernelChoices.pin({ matmul: kernel });
-          expect(matmulKernel(M, K, N, transA, transB)).toBe(kernel);
+          backend().kernels.pin({ matmul: kernel });
+          expect(matmulKernel(backend(), M, K, N, transA, transB)).toBe(kernel);
           await checkMatmul(kernel, M, K, N, transA, transB);
-          kernelChoices.pin({ matmul: null });
+          backend().kernels.pin({ matmul: null });
         });
       }
 });
@@ -135,15 +135,15 @@ it('the tiled cases stage A and B both ways: vec4 where the contiguous dimension
 
 describe('matmul candidates', () => {
   it('plain and tiled everywhere, subgroup kernels where the adapter runs them, split-K only for long K', () => {
-    kernelChoices.pin({ path: null });
-    const short = matmulCandidates(100, 36, 132, false, true);
+    backend().kernels.pin({ path: null });
+    const short = matmulCandidates(backend(), 100, 36, 132, false, true);
     expect(short).toContain('plain');
     expect(short).toContain('tiled');
     expect(short.some((k) => k.startsWith('tiled-k'))).toBe(false);
-    expect(short.includes('subgroup')).toBe(subgroupKernelsFit());
-    const long = matmulCandidates(1500, 15680, 250, true, false);
+    expect(short.includes('subgroup')).toBe(subgroupKernelsFit(backend()));
+    const long = matmulCandidates(backend(), 1500, 15680, 250, true, false);
     expect(long).toEqual(expect.arrayContaining(['tiled-k2', 'tiled-k4', 'tiled-k8', 'tiled-k16']));
-    expect(matmulCandidates(64, 1024, 64, false, false).filter((k) => k.startsWith('tiled-k'))).toEqual([
+    expect(matmulCandidates(backend(), 64, 1024, 64, false, false).filter((k) => k.startsWith('tiled-k'))).toEqual([
       'tiled-k2',
       'tiled-k4',
     ]);
@@ -152,8 +152,7 @@ describe('matmul candidates', () => {
 
 describe('long products split into several dispatches', () => {
   it('under a small work budget every kernel splits by row blocks and gives the same bits', async () => {
-    const { dispatchBudget } = await import('../../src/ops/matmul');
-    const { runner } = await import('../../src/gpu/runner');
+    const { dispatchBudget } = backend();
     const [M, K, N] = [300, 70, 90];
     const a = Tensor.fromArray(randomArray(M * K, 3), [M, K]);
     const b = Tensor.fromArray(randomArray(K * N, 4), [K, N]);
@@ -161,15 +160,15 @@ describe('long products split into several dispatches', () => {
       'plain',
       'tiled',
       'tiled-k3',
-      ...(subgroupKernelsFit() ? ['subgroup'] : []),
+      ...(subgroupKernelsFit(backend()) ? ['subgroup'] : []),
     ] as MatmulKernel[]) {
-      kernelChoices.pin({ matmul: kernel });
+      backend().kernels.pin({ matmul: kernel });
       const run = async (flop: number) => {
         const saved = dispatchBudget.flop;
         dispatchBudget.flop = flop;
-        const d0 = runner.dispatches;
+        const d0 = backend().runner.dispatches;
         const c = matmul(a, b);
-        const dispatches = runner.dispatches - d0;
+        const dispatches = backend().runner.dispatches - d0;
         dispatchBudget.flop = saved;
         const out = await c.read();
         c.dispose();
@@ -180,7 +179,7 @@ describe('long products split into several dispatches', () => {
       expect(split.dispatches, kernel).toBeGreaterThan(whole.dispatches + 2);
       expect(new Uint32Array(split.out.buffer), kernel).toEqual(new Uint32Array(whole.out.buffer));
     }
-    kernelChoices.pin({ matmul: null });
+    backend().kernels.pin({ matmul: null });
     a.dispose();
     b.dispose();
   });

@@ -4,7 +4,7 @@ import { max, mean, reduceKernel, sum } from '../../src/ops/reduce';
 import { Tensor } from '../../src/tensor/tensor';
 import { refReduce } from '../ref/ref';
 import { ShapeError } from '../../src/gpu/errors';
-import { kernelChoices } from '../../src/gpu/tuning';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -46,8 +46,8 @@ describe('reduce', () => {
   });
 
   it("the column kernel gives the tree kernel's bits, for sums and maxima, with and without vec4", async () => {
-    expect(reduceKernel(1, 255)).toBe('tree');
-    expect(reduceKernel(1, 256)).toBe('columns');
+    expect(reduceKernel(backend(), 1, 255)).toBe('tree');
+    expect(reduceKernel(backend(), 1, 256)).toBe('columns');
     for (const [shape, axis] of [
       [[250, 1500], 0],
       [[2, 130, 300], 1],
@@ -63,12 +63,12 @@ describe('reduce', () => {
       );
       const bits: Uint32Array[][] = [];
       for (const k of ['tree', 'columns'] as const) {
-        kernelChoices.pin({ reduce: k });
+        backend().kernels.pin({ reduce: k });
         const outs = [sum(x, axis), mean(x, axis), max(x, axis)];
         bits.push(await Promise.all(outs.map(async (t) => new Uint32Array((await t.read()).buffer))));
         outs.forEach((t) => t.dispose());
       }
-      kernelChoices.pin({ reduce: null });
+      backend().kernels.pin({ reduce: null });
       expect(bits[1], `${shape} axis ${axis}`).toEqual(bits[0]);
       x.dispose();
     }

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkOp, randomArray, rng, useGpu } from '../helpers';
 import { SPMM_KERNELS, spmm, spmmBucket, spmmKernel, spmmVectorWidth, tuneSpmm } from '../../src/ops/spmm';
-import { kernelChoices } from '../../src/gpu/tuning';
-import { runner } from '../../src/gpu/runner';
 import { MemoryTuneStore, Tuner } from '../../src/gpu/tuner';
 import { transpose } from '../../src/ops/transpose';
 import { SparseMatrix, csrFromDense, transposeCsr, validateCsr } from '../../src/sparse/csr';
 import { Tensor } from '../../src/tensor/tensor';
 import { ShapeError } from '../../src/gpu/errors';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -47,19 +46,19 @@ const CASES: [string, number, number, number, (r: number) => number][] = [
 
 it('the cases cover every x vector width (f32, vec2, vec4)', () => {
   expect([
-    spmmVectorWidth(13),
-    spmmVectorWidth(10),
-    spmmVectorWidth(36),
-    spmmVectorWidth(250),
-    spmmVectorWidth(1),
+    spmmVectorWidth(backend(), 13),
+    spmmVectorWidth(backend(), 10),
+    spmmVectorWidth(backend(), 36),
+    spmmVectorWidth(backend(), 250),
+    spmmVectorWidth(backend(), 1),
   ]).toEqual([1, 2, 4, 2, 1]);
-  expect(new Set(CASES.map(([, , , N]) => spmmVectorWidth(N)))).toEqual(new Set([1, 2, 4]));
+  expect(new Set(CASES.map(([, , , N]) => spmmVectorWidth(backend(), N)))).toEqual(new Set([1, 2, 4]));
 });
 
 describe.each(SPMM_KERNELS)('CSR × dense (spmm, %s mapping) and its transposed product', (kernel) => {
   for (const [name, R, C, N, density] of CASES) {
     it(`${name}: [${R},${C}] × [${C},${N}]`, async () => {
-      kernelChoices.pin({ spmm: kernel });
+      backend().kernels.pin({ spmm: kernel });
       const dense = sparseDense(R, C, R * 7 + C, density);
       const a = SparseMatrix.fromDense(Float32Array.from(dense), R, C);
       // Forward against float64, and d/dx (through Aᵀ in CSR) by finite differences.
@@ -70,7 +69,7 @@ describe.each(SPMM_KERNELS)('CSR × dense (spmm, %s mapping) and its transposed 
         ref: (x) => ({ data: refProduct(dense, R, C, x.data, N), shape: [R, N] }),
         atol: 1e-5 * Math.sqrt(C),
       });
-      expect(spmmKernel(a.a, N)).toBe(kernel);
+      expect(spmmKernel(backend(), a.a, N)).toBe(kernel);
       a.dispose();
     });
   }
@@ -87,16 +86,16 @@ describe('CSR mapping by measurement', () => {
     // whatever this adapter would say.
     const tuner = new Tuner({
       timer: async (encode) => {
-        const dispatch = runner.dispatch;
+        const dispatch = backend().runner.dispatch;
         let label = '';
-        runner.dispatch = (p, ...rest) => {
+        backend().runner.dispatch = (p, ...rest) => {
           label = p.label;
-          return dispatch.call(runner, p, ...rest);
+          return dispatch.call(backend().runner, p, ...rest);
         };
         try {
           encode();
         } finally {
-          runner.dispatch = dispatch;
+          backend().runner.dispatch = dispatch;
         }
         const staged = label.startsWith('csr_matmul_staged');
         timed.push(staged ? 'staged' : 'rows');
@@ -109,14 +108,14 @@ describe('CSR mapping by measurement', () => {
     const r = await tuneSpmm(tuner, a.a, 40);
     expect(r).toMatchObject({ bucket: spmmBucket(48, 96, 40, a.nnz), winner: 'staged', source: 'measured' });
     expect(new Set(timed)).toEqual(new Set(['rows', 'staged']));
-    kernelChoices.tuner = tuner;
+    backend().kernels.tuner = tuner;
     try {
-      expect(spmmKernel(a.a, 40)).toBe('staged');
-      expect(spmmKernel(a.a, 4000)).toBe('rows'); // another bucket: nothing measured, the rule
+      expect(spmmKernel(backend(), a.a, 40)).toBe('staged');
+      expect(spmmKernel(backend(), a.a, 4000)).toBe('rows'); // another bucket: nothing measured, the rule
       const staged = await spmm(a, x).read();
       staged.forEach((v, i) => expect(Math.abs(v - byRows[i])).toBeLessThan(1e-5));
     } finally {
-      kernelChoices.tuner = null;
+      backend().kernels.tuner = null;
     }
     x.dispose();
     a.dispose();

@@ -9,9 +9,9 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../../src/nn/config';
 import { trainModel } from '../../src/nn/train';
 import { modelFromSafetensors } from '../../src/nn/checkpoint';
 import { loadEmbedded } from '../../src/data/node-loader';
-import { gpu } from '../../src/gpu/device';
 import { decodeSafetensors } from '../../src/io/safetensors';
 import { buildNode } from '../../scripts/build.mjs';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -36,7 +36,7 @@ describe('iterative magnitude pruning', () => {
       { config, rounds: 2, perRound: 0.5, rewind: 10, scope: { kind: 'global' } },
       data,
       dir,
-      gpu().adapter,
+      backend().gpu.adapter,
       () => {},
     );
     expect(rows.map((r) => r.round)).toEqual([0, 1, 2]);

@@ -4,8 +4,6 @@ import { Net, cnnLayers } from '../../src/nn/net';
 import { decoupleConv, decoupleNet } from '../../src/sparse/decouple';
 import { SparseNet } from '../../src/sparse/sparse-net';
 import { csrFromDense } from '../../src/sparse/csr';
-import { bufferPool } from '../../src/gpu/buffers';
-import { gpu } from '../../src/gpu/device';
 import {
   PROBE_MAX_BYTES,
   TIME_OWN_MATRIX_WITHIN,
@@ -23,6 +21,7 @@ import { mul } from '../../src/ops/elementwise';
 import { accuracy } from '../../src/nn/evaluate';
 import type { Dataset } from '../../src/data/dataset';
 import { refConv2d } from '../ref/ref';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -146,16 +145,16 @@ describe('kernel choice', () => {
   it('a layer bigger than PROBE_MAX_BYTES is probed on a slice of its rows, made on the GPU, and its costs scaled up', async () => {
     const cols = 2048,
       rows = Math.floor((1.5 * PROBE_MAX_BYTES) / (4 * cols)); // 1.5× the cap
-    if (rows * cols * 4 > gpu().device.limits.maxStorageBufferBindingSize)
-      return expect(() => layerCosts(rows, cols, 8)).rejects.toThrow(/does not fit/);
-    const acquire = bufferPool.acquire.bind(bufferPool);
+    if (rows * cols * 4 > backend().gpu.device.limits.maxStorageBufferBindingSize)
+      return expect(() => layerCosts(backend(), rows, cols, 8)).rejects.toThrow(/does not fit/);
+    const acquire = backend().pool.acquire.bind(backend().pool);
     let largest = 0;
-    bufferPool.acquire = (bytes: number) => {
+    backend().pool.acquire = (bytes: number) => {
       largest = Math.max(largest, bytes);
       return acquire(bytes);
     };
-    const costs = await layerCosts(rows, cols, 8).finally(() => {
-      bufferPool.acquire = acquire;
+    const costs = await layerCosts(backend(), rows, cols, 8).finally(() => {
+      backend().pool.acquire = acquire;
     });
     // No buffer as large as the whole 96 MiB matrix: the dense slice is the largest.
     expect(largest).toBeLessThanOrEqual(PROBE_MAX_BYTES);
@@ -183,7 +182,7 @@ describe('kernel choice', () => {
         r,
         c,
       );
-    const timed = await chooseCsrOrDense(pattern(d), batch, 'close call', costs);
+    const timed = await chooseCsrOrDense(backend(), pattern(d), batch, 'close call', costs);
     expect(timed.csrTimed).toBe(true);
     expect(timed.csrMs).toBeGreaterThan(0);
     expect(timed.denseMs).toBe(costs.denseMs);
@@ -193,7 +192,7 @@ describe('kernel choice', () => {
     const a = pattern(2e-6, big, big);
     const bigCosts = { rows: big, cols: big, batch, denseMs: 50, csrFixedMs: 0.1, csrMsPerNnz: 1e-6 };
     expect(closeCall(bigCosts, a.colIdx.length)).toBe(false);
-    const predicted = await chooseCsrOrDense(a, batch, 'far call', bigCosts);
+    const predicted = await chooseCsrOrDense(backend(), a, batch, 'far call', bigCosts);
     expect(predicted).toEqual({
       kernel: fasterKernel(bigCosts, a.colIdx.length),
       csrBelowDensity: crossoverDensity(bigCosts),
@@ -218,7 +217,7 @@ describe('kernel choice', () => {
     }).prunedLayers(0.9);
     const p = await SparseNet.fastest(pruned, 64);
     for (const [i, l] of pruned.entries()) {
-      const costs = await layerCosts(l.csr.rows, l.csr.cols, 64);
+      const costs = await layerCosts(backend(), l.csr.rows, l.csr.cols, 64);
       expect(costs.csrMsPerNnz).toBeGreaterThan(0);
       expect(costs.denseMs).toBeGreaterThan(0);
       expectChoiceFrom(p.kernels[i], costs, l.csr.colIdx.length);
@@ -226,8 +225,8 @@ describe('kernel choice', () => {
       if (i >= 2) expectChoiceFrom(auto.kernels[i], costs, layers[i].csr.colIdx.length);
     }
     // A layer too big for a dense binding is not measured (it can only run as CSR).
-    const tooBig = Math.floor(gpu().device.limits.maxStorageBufferBindingSize / 4000) + 1;
-    await expect(layerCosts(tooBig, 1000, 64)).rejects.toThrow(
+    const tooBig = Math.floor(backend().gpu.device.limits.maxStorageBufferBindingSize / 4000) + 1;
+    await expect(layerCosts(backend(), tooBig, 1000, 64)).rejects.toThrow(
       new RegExp(`dense \\[${tooBig}, 1000\\] matrix does not fit one storage binding`),
     );
     // The chosen nets compute the same function as explicit kernels.

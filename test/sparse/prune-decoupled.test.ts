@@ -8,6 +8,7 @@ import { layerInputStats } from '../../src/prune/stats';
 import { runSweep, sweepUnits, type SweepRow } from '../../src/prune/sweep';
 import { Tensor, tidyAsync } from '../../src/tensor/tensor';
 import type { Dataset } from '../../src/data/dataset';
+import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();
 
@@ -104,7 +105,7 @@ describe('pruning decoupled nets', () => {
       for (const i of [1, 2]) {
         const l = layers[i].csr,
           nnz = Math.round(l.colIdx.length * (1 - row.sparsity[i]));
-        const costs = await layerCosts(l.rows, l.cols, 1000);
+        const costs = await layerCosts(backend(), l.rows, l.cols, 1000);
         expect(row.kernels[i], `ratio ${row.ratio} layer ${i}`).toBe(
           closeCall(costs, nnz) ? (row.kernels[i] === 'csr' ? 'csr' : 'dense') : fasterKernel(costs, nnz),
         );
