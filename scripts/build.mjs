@@ -3,6 +3,7 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export async function buildNode(entries = { sparsegrad: 'src/cli/main.ts', bench: 'bench/main.ts' }) {
@@ -42,22 +43,22 @@ export async function buildPackage() {
     external: nodeDeps,
     banner,
   });
+  // The neutral and browser builds never reach 'webgpu' (dawn.node) or node: modules: only the
+  // Node entry imports them, so nothing is external and a stray import fails the build here.
   await build({
     ...common,
-    entryPoints: { index: join(root, 'src/index.ts') },
+    entryPoints: { index: join(root, 'src/index.ts'), internals: join(root, 'src/internals.ts') },
     outdir: join(root, 'dist/lib'),
     platform: 'neutral',
     target: 'es2022',
-    external: ['webgpu'],
+    splitting: true,
   });
-  // 'webgpu' (dawn.node) is only imported where there is no navigator.gpu: never in a browser.
   await build({
     ...common,
     entryPoints: { sparsegrad: join(root, 'src/index.ts') },
     outdir: join(root, 'dist/browser'),
     platform: 'browser',
     target: 'es2022',
-    external: ['webgpu'],
   });
   await build({
     ...common,
@@ -73,6 +74,14 @@ export async function buildPackage() {
     [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.types.json')],
     { stdio: 'inherit' },
   );
+  // TypeScript's DOM library declares WebGPU from 6.0 on, and the declarations reference it.
+  // Before 6.0 (the "types@<6.0" export condition) these entries bring @webgpu/types instead.
+  mkdirSync(join(root, 'dist/types/legacy'), { recursive: true });
+  for (const entry of ['index', 'node', 'internals'])
+    writeFileSync(
+      join(root, `dist/types/legacy/${entry}.d.ts`),
+      `/// <reference types="@webgpu/types" />\nexport * from '../${entry}.js';\n`,
+    );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

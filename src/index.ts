@@ -1,3 +1,4 @@
+/// <reference lib="dom" preserve="true" />
 // sparsegrad's library: the engine (device, tensors, autograd, ops) and the research tool on it
 // (models, training, attacks, pruning). Runs in browsers and in Node; `sparsegrad/node` adds
 // what needs the file system (data sets, checkpoint files).
@@ -55,7 +56,7 @@ export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint.js';
 export { loadModelBytes, modelToBytes, type Model } from './nn/model.js';
 export { studyFcModel, studyCnnModel, studyModelConfig, type ModelConfig } from './nn/study-models.js';
 export { encodeSafetensors, decodeSafetensors, type NamedArray } from './io/safetensors.js';
-export { embeddedSplit } from './data/embedded.js';
+export { embeddedSplit, fetchEmbedded } from './data/embedded.js';
 export {
   take,
   skip,

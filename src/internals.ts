@@ -1,3 +1,4 @@
+/// <reference lib="dom" preserve="true" />
 // sparsegrad/internals: the engine's machinery, for benchmarks, kernel work and tests. Not the
 // user API: names here may change between minor versions.
 export { BufferPool, roundSize } from './gpu/buffers.js';

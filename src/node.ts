@@ -1,3 +1,4 @@
+/// <reference lib="dom" preserve="true" />
 // sparsegrad in Node: everything in the main entry, plus the loaders that read files.
 export * from './index.js';
 // Explicit exports win over the star: in Node a backend opens on the webgpu package's adapter.

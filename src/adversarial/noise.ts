@@ -7,6 +7,7 @@ import { Adam } from '../nn/adam.js';
 import { IndexStream, seededRandom } from '../nn/random.js';
 import { withFrozen, type FrozenClassifier } from './frozen.js';
 import type { DeviceImages } from '../nn/batches.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /** Hvass-Labs' universal noise (tutorials 11–12), as the study used it. */
 export interface NoiseSettings {
@@ -21,13 +22,13 @@ export interface NoiseSettings {
   seed: number;
 }
 
-export const DEFAULT_NOISE: Omit<NoiseSettings, 'target' | 'limit'> = {
+export const DEFAULT_NOISE: Omit<NoiseSettings, 'target' | 'limit'> = deepFreeze({
   steps: 500,
   batch: 64,
   lr: 1e-2,
   l2: 0.02,
   seed: 1,
-};
+});
 
 /**
  * study: the recipe as published (penalty 0.02·½‖n‖²). On a pruned model the output margins
@@ -35,7 +36,7 @@ export const DEFAULT_NOISE: Omit<NoiseSettings, 'target' | 'limit'> = {
  * 0 (an attack failure, not robustness). no-penalty: the same optimisation without the
  * penalty, which cannot collapse; the limit alone bounds the noise.
  */
-export const UNIVERSAL_RECIPES = { study: { l2: 0.02 }, 'no-penalty': { l2: 0 } } as const;
+export const UNIVERSAL_RECIPES = deepFreeze({ study: { l2: 0.02 }, 'no-penalty': { l2: 0 } } as const);
 export type UniversalRecipe = keyof typeof UNIVERSAL_RECIPES;
 
 /** A universal noise whose mean |n| is below this share of its limit has collapsed: flagged as an attack failure. */

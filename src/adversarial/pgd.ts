@@ -6,8 +6,9 @@ import { ConfigError } from '../gpu/errors.js';
 import { oneHot, type Dataset } from '../data/dataset.js';
 import { seededRandom } from '../nn/random.js';
 import { outputClasses, withFrozen, type FrozenClassifier } from './frozen.js';
+import { deepFreeze } from '../util/freeze.js';
 
-export const ATTACK_LOSSES = ['ce', 'margin'] as const;
+export const ATTACK_LOSSES = deepFreeze(['ce', 'margin'] as const);
 /** ce: softmax cross-entropy; margin: Carlini–Wagner max_{j≠y} z_j − z_y on the raw outputs. */
 export type AttackLoss = (typeof ATTACK_LOSSES)[number];
 
@@ -39,7 +40,7 @@ export interface PgdSettings {
   detector?: { score: DetectorScore; weight: number; toward?: DetectorToward };
 }
 
-export const DETECTOR_TOWARD = ['wrong', 'top'] as const;
+export const DETECTOR_TOWARD = deepFreeze(['wrong', 'top'] as const);
 export type DetectorToward = (typeof DETECTOR_TOWARD)[number];
 
 export const fgsm = (epsilon: number, target: number | null = null, loss: AttackLoss = 'ce'): PgdSettings => ({

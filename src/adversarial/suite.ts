@@ -1,6 +1,7 @@
 import type { Dataset } from '../data/dataset.js';
 import { attackName, fgsm, pgd, pgdAttack, type AttackLoss, type PgdSettings } from './pgd.js';
 import type { FrozenClassifier } from './frozen.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /** A robustness evaluation by per-image attacks: FGSM and/or PGD with each loss, at each ε. */
 export interface AttackSuite {
@@ -16,7 +17,7 @@ export interface AttackSuite {
   seed: number;
 }
 
-export const DEFAULT_SUITE: AttackSuite = {
+export const DEFAULT_SUITE: AttackSuite = deepFreeze({
   epsilons: [0.1],
   fgsm: false,
   steps: 100,
@@ -25,7 +26,7 @@ export const DEFAULT_SUITE: AttackSuite = {
   stepFactor: 2.5,
   target: null,
   seed: 1,
-};
+});
 
 export interface AttackRow {
   /** fgsm-ce, pgd-ce, pgd-margin (…-tK when targeted), or worst: per image, broken by any attack at this ε. */

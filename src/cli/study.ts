@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { readFileSync } from 'node:fs';
+import { writeReport } from '../report/report.js';
 import { runStudy, STUDY_PRESETS, type StudyOptions, type StudyPreset } from '../study/study.js';
 import { parseRatios } from '../prune/sweep.js';
 import { ConfigError } from '../gpu/errors.js';
@@ -127,6 +128,7 @@ export function registerStudy(program: Command): void {
         },
       });
       bar?.stop();
+      console.log(`report: ${writeReport(o.out)}`); // after study.json: the report shows its findings
       printFindings(summary, console.log);
       console.log(
         `\nstudy finished in ${((performance.now() - t0) / 1000).toFixed(0)} s; results in ${o.out}/ (study.json, robustness.csv, sweep-*/, adaptive/seed*/, noise/seed*/, report.html)`,

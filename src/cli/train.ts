@@ -20,19 +20,20 @@ import { Tensor } from '../tensor/tensor.js';
 import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options.js';
 import { applyKernels, kernelsOption } from './kernels.js';
 import { tuneForTraining, tunedLine } from '../nn/tune.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /** Named budgets per architecture: `quick` for a first look on a CPU, `paper` for the study's settings. */
-export const PRESETS: Record<string, Partial<TrainConfig>> = {
+export const PRESETS: Record<string, Partial<TrainConfig>> = deepFreeze({
   default: { iterations: 400, evalEvery: 100 },
   quick: { hidden: [256, 128], iterations: 300, evalEvery: 100 },
   paper: { iterations: 10000, evalEvery: 1000 },
-};
+});
 /** The study's CNN always; small batches so that a CPU sees many updates per minute. */
-export const CNN_PRESETS: Record<string, Partial<TrainConfig>> = {
+export const CNN_PRESETS: Record<string, Partial<TrainConfig>> = deepFreeze({
   default: { batch: 50, iterations: 300, evalEvery: 100 },
   quick: { batch: 50, iterations: 160, evalEvery: 80 },
   paper: { iterations: 10000, evalEvery: 1000 },
-};
+});
 
 /** "12x7,15x5" → conv layers of 12 7×7 filters, then 15 5×5 filters. */
 export const parseConv = (v: string): ConvSpec[] =>

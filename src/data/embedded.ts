@@ -1,3 +1,4 @@
+import { DataError } from '../gpu/errors.js';
 import type { Dataset, Split } from './dataset.js';
 
 /**
@@ -30,4 +31,23 @@ export function embeddedSplit(digits: number[][], trainFraction = 0.8): Split {
     test: build((c) => [cut[c], counts[c]], 'test'),
     name: 'embedded',
   };
+}
+
+/**
+ * The embedded digits in a browser (or anywhere with fetch): `base` is where the `mnist`
+ * package's `src/digits/` folder is served (0.json … 9.json). Same split as in Node.
+ */
+export async function fetchEmbedded(base: string, trainFraction = 0.8): Promise<Split> {
+  const url = base.endsWith('/') ? base : `${base}/`;
+  const digits = await Promise.all(
+    Array.from({ length: 10 }, async (_, c) => {
+      const r = await fetch(`${url}${c}.json`);
+      if (!r.ok)
+        throw new DataError(
+          `${url}${c}.json: ${r.status} ${r.statusText} (serve the mnist package's src/digits/ there)`,
+        );
+      return ((await r.json()) as { data: number[] }).data;
+    }),
+  );
+  return embeddedSplit(digits, trainFraction);
 }

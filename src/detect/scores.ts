@@ -1,3 +1,4 @@
+import { deepFreeze } from '../util/freeze.js';
 /**
  * Per-input scores from a model's raw outputs (one row of `classes` values per input), each
  * oriented so that a higher score is more suspicious. A linear-quadratic model is trained
@@ -5,16 +6,22 @@
  * small top value or a small gap, hints at noise (the study's proposal); the maximum softmax
  * probability is the usual baseline for a softmax-CE model (Hendrycks & Gimpel 2017).
  */
-export const DETECT_SCORES = ['neg-max', 'onehot-distance', 'norm-deviation', 'neg-gap', 'neg-msp'] as const;
+export const DETECT_SCORES = deepFreeze([
+  'neg-max',
+  'onehot-distance',
+  'norm-deviation',
+  'neg-gap',
+  'neg-msp',
+] as const);
 export type DetectScore = (typeof DETECT_SCORES)[number];
 
-export const SCORE_MEANING: Record<DetectScore, string> = {
+export const SCORE_MEANING: Record<DetectScore, string> = deepFreeze({
   'neg-max': '−(largest output)',
   'onehot-distance': 'L2 distance of the output vector to the nearest one-hot vector',
   'norm-deviation': "|‖y‖₂ − 1|: how far the output norm is from a one-hot vector's",
   'neg-gap': '−(largest − second largest output)',
   'neg-msp': '−(maximum softmax probability)',
-};
+});
 
 /** One score for each row of `outputs` ([n, classes], row-major), in float64. */
 export function detectScores(score: DetectScore, outputs: ArrayLike<number>, classes: number): Float64Array {

@@ -3,6 +3,8 @@ import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/saf
 import { Tensor } from '../tensor/tensor.js';
 import { Net, describeLayers, weightShape, type Param } from './net.js';
 import { DEFAULT_CONFIG, CNN_DEFAULTS, inputOf, layersOf, type TrainConfig } from './config.js';
+import type { Backend } from '../gpu/backend.js';
+import { defaultBackend } from '../gpu/default-backend.js';
 
 /**
  * How a pruned model is saved: 'zeros', plain weights with the pruned ones 0; or
@@ -176,6 +178,7 @@ export async function flushSubnormalWeights(model: { weights: Tensor[] }): Promi
 export function modelFromSafetensors(
   bytes: Uint8Array,
   file: string,
+  backend: Backend = defaultBackend(),
 ): { model: Net; config: TrainConfig; masks: (Float32Array | null)[] | null } {
   const decoded = decodeSafetensors(bytes, file);
   const { metadata } = decoded;
@@ -204,7 +207,7 @@ export function modelFromSafetensors(
           `${file}: ${name} is ${fmtShape(a.shape)}, architecture ${describeLayers(layers)} needs ${fmtShape(shape)}`,
         );
       if (suffix === 'weight') flushSubnormals(a.data);
-      return { name, tensor: Tensor.fromArray(a.data, [...shape], true).keep() };
+      return { name, tensor: Tensor.fromArray(a.data, [...shape], true, backend).keep() };
     }),
   );
   const masks = saved.size ? layers.map((l) => saved.get(`${l.name}.weight`) ?? null) : null;

@@ -1,6 +1,7 @@
 import { ConfigError } from '../gpu/errors.js';
 import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './net.js';
 import type { ModuleJson } from './modules.js';
+import { deepFreeze } from '../util/freeze.js';
 
 export type LossName = 'quadratic' | 'softmax-ce';
 export interface LrStep {
@@ -38,7 +39,7 @@ export interface TrainConfig {
   model?: { input: number[]; layers: ModuleJson[] };
 }
 
-export const DEFAULT_CONFIG: TrainConfig = {
+export const DEFAULT_CONFIG: TrainConfig = deepFreeze({
   arch: 'fc',
   hidden: [1500, 1000, 800],
   loss: 'quadratic',
@@ -52,19 +53,19 @@ export const DEFAULT_CONFIG: TrainConfig = {
   iterations: 2000,
   seed: 1,
   evalEvery: 500,
-};
+});
 
 /** The study's CNN: 7×7×12, 5×5×15, 3×3×25, 3×3×20, no pooling, then FC 1500, 500, 10. */
-export const STUDY_CONV: ConvSpec[] = [
+export const STUDY_CONV: ConvSpec[] = deepFreeze([
   { channels: 12, kernel: 7 },
   { channels: 15, kernel: 5 },
   { channels: 25, kernel: 3 },
   { channels: 20, kernel: 3 },
-];
-export const CNN_DEFAULTS: Partial<TrainConfig> = { arch: 'cnn', conv: STUDY_CONV, hidden: [1500, 500] };
+]);
+export const CNN_DEFAULTS: Partial<TrainConfig> = deepFreeze({ arch: 'cnn', conv: STUDY_CONV, hidden: [1500, 500] });
 
 /** What configs saved before the input shape and classes were recorded mean: every one was trained on MNIST. */
-export const LEGACY_INPUT: readonly number[] = [1, 28, 28];
+export const LEGACY_INPUT: readonly number[] = deepFreeze([1, 28, 28]);
 export const LEGACY_CLASSES = 10;
 export const inputOf = (c: TrainConfig): readonly number[] => c.input ?? LEGACY_INPUT;
 export const classesOf = (c: TrainConfig): number => c.classes ?? LEGACY_CLASSES;

@@ -3,6 +3,8 @@ import { foldPruneMasks, modelFromSafetensors, modelToSafetensors, type MaskLayo
 import { DEFAULT_CONFIG, type TrainConfig } from './config.js';
 import { Sequential, sequentialFromArrays } from './modules.js';
 import type { Net } from './net.js';
+import type { Backend } from '../gpu/backend.js';
+import { defaultBackend } from '../gpu/default-backend.js';
 
 /**
  * What the study's tools (attacks, pruning, sweeps, detection) take: the study's FC/CNN `Net`
@@ -20,12 +22,13 @@ export type Model = Net | Sequential;
 export function loadModelBytes(
   bytes: Uint8Array,
   file: string,
+  backend: Backend = defaultBackend(),
 ): { model: Model; config: TrainConfig; masks: (Float32Array | null)[] | null } {
   const decoded = decodeSafetensors(bytes, file);
   const { metadata } = decoded;
-  if (!metadata.sparsegrad_model) return modelFromSafetensors(bytes, file);
+  if (!metadata.sparsegrad_model) return modelFromSafetensors(bytes, file, backend);
   const { arrays, masks: saved } = foldPruneMasks(decoded.arrays, file);
-  const model = sequentialFromArrays(arrays, metadata, file);
+  const model = sequentialFromArrays(arrays, metadata, file, undefined, backend);
   const config: TrainConfig = {
     ...DEFAULT_CONFIG,
     ...(metadata.sparsegrad_config ? JSON.parse(metadata.sparsegrad_config) : {}),

@@ -11,6 +11,7 @@ import { seededRandom } from './random.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import type { ForwardOptions, LayerSpec, Param } from './net.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /**
  * Layers in the spirit of torch.nn: a module maps a batch to a batch, owns named parameters
@@ -265,7 +266,7 @@ function moduleOfType(j: ModuleJson): Module {
 }
 
 /** Layer constructors for code: nn.Linear(128), nn.Conv2d(16, 5, 'same'), … */
-export const nn = {
+export const nn = deepFreeze({
   Linear: (out: number) => new Linear(out),
   Conv2d: (out: number, kernel: number, padding: Padding = 'valid', stride = 1) =>
     new Conv2d(out, kernel, padding, stride),
@@ -278,7 +279,7 @@ export const nn = {
   Dropout: (p: number) => new Dropout(p),
   /** The module, named in the state dict (its parameters become name.weight, name.bias). */
   named: <M extends Module>(name: string, m: M): M => moduleFromJson({ ...jsonOf(m), name }) as M,
-};
+});
 
 /**
  * Layers in order on inputs of a per-example shape (e.g. [1, 28, 28]); a flat batch [n, pixels]
@@ -455,9 +456,10 @@ export function sequentialFromSafetensors(
   bytes: Uint8Array,
   file: string,
   layers?: { input: number[]; layers: ModuleJson[] },
+  backend: Backend = defaultBackend(),
 ): Sequential {
   const { arrays, metadata } = decodeSafetensors(bytes, file);
-  return sequentialFromArrays(arrays, metadata, file, layers);
+  return sequentialFromArrays(arrays, metadata, file, layers, backend);
 }
 
 /** The same, from decoded tensors and metadata. */
@@ -466,20 +468,21 @@ export function sequentialFromArrays(
   metadata: Record<string, string>,
   file: string,
   layers?: { input: number[]; layers: ModuleJson[] },
+  backend: Backend = defaultBackend(),
 ): Sequential {
   const spec = layers ?? (metadata.sparsegrad_model ? JSON.parse(metadata.sparsegrad_model) : null);
   if (!spec)
     throw new DataError(
       `${file}: no sparsegrad_model in its metadata: give the model config (the layers) it was saved from`,
     );
-  const shell = Sequential.fromJson(spec, 0);
+  const shell = Sequential.fromJson(spec, 0, backend);
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const params = shell.params.map((p) => {
     const a = byName.get(p.name);
     if (!a) throw new DataError(`${file}: missing ${p.name} for ${shell.describe()}`);
     if (a.shape.join() !== p.tensor.shape.join())
       throw new DataError(`${file}: ${p.name} is ${fmtShape(a.shape)}, the layers need ${fmtShape(p.tensor.shape)}`);
-    return { name: p.name, tensor: Tensor.fromArray(a.data, [...a.shape], true).keep() };
+    return { name: p.name, tensor: Tensor.fromArray(a.data, [...a.shape], true, backend).keep() };
   });
   const model = shell.withParams(params);
   shell.dispose();

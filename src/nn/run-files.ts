@@ -8,16 +8,17 @@ import { modelFromSafetensors, modelToSafetensors, type MaskLayout } from './che
 import { classesOf, inputOf, type TrainConfig } from './config.js';
 import type { Trainable, TrainResult, TrainState } from './train.js';
 import type { Net } from './net.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /** How a run folder stores its model: the study's Net (default) or another Trainable (nn modules). */
 export interface ModelCodec<M extends Trainable> {
   save(model: M, config: TrainConfig, pruned?: { masks: Float32Array[]; layout: MaskLayout }): Promise<Uint8Array>;
   load(bytes: Uint8Array, file: string): M;
 }
-export const NET_CODEC: ModelCodec<Net> = {
+export const NET_CODEC: ModelCodec<Net> = deepFreeze({
   save: (model, config, pruned) => modelToSafetensors(model, config, pruned?.masks, pruned?.layout),
   load: (bytes, file) => modelFromSafetensors(bytes, file).model,
-};
+});
 
 /**
  * A run folder: model.safetensors, optimizer.safetensors (Adam moments, for resuming),

@@ -17,6 +17,7 @@ import { DeviceError, ShapeError, fmtShape } from '../gpu/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import { record } from './kernel.js';
 import type { Backend } from '../gpu/backend.js';
+import { deepFreeze } from '../util/freeze.js';
 
 export interface MatmulOptions {
   transA?: boolean;
@@ -30,7 +31,7 @@ export interface MatmulOptions {
 export type MatmulKernel = 'plain' | 'subgroup' | 'subgroup-vec4' | 'subgroup-vec4-b2' | 'tiled' | `tiled-k${number}`;
 
 /** Split-K factors the tuner tries for long K. */
-export const SPLITS = [2, 4, 8, 16];
+export const SPLITS = deepFreeze([2, 4, 8, 16]);
 
 const splitsOf = (k: MatmulKernel): number => (k.startsWith('tiled-k') ? Number(k.slice(7)) : 1);
 

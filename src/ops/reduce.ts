@@ -33,6 +33,6 @@ export function max(x: Tensor, axis: number): Tensor {
 
 /** g (shape with 1s) expanded to `shape`, times s. */
 function broadcastTo(g: Tensor, shape: Shape, s: number): Tensor {
-  const ones = Tensor.full(shape, s);
+  const ones = Tensor.full(shape, s, false, g.backend);
   return mul(ones, g.reshape(g.shape.length === shape.length ? g.shape : shape.map(() => 1)));
 }

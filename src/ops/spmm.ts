@@ -6,9 +6,10 @@ import type { TunedBucket } from '../gpu/tuning.js';
 import { workgroups1d } from '../gpu/dispatch.js';
 import { ShapeError, fmtShape } from '../gpu/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
-import type { CsrGpu, SparseMatrix } from '../sparse/csr.js';
+import type { CsrGpu, SparseMatrix } from '../tensor/csr.js';
 import { record } from './kernel.js';
 import type { Backend } from '../gpu/backend.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /**
  * Columns of x per thread: 16, as NV vectors of the widest type that divides N. Measured on
@@ -30,7 +31,7 @@ export function spmmVectorWidth(be: Backend, N: number): 1 | 2 | 4 {
  * workgroup per row, longest rows first, nonzeros staged in workgroup memory, x read coalesced.
  */
 export type SpmmKernel = 'rows' | 'staged';
-export const SPMM_KERNELS: SpmmKernel[] = ['rows', 'staged'];
+export const SPMM_KERNELS: SpmmKernel[] = deepFreeze(['rows', 'staged']);
 
 /** Products share a tuned choice per bucket: each size rounded up to a power of two, density to a power of two. */
 export function spmmBucket(R: number, C: number, N: number, nnz: number): string {

@@ -6,8 +6,9 @@ import { columnMeans, type LayerSpec } from '../nn/net.js';
 import type { Model } from '../nn/model.js';
 import { seededRandom } from '../nn/random.js';
 import type { InputStats } from './stats.js';
+import { deepFreeze } from '../util/freeze.js';
 
-export const PRUNE_METHODS = ['abs', 'act', 'act-abs-mean', 'combined', 'random', 'pixel-mask'] as const;
+export const PRUNE_METHODS = deepFreeze(['abs', 'act', 'act-abs-mean', 'combined', 'random', 'pixel-mask'] as const);
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
 
 /** per-matrix: the same ratio in every weight matrix (the study's "global"); layer: one matrix; global: one threshold over all. */

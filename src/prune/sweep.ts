@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { Model } from '../nn/model.js';
 import { Pruner, parseScope, scopeName, type PruneMethod } from './prune.js';
 import { decoupleNet, type DecoupledLayer } from '../sparse/decouple.js';
-import { DecoupledPruner } from '../sparse/prune-decoupled.js';
+import { DecoupledPruner } from './prune-decoupled.js';
 import { SparseNet } from '../sparse/sparse-net.js';
 import { calibrationIndices, layerInputStats, type InputStats } from './stats.js';
 import { fineTunePruned, type FineTuneSpec } from './fine-tune.js';

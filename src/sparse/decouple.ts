@@ -2,7 +2,7 @@ import { ConfigError } from '../gpu/errors.js';
 import type { Model } from '../nn/model.js';
 import { Sequential } from '../nn/modules.js';
 import { convOutputShape, type ConvLayerSpec, type LayerSpec } from '../nn/net.js';
-import { csrFromDense, type CsrHost } from './csr.js';
+import { csrFromDense, type CsrHost } from '../tensor/csr.js';
 
 /**
  * What runs between one weight layer's output (bias added) and the next weight layer, in

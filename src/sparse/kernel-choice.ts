@@ -3,7 +3,7 @@ import { medianWallMs, median } from '../gpu/timing.js';
 import { matmul } from '../ops/matmul.js';
 import { spmm } from '../ops/spmm.js';
 import { seededRandom } from '../nn/random.js';
-import { SparseMatrix, type CsrHost } from './csr.js';
+import { SparseMatrix, type CsrHost } from '../tensor/csr.js';
 import { ConfigError } from '../gpu/errors.js';
 import type { Backend } from '../gpu/backend.js';
 
@@ -181,7 +181,7 @@ export async function layerCosts(
   const probeRows = Math.max(1, Math.min(rows, Math.floor(PROBE_MAX_BYTES / (4 * cols))));
   const scaleUp = rows / probeRows;
   const x = probeInput(be, cols, batch);
-  const w = Tensor.full([probeRows, cols], 0.01); // values do not change a dense product's time
+  const w = Tensor.full([probeRows, cols], 0.01, false, be); // values do not change a dense product's time
   const denseMs =
     scaleUp *
     (await timeRun(

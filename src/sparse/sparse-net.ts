@@ -8,7 +8,7 @@ import { matmul } from '../ops/matmul.js';
 import { spmm, spmmBucket, tuneSpmm } from '../ops/spmm.js';
 import { transpose } from '../ops/transpose.js';
 import type { Param } from '../nn/net.js';
-import { SparseMatrix, type CsrHost } from './csr.js';
+import { SparseMatrix, type CsrHost } from '../tensor/csr.js';
 import type { AfterOp, ConvGeometry, DecoupledLayer } from './decouple.js';
 import { chooseCsrOrDense, fitsDenseBinding, type KernelChoice } from './kernel-choice.js';
 import type { Backend } from '../gpu/backend.js';

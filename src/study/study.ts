@@ -33,11 +33,11 @@ import {
 } from '../prune/sweep.js';
 import { SweepFiles } from '../prune/sweep-files.js';
 import type { PruneMethod } from '../prune/prune.js';
-import { writeReport } from '../report/report.js';
 import { defaultBackend } from '../gpu/default-backend.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /** The study's eight noise vectors (target / limit). */
-export const STUDY_VECTORS: [number, number][] = [
+export const STUDY_VECTORS: [number, number][] = deepFreeze([
   [3, 0.25],
   [2, 0.25],
   [1, 0.15],
@@ -46,7 +46,7 @@ export const STUDY_VECTORS: [number, number][] = [
   [8, 0.2],
   [7, 0.3],
   [9, 0.2],
-];
+]);
 
 export interface StudyPreset {
   data: string;
@@ -68,7 +68,7 @@ export interface StudyPreset {
 const range = (a: number, b: number, step: number) =>
   Array.from({ length: Math.floor((b - a) / step + 1e-9) + 1 }, (_, i) => Math.round((a + i * step) * 1e6) / 1e6);
 
-export const STUDY_PRESETS: Record<string, StudyPreset> = {
+export const STUDY_PRESETS: Record<string, StudyPreset> = deepFreeze({
   // Minutes on a 2-core CPU: a narrower FC net on the embedded digits, 20 ratios.
   default: {
     data: 'embedded',
@@ -111,7 +111,7 @@ export const STUDY_PRESETS: Record<string, StudyPreset> = {
       pgdImages: null,
     },
   },
-};
+});
 
 export interface StudyOptions {
   preset: StudyPreset;
@@ -269,7 +269,6 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
       2,
     ),
   );
-  o.log(`report: ${writeReport(o.out)}`); // after study.json: the report shows its findings
   return summary;
 }
 

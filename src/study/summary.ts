@@ -1,18 +1,19 @@
 import { attackOf, splitOf, type SweepRow } from '../prune/sweep.js';
 import { meanCi95, type MeanCi } from '../metrics/interval.js';
 import type { PruneMethod } from '../prune/prune.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /** Clean validation accuracy a pruned model must keep: an absolute floor, or a drop from the unpruned model. */
 export type CleanRule = { atLeast: number } | { drop: number };
 
 /** The methods compared at matched clean accuracy, with their scopes; random and pixel-mask are the controls. */
-export const COMPARED: { method: PruneMethod; scope: string }[] = [
+export const COMPARED: { method: PruneMethod; scope: string }[] = deepFreeze([
   { method: 'abs', scope: 'per-matrix' },
   { method: 'act', scope: 'per-matrix' },
   { method: 'combined', scope: 'per-matrix' },
   { method: 'random', scope: 'per-matrix' },
   { method: 'pixel-mask', scope: 'layer:1' },
-];
+]);
 
 /**
  * Per (seed, method, scope): the highest ratio r such that clean validation accuracy meets the

@@ -3,7 +3,7 @@ import { checkOp, randomArray, rng, useGpu } from '../helpers';
 import { SPMM_KERNELS, spmm, spmmBucket, spmmKernel, spmmVectorWidth, tuneSpmm } from '../../src/ops/spmm';
 import { MemoryTuneStore, Tuner } from '../../src/gpu/tuner';
 import { transpose } from '../../src/ops/transpose';
-import { SparseMatrix, csrFromDense, transposeCsr, validateCsr } from '../../src/sparse/csr';
+import { SparseMatrix, csrFromDense, transposeCsr, validateCsr } from '../../src/tensor/csr';
 import { Tensor } from '../../src/tensor/tensor';
 import { ShapeError } from '../../src/gpu/errors';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';

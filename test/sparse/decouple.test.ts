@@ -3,7 +3,7 @@ import { compare, randomArray, useGpu } from '../helpers';
 import { Net, cnnLayers } from '../../src/nn/net';
 import { decoupleConv, decoupleNet } from '../../src/sparse/decouple';
 import { SparseNet } from '../../src/sparse/sparse-net';
-import { csrFromDense } from '../../src/sparse/csr';
+import { csrFromDense } from '../../src/tensor/csr';
 import {
   PROBE_MAX_BYTES,
   TIME_OWN_MATRIX_WITHIN,
@@ -207,7 +207,7 @@ describe('kernel choice', () => {
     const layers = await decoupleNet(net);
     const auto = await SparseNet.fastest(layers, 64);
     expect(auto.kernels.slice(0, 2).map((k) => k.kernel)).toEqual(['conv', 'conv']);
-    const { DecoupledPruner } = await import('../../src/sparse/prune-decoupled');
+    const { DecoupledPruner } = await import('../../src/prune/prune-decoupled');
     const { parseScope } = await import('../../src/prune/prune');
     const pruned = new DecoupledPruner(layers, null, {
       method: 'abs',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compare, randomArray, useGpu } from '../helpers';
 import { Net, cnnLayers, fcLayers } from '../../src/nn/net';
 import { decoupleNet } from '../../src/sparse/decouple';
-import { DecoupledPruner } from '../../src/sparse/prune-decoupled';
+import { DecoupledPruner } from '../../src/prune/prune-decoupled';
 import { Pruner, parseScope, type PruneMethod } from '../../src/prune/prune';
 import { layerInputStats } from '../../src/prune/stats';
 import { runSweep, sweepUnits, type SweepRow } from '../../src/prune/sweep';

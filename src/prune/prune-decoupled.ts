@@ -1,10 +1,10 @@
 import { ConfigError } from '../gpu/errors.js';
 import { seededRandom } from '../nn/random.js';
-import { RankedPruning, columnRankScores, scoreSets, type PruneMethod, type PruneSettings } from '../prune/prune.js';
-import type { InputStats } from '../prune/stats.js';
-import type { CsrHost } from './csr.js';
-import type { DecoupledLayer } from './decouple.js';
-import { SparseNet, type Kernel } from './sparse-net.js';
+import { RankedPruning, columnRankScores, scoreSets, type PruneMethod, type PruneSettings } from './prune.js';
+import type { InputStats } from './stats.js';
+import type { CsrHost } from '../tensor/csr.js';
+import type { DecoupledLayer } from '../sparse/decouple.js';
+import { SparseNet, type Kernel } from '../sparse/sparse-net.js';
 import { EVAL_BATCH } from '../nn/evaluate.js';
 
 /**

@@ -1,5 +1,5 @@
 import { ShapeError, fmtShape } from '../gpu/errors.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor } from './tensor.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 
