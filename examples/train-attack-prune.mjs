@@ -1,21 +1,7 @@
 // Defines a small model, trains it on the embedded digits, attacks it and prunes it, through
 // the public API only. Run: node examples/train-attack-prune.mjs (after npm install sparsegrad).
-import {
-  initGpu,
-  adapterName,
-  releaseGpu,
-  loadEmbedded,
-  trainModel,
-  DEFAULT_CONFIG,
-  accuracy,
-  pgdAttack,
-  fgsm,
-  pgd,
-  Pruner,
-  layerInputStats,
-  calibrationIndices,
-  take,
-} from 'sparsegrad';
+import { initGpu, adapterName, releaseGpu, loadEmbedded, trainModel, DEFAULT_CONFIG, accuracy, take } from 'sparsegrad';
+import { pgdAttack, fgsm, pgd, Pruner, layerInputStats, calibrationIndices } from 'sparsegrad/research';
 
 const g = await initGpu();
 console.log(`adapter: ${adapterName(g.gpu.adapter)}`);

@@ -34,28 +34,23 @@ export async function buildPackage() {
   const common = { bundle: true, format: 'esm', sourcemap: 'linked', loader: { '.wgsl': 'text' }, logLevel: 'warning' };
   const nodeDeps = ['webgpu', 'mnist', 'commander', 'cli-progress', 'pngjs'];
   const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
+  // One build of every library entry with shared chunks: `sparsegrad`, `sparsegrad/research`
+  // and `sparsegrad/internals` imported together share one engine (one Tensor class, one
+  // default backend). Only the Node entry imports 'webgpu' (dawn.node) and node: modules.
   await build({
     ...common,
-    entryPoints: { node: join(root, 'src/node.ts') },
-    outdir: join(root, 'dist/lib'),
-    platform: 'node',
-    target: 'node20',
-    external: nodeDeps,
-    banner,
-  });
-  // The neutral and browser builds never reach 'webgpu' (dawn.node) or node: modules: only the
-  // Node entry imports them, so nothing is external and a stray import fails the build here.
-  await build({
-    ...common,
-    entryPoints: { index: join(root, 'src/index.ts'), internals: join(root, 'src/internals.ts') },
+    entryPoints: Object.fromEntries(['index', 'node', 'research', 'internals'].map((e) => [e, join(root, `src/${e}.ts`)])),
     outdir: join(root, 'dist/lib'),
     platform: 'neutral',
     target: 'es2022',
     splitting: true,
+    external: ['webgpu', 'node:*', ...nodeDeps],
   });
+  // A single file for a page without a bundler (<script type="module">): the engine and research.
+  // Nothing is external, so a stray import of 'webgpu' or a node: module fails the build here.
   await build({
     ...common,
-    entryPoints: { sparsegrad: join(root, 'src/index.ts') },
+    entryPoints: { sparsegrad: join(root, 'src/browser.ts') },
     outdir: join(root, 'dist/browser'),
     platform: 'browser',
     target: 'es2022',
@@ -77,7 +72,7 @@ export async function buildPackage() {
   // TypeScript's DOM library declares WebGPU from 6.0 on, and the declarations reference it.
   // Before 6.0 (the "types@<6.0" export condition) these entries bring @webgpu/types instead.
   mkdirSync(join(root, 'dist/types/legacy'), { recursive: true });
-  for (const entry of ['index', 'node', 'internals'])
+  for (const entry of ['index', 'node', 'research', 'internals', 'browser'])
     writeFileSync(
       join(root, `dist/types/legacy/${entry}.d.ts`),
       `/// <reference types="@webgpu/types" />\nexport * from '../${entry}.js';\n`,

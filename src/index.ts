@@ -1,7 +1,8 @@
 /// <reference lib="dom" preserve="true" />
-// sparsegrad's library: the engine (device, tensors, autograd, ops) and the research tool on it
-// (models, training, attacks, pruning). Runs in browsers and in Node; `sparsegrad/node` adds
-// what needs the file system (data sets, checkpoint files).
+// sparsegrad: the engine (backends, tensors, autograd, ops) and the model layer on it (modules,
+// training, checkpoints, data). Runs in browsers and in Node, where the Node build adds what
+// needs the file system. The study's research code (attacks, pruning, detection) is
+// `sparsegrad/research`; kernel machinery is `sparsegrad/internals`.
 export * from './gpu/errors.js';
 export { adapterName, type AdapterReport, type Gpu, type DeviceOptions } from './gpu/device.js';
 export { Backend, createBackend, type BackendOptions, type MemoryReport } from './gpu/backend.js';
@@ -68,34 +69,3 @@ export {
   type Dataset,
   type Split,
 } from './data/dataset.js';
-
-export {
-  fgsm,
-  pgd,
-  pgdAttack,
-  pgdImages,
-  attackName,
-  type PgdSettings,
-  type AttackResult,
-  type AttackLoss,
-} from './adversarial/pgd.js';
-export {
-  makeNoise,
-  DEFAULT_NOISE,
-  UNIVERSAL_RECIPES,
-  meanAbs,
-  collapsed,
-  type NoiseSettings,
-} from './adversarial/noise.js';
-export { robustness, type NoiseVector, type Robustness } from './adversarial/evaluate.js';
-export {
-  Pruner,
-  PRUNE_METHODS,
-  parseScope,
-  scopeName,
-  type PruneMethod,
-  type PruneScope,
-  type PruneSettings,
-} from './prune/prune.js';
-export { layerInputStats, calibrationIndices, type InputStats } from './prune/stats.js';
-export { meanCi95 } from './metrics/interval.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,9 +17,9 @@ const filesUnder = (dir: string, base = ''): string[] =>
   );
 
 describe('the npm package', () => {
-  it('npm pack, npm install <tgz> in an empty folder, then a script importing sparsegrad trains, attacks and prunes; the CLI runs prebuilt', () => {
+  it('npm run pack, npm install <tgz> in an empty folder, then a script importing sparsegrad trains, attacks and prunes; the CLI runs prebuilt', () => {
     const work = mkdtempSync(join(tmpdir(), 'sparsegrad-pack-'));
-    const tgz = sh('npm', ['pack', '--silent', '--pack-destination', work], process.cwd()).trim().split('\n').pop()!;
+    const tgz = sh(process.execPath, ['scripts/pack.mjs', '--out', work], process.cwd()).trim().split('\n').pop()!;
     const app = join(work, 'app');
     sh('mkdir', ['-p', app], work);
     writeFileSync(
@@ -28,10 +28,16 @@ describe('the npm package', () => {
     );
     sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, tgz)], app);
     const installed = join(app, 'node_modules/sparsegrad');
+    const published = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    expect(published.scripts, "no install or build scripts run in a user's install").toBeUndefined();
+    expect(published.devDependencies).toBeUndefined();
+    expect(published.engines.node).toBe(JSON.parse(readFileSync('package.json', 'utf8')).engines.node);
     expect(existsSync(join(installed, 'src')), 'sources are not shipped').toBe(false);
     for (const f of [
       'dist/lib/node.js',
       'dist/lib/index.js',
+      'dist/lib/research.js',
+      'dist/lib/internals.js',
       'dist/browser/sparsegrad.js',
       'dist/cli/sparsegrad.js',
       'dist/types/node.d.ts',

@@ -3,7 +3,17 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 // Every entry point: the library, the CLI, the benchmark and the browser demo.
-const ENTRIES = ['src/index.ts', 'src/cli/main.ts', 'bench/main.ts', 'demo/main.ts', 'demo/kernels.ts'];
+const ENTRIES = [
+  'src/index.ts',
+  'src/node.ts',
+  'src/research.ts',
+  'src/internals.ts',
+  'src/browser.ts',
+  'src/cli/main.ts',
+  'bench/main.ts',
+  'demo/main.ts',
+  'demo/kernels.ts',
+];
 
 describe('source structure', () => {
   it('the import graph has no cycles (dpdm, type-only imports included)', () => {

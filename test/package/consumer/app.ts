@@ -6,20 +6,16 @@ import {
   DEFAULT_CONFIG,
   type Split,
   Sequential,
-  Pruner,
   Tensor,
   accuracy,
-  layerInputStats,
-  calibrationIndices,
   nn,
-  pgd,
-  pgdAttack,
   sequentialFromSafetensors,
   sequentialToSafetensors,
   take,
   tidyAsync,
   trainModel,
 } from 'sparsegrad';
+import { Pruner, calibrationIndices, layerInputStats, pgd, pgdAttack } from 'sparsegrad/research';
 
 export interface AppResult {
   adapter: string;

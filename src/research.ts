@@ -1,0 +1,34 @@
+/// <reference lib="dom" preserve="true" />
+// sparsegrad/research: what the study is made of, on top of the engine: adversarial attacks and
+// universal noise, pruning by weights and activations, intervals. Imports the engine; the
+// engine never imports it.
+export {
+  fgsm,
+  pgd,
+  pgdAttack,
+  pgdImages,
+  attackName,
+  type PgdSettings,
+  type AttackResult,
+  type AttackLoss,
+} from './adversarial/pgd.js';
+export {
+  makeNoise,
+  DEFAULT_NOISE,
+  UNIVERSAL_RECIPES,
+  meanAbs,
+  collapsed,
+  type NoiseSettings,
+} from './adversarial/noise.js';
+export { robustness, type NoiseVector, type Robustness } from './adversarial/evaluate.js';
+export {
+  Pruner,
+  PRUNE_METHODS,
+  parseScope,
+  scopeName,
+  type PruneMethod,
+  type PruneScope,
+  type PruneSettings,
+} from './prune/prune.js';
+export { layerInputStats, calibrationIndices, type InputStats } from './prune/stats.js';
+export { meanCi95 } from './metrics/interval.js';
