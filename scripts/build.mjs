@@ -39,7 +39,9 @@ export async function buildPackage() {
   // default backend). Only the Node entry imports 'webgpu' (dawn.node) and node: modules.
   await build({
     ...common,
-    entryPoints: Object.fromEntries(['index', 'node', 'research', 'internals'].map((e) => [e, join(root, `src/${e}.ts`)])),
+    entryPoints: Object.fromEntries(
+      ['index', 'node', 'research', 'internals'].map((e) => [e, join(root, `src/${e}.ts`)]),
+    ),
     outdir: join(root, 'dist/lib'),
     platform: 'neutral',
     target: 'es2022',
