@@ -1,6 +1,6 @@
 // The core kernel checks, run in the browser against the same float64 references as the Node tests.
 import { adapterName } from '../src/gpu/device';
-import { initGpu } from '../src/gpu/node-gpu';
+import { initGpu } from '../src/gpu/init';
 import { Tensor, tidyAsync, backward } from '../src/tensor/tensor';
 import { matmul } from '../src/ops/matmul';
 import { add, relu, exp } from '../src/ops/elementwise';

@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import { adapterName } from '../src/gpu/device';
-import { initGpu } from '../src/gpu/node-gpu';
+import { initGpu } from '../src/gpu/init';
 import { embeddedSplit } from '../src/data/embedded';
 import { take } from '../src/data/dataset';
 import { DEFAULT_CONFIG } from '../src/nn/config';

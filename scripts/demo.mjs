@@ -26,7 +26,6 @@ export async function buildDemo() {
     target: 'chrome113',
     sourcemap: 'linked',
     loader: { '.wgsl': 'text' },
-    external: ['webgpu'],
     logLevel: 'warning',
   });
 }

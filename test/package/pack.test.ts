@@ -26,7 +26,7 @@ describe('the npm package', () => {
       join(app, 'package.json'),
       JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }),
     );
-    sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, tgz)], app);
+    sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tgz], app);
     const installed = join(app, 'node_modules/sparsegrad');
     const published = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     expect(published.scripts, "no install or build scripts run in a user's install").toBeUndefined();
