@@ -22,14 +22,15 @@ export {
   type ConvSpec,
   type Traceable,
 } from './nn/net.js';
+export { Module, type ForwardOptions, type HostTensor, type ParamSource } from './nn/module.js';
+export { Layer, Linear, Conv2d, Pool2d, Flatten, ReLU, Dropout, type ModuleJson } from './nn/layers.js';
 export {
   Sequential,
   nn,
   moduleFromJson,
   sequentialToSafetensors,
   sequentialFromSafetensors,
-  type Module,
-  type ModuleJson,
+  type ModelJson,
 } from './nn/modules.js';
 export {
   DEFAULT_CONFIG,

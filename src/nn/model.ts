@@ -32,8 +32,8 @@ export function loadModelBytes(
   const config: TrainConfig = {
     ...DEFAULT_CONFIG,
     ...(metadata.sparsegrad_config ? JSON.parse(metadata.sparsegrad_config) : {}),
-    model: model.toJson(),
-    input: [...model.inputShape],
+    model: model.modelJson(),
+    input: [...model.modelJson().input],
     classes: model.classes,
   };
   const names = model.params.filter((p) => p.name.endsWith('.weight')).map((p) => p.name);
@@ -48,6 +48,6 @@ export function modelToBytes(
   layout: MaskLayout = 'zeros',
 ): Promise<Uint8Array> {
   const layers: Record<string, string> =
-    model instanceof Sequential ? { sparsegrad_model: JSON.stringify(model.toJson()) } : {};
+    model instanceof Sequential ? { sparsegrad_model: JSON.stringify(model.modelJson()) } : {};
   return modelToSafetensors(model, config, masks, layout, layers);
 }

@@ -85,23 +85,23 @@ function afterOps(model: Model): AfterOp[][] {
   if (!(model instanceof Sequential))
     return Array.from({ length: count }, (_, i): AfterOp[] => (i + 1 < count ? [{ kind: 'relu' }] : []));
   const out: AfterOp[][] = [];
-  model.modules.forEach((m, i) => {
+  model.leaves().forEach(({ module: m, input, name }) => {
     const j = m.toJson();
     if (j.type === 'Linear' || j.type === 'Conv2d') out.push([]);
     else if (j.type === 'Flatten' || j.type === 'Dropout') return;
     else if (!out.length)
       throw new ConfigError(
-        `decouple: ${j.type} (module ${i}) comes before any weight layer; decoupling starts at one`,
+        `decouple: ${j.type} (module ${name}) comes before any weight layer; decoupling starts at one`,
       );
     else if (j.type === 'ReLU') out[out.length - 1].push({ kind: 'relu' });
-    else
+    else if (j.type === 'MaxPool2d' || j.type === 'AvgPool2d')
       out[out.length - 1].push({
         kind: 'pool',
         type: j.type,
         kernel: j.kernel,
         stride: j.stride ?? j.kernel,
         padding: j.padding ?? 0,
-        input: model.shapes[i],
+        input,
       });
   });
   return out;

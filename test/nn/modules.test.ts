@@ -79,7 +79,7 @@ describe('nn modules and Sequential', () => {
       again.forward(Tensor.fromArray(Float32Array.from(x.data), [3, 144]), { train: false }).read(),
     );
     expect(Array.from(got2)).toEqual(Array.from(got));
-    expect(again.toJson()).toEqual(model.toJson());
+    expect(again.modelJson()).toEqual(model.modelJson());
     model.dispose();
     again.dispose();
   });
@@ -132,7 +132,7 @@ describe('nn modules and Sequential', () => {
   it('a model config in JSON builds the same model; bad layers and shapes are named', () => {
     const json = { input: [1, 12, 12], layers: layers().map((m) => m.toJson()) };
     const m = Sequential.fromJson(JSON.parse(JSON.stringify(json)), 3);
-    expect(m.toJson()).toEqual(json);
+    expect(m.modelJson()).toEqual(json);
     m.dispose();
     expect(() => Sequential.fromJson({ input: [1, 28, 28], layers: [{ type: 'Linear', out: 10 }] })).toThrow(
       /Linear\(10\): expects a flat input, got \[1,28,28\] \(put a Flatten before it\)/,
@@ -288,7 +288,7 @@ describe("the study's nets as nn modules", () => {
     );
     const m = new Sequential([4], [nn.named('head', nn.Linear(2))]);
     expect(m.params.map((p) => p.name)).toEqual(['head.weight', 'head.bias']);
-    expect(Sequential.fromJson(m.toJson()).params.map((p) => p.name)).toEqual(['head.weight', 'head.bias']);
+    expect(Sequential.fromJson(m.modelJson()).params.map((p) => p.name)).toEqual(['head.weight', 'head.bias']);
     m.dispose();
   });
 });
