@@ -10,12 +10,13 @@
 import { initGpu } from '../src/gpu/node-gpu';
 import { adamFor, trainStep } from '../src/nn/train';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../src/nn/config';
-import { Net } from '../src/nn/net';
+
 import { tidy } from '../src/tensor/tensor';
 import { median } from '../src/gpu/timing';
 import { batchesFor } from '../src/nn/batches';
 import { loadEmbedded } from '../src/data/node-loader';
 import { defaultBackend as backend } from '../src/gpu/default-backend';
+import { modelOfLayers } from '../src/nn/study-models';
 
 await initGpu();
 const model = process.env.MODEL ?? 'tiny';
@@ -33,7 +34,7 @@ type Mode = 'full' | 'no-dawn' | 'ops-only';
 
 /** µs per dispatch: the median step for the study's nets, the mean for the tiny one. */
 async function usPerDispatch(mode: Mode): Promise<number> {
-  const net = Net.init(layersOf(config), config.keep, config.seed);
+  const net = modelOfLayers(layersOf(config), config.keep, config.seed);
   const adam = adamFor(net, config);
   const batches = data ? batchesFor(data, config.batch, config.seed, 10, 'device') : null;
   const x = new Float32Array(config.batch * 784).fill(0.5);

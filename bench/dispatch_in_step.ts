@@ -7,13 +7,14 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { initGpu } from '../src/gpu/node-gpu';
 import { adamFor, trainStep } from '../src/nn/train';
 import { DEFAULT_CONFIG, layersOf } from '../src/nn/config';
-import { Net } from '../src/nn/net';
+
 import { tidy } from '../src/tensor/tensor';
 import { defaultBackend as backend } from '../src/gpu/default-backend';
+import { modelOfLayers } from '../src/nn/study-models';
 
 await initGpu();
 const config = { ...DEFAULT_CONFIG, iterations: 100, evalEvery: 0 };
-const net = Net.init(layersOf(config), config.keep, config.seed);
+const net = modelOfLayers(layersOf(config), config.keep, config.seed);
 const adam = adamFor(net, config);
 const x = new Float32Array(config.batch * 784).fill(0.5);
 const t = new Float32Array(config.batch * 10);

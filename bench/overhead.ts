@@ -1,6 +1,6 @@
 import { adamFor, trainStep } from '../src/nn/train';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../src/nn/config';
-import { describeLayers, Net } from '../src/nn/net';
+import { describeLayers } from '../src/nn/layer-spec';
 import { tidy } from '../src/tensor/tensor';
 import { median } from '../src/gpu/timing';
 import { printTable } from './common';
@@ -8,6 +8,7 @@ import { batchesFor } from '../src/nn/batches';
 import { loadEmbedded } from '../src/data/node-loader';
 import type { Dataset } from '../src/data/dataset';
 import { defaultBackend as backend } from '../src/gpu/default-backend';
+import { modelOfLayers } from '../src/nn/study-models';
 
 /**
  * uncached: whole-source pipeline keys and a bind group per dispatch (before issue 18), batches
@@ -58,7 +59,7 @@ const WARM_REPEATS = 5;
  */
 async function measure(config: TrainConfig, mode: Mode, steps: number, data: Dataset): Promise<Row> {
   setMode(mode);
-  const net = Net.init(layersOf(config), config.keep, config.seed);
+  const net = modelOfLayers(layersOf(config), config.keep, config.seed);
   const adam = adamFor(net, config);
   const batches = batchesFor(data, config.batch, config.seed, 10, mode === 'cached+gpu-batches' ? 'device' : 'host');
   const step = (it: number) =>

@@ -1,4 +1,3 @@
-import { Net } from '../src/nn/net';
 import { adamFor, trainStep } from '../src/nn/train';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../src/nn/config';
 import type { KernelTime } from '../src/gpu/runner';
@@ -6,13 +5,14 @@ import { tidy } from '../src/tensor/tensor';
 import { seededRandom } from '../src/nn/random';
 import { printTable } from './common';
 import { defaultBackend as backend } from '../src/gpu/default-backend';
+import { modelOfLayers } from '../src/nn/study-models';
 
 /** GPU time per kernel over `steps` training steps (after one untimed step), per step. */
 async function profileSteps(
   config: TrainConfig,
   steps: number,
 ): Promise<{ kernels: (KernelTime & { msPerStep: number; share: number })[]; gpuMsPerStep: number }> {
-  const net = Net.init(layersOf(config), config.keep, config.seed);
+  const net = modelOfLayers(layersOf(config), config.keep, config.seed);
   const adam = adamFor(net, config);
   const random = seededRandom(5);
   const x = Float32Array.from({ length: config.batch * 784 }, () => random());

@@ -13,7 +13,7 @@ import { parseScope } from '../src/prune/prune';
 import { modelFromSafetensors } from '../src/nn/checkpoint';
 import { readBytes } from '../src/io/files';
 import { ConfigError } from '../src/gpu/errors';
-import { Net } from '../src/nn/net';
+
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../src/nn/config';
 import { loadData } from '../src/data/node-loader';
 import { predict, EVAL_BATCH } from '../src/nn/evaluate';
@@ -21,6 +21,8 @@ import { seededRandom } from '../src/nn/random';
 import { timeOp, python, printTable } from './common';
 import { randomData } from './matmul';
 import { defaultBackend as backend } from '../src/gpu/default-backend';
+import { modelOfLayers } from '../src/nn/study-models';
+import type { Sequential } from '../src/nn/modules';
 
 const N = 250;
 export const SPARSITIES = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
@@ -216,11 +218,11 @@ async function layerTable(dir: string) {
  * study did. The pattern matters, not the values: magnitude pruning leaves fewer of fc1's inputs
  * in use, and CSR ran 1.5x faster on it than on a random pattern (docs/sparse-lavapipe.md).
  */
-async function wholeCnn(dir: string, trained: { net: Net; file: string } | null) {
+async function wholeCnn(dir: string, trained: { net: Sequential; file: string } | null) {
   const source = existsSync('../shared/data/mnist') ? '../shared/data/mnist' : 'embedded';
   const test = loadData(source).test;
   const modelFile = trained?.file ?? null;
-  const net = trained?.net ?? Net.init(layersOf({ ...DEFAULT_CONFIG, ...CNN_DEFAULTS }), 1, 1);
+  const net = trained?.net ?? modelOfLayers(layersOf({ ...DEFAULT_CONFIG, ...CNN_DEFAULTS }), 1, 1);
   const all = await decoupleNet(net);
   net.dispose();
   const fc1 = all.findIndex((l) => l.name === 'fc1');
@@ -277,7 +279,7 @@ async function wholeCnn(dir: string, trained: { net: Net; file: string } | null)
 }
 
 /** A trained CNN checkpoint for the whole-CNN forward, checked before any timing starts. */
-function loadCnn(file: string): { net: Net; file: string } {
+function loadCnn(file: string): { net: Sequential; file: string } {
   const { model } = modelFromSafetensors(readBytes(file), file);
   if (!model.layers.some((l) => l.kind === 'conv') || !model.layers.some((l) => l.kind === 'linear')) {
     model.dispose();

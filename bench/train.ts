@@ -1,6 +1,6 @@
 import { trainModel } from '../src/nn/train';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../src/nn/config';
-import { describeLayers } from '../src/nn/net';
+import { describeLayers } from '../src/nn/layer-spec';
 import { loadEmbedded } from '../src/data/node-loader';
 import { printTable } from './common';
 import { tfjsTrainFc } from './tfjs';

@@ -13,7 +13,6 @@ export { Tensor, tidy, tidyAsync, backward } from './tensor/tensor.js';
 export * from './ops/index.js';
 
 export {
-  Net,
   fcLayers,
   cnnLayers,
   describeLayers,
@@ -21,7 +20,7 @@ export {
   type LayerSpec,
   type ConvSpec,
   type Traceable,
-} from './nn/net.js';
+} from './nn/layer-spec.js';
 export { Module, type ForwardOptions, type HostTensor, type ParamSource } from './nn/module.js';
 export { Layer, Linear, Conv2d, Pool2d, Flatten, ReLU, Dropout, type ModuleJson } from './nn/layers.js';
 export {
@@ -56,7 +55,14 @@ export { tuneForTraining } from './nn/tune.js';
 export { accuracy, predict, type Classifier } from './nn/evaluate.js';
 export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint.js';
 export { loadModelBytes, modelToBytes, type Model } from './nn/model.js';
-export { studyFcModel, studyCnnModel, studyModelConfig, type ModelConfig } from './nn/study-models.js';
+export {
+  studyFcModel,
+  studyCnnModel,
+  studyModelConfig,
+  studyModel,
+  modelOfLayers,
+  type ModelConfig,
+} from './nn/study-models.js';
 export { encodeSafetensors, decodeSafetensors, type NamedArray } from './io/safetensors.js';
 export { embeddedSplit, fetchEmbedded } from './data/embedded.js';
 export {

@@ -6,7 +6,7 @@ import { initGpu } from '../gpu/node-gpu.js';
 import { loadData } from '../data/node-loader.js';
 import { splitClasses } from '../data/dataset.js';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, classesOf, inputOf, layersOf, type TrainConfig } from '../nn/config.js';
-import { describeLayers, type ConvSpec } from '../nn/net.js';
+import { describeLayers, type ConvSpec } from '../nn/layer-spec.js';
 import { ConfigError } from '../gpu/errors.js';
 import { fitToData, trainModel, type TrainProgress } from '../nn/train.js';
 import type { BatchSource } from '../nn/batches.js';

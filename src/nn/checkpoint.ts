@@ -1,7 +1,9 @@
 import { DataError, fmtShape } from '../gpu/errors.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Net, describeLayers, weightShape, type Param } from './net.js';
+import { describeLayers, weightShape, type Param } from './layer-spec.js';
+import type { Sequential } from './modules.js';
+import { studyModel } from './study-models.js';
 import { DEFAULT_CONFIG, CNN_DEFAULTS, inputOf, layersOf, type TrainConfig } from './config.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
@@ -179,7 +181,7 @@ export function modelFromSafetensors(
   bytes: Uint8Array,
   file: string,
   backend: Backend = defaultBackend(),
-): { model: Net; config: TrainConfig; masks: (Float32Array | null)[] | null } {
+): { model: Sequential; config: TrainConfig; masks: (Float32Array | null)[] | null } {
   const decoded = decodeSafetensors(bytes, file);
   const { metadata } = decoded;
   const { arrays, masks: saved } = foldPruneMasks(decoded.arrays, file);
@@ -211,10 +213,10 @@ export function modelFromSafetensors(
     }),
   );
   const masks = saved.size ? layers.map((l) => saved.get(`${l.name}.weight`) ?? null) : null;
-  return { model: new Net(layers, params, config.keep), config, masks };
+  return { model: studyModel(config, backend, params), config, masks };
 }
 
 /** Masks that keep a model's nonzero weights (1 where w ≠ 0): how a model saved with zeros is fine-tuned. */
-export async function nonzeroMasks(model: Net): Promise<Float32Array[]> {
+export async function nonzeroMasks(model: { weights: Tensor[] }): Promise<Float32Array[]> {
   return Promise.all(model.weights.map(async (w) => (await w.read()).map((v) => (v !== 0 ? 1 : 0))));
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../gpu/errors.js';
-import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './net.js';
+import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './layer-spec.js';
 import type { ModuleJson } from './modules.js';
 import { deepFreeze } from '../util/freeze.js';
 

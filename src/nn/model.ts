@@ -1,8 +1,7 @@
 import { decodeSafetensors } from '../io/safetensors.js';
 import { foldPruneMasks, modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from './config.js';
-import { Sequential, sequentialFromArrays } from './modules.js';
-import type { Net } from './net.js';
+import { type Sequential, sequentialFromArrays } from './modules.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 
@@ -11,7 +10,7 @@ import { defaultBackend } from '../gpu/default-backend.js';
  * or an nn `Sequential` of modules. Both train, trace their weight layers' inputs, and give
  * copies with other weights.
  */
-export type Model = Net | Sequential;
+export type Model = Sequential;
 
 /**
  * A model from safetensors: an nn Sequential where the metadata holds its layers
@@ -47,7 +46,7 @@ export function modelToBytes(
   masks?: (Float32Array | null)[],
   layout: MaskLayout = 'zeros',
 ): Promise<Uint8Array> {
-  const layers: Record<string, string> =
-    model instanceof Sequential ? { sparsegrad_model: JSON.stringify(model.modelJson()) } : {};
+  // The study's nets are saved as they always were (their config names the architecture).
+  const layers: Record<string, string> = config.model ? { sparsegrad_model: JSON.stringify(model.modelJson()) } : {};
   return modelToSafetensors(model, config, masks, layout, layers);
 }

@@ -5,7 +5,7 @@ import { ConfigError, DataError, ShapeError, fmtShape } from '../gpu/errors.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
-import type { LayerSpec, Param } from './net.js';
+import type { LayerSpec, Param } from './layer-spec.js';
 import { deepFreeze } from '../util/freeze.js';
 import { seededInit, type ParamSource } from './module.js';
 import { Conv2d, Dropout, Flatten, Layer, Linear, Pool2d, ReLU, type LayerContext, type ModuleJson } from './layers.js';

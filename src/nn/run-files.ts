@@ -7,7 +7,7 @@ import type { AdapterReport } from '../gpu/device.js';
 import { modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint.js';
 import { classesOf, inputOf, type TrainConfig } from './config.js';
 import type { Trainable, TrainResult, TrainState } from './train.js';
-import type { Net } from './net.js';
+import type { Sequential } from './modules.js';
 import { deepFreeze } from '../util/freeze.js';
 
 /** How a run folder stores its model: the study's Net (default) or another Trainable (nn modules). */
@@ -15,7 +15,7 @@ export interface ModelCodec<M extends Trainable> {
   save(model: M, config: TrainConfig, pruned?: { masks: Float32Array[]; layout: MaskLayout }): Promise<Uint8Array>;
   load(bytes: Uint8Array, file: string): M;
 }
-export const NET_CODEC: ModelCodec<Net> = deepFreeze({
+export const NET_CODEC: ModelCodec<Sequential> = deepFreeze({
   save: (model, config, pruned) => modelToSafetensors(model, config, pruned?.masks, pruned?.layout),
   load: (bytes, file) => modelFromSafetensors(bytes, file).model,
 });
@@ -25,7 +25,7 @@ export const NET_CODEC: ModelCodec<Net> = deepFreeze({
  * train.json (config, seed, adapter, data, metrics, status) and history.csv. Every file is
  * written atomically, model and optimiser before the JSON that points at them.
  */
-export async function saveCheckpoint<M extends Trainable = Net>(
+export async function saveCheckpoint<M extends Trainable = Sequential>(
   dir: string,
   state: TrainState<M>,
   config: TrainConfig,
@@ -89,7 +89,7 @@ export function finishRun(dir: string, metrics: TrainResult['metrics']): string[
 }
 
 /** The state to resume from, or null when the folder holds no checkpoint. Refuses another config. */
-export function loadCheckpoint<M extends Trainable = Net>(
+export function loadCheckpoint<M extends Trainable = Sequential>(
   dir: string,
   config: TrainConfig,
   dataName: string,

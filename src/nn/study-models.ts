@@ -1,6 +1,8 @@
 import { classesOf, inputOf, STUDY_CONV, type TrainConfig } from './config.js';
-import type { ModuleJson } from './modules.js';
-import type { ConvSpec } from './net.js';
+import { Sequential, moduleFromJson, type ModuleJson } from './modules.js';
+import type { ConvSpec, LayerSpec, Param } from './layer-spec.js';
+import type { Backend } from '../gpu/backend.js';
+import { defaultBackend } from '../gpu/default-backend.js';
 
 /** A model config of nn modules: the per-example input shape and the layers. */
 export interface ModelConfig {
@@ -8,10 +10,23 @@ export interface ModelConfig {
   layers: ModuleJson[];
 }
 
-/** ReLU and, while training, dropout (keep probability `keep`) after a hidden linear layer. */
-const hiddenTail = (keep: number): ModuleJson[] => [
+/**
+ * The drop probability of a config's keep probability (configs keep TensorFlow 1's convention):
+ * a short decimal where that gives the kernel the same f32 keep, else the exact 1 − keep.
+ */
+export function dropOf(keep: number): number {
+  const short = Math.round((1 - keep) * 1e6) / 1e6;
+  return Math.fround(1 - short) === Math.fround(keep) ? short : 1 - keep;
+}
+
+/**
+ * ReLU and, while training, dropout after a hidden linear layer. Its mask stream is the
+ * layer's index among the weight layers, as the study's nets have always drawn it, so runs
+ * repeat bit for bit.
+ */
+const hiddenTail = (keep: number, stream: number): ModuleJson[] => [
   { type: 'ReLU' },
-  ...(keep < 1 ? [{ type: 'Dropout', p: Math.round((1 - keep) * 1e6) / 1e6 } as ModuleJson] : []),
+  ...(keep < 1 ? [{ type: 'Dropout', p: dropOf(keep), stream } as ModuleJson] : []),
 ];
 
 /**
@@ -19,7 +34,14 @@ const hiddenTail = (keep: number): ModuleJson[] => [
  * checkpoint of the study's net loads into this Sequential unchanged (and into a PyTorch
  * Sequential built from the same OrderedDict).
  */
-export function studyFcModel(hidden: number[], input: readonly number[], classes: number, keep = 1): ModelConfig {
+export function studyFcModel(
+  hidden: number[],
+  input: readonly number[],
+  classes: number,
+  keep = 1,
+  /** Weight layers before the first linear one (a CNN's convs): they count in the dropout streams. */
+  before = 0,
+): ModelConfig {
   const sizes = [...hidden, classes];
   return {
     input: [...input],
@@ -27,7 +49,7 @@ export function studyFcModel(hidden: number[], input: readonly number[], classes
       { type: 'Flatten' },
       ...sizes.flatMap((out, i): ModuleJson[] => [
         { type: 'Linear', out, name: `fc${i + 1}` },
-        ...(i + 1 < sizes.length ? hiddenTail(keep) : []),
+        ...(i + 1 < sizes.length ? hiddenTail(keep, before + i) : []),
       ]),
     ],
   };
@@ -41,7 +63,7 @@ export function studyCnnModel(
   classes: number,
   keep = 1,
 ): ModelConfig {
-  const fc = studyFcModel(hidden, [1], classes, keep).layers.slice(1); // its linear layers, without the flatten
+  const fc = studyFcModel(hidden, [1], classes, keep, conv.length).layers.slice(1); // its linear layers, without the flatten
   return {
     input: [...input],
     layers: [
@@ -60,4 +82,41 @@ export function studyModelConfig(c: TrainConfig): ModelConfig {
   return c.arch === 'cnn'
     ? studyCnnModel(c.conv ?? STUDY_CONV, c.hidden, inputOf(c), classesOf(c), c.keep)
     : studyFcModel(c.hidden, inputOf(c), classesOf(c), c.keep);
+}
+
+/** The study's FC or CNN of a config as a Sequential, initialised from the config's seed (or given `params` by name). */
+export function studyModel(c: TrainConfig, backend: Backend = defaultBackend(), params?: Param[]): Sequential {
+  const spec = studyModelConfig(c);
+  return new Sequential(spec.input, spec.layers.map(moduleFromJson), c.seed, params, backend);
+}
+
+/**
+ * The nets of the study from their weight layers (fcLayers, cnnLayers): convs with ReLU,
+ * linear layers with ReLU and dropout (keep probability `keep`) but the last. Weights and
+ * dropout masks as the study's nets have always drawn them from `seed`.
+ */
+export function modelOfLayers(
+  layers: LayerSpec[],
+  keep: number,
+  seed: number,
+  backend: Backend = defaultBackend(),
+  /** Parameters by name (fc1.weight, …) instead of the seeded init. */
+  params?: Param[],
+): Sequential {
+  const first = layers[0];
+  const convs = layers.filter((l) => l.kind === 'conv');
+  const linear = layers.filter((l) => l.kind === 'linear');
+  const input = first.kind === 'conv' ? [first.inChannels, first.height, first.width] : [first.inDim];
+  const json: ModuleJson[] = [
+    ...convs.flatMap((l): ModuleJson[] => [
+      { type: 'Conv2d', out: l.outChannels, kernel: l.kernel, padding: l.padding, stride: l.stride, name: l.name },
+      { type: 'ReLU' },
+    ]),
+    ...(convs.length ? [{ type: 'Flatten' } as ModuleJson] : []),
+    ...linear.flatMap((l, i): ModuleJson[] => [
+      { type: 'Linear', out: l.kind === 'linear' ? l.outDim : 0, name: l.name },
+      ...(i + 1 < linear.length ? hiddenTail(keep, convs.length + i) : []),
+    ]),
+  ];
+  return new Sequential(input, json.map(moduleFromJson), seed, params, backend);
 }

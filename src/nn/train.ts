@@ -5,8 +5,10 @@ import { add } from '../ops/elementwise.js';
 import { l2Penalty, quadraticLoss, softmaxCrossEntropy } from '../ops/composite.js';
 import { ConfigError } from '../gpu/errors.js';
 import { splitClasses, type Split } from '../data/dataset.js';
-import { layersOf, learningRateAt, validateConfig, type TrainConfig } from './config.js';
-import { Net, type ForwardOptions, type Param } from './net.js';
+import { learningRateAt, validateConfig, type TrainConfig } from './config.js';
+import type { ForwardOptions, Param } from './layer-spec.js';
+import type { Sequential } from './modules.js';
+import { studyModel } from './study-models.js';
 import { Adam, type AdamState } from './adam.js';
 import { accuracy } from './evaluate.js';
 import { batchesFor, type BatchSource } from './batches.js';
@@ -19,7 +21,7 @@ export interface TrainProgress {
   elapsedMs: number;
 }
 
-/** What training needs of a model: Net (the study's) and Sequential (nn modules) both are. */
+/** What training needs of a model (a Sequential, the study's nets included, is one). */
 export interface Trainable {
   /** The backend its parameters live on: batches and optimiser state go there too. */
   readonly backend: Backend;
@@ -29,7 +31,7 @@ export interface Trainable {
   dispose(): void;
 }
 
-export interface TrainResult<M extends Trainable = Net> {
+export interface TrainResult<M extends Trainable = Sequential> {
   model: M;
   config: TrainConfig;
   metrics: {
@@ -65,7 +67,7 @@ export function dataLoss(config: TrainConfig, y: Tensor, targets: Tensor): Tenso
   return config.loss === 'quadratic' ? quadraticLoss(y, targets) : softmaxCrossEntropy(y, targets);
 }
 
-export interface TrainOptions<M extends Trainable = Net> {
+export interface TrainOptions<M extends Trainable = Sequential> {
   onProgress?: (p: TrainProgress) => void;
   /** Read the loss every this many steps (a readback; it also keeps the CPU from racing ahead). */
   logEvery?: number;
@@ -86,7 +88,7 @@ export interface TrainOptions<M extends Trainable = Net> {
 }
 
 /** Everything needed to continue a run exactly where it stopped. */
-export interface TrainState<M extends Trainable = Net> {
+export interface TrainState<M extends Trainable = Sequential> {
   iteration: number;
   model: M;
   adam: AdamState;
@@ -134,16 +136,14 @@ export function trainStep(
  * `logEvery` steps. Batches and dropout masks depend only on (seed, iteration), so a resumed
  * run draws the same batches as an uninterrupted one.
  */
-export async function trainModel<M extends Trainable = Net>(
+export async function trainModel<M extends Trainable = Sequential>(
   config: TrainConfig,
   data: Split,
   opts: TrainOptions<M> = {},
 ): Promise<TrainResult<M>> {
   config = fitToData(validateConfig(config), data);
   const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
-  const net = (resume?.model ??
-    opts.init ??
-    Net.init(layersOf(config), config.keep, config.seed, opts.backend ?? defaultBackend())) as M;
+  const net = (resume?.model ?? opts.init ?? studyModel(config, opts.backend ?? defaultBackend())) as M;
   const be = net.backend;
   const adam = adamFor(net, config);
   if (resume) adam.load(resume.adam);

@@ -2,8 +2,8 @@ import { tidy } from '../tensor/tensor.js';
 import type { TunedBucket } from '../gpu/tuning.js';
 import { tuneRecorded } from '../ops/tune-ops.js';
 import type { Tuner } from '../gpu/tuner.js';
-import { Net } from './net.js';
-import { classesOf, inputOf, layersOf, type TrainConfig } from './config.js';
+import { studyModel } from './study-models.js';
+import { classesOf, inputOf, type TrainConfig } from './config.js';
 import { adamFor, trainStep, type Trainable } from './train.js';
 
 /**
@@ -19,7 +19,7 @@ export async function tuneForTraining(
   tuner: Tuner,
   opts: { makeModel?: () => Trainable; classes?: number } = {},
 ) {
-  const model = opts.makeModel?.() ?? Net.init(layersOf(config), config.keep, config.seed);
+  const model = opts.makeModel?.() ?? studyModel(config);
   const adam = adamFor(model, config);
   const be = model.backend;
   const shapes = new Set<string>();

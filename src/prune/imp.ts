@@ -6,7 +6,8 @@ import { ConfigError } from '../gpu/errors.js';
 import { readBytes, writeAtomic } from '../io/files.js';
 import { modelFromSafetensors, modelToSafetensors } from '../nn/checkpoint.js';
 import { layersOf, type TrainConfig } from '../nn/config.js';
-import { Net } from '../nn/net.js';
+import type { Sequential } from '../nn/modules.js';
+import { studyModel } from '../nn/study-models.js';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files.js';
 import { fitToData, trainModel, type TrainState } from '../nn/train.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -56,7 +57,7 @@ export function impMasks(
 }
 
 /** The weights a pruned round starts from: the rewind file's, 0 (+0) where the mask prunes. */
-export async function rewoundModel(rewindFile: string, masks: Float32Array[]): Promise<Net> {
+export async function rewoundModel(rewindFile: string, masks: Float32Array[]): Promise<Sequential> {
   const start = modelFromSafetensors(readBytes(rewindFile), rewindFile).model;
   for (const [m, w] of start.weights.entries()) w.write((await w.read()).map((v, i) => (masks[m][i] ? v : 0)));
   return start;
@@ -86,7 +87,7 @@ export async function runImp(
   if (!(Number.isInteger(rewind) && rewind >= 0 && rewind < config.iterations))
     throw new ConfigError(`imp: --rewind ${rewind} must be an iteration before the last (${config.iterations})`);
   const rewindFile = join(dir, 'rewind.safetensors');
-  const saveRewind = async (net: Net) => writeAtomic(rewindFile, await modelToSafetensors(net, config));
+  const saveRewind = async (net: Sequential) => writeAtomic(rewindFile, await modelToSafetensors(net, config));
   const rows: ImpRow[] = [];
   let previousMasks: Float32Array[] | null = null;
   for (let r = 0; r <= rounds; r++) {
@@ -104,10 +105,10 @@ export async function runImp(
         ? layersOf(config).flatMap((_l, m) => [Tensor.fromArray(masks![m], [masks![m].length]).keep(), null])
         : undefined;
       let resume: TrainState | undefined = loadCheckpoint(out, config, data.name) ?? undefined;
-      let init: Net | undefined;
+      let init: Sequential | undefined;
       if (!resume && r === 0 && rewind === 0) {
         // Rewinding to the initialisation: keep it before the first step.
-        init = Net.init(layersOf(config), config.keep, config.seed);
+        init = studyModel(config);
         if (!existsSync(rewindFile)) await saveRewind(init);
       }
       if (!resume && r > 0) {
@@ -130,7 +131,7 @@ export async function runImp(
       }
       const afterStep =
         r === 0 && rewind > 0
-          ? async (it: number, net: Net) => {
+          ? async (it: number, net: Sequential) => {
               if (it === rewind) await saveRewind(net);
             }
           : undefined;

@@ -2,7 +2,7 @@ import type { Backend } from '../gpu/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { pruneMask } from '../ops/prune_mask.js';
 import { ConfigError } from '../gpu/errors.js';
-import { columnMeans, type LayerSpec } from '../nn/net.js';
+import { columnMeans, type LayerSpec } from '../nn/layer-spec.js';
 import type { Model } from '../nn/model.js';
 import { seededRandom } from '../nn/random.js';
 import type { InputStats } from './stats.js';

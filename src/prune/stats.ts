@@ -2,7 +2,7 @@ import { Tensor, tidy } from '../tensor/tensor.js';
 import { add, unaryOp } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import type { Dataset } from '../data/dataset.js';
-import { inputSize, type Traceable } from '../nn/net.js';
+import { inputSize, type Traceable } from '../nn/layer-spec.js';
 import { permutation, seededRandom } from '../nn/random.js';
 
 /** Per weight layer, the mean over calibration images of each input element x_j and of |x_j| (conv: per input pixel). */

@@ -1,7 +1,7 @@
 import { ConfigError } from '../gpu/errors.js';
 import type { Model } from '../nn/model.js';
 import { Sequential } from '../nn/modules.js';
-import { convOutputShape, type ConvLayerSpec, type LayerSpec } from '../nn/net.js';
+import { convOutputShape, type ConvLayerSpec, type LayerSpec } from '../nn/layer-spec.js';
 import { csrFromDense, type CsrHost } from '../tensor/csr.js';
 
 /**

@@ -7,7 +7,7 @@ import { avgPool2d, maxPool2d } from '../ops/pool2d.js';
 import { matmul } from '../ops/matmul.js';
 import { spmm, spmmBucket, tuneSpmm } from '../ops/spmm.js';
 import { transpose } from '../ops/transpose.js';
-import type { Param } from '../nn/net.js';
+import type { Param } from '../nn/layer-spec.js';
 import { SparseMatrix, type CsrHost } from '../tensor/csr.js';
 import type { AfterOp, ConvGeometry, DecoupledLayer } from './decouple.js';
 import { chooseCsrOrDense, fitsDenseBinding, type KernelChoice } from './kernel-choice.js';

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers';
-import { Net, fcLayers } from '../../src/nn/net';
+import { fcLayers } from '../../src/nn/layer-spec';
 import { loadEmbedded } from '../../src/data/node-loader';
 import { take } from '../../src/data/dataset';
 import { adaptiveRows, adaptiveRowCount, attackFlags, type AdaptiveSpec } from '../../src/adversarial/adaptive';
 import { DEFAULT_SUITE } from '../../src/adversarial/suite';
 import { UNIVERSAL_RECIPES, makeNoise, DEFAULT_NOISE, meanAbs } from '../../src/adversarial/noise';
+import { modelOfLayers } from '../../src/nn/study-models';
 
 useGpu();
 
@@ -28,7 +29,7 @@ describe('attack-failure flags', () => {
     const all = loadEmbedded();
     const train = take(all.train, 500),
       test = take(all.test, 300);
-    const net = Net.init(fcLayers([784, 32, 10]), 1, 7);
+    const net = modelOfLayers(fcLayers([784, 32, 10]), 1, 7);
     // Transfer predictions that are all wrong: any adaptive attack leaving an image right is weaker.
     const allWrong = Uint8Array.from(test.labels, (y) => (y + 1) % 10);
     const spec: AdaptiveSpec = {
@@ -65,7 +66,7 @@ describe('attack-failure flags', () => {
 
   it('the no-penalty recipe uses the limit: mean |n| well above the collapse threshold on a trained-free net', async () => {
     const train = take(loadEmbedded().train, 200);
-    const net = Net.init(fcLayers([784, 16, 10]), 1, 3);
+    const net = modelOfLayers(fcLayers([784, 16, 10]), 1, 3);
     const n = await makeNoise(net, train, {
       ...DEFAULT_NOISE,
       ...UNIVERSAL_RECIPES['no-penalty'],

@@ -1,10 +1,12 @@
 import { randomArray } from '../helpers';
-import { Net, fcLayers } from '../../src/nn/net';
+import { modelOfLayers } from '../../src/nn/study-models';
+import { fcLayers } from '../../src/nn/layer-spec';
 import { Tensor } from '../../src/tensor/tensor';
 import type { RefLayer } from '../ref/attack-ref';
+import type { Sequential } from '../../src/nn/modules';
 
 /** A small FC ReLU net on the GPU and the same weights in float64 for the references. */
-export function smallNet(seed: number, sizes = [12, 9, 7, 10], scale = 0.6): { layers: RefLayer[]; net: Net } {
+export function smallNet(seed: number, sizes = [12, 9, 7, 10], scale = 0.6): { layers: RefLayer[]; net: Sequential } {
   const layers = sizes.slice(1).map((out, i) => ({
     in: sizes[i],
     out,
@@ -15,5 +17,5 @@ export function smallNet(seed: number, sizes = [12, 9, 7, 10], scale = 0.6): { l
     { name: `fc${i + 1}.weight`, tensor: Tensor.fromArray(Float32Array.from(L.w), [L.out, L.in]).keep() },
     { name: `fc${i + 1}.bias`, tensor: Tensor.fromArray(Float32Array.from(L.b), [L.out]).keep() },
   ]);
-  return { layers, net: new Net(fcLayers(sizes), params, 1) };
+  return { layers, net: modelOfLayers(fcLayers(sizes), 1, 0, undefined, params) };
 }

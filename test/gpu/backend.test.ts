@@ -5,12 +5,13 @@ import { defaultBackend } from '../../src/gpu/default-backend';
 import type { Backend } from '../../src/gpu/backend';
 import { Tensor, tidy } from '../../src/tensor/tensor';
 import { add, mul, relu, sub, div } from '../../src/ops/elementwise';
-import { Net, fcLayers } from '../../src/nn/net';
+import { fcLayers } from '../../src/nn/layer-spec';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/nn/config';
 import { adamFor, trainStep } from '../../src/nn/train';
 import { batchesFor } from '../../src/nn/batches';
 import { loadEmbedded } from '../../src/data/node-loader';
 import { take } from '../../src/data/dataset';
+import { modelOfLayers } from '../../src/nn/study-models';
 
 useGpu();
 
@@ -20,7 +21,7 @@ const data = take(loadEmbedded().train, 400);
 /** A training run on one backend, stepped by the caller. */
 function run(backend: Backend, seed: number) {
   const c = { ...config, seed };
-  const net = Net.init(fcLayers([784, 32, 10]), c.keep, seed, backend);
+  const net = modelOfLayers(fcLayers([784, 32, 10]), c.keep, seed, backend);
   const adam = adamFor(net, c);
   const batches = batchesFor(data, c.batch, seed, 10, 'auto', backend);
   let it = 0;

@@ -6,9 +6,10 @@ import { add, scale } from '../../src/ops/elementwise';
 import { adamFor, trainStep } from '../../src/nn/train';
 import { batchesFor } from '../../src/nn/batches';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../../src/nn/config';
-import { Net } from '../../src/nn/net';
+
 import { ShaderError } from '../../src/gpu/errors';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
+import { modelOfLayers } from '../../src/nn/study-models';
 
 useGpu();
 
@@ -56,7 +57,7 @@ describe('cheap dispatch: nothing is created once a step has run', () => {
   for (const [name, config] of configs)
     for (const where of ['host', 'device'] as const)
       it(`${name} training step (${where} batches, forward, backward, dropout, Adam): no pipeline, bind group or buffer after warm-up`, async () => {
-        const net = Net.init(layersOf(config), config.keep, config.seed);
+        const net = modelOfLayers(layersOf(config), config.keep, config.seed);
         const adam = adamFor(net, config);
         const batches = batchesFor(data, config.batch, config.seed, 10, where);
         const step = (it: number) =>

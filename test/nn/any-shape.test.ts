@@ -4,7 +4,8 @@ import { Tensor, tidyAsync } from '../../src/tensor/tensor';
 import { fromIdx, type Dataset, type Split } from '../../src/data/dataset';
 import { DEFAULT_CONFIG, CNN_DEFAULTS } from '../../src/nn/config';
 import { trainModel } from '../../src/nn/train';
-import { describeLayers, type Net } from '../../src/nn/net';
+import { describeLayers } from '../../src/nn/layer-spec';
+import type { Sequential } from '../../src/nn/modules';
 import { modelFromSafetensors, modelToSafetensors } from '../../src/nn/checkpoint';
 import { accuracy } from '../../src/nn/evaluate';
 import { makeNoise, DEFAULT_NOISE } from '../../src/adversarial/noise';
@@ -60,7 +61,7 @@ describe('models of any image shape and class count (the data says which)', () =
           ? { ...base, hidden: [24] }
           : { ...base, ...CNN_DEFAULTS, conv: [{ channels: 3, kernel: 3 }], hidden: [16] };
       const r = await trainModel(config, split);
-      const net = r.model as Net;
+      const net = r.model as Sequential;
       expect(r.config.input).toEqual([1, H, W]);
       expect(r.config.classes).toBe(CLASSES);
       expect(describeLayers(net.layers)).toBe(arch === 'fc' ? '120-24-4' : '120-conv3x3x3-16-4');

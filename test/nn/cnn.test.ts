@@ -5,12 +5,14 @@ import { loadEmbedded } from '../../src/data/node-loader';
 import { take } from '../../src/data/dataset';
 import { trainModel } from '../../src/nn/train';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../../src/nn/config';
-import { Net, cnnLayers, columnMeans } from '../../src/nn/net';
+import { cnnLayers, columnMeans } from '../../src/nn/layer-spec';
 import { modelFromSafetensors, modelToSafetensors } from '../../src/nn/checkpoint';
 import { encodeSafetensors } from '../../src/io/safetensors';
 import { accuracy } from '../../src/nn/evaluate';
 import { layerInputStats } from '../../src/prune/stats';
 import { Tensor, tidy } from '../../src/tensor/tensor';
+import { modelOfLayers } from '../../src/nn/study-models';
+import type { Sequential } from '../../src/nn/modules';
 
 useGpu();
 
@@ -25,7 +27,7 @@ const SMALL = cnnLayers(
 );
 
 /** float64 forward of conv → relu layers, flatten, then the FC layers. */
-async function refForward(net: Net, x: Float64Array, n: number): Promise<RefTensor> {
+async function refForward(net: Sequential, x: Float64Array, n: number): Promise<RefTensor> {
   const params = await Promise.all(net.params.map(async (p) => Float64Array.from(await p.tensor.read())));
   let h: RefTensor = { data: x, shape: [n, 1, 28, 28] };
   let k = 0;
@@ -54,7 +56,7 @@ async function refForward(net: Net, x: Float64Array, n: number): Promise<RefTens
 
 describe('CNN model', () => {
   it('forward matches a float64 conv → relu → … → flatten → FC reference, with PyTorch parameter names and shapes', async () => {
-    const net = Net.init(SMALL, 1, 7);
+    const net = modelOfLayers(SMALL, 1, 7);
     expect(net.params.map((p) => `${p.name}[${p.tensor.shape}]`)).toEqual([
       'conv1.weight[3,1,5,5]',
       'conv1.bias[3]',
@@ -109,14 +111,15 @@ describe('CNN model', () => {
     const { model, metrics } = await trainModel(config, data);
     expect(metrics.testAccuracy).toBeGreaterThan(0.9);
     const back = modelFromSafetensors(await modelToSafetensors(model, config), 'cnn.safetensors');
-    expect(back.model.arch).toBe('cnn');
+    expect(back.config.arch).toBe('cnn');
+    expect(back.model.layers[0].kind).toBe('conv');
     expect(await accuracy(back.model, data.test)).toBe(metrics.testAccuracy);
     model.dispose();
     back.model.dispose();
   });
 
   it('loads a bare PyTorch state dict (no metadata) by inferring the architecture, and names what is wrong in a bad one', async () => {
-    const net = Net.init(SMALL, 1, 9);
+    const net = modelOfLayers(SMALL, 1, 9);
     const arrays = await Promise.all(
       net.params.map(async (p) => ({ name: p.name, shape: [...p.tensor.shape], data: await p.tensor.read() })),
     );
@@ -148,7 +151,7 @@ describe('CNN model', () => {
     const n = 6;
     const images = Float32Array.from(randomArray(n * 784, 11, 0, 1));
     const data = testDataset(images, [1, 28, 28], 'test');
-    const net = Net.init(SMALL, 1, 12);
+    const net = modelOfLayers(SMALL, 1, 12);
     const stats = await layerInputStats(net, data, [0, 1, 2, 3, 4, 5], 4);
     const l = net.layers[0];
     if (l.kind !== 'conv') throw new Error('conv1 expected');

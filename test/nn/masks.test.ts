@@ -5,12 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useGpu } from '../helpers';
 import { Tensor, tidy } from '../../src/tensor/tensor';
-import { Net } from '../../src/nn/net';
+
 import { DEFAULT_CONFIG, layersOf, type TrainConfig } from '../../src/nn/config';
 import { adamFor, trainStep } from '../../src/nn/train';
 import { modelFromSafetensors, modelToSafetensors, nonzeroMasks } from '../../src/nn/checkpoint';
 import { seededRandom } from '../../src/nn/random';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
+import { modelOfLayers } from '../../src/nn/study-models';
+import type { Sequential } from '../../src/nn/modules';
 
 useGpu();
 
@@ -23,7 +25,7 @@ const config: TrainConfig = {
   l2: 1e-3,
   keep: 0.7,
 };
-const randomMasks = (net: Net, keep: number, seed: number) => {
+const randomMasks = (net: Sequential, keep: number, seed: number) => {
   const random = seededRandom(seed);
   return net.weights.map((w) => Float32Array.from({ length: w.size }, () => (random() < keep ? 1 : 0)));
 };
@@ -37,7 +39,7 @@ const batch = () => {
 
 describe('training under pruning masks', () => {
   it('pruned weights and their Adam moments stay exactly 0 over many steps (L2, dropout); kept ones train', async () => {
-    const net = Net.init(layersOf(config), config.keep, 1);
+    const net = modelOfLayers(layersOf(config), config.keep, 1);
     const before = await Promise.all(net.weights.map((w) => w.read()));
     const masks = randomMasks(net, 0.2, 9);
     const maskTensors = masks.map((m, i) => Tensor.fromArray(m, [...net.weights[i].shape]).keep());
@@ -74,7 +76,7 @@ describe('training under pruning masks', () => {
   it('an all-ones mask trains bit for bit as no mask', async () => {
     const runs: Float32Array[][] = [];
     for (const masked of [false, true]) {
-      const net = Net.init(layersOf(config), config.keep, 2);
+      const net = modelOfLayers(layersOf(config), config.keep, 2);
       const adam = adamFor(net, config);
       const ones = net.params.map((p) => Tensor.full([...p.tensor.shape], 1).keep());
       if (masked) adam.setMasks(ones);
@@ -96,7 +98,7 @@ describe('training under pruning masks', () => {
 describe('masks as data: plain zeros or torch.nn.utils.prune layout', () => {
   it('both layouts load to the same weights; the torch layout keeps the original weights and gives back the masks; an independent numpy script agrees', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'masks-'));
-    const net = Net.init(layersOf(config), config.keep, 3);
+    const net = modelOfLayers(layersOf(config), config.keep, 3);
     const masks: (Float32Array | null)[] = randomMasks(net, 0.25, 4);
     masks[2] = null; // the output layer unpruned: saved as a plain weight in both layouts
     writeFileSync(join(dir, 'zeros.safetensors'), await modelToSafetensors(net, config, masks, 'zeros'));
@@ -136,7 +138,7 @@ describe('masks as data: plain zeros or torch.nn.utils.prune layout', () => {
 
   it('a lone _orig or _mask, or a mask that is not 0/1, is refused naming the tensor', async () => {
     const { encodeSafetensors, decodeSafetensors } = await import('../../src/io/safetensors');
-    const net = Net.init(layersOf(config), config.keep, 3);
+    const net = modelOfLayers(layersOf(config), config.keep, 3);
     const masks = randomMasks(net, 0.5, 4);
     const good = decodeSafetensors(await modelToSafetensors(net, config, masks, 'torch-prune'), 'x').arrays;
     const without = (name: string) => encodeSafetensors(good.filter((a) => a.name !== name));

@@ -11,6 +11,7 @@ import { loadEmbedded } from '../../src/data/node-loader';
 import { take } from '../../src/data/dataset';
 import { accuracy } from '../../src/nn/evaluate';
 import { seededRandom } from '../../src/nn/random';
+import { modelOfLayers } from '../../src/nn/study-models';
 
 useGpu();
 
@@ -251,7 +252,7 @@ describe('pruning and attacking nn models', () => {
 
 describe("the study's nets as nn modules", () => {
   it('a checkpoint of the study FC and CNN loads into their Sequential definitions (fc1…, conv1… names) and computes the same outputs', async () => {
-    const { Net, fcLayers, cnnLayers } = await import('../../src/nn/net');
+    const { fcLayers, cnnLayers } = await import('../../src/nn/layer-spec');
     const { modelToSafetensors } = await import('../../src/nn/checkpoint');
     const { studyFcModel, studyCnnModel } = await import('../../src/nn/study-models');
     const conv = [
@@ -259,8 +260,8 @@ describe("the study's nets as nn modules", () => {
       { channels: 2, kernel: 3 },
     ];
     for (const [net, def] of [
-      [Net.init(fcLayers([144, 20, 12, 5]), 0.7, 3), studyFcModel([20, 12], [1, 12, 12], 5, 0.7)],
-      [Net.init(cnnLayers(conv, [16], [1, 12, 12], 5), 0.7, 4), studyCnnModel(conv, [16], [1, 12, 12], 5, 0.7)],
+      [modelOfLayers(fcLayers([144, 20, 12, 5]), 0.7, 3), studyFcModel([20, 12], [1, 12, 12], 5, 0.7)],
+      [modelOfLayers(cnnLayers(conv, [16], [1, 12, 12], 5), 0.7, 4), studyCnnModel(conv, [16], [1, 12, 12], 5, 0.7)],
     ] as const) {
       const bytes = await modelToSafetensors(net, { ...DEFAULT_CONFIG, keep: 0.7 });
       const seq = sequentialFromSafetensors(bytes, 'study.safetensors', def);
@@ -270,7 +271,11 @@ describe("the study's nets as nn modules", () => {
         net.layers
           .slice(0, -1)
           .filter((l) => l.kind === 'linear')
-          .map(() => ({ type: 'Dropout', p: 0.3 })),
+          .map((_l, i) => ({
+            type: 'Dropout',
+            p: 0.3,
+            stream: net.layers.filter((k) => k.kind === 'conv').length + i,
+          })),
       );
       const x = Tensor.fromArray(Float32Array.from(randomArray(4 * 144, 9, 0, 1)), [4, 144]);
       const [want, got] = await Promise.all(

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { randomArray, useGpu, testDataset } from '../helpers';
-import { Net, fcLayers } from '../../src/nn/net';
+import { modelOfLayers } from '../../src/nn/study-models';
+import { fcLayers } from '../../src/nn/layer-spec';
 import { Tensor } from '../../src/tensor/tensor';
 import { Pruner, parseScope, type PruneMethod } from '../../src/prune/prune';
 import { layerInputStats } from '../../src/prune/stats';
 import type { Dataset } from '../../src/data/dataset';
+import type { Sequential } from '../../src/nn/modules';
 
 useGpu();
 
 const SIZES = [12, 9, 7, 10];
-function net(weights: Float32Array[]): Net {
+function net(weights: Float32Array[]): Sequential {
   const params = weights.flatMap((w, i) => [
     { name: `fc${i + 1}.weight`, tensor: Tensor.fromArray(w, [SIZES[i + 1], SIZES[i]]).keep() },
     {
@@ -20,7 +22,7 @@ function net(weights: Float32Array[]): Net {
       ).keep(),
     },
   ]);
-  return new Net(fcLayers(SIZES), params, 1);
+  return modelOfLayers(fcLayers(SIZES), 1, 0, undefined, params);
 }
 const randomWeights = (seed: number) =>
   SIZES.slice(1).map((out, i) => Float32Array.from(randomArray(out * SIZES[i], seed + i)));
