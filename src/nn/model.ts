@@ -6,9 +6,9 @@ import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 
 /**
- * What the study's tools (attacks, pruning, sweeps, detection) take: the study's FC/CNN `Net`
- * or an nn `Sequential` of modules. Both train, trace their weight layers' inputs, and give
- * copies with other weights.
+ * What the study's tools (attacks, pruning, sweeps, detection) take: a Sequential (the study's
+ * FC and CNN are ones). It trains, traces its weight layers' inputs, and gives copies with
+ * other weights.
  */
 export type Model = Sequential;
 

@@ -10,7 +10,7 @@ import type { Trainable, TrainResult, TrainState } from './train.js';
 import type { Sequential } from './modules.js';
 import { deepFreeze } from '../util/freeze.js';
 
-/** How a run folder stores its model: the study's Net (default) or another Trainable (nn modules). */
+/** How a run folder stores its model: the study's nets (default) or a model of nn layers with its config. */
 export interface ModelCodec<M extends Trainable> {
   save(model: M, config: TrainConfig, pruned?: { masks: Float32Array[]; layout: MaskLayout }): Promise<Uint8Array>;
   load(bytes: Uint8Array, file: string): M;

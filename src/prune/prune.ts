@@ -185,9 +185,8 @@ export class RankedPruning {
 }
 
 /**
- * What pruning needs of a model: its weight matrices and a copy with other weights. The study's
- * Net has its layer specs too (activation-based methods need them); an nn Sequential prunes by
- * |w| or at random.
+ * What pruning needs of a model: its weight matrices and a copy with other weights; its layer
+ * specs where activation-based methods are used.
  */
 export interface Prunable<M> {
   readonly backend: Backend;
