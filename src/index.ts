@@ -7,9 +7,9 @@ export * from './gpu/errors.js';
 export { adapterName, type AdapterReport, type Gpu, type DeviceOptions } from './gpu/device.js';
 export { Backend, createBackend, type BackendOptions, type MemoryReport } from './gpu/backend.js';
 export { initGpu } from './gpu/init.js';
-export { defaultBackend, releaseDefaultBackend as releaseGpu } from './gpu/default-backend.js';
+export { defaultBackend, memory, releaseDefaultBackend as releaseGpu } from './gpu/default-backend.js';
 export type { KernelPins, KernelPath } from './gpu/choices.js';
-export { Tensor, tidy, tidyAsync, backward } from './tensor/tensor.js';
+export { Tensor, tidy, tidyAsync, backward, type NestedNumbers } from './tensor/tensor.js';
 export * from './ops/index.js';
 
 export {
@@ -50,7 +50,21 @@ export {
   type TrainOptions,
   type TrainProgress,
 } from './nn/train.js';
-export { batchesFor, type Batches, type BatchSource } from './nn/batches.js';
+export {
+  batchesFor,
+  DataLoader,
+  type DataLoaderOptions,
+  type Batches,
+  type BatchSource,
+} from './nn/batches.js';
+export {
+  Adam,
+  SGD,
+  LrSchedule,
+  type Optimizer,
+  type AdamSettings,
+  type SgdSettings,
+} from './nn/optim.js';
 export { tuneForTraining } from './nn/tune.js';
 export { accuracy, predict, type Classifier } from './nn/evaluate.js';
 export { modelToSafetensors, modelFromSafetensors } from './nn/checkpoint.js';

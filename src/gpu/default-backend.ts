@@ -1,5 +1,5 @@
 import { DeviceError } from './errors.js';
-import type { Backend } from './backend.js';
+import type { Backend, MemoryReport } from './backend.js';
 
 // The backend that tensors made without naming one go to (set by initGpu). Private: read it
 // with defaultBackend(); state a user can construct twice lives in Backend objects.
@@ -16,6 +16,11 @@ export function defaultBackend(): Backend {
 /** The default backend if one was made, else null (for code that only reports). */
 export function defaultBackendIfAny(): Backend | null {
   return current;
+}
+
+/** What the default backend holds: live tensors and bytes, the pool (see Backend.memory). */
+export function memory(): MemoryReport {
+  return defaultBackend().memory();
 }
 
 /** Makes the default backend once with `create` (later calls get the same one). */

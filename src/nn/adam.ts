@@ -17,6 +17,9 @@ export interface AdamSettings {
   eps: number;
 }
 
+/** Kingma & Ba's defaults, as torch.optim.Adam's. */
+const ADAM_DEFAULTS: AdamSettings = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
 /**
  * Adam (Kingma & Ba) over a fixed set of parameters; moments live on the GPU. `decay[i]` adds
  * the gradient of decay[i]·½Σp² to parameter i's gradient inside the update (L2 on weights,
@@ -25,14 +28,26 @@ export interface AdamSettings {
 export class Adam {
   private moments: { m: Tensor; v: Tensor }[];
   private masks: (Tensor | null)[] = [];
-  step = 0;
+  private readonly params: Tensor[];
+  private readonly s: AdamSettings;
+  private readonly decay: number[];
+  /** Updates made so far (Adam's t). */
+  steps = 0;
+  /** The learning rate of the next step (a schedule sets it). */
+  lr: number;
 
-  constructor(
-    private params: Tensor[],
-    private s: AdamSettings,
-    private decay: number[] = [],
-  ) {
-    this.moments = params.map((p) => ({
+  /**
+   * Over `params` (model.parameters()), with settings defaulting to Kingma & Ba's; `l2` (or one
+   * value per parameter in `decay`) adds the gradient of l2·½Σp² to each update.
+   */
+  constructor(params: Iterable<Tensor>, s: Partial<AdamSettings> & { l2?: number } = {}, decay?: number[]) {
+    this.params = [...params];
+    this.s = { ...ADAM_DEFAULTS, ...s };
+    this.decay = decay ?? this.params.map(() => s.l2 ?? 0);
+    this.lr = this.s.lr;
+    for (const p of this.params)
+      if (!(p instanceof Tensor)) throw new SparsegradError('adam: parameters must be tensors (model.parameters())');
+    this.moments = this.params.map((p) => ({
       m: Tensor.zeros(p.shape, false, p.backend).keep(),
       v: Tensor.zeros(p.shape, false, p.backend).keep(),
     }));
@@ -58,13 +73,24 @@ export class Adam {
     );
   }
 
+  /** One update from the gradients backward() left on the parameters, at this.lr; the gradients are cleared. */
+  step(): void {
+    this.update(this.lr);
+  }
+
+  /** Forgets the gradients (step() clears them too). */
+  zeroGrad(): void {
+    for (const p of this.params) p.grad = null;
+  }
+
   /** One update from the gradients backward() left on the parameters (at `lr`, default the settings'). */
   update(lr = this.s.lr): void {
-    this.step++;
+    this.steps++;
+    const step = this.steps;
     const { beta1, beta2, eps } = this.s;
-    const c2 = Math.sqrt(1 - beta2 ** this.step);
+    const c2 = Math.sqrt(1 - beta2 ** step);
     // Bias corrections folded into the step size and eps: p -= lr·m̂/(√v̂ + eps) exactly.
-    const lrT = (lr * c2) / (1 - beta1 ** this.step);
+    const lrT = (lr * c2) / (1 - beta1 ** step);
     this.params.forEach((p, i) => {
       if (!p.grad) throw new SparsegradError(`adam: parameter ${i} has no gradient (did backward() reach it?)`);
       adamUpdate(
@@ -85,7 +111,7 @@ export class Adam {
 
   async save(): Promise<AdamState> {
     return {
-      step: this.step,
+      step: this.steps,
       m: await Promise.all(this.moments.map((x) => x.m.read())),
       v: await Promise.all(this.moments.map((x) => x.v.read())),
     };
@@ -96,7 +122,7 @@ export class Adam {
       throw new SparsegradError(
         `adam: checkpoint has state for ${state.m.length} parameters, the model has ${this.moments.length}`,
       );
-    this.step = state.step;
+    this.steps = state.step;
     this.moments.forEach((x, i) => {
       x.m.write(state.m[i]);
       x.v.write(state.v[i]);

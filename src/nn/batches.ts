@@ -4,6 +4,7 @@ import { bindingLimit } from '../gpu/device.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { classCount, type Dataset } from '../data/dataset.js';
+import { ConfigError } from '../gpu/errors.js';
 import { IndexStream, seededRandom } from './random.js';
 
 /**
@@ -147,5 +148,59 @@ class DeviceBatches implements Batches {
   dispose(): void {
     this.images.dispose();
     this.targets.dispose();
+  }
+}
+
+export interface DataLoaderOptions {
+  batchSize: number;
+  /** The shuffle's seed: the same seed, the same batches (a resumed loop skips ahead). */
+  seed?: number;
+  /** Classes of the one-hot targets (default: the labels' count). */
+  classes?: number;
+  backend?: Backend;
+  /** Where batches are assembled (default auto: the set is held on the GPU when it fits). */
+  placement?: BatchSource;
+}
+
+/**
+ * Shuffled mini-batches of a data set for a training loop of your own (torch's DataLoader with
+ * shuffle=True): a new seeded permutation each epoch, the training set held on the GPU where it
+ * fits. Batches are tensors of the current tidy() scope.
+ */
+export class DataLoader {
+  private readonly batches: Batches;
+  /** Full batches per pass over the data. */
+  readonly stepsPerEpoch: number;
+
+  constructor(
+    readonly data: Dataset,
+    { batchSize, seed = 1, classes, backend = defaultBackend(), placement = 'auto' }: DataLoaderOptions,
+  ) {
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > data.count)
+      throw new ConfigError(
+        `DataLoader: batchSize ${batchSize} must be a whole number in [1, ${data.count}] (the data set's size)`,
+      );
+    this.batches = batchesFor(data, batchSize, seed, classes ?? classCount(data), placement, backend);
+    this.stepsPerEpoch = Math.floor(data.count / batchSize);
+  }
+
+  /** Where the batches are assembled: on the GPU or copied from the host. */
+  get where(): 'device' | 'host' {
+    return this.batches.where;
+  }
+
+  /** The next batch: images [B, pixels] and one-hot targets [B, classes]. */
+  next(): { x: Tensor; t: Tensor } {
+    return this.batches.next();
+  }
+
+  /** The next stepsPerEpoch batches. */
+  *epoch(): Generator<{ x: Tensor; t: Tensor }> {
+    for (let i = 0; i < this.stepsPerEpoch; i++) yield this.next();
+  }
+
+  /** Frees the training set held on the GPU. */
+  dispose(): void {
+    this.batches.dispose();
   }
 }

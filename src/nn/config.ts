@@ -87,8 +87,13 @@ export const withDataShape = (c: TrainConfig, shape: readonly number[], classes:
 
 /** The learning rate of iteration `it` (1-based): the last schedule step with after < it, else lr. */
 export function learningRateAt(c: TrainConfig, it: number): number {
-  let lr = c.lr;
-  for (const s of c.lrSchedule ?? []) if (it > s.after) lr = s.lr;
+  return rateAt(c.lr, c.lrSchedule ?? [], it);
+}
+
+/** Step decay: the `lr` of the last step with after < it (iteration `it`, 1-based), else `base`. */
+export function rateAt(base: number, steps: readonly LrStep[], it: number): number {
+  let lr = base;
+  for (const s of steps) if (it > s.after) lr = s.lr;
   return lr;
 }
 

@@ -7,8 +7,8 @@ import { ConfigError } from '../gpu/errors.js';
 import { splitClasses, type Split } from '../data/dataset.js';
 import { learningRateAt, validateConfig, type TrainConfig } from './config.js';
 import type { ForwardOptions, Param } from './layer-spec.js';
-import type { Sequential } from './modules.js';
-import { studyModel } from './study-models.js';
+import { Sequential } from './modules.js';
+import { studyModel, studyModelConfig } from './study-models.js';
 import { Adam, type AdamState } from './adam.js';
 import { accuracy } from './evaluate.js';
 import { batchesFor, type BatchSource } from './batches.js';
@@ -208,7 +208,7 @@ export async function trainModel<M extends Trainable = Sequential>(
   const testAccuracy = last?.testAccuracy ?? (await accuracy(net, data.test));
   return {
     model: net,
-    config,
+    config: configOfModel(config, net),
     metrics: {
       testAccuracy,
       trainMs,
@@ -218,4 +218,16 @@ export async function trainModel<M extends Trainable = Sequential>(
       batchesOn: batches.where,
     },
   };
+}
+
+/**
+ * The config that describes the model trained: the run's, where the model is the study's net
+ * it names, else with the model's own layers (`model`), input shape and classes, so a CNN
+ * passed as `init` is not reported as the default FC net.
+ */
+export function configOfModel(config: TrainConfig, model: Trainable): TrainConfig {
+  if (config.model || !(model instanceof Sequential) || !model.inputShape) return config;
+  const own = model.modelJson();
+  if (JSON.stringify(own) === JSON.stringify(studyModelConfig(config))) return config;
+  return { ...config, model: own, input: [...own.input], classes: model.classes };
 }

@@ -1,10 +1,11 @@
 import { ShapeError, fmtShape } from '../gpu/errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
 import { add, binaryOp, exp, log, mul, scale, square, sub } from './elementwise.js';
 import { max, mean, sum } from './reduce.js';
 import { matmul } from './matmul.js';
 import { dropoutMask } from './dropout_mask.js';
+import { gatherRows } from './gather_rows.js';
 
 /** Composite ops: built from primitives, so they need no backward code of their own. */
 
@@ -18,17 +19,38 @@ export function dropout(x: Tensor, keep: number, seed: number, stream: number): 
   return mul(x, dropoutMask(x.backend, x.shape, keep, seed, stream));
 }
 
-function checkTargets(op: string, y: Tensor, targets: Tensor): void {
-  if (!sameShape(y.shape, targets.shape) || y.shape.length !== 2)
-    throw new ShapeError(
-      `${op}: outputs ${fmtShape(y.shape)} and one-hot targets ${fmtShape(targets.shape)} must be the same [batch, classes]`,
-    );
+/** A loss's targets: one-hot rows [batch, classes], or one class index per row (numbers, or a tensor [batch]). */
+export type Targets = Tensor | ArrayLike<number>;
+
+/** One-hot targets for outputs y [batch, classes]: given as such, or made from class indices (on the GPU for a tensor). */
+function oneHotTargets(op: string, y: Tensor, targets: Targets): Tensor {
+  if (y.shape.length !== 2) throw new ShapeError(`${op}: outputs ${fmtShape(y.shape)} must be [batch, classes]`);
+  const [n, classes] = y.shape;
+  if (targets instanceof Tensor) {
+    if (sameShape(y.shape, targets.shape)) return targets;
+    if (targets.shape.length !== 1 || targets.shape[0] !== n)
+      throw new ShapeError(
+        `${op}: targets ${fmtShape(targets.shape)} must be one-hot [${n}, ${classes}] or class indices [${n}]`,
+      );
+    const eye = new Float32Array(classes * classes);
+    for (let c = 0; c < classes; c++) eye[c * classes + c] = 1;
+    return gatherRows(Tensor.fromArray(eye, [classes, classes], false, y.backend), targets);
+  }
+  if (targets.length !== n) throw new ShapeError(`${op}: ${targets.length} class indices for a batch of ${n}`);
+  const hot = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) {
+    const c = targets[i];
+    if (!Number.isInteger(c) || c < 0 || c >= classes)
+      throw new ShapeError(`${op}: target ${i} is ${c}, not a class index in [0, ${classes})`);
+    hot[i * classes + c] = 1;
+  }
+  return Tensor.fromArray(hot, [n, classes], false, y.backend);
 }
 
 /** The study's linear-quadratic cost: mean over the batch of Σ_classes (y − onehot)². */
-export function quadraticLoss(y: Tensor, targets: Tensor): Tensor {
-  checkTargets('quadraticLoss', y, targets);
-  return sum(square(sub(y, targets)), undefined, 1 / y.shape[0]);
+export function quadraticLoss(y: Tensor, targets: Targets): Tensor {
+  const t = oneHotTargets('quadraticLoss', y, targets);
+  return sum(square(sub(y, t)), undefined, 1 / y.shape[0]);
 }
 
 /** log Σ exp(z) per row, shifted by the row max so logits of ±1e4 do not overflow. */
@@ -38,9 +60,9 @@ export function logSumExp(z: Tensor): Tensor {
 }
 
 /** Mean over the batch of −Σ onehot · log softmax(z). */
-export function softmaxCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
-  checkTargets('softmaxCrossEntropy', logits, targets);
-  const picked = sum(mul(logits, targets), 1);
+export function softmaxCrossEntropy(logits: Tensor, targets: Targets): Tensor {
+  const t = oneHotTargets('softmaxCrossEntropy', logits, targets);
+  const picked = sum(mul(logits, t), 1);
   return mean(sub(logSumExp(logits), picked));
 }
 
@@ -49,11 +71,11 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
  * is misclassified). The runner-up is picked without a gradient, so d/dz = onehot(runner-up) −
  * onehot(y): the subgradient of the max, as PyTorch's max gives it (ties: every tied entry).
  */
-export function marginLoss(logits: Tensor, targets: Tensor): Tensor {
-  checkTargets('marginLoss', logits, targets);
-  const others = sub(logits, scale(targets, 1e30)); // the true class can never be the runner-up
+export function marginLoss(logits: Tensor, targets: Targets): Tensor {
+  const t = oneHotTargets('marginLoss', logits, targets);
+  const others = sub(logits, scale(t, 1e30)); // the true class can never be the runner-up
   const runnerUp = binaryOp('equal', others, max(others, 1));
-  return sum(mul(logits, sub(runnerUp, targets)));
+  return sum(mul(logits, sub(runnerUp, t)));
 }
 
 /** TensorFlow's l2_loss times λ: λ·½Σw², summed over the given weights. */

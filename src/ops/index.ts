@@ -12,3 +12,4 @@ export * from './transpose.js';
 export * from './spmm.js';
 export * from './pool2d.js';
 export * from './gather_rows.js';
+export * from './sgd.js';

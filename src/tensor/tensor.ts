@@ -85,6 +85,32 @@ export class Tensor {
     return t;
   }
 
+  /**
+   * A tensor from nested arrays, its shape read from the nesting ([[1, 2], [3, 4]] is [2, 2]);
+   * ragged nesting or a non-number is refused, naming where.
+   */
+  static from(data: NestedNumbers, requiresGrad = false, backend: Backend = defaultBackend()): Tensor {
+    const shape: number[] = [];
+    for (let level: unknown = data; Array.isArray(level); level = level[0]) shape.push(level.length);
+    const flat = new Float32Array(numel(shape));
+    let k = 0;
+    const walk = (v: unknown, depth: number, at: string): void => {
+      if (depth === shape.length) {
+        if (typeof v !== 'number')
+          throw new ShapeError(`Tensor.from: ${at || 'the value'} is ${JSON.stringify(v)}, not a number`);
+        flat[k++] = v;
+        return;
+      }
+      if (!Array.isArray(v) || v.length !== shape[depth])
+        throw new ShapeError(
+          `Tensor.from: ${at || 'the value'} has ${Array.isArray(v) ? v.length : 'no'} items where [${shape.join(', ')}] needs ${shape[depth]} (ragged nesting)`,
+        );
+      v.forEach((x, i) => walk(x, depth + 1, `${at}[${i}]`));
+    };
+    walk(data, 0, '');
+    return Tensor.fromArray(flat, shape, requiresGrad, backend);
+  }
+
   static full(shape: Shape, value: number, requiresGrad = false, backend: Backend = defaultBackend()): Tensor {
     checkShape('full', shape);
     checkFits(backend, 'full', shape);
@@ -142,7 +168,36 @@ export class Tensor {
   get isKept(): boolean {
     return this.kept;
   }
+
+  /** What it is, without reading it back: "Tensor[2,3] (matmul, requires grad)". */
+  toString(): string {
+    const notes = [this.op, ...(this.requiresGrad ? ['requires grad'] : []), ...(this.disposed ? ['disposed'] : [])];
+    return `Tensor${fmtShape(this.shape)} (${notes.join(', ')})`;
+  }
+
+  /** Its values as text, nested by its shape (at most `maxItems` per row, the rest elided), read back from the GPU. */
+  async toText(maxItems = 8): Promise<string> {
+    const values = await this.read();
+    const fmt = (x: number) => (Number.isInteger(x) ? `${x}` : x.toPrecision(4));
+    const render = (offset: number, depth: number): string => {
+      if (depth === this.shape.length) return fmt(values[offset]);
+      const n = this.shape[depth];
+      const stride = numel(this.shape.slice(depth + 1));
+      const shown = Array.from({ length: Math.min(n, maxItems) }, (_, i) => render(offset + i * stride, depth + 1));
+      if (n > maxItems) shown.push(`… ${n - maxItems} more`);
+      return `[${shown.join(depth === this.shape.length - 1 ? ', ' : ',\n')}]`;
+    };
+    return `${render(0, 0)}\n${this.toString()}`;
+  }
+
+  /** Prints toText() to the console. */
+  async print(maxItems = 8): Promise<void> {
+    console.log(await this.toText(maxItems));
+  }
 }
+
+/** Numbers nested in arrays, any depth (Tensor.from reads the shape from the nesting). */
+export type NestedNumbers = number | readonly NestedNumbers[];
 
 /**
  * The backend all of an op's inputs live on; inputs from two backends are refused, naming the
