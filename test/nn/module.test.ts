@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers';
 import { Tensor, tidyAsync } from '../../src/tensor/tensor';
 import { Module } from '../../src/nn/module';
-import { Linear, Dropout, type Layer } from '../../src/nn/layers';
+import { Linear, type Dropout, type Layer } from '../../src/nn/layers';
 import { Sequential, nn } from '../../src/nn/modules';
 import { relu } from '../../src/ops/elementwise';
 
