@@ -105,9 +105,19 @@ export class Sequential extends Layer {
   shapes: number[][] = [];
 
   constructor(layers: Layer[]);
+  constructor(inputShape: number[], layers: Layer[], opts?: { seed?: number; backend?: Backend });
   constructor(inputShape: number[], layers: Layer[], seed?: number, params?: Param[] | ParamSource, backend?: Backend);
-  constructor(a: number[] | Layer[], b?: Layer[], seed = 1, params?: Param[] | ParamSource, backend?: Backend) {
+  constructor(
+    a: number[] | Layer[],
+    b?: Layer[],
+    seedOrOpts: number | { seed?: number; backend?: Backend } = 1,
+    params?: Param[] | ParamSource,
+    backendArg?: Backend,
+  ) {
     super();
+    const opts = typeof seedOrOpts === 'object' ? seedOrOpts : { seed: seedOrOpts, backend: backendArg };
+    const seed = opts.seed ?? 1;
+    const backend = opts.backend;
     const root = b !== undefined;
     this.modules = root ? b : (a as Layer[]);
     this.modules.forEach((m, i) => {
