@@ -11,7 +11,7 @@ import { modelOfLayers } from '../src/nn/study-models';
 /** Noise-optimisation steps/s, PGD images/s and sweep time, on the study's FC net (784-1500-1000-800-10). */
 export async function benchAdversarial() {
   const sizes = [784, 1500, 1000, 800, 10];
-  const model = modelOfLayers(fcLayers(sizes), 1, 1);
+  const model = modelOfLayers(fcLayers(sizes), 0, 1);
   const embedded = loadEmbedded();
   const rows: Record<string, unknown>[] = [];
 

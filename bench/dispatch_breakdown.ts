@@ -34,7 +34,7 @@ type Mode = 'full' | 'no-dawn' | 'ops-only';
 
 /** µs per dispatch: the median step for the study's nets, the mean for the tiny one. */
 async function usPerDispatch(mode: Mode): Promise<number> {
-  const net = modelOfLayers(layersOf(config), config.keep, config.seed);
+  const net = modelOfLayers(layersOf(config), config.dropout, config.seed);
   const adam = adamFor(net, config);
   const batches = data ? batchesFor(data, config.batch, config.seed, 10, 'device') : null;
   const x = new Float32Array(config.batch * 784).fill(0.5);

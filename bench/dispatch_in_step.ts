@@ -14,7 +14,7 @@ import { modelOfLayers } from '../src/nn/study-models';
 
 await initGpu();
 const config = { ...DEFAULT_CONFIG, iterations: 100, evalEvery: 0 };
-const net = modelOfLayers(layersOf(config), config.keep, config.seed);
+const net = modelOfLayers(layersOf(config), config.dropout, config.seed);
 const adam = adamFor(net, config);
 const x = new Float32Array(config.batch * 784).fill(0.5);
 const t = new Float32Array(config.batch * 10);

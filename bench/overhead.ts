@@ -59,7 +59,7 @@ const WARM_REPEATS = 5;
  */
 async function measure(config: TrainConfig, mode: Mode, steps: number, data: Dataset): Promise<Row> {
   setMode(mode);
-  const net = modelOfLayers(layersOf(config), config.keep, config.seed);
+  const net = modelOfLayers(layersOf(config), config.dropout, config.seed);
   const adam = adamFor(net, config);
   const batches = batchesFor(data, config.batch, config.seed, 10, mode === 'cached+gpu-batches' ? 'device' : 'host');
   const step = (it: number) =>

@@ -12,7 +12,7 @@ async function profileSteps(
   config: TrainConfig,
   steps: number,
 ): Promise<{ kernels: (KernelTime & { msPerStep: number; share: number })[]; gpuMsPerStep: number }> {
-  const net = modelOfLayers(layersOf(config), config.keep, config.seed);
+  const net = modelOfLayers(layersOf(config), config.dropout, config.seed);
   const adam = adamFor(net, config);
   const random = seededRandom(5);
   const x = Float32Array.from({ length: config.batch * 784 }, () => random());

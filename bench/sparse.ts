@@ -222,7 +222,7 @@ async function wholeCnn(dir: string, trained: { net: Sequential; file: string } 
   const source = existsSync('../shared/data/mnist') ? '../shared/data/mnist' : 'embedded';
   const test = loadData(source).test;
   const modelFile = trained?.file ?? null;
-  const net = trained?.net ?? modelOfLayers(layersOf({ ...DEFAULT_CONFIG, ...CNN_DEFAULTS }), 1, 1);
+  const net = trained?.net ?? modelOfLayers(layersOf({ ...DEFAULT_CONFIG, ...CNN_DEFAULTS }), 0, 1);
   const all = await decoupleNet(net);
   net.dispose();
   const fc1 = all.findIndex((l) => l.name === 'fc1');

@@ -56,7 +56,14 @@ export async function benchTrain(iterations = 30) {
   // The whole step against the peer on the same adapter: ours again right after tfjs, so that
   // both see the same machine load; the ratio uses the mean of our two runs.
   const fc = { ...DEFAULT_CONFIG, loss: 'quadratic' as const, iterations, evalEvery: 0 };
-  const peer = await tfjsTrainFc(fc.hidden, fc.batch, fc.keep, fc.l2, fc.lr, Math.max(5, Math.round(iterations / 3)));
+  const peer = await tfjsTrainFc(
+    fc.hidden,
+    fc.batch,
+    fc.dropout,
+    fc.l2,
+    fc.lr,
+    Math.max(5, Math.round(iterations / 3)),
+  );
   const again = await timedRun(fc);
   again.model.dispose();
   const ours = (rows[0].iterationsPerSecond + again.metrics.iterationsPerSecond) / 2;

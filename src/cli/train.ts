@@ -5,7 +5,7 @@ import { adapterName } from '../gpu/device.js';
 import { initGpu } from '../gpu/node-gpu.js';
 import { loadData } from '../data/node-loader.js';
 import { splitClasses } from '../data/dataset.js';
-import { CNN_DEFAULTS, DEFAULT_CONFIG, classesOf, inputOf, layersOf, type TrainConfig } from '../nn/config.js';
+import { CNN_DEFAULTS, DEFAULT_CONFIG, classesOf, dropOf, inputOf, layersOf, type TrainConfig } from '../nn/config.js';
 import { describeLayers, type ConvSpec } from '../nn/layer-spec.js';
 import { ConfigError } from '../gpu/errors.js';
 import { fitToData, trainModel, type TrainProgress } from '../nn/train.js';
@@ -69,7 +69,14 @@ export function registerTrain(program: Command): void {
       'quadratic (linear-quadratic, no softmax) or softmax-ce',
       parseChoice(['quadratic', 'softmax-ce']),
     )
-    .option('--keep <p>', 'dropout keep probability on hidden layers', parseNumber(1e-6, 1))
+    .option('--dropout <p>', "dropout on hidden layers: the drop probability, PyTorch's p", parseNumber(0, 0.999999))
+    .addOption(
+      new Option('--keep <p>', 'replaced by --dropout').hideHelp().argParser((v) => {
+        throw new InvalidArgumentError(
+          `--keep (a keep probability) is now --dropout <p>, the drop probability: use --dropout ${dropOf(Number(v))}`,
+        );
+      }),
+    )
     .option('--l2 <lambda>', 'L2 weight penalty λ (λ·½Σw²)', parseNumber(0))
     .option('--lr <rate>', 'Adam learning rate', parseNumber(1e-12))
     .option(
@@ -120,7 +127,7 @@ export function registerTrain(program: Command): void {
         ...(o.hidden && { hidden: o.hidden }),
         ...(o.conv && { conv: o.conv }),
         ...(o.loss && { loss: o.loss }),
-        ...(o.keep !== undefined && { keep: o.keep }),
+        ...(o.dropout !== undefined && { dropout: o.dropout }),
         ...(o.l2 !== undefined && { l2: o.l2 }),
         ...(o.lr !== undefined && { lr: o.lr }),
         ...(o.lrSchedule && { lrSchedule: o.lrSchedule }),
@@ -177,7 +184,7 @@ export function registerTrain(program: Command): void {
       }
       console.log(`adapter: ${adapterName(g.adapter)}`);
       console.log(
-        `data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, keep ${config.keep}, l2 ${config.l2}, Adam lr ${config.lr}${config.lrSchedule ? ` (then ${config.lrSchedule.map((st) => `${st.lr} after ${st.after}`).join(', ')})` : ''}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`,
+        `data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, dropout ${config.dropout}, l2 ${config.l2}, Adam lr ${config.lr}${config.lrSchedule ? ` (then ${config.lrSchedule.map((st) => `${st.lr} after ${st.after}`).join(', ')})` : ''}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`,
       );
       const tuning = applyKernels(o.kernels, g);
       if (tuning) {

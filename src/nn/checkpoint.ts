@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { describeLayers, weightShape, type Param } from './layer-spec.js';
 import type { Sequential } from './modules.js';
 import { studyModel } from './study-models.js';
-import { DEFAULT_CONFIG, CNN_DEFAULTS, inputOf, layersOf, type TrainConfig } from './config.js';
+import { DEFAULT_CONFIG, CNN_DEFAULTS, inputOf, layersOf, migrateConfig, type TrainConfig } from './config.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 
@@ -187,7 +187,7 @@ export function modelFromSafetensors(
   const { arrays, masks: saved } = foldPruneMasks(decoded.arrays, file);
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const config: TrainConfig = metadata.sparsegrad_config
-    ? { ...DEFAULT_CONFIG, ...JSON.parse(metadata.sparsegrad_config) }
+    ? { ...DEFAULT_CONFIG, ...migrateConfig(JSON.parse(metadata.sparsegrad_config), `${file}: sparsegrad_config`) }
     : configFromTensors(byName, file);
   const inferred = metadata.sparsegrad_config ? configFromTensors(byName, file, inputOf(config)) : config;
   const layers = layersOf(config);

@@ -21,8 +21,8 @@ export interface TrainConfig {
   /** Outputs, one per class, from the training labels (absent in older runs: MNIST's 10). */
   classes?: number;
   loss: LossName;
-  /** Keep probability of dropout on hidden layers (TensorFlow 1's convention: 0.7 drops 30%). */
-  keep: number;
+  /** Dropout on hidden linear layers: the drop probability, PyTorch's p (0.3 zeroes 30%). */
+  dropout: number;
   l2: number;
   lr: number;
   /** Step decay: after iteration `after`, Adam uses `lr` (ascending `after`; none: constant lr). */
@@ -43,7 +43,7 @@ export const DEFAULT_CONFIG: TrainConfig = deepFreeze({
   arch: 'fc',
   hidden: [1500, 1000, 800],
   loss: 'quadratic',
-  keep: 0.7,
+  dropout: 0.3,
   l2: 1e-4,
   lr: 1e-3,
   beta1: 0.9,
@@ -97,6 +97,30 @@ export function rateAt(base: number, steps: readonly LrStep[], it: number): numb
   return lr;
 }
 
+/**
+ * A config as saved by an earlier version, in today's terms: `keep` (TensorFlow 1's keep
+ * probability, before 2026-12-02) becomes `dropout`, PyTorch's drop probability, as the short
+ * decimal that gives the kernel the same keep probability (0.7 → 0.3), so a migrated run draws
+ * the same masks. A config that has both is refused.
+ */
+export function migrateConfig<T extends object>(saved: T, where = 'config'): T {
+  if (!saved || typeof saved !== 'object' || !('keep' in saved)) return saved;
+  const { keep, ...rest } = saved as T & { keep: unknown };
+  if ('dropout' in rest) throw new ConfigError(`${where}: has both keep (${keep}) and dropout; keep the one`);
+  if (typeof keep !== 'number' || !(keep > 0 && keep <= 1))
+    throw new ConfigError(`${where}: keep = ${JSON.stringify(keep)}: must be a keep probability in (0, 1]`);
+  return { ...rest, dropout: dropOf(keep) } as T;
+}
+
+/**
+ * The drop probability of a keep probability: a short decimal where that gives the kernel the
+ * same f32 keep probability, else the exact 1 − keep.
+ */
+export function dropOf(keep: number): number {
+  const short = Math.round((1 - keep) * 1e6) / 1e6;
+  return Math.fround(1 - short) === Math.fround(keep) ? short : 1 - keep;
+}
+
 export function validateConfig(c: TrainConfig): TrainConfig {
   const bad = (what: string, v: unknown, want: string): never => {
     throw new ConfigError(`config: ${what} = ${JSON.stringify(v)}: ${want}`);
@@ -126,7 +150,13 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0))
     bad('hidden', c.hidden, 'must be positive integer layer widths');
   if (c.loss !== 'quadratic' && c.loss !== 'softmax-ce') bad('loss', c.loss, 'must be "quadratic" or "softmax-ce"');
-  if (!(c.keep > 0 && c.keep <= 1)) bad('keep', c.keep, 'must be in (0, 1]');
+  if ('keep' in c)
+    bad(
+      'keep',
+      (c as { keep?: unknown }).keep,
+      'is the old keep probability: give dropout = 1 − keep (migrateConfig converts saved configs)',
+    );
+  if (!(c.dropout >= 0 && c.dropout < 1)) bad('dropout', c.dropout, 'must be in [0, 1) (the drop probability)');
   if (!(c.l2 >= 0)) bad('l2', c.l2, 'must be ≥ 0');
   if (!(c.lr > 0)) bad('lr', c.lr, 'must be > 0');
   if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1))

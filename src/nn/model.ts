@@ -1,6 +1,6 @@
 import { decodeSafetensors } from '../io/safetensors.js';
 import { foldPruneMasks, modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint.js';
-import { DEFAULT_CONFIG, type TrainConfig } from './config.js';
+import { DEFAULT_CONFIG, migrateConfig, type TrainConfig } from './config.js';
 import { type Sequential, sequentialFromArrays } from './modules.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
@@ -30,7 +30,9 @@ export function loadModelBytes(
   const model = sequentialFromArrays(arrays, metadata, file, undefined, backend);
   const config: TrainConfig = {
     ...DEFAULT_CONFIG,
-    ...(metadata.sparsegrad_config ? JSON.parse(metadata.sparsegrad_config) : {}),
+    ...(metadata.sparsegrad_config
+      ? migrateConfig(JSON.parse(metadata.sparsegrad_config), `${file}: sparsegrad_config`)
+      : {}),
     model: model.modelJson(),
     input: [...model.modelJson().input],
     classes: model.classes,

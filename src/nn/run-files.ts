@@ -5,7 +5,7 @@ import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import { ConfigError, DataError } from '../gpu/errors.js';
 import type { AdapterReport } from '../gpu/device.js';
 import { modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint.js';
-import { classesOf, inputOf, type TrainConfig } from './config.js';
+import { classesOf, inputOf, migrateConfig, type TrainConfig } from './config.js';
 import type { Trainable, TrainResult, TrainState } from './train.js';
 import type { Sequential } from './modules.js';
 import { deepFreeze } from '../util/freeze.js';
@@ -101,7 +101,12 @@ export function loadCheckpoint<M extends Trainable = Sequential>(
   // Settings that only shape iterations still to come may change: the budget, the evaluation
   // interval, and learning-rate steps after the checkpoint.
   const { iterations: _a, evalEvery: _b, lrSchedule: wantSchedule, ...want } = config;
-  const { iterations: _c, evalEvery: _d, lrSchedule: haveSchedule, ...have } = saved.config as TrainConfig;
+  const {
+    iterations: _c,
+    evalEvery: _d,
+    lrSchedule: haveSchedule,
+    ...have
+  } = migrateConfig(saved.config as TrainConfig, jsonFile);
   // Key order aside; runs saved before the image shape and classes were recorded were MNIST's.
   const canonical = (c: Partial<TrainConfig>) =>
     JSON.stringify(

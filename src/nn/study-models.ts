@@ -11,22 +11,13 @@ export interface ModelConfig {
 }
 
 /**
- * The drop probability of a config's keep probability (configs keep TensorFlow 1's convention):
- * a short decimal where that gives the kernel the same f32 keep, else the exact 1 − keep.
- */
-export function dropOf(keep: number): number {
-  const short = Math.round((1 - keep) * 1e6) / 1e6;
-  return Math.fround(1 - short) === Math.fround(keep) ? short : 1 - keep;
-}
-
-/**
  * ReLU and, while training, dropout after a hidden linear layer. Its mask stream is the
  * layer's index among the weight layers, as the study's nets have always drawn it, so runs
  * repeat bit for bit.
  */
-const hiddenTail = (keep: number, stream: number): ModuleJson[] => [
+const hiddenTail = (dropout: number, stream: number): ModuleJson[] => [
   { type: 'ReLU' },
-  ...(keep < 1 ? [{ type: 'Dropout', p: dropOf(keep), stream } as ModuleJson] : []),
+  ...(dropout > 0 ? [{ type: 'Dropout', p: dropout, stream } as ModuleJson] : []),
 ];
 
 /**
@@ -38,7 +29,8 @@ export function studyFcModel(
   hidden: number[],
   input: readonly number[],
   classes: number,
-  keep = 1,
+  /** Drop probability after each hidden layer (PyTorch's p). */
+  dropout = 0,
   /** Weight layers before the first linear one (a CNN's convs): they count in the dropout streams. */
   before = 0,
 ): ModelConfig {
@@ -49,7 +41,7 @@ export function studyFcModel(
       { type: 'Flatten' },
       ...sizes.flatMap((out, i): ModuleJson[] => [
         { type: 'Linear', out, name: `fc${i + 1}` },
-        ...(i + 1 < sizes.length ? hiddenTail(keep, before + i) : []),
+        ...(i + 1 < sizes.length ? hiddenTail(dropout, before + i) : []),
       ]),
     ],
   };
@@ -61,9 +53,9 @@ export function studyCnnModel(
   hidden: number[],
   input: readonly number[],
   classes: number,
-  keep = 1,
+  dropout = 0,
 ): ModelConfig {
-  const fc = studyFcModel(hidden, [1], classes, keep, conv.length).layers.slice(1); // its linear layers, without the flatten
+  const fc = studyFcModel(hidden, [1], classes, dropout, conv.length).layers.slice(1); // its linear layers, without the flatten
   return {
     input: [...input],
     layers: [
@@ -80,8 +72,8 @@ export function studyCnnModel(
 /** The nn definition of a study config's FC or CNN net (its checkpoints load into it). */
 export function studyModelConfig(c: TrainConfig): ModelConfig {
   return c.arch === 'cnn'
-    ? studyCnnModel(c.conv ?? STUDY_CONV, c.hidden, inputOf(c), classesOf(c), c.keep)
-    : studyFcModel(c.hidden, inputOf(c), classesOf(c), c.keep);
+    ? studyCnnModel(c.conv ?? STUDY_CONV, c.hidden, inputOf(c), classesOf(c), c.dropout)
+    : studyFcModel(c.hidden, inputOf(c), classesOf(c), c.dropout);
 }
 
 /** The study's FC or CNN of a config as a Sequential, initialised from the config's seed (or given `params` by name). */
@@ -92,12 +84,12 @@ export function studyModel(c: TrainConfig, backend: Backend = defaultBackend(), 
 
 /**
  * The nets of the study from their weight layers (fcLayers, cnnLayers): convs with ReLU,
- * linear layers with ReLU and dropout (keep probability `keep`) but the last. Weights and
+ * linear layers with ReLU and dropout (drop probability `dropout`) but the last. Weights and
  * dropout masks as the study's nets have always drawn them from `seed`.
  */
 export function modelOfLayers(
   layers: LayerSpec[],
-  keep: number,
+  dropout: number,
   seed: number,
   backend: Backend = defaultBackend(),
   /** Parameters by name (fc1.weight, …) instead of the seeded init. */
@@ -115,7 +107,7 @@ export function modelOfLayers(
     ...(convs.length ? [{ type: 'Flatten' } as ModuleJson] : []),
     ...linear.flatMap((l, i): ModuleJson[] => [
       { type: 'Linear', out: l.kind === 'linear' ? l.outDim : 0, name: l.name },
-      ...(i + 1 < linear.length ? hiddenTail(keep, convs.length + i) : []),
+      ...(i + 1 < linear.length ? hiddenTail(dropout, convs.length + i) : []),
     ]),
   ];
   return new Sequential(input, json.map(moduleFromJson), seed, params, backend);

@@ -1,4 +1,5 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { migrateConfig } from '../nn/config.js';
 import { join } from 'node:path';
 import { writeAtomic } from '../io/files.js';
 import { ConfigError, DataError } from '../gpu/errors.js';
@@ -124,7 +125,10 @@ export class SweepFiles {
       const old = JSON.parse(readFileSync(this.json, 'utf8')) as SweepHeader;
       const { adapter: _a, ...want } = this.header;
       const { adapter: _b, rows: _r, ...have } = old as SweepHeader & { rows?: unknown };
-      if (JSON.stringify(want) !== JSON.stringify(have))
+      // A fine-tuning config saved before dropout was a drop probability reads as today's.
+      const tune = have.spec?.fineTune;
+      if (tune?.config) tune.config = migrateConfig(tune.config, this.json);
+      if (canonicalJson(want) !== canonicalJson(have))
         throw new ConfigError(
           `${this.json}: holds another sweep (other models, noise, data or settings); use another --out`,
         );
@@ -239,4 +243,13 @@ export function parseShard(s: string): { index: number; count: number } {
   if (!m || count < 1 || index >= count)
     throw new ConfigError(`--shard "${s}": use i/n with 0 ≤ i < n (e.g. $SLURM_ARRAY_TASK_ID/8)`);
   return { index, count };
+}
+
+/** JSON with every object's keys sorted: settings compare equal whatever order they were written in. */
+function canonicalJson(x: unknown): string {
+  return JSON.stringify(x, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  );
 }

@@ -29,7 +29,7 @@ describe('attack-failure flags', () => {
     const all = loadEmbedded();
     const train = take(all.train, 500),
       test = take(all.test, 300);
-    const net = modelOfLayers(fcLayers([784, 32, 10]), 1, 7);
+    const net = modelOfLayers(fcLayers([784, 32, 10]), 0, 7);
     // Transfer predictions that are all wrong: any adaptive attack leaving an image right is weaker.
     const allWrong = Uint8Array.from(test.labels, (y) => (y + 1) % 10);
     const spec: AdaptiveSpec = {
@@ -66,7 +66,7 @@ describe('attack-failure flags', () => {
 
   it('the no-penalty recipe uses the limit: mean |n| well above the collapse threshold on a trained-free net', async () => {
     const train = take(loadEmbedded().train, 200);
-    const net = modelOfLayers(fcLayers([784, 16, 10]), 1, 3);
+    const net = modelOfLayers(fcLayers([784, 16, 10]), 0, 3);
     const n = await makeNoise(net, train, {
       ...DEFAULT_NOISE,
       ...UNIVERSAL_RECIPES['no-penalty'],

@@ -102,7 +102,7 @@ describe('input gradients through a frozen linear-quadratic CNN', () => {
 describe('universal noise', () => {
   it('never exceeds its limit, and the noisy images stay in [0, 1]', async () => {
     const data = take(loadEmbedded().train, 300);
-    const net = modelOfLayers(fcLayers([784, 32, 10]), 1, 4);
+    const net = modelOfLayers(fcLayers([784, 32, 10]), 0, 4);
     const limit = 0.1;
     const n = await makeNoise(net, data, { ...DEFAULT_NOISE, target: 3, limit, steps: 40, batch: 16, lr: 0.05 });
     expect(n.length).toBe(784);
@@ -121,7 +121,7 @@ describe('universal noise', () => {
   });
   it('with the training images held on the GPU: the same noise, bit for bit, for two vectors from one upload', async () => {
     const data = take(loadEmbedded().train, 300);
-    const net = modelOfLayers(fcLayers([784, 32, 10]), 1, 4);
+    const net = modelOfLayers(fcLayers([784, 32, 10]), 0, 4);
     const images = new DeviceImages(data);
     for (const target of [3, 7]) {
       const s = { ...DEFAULT_NOISE, target, limit: 0.2, steps: 25, batch: 32, lr: 0.05 };
@@ -138,7 +138,7 @@ describe('universal noise', () => {
   });
   it("rejects a target outside the model's classes and a negative limit", async () => {
     const data = take(loadEmbedded().train, 10);
-    const net = modelOfLayers(fcLayers([784, 8, 10]), 1, 4);
+    const net = modelOfLayers(fcLayers([784, 8, 10]), 0, 4);
     await expect(makeNoise(net, data, { ...DEFAULT_NOISE, target: 10, limit: 0.2 })).rejects.toThrow(
       /target class 10, but the model has 10 classes \(0–9\)/,
     );

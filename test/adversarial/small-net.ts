@@ -17,5 +17,5 @@ export function smallNet(seed: number, sizes = [12, 9, 7, 10], scale = 0.6): { l
     { name: `fc${i + 1}.weight`, tensor: Tensor.fromArray(Float32Array.from(L.w), [L.out, L.in]).keep() },
     { name: `fc${i + 1}.bias`, tensor: Tensor.fromArray(Float32Array.from(L.b), [L.out]).keep() },
   ]);
-  return { layers, net: modelOfLayers(fcLayers(sizes), 1, 0, undefined, params) };
+  return { layers, net: modelOfLayers(fcLayers(sizes), 0, 0, undefined, params) };
 }

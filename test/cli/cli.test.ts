@@ -509,7 +509,14 @@ describe('sparsegrad CLI', () => {
     expect(bad.stderr).toMatch(/other.json: no results.sparse.rows \(write it with npm run bench -- sparse\)/);
   });
   it.each([
-    [['train', '--keep', '2'], /option '--keep <p>' argument '2' is invalid. "2" is not a number in \[0.000001, 1\]/],
+    [
+      ['train', '--dropout', '1'],
+      /option '--dropout <p>' argument '1' is invalid. "1" is not a number in \[0, 0.999999\]/,
+    ],
+    [
+      ['train', '--keep', '0.7'],
+      /--keep \(a keep probability\) is now --dropout <p>, the drop probability: use --dropout 0.3/,
+    ],
     [['train', '--hidden', '100,x'], /"100,x" is not a comma-separated list of positive integers/],
     [['train', '--bogus'], /unknown option '--bogus'/],
     [

@@ -15,13 +15,13 @@ import { modelOfLayers } from '../../src/nn/study-models';
 
 useGpu();
 
-const config: TrainConfig = { ...DEFAULT_CONFIG, hidden: [32], batch: 16, evalEvery: 0, keep: 0.8 };
+const config: TrainConfig = { ...DEFAULT_CONFIG, hidden: [32], batch: 16, evalEvery: 0, dropout: 0.2 };
 const data = take(loadEmbedded().train, 400);
 
 /** A training run on one backend, stepped by the caller. */
 function run(backend: Backend, seed: number) {
   const c = { ...config, seed };
-  const net = modelOfLayers(fcLayers([784, 32, 10]), c.keep, seed, backend);
+  const net = modelOfLayers(fcLayers([784, 32, 10]), c.dropout, seed, backend);
   const adam = adamFor(net, c);
   const batches = batchesFor(data, c.batch, seed, 10, 'auto', backend);
   let it = 0;

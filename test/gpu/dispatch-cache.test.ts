@@ -57,7 +57,7 @@ describe('cheap dispatch: nothing is created once a step has run', () => {
   for (const [name, config] of configs)
     for (const where of ['host', 'device'] as const)
       it(`${name} training step (${where} batches, forward, backward, dropout, Adam): no pipeline, bind group or buffer after warm-up`, async () => {
-        const net = modelOfLayers(layersOf(config), config.keep, config.seed);
+        const net = modelOfLayers(layersOf(config), config.dropout, config.seed);
         const adam = adamFor(net, config);
         const batches = batchesFor(data, config.batch, config.seed, 10, where);
         const step = (it: number) =>

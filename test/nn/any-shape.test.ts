@@ -44,7 +44,7 @@ function bars(n: number, seed: number): Dataset {
 }
 
 const split: Split = { train: bars(800, 1), test: bars(200, 2), name: 'bars' };
-const base = { ...DEFAULT_CONFIG, batch: 32, iterations: 150, evalEvery: 0, keep: 1, l2: 0 };
+const base = { ...DEFAULT_CONFIG, batch: 32, iterations: 150, evalEvery: 0, dropout: 0, l2: 0 };
 
 describe('models of any image shape and class count (the data says which)', () => {
   it('IDX images of any size load, with their shape', () => {

@@ -56,7 +56,7 @@ async function refForward(net: Sequential, x: Float64Array, n: number): Promise<
 
 describe('CNN model', () => {
   it('forward matches a float64 conv → relu → … → flatten → FC reference, with PyTorch parameter names and shapes', async () => {
-    const net = modelOfLayers(SMALL, 1, 7);
+    const net = modelOfLayers(SMALL, 0, 7);
     expect(net.params.map((p) => `${p.name}[${p.tensor.shape}]`)).toEqual([
       'conv1.weight[3,1,5,5]',
       'conv1.bias[3]',
@@ -119,7 +119,7 @@ describe('CNN model', () => {
   });
 
   it('loads a bare PyTorch state dict (no metadata) by inferring the architecture, and names what is wrong in a bad one', async () => {
-    const net = modelOfLayers(SMALL, 1, 9);
+    const net = modelOfLayers(SMALL, 0, 9);
     const arrays = await Promise.all(
       net.params.map(async (p) => ({ name: p.name, shape: [...p.tensor.shape], data: await p.tensor.read() })),
     );
@@ -151,7 +151,7 @@ describe('CNN model', () => {
     const n = 6;
     const images = Float32Array.from(randomArray(n * 784, 11, 0, 1));
     const data = testDataset(images, [1, 28, 28], 'test');
-    const net = modelOfLayers(SMALL, 1, 12);
+    const net = modelOfLayers(SMALL, 0, 12);
     const stats = await layerInputStats(net, data, [0, 1, 2, 3, 4, 5], 4);
     const l = net.layers[0];
     if (l.kind !== 'conv') throw new Error('conv1 expected');

@@ -23,7 +23,7 @@ const config: TrainConfig = {
   iterations: 60,
   evalEvery: 0,
   l2: 1e-3,
-  keep: 0.7,
+  dropout: 0.3,
 };
 const randomMasks = (net: Sequential, keep: number, seed: number) => {
   const random = seededRandom(seed);
@@ -39,7 +39,7 @@ const batch = () => {
 
 describe('training under pruning masks', () => {
   it('pruned weights and their Adam moments stay exactly 0 over many steps (L2, dropout); kept ones train', async () => {
-    const net = modelOfLayers(layersOf(config), config.keep, 1);
+    const net = modelOfLayers(layersOf(config), config.dropout, 1);
     const before = await Promise.all(net.weights.map((w) => w.read()));
     const masks = randomMasks(net, 0.2, 9);
     const maskTensors = masks.map((m, i) => Tensor.fromArray(m, [...net.weights[i].shape]).keep());
@@ -76,7 +76,7 @@ describe('training under pruning masks', () => {
   it('an all-ones mask trains bit for bit as no mask', async () => {
     const runs: Float32Array[][] = [];
     for (const masked of [false, true]) {
-      const net = modelOfLayers(layersOf(config), config.keep, 2);
+      const net = modelOfLayers(layersOf(config), config.dropout, 2);
       const adam = adamFor(net, config);
       const ones = net.params.map((p) => Tensor.full([...p.tensor.shape], 1).keep());
       if (masked) adam.setMasks(ones);
@@ -98,7 +98,7 @@ describe('training under pruning masks', () => {
 describe('masks as data: plain zeros or torch.nn.utils.prune layout', () => {
   it('both layouts load to the same weights; the torch layout keeps the original weights and gives back the masks; an independent numpy script agrees', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'masks-'));
-    const net = modelOfLayers(layersOf(config), config.keep, 3);
+    const net = modelOfLayers(layersOf(config), config.dropout, 3);
     const masks: (Float32Array | null)[] = randomMasks(net, 0.25, 4);
     masks[2] = null; // the output layer unpruned: saved as a plain weight in both layouts
     writeFileSync(join(dir, 'zeros.safetensors'), await modelToSafetensors(net, config, masks, 'zeros'));
@@ -138,7 +138,7 @@ describe('masks as data: plain zeros or torch.nn.utils.prune layout', () => {
 
   it('a lone _orig or _mask, or a mask that is not 0/1, is refused naming the tensor', async () => {
     const { encodeSafetensors, decodeSafetensors } = await import('../../src/io/safetensors');
-    const net = modelOfLayers(layersOf(config), config.keep, 3);
+    const net = modelOfLayers(layersOf(config), config.dropout, 3);
     const masks = randomMasks(net, 0.5, 4);
     const good = decodeSafetensors(await modelToSafetensors(net, config, masks, 'torch-prune'), 'x').arrays;
     const without = (name: string) => encodeSafetensors(good.filter((a) => a.name !== name));

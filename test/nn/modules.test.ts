@@ -260,10 +260,10 @@ describe("the study's nets as nn modules", () => {
       { channels: 2, kernel: 3 },
     ];
     for (const [net, def] of [
-      [modelOfLayers(fcLayers([144, 20, 12, 5]), 0.7, 3), studyFcModel([20, 12], [1, 12, 12], 5, 0.7)],
-      [modelOfLayers(cnnLayers(conv, [16], [1, 12, 12], 5), 0.7, 4), studyCnnModel(conv, [16], [1, 12, 12], 5, 0.7)],
+      [modelOfLayers(fcLayers([144, 20, 12, 5]), 0.3, 3), studyFcModel([20, 12], [1, 12, 12], 5, 0.3)],
+      [modelOfLayers(cnnLayers(conv, [16], [1, 12, 12], 5), 0.3, 4), studyCnnModel(conv, [16], [1, 12, 12], 5, 0.3)],
     ] as const) {
-      const bytes = await modelToSafetensors(net, { ...DEFAULT_CONFIG, keep: 0.7 });
+      const bytes = await modelToSafetensors(net, { ...DEFAULT_CONFIG, dropout: 0.3 });
       const seq = sequentialFromSafetensors(bytes, 'study.safetensors', def);
       expect(seq.params.map((p) => p.name)).toEqual(net.params.map((p) => p.name));
       expect(seq.layers.map((l) => l.name)).toEqual(net.layers.map((l) => l.name));

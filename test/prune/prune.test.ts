@@ -22,7 +22,7 @@ function net(weights: Float32Array[]): Sequential {
       ).keep(),
     },
   ]);
-  return modelOfLayers(fcLayers(SIZES), 1, 0, undefined, params);
+  return modelOfLayers(fcLayers(SIZES), 0, 0, undefined, params);
 }
 const randomWeights = (seed: number) =>
   SIZES.slice(1).map((out, i) => Float32Array.from(randomArray(out * SIZES[i], seed + i)));

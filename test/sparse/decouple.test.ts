@@ -83,7 +83,7 @@ describe('decoupling conv layers into sparse matrices', () => {
   });
 
   it("a decoupled CNN gives the dense CNN's outputs (1e-4 relative), input gradients and accuracy, as CSR and as dense layers", async () => {
-    const net = modelOfLayers(LAYERS, 1, 5);
+    const net = modelOfLayers(LAYERS, 0, 5);
     const layers = await decoupleNet(net);
     const n = 6;
     const x = Float32Array.from(randomArray(n * 784, 6, 0, 1));
@@ -204,7 +204,7 @@ describe('kernel choice', () => {
   });
 
   it('auto: unpruned conv layers run as conv, other layers by costs measured on this adapter; a pruned conv layer cannot run as conv', async () => {
-    const net = modelOfLayers(LAYERS, 1, 5);
+    const net = modelOfLayers(LAYERS, 0, 5);
     const layers = await decoupleNet(net);
     const auto = await SparseNet.fastest(layers, 64);
     expect(auto.kernels.slice(0, 2).map((k) => k.kernel)).toEqual(['conv', 'conv']);

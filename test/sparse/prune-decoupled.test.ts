@@ -27,7 +27,7 @@ const outputs = (m: { forward(x: Tensor, o: { train: boolean }): Tensor }, x: Fl
 describe('pruning decoupled nets', () => {
   for (const method of ['abs', 'act', 'combined'] as PruneMethod[])
     it(`${method}: a decoupled FC net pruned on the host equals the dense net pruned on the GPU`, async () => {
-      const net = modelOfLayers(fcLayers([784, 24, 16, 10]), 1, 3);
+      const net = modelOfLayers(fcLayers([784, 24, 16, 10]), 0, 3);
       const calib = data(30, 4);
       const stats = await layerInputStats(net, calib, [...Array(30).keys()], 8);
       const s = { method, scope: parseScope('per-matrix', 3), combinedOffset: 0.07, seed: 1 };
@@ -47,7 +47,7 @@ describe('pruning decoupled nets', () => {
     });
 
   it("a decoupled CNN: act scores use each entry's own input column, and exactly round(r·nnz) entries go", async () => {
-    const net = modelOfLayers(cnnLayers([{ channels: 2, kernel: 3 }], [8], [1, 28, 28], 10), 1, 6);
+    const net = modelOfLayers(cnnLayers([{ channels: 2, kernel: 3 }], [8], [1, 28, 28], 10), 0, 6);
     const layers = await decoupleNet(net);
     const stats = await layerInputStats(net, data(12, 7), [...Array(12).keys()], 4);
     const p = new DecoupledPruner(layers, stats, {
@@ -79,7 +79,7 @@ describe('pruning decoupled nets', () => {
   });
 
   it('a decoupled sweep records which kernel ran each layer', async () => {
-    const net = modelOfLayers(cnnLayers([{ channels: 2, kernel: 3 }], [8], [1, 28, 28], 10), 1, 8);
+    const net = modelOfLayers(cnnLayers([{ channels: 2, kernel: 3 }], [8], [1, 28, 28], 10), 0, 8);
     const spec = {
       methods: ['abs' as const],
       scopes: ['layer:2'],
