@@ -73,6 +73,14 @@ describe('a TypeScript app using the packed package', () => {
       sh(tsc, ['-p', `tsconfig.${name}.json`, ...(name === 'typescript-7' ? [] : ['--noEmit'])], app);
     });
 
+    it(`${name}: compiles with module node16 as well`, () => {
+      writeFileSync(
+        join(app, `tsconfig.${name}-node16.json`),
+        JSON.stringify({ extends: `./tsconfig.${name}.json`, compilerOptions: { module: 'node16', noEmit: true } }),
+      );
+      sh(tsc, ['-p', `tsconfig.${name}-node16.json`], app);
+    });
+
     it(`${name}: the web app compiles with moduleResolution bundler, without skipLibCheck`, () => {
       writeFileSync(
         join(app, `tsconfig.${name}-bundler.json`),
@@ -87,14 +95,14 @@ describe('a TypeScript app using the packed package', () => {
     });
   }
 
-  it('runs in Node: trains a CNN of modules, attacks, prunes, saves and reloads with identical outputs', () => {
+  it('runs in Node: trains a nested CNN of modules with Adam over parameters(), attacks, prunes, saves and reloads with identical outputs', () => {
     const out = sh(process.execPath, ['node-main.js'], app);
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     expect(line, out).toBeDefined();
     checkResult(JSON.parse(line!.slice(7)));
   });
 
-  describe('in Chromium, bundled by esbuild for the browser', () => {
+  describe('in Chromium, bundled for the browser by esbuild and by Vite', () => {
     let server: Server;
     let url = '';
     beforeAll(async () => {
@@ -103,6 +111,13 @@ describe('a TypeScript app using the packed package', () => {
         ['browser-main.ts', '--bundle', '--platform=browser', '--format=esm', '--outfile=bundle.js'],
         app,
       );
+      // Vite, as a web project uses it: an index.html naming the entry, `vite build`, no config.
+      mkdirSync(join(app, 'web'), { recursive: true });
+      writeFileSync(
+        join(app, 'web/index.html'),
+        '<!doctype html><pre id="log"></pre><script type="module" src="../browser-main.ts"></script>',
+      );
+      sh(bin('vite'), ['build', 'web', '--base', '/vite/', '--outDir', '../vite', '--logLevel', 'warn'], app);
       const bundle = readFileSync(join(app, 'bundle.js'), 'utf8');
       expect(bundle).not.toMatch(/from ["']webgpu["']|require\(["']node:/);
       writeFileSync(
@@ -129,28 +144,38 @@ describe('a TypeScript app using the packed package', () => {
     });
     afterAll(() => server?.close());
 
-    it('runs the same app on navigator.gpu with the embedded digits fetched by the page', async () => {
-      const browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--no-first-run'],
-      });
-      try {
-        const page = await browser.newPage();
-        const errors: string[] = [];
-        page.on('pageerror', (e) => errors.push(e.message));
-        await page.goto(url);
-        await page.waitForFunction(() => (window as unknown as { consumer?: { done: boolean } }).consumer?.done, null, {
-          timeout: 300_000,
+    it.each([
+      ['esbuild', ''],
+      ['vite', 'vite/index.html'],
+    ])(
+      '%s: the bundle runs the same app on navigator.gpu with the embedded digits fetched by the page',
+      async (_bundler, pagePath) => {
+        const browser = await chromium.launch({
+          executablePath: '/usr/bin/chromium',
+          args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--no-first-run'],
         });
-        const r = await page.evaluate(
-          () => (window as unknown as { consumer: { result?: AppResult; error?: string } }).consumer,
-        );
-        expect(r.error, (await page.textContent('#log')) ?? '').toBeUndefined();
-        checkResult(r.result!);
-        expect(errors).toEqual([]);
-      } finally {
-        await browser.close();
-      }
-    });
+        try {
+          const page = await browser.newPage();
+          const errors: string[] = [];
+          page.on('pageerror', (e) => errors.push(e.message));
+          await page.goto(url + pagePath);
+          await page.waitForFunction(
+            () => (window as unknown as { consumer?: { done: boolean } }).consumer?.done,
+            null,
+            {
+              timeout: 300_000,
+            },
+          );
+          const r = await page.evaluate(
+            () => (window as unknown as { consumer: { result?: AppResult; error?: string } }).consumer,
+          );
+          expect(r.error, (await page.textContent('#log')) ?? '').toBeUndefined();
+          checkResult(r.result!);
+          expect(errors).toEqual([]);
+        } finally {
+          await browser.close();
+        }
+      },
+    );
   });
 });

@@ -2,18 +2,21 @@
 // (tsc --init defaults; moduleResolution bundler; esbuild for the browser). Browser-safe: the
 // caller brings the data and the backend.
 import {
+  Adam,
   type Backend,
-  DEFAULT_CONFIG,
+  DataLoader,
   type Split,
   Sequential,
   Tensor,
   accuracy,
+  backward,
   nn,
   sequentialFromSafetensors,
   sequentialToSafetensors,
+  softmaxCrossEntropy,
   take,
+  tidy,
   tidyAsync,
-  trainModel,
 } from 'sparsegrad';
 import { Pruner, calibrationIndices, layerInputStats, pgd, pgdAttack } from 'sparsegrad/research';
 
@@ -27,17 +30,30 @@ export interface AppResult {
 }
 
 export async function runApp(backend: Backend, data: Split, log: (line: string) => void): Promise<AppResult> {
+  // A nested model: a feature extractor and a classifier head, each a Sequential of its own.
   const model = new Sequential(
     [1, 28, 28],
-    [nn.Conv2d(4, 5, 'valid'), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32), nn.ReLU(), nn.Linear(10)],
-    1,
-    undefined,
-    backend,
+    [
+      nn.named('features', nn.Sequential(nn.Conv2d(4, 5, 'valid'), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())),
+      nn.named('head', nn.Sequential(nn.Linear(32), nn.ReLU(), nn.Linear(10))),
+    ],
+    { seed: 1, backend },
   );
-  const config = { ...DEFAULT_CONFIG, loss: 'softmax-ce' as const, batch: 32, iterations: 60, evalEvery: 0, l2: 0 };
-  const trained = await trainModel(config, data, { init: model });
-  const acc = trained.metrics.testAccuracy;
-  log(`trained ${model.describe()} for ${config.iterations} steps: test accuracy ${(100 * acc).toFixed(2)}%`);
+  log(String(model));
+  // A training loop of the user's own: Adam over parameters(), batches held on the GPU.
+  const optimizer = new Adam(model.parameters(), { lr: 2e-3 });
+  const loader = new DataLoader(data.train, { batchSize: 32, backend });
+  for (let step = 1; step <= 60; step++)
+    tidy(() => {
+      const { x, t } = loader.next();
+      backward(softmaxCrossEntropy(model.forward(x, { step }), t));
+      optimizer.step();
+    });
+  loader.dispose();
+  optimizer.dispose();
+  model.eval();
+  const acc = await accuracy(model, data.test);
+  log(`trained ${model.describe()} for 60 steps: test accuracy ${(100 * acc).toFixed(2)}%`);
 
   const test = take(data.test, 64);
   const attack = await pgdAttack(model, test, pgd(0.1, 5));
