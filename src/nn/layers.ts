@@ -68,7 +68,7 @@ export abstract class Layer extends Module {
     this.build(x.shape.slice(1), this.pending.source, this.pending.prefix);
   }
 
-  protected override describeSelf(): string {
+  override describeSelf(): string {
     const { type, name, ...rest } = this.toJson() as Record<string, unknown>;
     void name;
     const args = Object.values(rest).map((v) => JSON.stringify(v));

@@ -212,8 +212,13 @@ export abstract class Module {
     return `${rows.join('\n')}\n${this.numParameters().toLocaleString('en-US')} parameters`;
   }
 
+  /** A table of the modules, their parameter shapes and counts (a model with an input shape adds output shapes). */
+  summary(): string {
+    return this.toString();
+  }
+
   /** One line about this module alone (its settings), for toString. */
-  protected describeSelf(): string {
+  describeSelf(): string {
     return this.type;
   }
 

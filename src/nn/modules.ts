@@ -293,6 +293,22 @@ export class Sequential extends Layer {
     return h;
   }
 
+  /** Each leaf layer with its output shape (one example) and parameter count, then the total. */
+  override summary(): string {
+    const rows = [
+      ['layer', 'module', 'output', 'parameters'],
+      ...this.leaves().map(({ module: m, input, name }) => [
+        name,
+        m.describeSelf(),
+        fmtShape(m.outputShape(input)),
+        m.numParameters().toLocaleString('en-US'),
+      ]),
+    ];
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    const lines = rows.map((r) => r.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
+    return `${lines.join('\n')}\n${this.numParameters().toLocaleString('en-US')} parameters`;
+  }
+
   /** "Linear[1500] → ReLU[1500] → …": each leaf layer with its per-example output shape. */
   describe(): string {
     return this.modules

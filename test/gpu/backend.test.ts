@@ -73,6 +73,21 @@ describe('backends are objects: two in one process share nothing', () => {
     b2.destroy();
   });
 
+  it("a backend on the application's own GPUDevice (as a page that already renders with one) runs ops on it", async () => {
+    const entry = defaultBackend().gpu.entry!;
+    const adapter = (await entry.requestAdapter())!;
+    const device = await adapter.requestDevice();
+    const b = await createBackend({ device });
+    expect(b.gpu.device).toBe(device);
+    const x = Tensor.fromArray([1, -2, 3, -4], [4], false, b);
+    expect([...(await relu(mul(x, 2)).read())]).toEqual([2, 0, 6, 0]);
+    const fromAdapter = await createBackend({ adapter });
+    expect(fromAdapter.gpu.adapter.vendor).toBe(defaultBackend().gpu.adapter.vendor);
+    expect(b.gpu.adapter.limits.maxStorageBufferBindingSize).toBe(device.limits.maxStorageBufferBindingSize);
+    fromAdapter.destroy();
+    b.destroy();
+  });
+
   it('an op on tensors of two backends is refused, naming the op', async () => {
     const b = await createBackend();
     const x = Tensor.fromArray([1, 2, 3, 4], [4], false, b);

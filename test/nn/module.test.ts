@@ -160,3 +160,19 @@ describe('trainModel reports the model it trained', () => {
     study.model.dispose();
   });
 });
+
+describe('summary', () => {
+  it('a model with an input shape lists each layer with its output shape and parameter count', () => {
+    const m = new Sequential(
+      [1, 8, 8],
+      [nn.Conv2d(2, 3, 'same'), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.named('out', nn.Linear(4))],
+      1,
+    );
+    const lines = m.summary().split('\n');
+    expect(lines[0]).toMatch(/^layer +module +output +parameters$/);
+    expect(lines[1]).toMatch(/^0 +Conv2d\(2, 3, "same"\) +\[2,8,8\] +20$/);
+    expect(lines[5]).toMatch(/^out +Linear\(4\) +\[4\] +132$/);
+    expect(lines[6]).toBe('152 parameters');
+    m.dispose();
+  });
+});
