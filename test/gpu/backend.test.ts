@@ -81,7 +81,7 @@ describe('backends are objects: two in one process share nothing', () => {
     expect(b.gpu.device).toBe(device);
     const x = Tensor.fromArray([1, -2, 3, -4], [4], false, b);
     expect([...(await relu(mul(x, 2)).read())]).toEqual([2, 0, 6, 0]);
-    const fromAdapter = await createBackend({ adapter });
+    const fromAdapter = await createBackend({ adapter: (await entry.requestAdapter())! }); // an adapter makes one device
     expect(fromAdapter.gpu.adapter.vendor).toBe(defaultBackend().gpu.adapter.vendor);
     expect(b.gpu.adapter.limits.maxStorageBufferBindingSize).toBe(device.limits.maxStorageBufferBindingSize);
     fromAdapter.destroy();
