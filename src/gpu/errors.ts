@@ -10,6 +10,8 @@ export class ShaderError extends SparsegradError {}
 export class DeviceError extends SparsegradError {}
 export class DataError extends SparsegradError {}
 export class ConfigError extends SparsegradError {}
+/** Training produced a non-finite loss or weights: the run stops, its last finite checkpoint kept. */
+export class DivergenceError extends SparsegradError {}
 
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;

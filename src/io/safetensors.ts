@@ -135,3 +135,15 @@ export function decodeSafetensors(
   });
   return { arrays, metadata };
 }
+
+/** Refuses tensors holding NaN or ±Inf (a diverged run's checkpoint), naming the first such tensor. */
+export function checkFinite(arrays: NamedArray[], file: string): void {
+  for (const a of arrays) {
+    let bad = 0;
+    for (let i = 0; i < a.data.length; i++) if (!Number.isFinite(a.data[i])) bad++;
+    if (bad)
+      throw new DataError(
+        `${file}: ${bad} of ${a.data.length} values of ${a.name} are NaN or ±Inf (the run that made it diverged); refusing to use it`,
+      );
+  }
+}

@@ -1,5 +1,5 @@
 import { DataError, fmtShape } from '../gpu/errors.js';
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
+import { checkFinite, decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describeLayers, weightShape, type Param } from './layer-spec.js';
 import type { Sequential } from './modules.js';
@@ -185,6 +185,7 @@ export function modelFromSafetensors(
   const decoded = decodeSafetensors(bytes, file);
   const { metadata } = decoded;
   const { arrays, masks: saved } = foldPruneMasks(decoded.arrays, file);
+  checkFinite(arrays, file);
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const config: TrainConfig = metadata.sparsegrad_config
     ? { ...DEFAULT_CONFIG, ...migrateConfig(JSON.parse(metadata.sparsegrad_config), `${file}: sparsegrad_config`) }

@@ -1,4 +1,5 @@
 import type { Backend } from '../gpu/backend.js';
+import { DataError } from '../gpu/errors.js';
 import { Tensor, tidy } from '../tensor/tensor.js';
 import { argmax } from '../ops/argmax.js';
 import type { Dataset } from '../data/dataset.js';
@@ -41,6 +42,7 @@ export async function predict(
 }
 
 export async function accuracy(model: Classifier, data: Dataset, batch = EVAL_BATCH): Promise<number> {
+  if (data.count === 0) throw new DataError(`${data.source}: no images to evaluate on (an empty set has no accuracy)`);
   const p = await predict(model, data, batch);
   let right = 0;
   for (let i = 0; i < data.count; i++) if (p[i] === data.labels[i]) right++;

@@ -2,7 +2,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { biasReluDropout } from '../ops/bias_relu_dropout.js';
 import { paddingOf, type Padding } from '../ops/conv2d.js';
 import { ConfigError, DataError, ShapeError, fmtShape } from '../gpu/errors.js';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { checkFinite, decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import type { LayerSpec, Param } from './layer-spec.js';
@@ -360,6 +360,7 @@ export function sequentialFromArrays(
     );
   if (!Array.isArray(spec?.input) || !Array.isArray(spec?.layers))
     throw new ConfigError(`${file}: model config needs "input" (per-example shape) and "layers" (a list of {type, …})`);
+  checkFinite(arrays, file);
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const made: Tensor[] = [];
   const source: ParamSource = (name, shape) => {

@@ -3,7 +3,7 @@ import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { add } from '../ops/elementwise.js';
 import { l2Penalty, quadraticLoss, softmaxCrossEntropy } from '../ops/composite.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError, DivergenceError } from '../gpu/errors.js';
 import { splitClasses, type Split } from '../data/dataset.js';
 import { learningRateAt, validateConfig, type TrainConfig } from './config.js';
 import type { ForwardOptions, Param } from './layer-spec.js';
@@ -168,6 +168,10 @@ export async function trainModel<M extends Trainable = Sequential>(
       if (lossTensor) {
         lossValue = (await lossTensor.read())[0];
         lossTensor.dispose();
+        if (!Number.isFinite(lossValue))
+          throw new DivergenceError(
+            `training diverged: the loss is ${lossValue} at iteration ${it} (lr ${learningRateAt(config, it)}); stopped, the last checkpoint before it kept`,
+          );
       }
       let testAccuracy: number | undefined;
       const evaluate = (config.evalEvery > 0 && it % config.evalEvery === 0) || it === config.iterations;
@@ -181,6 +185,7 @@ export async function trainModel<M extends Trainable = Sequential>(
       if (it === 100 || it === config.iterations || it % 500 === 0)
         pooled.push({ iteration: it, bytes: be.pool.pooledBytes });
       if (evaluate) {
+        await checkFiniteParams(net, it);
         if (onCheckpoint)
           await onCheckpoint({
             iteration: it,
@@ -230,4 +235,17 @@ export function configOfModel(config: TrainConfig, model: Trainable): TrainConfi
   const own = model.modelJson();
   if (JSON.stringify(own) === JSON.stringify(studyModelConfig(config))) return config;
   return { ...config, model: own, input: [...own.input], classes: model.classes };
+}
+
+/** Refuses weights that are no longer finite (a diverged run): they are never checkpointed or returned. */
+async function checkFiniteParams(model: Trainable, it: number): Promise<void> {
+  for (const p of model.params) {
+    const values = await p.tensor.read();
+    let bad = 0;
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) bad++;
+    if (bad)
+      throw new DivergenceError(
+        `training diverged: ${bad} of ${values.length} values of ${p.name} are NaN or ±Inf at iteration ${it}; stopped, the last checkpoint before it kept`,
+      );
+  }
 }

@@ -30,7 +30,7 @@ function oneHotTargets(op: string, y: Tensor, targets: Targets): Tensor {
     if (sameShape(y.shape, targets.shape)) return targets;
     if (targets.shape.length !== 1 || targets.shape[0] !== n)
       throw new ShapeError(
-        `${op}: targets ${fmtShape(targets.shape)} must be one-hot [${n}, ${classes}] or class indices [${n}]`,
+        `${op}: outputs ${fmtShape(y.shape)} and targets ${fmtShape(targets.shape)} do not match: give one-hot [${n}, ${classes}] or class indices [${n}]`,
       );
     const eye = new Float32Array(classes * classes);
     for (let c = 0; c < classes; c++) eye[c * classes + c] = 1;
