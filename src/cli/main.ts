@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SparsegradError } from '../gpu/errors.js';
 import { releaseDefaultBackend } from '../gpu/default-backend.js';
+import { lockFolder } from '../io/lock.js';
 import { registerTrain } from './train.js';
 import { registerNoise } from './noise.js';
 import { registerEval } from './eval.js';
@@ -27,6 +28,28 @@ registerStudy(program);
 registerReport(program);
 registerFindings(program);
 
+// One run per folder: the commands that write a run folder take its lock before any work, which
+// also shows an --out that cannot be written before a long run starts.
+const RUN_FOLDERS = new Set(['train', 'imp', 'sweep', 'study', 'noise']);
+program.hook('preAction', (_program, action) => {
+  const out = action.opts().out;
+  if (RUN_FOLDERS.has(action.name()) && typeof out === 'string') lockFolder(out, `sparsegrad ${action.name()}`);
+});
+
+/** What a file-system error means, for its one-line message. */
+const FS_ERRORS: Record<string, string> = {
+  EROFS: 'the file system is read-only; choose another --out',
+  EACCES: 'permission denied; choose another --out or fix the permissions',
+  EPERM: 'not permitted; choose another --out',
+  ENOSPC: 'no space left on the device; free some or choose another --out',
+  EEXIST: 'is in the way (it exists); move it or choose another path',
+  ENOTDIR: 'a part of this path is a file, not a folder; choose another path',
+  EISDIR: 'is a folder where a file is needed',
+  ENOENT: 'no such file or folder (or it cannot be created there)',
+  ENAMETOOLONG: 'the name is too long',
+  EDQUOT: 'the disk quota is used up',
+};
+
 try {
   await program.parseAsync(process.argv);
   releaseDefaultBackend();
@@ -39,6 +62,11 @@ try {
   if (e instanceof CommanderError) process.exit(e.exitCode); // commander has printed it
   if (e instanceof SparsegradError) {
     console.error(`sparsegrad: ${e.message}`);
+    process.exit(2);
+  }
+  const fsError = e as NodeJS.ErrnoException;
+  if (fsError?.code && FS_ERRORS[fsError.code]) {
+    console.error(`sparsegrad: ${fsError.path ?? ''}: ${FS_ERRORS[fsError.code]} (${fsError.code})`);
     process.exit(2);
   }
   throw e;

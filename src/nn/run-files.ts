@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readBytes, writeAtomic } from '../io/files.js';
+import { readBytes, recoverFolder, writeAtomic, writeTransaction } from '../io/files.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import { ConfigError, DataError } from '../gpu/errors.js';
 import type { AdapterReport } from '../gpu/device.js';
@@ -22,8 +22,8 @@ export const NET_CODEC: ModelCodec<Sequential> = deepFreeze({
 
 /**
  * A run folder: model.safetensors, optimizer.safetensors (Adam moments, for resuming),
- * train.json (config, seed, adapter, data, metrics, status) and history.csv. Every file is
- * written atomically, model and optimiser before the JSON that points at them.
+ * train.json (config, seed, adapter, data, metrics, status) and history.csv. A checkpoint is
+ * one transaction (writeTransaction): the four files change together or not at all.
  */
 export async function saveCheckpoint<M extends Trainable = Sequential>(
   dir: string,
@@ -34,24 +34,17 @@ export async function saveCheckpoint<M extends Trainable = Sequential>(
   pruned?: { masks: Float32Array[]; layout: MaskLayout; init: string },
   codec: ModelCodec<M> = NET_CODEC as unknown as ModelCodec<M>,
 ): Promise<void> {
-  writeAtomic(join(dir, 'model.safetensors'), await codec.save(state.model, config, pruned));
-  writeAtomic(
-    join(dir, 'optimizer.safetensors'),
-    encodeSafetensors(
+  writeTransaction(dir, {
+    'model.safetensors': await codec.save(state.model, config, pruned),
+    'optimizer.safetensors': encodeSafetensors(
       state.model.params.flatMap((p, i) => [
         { name: `${p.name}.exp_avg`, shape: [...p.tensor.shape], data: state.adam.m[i] },
         { name: `${p.name}.exp_avg_sq`, shape: [...p.tensor.shape], data: state.adam.v[i] },
       ]),
-      { step: String(state.adam.step) },
+      { step: String(state.adam.step), iteration: String(state.iteration) },
     ),
-  );
-  writeAtomic(
-    join(dir, 'history.csv'),
-    `iteration,loss,test_accuracy\n${state.history.map((h) => `${h.iteration},${h.loss ?? ''},${h.testAccuracy ?? ''}`).join('\n')}\n`,
-  );
-  writeAtomic(
-    join(dir, 'train.json'),
-    JSON.stringify(
+    'history.csv': `iteration,loss,test_accuracy\n${state.history.map((h) => `${h.iteration},${h.loss ?? ''},${h.testAccuracy ?? ''}`).join('\n')}\n`,
+    'train.json': JSON.stringify(
       {
         tool: 'sparsegrad',
         status: 'running',
@@ -77,7 +70,7 @@ export async function saveCheckpoint<M extends Trainable = Sequential>(
       null,
       2,
     ),
-  );
+  });
 }
 
 /** Marks a run finished and adds its metrics; the last checkpoint already holds the weights. */
@@ -96,8 +89,16 @@ export function loadCheckpoint<M extends Trainable = Sequential>(
   codec: ModelCodec<M> = NET_CODEC as unknown as ModelCodec<M>,
 ): TrainState<M> | null {
   const jsonFile = join(dir, 'train.json');
+  recoverFolder(dir); // completes a checkpoint whose commit record was written, drops one that was not
   if (!existsSync(jsonFile)) return null;
-  const saved = JSON.parse(readFileSync(jsonFile, 'utf8'));
+  let saved: { config: TrainConfig; data: string; iteration: number; history: TrainState['history']; pooledBytes: TrainState['pooledBytes']; trainMs: number };
+  try {
+    saved = JSON.parse(readFileSync(jsonFile, 'utf8'));
+  } catch {
+    throw new DataError(`${jsonFile}: not valid JSON (a damaged run folder); delete it or use another --out`);
+  }
+  if (!saved || typeof saved !== 'object' || !saved.config || !Number.isInteger(saved.iteration))
+    throw new DataError(`${jsonFile}: not a sparsegrad train.json (no config or iteration); delete it or use another --out`);
   // Settings that only shape iterations still to come may change: the budget, the evaluation
   // interval, and learning-rate steps after the checkpoint.
   const { iterations: _a, evalEvery: _b, lrSchedule: wantSchedule, ...want } = config;
@@ -138,6 +139,11 @@ export function loadCheckpoint<M extends Trainable = Sequential>(
     if (!d) throw new DataError(`${optFile}: missing ${n}`);
     return d;
   };
+  // One checkpoint, one iteration: the files of a transaction agree (a mismatch is a folder edited by hand).
+  if (metadata.iteration !== undefined && Number(metadata.iteration) !== saved.iteration)
+    throw new DataError(
+      `${dir}: optimizer.safetensors is from iteration ${metadata.iteration}, train.json from ${saved.iteration}; the checkpoint is inconsistent, start over with --fresh`,
+    );
   return {
     iteration: saved.iteration,
     model,
