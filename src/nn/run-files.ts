@@ -91,14 +91,23 @@ export function loadCheckpoint<M extends Trainable = Sequential>(
   const jsonFile = join(dir, 'train.json');
   recoverFolder(dir); // completes a checkpoint whose commit record was written, drops one that was not
   if (!existsSync(jsonFile)) return null;
-  let saved: { config: TrainConfig; data: string; iteration: number; history: TrainState['history']; pooledBytes: TrainState['pooledBytes']; trainMs: number };
+  let saved: {
+    config: TrainConfig;
+    data: string;
+    iteration: number;
+    history: TrainState['history'];
+    pooledBytes: TrainState['pooledBytes'];
+    trainMs: number;
+  };
   try {
     saved = JSON.parse(readFileSync(jsonFile, 'utf8'));
   } catch {
     throw new DataError(`${jsonFile}: not valid JSON (a damaged run folder); delete it or use another --out`);
   }
   if (!saved || typeof saved !== 'object' || !saved.config || !Number.isInteger(saved.iteration))
-    throw new DataError(`${jsonFile}: not a sparsegrad train.json (no config or iteration); delete it or use another --out`);
+    throw new DataError(
+      `${jsonFile}: not a sparsegrad train.json (no config or iteration); delete it or use another --out`,
+    );
   // Settings that only shape iterations still to come may change: the budget, the evaluation
   // interval, and learning-rate steps after the checkpoint.
   const { iterations: _a, evalEvery: _b, lrSchedule: wantSchedule, ...want } = config;
