@@ -82,11 +82,26 @@ export function classCount(data: Dataset): number {
 }
 
 /** The classes a model is trained on: the training labels' (test labels outside them are an error). */
-export function splitClasses(split: { train: Dataset; test: Dataset }): number {
+export function splitClasses(split: { train: Dataset; test: Dataset }, stated?: number): number {
   const classes = classCount(split.train);
+  if (stated !== undefined) {
+    const top = Math.max(classes, classCount(split.test));
+    if (top > stated)
+      throw new DataError(`${split.train.source}: label ${top - 1}, but the model has ${stated} classes`);
+    return stated;
+  }
   const test = classCount(split.test);
   if (test > classes)
     throw new DataError(`${split.test.source}: label ${test - 1}, but the training labels are 0–${classes - 1}`);
+  // Classes are 0..K−1, each with training images: a class with none is a stray label (one
+  // label 200 among digits would otherwise make a 201-class model).
+  const seen = new Uint8Array(classes);
+  for (let i = 0; i < split.train.count; i++) seen[split.train.labels[i]] = 1;
+  const missing = [...seen.keys()].filter((c) => !seen[c]);
+  if (missing.length)
+    throw new DataError(
+      `${split.train.source}: labels run 0–${classes - 1} but ${missing.length} of those classes have no training image (${missing.length > 6 ? `${missing.slice(0, 3).join(', ')}, …, ${missing[missing.length - 1]}` : missing.join(', ')}): a stray label? relabel the data, or state the class count (config classes)`,
+    );
   return classes;
 }
 

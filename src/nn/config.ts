@@ -121,10 +121,37 @@ export function dropOf(keep: number): number {
   return Math.fround(1 - short) === Math.fround(keep) ? short : 1 - keep;
 }
 
+/** Every key a training config may have. */
+const CONFIG_KEYS = new Set([
+  'arch',
+  'hidden',
+  'conv',
+  'input',
+  'classes',
+  'loss',
+  'dropout',
+  'l2',
+  'lr',
+  'lrSchedule',
+  'beta1',
+  'beta2',
+  'eps',
+  'batch',
+  'iterations',
+  'seed',
+  'evalEvery',
+  'model',
+]);
+
 export function validateConfig(c: TrainConfig): TrainConfig {
   const bad = (what: string, v: unknown, want: string): never => {
     throw new ConfigError(`config: ${what} = ${JSON.stringify(v)}: ${want}`);
   };
+  const unknown = Object.keys(c).filter((k) => !CONFIG_KEYS.has(k) && k !== 'keep');
+  if (unknown.length)
+    throw new ConfigError(
+      `config: unknown key ${unknown.map((k) => `"${k}"`).join(', ')} (a config has ${[...CONFIG_KEYS].join(', ')})`,
+    );
   if (c.arch !== 'fc' && c.arch !== 'cnn') bad('arch', c.arch, 'must be "fc" or "cnn"');
   if (
     c.arch === 'cnn' &&

@@ -18,15 +18,76 @@ export interface ModelJson {
   layers: ModuleJson[];
 }
 
-/** A layer from its JSON settings (the layers of a model config). */
-export function moduleFromJson(j: ModuleJson): Layer {
-  const m = layerOfType(j);
-  if (j.name !== undefined) {
-    if (!/^[A-Za-z_]\w*$/.test(j.name))
-      throw new ConfigError(`${j.type} name "${j.name}": use letters, digits and _ (it prefixes parameter names)`);
-    m.name = j.name;
+/** The keys each layer type takes in a model config, and what each must be. */
+const LAYER_KEYS: Record<string, Record<string, (v: unknown) => boolean>> = {
+  Linear: { out: isSize, in: isSize },
+  Conv2d: {
+    out: isSize,
+    kernel: isSize,
+    padding: (v) => v === 'same' || v === 'valid' || (Number.isInteger(v) && (v as number) >= 0),
+    stride: isSize,
+    in: isSize,
+  },
+  MaxPool2d: { kernel: isSize, stride: isSize, padding: (v) => Number.isInteger(v) && (v as number) >= 0 },
+  AvgPool2d: { kernel: isSize, stride: isSize, padding: (v) => Number.isInteger(v) && (v as number) >= 0 },
+  Flatten: {},
+  ReLU: {},
+  Dropout: {
+    p: (v) => typeof v === 'number' && v >= 0 && v < 1,
+    stream: (v) => Number.isInteger(v) && (v as number) >= 0,
+  },
+  Sequential: { layers: Array.isArray },
+};
+const REQUIRED: Record<string, string[]> = {
+  Linear: ['out'],
+  Conv2d: ['out', 'kernel'],
+  MaxPool2d: ['kernel'],
+  AvgPool2d: ['kernel'],
+  Dropout: ['p'],
+  Sequential: ['layers'],
+};
+function isSize(v: unknown): boolean {
+  return Number.isInteger(v) && (v as number) >= 1;
+}
+
+/**
+ * A layer from its JSON settings (the layers of a model config), checked key by key: an unknown
+ * type or key, a missing one, or a value of the wrong kind (a zero-width layer, a fractional
+ * kernel) is refused, naming its path in the config (`layers[3].out`).
+ */
+export function moduleFromJson(j: ModuleJson, path = 'layer'): Layer {
+  if (!j || typeof j !== 'object' || Array.isArray(j))
+    throw new ConfigError(`${path}: ${JSON.stringify(j)} is not a layer {type, …}`);
+  const keys = LAYER_KEYS[j.type];
+  if (!keys)
+    throw new ConfigError(
+      `${path}.type: unknown layer type ${JSON.stringify(j.type)}: use ${Object.keys(LAYER_KEYS).join(', ')}`,
+    );
+  for (const [k, v] of Object.entries(j)) {
+    if (k === 'type' || k === 'name') continue;
+    if (!keys[k])
+      throw new ConfigError(
+        `${path}.${k}: ${j.type} takes no "${k}" (its keys: ${['type', ...Object.keys(keys), 'name'].join(', ')})`,
+      );
+    if (!keys[k](v)) throw new ConfigError(`${path}.${k}: ${JSON.stringify(v)} is not a valid ${j.type} ${k}`);
   }
+  for (const k of REQUIRED[j.type] ?? []) if (!(k in j)) throw new ConfigError(`${path}.${k}: ${j.type} needs "${k}"`);
+  if (j.type === 'Sequential') {
+    const nested = new Sequential(j.layers.map((l, i) => moduleFromJson(l, `${path}.layers[${i}]`)));
+    if (j.name !== undefined) nested.name = checkedName(j, path);
+    return nested;
+  }
+  const m = layerOfType(j);
+  if (j.name !== undefined) m.name = checkedName(j, path);
   return m;
+}
+
+function checkedName(j: ModuleJson, path: string): string {
+  if (typeof j.name !== 'string' || !/^[A-Za-z_]\w*$/.test(j.name))
+    throw new ConfigError(
+      `${path}.name: ${j.type} name ${JSON.stringify(j.name)}: use letters, digits and _ (it prefixes parameter names)`,
+    );
+  return j.name;
 }
 
 function layerOfType(j: ModuleJson): Layer {
@@ -46,7 +107,7 @@ function layerOfType(j: ModuleJson): Layer {
       return new Dropout(j.p, j.stream);
     case 'Sequential':
       if (!Array.isArray(j.layers)) throw new ConfigError('Sequential: needs "layers", a list of {type, …}');
-      return new Sequential(j.layers.map(moduleFromJson));
+      return new Sequential(j.layers.map((l, i) => moduleFromJson(l, `layers[${i}]`)));
     default:
       throw new ConfigError(
         `unknown layer type "${(j as { type: string }).type}": use Linear, Conv2d, MaxPool2d, AvgPool2d, Flatten, ReLU, Dropout, Sequential`,
@@ -143,7 +204,22 @@ export class Sequential extends Layer {
       throw new ConfigError(
         'model config: needs "input" (per-example shape, e.g. [1, 28, 28]) and "layers" (a list of {type, …})',
       );
-    return new Sequential(j.input, j.layers.map(moduleFromJson), seed, undefined, backend);
+    const unknown = Object.keys(j).filter((k) => k !== 'input' && k !== 'layers');
+    if (unknown.length)
+      throw new ConfigError(
+        `model config: unknown key ${unknown.map((k) => `"${k}"`).join(', ')} (it takes input, layers)`,
+      );
+    if (!j.input.every(isSize))
+      throw new ConfigError(
+        `model config: input ${JSON.stringify(j.input)} must be whole numbers ≥ 1 (one example's shape)`,
+      );
+    return new Sequential(
+      j.input,
+      j.layers.map((l, i) => moduleFromJson(l, `layers[${i}]`)),
+      seed,
+      undefined,
+      backend,
+    );
   }
 
   /** This model's config (what fromJson takes): its input shape and layers. */
@@ -189,7 +265,13 @@ export class Sequential extends Layer {
     const have = params.map((p) => `${p.name}${fmtShape(p.tensor.shape)}`).join(' ');
     if (want !== have) throw new ShapeError(`model parameters ${have} do not match the layers, which need ${want}`);
     const json = this.modelJson();
-    return new Sequential(json.input, json.layers.map(moduleFromJson), 0, params, params[0]?.tensor.backend);
+    return new Sequential(
+      json.input,
+      json.layers.map((l, i) => moduleFromJson(l, `layers[${i}]`)),
+      0,
+      params,
+      params[0]?.tensor.backend,
+    );
   }
 
   /** Same biases and layers, other weight matrices (e.g. pruned copies), in `weights` order. */
@@ -373,7 +455,13 @@ export function sequentialFromArrays(
     return t;
   };
   try {
-    return new Sequential(spec.input, spec.layers.map(moduleFromJson), 0, source, backend);
+    return new Sequential(
+      spec.input,
+      spec.layers.map((l, i) => moduleFromJson(l, `layers[${i}]`)),
+      0,
+      source,
+      backend,
+    );
   } catch (e) {
     for (const t of made) t.dispose();
     throw e;

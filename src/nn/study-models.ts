@@ -79,7 +79,13 @@ export function studyModelConfig(c: TrainConfig): ModelConfig {
 /** The study's FC or CNN of a config as a Sequential, initialised from the config's seed (or given `params` by name). */
 export function studyModel(c: TrainConfig, backend: Backend = defaultBackend(), params?: Param[]): Sequential {
   const spec = studyModelConfig(c);
-  return new Sequential(spec.input, spec.layers.map(moduleFromJson), c.seed, params, backend);
+  return new Sequential(
+    spec.input,
+    spec.layers.map((l, i) => moduleFromJson(l, `layers[${i}]`)),
+    c.seed,
+    params,
+    backend,
+  );
 }
 
 /**
@@ -110,5 +116,11 @@ export function modelOfLayers(
       ...(i + 1 < linear.length ? hiddenTail(dropout, convs.length + i) : []),
     ]),
   ];
-  return new Sequential(input, json.map(moduleFromJson), seed, params, backend);
+  return new Sequential(
+    input,
+    json.map((l, i) => moduleFromJson(l, `layers[${i}]`)),
+    seed,
+    params,
+    backend,
+  );
 }

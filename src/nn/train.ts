@@ -50,9 +50,14 @@ export interface TrainResult<M extends Trainable = Sequential> {
  * from the data); a config that names others is refused, naming both.
  */
 export function fitToData(config: TrainConfig, data: Split): TrainConfig {
+  if (config.batch > data.train.count)
+    throw new ConfigError(
+      `batch ${config.batch} is larger than the ${data.train.count} training images of ${data.name}; use --batch ≤ ${data.train.count}`,
+    );
+  if (data.test.count === 0) throw new ConfigError(`${data.test.source}: no test images to evaluate on`);
   if (config.model) return config;
   const shape = [...data.train.shape],
-    classes = splitClasses(data);
+    classes = splitClasses(data, config.classes);
   if (config.input && config.input.join('x') !== shape.join('x'))
     throw new ConfigError(
       `${data.train.source}: images are ${shape.join('x')}, but the model takes ${config.input.join('x')} (channels x height x width)`,
