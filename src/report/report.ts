@@ -123,8 +123,9 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
 <p>What this folder holds, charted: test accuracy (%) against the share of weights pruned, clean and under each universal noise vector (target/limit); robust accuracy against ε; detection ROC curves and ROC-AUC against pruning ratio; iterative-pruning curves; and, where a benchmark file is given, time per sparse and dense product. Folder: ${escapeHtml(dir)}</p>
 ${findings}<div id="charts"></div>
 <h2>Noise vectors</h2>${images.map((i) => `<div><b>${escapeHtml(i.name)}</b><br><img src="data:image/png;base64,${i.data}"></div>`).join('')}
+<script type="application/json" id="charts-data">${jsonForScript(charts)}</script>
 <script>
-const charts = ${JSON.stringify(charts)};
+const charts = JSON.parse(document.getElementById('charts-data').textContent);
 const plotSpec = ${plotSpec.toString()};
 for (const c of charts) {
   const el = document.createElement('div'); el.className = 'chart'; document.getElementById('charts').appendChild(el);
@@ -157,3 +158,17 @@ function findingsHtml(file: string): string {
 
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/**
+ * JSON to embed in a page: inside a script element `</script>`, `<!--` and U+2028/9 would end
+ * or bend it, so <, >, & and the two separators are written as \u escapes (the same value to
+ * JSON.parse). Names from a results folder are data, never markup.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
