@@ -122,12 +122,22 @@ async function loadReport(): Promise<void> {
         state.report.series.push(c.series.length);
       }
     }
-    $('report-images').innerHTML = `<h2>Noise vectors</h2>${study.noises
-      .map((n) => {
-        const [t, l] = n.split('/');
-        return `<div><b>${n}</b><br><img src="${base}${study.noiseDir ?? 'noise'}/noise-t${t}-l${l}.png"></div>`;
-      })
-      .join('')}`;
+    // Names from the results folder are data: built as elements with text, never as markup.
+    const images = $('report-images');
+    images.replaceChildren();
+    const heading = document.createElement('h2');
+    heading.textContent = 'Noise vectors';
+    images.append(heading);
+    for (const n of study.noises) {
+      const [t, l] = n.split('/');
+      const box = document.createElement('div');
+      const name = document.createElement('b');
+      name.textContent = n;
+      const img = document.createElement('img');
+      img.src = `${base}${study.noiseDir ?? 'noise'}/noise-t${encodeURIComponent(t)}-l${encodeURIComponent(l ?? '')}.png`;
+      box.append(name, document.createElement('br'), img);
+      images.append(box);
+    }
     status(
       'report-status',
       `${state.report.charts} charts from ${base} (adapter of the run: ${study.adapter?.description ?? '?'})`,

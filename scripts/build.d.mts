@@ -1,2 +1,2 @@
-export function buildNode(entries?: Record<string, string>): Promise<void>;
+export function buildNode(entries?: Record<string, string>, opts?: { quiet?: boolean }): Promise<void>;
 export function buildPackage(): Promise<void>;

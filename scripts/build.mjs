@@ -6,7 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export async function buildNode(entries = { sparsegrad: 'src/cli/main.ts', bench: 'bench/main.ts' }) {
+export async function buildNode(
+  entries = { sparsegrad: 'src/cli/main.ts', bench: 'bench/main.ts' },
+  { quiet = false } = {},
+) {
   await build({
     entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(root, v)])),
     outdir: join(root, 'dist'),
@@ -20,7 +23,7 @@ export async function buildNode(entries = { sparsegrad: 'src/cli/main.ts', bench
     // imports that Node cannot resolve, and bundling keeps one copy of its engine.
     external: ['webgpu', 'mnist', 'commander', 'cli-progress', 'pngjs', 'uplot'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
+    logLevel: quiet ? 'silent' : 'warning',
   });
 }
 
