@@ -8,7 +8,7 @@ import type { NoiseSettings } from './noise.js';
 import type { NoiseVector } from './evaluate.js';
 
 export const noiseName = (target: number, limit: number): string => `${target}/${limit}`;
-const fileStem = (target: number, limit: number): string => `noise-t${target}-l${limit}`;
+export const fileStem = (target: number, limit: number): string => `noise-t${target}-l${limit}`;
 
 /** An image shape as stored: [height, width] for one channel (as the study's 28×28 noise), else [C, H, W]. */
 const storedShape = (shape: readonly number[]): number[] => (shape[0] === 1 ? shape.slice(1) : [...shape]);

@@ -32,6 +32,7 @@ async function prunerFor(
   return new Pruner(model, weights, stats, { method, scope, combinedOffset: 0.07, seed });
 }
 import { writeAtomic } from '../io/files.js';
+import { refuseOtherSettings } from '../io/run-settings.js';
 import { adapterName } from '../gpu/device.js';
 import { ConfigError } from '../gpu/errors.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './options.js';
@@ -93,7 +94,11 @@ export function registerDetect(program: Command): void {
     .option('--test-images <n>', 'report on the first n of the remaining test images (default: all)', parseInteger(1))
     .option('--seed <n>', "seed of PGD's random start", parseInteger(0), 1)
     .option('--out <dir>', 'output folder (detect.csv, detect.json)', 'runs/detect')
+    .option('--force', 'overwrite results in --out made with another model, data or settings')
     .action(async (o) => {
+      // Everything but where to write is part of the results' identity.
+      const { out: _out, force: _force, kernels: _kernels, ...settings } = o;
+      refuseOtherSettings(join(o.out, 'detect.json'), settings, !!o.force, (j) => j.settings);
       const full = loadData(o.data);
       if (o.validation >= full.test.count)
         throw new ConfigError(`--validation ${o.validation}: the test set has ${full.test.count} images`);
@@ -191,6 +196,7 @@ export function registerDetect(program: Command): void {
         JSON.stringify(
           {
             tool: 'sparsegrad detect',
+            settings,
             model: o.model,
             loss: config.loss,
             method,

@@ -5,6 +5,7 @@ import { ATTACK_LOSSES, type AttackLoss } from '../adversarial/pgd.js';
 import { DEFAULT_SUITE, runAttackSuite, type AttackRow, type AttackSuite } from '../adversarial/suite.js';
 import { take } from '../data/dataset.js';
 import { writeAtomic } from '../io/files.js';
+import { refuseOtherSettings, refuseOutputIsInput } from '../io/run-settings.js';
 import { openGpu, loadModel, loadData, pct, table } from './common.js';
 import { parseInteger, parseNumber, parseList } from './options.js';
 
@@ -43,6 +44,7 @@ export function registerEval(program: Command): void {
     .option('--pgd-target <class>', 'targeted PGD/FGSM towards this class (default: untargeted)', parseInteger(0))
     .option('--seed <n>', 'seed of the random starts', parseInteger(0), 1)
     .option('--out <file>', 'JSON results', 'runs/eval.json')
+    .option('--force', 'overwrite --out made with another model, data or settings')
     .action(async (o) => {
       const full = loadData(o.data);
       const data = o.testImages
@@ -89,6 +91,12 @@ export function registerEval(program: Command): void {
         randomStart: true,
         clampGradient: 'inclusive',
       };
+      refuseOutputIsInput(o.out, [o.model, ...o.noise]);
+      refuseOtherSettings(o.out, { model: o.model, data: data.name, settings }, !!o.force, (j) => ({
+        model: j.model,
+        data: j.data,
+        settings: j.settings,
+      }));
       // Written after every attack, so a long run that is stopped keeps what it measured.
       const save = (finished: boolean) =>
         writeAtomic(

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openGpu, loadData, pct } from './common.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config.js';
@@ -35,6 +37,7 @@ export function registerImp(program: Command): void {
     .option('--scope <scope>', 'per-matrix (the same share of every matrix) or global (one threshold)', 'per-matrix')
     .option('--seed <n>', 'seed for init, batch order and dropout', parseInteger(0), 1)
     .option('--out <dir>', 'results folder (rerun the same command to resume)', 'runs/imp')
+    .option('--force', 'start over: delete the rounds an earlier run left in --out (made with other settings)')
     .addOption(kernelsOption())
     .action(async (o) => {
       const config: TrainConfig = {
@@ -47,6 +50,10 @@ export function registerImp(program: Command): void {
       };
       const scope = parseScope(o.scope, config.hidden.length + 1);
       if (scope.kind === 'layer') throw new ConfigError('imp: --scope is per-matrix or global');
+      if (o.force)
+        for (const f of existsSync(o.out) ? readdirSync(o.out) : [])
+          if (/^(round-\d+|rewind\.safetensors|imp\.(csv|json)|imp-settings\.json)$/.test(f))
+            rmSync(join(o.out, f), { recursive: true, force: true });
       const data = loadData(o.data);
       Object.assign(config, fitToData(config, data)); // the image shape and classes of this data
       const g = await openGpu();

@@ -10,7 +10,9 @@ import {
   type UniversalRecipe,
 } from '../adversarial/noise.js';
 import { deviceImagesFor } from '../nn/batches.js';
-import { saveNoise } from '../adversarial/noise-files.js';
+import { fileStem, saveNoise } from '../adversarial/noise-files.js';
+import { refuseOtherSettings } from '../io/run-settings.js';
+import { join } from 'node:path';
 import { robustness } from '../adversarial/evaluate.js';
 import { STUDY_VECTORS } from '../study/study.js';
 import { openGpu, loadModel, loadData, pct, table } from './common.js';
@@ -55,25 +57,35 @@ export function registerNoise(program: Command): void {
       'embedded',
     )
     .option('--out <dir>', 'output folder', 'runs/noise')
+    .option('--force', 'overwrite noise files made on another model or with other settings')
     .action(async (o) => {
       const vectors: [number, number][] =
         o.vectors ?? (o.target !== undefined && o.limit !== undefined ? [[o.target, o.limit]] : null);
       if (!vectors) throw new InvalidArgumentError('give --target and --limit, or --vectors');
+      const settingsOf = (target: number, limit: number) => ({
+        target,
+        limit,
+        steps: o.steps,
+        batch: o.batch,
+        lr: o.lr,
+        l2: o.l2 ?? UNIVERSAL_RECIPES[o.recipe as UniversalRecipe].l2,
+        seed: o.seed,
+      });
+      // Before any work: a noise file of another model or other settings is never overwritten.
+      for (const [target, limit] of vectors)
+        refuseOtherSettings(
+          join(o.out, `${fileStem(target, limit)}.json`),
+          { settings: settingsOf(target, limit), model: o.model },
+          !!o.force,
+          (j) => ({ settings: j.settings, model: j.model }),
+        );
       const data = loadData(o.data);
       const g = await openGpu();
       const { model } = loadModel(o.model, data);
       const made = [];
       const trainImages = deviceImagesFor(data.train); // one upload for every vector
       for (const [target, limit] of vectors) {
-        const s = {
-          target,
-          limit,
-          steps: o.steps,
-          batch: o.batch,
-          lr: o.lr,
-          l2: o.l2 ?? UNIVERSAL_RECIPES[o.recipe as UniversalRecipe].l2,
-          seed: o.seed,
-        };
+        const s = settingsOf(target, limit);
         const bar = process.stderr.isTTY
           ? new cliProgress.SingleBar(
               { format: `noise ${target}/${limit} [{bar}] {value}/{total} steps | ETA {eta_formatted}` },

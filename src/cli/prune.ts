@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { refuseOutputIsInput } from '../io/run-settings.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openGpu, loadModel, loadData, pct } from './common.js';
@@ -39,9 +41,13 @@ export function registerPrune(program: Command): void {
         .default('zeros'),
     )
     .requiredOption('--out <file>', 'the pruned model.safetensors')
+    .option('--force', 'overwrite --out if it exists')
     .action(async (o) => {
       if (!o.out.endsWith('.safetensors'))
         throw new ConfigError(`--out ${o.out}: a pruned model is written as .safetensors`);
+      refuseOutputIsInput(o.out, [o.model]);
+      if (existsSync(o.out) && !o.force)
+        throw new ConfigError(`--out ${o.out} exists; give another file, or --force to overwrite it`);
       const data = loadData(o.data);
       await openGpu();
       const { model, config } = loadModel(o.model, data);

@@ -4,6 +4,7 @@ import type { Split } from '../data/dataset.js';
 import type { AdapterReport } from '../gpu/device.js';
 import { ConfigError } from '../gpu/errors.js';
 import { readBytes, writeAtomic } from '../io/files.js';
+import { refuseOtherSettings } from '../io/run-settings.js';
 import { modelFromSafetensors, modelToSafetensors } from '../nn/checkpoint.js';
 import { layersOf, type TrainConfig } from '../nn/config.js';
 import type { Sequential } from '../nn/modules.js';
@@ -86,6 +87,12 @@ export async function runImp(
   if (!(perRound > 0 && perRound < 1)) throw new ConfigError(`imp: --per-round ${perRound} must be in (0, 1)`);
   if (!(Number.isInteger(rewind) && rewind >= 0 && rewind < config.iterations))
     throw new ConfigError(`imp: --rewind ${rewind} must be an iteration before the last (${config.iterations})`);
+  // The folder's rounds belong to these settings: another --per-round, rewind, scope, model or
+  // data would reuse rounds that mean something else, so it is refused (more rounds extend).
+  const settings = { data: data.name, perRound, rewind, scope: spec.scope, config };
+  const settingsFile = join(dir, 'imp-settings.json');
+  refuseOtherSettings(settingsFile, settings, false);
+  writeAtomic(settingsFile, JSON.stringify({ tool: 'sparsegrad imp', settings }, null, 2));
   const rewindFile = join(dir, 'rewind.safetensors');
   const saveRewind = async (net: Sequential) => writeAtomic(rewindFile, await modelToSafetensors(net, config));
   const rows: ImpRow[] = [];
