@@ -134,7 +134,11 @@ export class SweepFiles {
         );
     }
     if (existsSync(this.csv)) {
-      const lines = readFileSync(this.csv, 'utf8')
+      // A unit's rows are appended in one write, each line ended by a newline: text after the
+      // last newline is a row torn by a kill, and is redone, never read.
+      const text = readFileSync(this.csv, 'utf8');
+      const lines = text
+        .slice(0, text.lastIndexOf('\n') + 1)
         .split('\n')
         .slice(1)
         .filter((l) => l.trim());

@@ -89,6 +89,16 @@ describe('sweep files', () => {
     run(killed);
     expect(read(killed)).toEqual(want);
 
+    // A last row torn by a kill mid-append (here cut inside its adapter column, where it still
+    // parses) is redone, not kept.
+    const torn = join(root, 'torn');
+    run(torn);
+    const csvFile = join(torn, 'sweep.csv');
+    const full = readFileSync(csvFile, 'utf8');
+    writeFileSync(csvFile, full.slice(0, full.length - 20));
+    run(torn);
+    expect(read(torn)).toEqual(want);
+
     const shards = [0, 1].map((i) => join(root, `shard${i}`));
     shards.forEach((dir, i) => run(dir, ['--shard', `${i}/2`]));
     const merged = join(root, 'merged');
