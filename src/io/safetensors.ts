@@ -147,3 +147,12 @@ export function checkFinite(arrays: NamedArray[], file: string): void {
       );
   }
 }
+
+/** A JSON value stored in a file's metadata (a config, a model's layers), or a one-line error naming the key. */
+export function metadataJson(metadata: Record<string, string>, key: string, file: string): unknown {
+  try {
+    return JSON.parse(metadata[key]);
+  } catch (e) {
+    throw new DataError(`${file}: ${key} is not valid JSON (${(e as Error).message})`);
+  }
+}

@@ -1,10 +1,18 @@
 import { DataError, fmtShape } from '../gpu/errors.js';
-import { checkFinite, decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
+import { checkFinite, metadataJson, decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describeLayers, weightShape, type Param } from './layer-spec.js';
 import type { Sequential } from './modules.js';
 import { studyModel } from './study-models.js';
-import { DEFAULT_CONFIG, CNN_DEFAULTS, inputOf, layersOf, migrateConfig, type TrainConfig } from './config.js';
+import {
+  DEFAULT_CONFIG,
+  CNN_DEFAULTS,
+  inputOf,
+  layersOf,
+  migrateConfig,
+  validateConfig,
+  type TrainConfig,
+} from './config.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 
@@ -188,8 +196,12 @@ export function modelFromSafetensors(
   checkFinite(arrays, file);
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const config: TrainConfig = metadata.sparsegrad_config
-    ? { ...DEFAULT_CONFIG, ...migrateConfig(JSON.parse(metadata.sparsegrad_config), `${file}: sparsegrad_config`) }
+    ? {
+        ...DEFAULT_CONFIG,
+        ...migrateConfig(metadataJson(metadata, 'sparsegrad_config', file) as object, `${file}: sparsegrad_config`),
+      }
     : configFromTensors(byName, file);
+  storedConfigChecked(config, file);
   const inferred = metadata.sparsegrad_config ? configFromTensors(byName, file, inputOf(config)) : config;
   const layers = layersOf(config);
   const found = describeLayers(layersOf(inferred));
@@ -220,4 +232,13 @@ export function modelFromSafetensors(
 /** Masks that keep a model's nonzero weights (1 where w ≠ 0): how a model saved with zeros is fine-tuned. */
 export async function nonzeroMasks(model: { weights: Tensor[] }): Promise<Float32Array[]> {
   return Promise.all(model.weights.map(async (w) => (await w.read()).map((v) => (v !== 0 ? 1 : 0))));
+}
+
+/** A config read from a file, checked as a run's own config is (unknown keys and bad values named with the file). */
+export function storedConfigChecked(config: TrainConfig, file: string): TrainConfig {
+  try {
+    return validateConfig(config);
+  } catch (e) {
+    throw new DataError(`${file}: sparsegrad_config: ${(e as Error).message}`);
+  }
 }

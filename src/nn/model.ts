@@ -1,5 +1,11 @@
-import { decodeSafetensors } from '../io/safetensors.js';
-import { foldPruneMasks, modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint.js';
+import { decodeSafetensors, metadataJson } from '../io/safetensors.js';
+import {
+  foldPruneMasks,
+  modelFromSafetensors,
+  modelToSafetensors,
+  storedConfigChecked,
+  type MaskLayout,
+} from './checkpoint.js';
 import { DEFAULT_CONFIG, migrateConfig, type TrainConfig } from './config.js';
 import { type Sequential, sequentialFromArrays } from './modules.js';
 import type { Backend } from '../gpu/backend.js';
@@ -31,12 +37,13 @@ export function loadModelBytes(
   const config: TrainConfig = {
     ...DEFAULT_CONFIG,
     ...(metadata.sparsegrad_config
-      ? migrateConfig(JSON.parse(metadata.sparsegrad_config), `${file}: sparsegrad_config`)
+      ? migrateConfig(metadataJson(metadata, 'sparsegrad_config', file) as object, `${file}: sparsegrad_config`)
       : {}),
     model: model.modelJson(),
     input: [...model.modelJson().input],
     classes: model.classes,
   };
+  storedConfigChecked(config, file);
   const names = model.params.filter((p) => p.name.endsWith('.weight')).map((p) => p.name);
   return { model, config, masks: saved.size ? names.map((n) => saved.get(n) ?? null) : null };
 }

@@ -2,7 +2,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { biasReluDropout } from '../ops/bias_relu_dropout.js';
 import { paddingOf, type Padding } from '../ops/conv2d.js';
 import { ConfigError, DataError, ShapeError, fmtShape } from '../gpu/errors.js';
-import { checkFinite, decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { checkFinite, decodeSafetensors, encodeSafetensors, metadataJson } from '../io/safetensors.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import type { LayerSpec, Param } from './layer-spec.js';
@@ -435,7 +435,8 @@ export function sequentialFromArrays(
   layers?: ModelJson,
   backend: Backend = defaultBackend(),
 ): Sequential {
-  const spec: ModelJson | null = layers ?? (metadata.sparsegrad_model ? JSON.parse(metadata.sparsegrad_model) : null);
+  const spec = (layers ??
+    (metadata.sparsegrad_model ? metadataJson(metadata, 'sparsegrad_model', file) : null)) as ModelJson | null;
   if (!spec)
     throw new DataError(
       `${file}: no sparsegrad_model in its metadata: give the model config (the layers) it was saved from`,

@@ -52,7 +52,7 @@ describe('numbers are checked: a diverged run is never saved as a result', () =>
     for (const a of decodeSafetensors(readBytes(file), file).arrays)
       expect(a.data.every(Number.isFinite), a.name).toBe(true);
     // The kept checkpoint is usable: eval reads it.
-    const ok = run('eval', '--model', file, '--test-images', '100');
+    const ok = run('eval', '--model', file, '--test-images', '100', '--out', join(out, 'eval.json'));
     expect(ok.status, ok.stderr).toBe(0);
   });
 
@@ -73,7 +73,7 @@ describe('numbers are checked: a diverged run is never saved as a result', () =>
     expect(() => loadModelBytes(readBytes(file), file)).toThrow(
       /model\.safetensors: 1 of 12 values of fc1\.weight are NaN or ±Inf/,
     );
-    const r = run('eval', '--model', file);
+    const r = run('eval', '--model', file, '--out', `${file}.eval.json`);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/fc1\.weight are NaN or ±Inf .*refusing to use it/);
     net.dispose();

@@ -1,0 +1,378 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildNode } from '../../scripts/build.mjs';
+import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors';
+
+// Hostile inputs, each made here: every one gets a non-zero exit and one line naming the file,
+// key, flag or value, no stack trace, and leaves every file that existed before unchanged.
+const cli = join(process.cwd(), 'dist/sparsegrad.js');
+const cache = mkdtempSync(join(tmpdir(), 'hostile-cache-'));
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, SPARSEGRAD_CACHE: cache },
+  });
+const w = mkdtempSync(join(tmpdir(), 'hostile-'));
+const at = (...p: string[]) => join(w, ...p);
+const hashes = (): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(w, { recursive: true, encoding: 'utf8' })
+      .filter((f) => !f.startsWith('out-') && statSync(at(f)).isFile())
+      .map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(at(f)))
+          .digest('hex'),
+      ]),
+  );
+
+/** A safetensors file with this header (as JSON text or value) and these data bytes. */
+function rawSafetensors(header: unknown, data: Uint8Array): Uint8Array {
+  const json = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
+  return out;
+}
+/** IDX bytes: unsigned bytes with these dimensions (magic 0x08, ndim). */
+function idx(dims: number[], data: Uint8Array, magic = 0x08): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + data.length);
+  const v = new DataView(out.buffer);
+  out[2] = magic;
+  out[3] = dims.length;
+  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}
+function mnistDir(name: string, opts: { trainLabels?: number[]; testCount?: number; truncate?: boolean } = {}) {
+  const dir = at(name);
+  mkdirSync(dir);
+  const n = opts.trainLabels?.length ?? 40;
+  const labels = opts.trainLabels ?? Array.from({ length: n }, (_, i) => i % 10);
+  const images = new Uint8Array(n * 16).map((_, i) => (i * 37) % 256);
+  writeFileSync(join(dir, 'train-images-idx3-ubyte'), idx([n, 4, 4], opts.truncate ? images.subarray(0, 100) : images));
+  writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idx([n], Uint8Array.from(labels)));
+  const t = opts.testCount ?? 10;
+  writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idx([t, 4, 4], new Uint8Array(t * 16)));
+  writeFileSync(
+    join(dir, 't10k-labels-idx1-ubyte'),
+    idx(
+      [t],
+      Uint8Array.from({ length: t }, (_, i) => i % 10),
+    ),
+  );
+  return dir;
+}
+
+type Case = [kind: string, what: string, args: () => string[], message: RegExp];
+const cases: Case[] = [];
+let model = '';
+
+beforeAll(async () => {
+  await buildNode({ sparsegrad: 'src/cli/main.ts' });
+  const r = run([
+    'train',
+    '--hidden',
+    '8',
+    '--iterations',
+    '10',
+    '--eval-every',
+    '0',
+    '--batch',
+    '50',
+    '--kernels',
+    'rules',
+    '--out',
+    at('model'),
+  ]);
+  expect(r.status, r.stderr).toBe(0);
+  model = at('model', 'model.safetensors');
+  const bytes = new Uint8Array(readFileSync(model));
+  const { arrays, metadata } = decodeSafetensors(bytes, model);
+  const write = (name: string, data: Uint8Array | string) => {
+    writeFileSync(at(name), data);
+    return at(name);
+  };
+  const edited = (name: string, change: (a: typeof arrays, m: Record<string, string>) => void) => {
+    const a = arrays.map((x) => ({ ...x, shape: [...x.shape], data: x.data.slice() }));
+    const m = { ...metadata };
+    change(a, m);
+    return write(name, encodeSafetensors(a, m));
+  };
+  const f4 = new Uint8Array(16);
+  write('null-header.safetensors', rawSafetensors('null', f4));
+  write('list-header.safetensors', rawSafetensors('[1]', f4));
+  write(
+    'negative.safetensors',
+    rawSafetensors({ 'fc1.weight': { dtype: 'F32', shape: [4], data_offsets: [-16, 0] } }, f4),
+  );
+  write(
+    'overlap.safetensors',
+    rawSafetensors(
+      {
+        'fc1.weight': { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
+        'fc1.bias': { dtype: 'F32', shape: [2], data_offsets: [8, 16] },
+      },
+      f4,
+    ),
+  );
+  write('no-offsets.safetensors', rawSafetensors({ 'fc1.weight': { dtype: 'F32', shape: [4] } }, f4));
+  write(
+    'shape-not-list.safetensors',
+    rawSafetensors({ 'fc1.weight': { dtype: 'F32', shape: 4, data_offsets: [0, 16] } }, f4),
+  );
+  write('dtype.safetensors', rawSafetensors({ 'fc1.weight': { dtype: 'Q4', shape: [4], data_offsets: [0, 16] } }, f4));
+  write('truncated.safetensors', bytes.subarray(0, bytes.length - 100));
+  write('empty.safetensors', new Uint8Array(0));
+  edited('bad-config.safetensors', (_a, m) => (m.sparsegrad_config = '{"hidden": [8'));
+  edited('nan.safetensors', (a) => (a[0].data[3] = Number.NaN));
+  edited('inf.safetensors', (a) => (a[2].data[0] = Number.NEGATIVE_INFINITY));
+  edited('renamed.safetensors', (a) => (a[0].name = 'layer1.weight'));
+  edited(
+    'unknown-config-key.safetensors',
+    (_a, m) => (m.sparsegrad_config = JSON.stringify({ ...JSON.parse(m.sparsegrad_config), activation: 'tanh' })),
+  );
+  mkdirSync(at('a-folder.safetensors'));
+  write('a-file', 'x');
+  write(
+    'cfg-unknown-key.json',
+    JSON.stringify({
+      input: [1, 28, 28],
+      layers: [{ type: 'Flatten' }, { type: 'Linear', out: 10, activation: 'tanh' }],
+    }),
+  );
+  write(
+    'cfg-zero-width.json',
+    JSON.stringify({ input: [1, 28, 28], layers: [{ type: 'Flatten' }, { type: 'Linear', out: 0 }] }),
+  );
+  write('cfg-type.json', JSON.stringify({ input: [1, 28, 28], layers: [{ type: 'LSTM' }] }));
+  write('cfg-not-json.json', '{"input": [1, 28');
+  mnistDir('stray-label', { trainLabels: [...Array.from({ length: 39 }, (_, i) => i % 10), 200] });
+  mnistDir('truncated-idx', { truncate: true });
+  mnistDir('no-test', { testCount: 0 });
+  const mismatch = mnistDir('count-mismatch');
+  writeFileSync(join(mismatch, 'train-labels-idx1-ubyte'), idx([39], new Uint8Array(39)));
+  const magic = mnistDir('bad-magic');
+  writeFileSync(join(magic, 'train-images-idx3-ubyte'), idx([40, 4, 4], new Uint8Array(640), 0x0d));
+  mkdirSync(at('torn-run'));
+  write('torn-run/train.json', '{"tool": "sparsegrad", "status": "runn');
+}, 120_000);
+
+const M = () => ['eval', '--out', at('out-eval.json'), '--model'];
+cases.push(
+  [
+    'safetensors',
+    'a null header',
+    () => [...M(), at('null-header.safetensors')],
+    /null-header\.safetensors: header is null, not a JSON object/,
+  ],
+  [
+    'safetensors',
+    'a list header',
+    () => [...M(), at('list-header.safetensors')],
+    /list-header\.safetensors: header is a list/,
+  ],
+  [
+    'safetensors',
+    'negative offsets',
+    () => [...M(), at('negative.safetensors')],
+    /negative\.safetensors: tensor "fc1\.weight" has data_offsets \[-16,0\]/,
+  ],
+  [
+    'safetensors',
+    'overlapping offsets',
+    () => [...M(), at('overlap.safetensors')],
+    /overlap\.safetensors: tensor "fc1\.bias" at bytes 8\.\.16 overlaps/,
+  ],
+  [
+    'safetensors',
+    'missing data_offsets',
+    () => [...M(), at('no-offsets.safetensors')],
+    /no-offsets\.safetensors: tensor "fc1\.weight" has data_offsets undefined/,
+  ],
+  [
+    'safetensors',
+    'a shape that is not a list',
+    () => [...M(), at('shape-not-list.safetensors')],
+    /shape-not-list\.safetensors: tensor "fc1\.weight" has shape 4/,
+  ],
+  [
+    'safetensors',
+    'an unknown dtype',
+    () => [...M(), at('dtype.safetensors')],
+    /dtype\.safetensors: tensor "fc1\.weight" has unknown dtype "Q4"/,
+  ],
+  [
+    'safetensors',
+    'a truncated file',
+    () => [...M(), at('truncated.safetensors')],
+    /truncated\.safetensors: tensor ".*" has data_offsets .* past the/,
+  ],
+  ['safetensors', 'an empty file', () => [...M(), at('empty.safetensors')], /empty\.safetensors: 0 bytes: too short/],
+  [
+    'checkpoint',
+    'bad JSON in the stored config',
+    () => [...M(), at('bad-config.safetensors')],
+    /bad-config\.safetensors: sparsegrad_config is not valid JSON/,
+  ],
+  [
+    'checkpoint',
+    'an unknown key in the stored config',
+    () => [...M(), at('unknown-config-key.safetensors')],
+    /config: unknown key "activation"/,
+  ],
+  [
+    'checkpoint',
+    'NaN weights',
+    () => [...M(), at('nan.safetensors')],
+    /nan\.safetensors: 1 of \d+ values of fc1\.weight are NaN or ±Inf/,
+  ],
+  [
+    'checkpoint',
+    'an infinite bias',
+    () => [...M(), at('inf.safetensors')],
+    /inf\.safetensors: 1 of \d+ values of fc2\.weight are NaN or ±Inf/,
+  ],
+  [
+    'checkpoint',
+    'a tensor named for another architecture',
+    () => [...M(), at('renamed.safetensors')],
+    /renamed\.safetensors: .*(layer1\.weight|fc1\.weight)/,
+  ],
+  [
+    'checkpoint',
+    '--model is a folder',
+    () => [...M(), at('a-folder.safetensors')],
+    /a-folder\.safetensors: a folder, not a file/,
+  ],
+  ['checkpoint', '--model does not exist', () => [...M(), at('nope.safetensors')], /nope\.safetensors: no such file/],
+  [
+    'checkpoint',
+    'train --init of NaN weights',
+    () => ['train', '--init', at('nan.safetensors'), '--out', at('out-init')],
+    /nan\.safetensors: 1 of \d+ values of fc1\.weight are NaN/,
+  ],
+  [
+    'data',
+    'a stray label 200',
+    () => ['train', '--data', at('stray-label'), '--batch', '10', '--out', at('out-stray')],
+    /train-images-idx3-ubyte: labels run 0–200 but 190 of those classes have no training image/,
+  ],
+  [
+    'data',
+    'a truncated IDX file',
+    () => ['train', '--data', at('truncated-idx'), '--out', at('out-trunc')],
+    /train-images-idx3-ubyte: dimensions \[40x4x4\] need 640 data bytes but the file has 100 \(truncated\)/,
+  ],
+  [
+    'data',
+    'an empty test set',
+    () => ['eval', '--out', at('out-eval2.json'), '--model', model, '--data', at('no-test')],
+    /t10k-images-idx3-ubyte: no images to evaluate on|the model takes 1x28x28 images/,
+  ],
+  [
+    'data',
+    'labels for another image count',
+    () => ['train', '--data', at('count-mismatch'), '--out', at('out-count')],
+    /train-labels-idx1-ubyte: 39 labels for 40 images/,
+  ],
+  [
+    'data',
+    'a bad IDX magic number',
+    () => ['train', '--data', at('bad-magic'), '--out', at('out-magic')],
+    /train-images-idx3-ubyte: bad IDX magic number/,
+  ],
+  [
+    'data',
+    '--data a folder without MNIST files',
+    () => ['train', '--data', w, '--out', at('out-nodata')],
+    /missing train-images-idx3-ubyte/,
+  ],
+  [
+    'config',
+    'a model config with an unknown key',
+    () => ['train', '--model-config', at('cfg-unknown-key.json'), '--out', at('out-c1')],
+    /layers\[1\]\.activation: Linear takes no "activation"/,
+  ],
+  [
+    'config',
+    'a zero-width layer',
+    () => ['train', '--model-config', at('cfg-zero-width.json'), '--out', at('out-c2')],
+    /layers\[1\]\.out: 0 is not a valid Linear out/,
+  ],
+  [
+    'config',
+    'an unknown layer type',
+    () => ['train', '--model-config', at('cfg-type.json'), '--out', at('out-c3')],
+    /layers\[0\]\.type: unknown layer type "LSTM"/,
+  ],
+  [
+    'config',
+    'a model config that is not JSON',
+    () => ['train', '--model-config', at('cfg-not-json.json'), '--out', at('out-c4')],
+    /--model-config .*cfg-not-json\.json: .*JSON/,
+  ],
+  [
+    'config',
+    'a model config that does not exist',
+    () => ['train', '--model-config', at('none.json'), '--out', at('out-c5')],
+    /--model-config .*none\.json: .*no such file/,
+  ],
+  [
+    'size',
+    '--batch 1000000000',
+    () => ['train', '--batch', '1000000000', '--out', at('out-batch')],
+    /batch 1000000000 is larger than the \d+ training images of embedded/,
+  ],
+  ['output', '--out is an existing file', () => ['train', '--out', at('a-file')], /a-file: a file, not a folder/],
+  [
+    'output',
+    '--out under /proc',
+    () => ['train', '--out', '/proc/sparsegrad-out'],
+    /\/proc\/sparsegrad-out: no such file or folder/,
+  ],
+  [
+    'output',
+    '--out below a file',
+    () => ['train', '--out', at('a-file', 'run')],
+    /a-file\/run: a part of this path is a file, not a folder/,
+  ],
+  [
+    'output',
+    'a truncated train.json in --out',
+    () => ['train', '--iterations', '5', '--out', at('torn-run')],
+    /torn-run\/train\.json: not valid JSON \(a damaged run folder\)/,
+  ],
+  [
+    'output',
+    'report on a missing folder',
+    () => ['report', at('no-such-results')],
+    /no-such-results: no such (folder|file)/,
+  ],
+);
+
+describe('hostile inputs: one line, no stack trace, no file changed', () => {
+  it('has the cases', () => expect(cases.length).toBeGreaterThanOrEqual(30));
+  for (const [kind, what, args, message] of cases)
+    it(`${kind}: ${what}`, () => {
+      const before = hashes();
+      const r = run(args());
+      expect(r.status, `${r.stdout}\n${r.stderr}`).not.toBe(0);
+      expect(r.status).not.toBeNull(); // not killed by a timeout: no hang
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l && !l.startsWith('Warning:'));
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^sparsegrad: /);
+      expect(lines[0]).toMatch(message);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      expect(hashes()).toEqual(before);
+    });
+});
