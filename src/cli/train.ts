@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { refuseOutputIsInput } from '../io/run-settings.js';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -137,6 +139,7 @@ export function registerTrain(program: Command): void {
         ...(o.evalEvery !== undefined && { evalEvery: o.evalEvery }),
       };
       if (o.conv && o.arch !== 'cnn') throw new ConfigError('--conv needs --arch cnn');
+      if (o.init) refuseOutputIsInput(join(o.out, 'model.safetensors'), [o.init]);
       if (o.keepPruned && !o.init)
         throw new ConfigError('--keep-pruned needs --init <model.safetensors> (the pruned model to fine-tune)');
       if (o.modelConfig) {
