@@ -15,7 +15,7 @@ import { registerFindings, registerReport } from './report.js';
 const program = new Command()
   .name('sparsegrad')
   .description('WebGPU engine and research tool: train MNIST models, make adversarial noise, prune, sweep')
-  .showHelpAfterError()
+  .showHelpAfterError('(add --help for the options)')
   .exitOverride();
 registerTrain(program);
 registerNoise(program);

@@ -87,7 +87,7 @@ export function registerTrain(program: Command): void {
       parseLrSchedule,
     )
     .option('--batch <n>', 'mini-batch size', parseInteger(1))
-    .option('--iterations <n>', 'training iterations', parseInteger(0))
+    .option('--iterations <n>', 'training iterations (at least 1)', parseInteger(1))
     .option('--seed <n>', 'seed for init, batch order and dropout', parseInteger(0))
     .option('--eval-every <n>', 'test accuracy every n iterations (0: at the end)', parseInteger(0))
     .option('--out <dir>', 'output folder', 'runs/train')

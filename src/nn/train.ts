@@ -55,7 +55,15 @@ export function fitToData(config: TrainConfig, data: Split): TrainConfig {
       `batch ${config.batch} is larger than the ${data.train.count} training images of ${data.name}; use --batch ≤ ${data.train.count}`,
     );
   if (data.test.count === 0) throw new ConfigError(`${data.test.source}: no test images to evaluate on`);
-  if (config.model) return config;
+  if (config.model) {
+    const want = config.model.input;
+    const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+    if (Array.isArray(want) && size(want) !== size(data.train.shape))
+      throw new ConfigError(
+        `${data.train.source}: images are ${data.train.shape.join('x')}, but the model config takes ${want.join('x')} (its "input")`,
+      );
+    return config;
+  }
   const shape = [...data.train.shape],
     classes = splitClasses(data, config.classes);
   if (config.input && config.input.join('x') !== shape.join('x'))

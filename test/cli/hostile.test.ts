@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNode } from '../../scripts/build.mjs';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors';
+import { HOSTILE_SAFETENSORS } from '../io/hostile-safetensors';
 
 // Hostile inputs, each made here: every one gets a non-zero exit and one line naming the file,
 // key, flag or value, no stack trace, and leaves every file that existed before unchanged.
@@ -162,6 +163,29 @@ beforeAll(async () => {
   writeFileSync(join(magic, 'train-images-idx3-ubyte'), idx([40, 4, 4], new Uint8Array(640), 0x0d));
   mkdirSync(at('torn-run'));
   write('torn-run/train.json', '{"tool": "sparsegrad", "status": "runn');
+  HOSTILE_SAFETENSORS.forEach(([, bytes], i) => write(`hostile-${i}.safetensors`, bytes));
+  for (const [name, layers] of MODEL_CONFIGS) write(`cfg-${name}.json`, JSON.stringify(layers));
+  const noise = run([
+    'noise',
+    '--model',
+    model,
+    '--target',
+    '3',
+    '--limit',
+    '0.2',
+    '--steps',
+    '2',
+    '--out',
+    at('noise'),
+  ]);
+  expect(noise.status, noise.stderr).toBe(0);
+  write(
+    'wide-noise.safetensors',
+    encodeSafetensors([{ name: 'noise', shape: [1, 5, 5], data: new Float32Array(25) }], { target: '3', limit: '0.2' }),
+  );
+  write('bench-bad.json', '{"results": ');
+  mkdirSync(at('empty-results'));
+  cpSync('test/fixtures/study', at('study-copy'), { recursive: true });
 }, 120_000);
 
 const M = () => ['eval', '--out', at('out-eval.json'), '--model'];
@@ -357,8 +381,277 @@ cases.push(
   ],
 );
 
+// Model configs that are refused, each naming the key's path.
+const MODEL_CONFIGS: [string, unknown, RegExp][] = [
+  [
+    'activation',
+    { input: [1, 28, 28], layers: [{ type: 'Flatten' }, { type: 'ReLU', activation: 'tanh' }] },
+    /layers\[1\]\.activation: ReLU takes no "activation"/,
+  ],
+  [
+    'neg-width',
+    { input: [1, 28, 28], layers: [{ type: 'Flatten' }, { type: 'Linear', out: -2 }] },
+    /layers\[1\]\.out: -2 is not a valid Linear out/,
+  ],
+  [
+    'frac-kernel',
+    { input: [1, 28, 28], layers: [{ type: 'Conv2d', out: 2, kernel: 2.5 }] },
+    /layers\[0\]\.kernel: 2\.5 is not a valid Conv2d kernel/,
+  ],
+  [
+    'no-out',
+    { input: [1, 28, 28], layers: [{ type: 'Flatten' }, { type: 'Linear' }] },
+    /layers\[1\]\.out: Linear needs "out"/,
+  ],
+  [
+    'dropout-1',
+    { input: [1, 28, 28], layers: [{ type: 'Dropout', p: 1 }] },
+    /layers\[0\]\.p: 1 is not a valid Dropout p/,
+  ],
+  [
+    'nested',
+    { input: [1, 28, 28], layers: [{ type: 'Sequential', layers: [{ type: 'Flatten' }, { type: 'Linear', out: 0 }] }] },
+    /layers\[0\]\.layers\[1\]\.out: 0 is not a valid Linear out/,
+  ],
+  ['top-key', { input: [1, 28, 28], layers: [], optimizer: 'sgd' }, /model config: unknown key "optimizer"/],
+  ['input-zero', { input: [0, 28, 28], layers: [] }, /model config: input \[0,28,28\] must be whole numbers/],
+  ['no-layers', { input: [1, 28, 28] }, /needs "input" .* and "layers"/],
+  [
+    'bad-name',
+    { input: [1, 28, 28], layers: [{ type: 'Flatten', name: 'a b' }] },
+    /layers\[0\]\.name: Flatten name "a b"/,
+  ],
+  [
+    'pool-too-big',
+    { input: [1, 28, 28], layers: [{ type: 'MaxPool2d', kernel: 40 }] },
+    /MaxPool2d: a 40x40 window does not fit the 28x28 input/,
+  ],
+  [
+    'wrong-input',
+    { input: [3, 32, 32], layers: [{ type: 'Flatten' }, { type: 'Linear', out: 10 }] },
+    /images are 1x28x28, but the model config takes 3x32x32/,
+  ],
+];
+const O = () => ['--out', at(`out-${Math.random().toString(36).slice(2)}`)];
+cases.push(
+  ...HOSTILE_SAFETENSORS.map(
+    ([what, , message], i): Case => [
+      'safetensors',
+      `eval --model ${what}`,
+      () => ['eval', '--out', at(`out-h${i}.json`), '--model', at(`hostile-${i}.safetensors`)],
+      new RegExp(`hostile-${i}\\.safetensors: .*${message.source}`),
+    ],
+  ),
+  ...MODEL_CONFIGS.map(
+    ([name, , message]): Case => [
+      'config',
+      `--model-config ${name}`,
+      () => ['train', '--model-config', at(`cfg-${name}.json`), ...O()],
+      message,
+    ],
+  ),
+  [
+    'noise',
+    'a target outside the classes',
+    () => ['noise', '--model', model, '--target', '12', '--limit', '0.2', ...O()],
+    /target.*12/,
+  ],
+  [
+    'noise',
+    'a noise file of another image size',
+    () => ['eval', '--model', model, '--noise', at('wide-noise.safetensors'), '--out', at('out-wn.json')],
+    /wide-noise\.safetensors: .*5x5|\[1,5,5\]|25/,
+  ],
+  [
+    'noise',
+    'a model given as a noise file',
+    () => ['eval', '--model', model, '--noise', model, '--out', at('out-mn.json')],
+    /model\.safetensors: .*noise/,
+  ],
+  [
+    'noise',
+    'a noise file that does not exist',
+    () => ['eval', '--model', model, '--noise', at('none.safetensors'), '--out', at('out-nn.json')],
+    /none\.safetensors: no such file/,
+  ],
+  [
+    'noise',
+    'noise --model missing',
+    () => ['noise', '--model', at('gone.safetensors'), '--target', '3', '--limit', '0.2', ...O()],
+    /gone\.safetensors: no such file/,
+  ],
+  [
+    'prune',
+    'prune --scope of a layer the model lacks',
+    () => ['prune', '--model', model, '--ratio', '0.5', '--scope', 'layer:9', '--out', at('out-p1.safetensors')],
+    /layer:9/,
+  ],
+  [
+    'prune',
+    'prune --out not .safetensors',
+    () => ['prune', '--model', model, '--ratio', '0.5', '--out', at('out-p2.bin')],
+    /--out .*out-p2\.bin: a pruned model is written as \.safetensors/,
+  ],
+  [
+    'prune',
+    'prune --model missing',
+    () => ['prune', '--model', at('gone.safetensors'), '--ratio', '0.5', '--out', at('out-p3.safetensors')],
+    /gone\.safetensors: no such file/,
+  ],
+  [
+    'sweep',
+    'sweep --model missing',
+    () => ['sweep', '--model', at('gone.safetensors'), '--noise', at('noise', 'noise-t3-l0.2.safetensors'), ...O()],
+    /gone\.safetensors: no such file/,
+  ],
+  [
+    'sweep',
+    'sweep --noise missing',
+    () => ['sweep', '--model', model, '--noise', at('gone-noise.safetensors'), ...O()],
+    /gone-noise\.safetensors: no such file/,
+  ],
+  [
+    'sweep',
+    'sweep with a hostile model',
+    () => ['sweep', '--model', at('nan.safetensors'), '--noise', at('noise', 'noise-t3-l0.2.safetensors'), ...O()],
+    /nan\.safetensors: 1 of \d+ values of fc1\.weight are NaN/,
+  ],
+  [
+    'detect',
+    'detect --model missing',
+    () => ['detect', '--model', at('gone.safetensors'), '--pgd', '0.1', ...O()],
+    /gone\.safetensors: no such file/,
+  ],
+  [
+    'detect',
+    'detect --validation larger than the test set',
+    () => ['detect', '--model', model, '--validation', '999999', ...O()],
+    /--validation 999999: the test set has \d+ images/,
+  ],
+  [
+    'imp',
+    'imp --scope layer:1',
+    () => ['imp', '--scope', 'layer:1', '--iterations', '5', ...O()],
+    /imp: --scope is per-matrix or global/,
+  ],
+  [
+    'imp',
+    'imp --rewind past the last iteration',
+    () => ['imp', '--rewind', '50', '--iterations', '20', '--hidden', '4', ...O()],
+    /imp: --rewind 50 must be an iteration before the last \(20\)/,
+  ],
+  [
+    'report',
+    'report --bench of bad JSON',
+    () => ['report', at('study-copy'), '--bench', at('bench-bad.json')],
+    /bench-bad\.json/,
+  ],
+  [
+    'report',
+    'report on a folder with no results',
+    () => ['report', at('empty-results')],
+    /empty-results: no sweep folders/,
+  ],
+  [
+    'train',
+    'train --init missing',
+    () => ['train', '--init', at('gone.safetensors'), ...O()],
+    /gone\.safetensors: no such file/,
+  ],
+  [
+    'train',
+    "train --init being the run's own model",
+    () => ['train', '--init', model, '--out', at('model')],
+    /--out .*model\.safetensors is the input/,
+  ],
+  [
+    'train',
+    'train --data missing folder',
+    () => ['train', '--data', at('no-such-data'), ...O()],
+    /no-such-data: missing train-images-idx3-ubyte/,
+  ],
+  [
+    'train',
+    'train of fashion-cnn config on 4x4 images',
+    () => ['train', '--data', at('stray-label'), '--model-config', 'examples/fashion-cnn.json', ...O()],
+    /stray-label|28x28|4x4|labels run/,
+  ],
+);
+// Usage errors (commander): the reason, then a one-line hint.
+const USAGE: [string, string[], RegExp][] = [
+  ['an unknown option', ['train', '--bogus'], /unknown option '--bogus'/],
+  ['a mistyped command', ['trian'], /unknown command 'trian'/],
+  ['--iterations 0', ['train', '--iterations', '0'], /'--iterations <n>' argument '0' is invalid/],
+  ['--dropout 1', ['train', '--dropout', '1'], /'--dropout <p>' argument '1' is invalid/],
+  ['--keep', ['train', '--keep', '0.7'], /use --dropout 0\.3/],
+  ['--hidden 100,x', ['train', '--hidden', '100,x'], /"100,x" is not a comma-separated list/],
+  ['--lr 0', ['train', '--lr', '0'], /'--lr <rate>' argument '0' is invalid/],
+  ['--batch 0', ['train', '--batch', '0'], /'--batch <n>' argument '0' is invalid/],
+  ['--arch rnn', ['train', '--arch', 'rnn'], /Allowed choices are fc, cnn/],
+  ['--loss hinge', ['train', '--loss', 'hinge'], /argument 'hinge' is invalid/],
+  ['--lr-schedule out of order', ['train', '--lr-schedule', '400:1e-4,300:1e-5'], /iterations must ascend/],
+  [
+    'noise --limit 0',
+    ['noise', '--model', 'm', '--target', '3', '--limit', '0'],
+    /'--limit <x>' argument '0' is invalid/,
+  ],
+  ['noise --vectors 3:-0.1', ['noise', '--model', 'm', '--vectors', '3:-0.1'], /limit must be in \(0, 1\]/],
+  [
+    'prune --ratio 1.5',
+    ['prune', '--model', 'm', '--ratio', '1.5', '--out', 'x.safetensors'],
+    /'--ratio <r>' argument '1\.5' is invalid|1\.5/,
+  ],
+  [
+    'prune --method nope',
+    ['prune', '--model', 'm', '--ratio', '0.5', '--method', 'nope', '--out', 'x.safetensors'],
+    /'nope'/,
+  ],
+  ['imp --per-round 1', ['imp', '--per-round', '1'], /'--per-round <x>' argument '1' is invalid/],
+  [
+    'eval --test-images 0',
+    ['eval', '--model', 'm', '--test-images', '0'],
+    /'--test-images <n>' argument '0' is invalid/,
+  ],
+  [
+    'sweep --shard 3/2',
+    [
+      'sweep',
+      '--model',
+      at('model', 'model.safetensors'),
+      '--noise',
+      at('noise', 'noise-t3-l0.2.safetensors'),
+      '--shard',
+      '3/2',
+      '--out',
+      at('out-shard'),
+    ],
+    /--shard "3\/2"|shard 3\/2|"3\/2"/,
+  ],
+  ['detect --scores nope', ['detect', '--model', 'm', '--scores', 'nope'], /nope/],
+  ['train without a value', ['train', '--out'], /option '--out <dir>' argument missing/],
+  ['study --seeds x', ['study', '--seeds', 'x'], /"x"/],
+];
+
+describe('usage errors: the reason and a one-line hint, no help dump, no stack trace', () => {
+  for (const [what, args, message] of USAGE)
+    it(what, () => {
+      const before = hashes();
+      const r = run(args);
+      expect(r.status, r.stderr).not.toBe(0);
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l && !l.startsWith('Warning:'));
+      expect(lines.length, r.stderr).toBeLessThanOrEqual(3); // reason, a suggestion where mistyped, the hint
+      expect(r.stderr).toMatch(message);
+      expect(lines[lines.length - 1]).toMatch(/\(add --help for the options\)|^sparsegrad: /);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      expect(hashes()).toEqual(before);
+    });
+});
+
 describe('hostile inputs: one line, no stack trace, no file changed', () => {
-  it('has the cases', () => expect(cases.length).toBeGreaterThanOrEqual(30));
+  it('has the cases', () => expect(cases.length + USAGE.length).toBeGreaterThanOrEqual(110));
   for (const [kind, what, args, message] of cases)
     it(`${kind}: ${what}`, () => {
       const before = hashes();
