@@ -65,6 +65,82 @@ describe('a checkpoint is one transaction', () => {
     });
 });
 
+describe('imp shares the transaction', () => {
+  const IMP = [
+    'imp',
+    '--hidden',
+    '16',
+    '--iterations',
+    '20',
+    '--eval-every',
+    '10',
+    '--rounds',
+    '1',
+    '--kernels',
+    'rules',
+  ];
+  const imp = (out: string, extra: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [cli, ...IMP, '--out', out], { encoding: 'utf8', env: env(extra) });
+  const impSnapshot = (dir: string) => ({
+    rounds: [0, 1].map((r) => snapshot(join(dir, `round-${r}`))),
+    rows: JSON.parse(readFileSync(join(dir, 'imp.json'), 'utf8')).rows.map(
+      ({ trainMs: _t, ...row }: Record<string, unknown>) => row,
+    ),
+  });
+  let want: ReturnType<typeof impSnapshot>;
+  beforeAll(() => {
+    const r = imp(join(work, 'imp-reference'));
+    expect(r.status, r.stderr).toBe(0);
+    want = impSnapshot(join(work, 'imp-reference'));
+  }, 120_000);
+  // The third transaction is round 1's first checkpoint (round 0 made two).
+  for (const point of ['written:model.safetensors', 'committed', 'renamed:train.json'])
+    it(`SIGKILL at ${point} of round 1's first checkpoint, then a rerun: the rounds of an uninterrupted run`, () => {
+      const out = join(work, `imp-${point.replace(/\W/g, '-')}`);
+      const killed = imp(out, { SPARSEGRAD_KILL_AT: `${point}@3` });
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const again = imp(out);
+      expect(again.status, again.stderr).toBe(0);
+      expect(impSnapshot(out)).toEqual(want);
+    });
+});
+
+describe('the study shares the transaction', () => {
+  const STUDY = [
+    'study',
+    '--iterations',
+    '60',
+    '--ratios',
+    '0,0.5',
+    '--sweeps',
+    'per-matrix',
+    '--adaptive-steps',
+    '3',
+    '--pgd-steps',
+    '2',
+    '--pgd-images',
+    '50',
+    '--kernels',
+    'rules',
+  ];
+  it("SIGKILL as the seed model's checkpoint commits, then a rerun: the uninterrupted study's robustness.csv and sweeps", () => {
+    const reference = join(work, 'study-reference');
+    const r = spawnSync(process.execPath, [cli, ...STUDY, '--out', reference], { encoding: 'utf8', env: env() });
+    expect(r.status, r.stderr).toBe(0);
+    const out = join(work, 'study-killed');
+    const killed = spawnSync(process.execPath, [cli, ...STUDY, '--out', out], {
+      encoding: 'utf8',
+      env: env({ SPARSEGRAD_KILL_AT: 'committed@1' }),
+    });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const again = spawnSync(process.execPath, [cli, ...STUDY, '--out', out], { encoding: 'utf8', env: env() });
+    expect(again.status, again.stderr).toBe(0);
+    const csv = (dir: string, f: string) => readFileSync(join(dir, f), 'utf8').replaceAll(dir, '<out>');
+    for (const f of ['robustness.csv', 'sweep-per-matrix/sweep.csv', 'model-seed1/model.safetensors'])
+      expect(csv(out, f), f).toBe(csv(reference, f));
+  }, 300_000);
+});
+
 describe('one run per folder', () => {
   it('a second run into a folder in use is refused in one line naming the holder; the first finishes', async () => {
     const out = join(work, 'busy');
