@@ -8,6 +8,7 @@ import { defaultBackend } from '../gpu/default-backend.js';
 import type { LayerSpec, Param } from './layer-spec.js';
 import { deepFreeze } from '../util/freeze.js';
 import { seededInit, type ParamSource } from './module.js';
+import { parseLayerJson, parseModelJson } from './model-schema.js';
 import { Conv2d, Dropout, Flatten, Layer, Linear, Pool2d, ReLU, type LayerContext, type ModuleJson } from './layers.js';
 
 export type { ModuleJson } from './layers.js';
@@ -18,76 +19,20 @@ export interface ModelJson {
   layers: ModuleJson[];
 }
 
-/** The keys each layer type takes in a model config, and what each must be. */
-const LAYER_KEYS: Record<string, Record<string, (v: unknown) => boolean>> = {
-  Linear: { out: isSize, in: isSize },
-  Conv2d: {
-    out: isSize,
-    kernel: isSize,
-    padding: (v) => v === 'same' || v === 'valid' || (Number.isInteger(v) && (v as number) >= 0),
-    stride: isSize,
-    in: isSize,
-  },
-  MaxPool2d: { kernel: isSize, stride: isSize, padding: (v) => Number.isInteger(v) && (v as number) >= 0 },
-  AvgPool2d: { kernel: isSize, stride: isSize, padding: (v) => Number.isInteger(v) && (v as number) >= 0 },
-  Flatten: {},
-  ReLU: {},
-  Dropout: {
-    p: (v) => typeof v === 'number' && v >= 0 && v < 1,
-    stream: (v) => Number.isInteger(v) && (v as number) >= 0,
-  },
-  Sequential: { layers: Array.isArray },
-};
-const REQUIRED: Record<string, string[]> = {
-  Linear: ['out'],
-  Conv2d: ['out', 'kernel'],
-  MaxPool2d: ['kernel'],
-  AvgPool2d: ['kernel'],
-  Dropout: ['p'],
-  Sequential: ['layers'],
-};
-function isSize(v: unknown): boolean {
-  return Number.isInteger(v) && (v as number) >= 1;
-}
-
 /**
- * A layer from its JSON settings (the layers of a model config), checked key by key: an unknown
- * type or key, a missing one, or a value of the wrong kind (a zero-width layer, a fractional
- * kernel) is refused, naming its path in the config (`layers[3].out`).
+ * A layer from its JSON settings (the layers of a model config), checked against the model
+ * config's schema (src/nn/model-schema.ts): an unknown type or key, a missing one, or a value of
+ * the wrong kind (a zero-width layer, a fractional kernel) is refused, naming its path in the
+ * config (`layers[3].out`).
  */
 export function moduleFromJson(j: ModuleJson, path = 'layer'): Layer {
-  if (!j || typeof j !== 'object' || Array.isArray(j))
-    throw new ConfigError(`${path}: ${JSON.stringify(j)} is not a layer {type, …}`);
-  const keys = LAYER_KEYS[j.type];
-  if (!keys)
-    throw new ConfigError(
-      `${path}.type: unknown layer type ${JSON.stringify(j.type)}: use ${Object.keys(LAYER_KEYS).join(', ')}`,
-    );
-  for (const [k, v] of Object.entries(j)) {
-    if (k === 'type' || k === 'name') continue;
-    if (!keys[k])
-      throw new ConfigError(
-        `${path}.${k}: ${j.type} takes no "${k}" (its keys: ${['type', ...Object.keys(keys), 'name'].join(', ')})`,
-      );
-    if (!keys[k](v)) throw new ConfigError(`${path}.${k}: ${JSON.stringify(v)} is not a valid ${j.type} ${k}`);
-  }
-  for (const k of REQUIRED[j.type] ?? []) if (!(k in j)) throw new ConfigError(`${path}.${k}: ${j.type} needs "${k}"`);
-  if (j.type === 'Sequential') {
-    const nested = new Sequential(j.layers.map((l, i) => moduleFromJson(l, `${path}.layers[${i}]`)));
-    if (j.name !== undefined) nested.name = checkedName(j, path);
-    return nested;
-  }
-  const m = layerOfType(j);
-  if (j.name !== undefined) m.name = checkedName(j, path);
+  const v = parseLayerJson(j, path);
+  const m =
+    v.type === 'Sequential'
+      ? new Sequential(v.layers.map((l, i) => moduleFromJson(l, `${path}.layers[${i}]`)))
+      : layerOfType(v);
+  if (v.name !== undefined) m.name = v.name;
   return m;
-}
-
-function checkedName(j: ModuleJson, path: string): string {
-  if (typeof j.name !== 'string' || !/^[A-Za-z_]\w*$/.test(j.name))
-    throw new ConfigError(
-      `${path}.name: ${j.type} name ${JSON.stringify(j.name)}: use letters, digits and _ (it prefixes parameter names)`,
-    );
-  return j.name;
 }
 
 function layerOfType(j: ModuleJson): Layer {
@@ -200,22 +145,10 @@ export class Sequential extends Layer {
 
   /** A model config: { input: [c, h, w], layers: [{ type: 'Conv2d', … }, …] }. */
   static fromJson(j: ModelJson, seed = 1, backend?: Backend): Sequential {
-    if (!Array.isArray(j?.input) || !Array.isArray(j?.layers))
-      throw new ConfigError(
-        'model config: needs "input" (per-example shape, e.g. [1, 28, 28]) and "layers" (a list of {type, …})',
-      );
-    const unknown = Object.keys(j).filter((k) => k !== 'input' && k !== 'layers');
-    if (unknown.length)
-      throw new ConfigError(
-        `model config: unknown key ${unknown.map((k) => `"${k}"`).join(', ')} (it takes input, layers)`,
-      );
-    if (!j.input.every(isSize))
-      throw new ConfigError(
-        `model config: input ${JSON.stringify(j.input)} must be whole numbers ≥ 1 (one example's shape)`,
-      );
+    const spec = parseModelJson(j);
     return new Sequential(
-      j.input,
-      j.layers.map((l, i) => moduleFromJson(l, `layers[${i}]`)),
+      spec.input,
+      spec.layers.map((l, i) => moduleFromJson(l, `layers[${i}]`)),
       seed,
       undefined,
       backend,
