@@ -34,7 +34,7 @@ registerFindings(program);
 
 // One run per folder: the commands that write a run folder take its lock before any work, which
 // also shows an --out that cannot be written before a long run starts.
-const RUN_FOLDERS = new Set(['train', 'imp', 'sweep', 'study', 'noise']);
+const RUN_FOLDERS = new Set(['train', 'imp', 'sweep', 'study', 'noise', 'detect']);
 program.hook('preAction', (_program, action) => {
   const out = action.opts().out;
   if (RUN_FOLDERS.has(action.name()) && typeof out === 'string') lockFolder(out, `sparsegrad ${action.name()}`);
