@@ -61,12 +61,15 @@ export function servedFile(url) {
     const base = resolve(root, dir);
     const full = resolve(base, `.${path.slice(prefix.length - 1)}`);
     if (!full.startsWith(base + sep)) return null;
-    // A link inside the folder must not lead out of it.
-    try {
-      return realpathSync(full).startsWith(realpathSync(base) + sep) ? full : null;
-    } catch {
-      return null; // no such file
-    }
+    // A link inside the folder must not lead out of it. A result kept gzip-compressed
+    // (<file>.gz) is served for <file>, with Content-Encoding: gzip.
+    for (const candidate of [full, `${full}.gz`])
+      try {
+        return realpathSync(candidate).startsWith(realpathSync(base) + sep) ? candidate : null;
+      } catch {
+        /* no such file: try the compressed copy */
+      }
+    return null;
   }
   return null;
 }
@@ -88,7 +91,9 @@ export async function startDemoServer(port = 8080) {
     }
     try {
       const body = await readFile(full);
-      res.writeHead(200, { 'content-type': TYPES[extname(full)] ?? 'application/octet-stream' }).end(body);
+      const gzipped = full.endsWith('.gz') && !new URL(req.url ?? '/', 'http://x').pathname.endsWith('.gz');
+      const type = TYPES[extname(gzipped ? full.slice(0, -3) : full)] ?? 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type, ...(gzipped && { 'content-encoding': 'gzip' }) }).end(body);
     } catch {
       res.writeHead(404).end('not found');
     }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../gpu/errors.js';
-import { writeAtomic } from '../io/files.js';
+import { readResult, resultExists, writeAtomic } from '../io/files.js';
 import type { SweepRow } from '../prune/sweep.js';
 import { robustnessCsv, summariseStudy } from '../study/summary.js';
 import { printFindings } from '../study/findings.js';
@@ -43,8 +42,8 @@ export function registerFindings(program: Command): void {
     .action((dirs: string[], o: { out: string; cleanFloor?: number; cleanDrop?: number }) => {
       const rows = dirs.flatMap((d) => {
         const file = join(d, 'sweep.json');
-        if (!existsSync(file)) throw new DataError(`${file}: missing (not a sweep folder?)`);
-        return (JSON.parse(readFileSync(file, 'utf8')) as { rows: SweepRow[] }).rows;
+        if (!resultExists(file)) throw new DataError(`${file}: missing (not a sweep folder?)`);
+        return (JSON.parse(readResult(file)) as { rows: SweepRow[] }).rows;
       });
       const chosen = new Map<string, number>();
       for (const r of rows) {

@@ -13,6 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataError } from '../gpu/errors.js';
 
@@ -154,4 +155,19 @@ export function readBytes(path: string): Uint8Array {
   if (!existsSync(path)) throw new DataError(`${path}: no such file`);
   if (statSync(path).isDirectory()) throw new DataError(`${path}: a folder, not a file`);
   return new Uint8Array(readFileSync(path));
+}
+
+/**
+ * Whether a result file is there, as itself or gzip-compressed beside it (`<path>.gz`: the
+ * committed results keep large JSON, CSV and HTML compressed).
+ */
+export function resultExists(path: string): boolean {
+  return existsSync(path) || existsSync(`${path}.gz`);
+}
+
+/** A result file's text, read from `<path>.gz` where only the compressed copy is there. */
+export function readResult(path: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8');
+  if (existsSync(`${path}.gz`)) return gunzipSync(readFileSync(`${path}.gz`)).toString('utf8');
+  throw new DataError(`${path}: no such file`);
 }

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { migrateConfig } from '../nn/config.js';
 import { join } from 'node:path';
-import { writeAtomic } from '../io/files.js';
+import { readResult, resultExists, writeAtomic } from '../io/files.js';
 import { ConfigError, DataError } from '../gpu/errors.js';
 import {
   sweepUnits,
@@ -212,8 +212,8 @@ export function mergeShards(shardDirs: string[], outDir: string): number {
   if (!shardDirs.length) throw new ConfigError('merge: no shard folders given');
   const shards = shardDirs.map((d) => {
     const f = join(d, 'sweep.json');
-    if (!existsSync(f)) throw new DataError(`${f}: missing (not a sweep folder?)`);
-    return JSON.parse(readFileSync(f, 'utf8')) as SweepHeader & { rows: SweepRow[] };
+    if (!resultExists(f)) throw new DataError(`${f}: missing (not a sweep folder?)`);
+    return JSON.parse(readResult(f)) as SweepHeader & { rows: SweepRow[] };
   });
   const { rows: _r, ...header } = shards[0];
   for (const [i, s] of shards.entries()) {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { writeAtomic } from '../io/files.js';
+import { readResult, resultExists, writeAtomic } from '../io/files.js';
 import { DataError } from '../gpu/errors.js';
 import { isTransferCurve, type SweepRow } from '../prune/sweep.js';
 import { findingsTable } from '../study/findings.js';
@@ -14,7 +14,7 @@ import { detectCharts, impCharts, pruningRobustnessCharts } from './detect-chart
 export function writeReport(dir: string, benchFiles: string[] = []): string {
   // All-matrix sweeps first, then per layer.
   const sweeps = readdirSync(dir)
-    .filter((d) => existsSync(join(dir, d, 'sweep.json')))
+    .filter((d) => resultExists(join(dir, d, 'sweep.json')))
     .sort((a, b) => Number(b.includes('per-matrix')) - Number(a.includes('per-matrix')) || a.localeCompare(b));
   // Robust accuracy against ε: eval JSON files (attacks/*.json) in the folder.
   const attackDir = join(dir, 'attacks');
@@ -25,12 +25,10 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
     : [];
   // Detection (detect.json) and iterative pruning (imp.json): in the folder or one level down.
   const inOrBelow = (name: string) =>
-    [join(dir, name), ...readdirSync(dir).map((d) => join(dir, d, name))].filter((f) => existsSync(f));
+    [join(dir, name), ...readdirSync(dir).map((d) => join(dir, d, name))].filter((f) => resultExists(f));
   const detects = inOrBelow('detect.json'),
     imps = inOrBelow('imp.json'),
-    compares = inOrBelow('robustness.json').filter((f) =>
-      readFileSync(f, 'utf8').includes('sparsegrad pruning-robustness'),
-    );
+    compares = inOrBelow('robustness.json').filter((f) => readResult(f).includes('sparsegrad pruning-robustness'));
   if (!sweeps.length && !evals.length && !detects.length && !imps.length && !compares.length)
     throw new DataError(
       `${dir}: no sweep folders (sweep-*/sweep.json), attacks/*.json, detect.json or imp.json to report`,
@@ -39,7 +37,7 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
     const file = join(dir, d, 'sweep.json');
     let rows: SweepRow[];
     try {
-      rows = JSON.parse(readFileSync(file, 'utf8')).rows;
+      rows = JSON.parse(readResult(file)).rows;
     } catch (e) {
       throw new DataError(`${file}: not valid JSON (${(e as Error).message})`);
     }
@@ -50,7 +48,7 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
   for (const file of evals) {
     let e: unknown;
     try {
-      e = JSON.parse(readFileSync(file, 'utf8'));
+      e = JSON.parse(readResult(file));
     } catch (err) {
       throw new DataError(`${file}: not valid JSON (${(err as Error).message})`);
     }
@@ -68,7 +66,7 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
     for (const file of files) {
       let j: unknown;
       try {
-        j = JSON.parse(readFileSync(file, 'utf8'));
+        j = JSON.parse(readResult(file));
       } catch (err) {
         throw new DataError(`${file}: not valid JSON (${(err as Error).message})`);
       }
@@ -88,7 +86,7 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
   for (const file of benches) {
     let bench: unknown;
     try {
-      bench = JSON.parse(readFileSync(file, 'utf8'));
+      bench = JSON.parse(readResult(file));
     } catch (e) {
       throw new DataError(`${file}: not valid JSON (${(e as Error).message})`);
     }
@@ -140,10 +138,10 @@ for (const c of charts) {
 
 /** The study's findings table (study.json from `sparsegrad study`), or nothing. */
 function findingsHtml(file: string): string {
-  if (!existsSync(file)) return '';
+  if (!resultExists(file)) return '';
   let summary: StudySummary | undefined;
   try {
-    summary = JSON.parse(readFileSync(file, 'utf8')).summary;
+    summary = JSON.parse(readResult(file)).summary;
   } catch (e) {
     throw new DataError(`${file}: not valid JSON (${(e as Error).message})`);
   }
