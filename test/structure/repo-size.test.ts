@@ -31,3 +31,14 @@ describe('the tracked tree', () => {
     }
   });
 });
+
+describe('the documentation', () => {
+  it('the README is at most 150 lines and the docs index links every doc', () => {
+    expect(readFileSync('README.md', 'utf8').trimEnd().split('\n').length).toBeLessThanOrEqual(150);
+    const index = readFileSync('docs/README.md', 'utf8');
+    const docs = execFileSync('git', ['ls-files', 'docs/*.md'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f && f !== 'docs/README.md' && !f.startsWith('docs/notes/'));
+    expect(docs.filter((f) => !index.includes(f.slice('docs/'.length)))).toEqual([]);
+  });
+});
