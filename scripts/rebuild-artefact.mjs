@@ -20,7 +20,7 @@ if (!line) {
   console.error(`rebuild: ${path} is not in results/MANIFEST.tsv (${manifest.length} artefacts listed)`);
   process.exit(2);
 }
-const [, bytes, sha256, command] = line;
+const [, bytes, sha256, tensorsSha256, command] = line;
 const out = /--out (\S+)/.exec(command)?.[1];
 if (!out) {
   console.error(`rebuild: the command for ${path} has no --out to redirect`);
@@ -60,14 +60,9 @@ const result = {
   seconds: Math.round(seconds),
   bytes: { committed: Number(bytes), rebuilt: file.length },
   sha256: { committed: sha256, rebuilt: hash(file), same: hash(file) === sha256 },
+  ...(path.endsWith('.safetensors') && {
+    tensors: { committed: tensorsSha256, rebuilt: tensorHash(file), same: tensorHash(file) === tensorsSha256 },
+  }),
 };
-if (path.endsWith('.safetensors') && existsSync(path)) {
-  const committed = readFileSync(path);
-  result.tensors = {
-    committed: tensorHash(committed),
-    rebuilt: tensorHash(file),
-    same: tensorHash(committed) === tensorHash(file),
-  };
-}
 console.log(JSON.stringify(result, null, 2));
 process.exit(result.sha256.same || result.tensors?.same ? 0 : 1);

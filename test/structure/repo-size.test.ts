@@ -16,14 +16,15 @@ describe('the tracked tree', () => {
     expect(sizes.filter(([f, b]) => b > 1.5e6 && !LARGE_ALLOWED.has(f)).map(([f]) => f)).toEqual([]);
   });
 
-  it('lists every artefact it leaves out in results/MANIFEST.tsv (path, bytes, sha256, command), none of them tracked', () => {
+  it('lists every artefact it leaves out in results/MANIFEST.tsv (path, bytes, sha256 of file and tensors, command), none of them tracked', () => {
     const rows = readFileSync('results/MANIFEST.tsv', 'utf8')
       .split('\n')
       .filter((l) => l && !l.startsWith('#'))
       .slice(1)
       .map((l) => l.split('\t'));
     expect(rows.length).toBeGreaterThanOrEqual(8);
-    for (const [path, bytes, sha, command] of rows) {
+    for (const [path, bytes, sha, tensors, command] of rows) {
+      expect(tensors, path).toMatch(/^[0-9a-f]{64}$/);
       expect(Number(bytes), path).toBeGreaterThan(0);
       expect(sha, path).toMatch(/^[0-9a-f]{64}$/);
       expect(command, path).toMatch(/^node bin\/sparsegrad\.js \w+ .*--out \S+/);
