@@ -84,8 +84,21 @@ function findingsElement(summary: StudySummary): HTMLElement {
   return el;
 }
 
+/** Where `npm start` writes, and the run committed with the repository, shown until there is one of your own. */
+const OWN_RUN = 'results/study/';
+const COMMITTED_RUN = 'results/study-embedded/';
+
 async function loadReport(): Promise<void> {
-  const base = ($('results-url') as HTMLInputElement).value.replace(/\/?$/, '/');
+  const input = $('results-url') as HTMLInputElement;
+  let note = '';
+  if (input.value.replace(/\/?$/, '/') === OWN_RUN && !params.get('results')) {
+    const own = await fetch(`${OWN_RUN}study.json`, { method: 'HEAD' });
+    if (!own.ok) {
+      input.value = COMMITTED_RUN;
+      note = `${OWN_RUN} holds no run yet (npm start makes one); showing the committed run. `;
+    }
+  }
+  const base = input.value.replace(/\/?$/, '/');
   const charts = $('report-charts');
   charts.innerHTML = '';
   $('report-images').innerHTML = '';
@@ -140,7 +153,7 @@ async function loadReport(): Promise<void> {
     }
     status(
       'report-status',
-      `${state.report.charts} charts from ${base} (adapter of the run: ${study.adapter?.description ?? '?'})`,
+      `${note}${state.report.charts} charts from ${base} (adapter of the run: ${study.adapter?.description ?? '?'})`,
     );
   } catch (e) {
     state.report.error = (e as Error).message;

@@ -118,7 +118,7 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
 <style>${uplotCss} body{font-family:system-ui,sans-serif;margin:20px;max-width:1100px} .chart{margin:18px 0} img{image-rendering:pixelated;margin:4px 0}</style>
 <script>${uplotJs}</script></head><body>
 <h1>sparsegrad: pruning and adversarial robustness</h1>
-<p>What this folder holds, charted: test accuracy (%) against the share of weights pruned, clean and under each universal noise vector (target/limit); robust accuracy against ε; detection ROC curves and ROC-AUC against pruning ratio; iterative-pruning curves; and, where a benchmark file is given, time per sparse and dense product. Folder: ${escapeHtml(dir)}</p>
+<p>What this folder holds, charted: test accuracy (%) against the share of weights pruned, clean and under each universal noise vector (target/limit); robust accuracy against ε; detection ROC curves and ROC-AUC against pruning ratio; iterative-pruning curves; and, where a benchmark file is given, time per sparse and dense product. A noise vector is named by its target class and limit: <b>3/0.25</b> pushes every image towards class 3, changing no pixel by more than 0.25 (an L∞ limit, pixels in [0, 1]). Accuracies are in %; gains and differences are percentage points. Folder: ${escapeHtml(dir)}</p>
 ${findings}<div id="charts"></div>
 <h2>Noise vectors</h2>${images.map((i) => `<div><b>${escapeHtml(i.name)}</b><br><img src="data:image/png;base64,${i.data}"></div>`).join('')}
 <script type="application/json" id="charts-data">${jsonForScript(charts)}</script>

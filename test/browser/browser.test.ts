@@ -53,6 +53,18 @@ describe('in the browser (chromium, WebGPU on SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('the default page shows the committed run, saying so, until npm start has made one', async () => {
+    const { page, errors } = await open('');
+    await page.waitForFunction(() => (window as any).sparsegradDemo?.report.done, null, { timeout: 60_000 });
+    const r = await page.evaluate(() => (window as any).sparsegradDemo.report);
+    expect(r.error).toBe('');
+    expect(r.charts).toBeGreaterThan(5);
+    const text = (await page.textContent('#report-status')) ?? '';
+    if (existsSync('results/study/study.json')) expect(text).toMatch(/charts from results\/study\//);
+    else expect(text).toMatch(/^results\/study\/ holds no run yet \(npm start makes one\); showing the committed run\. \d+ charts from results\/study-embedded\//);
+    expect(errors).toEqual([]);
+  });
+
   it('report mode draws every chart of a results folder, with all series', async () => {
     const { page, errors } = await open('?results=fixtures/study/');
     await page.waitForFunction(() => (window as any).sparsegradDemo?.report.done, null, { timeout: 60_000 });
