@@ -7,25 +7,27 @@ import type { Chart } from './charts.js';
  * shaded 95% band around their series instead of lines.
  */
 export function plotSpec(c: Chart, width: number) {
-  const palette = [
-    '#000000',
-    '#e6194b',
-    '#3cb44b',
-    '#4363d8',
-    '#f58231',
-    '#911eb4',
-    '#42d4f4',
-    '#f032e6',
-    '#9a6324',
-    '#808000',
-  ];
+  // Okabe & Ito's eight colours, told apart with the common kinds of colour blindness; series
+  // past eight repeat them dashed.
+  const palette = ['#000000', '#E69F00', '#56B4E9', '#009E73', '#CC79A7', '#0072B2', '#D55E00', '#B8A000'];
   const colour: Record<string, string> = {};
+  const dashed: Record<string, boolean> = {};
   let k = 0;
-  for (const s of c.series) if (!s.bandOf) colour[s.label] = palette[k++ % palette.length];
+  for (const s of c.series)
+    if (!s.bandOf) {
+      colour[s.label] = palette[k % palette.length];
+      dashed[s.label] = k >= palette.length;
+      k++;
+    }
   const series = c.series.map((s) =>
     s.bandOf
       ? { label: s.label, stroke: 'transparent', width: 0, points: { show: false } }
-      : { label: s.label, stroke: colour[s.label], width: s.label === 'clean' ? 3 : 1.5 },
+      : {
+          label: s.label,
+          stroke: colour[s.label],
+          width: s.label === 'clean' ? 3 : 1.5,
+          ...(dashed[s.label] && { dash: [6, 4] }),
+        },
   );
   const bands: { series: [number, number]; fill: string }[] = [];
   c.series.forEach((s, i) => {
@@ -40,6 +42,14 @@ export function plotSpec(c: Chart, width: number) {
       title: c.title,
       width,
       height: 300,
+      // The legend shows the values at the last point until the cursor picks another (a static
+      // view would otherwise read "--").
+      hooks: {
+        ready: [
+          (u: { data: unknown[][]; setLegend: (o: { idx: number }) => void }) =>
+            u.setLegend({ idx: u.data[0].length - 1 }),
+        ],
+      },
       scales: {
         x: { time: false },
         y: (c.axes?.logY
