@@ -63,10 +63,11 @@ export function printFindings(s: StudySummary, log: (line: string) => void): voi
   log(header.map((h, i) => h.padStart(w[i])).join('  '));
   for (const r of rows) log(r.map((c, i) => c.padStart(w[i])).join('  '));
   if (s.failures.length) {
-    log(`\nAttack failures flagged (${s.failures.length}; see robustness.csv and adaptive/*/sweep.csv):`);
-    for (const f of s.failures.slice(0, 12))
-      log(
-        `  seed ${f.seed} ${f.method} r=${f.ratio} ${f.attack} ${f.noise}: ${(100 * f.accuracy).toFixed(1)}% (${f.flags})`,
-      );
+    const kinds = new Map<string, number>();
+    for (const f of s.failures)
+      for (const k of f.flags.split(';').filter(Boolean)) kinds.set(k, (kinds.get(k) ?? 0) + 1);
+    log(
+      `\nAttack failures flagged: ${s.failures.length} (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}). An adaptive noise that ends weaker than the transferred one, or collapses to nothing, failed as an attack; it says nothing about robustness, and the worst case keeps the stronger attack. The list: the flags column of adaptive/seed*/sweep.csv.`,
+    );
   } else log('\nNo attack failure flagged.');
 }

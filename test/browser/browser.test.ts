@@ -61,7 +61,10 @@ describe('in the browser (chromium, WebGPU on SwiftShader)', () => {
     expect(r.charts).toBeGreaterThan(5);
     const text = (await page.textContent('#report-status')) ?? '';
     if (existsSync('results/study/study.json')) expect(text).toMatch(/charts from results\/study\//);
-    else expect(text).toMatch(/^results\/study\/ holds no run yet \(npm start makes one\); showing the committed run\. \d+ charts from results\/study-embedded\//);
+    else
+      expect(text).toMatch(
+        /^results\/study\/ holds no run yet \(npm start makes one\); showing the committed run\. \d+ charts from results\/study-embedded\//,
+      );
     expect(errors).toEqual([]);
   });
 
