@@ -4,13 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNode } from '../../scripts/build.mjs';
+import { CLI, cliRunner } from './run-cli';
 
 // Checkpoints are transactions and run folders have one writer: kills at every write boundary
 // of a checkpoint, then a rerun, give the files of an uninterrupted run; concurrent runs into
 // one folder are refused, not interleaved.
-const cli = join(process.cwd(), 'dist/sparsegrad.js');
-const cache = mkdtempSync(join(tmpdir(), 'crash-cache-'));
-const env = (extra: Record<string, string> = {}) => ({ ...process.env, SPARSEGRAD_CACHE: cache, ...extra });
+const { env } = cliRunner('crash');
+const cli = CLI;
 const TRAIN = [
   'train',
   '--hidden',

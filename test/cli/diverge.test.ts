@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNode } from '../../scripts/build.mjs';
+import { cliRunner } from './run-cli';
 import { useGpu } from '../helpers';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors';
 import { readBytes, writeAtomic } from '../../src/io/files';
@@ -14,8 +14,8 @@ import { fcLayers } from '../../src/nn/layer-spec';
 
 useGpu();
 
-const cli = join(process.cwd(), 'dist/sparsegrad.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+const { run: runArgs } = cliRunner('diverge');
+const run = (...args: string[]) => runArgs(args);
 beforeAll(() => buildNode({ sparsegrad: 'src/cli/main.ts' }));
 
 describe('numbers are checked: a diverged run is never saved as a result', () => {

@@ -1,46 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNode } from '../../scripts/build.mjs';
+import { cliRunner, treeHashes } from './run-cli';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors';
-import { HOSTILE_SAFETENSORS } from '../io/hostile-safetensors';
+import { HOSTILE_SAFETENSORS, file } from '../io/hostile-safetensors';
 
 // Hostile inputs, each made here: every one gets a non-zero exit and one line naming the file,
 // key, flag or value, no stack trace, and leaves every file that existed before unchanged.
-const cli = join(process.cwd(), 'dist/sparsegrad.js');
-const cache = mkdtempSync(join(tmpdir(), 'hostile-cache-'));
-const run = (args: string[]) =>
-  spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, SPARSEGRAD_CACHE: cache },
-  });
+const { run } = cliRunner('hostile');
 const w = mkdtempSync(join(tmpdir(), 'hostile-'));
 const at = (...p: string[]) => join(w, ...p);
-const hashes = (): Record<string, string> =>
-  Object.fromEntries(
-    readdirSync(w, { recursive: true, encoding: 'utf8' })
-      .filter((f) => !f.startsWith('out-') && statSync(at(f)).isFile())
-      .map((f) => [
-        f,
-        createHash('sha256')
-          .update(readFileSync(at(f)))
-          .digest('hex'),
-      ]),
-  );
+const hashes = () => treeHashes(w, (f) => f.startsWith('out-'));
 
-/** A safetensors file with this header (as JSON text or value) and these data bytes. */
-function rawSafetensors(header: unknown, data: Uint8Array): Uint8Array {
-  const json = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
 /** IDX bytes: unsigned bytes with these dimensions (magic 0x08, ndim). */
 function idx(dims: number[], data: Uint8Array, magic = 0x08): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
@@ -107,15 +80,12 @@ beforeAll(async () => {
     return write(name, encodeSafetensors(a, m));
   };
   const f4 = new Uint8Array(16);
-  write('null-header.safetensors', rawSafetensors('null', f4));
-  write('list-header.safetensors', rawSafetensors('[1]', f4));
-  write(
-    'negative.safetensors',
-    rawSafetensors({ 'fc1.weight': { dtype: 'F32', shape: [4], data_offsets: [-16, 0] } }, f4),
-  );
+  write('null-header.safetensors', file('null', f4));
+  write('list-header.safetensors', file('[1]', f4));
+  write('negative.safetensors', file({ 'fc1.weight': { dtype: 'F32', shape: [4], data_offsets: [-16, 0] } }, f4));
   write(
     'overlap.safetensors',
-    rawSafetensors(
+    file(
       {
         'fc1.weight': { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
         'fc1.bias': { dtype: 'F32', shape: [2], data_offsets: [8, 16] },
@@ -123,12 +93,9 @@ beforeAll(async () => {
       f4,
     ),
   );
-  write('no-offsets.safetensors', rawSafetensors({ 'fc1.weight': { dtype: 'F32', shape: [4] } }, f4));
-  write(
-    'shape-not-list.safetensors',
-    rawSafetensors({ 'fc1.weight': { dtype: 'F32', shape: 4, data_offsets: [0, 16] } }, f4),
-  );
-  write('dtype.safetensors', rawSafetensors({ 'fc1.weight': { dtype: 'Q4', shape: [4], data_offsets: [0, 16] } }, f4));
+  write('no-offsets.safetensors', file({ 'fc1.weight': { dtype: 'F32', shape: [4] } }, f4));
+  write('shape-not-list.safetensors', file({ 'fc1.weight': { dtype: 'F32', shape: 4, data_offsets: [0, 16] } }, f4));
+  write('dtype.safetensors', file({ 'fc1.weight': { dtype: 'Q4', shape: [4], data_offsets: [0, 16] } }, f4));
   write('truncated.safetensors', bytes.subarray(0, bytes.length - 100));
   write('empty.safetensors', new Uint8Array(0));
   edited('bad-config.safetensors', (_a, m) => (m.sparsegrad_config = '{"hidden": [8'));

@@ -1,30 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNode } from '../../scripts/build.mjs';
+import { cliRunner, treeHashes } from './run-cli';
 
 // Settings are part of a run's identity: a command never reuses or overwrites results made
 // with other settings or another model; it says which setting differs, changes no file, and
 // starts over only with --force.
-const cli = join(process.cwd(), 'dist/sparsegrad.js');
-const cache = mkdtempSync(join(tmpdir(), 'identity-cache-'));
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, SPARSEGRAD_CACHE: cache } });
+const { run: runArgs } = cliRunner('identity');
+const run = (...args: string[]) => runArgs(args);
 const work = mkdtempSync(join(tmpdir(), 'identity-'));
-const hashes = (dir: string): Record<string, string> =>
-  Object.fromEntries(
-    readdirSync(dir, { recursive: true, encoding: 'utf8' })
-      .filter((f) => statSync(join(dir, f)).isFile())
-      .map((f) => [
-        f,
-        createHash('sha256')
-          .update(readFileSync(join(dir, f)))
-          .digest('hex'),
-      ]),
-  );
+const hashes = (dir: string) => treeHashes(dir);
 const refused = (r: ReturnType<typeof run>, message: RegExp) => {
   expect(r.status, r.stdout + r.stderr).toBe(2);
   const lines = r.stderr
