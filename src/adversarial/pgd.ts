@@ -215,6 +215,8 @@ export async function pgdAttack(
   s: PgdSettings,
   batch = 500,
   classes = outputClasses(model, data.pixels),
+  /** Called after each batch of images with the images attacked so far (for a progress bar). */
+  onImages?: (done: number, total: number) => void,
 ): Promise<AttackResult> {
   validatePgd(s, classes);
   const P = data.pixels;
@@ -277,6 +279,7 @@ export async function pgdAttack(
           xAdv = gather(next, keep, P);
         }
       }
+      onImages?.(Math.min(first + batch, data.count), data.count);
     }
   });
   let right = 0,

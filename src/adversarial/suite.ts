@@ -68,6 +68,8 @@ export async function runAttackSuite(
   data: Dataset,
   s: AttackSuite,
   onRow?: (row: AttackRow) => void,
+  /** Images attacked so far by the attack running now (for a progress bar). */
+  progress?: (attack: string, done: number, total: number) => void,
 ): Promise<AttackRow[]> {
   const rows: AttackRow[] = [];
   const push = (r: AttackRow) => {
@@ -81,7 +83,8 @@ export async function runAttackSuite(
     let seconds = 0;
     for (const a of attacks) {
       const t0 = performance.now();
-      const r = await pgdAttack(model, data, a);
+      const name = `${attackName(a)} ε=${epsilon}`;
+      const r = await pgdAttack(model, data, a, undefined, undefined, (done, total) => progress?.(name, done, total));
       const dt = (performance.now() - t0) / 1000;
       seconds += dt;
       for (let i = 0; i < data.count; i++)

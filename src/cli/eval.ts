@@ -5,6 +5,7 @@ import { ATTACK_LOSSES, type AttackLoss } from '../adversarial/pgd.js';
 import { DEFAULT_SUITE, runAttackSuite, type AttackRow, type AttackSuite } from '../adversarial/suite.js';
 import { take } from '../data/dataset.js';
 import { writeAtomic } from '../io/files.js';
+import { progressReporter } from './progress.js';
 import { refuseOtherSettings, refuseOutputIsInput } from '../io/run-settings.js';
 import { openGpu, loadModel, loadData, pct, table } from './common.js';
 import { parseInteger, parseNumber, parseList } from './options.js';
@@ -129,11 +130,20 @@ export function registerEval(program: Command): void {
           target,
           seed: o.seed,
         };
-        await runAttackSuite(model, data.test, suite, (r) => {
-          attacks.push(r);
-          save(false);
-          console.log(`${r.attack} ε=${r.epsilon}: ${pct(r.accuracy)} (${r.seconds.toFixed(1)} s)`);
-        });
+        const progress = progressReporter();
+        await runAttackSuite(
+          model,
+          data.test,
+          suite,
+          (r) => {
+            progress.stop();
+            attacks.push(r);
+            save(false);
+            console.log(`${r.attack} ε=${r.epsilon}: ${pct(r.accuracy)} (${r.seconds.toFixed(1)} s)`);
+          },
+          progress.update,
+        );
+        progress.stop();
       }
       if (attacks.length)
         table(
