@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, extname, resolve, sep } from 'node:path';
 
@@ -84,6 +84,11 @@ const ROUTES = [
 export async function startDemoServer(port = 8080) {
   await buildDemo();
   const server = createServer(async (req, res) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname === '/runs.json') {
+      const own = ['results/study/study.json', 'results/study/study.json.gz'].some((f) => existsSync(join(root, f)));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ own }));
+      return;
+    }
     const full = servedFile(req.url ?? '/');
     if (!full) {
       res.writeHead(404).end('not found');
