@@ -1,18 +1,18 @@
 import { fcLayers } from '../src/nn/layer-spec';
 import { makeNoise, DEFAULT_NOISE } from '../src/adversarial/noise';
 import { pgd, pgdAttack } from '../src/adversarial/pgd';
-import { loadEmbedded, loadMnistDir } from '../src/data/node-loader';
+import { loadMnistDir } from '../src/data/node-loader';
 import { take } from '../src/data/dataset';
 import { runSweep, sweepUnits, type SweepSpec } from '../src/prune/sweep';
 import { existsSync } from 'node:fs';
-import { printTable } from './common';
+import { benchData, printTable } from './common';
 import { modelOfLayers } from '../src/nn/study-models';
 
 /** Noise-optimisation steps/s, PGD images/s and sweep time, on the study's FC net (784-1500-1000-800-10). */
 export async function benchAdversarial() {
   const sizes = [784, 1500, 1000, 800, 10];
   const model = modelOfLayers(fcLayers(sizes), 0, 1);
-  const embedded = loadEmbedded();
+  const embedded = benchData();
   const rows: Record<string, unknown>[] = [];
 
   const steps = 40;

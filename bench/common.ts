@@ -1,3 +1,5 @@
+import { loadData } from '../src/data/node-loader';
+import type { Split } from '../src/data/dataset';
 import { execFileSync } from 'node:child_process';
 import { median, medianWallMs } from '../src/gpu/timing';
 import { defaultBackend as backend } from '../src/gpu/default-backend';
@@ -49,3 +51,12 @@ export function printTable(title: string, header: string[], rows: (string | numb
 
 const fmt = (x: number): string =>
   Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+
+/** The data the benchmarks time on: the embedded set unless `npm run bench -- --data SOURCE` names one. */
+let dataSource: string | undefined;
+export function setBenchData(source: string): void {
+  dataSource = source;
+}
+export function benchData(fallback = 'embedded'): Split {
+  return loadData(dataSource ?? fallback);
+}

@@ -1,5 +1,6 @@
 // npm run bench [-- section ...] [--cnn-model FILE]: prints tables and writes results/bench-<adapter>.json.
 // --cnn-model: the sparse section's whole-CNN forward uses this trained CNN, fc1 pruned by magnitude.
+import { setBenchData } from './common';
 import { adapterName } from '../src/gpu/device';
 import { initGpu } from '../src/gpu/node-gpu';
 import { writeAtomic } from '../src/io/files';
@@ -32,9 +33,20 @@ if (peakAt >= 0 && !(peakGflops! > 0)) {
   console.error("bench: --peak-gflops needs the adapter's FP32 peak in GFLOP/s (e.g. 67000 for an H200)");
   process.exit(2);
 }
+const dataAt = args.indexOf('--data');
+if (dataAt >= 0) {
+  const source = args.splice(dataAt, 2)[1];
+  if (!source) {
+    console.error('bench: --data needs a source: embedded, fashion-mnist or a folder of MNIST IDX files');
+    process.exit(2);
+  }
+  setBenchData(source);
+}
 const flags = args.filter((a) => a.startsWith('-'));
 if (flags.length) {
-  console.error(`bench: unknown option(s) ${flags.join(', ')}; known: --cnn-model FILE, --peak-gflops X`);
+  console.error(
+    `bench: unknown option(s) ${flags.join(', ')}; known: --cnn-model FILE, --peak-gflops X, --data SOURCE`,
+  );
   process.exit(2);
 }
 const SECTIONS: Record<string, () => Promise<unknown>> = {

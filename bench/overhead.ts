@@ -3,9 +3,8 @@ import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../src
 import { describeLayers } from '../src/nn/layer-spec';
 import { tidy } from '../src/tensor/tensor';
 import { median } from '../src/gpu/timing';
-import { printTable } from './common';
+import { benchData, printTable } from './common';
 import { batchesFor } from '../src/nn/batches';
-import { loadEmbedded } from '../src/data/node-loader';
 import type { Dataset } from '../src/data/dataset';
 import { defaultBackend as backend } from '../src/gpu/default-backend';
 import { modelOfLayers } from '../src/nn/study-models';
@@ -158,7 +157,7 @@ async function measure(config: TrainConfig, mode: Mode, steps: number, data: Dat
 
 /** `npm run bench -- overhead`: CPU µs per dispatch and it/s, FC and CNN steps, before/after the dispatch caches and GPU-held batches. */
 export async function benchOverhead(fcSteps = 20, cnnSteps = 4) {
-  const data = loadEmbedded().train;
+  const data = benchData().train;
   const fc: TrainConfig = { ...DEFAULT_CONFIG, iterations: fcSteps, evalEvery: 0 };
   const cnn: TrainConfig = { ...DEFAULT_CONFIG, ...CNN_DEFAULTS, iterations: cnnSteps, evalEvery: 0 };
   const modes: Mode[] = ['uncached', 'cached', 'cached+gpu-batches'];

@@ -15,10 +15,9 @@ import { readBytes } from '../src/io/files';
 import { ConfigError } from '../src/gpu/errors';
 
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../src/nn/config';
-import { loadData } from '../src/data/node-loader';
 import { predict, EVAL_BATCH } from '../src/nn/evaluate';
 import { seededRandom } from '../src/nn/random';
-import { timeOp, python, printTable } from './common';
+import { benchData, timeOp, python, printTable } from './common';
 import { randomData } from './matmul';
 import { defaultBackend as backend } from '../src/gpu/default-backend';
 import { modelOfLayers } from '../src/nn/study-models';
@@ -219,8 +218,9 @@ async function layerTable(dir: string) {
  * in use, and CSR ran 1.5x faster on it than on a random pattern (docs/sparse-lavapipe.md).
  */
 async function wholeCnn(dir: string, trained: { net: Sequential; file: string } | null) {
-  const source = existsSync('../shared/data/mnist') ? '../shared/data/mnist' : 'embedded';
-  const test = loadData(source).test;
+  const data = benchData(existsSync('../shared/data/mnist') ? '../shared/data/mnist' : 'embedded');
+  const test = data.test;
+  const source = data.name;
   const modelFile = trained?.file ?? null;
   const net = trained?.net ?? modelOfLayers(layersOf({ ...DEFAULT_CONFIG, ...CNN_DEFAULTS }), 0, 1);
   const all = await decoupleNet(net);
