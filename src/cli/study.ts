@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { readFileSync } from 'node:fs';
 import { writeReport } from '../report/report.js';
 import { runStudy, STUDY_PRESETS, type StudyOptions, type StudyPreset } from '../study/study.js';
@@ -8,6 +7,7 @@ import { parseRatios } from '../prune/sweep.js';
 import { ConfigError } from '../gpu/errors.js';
 import { printFindings } from '../study/findings.js';
 import { openGpu } from './common.js';
+import { progressReporter } from './progress.js';
 import { parseIntList, parseInteger, parseList } from './options.js';
 import { applyKernels, kernelsOption } from './kernels.js';
 
@@ -90,13 +90,7 @@ export function registerStudy(program: Command): void {
       const g = await openGpu();
       const tuning = applyKernels(o.kernels, g);
       if (o.kernels !== 'tuned') console.log(`kernels: ${o.kernels}`); // tuned without timestamps: applyKernels said so
-      const bar = process.stderr.isTTY
-        ? new cliProgress.SingleBar(
-            { format: '{what} [{bar}] {value}/{total} | ETA {eta_formatted}' },
-            cliProgress.Presets.shades_classic,
-          )
-        : null;
-      let current = '';
+      const progress = progressReporter();
       const t0 = performance.now();
       const summary = await runStudy(g, {
         preset: withOverrides(STUDY_PRESETS[o.preset], o),
@@ -108,26 +102,12 @@ export function registerStudy(program: Command): void {
         tuner: tuning?.tuner,
         tunerCache: tuning?.cache,
         log: (line) => {
-          bar?.stop();
-          current = '';
+          progress.stop();
           console.log(line);
         },
-        progress: (what, done, total) => {
-          if (!bar) {
-            // a line per 10% when there is no terminal (logs, CI)
-            if (done === total || Math.floor((10 * done) / total) > Math.floor((10 * (done - 1)) / total))
-              console.log(`${what}: ${done}/${total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-            return;
-          }
-          if (what !== current) {
-            bar.stop();
-            bar.start(total, done, { what });
-            current = what;
-          }
-          bar.update(done, { what });
-        },
+        progress: progress.update,
       });
-      bar?.stop();
+      progress.stop();
       console.log(`report: ${writeReport(o.out)}`); // after study.json: the report shows its findings
       printFindings(summary, console.log);
       console.log(
