@@ -77,10 +77,28 @@ function throwMatches(error: unknown, want?: unknown): boolean {
 class Asymmetric {
   constructor(readonly matches: (actual: unknown) => boolean) {}
 }
-const equalLoose = (a: unknown, b: unknown): boolean =>
-  b instanceof Asymmetric
-    ? b.matches(a)
-    : isDeepStrictEqual(a, b) || (JSON.stringify(a) === JSON.stringify(b) && typeof a === typeof b);
+/**
+ * vitest's toEqual: Object.is on values (NaN equals NaN, +0 is not -0), undefined properties
+ * ignored, arrays and typed arrays element by element, typed arrays only of the same kind.
+ */
+function equalLoose(a: unknown, b: unknown): boolean {
+  if (b instanceof Asymmetric) return b.matches(a);
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
+    const [x, y] = [a as unknown as ArrayLike<unknown>, b as unknown as ArrayLike<unknown>];
+    return (
+      a.constructor === b.constructor && x.length === y.length && Array.from(x).every((v, i) => Object.is(v, y[i]))
+    );
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = (o: object) => Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined);
+  const [ka, kb] = [keys(a), keys(b)];
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => equalLoose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}
 
 function matchers(actual: unknown, note: string | undefined, negate: boolean) {
   const check = (ok: boolean, what: string) => {
