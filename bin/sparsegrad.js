@@ -5,6 +5,9 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { runFiltered } from './driver-warnings.js';
+
+if (runFiltered(fileURLToPath(import.meta.url))) await new Promise(() => {}); // the child runs the CLI; this one exits with it
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'dist/sparsegrad.js');

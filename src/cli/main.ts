@@ -19,6 +19,8 @@ const program = new Command()
   .name('sparsegrad')
   .version(typeof SPARSEGRAD_VERSION === 'string' ? SPARSEGRAD_VERSION : 'dev', '-V, --version')
   .description('WebGPU engine and research tool: train MNIST models, make adversarial noise, prune, sweep')
+  // Read by bin/sparsegrad.js, which otherwise drops these warnings from stderr (bin/driver-warnings.js).
+  .option('--verbose', "show the GPU driver's own warnings (Dawn's limit notes on software adapters)")
   .showHelpAfterError('(add --help for the options)')
   .exitOverride();
 registerTrain(program);
