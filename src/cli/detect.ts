@@ -34,6 +34,7 @@ async function prunerFor(
 import { writeAtomic } from '../io/files.js';
 import { refuseOtherSettings } from '../io/run-settings.js';
 import { adapterName } from '../gpu/device.js';
+import { progressReporter } from './progress.js';
 import { ConfigError } from '../gpu/errors.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './options.js';
 
@@ -115,21 +116,30 @@ export function registerDetect(program: Command): void {
         ? await prunerFor(model, method, full.train, o.calibration, o.seed)
         : null;
       const rows: (DetectRow & { ratio: number })[] = [];
+      const progress = progressReporter();
       for (const ratio of o.ratios as number[]) {
         const m = ratio > 0 ? pruner!.prunedModel(ratio) : model;
         // Universal noise is transferred (made on the model given); PGD attacks each pruned model itself.
         const attacks: DetectAttack[] = (o.noise as string[]).map((f) =>
           universalAttack(test, loadNoise(f, test.shape)),
         );
+        const attacked = (what: string) => (done: number, total: number) =>
+          progress.update(`ratio ${ratio}: ${what}`, done, total);
         for (const eps of (o.pgd ?? []) as number[]) {
           const plain = pgd(eps, o.pgdSteps, { loss: o.pgdLoss as AttackLoss, seed: o.seed });
-          attacks.push(await pgdDetectAttack(m, test, plain));
+          attacks.push(await pgdDetectAttack(m, test, plain, attacked(`PGD ε=${eps}`)));
           for (const toward of o.awareToward as DetectorToward[])
             for (const weight of (o.aware ?? []) as number[])
               attacks.push(
-                await pgdDetectAttack(m, test, { ...plain, detector: { score: awareScore, weight, toward } }),
+                await pgdDetectAttack(
+                  m,
+                  test,
+                  { ...plain, detector: { score: awareScore, weight, toward } },
+                  attacked(`detector-aware PGD ε=${eps} (weight ${weight}, ${toward})`),
+                ),
               );
         }
+        progress.stop();
         for (const r of await detectionRows(m, validation, test, attacks, o.scores as DetectScore[]))
           rows.push({ ...r, ratio });
         if (m !== model) m.weights.forEach((w) => w.dispose());

@@ -11,6 +11,7 @@ import { applyKernels, kernelsOption } from './kernels.js';
 import { fitToData } from '../nn/train.js';
 import { tuneForTraining } from '../nn/tune.js';
 import { ConfigError } from '../gpu/errors.js';
+import { progressReporter } from './progress.js';
 
 export function registerImp(program: Command): void {
   program
@@ -59,13 +60,19 @@ export function registerImp(program: Command): void {
       const g = await openGpu();
       const tuning = applyKernels(o.kernels, g);
       if (tuning) await tuneForTraining(config, tuning.tuner); // measured (or read from the cache) once, for every round
+      const progress = progressReporter();
       const rows = await runImp(
         { config, rounds: o.rounds, perRound: o.perRound, rewind: o.rewind, scope },
         data,
         o.out,
         g.adapter,
-        console.log,
+        (line) => {
+          progress.stop();
+          console.log(line);
+        },
+        (done, total) => progress.update('imp (iterations of all rounds)', done, total),
       );
+      progress.stop();
       console.log(
         `\n${rows.map((r) => `round ${r.round}: ${pct(r.sparsity)} pruned → ${pct(r.testAccuracy)}`).join('\n')}\nwrote ${o.out}/imp.csv, imp.json, round-*/`,
       );

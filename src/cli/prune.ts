@@ -55,9 +55,16 @@ export function registerPrune(program: Command): void {
       const method = o.method as PruneMethod;
       const weights = await Promise.all(model.weights.map((w) => w.read()));
       const needsStats = scoreSets(method).some((m) => m !== 'abs' && m !== 'random');
+      // A short command (seconds): each stage says what it measured and how long it took, instead of a bar.
+      let t = performance.now();
+      const took = () => `${((performance.now() - t) / 1000).toFixed(1)} s`;
       const stats = needsStats
         ? await layerInputStats(model, data.train, calibrationIndices(data.train, o.calibration, o.seed))
         : null;
+      if (stats) {
+        await model.backend.sync();
+        console.log(`activation statistics of ${Math.min(o.calibration, data.train.count)} training images: ${took()}`);
+      }
       const pruner = new Pruner(model, weights, stats, {
         method,
         scope,
@@ -67,11 +74,15 @@ export function registerPrune(program: Command): void {
       const pruned = pruner.prunedModel(o.ratio);
       const masks = pruner.prunedMasks(o.ratio).map((m) => Float32Array.from(m, (p) => 1 - p));
       writeAtomic(o.out, await modelToBytes(pruned, config, masks, o.maskLayout as MaskLayout));
+      t = performance.now();
+      const before = await accuracy(model, data.test);
+      const after = await accuracy(pruned, data.test);
+      console.log(`accuracy of both models on ${data.test.count} test images: ${took()}`);
       const counts = pruner.prunedCounts(o.ratio);
       const total = weights.reduce((s, w) => s + w.length, 0),
         prunedTotal = counts.reduce((a, b) => a + b, 0);
       console.log(
-        `${method} ${scopeName(scope)} at ${o.ratio}: ${prunedTotal} of ${total} weights pruned (${counts.join(' / ')} per matrix); test accuracy ${pct(await accuracy(model, data.test))} → ${pct(await accuracy(pruned, data.test))}`,
+        `${method} ${scopeName(scope)} at ${o.ratio}: ${prunedTotal} of ${total} weights pruned (${counts.join(' / ')} per matrix); test accuracy ${pct(before)} → ${pct(after)}`,
       );
       console.log(`wrote ${o.out} (${o.maskLayout})`);
       pruner.dispose();

@@ -65,9 +65,12 @@ export async function pgdDetectAttack(
   model: FrozenClassifier,
   test: Dataset,
   s: PgdSettings,
+  /** Images attacked so far, after each chunk (for a progress bar). */
+  progress?: (done: number, total: number) => void,
   chunk = 500,
 ): Promise<DetectAttack> {
   const images = new Float32Array(test.images.length);
+  progress?.(0, test.count);
   for (let start = 0; start < test.count; start += chunk) {
     const n = Math.min(chunk, test.count - start);
     images.set(
@@ -80,6 +83,7 @@ export async function pgdDetectAttack(
       ),
       start * test.pixels,
     );
+    progress?.(start + n, test.count);
   }
   return { name: `${attackName(s)} ε=${s.epsilon}`, group: `pgd-${s.loss} ε=${s.epsilon}`, images };
 }

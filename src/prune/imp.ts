@@ -81,6 +81,8 @@ export async function runImp(
   dir: string,
   adapter: AdapterReport,
   log: (line: string) => void,
+  /** Training iterations done of all rounds' (finished rounds count as done), after each step. */
+  progress?: (done: number, total: number) => void,
 ): Promise<ImpRow[]> {
   const { rounds, perRound, rewind } = spec;
   const config = fitToData(spec.config, data); // the image shape and classes of this data
@@ -96,6 +98,9 @@ export async function runImp(
   const rewindFile = join(dir, 'rewind.safetensors');
   const saveRewind = async (net: Sequential) => writeAtomic(rewindFile, await modelToSafetensors(net, config));
   const rows: ImpRow[] = [];
+  const roundIterations = (r: number) => config.iterations - (r > 0 ? rewind : 0);
+  const totalIterations = roundIterations(0) + rounds * roundIterations(1);
+  let doneBefore = 0; // iterations of the rounds before this one
   let previousMasks: Float32Array[] | null = null;
   for (let r = 0; r <= rounds; r++) {
     const out = roundDir(dir, r);
@@ -136,12 +141,11 @@ export async function runImp(
             trainMs: 0,
           };
       }
-      const afterStep =
-        r === 0 && rewind > 0
-          ? async (it: number, net: Sequential) => {
-              if (it === rewind) await saveRewind(net);
-            }
-          : undefined;
+      const startedAt = r > 0 ? rewind : 0;
+      const afterStep = async (it: number, net: Sequential) => {
+        if (r === 0 && rewind > 0 && it === rewind) await saveRewind(net);
+        progress?.(doneBefore + it - startedAt, totalIterations);
+      };
       const result = await trainModel(config, data, {
         resume,
         init,
@@ -173,7 +177,7 @@ export async function runImp(
       pruned,
       weights,
       testAccuracy: saved.metrics.testAccuracy,
-      iterations: config.iterations - (r > 0 ? rewind : 0),
+      iterations: roundIterations(r),
       rewind: r > 0 ? rewind : 0,
       trainMs: saved.metrics.trainMs,
     });
@@ -185,6 +189,8 @@ export async function runImp(
       `round ${r}: ${(100 * (pruned / weights)).toFixed(2)}% pruned, test accuracy ${(100 * saved.metrics.testAccuracy).toFixed(2)}%`,
     );
     previousMasks = masks;
+    doneBefore += roundIterations(r);
+    progress?.(doneBefore, totalIterations);
   }
   writeAtomic(
     join(dir, 'imp.json'),
