@@ -34,6 +34,7 @@ async function prunerFor(
 import { writeAtomic } from '../io/files.js';
 import { refuseOtherSettings } from '../io/run-settings.js';
 import { adapterName } from '../gpu/device.js';
+import { dataOption, pgdEpsilonsOption, pgdLossOption, pgdRestartsOption, pgdStepsOption } from './shared-options.js';
 import { progressReporter } from './progress.js';
 import { ConfigError } from '../gpu/errors.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './options.js';
@@ -46,11 +47,10 @@ export function registerDetect(program: Command): void {
     )
     .requiredOption('--model <file>', 'model.safetensors')
     .option('--noise <files...>', 'universal noise .safetensors files', [])
-    .option('--pgd <eps>', 'PGD at these ε (comma-separated)', (v: string) =>
-      v.split(',').map((x) => parseNumber(0, 1)(x)),
-    )
-    .option('--pgd-steps <n>', 'PGD steps', parseInteger(1), 40)
-    .option('--pgd-loss <loss>', `PGD loss: ${ATTACK_LOSSES.join(', ')}`, parseChoice([...ATTACK_LOSSES]), 'ce')
+    .addOption(pgdEpsilonsOption('PGD'))
+    .addOption(pgdStepsOption())
+    .addOption(pgdRestartsOption())
+    .addOption(pgdLossOption())
     .option(
       '--aware <weights>',
       "also a detector-aware PGD at each --pgd ε, per weight (comma-separated): it minimises weight × the detector's score besides its loss",
@@ -81,11 +81,7 @@ export function registerDetect(program: Command): void {
       [0],
     )
     .option('--calibration <n>', 'training images for activated-value pruning statistics', parseInteger(1), 2000)
-    .option(
-      '--data <source>',
-      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files",
-      'embedded',
-    )
+    .addOption(dataOption())
     .option(
       '--validation <n>',
       'the last n test images choose each threshold (5% of them flagged); the rest are reported',
@@ -125,20 +121,21 @@ export function registerDetect(program: Command): void {
         );
         const attacked = (what: string) => (done: number, total: number) =>
           progress.update(`ratio ${ratio}: ${what}`, done, total);
-        for (const eps of (o.pgd ?? []) as number[]) {
-          const plain = pgd(eps, o.pgdSteps, { loss: o.pgdLoss as AttackLoss, seed: o.seed });
-          attacks.push(await pgdDetectAttack(m, test, plain, attacked(`PGD ε=${eps}`)));
-          for (const toward of o.awareToward as DetectorToward[])
-            for (const weight of (o.aware ?? []) as number[])
-              attacks.push(
-                await pgdDetectAttack(
-                  m,
-                  test,
-                  { ...plain, detector: { score: awareScore, weight, toward } },
-                  attacked(`detector-aware PGD ε=${eps} (weight ${weight}, ${toward})`),
-                ),
-              );
-        }
+        for (const eps of (o.pgd ?? []) as number[])
+          for (const loss of o.pgdLoss as AttackLoss[]) {
+            const plain = pgd(eps, o.pgdSteps, { loss, restarts: o.pgdRestarts, seed: o.seed });
+            attacks.push(await pgdDetectAttack(m, test, plain, attacked(`PGD-${loss} ε=${eps}`)));
+            for (const toward of o.awareToward as DetectorToward[])
+              for (const weight of (o.aware ?? []) as number[])
+                attacks.push(
+                  await pgdDetectAttack(
+                    m,
+                    test,
+                    { ...plain, detector: { score: awareScore, weight, toward } },
+                    attacked(`detector-aware PGD-${loss} ε=${eps} (weight ${weight}, ${toward})`),
+                  ),
+                );
+          }
         progress.stop();
         for (const r of await detectionRows(m, validation, test, attacks, o.scores as DetectScore[]))
           rows.push({ ...r, ratio });
@@ -216,7 +213,7 @@ export function registerDetect(program: Command): void {
             seed: o.seed,
             validation: `last ${o.validation} test images (thresholds)`,
             test: `first ${test.count} test images`,
-            pgd: o.pgd ? { steps: o.pgdSteps, loss: o.pgdLoss } : null,
+            pgd: o.pgd ? { steps: o.pgdSteps, restarts: o.pgdRestarts, losses: o.pgdLoss } : null,
             aware: o.aware ? { weights: o.aware, score: awareScore, toward: o.awareToward } : null,
             scores: Object.fromEntries((o.scores as DetectScore[]).map((s) => [s, SCORE_MEANING[s]])),
             rows,

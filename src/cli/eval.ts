@@ -8,6 +8,7 @@ import { writeAtomic } from '../io/files.js';
 import { progressReporter } from './progress.js';
 import { refuseOtherSettings, refuseOutputIsInput } from '../io/run-settings.js';
 import { openGpu, loadModel, loadData, pct, table } from './common.js';
+import { dataOption, pgdEpsilonsOption, pgdLossOption, pgdRestartsOption, pgdStepsOption } from './shared-options.js';
 import { parseInteger, parseNumber, parseList } from './options.js';
 
 const parseEpsilons = (v: string): number[] => v.split(',').map((s) => parseNumber(0, 1)(s));
@@ -20,27 +21,13 @@ export function registerEval(program: Command): void {
     )
     .requiredOption('--model <file>', 'model.safetensors')
     .option('--noise <files...>', 'noise .safetensors files (made on this or another model)', [])
-    .option(
-      '--data <source>',
-      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files",
-      'embedded',
-    )
+    .addOption(dataOption())
     .option('--test-images <n>', 'evaluate on the first n test images only (default: all)', parseInteger(1))
     .option('--fgsm <eps>', 'FGSM robust accuracy at these ε (comma-separated)', parseEpsilons)
-    .option('--pgd <eps>', 'PGD robust accuracy at these ε (comma-separated)', parseEpsilons)
-    .option('--pgd-steps <n>', 'PGD steps', parseInteger(1), 20)
-    .option(
-      '--pgd-restarts <n>',
-      'PGD random restarts (an image is broken if any restart breaks it)',
-      parseInteger(1),
-      1,
-    )
-    .option(
-      '--pgd-loss <list>',
-      `PGD losses, each run on its own: ${ATTACK_LOSSES.join(', ')}`,
-      parseList([...ATTACK_LOSSES]),
-      ['ce'],
-    )
+    .addOption(pgdEpsilonsOption('PGD robust accuracy'))
+    .addOption(pgdStepsOption())
+    .addOption(pgdRestartsOption())
+    .addOption(pgdLossOption())
     .option('--pgd-step-factor <x>', 'PGD step size = factor·ε/steps', parseNumber(1e-6), DEFAULT_SUITE.stepFactor)
     .option('--pgd-target <class>', 'targeted PGD/FGSM towards this class (default: untargeted)', parseInteger(0))
     .option('--seed <n>', 'seed of the random starts', parseInteger(0), 1)

@@ -2,11 +2,11 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openGpu, loadData, pct } from './common.js';
-import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config.js';
-import { PRESETS } from './train.js';
+import { layersOf } from '../nn/config.js';
+import { addTrainingOptions, trainingConfig } from './training-options.js';
 import { parseScope } from '../prune/prune.js';
 import { runImp } from '../prune/imp.js';
-import { parseInteger, parseIntList, parseNumber } from './options.js';
+import { parseInteger, parseNumber } from './options.js';
 import { applyKernels, kernelsOption } from './kernels.js';
 import { fitToData } from '../nn/train.js';
 import { tuneForTraining } from '../nn/tune.js';
@@ -14,42 +14,23 @@ import { ConfigError } from '../gpu/errors.js';
 import { progressReporter } from './progress.js';
 
 export function registerImp(program: Command): void {
-  program
-    .command('imp')
-    .description(
-      'iterative magnitude pruning with rewinding: train, prune a share of the remaining weights by |w|, rewind, retrain under the mask; a row per round (resumable)',
-    )
-    .option(
-      '--data <source>',
-      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files",
-      'embedded',
-    )
-    .option('--hidden <sizes>', `hidden layer widths (default ${DEFAULT_CONFIG.hidden.join(',')})`, parseIntList)
-    .option(
-      '--iterations <n>',
-      'training iterations per round (the dense run; pruned rounds train from --rewind to here)',
-      parseInteger(1),
-      2000,
-    )
-    .option('--eval-every <n>', 'test accuracy (and a checkpoint) every n iterations', parseInteger(0), 500)
+  addTrainingOptions(
+    program
+      .command('imp')
+      .description(
+        'iterative magnitude pruning with rewinding: train, prune a share of the remaining weights by |w|, rewind, retrain under the mask; a row per round (resumable). --iterations is per round: the dense run trains that many, each pruned round from --rewind to there',
+      ),
+  )
     .option('--rounds <n>', 'pruning rounds after the dense run', parseInteger(1), 5)
     .option('--per-round <x>', 'share of the remaining weights pruned each round', parseNumber(0.001, 0.999), 0.2)
     .option('--rewind <k>', 'rewind to the weights at iteration k (0: the initialisation)', parseInteger(0), 0)
     .option('--scope <scope>', 'per-matrix (the same share of every matrix) or global (one threshold)', 'per-matrix')
-    .option('--seed <n>', 'seed for init, batch order and dropout', parseInteger(0), 1)
     .option('--out <dir>', 'results folder (rerun the same command to resume)', 'runs/imp')
     .option('--force', 'start over: delete the rounds an earlier run left in --out (made with other settings)')
     .addOption(kernelsOption())
     .action(async (o) => {
-      const config: TrainConfig = {
-        ...DEFAULT_CONFIG,
-        ...PRESETS.default,
-        ...(o.hidden && { hidden: o.hidden }),
-        iterations: o.iterations,
-        evalEvery: o.evalEvery,
-        seed: o.seed,
-      };
-      const scope = parseScope(o.scope, config.hidden.length + 1);
+      const config = trainingConfig(o);
+      const scope = parseScope(o.scope, layersOf(config).length);
       if (scope.kind === 'layer') throw new ConfigError('imp: --scope is per-matrix or global');
       if (o.force)
         for (const f of existsSync(o.out) ? readdirSync(o.out) : [])

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { dataOption } from './shared-options.js';
 import { InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import {
@@ -51,11 +52,7 @@ export function registerNoise(program: Command): void {
     )
     .option('--l2 <x>', "weight of ½‖n‖² in the loss (default: the recipe's)", parseNumber(0))
     .option('--seed <n>', 'seed for batch order', parseInteger(0), DEFAULT_NOISE.seed)
-    .option(
-      '--data <source>',
-      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files",
-      'embedded',
-    )
+    .addOption(dataOption())
     .option('--out <dir>', 'output folder', 'runs/noise')
     .option('--force', 'overwrite noise files made on another model or with other settings')
     .action(async (o) => {

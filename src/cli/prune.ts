@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { refuseOutputIsInput } from '../io/run-settings.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { dataOption } from './shared-options.js';
 import { openGpu, loadModel, loadData, pct } from './common.js';
 import { PRUNE_METHODS, Pruner, parseScope, scopeName, scoreSets, type PruneMethod } from '../prune/prune.js';
 import { calibrationIndices, layerInputStats } from '../prune/stats.js';
@@ -30,11 +31,7 @@ export function registerPrune(program: Command): void {
     )
     .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
-    .option(
-      '--data <source>',
-      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files (calibration, and the accuracy printed)",
-      'embedded',
-    )
+    .addOption(dataOption('calibration, and the accuracy printed'))
     .addOption(
       new Option('--mask-layout <layout>', 'zeros: pruned weights saved as 0; torch-prune: weight_orig + weight_mask')
         .choices(['zeros', 'torch-prune'])

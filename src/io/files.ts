@@ -45,7 +45,13 @@ export function ensureDir(dir: string): void {
     if (up === at) break;
     at = up;
   }
-  for (const d of missing) mkdirSync(d);
+  for (const d of missing)
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      // Runs started together into one new folder: another one made it first (checked below).
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   if (!statSync(dir).isDirectory()) throw new DataError(`${dir}: a file, not a folder; choose another --out`);
 }
 
@@ -152,9 +158,17 @@ export function recoverFolder(dir: string): void {
 }
 
 export function readBytes(path: string): Uint8Array {
+  // A file kept gzip-compressed (`model.safetensors.gz`) is read by either name.
+  if (!existsSync(path) && existsSync(`${path}.gz`)) path = `${path}.gz`;
   if (!existsSync(path)) throw new DataError(`${path}: no such file`);
   if (statSync(path).isDirectory()) throw new DataError(`${path}: a folder, not a file`);
-  return new Uint8Array(readFileSync(path));
+  const bytes = readFileSync(path);
+  if (!path.endsWith('.gz')) return new Uint8Array(bytes);
+  try {
+    return new Uint8Array(gunzipSync(bytes));
+  } catch (e) {
+    throw new DataError(`${path}: not a complete gzip file (${(e as Error).message})`);
+  }
 }
 
 /**

@@ -132,6 +132,8 @@ export async function runSweep(
   noises: NoiseVector[],
   units: SweepUnit[],
   onUnit: (unit: SweepUnit, rows: SweepRow[]) => void | Promise<void>,
+  /** Sees each measured model (pruned, fine-tuned where asked) and its masks (1 kept, 0 pruned, per weight matrix) before it is released. */
+  onModel?: (unit: SweepUnit, model: Model, keep: Float32Array[]) => Promise<void>,
 ): Promise<void> {
   const stats = new Map<number, InputStats>();
   const decoupled = new Map<number, DecoupledLayer[]>();
@@ -215,6 +217,12 @@ export async function runSweep(
     if (adaptiveAt(spec.adaptive, unit.ratio)) {
       for (const a of await adaptiveRows(pruned, spec.adaptive!, data, mine, transfer)) rows.push({ ...base, ...a });
     }
+    if (onModel && !(pruned instanceof SparseNet))
+      await onModel(
+        unit,
+        pruned,
+        pruner.prunedMasks(unit.ratio).map((k) => Float32Array.from(k, (p) => 1 - p)),
+      );
     if (pruned instanceof SparseNet) pruned.dispose();
     else if (pruned !== oneShot)
       pruned.dispose(); // fine-tuned: owns all its parameters

@@ -335,6 +335,8 @@ describe('sparsegrad CLI', () => {
       '0.1',
       '--pgd-steps',
       '2',
+      '--pgd-loss',
+      'ce',
       '--aware',
       '0.5,2',
       '--aware-toward',
