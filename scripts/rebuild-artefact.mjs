@@ -28,7 +28,7 @@ if (!out) {
 }
 const scratch = join(mkdtempSync(join(tmpdir(), 'rebuild-')), 'out');
 const target = join(scratch, relative(out, path));
-const run = command.replace(/#.*$/, '').replace(`--out ${out}`, `--out ${scratch}`);
+const run = command.replace(/#.*$/, '').replaceAll(`--out ${out}`, `--out ${scratch}`);
 console.log(`rebuild: ${run}`);
 const t0 = performance.now();
 execSync(run, { stdio: 'inherit' });

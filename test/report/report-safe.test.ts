@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readResult } from '../../src/io/files';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -26,7 +27,7 @@ describe('report.html', () => {
     cpSync('test/fixtures/study', dir, { recursive: true });
     for (const sweep of ['sweep-per-matrix', 'sweep-per-layer']) {
       const file = join(dir, sweep, 'sweep.json');
-      const json = JSON.parse(readFileSync(file, 'utf8'));
+      const json = JSON.parse(readResult(file)); // the fixture keeps it gzip-compressed beside
       const old = json.noises[0];
       json.noises[0] = `${old}${PAYLOAD}`;
       for (const r of json.rows) {
@@ -35,6 +36,7 @@ describe('report.html', () => {
         r.model = `${r.model}${PAYLOAD}`;
       }
       writeFileSync(file, JSON.stringify(json));
+      rmSync(`${file}.gz`);
     }
     const png = readdirSync(join(dir, 'noise')).find((f) => f.endsWith('.png'))!;
     renameSync(join(dir, 'noise', png), join(dir, 'noise', `x${PAYLOAD.replace(/\//g, '_')}.png`));
