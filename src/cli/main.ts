@@ -9,6 +9,7 @@ import { registerSweep } from './sweep.js';
 import { registerPrune } from './prune.js';
 import { registerImp } from './imp.js';
 import { registerDetect } from './detect.js';
+import { registerCertify } from './certify.js';
 import { registerStudy } from './study.js';
 import { registerFindings, registerReport } from './report.js';
 
@@ -29,6 +30,7 @@ registerEval(program);
 registerPrune(program);
 registerImp(program);
 registerDetect(program);
+registerCertify(program);
 registerSweep(program);
 registerStudy(program);
 registerReport(program);

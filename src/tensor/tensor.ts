@@ -147,6 +147,11 @@ export class Tensor {
     return view;
   }
 
+  /** The same values as a constant: shares the buffer, takes no gradient (torch's detach). */
+  detach(): Tensor {
+    return new Tensor(this.backend, this.shape, this.buffer, false, 'detach', this);
+  }
+
   /** Excluded from the enclosing tidy(): parameters, optimiser state, results. */
   keep(): this {
     this.kept = true;

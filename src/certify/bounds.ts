@@ -1,0 +1,272 @@
+import { Tensor, tidy } from '../tensor/tensor.js';
+import { add, mul, relu, sub, unaryOp } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
+import type { Step } from './network.js';
+
+/**
+ * Certified lower bounds on the GPU, batched over images: interval bound propagation (IBP,
+ * Gowal et al. 2018) and backward linear relaxation (CROWN, Zhang et al. 2018, with the
+ * adaptive lower slope). The same algorithms as reference.ts, in float32.
+ */
+
+/** Per image: the input box, and each ReLU's input bounds (CPU copies, [images × features]). */
+export interface Intervals {
+  images: number;
+  lo: Float32Array;
+  hi: Float32Array;
+  preReLU: { lo: Float32Array; hi: Float32Array }[];
+}
+
+const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const slice = (a: Float32Array, i0: number, i1: number, per: number) => a.subarray(i0 * per, i1 * per);
+
+/** mid and radius of boxes [n × F] as tensors [n, 1, F] (broadcast over a specification's rows). */
+function boxTensors(lo: Float32Array, hi: Float32Array, n: number): { mid: Tensor; rad: Tensor } {
+  const F = lo.length / n;
+  const mid = new Float32Array(lo.length),
+    rad = new Float32Array(lo.length);
+  for (let i = 0; i < lo.length; i++) {
+    mid[i] = (lo[i] + hi[i]) * 0.5;
+    rad[i] = (hi[i] - lo[i]) * 0.5;
+  }
+  return { mid: Tensor.fromArray(mid, [n, 1, F]), rad: Tensor.fromArray(rad, [n, 1, F]) };
+}
+
+/** CROWN's linear bounds on relu(z), z in [l, u] (reference.ts: reluRelaxation), as tensors [n, 1, F]. */
+function relaxation(lo: Float32Array, hi: Float32Array, n: number): { low: Tensor; up: Tensor; intercept: Tensor } {
+  const F = lo.length / n;
+  const low = new Float32Array(lo.length),
+    up = new Float32Array(lo.length),
+    intercept = new Float32Array(lo.length);
+  for (let i = 0; i < lo.length; i++) {
+    const l = lo[i],
+      u = hi[i];
+    if (l >= 0) [low[i], up[i]] = [1, 1];
+    else if (u > 0) {
+      const s = u / (u - l);
+      low[i] = u >= -l ? 1 : 0;
+      up[i] = s;
+      intercept[i] = -s * l;
+    }
+  }
+  return {
+    low: Tensor.fromArray(low, [n, 1, F]),
+    up: Tensor.fromArray(up, [n, 1, F]),
+    intercept: Tensor.fromArray(intercept, [n, 1, F]),
+  };
+}
+
+/**
+ * Lower bounds of the rows of `spec` ([n, S, F_end], on the output of steps[from..end)) over
+ * the box of steps[from]'s input, with each ReLU in between relaxed by its bounds. [n × S].
+ */
+async function backwardBound(
+  steps: Step[],
+  from: number,
+  end: number,
+  spec: Float32Array,
+  rows: number,
+  box: { lo: Float32Array; hi: Float32Array },
+  relus: { lo: Float32Array; hi: Float32Array }[],
+  n: number,
+): Promise<Float32Array> {
+  const out = tidy(() => {
+    const endShape = (() => {
+      const s = steps[end - 1];
+      return s.kind === 'affine' ? s.outShape : [s.features];
+    })();
+    let lam = Tensor.fromArray(spec, [n, rows, numel(endShape)]);
+    let constant = Tensor.zeros([n, rows, 1]);
+    let r = relus.length;
+    for (let k = end - 1; k >= from; k--) {
+      const s = steps[k];
+      if (s.kind === 'affine') {
+        if (s.bias) constant = add(constant, sum(mul(lam, s.bias), 2));
+        lam = s.transpose(lam.reshape([n * rows, ...s.outShape])).reshape([n, rows, numel(s.inShape)]);
+      } else {
+        const { low, up, intercept } = relaxation(relus[--r].lo, relus[r].hi, n);
+        const pos = relu(lam);
+        const neg = sub(lam, pos);
+        constant = add(constant, sum(mul(neg, intercept), 2));
+        lam = add(mul(pos, low), mul(neg, up));
+      }
+    }
+    const { mid, rad } = boxTensors(box.lo, box.hi, n);
+    return sub(add(constant, sum(mul(lam, mid), 2)), sum(mul(unaryOp('abs', lam), rad), 2)).keep();
+  });
+  const bounds = await out.read();
+  out.dispose();
+  return bounds;
+}
+
+/** IBP through the steps before the last: every ReLU's input box, and the box of the last step's input. */
+async function propagateIntervals(steps: Step[], lo: Float32Array, hi: Float32Array, n: number) {
+  const preReLU: { lo: Float32Array; hi: Float32Array }[] = [];
+  let box = { lo, hi };
+  for (let k = 0; k < steps.length - 1; k++) {
+    const s = steps[k];
+    if (s.kind === 'relu') {
+      preReLU.push(box);
+      box = { lo: box.lo.map((v) => Math.max(0, v)), hi: box.hi.map((v) => Math.max(0, v)) };
+      continue;
+    }
+    const [l, u] = tidy(() => {
+      const { mid, rad } = boxTensors(box.lo, box.hi, n);
+      const m = s.apply(mid.reshape([n, ...s.inShape])),
+        rr = s.applyAbs(rad.reshape([n, ...s.inShape]));
+      return [sub(m, rr).keep(), add(m, rr).keep()];
+    });
+    box = { lo: await l.read(), hi: await u.read() };
+    l.dispose();
+    u.dispose();
+  }
+  return { preReLU, last: box };
+}
+
+/** Per image the specification's rows ([n × S × classes]); the bounds [n × S]. */
+export interface Bounds {
+  bounds: Float32Array;
+  intervals: Intervals;
+  /** CROWN: its backward pass's own bounds, before the maximum with IBP's. */
+  backward?: Float32Array;
+}
+
+/** IBP: intervals layer by layer, the last layer folded into the specification. */
+export async function ibp(
+  steps: Step[],
+  lo: Float32Array,
+  hi: Float32Array,
+  n: number,
+  spec: Float32Array,
+  rows: number,
+): Promise<Bounds> {
+  const { preReLU, last } = await propagateIntervals(steps, lo, hi, n);
+  const bounds = await backwardBound(steps, steps.length - 1, steps.length, spec, rows, last, [], n);
+  return { bounds, intervals: { images: n, lo, hi, preReLU } };
+}
+
+/** Bytes one backward pass may hold in its largest tensor (images are split to fit). */
+const PASS_BYTES = 128 * 2 ** 20;
+
+/**
+ * CROWN: each ReLU's input bounds by a backward pass from it (neurons IBP leaves unstable in
+ * any image of the batch; the first ReLU's are exact already), intersected with IBP's; then
+ * the specification by a backward pass through the whole network. That pass can come out below
+ * IBP's bound (its relaxation is not always tighter than intervals: seen on small conv nets), so
+ * the bound returned is the larger of the two, both being sound; `backward` keeps its own.
+ */
+export async function crown(
+  steps: Step[],
+  lo: Float32Array,
+  hi: Float32Array,
+  n: number,
+  spec: Float32Array,
+  rows: number,
+): Promise<Bounds> {
+  const { preReLU, last } = await propagateIntervals(steps, lo, hi, n);
+  const intervalBounds = await backwardBound(steps, steps.length - 1, steps.length, spec, rows, last, [], n);
+  const pixels = lo.length / n;
+  const widest = (end: number) =>
+    Math.max(
+      ...steps
+        .slice(0, end)
+        .map((s) => (s.kind === 'affine' ? Math.max(numel(s.inShape), numel(s.outShape)) : s.features)),
+    );
+  const reluAt = steps.flatMap((s, k) => (s.kind === 'relu' ? [k] : []));
+  // Images per backward pass with `specRows` rows through steps[0..end).
+  const passes = async (
+    end: number,
+    specRows: number,
+    fill: (i0: number, i1: number) => Float32Array,
+    use: (i0: number, i1: number, b: Float32Array) => void,
+    relus: { lo: Float32Array; hi: Float32Array }[],
+  ) => {
+    const per = Math.max(1, Math.floor(PASS_BYTES / (specRows * widest(end) * 4)));
+    for (let i0 = 0; i0 < n; i0 += per) {
+      const i1 = Math.min(n, i0 + per);
+      const box = { lo: slice(lo, i0, i1, pixels), hi: slice(hi, i0, i1, pixels) };
+      const sliced = relus.map((b) => {
+        const F = b.lo.length / n;
+        return { lo: slice(b.lo, i0, i1, F), hi: slice(b.hi, i0, i1, F) };
+      });
+      use(i0, i1, await backwardBound(steps, 0, end, fill(i0, i1), specRows, box, sliced, i1 - i0));
+    }
+  };
+  for (let r = 1; r < reluAt.length; r++) {
+    const { lo: l, hi: u } = preReLU[r];
+    const F = l.length / n;
+    const unstable: number[] = [];
+    for (let j = 0; j < F; j++) {
+      for (let i = 0; i < n; i++)
+        if (l[i * F + j] < 0 && u[i * F + j] > 0) {
+          unstable.push(j);
+          break;
+        }
+    }
+    if (!unstable.length) continue;
+    const U = unstable.length;
+    // Rows +e_j (lower bounds) then −e_j (minus the upper bounds) for each unstable neuron j.
+    await passes(
+      reluAt[r],
+      2 * U,
+      (i0, i1) => {
+        const c = new Float32Array((i1 - i0) * 2 * U * F);
+        for (let i = 0; i < i1 - i0; i++)
+          unstable.forEach((j, q) => {
+            c[(i * 2 * U + q) * F + j] = 1;
+            c[(i * 2 * U + U + q) * F + j] = -1;
+          });
+        return c;
+      },
+      (i0, i1, b) => {
+        for (let i = i0; i < i1; i++)
+          unstable.forEach((j, q) => {
+            const at = i * F + j,
+              row = (i - i0) * 2 * U;
+            l[at] = Math.max(l[at], b[row + q]);
+            u[at] = Math.min(u[at], -b[row + U + q]);
+          });
+      },
+      preReLU.slice(0, r),
+    );
+  }
+  const bounds = new Float32Array(n * rows);
+  const classes = spec.length / (n * rows);
+  await passes(
+    steps.length,
+    rows,
+    (i0, i1) => spec.subarray(i0 * rows * classes, i1 * rows * classes),
+    (i0, _i1, b) => bounds.set(b, i0 * rows),
+    preReLU,
+  );
+  return {
+    bounds: bounds.map((b, i) => Math.max(b, intervalBounds[i])),
+    backward: bounds,
+    intervals: { images: n, lo, hi, preReLU },
+  };
+}
+
+/** Rows e_y − e_j (j ≠ y) for each image: [n × (classes − 1) × classes]. */
+export function marginSpecs(labels: ArrayLike<number>, classes: number): Float32Array {
+  const n = labels.length,
+    rows = classes - 1;
+  const c = new Float32Array(n * rows * classes);
+  for (let i = 0; i < n; i++) {
+    let q = 0;
+    for (let j = 0; j < classes; j++) {
+      if (j === labels[i]) continue;
+      const row = (i * rows + q++) * classes;
+      c[row + labels[i]] = 1;
+      c[row + j] = -1;
+    }
+  }
+  return c;
+}
+
+/** The L∞ ball of radius ε around each image, clipped to [0, 1]. */
+export function linfBoxes(images: Float32Array, eps: number): { lo: Float32Array; hi: Float32Array } {
+  return {
+    lo: images.map((v) => Math.max(0, v - eps)),
+    hi: images.map((v) => Math.min(1, v + eps)),
+  };
+}
