@@ -149,8 +149,8 @@ export async function ibp(
 const PASS_BYTES = 128 * 2 ** 20;
 
 /**
- * CROWN: each ReLU's input bounds by a backward pass from it (neurons IBP leaves unstable in
- * any image of the batch; the first ReLU's are exact already), intersected with IBP's; then
+ * CROWN: each ReLU's input bounds by a backward pass from it (for the neurons IBP leaves
+ * unstable in each image; the first ReLU's are exact already), intersected with IBP's; then
  * the specification by a backward pass through the whole network. That pass can come out below
  * IBP's bound (its relaxation is not always tighter than intervals: seen on small conv nets), so
  * the bound returned is the larger of the two, both being sound; `backward` keeps its own.
@@ -195,32 +195,30 @@ export async function crown(
   for (let r = 1; r < reluAt.length; r++) {
     const { lo: l, hi: u } = preReLU[r];
     const F = l.length / n;
-    const unstable: number[] = [];
-    for (let j = 0; j < F; j++) {
-      for (let i = 0; i < n; i++)
-        if (l[i * F + j] < 0 && u[i * F + j] > 0) {
-          unstable.push(j);
-          break;
-        }
-    }
-    if (!unstable.length) continue;
-    const U = unstable.length;
+    // Each image's own unstable neurons; images with fewer get zero rows (their bounds unused).
+    const unstable = Array.from({ length: n }, (_, i) => {
+      const js: number[] = [];
+      for (let j = 0; j < F; j++) if (l[i * F + j] < 0 && u[i * F + j] > 0) js.push(j);
+      return js;
+    });
+    const U = Math.max(...unstable.map((js) => js.length));
+    if (!U) continue;
     // Rows +e_j (lower bounds) then −e_j (minus the upper bounds) for each unstable neuron j.
     await passes(
       reluAt[r],
       2 * U,
       (i0, i1) => {
         const c = new Float32Array((i1 - i0) * 2 * U * F);
-        for (let i = 0; i < i1 - i0; i++)
-          unstable.forEach((j, q) => {
-            c[(i * 2 * U + q) * F + j] = 1;
-            c[(i * 2 * U + U + q) * F + j] = -1;
+        for (let i = i0; i < i1; i++)
+          unstable[i].forEach((j, q) => {
+            c[((i - i0) * 2 * U + q) * F + j] = 1;
+            c[((i - i0) * 2 * U + U + q) * F + j] = -1;
           });
         return c;
       },
       (i0, i1, b) => {
         for (let i = i0; i < i1; i++)
-          unstable.forEach((j, q) => {
+          unstable[i].forEach((j, q) => {
             const at = i * F + j,
               row = (i - i0) * 2 * U;
             l[at] = Math.max(l[at], b[row + q]);
