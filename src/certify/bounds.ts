@@ -9,6 +9,12 @@ import type { Step } from './network.js';
  * adaptive lower slope). The same algorithms as reference.ts, in float32.
  */
 
+/** Rows ±e_j of a layer's outputs, per image and row: the neuron and the sign (0: an unused row). */
+interface Neurons {
+  outputs: Float32Array;
+  signs: Float32Array;
+}
+
 /** Per image: the input box, and each ReLU's input bounds (CPU copies, [images × features]). */
 export interface Intervals {
   images: number;
@@ -64,21 +70,30 @@ async function backwardBound(
   steps: Step[],
   from: number,
   end: number,
-  spec: Float32Array,
+  spec: Float32Array | Neurons,
   rows: number,
   box: { lo: Float32Array; hi: Float32Array },
   relus: { lo: Float32Array; hi: Float32Array }[],
   n: number,
 ): Promise<Float32Array> {
   const out = tidy(() => {
-    const endShape = (() => {
-      const s = steps[end - 1];
-      return s.kind === 'affine' ? s.outShape : [s.features];
-    })();
-    let lam = Tensor.fromArray(spec, [n, rows, numel(endShape)]);
+    const last = steps[end - 1];
+    let lam: Tensor;
     let constant = Tensor.zeros([n, rows, 1]);
+    let k = end - 1;
+    if (spec instanceof Float32Array)
+      lam = Tensor.fromArray(spec, [n, rows, numel(last.kind === 'affine' ? last.outShape : [last.features])]);
+    else {
+      // ±e_j through a Linear map is ±(row j of W), ±b_j: gathered, not multiplied.
+      if (last.kind !== 'affine' || !last.rows) throw new Error('backwardBound: neuron rows need a Linear map');
+      const { W, b } = last.rows(Tensor.fromArray(spec.outputs, [n * rows]));
+      const sign = Tensor.fromArray(spec.signs, [n * rows, 1]);
+      lam = mul(W, sign).reshape([n, rows, numel(last.inShape)]);
+      constant = mul(b, sign).reshape([n, rows, 1]);
+      k--;
+    }
     let r = relus.length;
-    for (let k = end - 1; k >= from; k--) {
+    for (; k >= from; k--) {
       const s = steps[k];
       if (s.kind === 'affine') {
         if (s.bias) constant = add(constant, sum(mul(lam, s.bias), 2));
@@ -165,7 +180,6 @@ export async function crown(
 ): Promise<Bounds> {
   const { preReLU, last } = await propagateIntervals(steps, lo, hi, n);
   const intervalBounds = await backwardBound(steps, steps.length - 1, steps.length, spec, rows, last, [], n);
-  const pixels = lo.length / n;
   const widest = (end: number) =>
     Math.max(
       ...steps
@@ -173,23 +187,31 @@ export async function crown(
         .map((s) => (s.kind === 'affine' ? Math.max(numel(s.inShape), numel(s.outShape)) : s.features)),
     );
   const reluAt = steps.flatMap((s, k) => (s.kind === 'relu' ? [k] : []));
-  // Images per backward pass with `specRows` rows through steps[0..end).
+  const gather = (a: Float32Array, images: number[]) => {
+    const per = a.length / n;
+    const out = new Float32Array(images.length * per);
+    images.forEach((i, q) => out.set(a.subarray(i * per, (i + 1) * per), q * per));
+    return out;
+  };
+  // Backward passes through steps[0..end) for groups of images, each group with as many rows
+  // as its neediest image and as many images as fit in PASS_BYTES.
   const passes = async (
     end: number,
-    specRows: number,
-    fill: (i0: number, i1: number) => Float32Array,
-    use: (i0: number, i1: number, b: Float32Array) => void,
+    order: number[],
+    rowsOf: (image: number) => number,
+    fill: (images: number[], rows: number) => Float32Array | Neurons,
+    use: (images: number[], rows: number, b: Float32Array) => void,
     relus: { lo: Float32Array; hi: Float32Array }[],
   ) => {
-    const per = Math.max(1, Math.floor(PASS_BYTES / (specRows * widest(end) * 4)));
-    for (let i0 = 0; i0 < n; i0 += per) {
-      const i1 = Math.min(n, i0 + per);
-      const box = { lo: slice(lo, i0, i1, pixels), hi: slice(hi, i0, i1, pixels) };
-      const sliced = relus.map((b) => {
-        const F = b.lo.length / n;
-        return { lo: slice(b.lo, i0, i1, F), hi: slice(b.hi, i0, i1, F) };
-      });
-      use(i0, i1, await backwardBound(steps, 0, end, fill(i0, i1), specRows, box, sliced, i1 - i0));
+    const width = widest(end) * 4;
+    for (let at = 0; at < order.length; ) {
+      const rows = rowsOf(order[at]); // the group's first image needs the most rows
+      const per = Math.max(1, Math.floor(PASS_BYTES / (rows * width)));
+      const images = order.slice(at, at + per);
+      at += images.length;
+      const box = { lo: gather(lo, images), hi: gather(hi, images) };
+      const sliced = relus.map((b) => ({ lo: gather(b.lo, images), hi: gather(b.hi, images) }));
+      use(images, rows, await backwardBound(steps, 0, end, fill(images, rows), rows, box, sliced, images.length));
     }
   };
   for (let r = 1; r < reluAt.length; r++) {
@@ -201,40 +223,57 @@ export async function crown(
       for (let j = 0; j < F; j++) if (l[i * F + j] < 0 && u[i * F + j] > 0) js.push(j);
       return js;
     });
-    const U = Math.max(...unstable.map((js) => js.length));
-    if (!U) continue;
-    // Rows +e_j (lower bounds) then −e_j (minus the upper bounds) for each unstable neuron j.
+    const order = unstable
+      .map((js, i) => [js.length, i])
+      .filter(([count]) => count > 0)
+      .sort((x, y) => y[0] - x[0])
+      .map(([, i]) => i);
+    if (!order.length) continue;
+    const before = steps[reluAt[r] - 1];
+    const direct = before.kind === 'affine' && !!before.rows;
+    // Rows +e_j (lower bounds) then −e_j (minus the upper bounds) per unstable neuron j; an
+    // image with fewer than the group's U gets unused rows.
     await passes(
       reluAt[r],
-      2 * U,
-      (i0, i1) => {
-        const c = new Float32Array((i1 - i0) * 2 * U * F);
-        for (let i = i0; i < i1; i++)
+      order,
+      (i) => 2 * unstable[i].length,
+      (images, rows) => {
+        const U = rows / 2;
+        const c = direct
+          ? { outputs: new Float32Array(images.length * rows), signs: new Float32Array(images.length * rows) }
+          : new Float32Array(images.length * rows * F);
+        images.forEach((i, g) =>
           unstable[i].forEach((j, q) => {
-            c[((i - i0) * 2 * U + q) * F + j] = 1;
-            c[((i - i0) * 2 * U + U + q) * F + j] = -1;
-          });
+            const up = g * rows + q,
+              down = up + U;
+            if (c instanceof Float32Array) {
+              c[up * F + j] = 1;
+              c[down * F + j] = -1;
+            } else [c.outputs[up], c.signs[up], c.outputs[down], c.signs[down]] = [j, 1, j, -1];
+          }),
+        );
         return c;
       },
-      (i0, i1, b) => {
-        for (let i = i0; i < i1; i++)
+      (images, rows, b) => {
+        const U = rows / 2;
+        images.forEach((i, g) =>
           unstable[i].forEach((j, q) => {
-            const at = i * F + j,
-              row = (i - i0) * 2 * U;
-            l[at] = Math.max(l[at], b[row + q]);
-            u[at] = Math.min(u[at], -b[row + U + q]);
-          });
+            const at = i * F + j;
+            l[at] = Math.max(l[at], b[g * rows + q]);
+            u[at] = Math.min(u[at], -b[g * rows + U + q]);
+          }),
+        );
       },
       preReLU.slice(0, r),
     );
   }
   const bounds = new Float32Array(n * rows);
-  const classes = spec.length / (n * rows);
   await passes(
     steps.length,
-    rows,
-    (i0, i1) => spec.subarray(i0 * rows * classes, i1 * rows * classes),
-    (i0, _i1, b) => bounds.set(b, i0 * rows),
+    Array.from({ length: n }, (_, i) => i),
+    () => rows,
+    (images) => gather(spec, images),
+    (images, _rows, b) => images.forEach((i, g) => bounds.set(b.subarray(g * rows, (g + 1) * rows), i * rows)),
     preReLU,
   );
   return {

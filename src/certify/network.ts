@@ -2,6 +2,7 @@ import { Tensor, backward, tidy } from '../tensor/tensor.js';
 import { matmul } from '../ops/matmul.js';
 import { conv2d } from '../ops/conv2d.js';
 import { avgPool2d } from '../ops/pool2d.js';
+import { gatherRows } from '../ops/gather_rows.js';
 import { add, unaryOp } from '../ops/elementwise.js';
 import { ConfigError } from '../gpu/errors.js';
 import { Conv2d, Dropout, Flatten, Linear, Pool2d, ReLU, type Layer } from '../nn/layers.js';
@@ -30,6 +31,8 @@ export interface AffineStep {
   bias: Tensor | null;
   /** Tensors the step made (|W|, the bias map), released by disposeSteps. */
   owned: Tensor[];
+  /** Linear maps: the rows of W and b of these outputs ([k, F_in], [k, 1]): e_jᵀW without a product. */
+  rows?: (outputs: Tensor) => { W: Tensor; b: Tensor };
 }
 
 const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
@@ -58,6 +61,7 @@ function affineOf(m: Layer, name: string, inShape: number[]): AffineStep | null 
       transpose: (l) => matmul(l.reshape([l.shape[0], numel(outShape)]), W),
       bias: m.bias!.detach(),
       owned: [absW],
+      rows: (outputs) => ({ W: gatherRows(W, outputs), b: gatherRows(m.bias!.detach().reshape([m.out, 1]), outputs) }),
     };
   }
   if (m instanceof Conv2d) {
