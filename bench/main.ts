@@ -17,6 +17,7 @@ import { benchOverhead } from './overhead';
 import { benchTune } from './tune';
 import { benchSpmmMapping } from './spmm_mapping';
 import { benchEpilogue } from './epilogue';
+import { benchCertify } from './certify';
 
 const args = process.argv.slice(2);
 const modelAt = args.indexOf('--cnn-model');
@@ -60,6 +61,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   tune: () => benchTune(peakGflops),
   'spmm-mapping': benchSpmmMapping,
   epilogue: benchEpilogue,
+  certify: benchCertify,
 };
 
 const wanted = args;
