@@ -21,6 +21,9 @@ export {
   type NoiseSettings,
 } from './adversarial/noise.js';
 export { robustness, type NoiseVector, type Robustness } from './adversarial/evaluate.js';
+export { certifyModel, CERTIFY_METHODS, type CertifyMethod, type CertifyRow } from './certify/certify.js';
+export { ibp, crown, linfBoxes, marginSpecs, type Bounds } from './certify/bounds.js';
+export { certifiableSteps, disposeSteps, type Step } from './certify/network.js';
 export {
   Pruner,
   PRUNE_METHODS,

@@ -111,8 +111,15 @@ async function backwardBound(
   });
   const bounds = await out.read();
   out.dispose();
+  // Passes come in many shapes (rows per group vary) and the pool keeps buffers by exact size:
+  // let it go before it grows without bound (20 GB on the paper model before this).
+  const pool = out.backend.pool;
+  if (pool.pooledBytes - pool.inUseBytes > FREE_BYTES) pool.trim();
   return bounds;
 }
+
+/** Free pooled bytes past which a backward pass hands them back. */
+const FREE_BYTES = 512 * 2 ** 20;
 
 /** IBP through the steps before the last: every ReLU's input box, and the box of the last step's input. */
 async function propagateIntervals(steps: Step[], lo: Float32Array, hi: Float32Array, n: number) {

@@ -1,4 +1,5 @@
 import type { Dataset } from '../data/dataset.js';
+import { deepFreeze } from '../util/freeze.js';
 import { SparsegradError } from '../gpu/errors.js';
 import type { Model } from '../nn/model.js';
 import { predict } from '../nn/evaluate.js';
@@ -7,7 +8,7 @@ import { suiteAttacks, type AttackSuite } from '../adversarial/suite.js';
 import { certifiableSteps, disposeSteps, type Step } from './network.js';
 import { crown, ibp, linfBoxes, marginSpecs } from './bounds.js';
 
-export const CERTIFY_METHODS = ['ibp', 'crown'] as const;
+export const CERTIFY_METHODS = deepFreeze(['ibp', 'crown'] as const);
 export type CertifyMethod = (typeof CERTIFY_METHODS)[number];
 
 /** One ε: the share of images each method certifies, and the strongest attack's robust accuracy. */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { deepFreeze } from '../util/freeze.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openGpu, loadData, loadModel, pct, table } from './common.js';
@@ -17,7 +18,7 @@ import { ConfigError } from '../gpu/errors.js';
  * ε where bounds say something about naturally trained MNIST nets: IBP certifies little beyond
  * 0.01 and CROWN little beyond 0.05, while PGD needs ε ≈ 0.1 to break most images.
  */
-export const CERTIFY_EPSILONS = [0.005, 0.01, 0.02, 0.03, 0.05];
+export const CERTIFY_EPSILONS = deepFreeze([0.005, 0.01, 0.02, 0.03, 0.05]);
 
 export function registerCertify(program: Command): void {
   program
@@ -31,7 +32,7 @@ export function registerCertify(program: Command): void {
       '--eps <list>',
       `L∞ radii (comma-separated), in pixel units of [0, 1] (default: ${CERTIFY_EPSILONS.join(',')}: where bounds are informative for naturally trained nets)`,
       (v: string) => v.split(',').map((x) => parseNumber(1e-6, 1)(x)),
-      CERTIFY_EPSILONS,
+      [...CERTIFY_EPSILONS],
     )
     .addOption(
       new Option('--method <list>', `bounds: ${CERTIFY_METHODS.join(', ')}`)

@@ -6,7 +6,7 @@ import { dirname, join, normalize, relative } from 'node:path';
 // The layer map (docs/architecture.md): each folder of src/ may import the folders below it.
 // The engine (util … nn) never imports the research layers, and no two folders import each other.
 const ENGINE = ['util', 'gpu', 'tensor', 'ops', 'data', 'io', 'nn'];
-const RESEARCH = ['metrics', 'sparse', 'adversarial', 'prune', 'detect', 'study', 'report', 'cli'];
+const RESEARCH = ['metrics', 'sparse', 'adversarial', 'certify', 'prune', 'detect', 'study', 'report', 'cli'];
 const ORDER = [...ENGINE, ...RESEARCH];
 // data and io sit beside ops: none of the three imports another.
 const level = (folder: string): number =>
