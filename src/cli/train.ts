@@ -112,7 +112,7 @@ export function registerTrain(program: Command): void {
       }
       console.log(`adapter: ${adapterName(g.adapter)}`);
       console.log(
-        `data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, dropout ${config.dropout}, l2 ${config.l2}, Adam lr ${config.lr}${config.lrSchedule ? ` (then ${config.lrSchedule.map((st) => `${st.lr} after ${st.after}`).join(', ')})` : ''}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}`,
+        `data: ${data.name} (${data.train.count} train / ${data.test.count} test); model ${describeLayers(layersOf(config))}, ${config.loss}, dropout ${config.dropout}, l2 ${config.l2}, Adam lr ${config.lr}${config.lrSchedule ? ` (then ${config.lrSchedule.map((st) => `${st.lr} after ${st.after}`).join(', ')})` : ''}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}${config.adversarial ? `; adversarial training: ${config.adversarial.kind} ε=${config.adversarial.epsilon}${config.adversarial.kind === 'pgd' ? `, ${config.adversarial.steps} steps` : ''}` : ''}`,
       );
       const tuning = applyKernels(o.kernels, g);
       if (tuning) {
@@ -139,7 +139,7 @@ export function registerTrain(program: Command): void {
       const onProgress = (p: TrainProgress): void => {
         if (p.loss !== null) lastLoss = p.loss.toFixed(4);
         if (p.testAccuracy !== undefined) {
-          lastAcc = `${(100 * p.testAccuracy).toFixed(2)}%`;
+          lastAcc = `${(100 * p.testAccuracy).toFixed(2)}%${p.robustAccuracy !== undefined ? `, PGD-10 on 200 held-out ${(100 * p.robustAccuracy).toFixed(1)}%` : ''}`;
           if (!bar)
             console.log(
               `iteration ${p.iteration}: loss ${lastLoss}, test accuracy ${lastAcc}, ${(p.iteration / (p.elapsedMs / 1000)).toFixed(2)} it/s`,
@@ -168,6 +168,11 @@ export function registerTrain(program: Command): void {
           ),
       });
       bar?.stop();
+      const overfit = result.metrics.catastrophicOverfitting;
+      if (overfit)
+        console.log(
+          `warning: catastrophic overfitting at iteration ${overfit.iteration}: held-out PGD-10 accuracy fell to ${(100 * overfit.robustAccuracy).toFixed(1)}% from ${(100 * overfit.best).toFixed(1)}% (Wong et al. 2020: fast adversarial training can lose its robustness in a few steps; use a smaller step, pgd, or the checkpoint before it)`,
+        );
       const files = finishRun(o.out, result.metrics);
       console.log(
         `test accuracy ${(100 * result.metrics.testAccuracy).toFixed(2)}% after ${config.iterations} iterations, ${(result.metrics.trainMs / 1000).toFixed(1)} s training (${result.metrics.iterationsPerSecond.toFixed(2)} it/s)`,

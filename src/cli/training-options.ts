@@ -3,6 +3,7 @@ import { CNN_DEFAULTS, DEFAULT_CONFIG, dropOf, type TrainConfig } from '../nn/co
 import type { ConvSpec } from '../nn/layer-spec.js';
 import { deepFreeze } from '../util/freeze.js';
 import { ConfigError } from '../gpu/errors.js';
+import { parseAdversarial } from '../nn/adversarial-training.js';
 import { dataOption } from './shared-options.js';
 import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options.js';
 
@@ -122,6 +123,17 @@ export function addTrainingOptions(cmd: Command): Command {
       parseInteger(0),
     )
     .option(
+      '--adversarial <spec>',
+      'adversarial training: fgsm-rs:ε (fast FGSM with a random start, Wong et al. 2020) or pgd:ε,steps (Madry et al. 2018); test accuracy and PGD-10 accuracy on 200 held-out test images at each evaluation, catastrophic overfitting flagged (default: none)',
+      (v: string) => {
+        try {
+          return parseAdversarial(v);
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message.replace(/^--adversarial \S+: /, ''));
+        }
+      },
+    )
+    .option(
       '--eval-every <n>',
       withDefault('test accuracy (and a checkpoint) every n iterations (0: at the end)', byPreset('evalEvery')),
       parseInteger(0),
@@ -149,5 +161,6 @@ export function trainingConfig(o: Record<string, unknown>): TrainConfig {
     ...given('iterations'),
     ...given('seed'),
     ...given('evalEvery'),
+    ...given('adversarial'),
   } as TrainConfig;
 }

@@ -1,3 +1,4 @@
+import { validateAdversarial, type AdversarialSpec } from './adversarial-training.js';
 import { ConfigError } from '../gpu/errors.js';
 import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './layer-spec.js';
 import type { ModuleJson } from './modules.js';
@@ -37,6 +38,8 @@ export interface TrainConfig {
   evalEvery: number;
   /** An nn model (Sequential layers from JSON) instead of arch/hidden/conv; absent: the study's FC or CNN. */
   model?: { input: number[]; layers: ModuleJson[] };
+  /** Adversarial training: each step on adversarial versions of its batch (absent: natural training). */
+  adversarial?: AdversarialSpec;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = deepFreeze({
@@ -123,6 +126,7 @@ export function dropOf(keep: number): number {
 
 /** Every key a training config may have. */
 const CONFIG_KEYS = new Set([
+  'adversarial',
   'arch',
   'hidden',
   'conv',
@@ -206,5 +210,6 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (!Number.isInteger(c.seed) || c.seed < 0) bad('seed', c.seed, 'must be a non-negative integer');
   if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0)
     bad('evalEvery', c.evalEvery, 'must be a non-negative integer');
+  if (c.adversarial !== undefined) validateAdversarial(c.adversarial);
   return c;
 }

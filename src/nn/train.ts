@@ -2,7 +2,7 @@ import { Tensor, backward, tidy } from '../tensor/tensor.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { add } from '../ops/elementwise.js';
-import { l2Penalty, quadraticLoss, softmaxCrossEntropy } from '../ops/composite.js';
+import { l2Penalty, quadraticLoss, softmaxCrossEntropy, type Targets } from '../ops/composite.js';
 import { ConfigError, DivergenceError } from '../gpu/errors.js';
 import { splitClasses, type Split } from '../data/dataset.js';
 import { learningRateAt, validateConfig, type TrainConfig } from './config.js';
@@ -12,11 +12,18 @@ import { studyModel, studyModelConfig } from './study-models.js';
 import { Adam, type AdamState } from './adam.js';
 import { accuracy } from './evaluate.js';
 import { batchesFor, type BatchSource } from './batches.js';
+import { adversarialBatch, heldOutRobustAccuracy } from './adversarial-training.js';
+import { take } from '../data/dataset.js';
+
+/** Test images whose PGD accuracy adversarial training watches at each evaluation. */
+const HELD_OUT = 200;
 
 export interface TrainProgress {
   iteration: number;
   loss: number | null;
   testAccuracy?: number;
+  /** Adversarial training: PGD accuracy on the held-out batch at this evaluation. */
+  robustAccuracy?: number;
   pooledBytes: number;
   elapsedMs: number;
 }
@@ -38,10 +45,15 @@ export interface TrainResult<M extends Trainable = Sequential> {
     testAccuracy: number;
     trainMs: number;
     iterationsPerSecond: number;
-    history: { iteration: number; loss: number | null; testAccuracy?: number }[];
+    history: { iteration: number; loss: number | null; testAccuracy?: number; robustAccuracy?: number }[];
     pooledBytes: { iteration: number; bytes: number }[];
     /** Where the batches were assembled (see BatchSource). */
     batchesOn: 'device' | 'host';
+    /**
+     * Adversarial training: the first evaluation whose held-out PGD accuracy fell more than 20
+     * points below the best before it (catastrophic overfitting), or null.
+     */
+    catastrophicOverfitting?: { iteration: number; robustAccuracy: number; best: number } | null;
   };
 }
 
@@ -76,7 +88,7 @@ export function fitToData(config: TrainConfig, data: Split): TrainConfig {
 }
 
 /** The data term of the loss; the L2 term's gradient is added inside the Adam update. */
-export function dataLoss(config: TrainConfig, y: Tensor, targets: Tensor): Tensor {
+export function dataLoss(config: TrainConfig, y: Tensor, targets: Targets): Tensor {
   return config.loss === 'quadratic' ? quadraticLoss(y, targets) : softmaxCrossEntropy(y, targets);
 }
 
@@ -168,12 +180,33 @@ export async function trainModel<M extends Trainable = Sequential>(
   const pooled = resume?.pooledBytes ?? [];
   let trainMs = resume?.trainMs ?? 0;
   let segmentStart = performance.now();
+  // A resumed run knows what its history saw.
+  let overfit: TrainResult['metrics']['catastrophicOverfitting'] = null;
+  history.forEach((h, i) => {
+    const before = history.slice(0, i).flatMap((e) => (e.robustAccuracy === undefined ? [] : [e.robustAccuracy]));
+    if (!overfit && h.robustAccuracy !== undefined && h.robustAccuracy < Math.max(...before) - 0.2)
+      overfit = { iteration: h.iteration, robustAccuracy: h.robustAccuracy, best: Math.max(...before) };
+  });
   try {
     for (let it = startIt + 1; it <= config.iterations; it++) {
       const wantLoss = it % logEvery === 0 || it === config.iterations;
       const lossTensor = tidy(() => {
         const { x, t } = batches.next();
-        return trainStep(net, adam, config, x, t, it, wantLoss);
+        const adv = config.adversarial;
+        if (!adv) return trainStep(net, adam, config, x, t, it, wantLoss);
+        const asTensor = (v: Float32Array | Tensor) =>
+          v instanceof Tensor ? v : Tensor.fromArray(v, [config.batch, v.length / config.batch], false, be);
+        const targets = asTensor(t);
+        const xa = adversarialBatch(
+          net,
+          adv,
+          (y, tt) => dataLoss(config, y, tt),
+          asTensor(x),
+          targets,
+          config.seed,
+          it,
+        );
+        return trainStep(net, adam, config, xa, targets, it, wantLoss);
       });
       be.runner.flush();
       if (opts.afterStep) await opts.afterStep(it, net);
@@ -187,14 +220,30 @@ export async function trainModel<M extends Trainable = Sequential>(
           );
       }
       let testAccuracy: number | undefined;
+      let robustAccuracy: number | undefined;
       const evaluate = (config.evalEvery > 0 && it % config.evalEvery === 0) || it === config.iterations;
       if (evaluate) {
         await be.runner.sync();
         trainMs += performance.now() - segmentStart;
         testAccuracy = await accuracy(net, data.test);
+        if (config.adversarial) {
+          robustAccuracy = await heldOutRobustAccuracy(
+            net,
+            config.adversarial,
+            (y, tt) => dataLoss(config, y, tt),
+            take(data.test, HELD_OUT),
+          );
+          const best = Math.max(...history.flatMap((h) => (h.robustAccuracy === undefined ? [] : [h.robustAccuracy])));
+          if (robustAccuracy < best - 0.2 && !overfit) overfit = { iteration: it, robustAccuracy, best };
+        }
       }
       if (lossValue !== null || testAccuracy !== undefined)
-        history.push({ iteration: it, loss: lossValue, testAccuracy });
+        history.push({
+          iteration: it,
+          loss: lossValue,
+          testAccuracy,
+          ...(robustAccuracy !== undefined && { robustAccuracy }),
+        });
       if (it === 100 || it === config.iterations || it % 500 === 0)
         pooled.push({ iteration: it, bytes: be.pool.pooledBytes });
       if (evaluate) {
@@ -214,6 +263,7 @@ export async function trainModel<M extends Trainable = Sequential>(
         iteration: it,
         loss: lossValue,
         testAccuracy,
+        robustAccuracy,
         pooledBytes: be.pool.pooledBytes,
         elapsedMs: trainMs + performance.now() - segmentStart,
       });
@@ -234,6 +284,7 @@ export async function trainModel<M extends Trainable = Sequential>(
       history,
       pooledBytes: pooled,
       batchesOn: batches.where,
+      ...(config.adversarial && { catastrophicOverfitting: overfit }),
     },
   };
 }

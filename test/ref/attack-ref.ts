@@ -9,7 +9,7 @@ export interface RefLayer {
   out: number;
   in: number;
 }
-export type RefLoss = 'ce' | 'margin';
+export type RefLoss = 'ce' | 'margin' | 'quadratic';
 
 /** Logits and the gradient of the chosen loss (one image) with respect to the input. */
 export function refInputGradient(
@@ -31,7 +31,10 @@ export function refInputGradient(
   });
   const logits = acts[acts.length - 1];
   let g = new Float64Array(logits.length);
-  if (loss === 'ce') {
+  if (loss === 'quadratic') {
+    // Σ_c (z_c − onehot_c)²: the study's linear-quadratic cost (no softmax).
+    for (let c = 0; c < g.length; c++) g[c] = 2 * (logits[c] - (c === goal ? 1 : 0));
+  } else if (loss === 'ce') {
     const m = Math.max(...logits);
     const e = logits.map((v) => Math.exp(v - m));
     const s = e.reduce((a, b) => a + b, 0);
