@@ -11,6 +11,7 @@ import { chooseRatios, type CleanRule } from '../study/summary.js';
 import { writeAtomic } from '../io/files.js';
 import { join } from 'node:path';
 import { modelToBytes } from '../nn/model.js';
+import { CERTIFY_METHODS } from '../certify/certify.js';
 import { dataOption, pgdEpsilonsOption, pgdLossOption, pgdRestartsOption, pgdStepsOption } from './shared-options.js';
 import { parseChoice, parseInteger, parseNumber, parseList as list } from './options.js';
 import { holdOut, skip } from '../data/dataset.js';
@@ -93,6 +94,16 @@ export function registerSweep(program: Command): void {
     .addOption(pgdStepsOption())
     .addOption(pgdRestartsOption())
     .addOption(pgdLossOption())
+    .option(
+      '--certify <eps>',
+      'also certified robustness (IBP, CROWN) at these L∞ ε (comma-separated), at the adaptive ratios: rows certified-ibp, certified-crown beside the attacks',
+      (v: string) => v.split(',').map((x) => parseNumber(1e-6, 1)(x)),
+    )
+    .option(
+      '--certify-images <n>',
+      'certify the first n test images (default: as many as PGD attacks)',
+      parseInteger(1),
+    )
     .option('--pgd-images <n>', 'run PGD on the first n test images (default: all)', parseInteger(1))
     .option(
       '--fine-tune <iterations>',
@@ -137,6 +148,10 @@ export function registerSweep(program: Command): void {
               pgdImages: o.pgdImages ?? null,
             };
       if (o.pgd && !adaptive) throw new ConfigError('--pgd attacks each pruned model: give --adaptive-ratios too');
+      if (o.certify && !adaptive)
+        throw new ConfigError('--certify bounds each pruned model at the adaptive ratios: give --adaptive-ratios too');
+      if (o.certify && o.decouple)
+        throw new ConfigError('--certify bounds dense pruned models; it does not combine with --decouple');
       const spec: SweepSpec = {
         methods,
         scopes: o.scope,
@@ -147,6 +162,13 @@ export function registerSweep(program: Command): void {
         seed: o.seed,
         ...(o.decouple && { decouple: true }),
         ...(adaptive && { adaptive }),
+        ...(o.certify && {
+          certify: {
+            epsilons: o.certify,
+            methods: [...CERTIFY_METHODS],
+            images: o.certifyImages ?? o.pgdImages ?? null,
+          },
+        }),
       };
       const full = loadData(o.data);
       const fromTest = o.validation && o.validationFrom === 'test';

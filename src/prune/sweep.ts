@@ -3,7 +3,7 @@ import { adaptiveAt, adaptiveRowCount, adaptiveRows, type AdaptiveSpec } from '.
 import { accuracy } from '../nn/evaluate.js';
 import { collapsed, meanAbs } from '../adversarial/noise.js';
 import { meanCi95 } from '../metrics/interval.js';
-import type { Dataset } from '../data/dataset.js';
+import { take, type Dataset } from '../data/dataset.js';
 import type { Model } from '../nn/model.js';
 import { Pruner, parseScope, scopeName, type PruneMethod } from './prune.js';
 import { decoupleNet, type DecoupledLayer } from '../sparse/decouple.js';
@@ -11,6 +11,7 @@ import { DecoupledPruner } from './prune-decoupled.js';
 import { SparseNet } from '../sparse/sparse-net.js';
 import { calibrationIndices, layerInputStats, type InputStats } from './stats.js';
 import { fineTunePruned, type FineTuneSpec } from './fine-tune.js';
+import { certifyModel, type CertifyMethod } from '../certify/certify.js';
 
 export interface SweepSpec {
   methods: PruneMethod[];
@@ -28,6 +29,15 @@ export interface SweepSpec {
   adaptive?: AdaptiveSpec;
   /** Fine-tune each pruned model (ratio > 0) under its mask before measuring it (absent: one-shot, as the study). */
   fineTune?: FineTuneSpec;
+  /** Certified robustness beside the attacks, at the adaptive ratios (absent: none). */
+  certify?: CertifySpec;
+}
+
+/** Certified bounds at each ε per method, on the first `images` test images (null: all). */
+export interface CertifySpec {
+  epsilons: number[];
+  methods: CertifyMethod[];
+  images: number | null;
 }
 
 export interface SweepModel {
@@ -117,7 +127,8 @@ export function rowsPerUnit(spec: SweepSpec, noises: number, validation: boolean
     1 +
     (validation ? 1 : 0) +
     noises +
-    (adaptiveAt(spec.adaptive, ratio) ? adaptiveRowCount(spec.adaptive!, noises) : 0)
+    (adaptiveAt(spec.adaptive, ratio) ? adaptiveRowCount(spec.adaptive!, noises) : 0) +
+    (spec.certify && adaptiveAt(spec.adaptive, ratio) ? spec.certify.epsilons.length * spec.certify.methods.length : 0)
   );
 }
 
@@ -216,6 +227,22 @@ export async function runSweep(
       });
     if (adaptiveAt(spec.adaptive, unit.ratio)) {
       for (const a of await adaptiveRows(pruned, spec.adaptive!, data, mine, transfer)) rows.push({ ...base, ...a });
+      if (spec.certify && !(pruned instanceof SparseNet)) {
+        const c = spec.certify;
+        const test = c.images === null ? data.test : take(data.test, Math.min(c.images, data.test.count));
+        const { rows: certified } = await certifyModel(pruned, test, c.epsilons, c.methods, null);
+        for (const r of certified)
+          rows.push({
+            ...base,
+            noise: `certified ε=${r.epsilon}${test.count < data.test.count ? ` (first ${test.count})` : ''}`,
+            target: null,
+            limit: r.epsilon,
+            accuracy: r.accuracy,
+            foolingRate: null,
+            attack: `certified-${r.method}`,
+            split: 'test',
+          });
+      }
     }
     if (onModel && !(pruned instanceof SparseNet))
       await onModel(

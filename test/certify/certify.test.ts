@@ -81,4 +81,49 @@ describe('sparsegrad certify', () => {
       /^sparsegrad: certify: layer 2 \(MaxPool2d\(2, 2, 0\)\) has no bound here; certify takes Linear, Conv2d, AvgPool2d, Flatten, ReLU and Dropout$/,
     );
   }, 300_000);
+
+  it('sweep --certify puts certified rows beside the attacks at each adaptive ratio: IBP ≤ CROWN ≤ the worst PGD on the same images', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sweep-certify-')), 'sweep');
+    const r = run([
+      'sweep',
+      '--model',
+      MODEL,
+      '--method',
+      'abs',
+      '--ratios',
+      '0,0.8',
+      '--adaptive-ratios',
+      'all',
+      '--adaptive-recipes',
+      'study',
+      '--adaptive-steps',
+      '3',
+      '--pgd',
+      '0.02',
+      '--pgd-steps',
+      '10',
+      '--pgd-images',
+      '200',
+      '--certify',
+      '0.02',
+      '--kernels',
+      'rules',
+      '--out',
+      out,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')).rows as {
+      ratio: number;
+      attack: string;
+      accuracy: number;
+      noise: string;
+    }[];
+    for (const ratio of [0, 0.8]) {
+      const at = (attack: string) => rows.find((x) => x.ratio === ratio && x.attack === attack)!;
+      expect(at('certified-ibp').noise).toBe('certified ε=0.02 (first 200)');
+      expect(at('certified-ibp').accuracy).toBeLessThanOrEqual(at('certified-crown').accuracy);
+      expect(at('certified-crown').accuracy).toBeLessThanOrEqual(at('worst').accuracy);
+      expect(at('certified-crown').accuracy).toBeGreaterThan(0.5);
+    }
+  }, 300_000);
 });
