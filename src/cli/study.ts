@@ -38,6 +38,8 @@ function withOverrides(p: StudyPreset, o: Record<string, unknown>): StudyPreset 
       ...(o.adaptiveSteps !== undefined && { noiseSteps: o.adaptiveSteps as number }),
       ...(o.pgdImages !== undefined && { pgdImages: o.pgdImages as number }),
     },
+    // The sandwich's images follow --pgd-images where it is given.
+    ...(p.certify && o.pgdImages !== undefined && { certify: { ...p.certify, images: o.pgdImages as number } }),
   };
 }
 
@@ -110,7 +112,11 @@ export function registerStudy(program: Command): void {
       `override the adaptive PGD steps ${byStudyPreset((p) => p.adaptive.pgd?.steps ?? '-')}`,
       parseInteger(1),
     )
-    .option('--pgd-images <n>', 'adaptive PGD on the first n test images only (default: all)', parseInteger(1))
+    .option(
+      '--pgd-images <n>',
+      `adaptive PGD on the first n test images only, and the certified bounds beside it (default: all; certified ${byStudyPreset((p) => p.certify?.images ?? '-')})`,
+      parseInteger(1),
+    )
     .option(
       '--model-config <file>',
       'study an nn model (Sequential layers from JSON, as train --model-config) instead of the FC net',

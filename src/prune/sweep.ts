@@ -33,7 +33,10 @@ export interface SweepSpec {
   certify?: CertifySpec;
 }
 
-/** Certified bounds at each ε per method, on the first `images` test images (null: all). */
+/**
+ * Certified bounds at each ε per method, on the first `images` test images (null: all), with
+ * the adaptive PGD at the same ε on the same images (rows certified-ibp, certified-crown, pgd-upper).
+ */
 export interface CertifySpec {
   epsilons: number[];
   methods: CertifyMethod[];
@@ -128,7 +131,9 @@ export function rowsPerUnit(spec: SweepSpec, noises: number, validation: boolean
     (validation ? 1 : 0) +
     noises +
     (adaptiveAt(spec.adaptive, ratio) ? adaptiveRowCount(spec.adaptive!, noises) : 0) +
-    (spec.certify && adaptiveAt(spec.adaptive, ratio) ? spec.certify.epsilons.length * spec.certify.methods.length : 0)
+    (spec.certify && adaptiveAt(spec.adaptive, ratio)
+      ? spec.certify.epsilons.length * (spec.certify.methods.length + (spec.adaptive?.pgd ? 1 : 0))
+      : 0)
   );
 }
 
@@ -230,7 +235,9 @@ export async function runSweep(
       if (spec.certify && !(pruned instanceof SparseNet)) {
         const c = spec.certify;
         const test = c.images === null ? data.test : take(data.test, Math.min(c.images, data.test.count));
-        const { rows: certified } = await certifyModel(pruned, test, c.epsilons, c.methods, null);
+        // PGD on the same images at the same ε: the sandwich's upper side, per image (an image
+        // both certified and broken is refused).
+        const { rows: certified } = await certifyModel(pruned, test, c.epsilons, c.methods, spec.adaptive!.pgd);
         for (const r of certified)
           rows.push({
             ...base,
@@ -239,7 +246,7 @@ export async function runSweep(
             limit: r.epsilon,
             accuracy: r.accuracy,
             foolingRate: null,
-            attack: `certified-${r.method}`,
+            attack: r.method === 'pgd' ? 'pgd-upper' : `certified-${r.method}`,
             split: 'test',
           });
       }

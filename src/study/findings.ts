@@ -19,6 +19,16 @@ export function findingsTable(s: StudySummary): { header: string[]; rows: string
     m.measures.find((x) => x.noise.startsWith('pgd') && x.attack === 'worst') ??
     m.measures.find((x) => x.noise.startsWith('pgd'));
   const pgdName = s.methods.map(pgdWorst).find(Boolean)?.noise ?? 'pgd';
+  // The sandwich per certified ε: certified (IBP, CROWN) ≤ true robust accuracy ≤ PGD, same images.
+  const sandwiches = [
+    ...new Set(s.methods.flatMap((m) => m.measures.filter((x) => x.attack === 'certified-crown').map((x) => x.noise))),
+  ];
+  const sandwich = (m: StudySummary['methods'][number], label: string) => {
+    const of = (attack: string) => m.measures.find((x) => x.noise === label && x.attack === attack)?.value;
+    const [ibp, crown, pgd] = [of('certified-ibp'), of('certified-crown'), of('pgd-upper')];
+    const gap = crown?.n && pgd?.n ? (100 * (pgd.mean - crown.mean)).toFixed(1) : '-';
+    return [`${pts(ibp)} ≤ ${pts(crown)} ≤ ${pts(pgd)}`, gap];
+  };
   const header = [
     'method',
     'ratio',
@@ -29,6 +39,7 @@ export function findingsTable(s: StudySummary): { header: string[]; rows: string
     'worst − random',
     'worst − pixel-mask',
     `${pgdName} − random`,
+    ...sandwiches.flatMap((label) => [`${label}: IBP ≤ CROWN ≤ PGD %`, `${label}: PGD − CROWN`]),
   ];
   const rows = s.methods.map((m) => {
     const at = (attack: string) => m.measures.find((x) => x.noise === ALL_VECTORS && x.attack === attack);
@@ -45,6 +56,7 @@ export function findingsTable(s: StudySummary): { header: string[]; rows: string
       signed(worst?.vsRandom),
       signed(worst?.vsPixelMask),
       signed(pgd?.vsRandom),
+      ...sandwiches.flatMap((label) => sandwich(m, label)),
     ];
   });
   return { header, rows };

@@ -30,11 +30,25 @@ import {
   type SweepSpec,
   type SweepModel,
   type SweepUnit,
+  type CertifySpec,
 } from '../prune/sweep.js';
 import { SweepFiles } from '../prune/sweep-files.js';
+import { certifiableSteps, disposeSteps } from '../certify/network.js';
 import type { PruneMethod } from '../prune/prune.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { deepFreeze } from '../util/freeze.js';
+
+/** Whether certify can bound the model; if not, the log says why (max-pooling, say) and the study goes on without. */
+function certifiable(model: Model, log: (line: string) => void): boolean {
+  try {
+    disposeSteps(certifiableSteps(model));
+    return true;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    log(`certified bounds left out: ${e.message}`);
+    return false;
+  }
+}
 
 /** The study's eight noise vectors (target / limit). */
 export const STUDY_VECTORS: [number, number][] = deepFreeze([
@@ -63,6 +77,8 @@ export interface StudyPreset {
   clean: CleanRule;
   /** Attacks on each chosen pruned model (and the unpruned one) itself. */
   adaptive: Omit<AdaptiveSpec, 'ratios' | 'noiseSeed'>;
+  /** Certified bounds on each of those models, beside PGD at the same ε on the same images (absent: none). */
+  certify?: CertifySpec;
 }
 
 const range = (a: number, b: number, step: number) =>
@@ -89,6 +105,8 @@ export const STUDY_PRESETS: Record<string, StudyPreset> = deepFreeze({
       pgd: { ...DEFAULT_SUITE, epsilons: [0.1], steps: 20, losses: ['ce'] },
       pgdImages: null,
     },
+    // ε = 0.02: where CROWN still certifies most images of a naturally trained net (docs/certify.md).
+    certify: { epsilons: [0.02], methods: ['ibp', 'crown'], images: 500 },
   },
   // The study's settings: full MNIST, 784-1500-1000-800-10, ratios 0–0.99.
   paper: {
@@ -110,6 +128,7 @@ export const STUDY_PRESETS: Record<string, StudyPreset> = deepFreeze({
       pgd: { ...DEFAULT_SUITE, epsilons: [0.1], steps: 100, losses: ['ce', 'margin'] },
       pgdImages: null,
     },
+    certify: { epsilons: [0.02], methods: ['ibp', 'crown'], images: 200 },
   },
 });
 
@@ -228,6 +247,7 @@ export async function runStudy(g: Gpu, o: StudyOptions): Promise<StudySummary> {
       combinedOffset: 0.07,
       seed: 1,
       adaptive: { ...p.adaptive, ratios: 'all', noiseSeed: m.seed },
+      ...(p.certify && certifiable(m.model, o.log) && { certify: p.certify }),
     };
     const files = new SweepFiles(join(o.out, 'adaptive', `seed${m.seed}`), {
       ...header(spec),

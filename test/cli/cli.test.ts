@@ -428,6 +428,10 @@ describe('sparsegrad CLI', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/worst − pixel-mask/);
     expect(r.stdout).toMatch(/kernels: rules/);
+    // The sandwich beside each chosen model, on the PGD images: certified ≤ PGD at ε = 0.02.
+    expect(r.stdout).toMatch(/certified ε=0\.02 \(first 100\): IBP ≤ CROWN ≤ PGD %/);
+    const adaptive = readFileSync(join(out, 'adaptive/seed1/sweep.csv'), 'utf8');
+    for (const attack of ['certified-ibp', 'certified-crown', 'pgd-upper']) expect(adaptive).toContain(`,${attack},`);
     const study = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));
     expect(study.preset.ratios).toEqual([0, 0.3, 0.6]);
     expect(study.summary.methods.map((m: { method: string }) => m.method)).toEqual([
@@ -486,6 +490,7 @@ describe('sparsegrad CLI', () => {
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/sweep-pixel-mask left out: the pixel-mask control needs a linear first layer/);
+    expect(r.stdout).toMatch(/certified bounds left out: certify: layer 2 \(MaxPool2d\(2, 2, 0\)\) has no bound here/);
     expect(tunedBuckets(r.stdout)!.buckets, r.stdout).toBeGreaterThanOrEqual(3); // its own step measured
     const study = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));
     expect(study.sweeps).toEqual(['sweep-per-matrix', 'sweep-per-layer']);
