@@ -99,7 +99,7 @@ export function registerCertify(program: Command): void {
         for (const [method, lowest] of Object.entries(at.lowest))
           lowest.forEach((b, i) =>
             csv.push(
-              `${i},${test.labels[i]},${at.epsilon},${method},${b},${b > 0 ? 1 : 0},${at.broken ? at.broken[i] : ''}`,
+              `${i},${test.labels[i]},${at.epsilon},${method},${b.toPrecision(7)},${b > 0 ? 1 : 0},${at.broken ? at.broken[i] : ''}`,
             ),
           );
       writeAtomic(csvFile, `${csv.join('\n')}\n`);

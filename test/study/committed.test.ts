@@ -78,7 +78,7 @@ describe('the committed results', () => {
       ['results/imp-lenet/run/round-7/model.safetensors', [210374]],
       ['results/imp-lenet/run/round-10/model.safetensors', [237618]],
       ['results/imp-lenet/run/round-12/model.safetensors', [247906]],
-      ['results/imp-lenet/dense-plus-900/model.safetensors', null],
+      ['results/adversarial-lenet/fgsm-rs/model.safetensors', null],
       ['results/imp-lenet/models-finetuned/models/abs-per-matrix-0.79.safetensors', [185808, 23700, 790]],
       ['results/imp-lenet/models-finetuned/models/abs-per-matrix-0.8926.safetensors', [209940, 26778, 893]],
       ['results/imp-lenet/models-finetuned/models/abs-per-matrix-0.9313.safetensors', [219042, 27939, 931]],
