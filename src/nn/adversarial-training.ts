@@ -127,3 +127,23 @@ export async function heldOutRobustAccuracy(
   for (let i = 0; i < held.count; i++) if (p[i] === held.labels[i]) right++;
   return right / held.count;
 }
+
+/** How far held-out PGD accuracy may fall below its best before it counts as catastrophic overfitting. */
+export const OVERFIT_DROP = 0.2;
+
+/**
+ * The first evaluation whose held-out PGD accuracy is more than OVERFIT_DROP below the best of
+ * the evaluations before it (Wong et al. 2020 saw it fall from ~40% to 0 within an epoch), or null.
+ */
+export function catastrophicOverfitting(
+  history: readonly { iteration: number; robustAccuracy?: number }[],
+): { iteration: number; robustAccuracy: number; best: number } | null {
+  let best = -Infinity;
+  for (const h of history) {
+    if (h.robustAccuracy === undefined) continue;
+    if (h.robustAccuracy < best - OVERFIT_DROP)
+      return { iteration: h.iteration, robustAccuracy: h.robustAccuracy, best };
+    best = Math.max(best, h.robustAccuracy);
+  }
+  return null;
+}

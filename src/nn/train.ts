@@ -12,7 +12,7 @@ import { studyModel, studyModelConfig } from './study-models.js';
 import { Adam, type AdamState } from './adam.js';
 import { accuracy } from './evaluate.js';
 import { batchesFor, type BatchSource } from './batches.js';
-import { adversarialBatch, heldOutRobustAccuracy } from './adversarial-training.js';
+import { adversarialBatch, catastrophicOverfitting, heldOutRobustAccuracy } from './adversarial-training.js';
 import { take } from '../data/dataset.js';
 
 /** Test images whose PGD accuracy adversarial training watches at each evaluation. */
@@ -180,13 +180,6 @@ export async function trainModel<M extends Trainable = Sequential>(
   const pooled = resume?.pooledBytes ?? [];
   let trainMs = resume?.trainMs ?? 0;
   let segmentStart = performance.now();
-  // A resumed run knows what its history saw.
-  let overfit: TrainResult['metrics']['catastrophicOverfitting'] = null;
-  history.forEach((h, i) => {
-    const before = history.slice(0, i).flatMap((e) => (e.robustAccuracy === undefined ? [] : [e.robustAccuracy]));
-    if (!overfit && h.robustAccuracy !== undefined && h.robustAccuracy < Math.max(...before) - 0.2)
-      overfit = { iteration: h.iteration, robustAccuracy: h.robustAccuracy, best: Math.max(...before) };
-  });
   try {
     for (let it = startIt + 1; it <= config.iterations; it++) {
       const wantLoss = it % logEvery === 0 || it === config.iterations;
@@ -233,8 +226,6 @@ export async function trainModel<M extends Trainable = Sequential>(
             (y, tt) => dataLoss(config, y, tt),
             take(data.test, HELD_OUT),
           );
-          const best = Math.max(...history.flatMap((h) => (h.robustAccuracy === undefined ? [] : [h.robustAccuracy])));
-          if (robustAccuracy < best - 0.2 && !overfit) overfit = { iteration: it, robustAccuracy, best };
         }
       }
       if (lossValue !== null || testAccuracy !== undefined)
@@ -284,7 +275,7 @@ export async function trainModel<M extends Trainable = Sequential>(
       history,
       pooledBytes: pooled,
       batchesOn: batches.where,
-      ...(config.adversarial && { catastrophicOverfitting: overfit }),
+      ...(config.adversarial && { catastrophicOverfitting: catastrophicOverfitting(history) }),
     },
   };
 }

@@ -8,7 +8,7 @@ import { smallNet } from '../adversarial/small-net';
 import { refPgdIterates } from '../ref/attack-ref';
 import { Tensor, tidy } from '../../src/tensor/tensor';
 import { seededRandom } from '../../src/nn/random';
-import { adversarialBatch, parseAdversarial } from '../../src/nn/adversarial-training';
+import { adversarialBatch, catastrophicOverfitting, parseAdversarial } from '../../src/nn/adversarial-training';
 import { dataLoss } from '../../src/nn/train';
 import { DEFAULT_CONFIG } from '../../src/nn/config';
 import { buildNode } from '../../scripts/build.mjs';
@@ -75,6 +75,58 @@ describe('adversarial training batches against the float64 reference attack', ()
   it('refuses a malformed spec in one line', () => {
     for (const bad of ['fgsm:0.1', 'pgd:0.1', 'fgsm-rs:0', 'fgsm-rs:0.1,3', 'pgd:2,5'])
       expect(() => parseAdversarial(bad)).toThrow(/^--adversarial .*: use fgsm-rs:ε or pgd:ε,steps/);
+  });
+});
+
+describe('catastrophic overfitting', () => {
+  const h = (pairs: [number, number | undefined][]) =>
+    pairs.map(([iteration, robustAccuracy]) => ({ iteration, robustAccuracy }));
+  it('is the first evaluation more than 20 points below the best before it', () => {
+    expect(
+      catastrophicOverfitting(
+        h([
+          [500, 0.4],
+          [1000, 0.45],
+          [1500, 0.44],
+        ]),
+      ),
+    ).toBeNull();
+    expect(
+      catastrophicOverfitting(
+        h([
+          [500, 0.4],
+          [1000, 0.5],
+          [1500, 0.31],
+          [2000, 0.35],
+        ]),
+      ),
+    ).toBeNull(); // 19 points below the best
+    expect(
+      catastrophicOverfitting(
+        h([
+          [500, 0.4],
+          [1000, 0.5],
+          [1500, 0.29],
+          [2000, 0.02],
+        ]),
+      ),
+    ).toEqual({
+      iteration: 1500,
+      robustAccuracy: 0.29,
+      best: 0.5,
+    });
+    // Losses logged between evaluations carry no robust accuracy; a first low value is no fall.
+    expect(
+      catastrophicOverfitting(
+        h([
+          [20, undefined],
+          [500, 0.05],
+          [520, undefined],
+          [1000, 0.3],
+        ]),
+      ),
+    ).toBeNull();
+    expect(catastrophicOverfitting([])).toBeNull();
   });
 });
 
