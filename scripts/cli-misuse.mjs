@@ -29,6 +29,23 @@ const CASES = [
   ['eval --test-images 0', ['eval', '--model', 'm.safetensors', '--test-images', '0']],
   ['prune --ratio 1.5', ['prune', '--model', 'm.safetensors', '--ratio', '1.5', '--out', 'x.safetensors']],
   ['imp --per-round 1', ['imp', '--per-round', '1']],
+  ['an adversarial spec without ε', ['train', '--adversarial', 'pgd']],
+  [
+    '--adversarial on a method without a loss',
+    [
+      'prune',
+      '--model',
+      'results/study-embedded/model-seed1/model.safetensors',
+      '--ratio',
+      '0.5',
+      '--adversarial',
+      'fgsm-rs:0.1',
+      '--out',
+      '/tmp/sparsegrad-misuse.safetensors',
+      '--force',
+    ],
+  ],
+  ['certify a missing model', ['certify', '--model', 'm.safetensors', '--out', '/tmp/sparsegrad-misuse-certify.json']],
   ['an unknown study sweep', ['study', '--sweeps', 'per-neuron', '--out', '/tmp/sparsegrad-misuse-study']],
   ['report on a missing folder', ['report', '/nonexistent-results']],
 ];

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { refuseOutputIsInput } from '../io/run-settings.js';
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { dataOption } from './shared-options.js';
 import { openGpu, loadModel, loadData, pct } from './common.js';
 import { PRUNE_METHODS, Pruner, parseScope, scopeName, scoreSets, type PruneMethod } from '../prune/prune.js';
@@ -11,6 +11,12 @@ import type { MaskLayout } from '../nn/checkpoint.js';
 import { modelToBytes } from '../nn/model.js';
 import { writeAtomic } from '../io/files.js';
 import { ConfigError } from '../gpu/errors.js';
+import { parseAdversarial, type AdversarialSpec } from '../nn/adversarial-training.js';
+import { hydraMasks } from '../prune/hydra.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Model } from '../nn/model.js';
+import type { TrainConfig } from '../nn/config.js';
+import type { Split } from '../data/dataset.js';
 import { parseChoice, parseInteger, parseNumber } from './options.js';
 
 export function registerPrune(program: Command): void {
@@ -21,7 +27,25 @@ export function registerPrune(program: Command): void {
     )
     .requiredOption('--model <file>', 'model.safetensors')
     .requiredOption('--ratio <x>', 'share of weights to prune', parseNumber(0, 1))
-    .option('--method <method>', `pruning method: ${PRUNE_METHODS.join(', ')}`, parseChoice([...PRUNE_METHODS]), 'abs')
+    .option(
+      '--method <method>',
+      `pruning method: ${PRUNE_METHODS.join(', ')}, or hydra (importance scores from |w| optimised on the --adversarial loss, Sehwag et al. 2020)`,
+      parseChoice([...PRUNE_METHODS, 'hydra']),
+      'abs',
+    )
+    .option('--hydra-steps <n>', 'hydra: score-optimisation steps (0: magnitude pruning)', parseInteger(0), 300)
+    .option('--hydra-lr <x>', "hydra: Adam's learning rate for the scores", parseNumber(1e-9, 10), 0.01)
+    .option(
+      '--adversarial <spec>',
+      'hydra: the loss the scores are optimised on, under fgsm-rs:ε or pgd:ε,steps (default: the natural loss)',
+      (v: string) => {
+        try {
+          return parseAdversarial(v);
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message.replace(/^--adversarial \S+: /, ''));
+        }
+      },
+    )
     .option('--scope <scope>', 'per-matrix, global or layer:K', 'per-matrix')
     .option(
       '--calibration <n>',
@@ -48,6 +72,9 @@ export function registerPrune(program: Command): void {
       const data = loadData(o.data);
       await openGpu();
       const { model, config } = loadModel(o.model, data);
+      if (o.method === 'hydra') return pruneHydra(o, model, config, data);
+      if (o.adversarial)
+        throw new ConfigError("--adversarial is hydra's: the other methods score weights without a loss");
       const scope = parseScope(o.scope, model.layers.length);
       const method = o.method as PruneMethod;
       const weights = await Promise.all(model.weights.map((w) => w.read()));
@@ -84,4 +111,49 @@ export function registerPrune(program: Command): void {
       console.log(`wrote ${o.out} (${o.maskLayout})`);
       pruner.dispose();
     });
+}
+
+/** prune --method hydra: the scores' masks, per matrix; the model written as the other methods'. */
+interface HydraOptions {
+  ratio: number;
+  scope: string;
+  hydraSteps: number;
+  hydraLr: number;
+  adversarial?: AdversarialSpec;
+  seed: number;
+  out: string;
+  maskLayout: string;
+}
+
+async function pruneHydra(o: HydraOptions, model: Model, config: TrainConfig, data: Split): Promise<void> {
+  if (o.scope !== 'per-matrix') throw new ConfigError('--method hydra prunes per matrix: --scope per-matrix');
+  const t0 = performance.now();
+  const masks = await hydraMasks(model, config, data.train, {
+    ratio: o.ratio,
+    steps: o.hydraSteps,
+    lr: o.hydraLr,
+    adversarial: o.adversarial ?? null,
+    batch: Math.min(config.batch, data.train.count),
+    seed: o.seed,
+  });
+  console.log(
+    `hydra: ${o.hydraSteps} score steps on the ${o.adversarial ? `${o.adversarial.kind} ε=${o.adversarial.epsilon}` : 'natural'} loss: ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const weights = await Promise.all(model.weights.map((w) => w.read()));
+  const pruned = model.withWeights(
+    weights.map((w, i) =>
+      Tensor.fromArray(
+        w.map((v, j) => v * masks[i][j]),
+        [...model.weights[i].shape],
+        false,
+        model.backend,
+      ),
+    ),
+  );
+  writeAtomic(o.out, await modelToBytes(pruned, config, masks, o.maskLayout as MaskLayout));
+  const counts = masks.map((m) => m.reduce((n, k) => n + (k ? 0 : 1), 0));
+  console.log(
+    `hydra per-matrix at ${o.ratio}: ${counts.reduce((a, b) => a + b, 0)} of ${weights.reduce((s, w) => s + w.length, 0)} weights pruned (${counts.join(' / ')} per matrix); test accuracy ${pct(await accuracy(model, data.test))} → ${pct(await accuracy(pruned, data.test))}`,
+  );
+  console.log(`wrote ${o.out} (${o.maskLayout})`);
 }

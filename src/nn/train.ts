@@ -187,19 +187,8 @@ export async function trainModel<M extends Trainable = Sequential>(
         const { x, t } = batches.next();
         const adv = config.adversarial;
         if (!adv) return trainStep(net, adam, config, x, t, it, wantLoss);
-        const asTensor = (v: Float32Array | Tensor) =>
-          v instanceof Tensor ? v : Tensor.fromArray(v, [config.batch, v.length / config.batch], false, be);
-        const targets = asTensor(t);
-        const xa = adversarialBatch(
-          net,
-          adv,
-          (y, tt) => dataLoss(config, y, tt),
-          asTensor(x),
-          targets,
-          config.seed,
-          it,
-        );
-        return trainStep(net, adam, config, xa, targets, it, wantLoss);
+        const xa = adversarialBatch(net, adv, (y, tt) => dataLoss(config, y, tt), x, t, config.seed, it);
+        return trainStep(net, adam, config, xa, t, it, wantLoss);
       });
       be.runner.flush();
       if (opts.afterStep) await opts.afterStep(it, net);
