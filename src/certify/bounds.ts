@@ -185,8 +185,8 @@ export async function crown(
   spec: Float32Array,
   rows: number,
 ): Promise<Bounds> {
-  const { preReLU, last } = await propagateIntervals(steps, lo, hi, n);
-  const intervalBounds = await backwardBound(steps, steps.length - 1, steps.length, spec, rows, last, [], n);
+  const interval = await ibp(steps, lo, hi, n, spec, rows);
+  const { preReLU } = interval.intervals; // tightened in place below
   const widest = (end: number) =>
     Math.max(
       ...steps
@@ -284,7 +284,7 @@ export async function crown(
     preReLU,
   );
   return {
-    bounds: bounds.map((b, i) => Math.max(b, intervalBounds[i])),
+    bounds: bounds.map((b, i) => Math.max(b, interval.bounds[i])),
     backward: bounds,
     intervals: { images: n, lo, hi, preReLU },
   };

@@ -8,6 +8,7 @@ import { Adam } from '../nn/adam.js';
 import { batchesFor } from '../nn/batches.js';
 import { dataLoss } from '../nn/train.js';
 import { adversarialBatch, type AdversarialSpec } from '../nn/adversarial-training.js';
+import { withFrozen } from '../adversarial/frozen.js';
 
 /**
  * A HYDRA-style pruning mask (Sehwag et al. 2020): an importance score per weight, initialised
@@ -64,28 +65,28 @@ export async function hydraMasks(
       be,
     ).keep();
   });
-  const frozen = model.params.map((p) => p.tensor.requiresGrad);
-  model.params.forEach((p) => (p.tensor.requiresGrad = false));
   const adam = new Adam(scores, { lr: spec.lr });
   const batches = batchesFor(train, spec.batch, spec.seed, undefined, 'auto', be);
   const loss = (y: Tensor, t: Parameters<typeof dataLoss>[2]) => dataLoss(config, y, t);
-  try {
-    for (let it = 1; it <= spec.steps; it++) {
-      const masks = await Promise.all(scores.map(async (s, i) => topMask(await s.read(), keeps[i])));
-      tidy(() => {
-        const effective = scores.map((s, i) => straightThroughMasked(model.weights[i], s, masks[i]));
-        const pruned = model.withWeights(effective);
-        const { x, t } = batches.next();
-        const input = spec.adversarial ? adversarialBatch(pruned, spec.adversarial, loss, x, t, spec.seed, it) : x;
-        backward(loss(pruned.forward(input, { train: false }), t));
-        adam.update();
-      });
+  // The weights stay as they are: only the scores learn.
+  return withFrozen(model, async () => {
+    try {
+      for (let it = 1; it <= spec.steps; it++) {
+        const masks = await Promise.all(scores.map(async (s, i) => topMask(await s.read(), keeps[i])));
+        tidy(() => {
+          const effective = scores.map((s, i) => straightThroughMasked(model.weights[i], s, masks[i]));
+          const pruned = model.withWeights(effective);
+          const { x, t } = batches.next();
+          const input = spec.adversarial ? adversarialBatch(pruned, spec.adversarial, loss, x, t, spec.seed, it) : x;
+          backward(loss(pruned.forward(input, { train: false }), t));
+          adam.update();
+        });
+      }
+      return await Promise.all(scores.map(async (s, i) => topMask(await s.read(), keeps[i])));
+    } finally {
+      batches.dispose();
+      adam.dispose();
+      scores.forEach((s) => s.dispose());
     }
-    return await Promise.all(scores.map(async (s, i) => topMask(await s.read(), keeps[i])));
-  } finally {
-    batches.dispose();
-    adam.dispose();
-    scores.forEach((s) => s.dispose());
-    model.params.forEach((p, i) => (p.tensor.requiresGrad = frozen[i]));
-  }
+  });
 }
