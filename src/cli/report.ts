@@ -11,7 +11,9 @@ import { writeReport } from '../report/report.js';
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('write a self-contained report.html (uPlot charts of every sweep, noise images) into a results folder')
+    .description(
+      'write a self-contained report.html (uPlot charts of every sweep, eval, certify, detect and imp JSON; noise images) into a results folder',
+    )
     .argument('<dir>', 'results folder from `sparsegrad study` (or one holding sweep folders)')
     .option(
       '--bench <files...>',

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { readResult, resultExists, writeAtomic } from '../io/files.js';
@@ -7,6 +7,7 @@ import { isTransferCurve, type SweepRow } from '../prune/sweep.js';
 import { findingsTable } from '../study/findings.js';
 import type { StudySummary } from '../study/summary.js';
 import { chartsFromRows, epsilonCharts, methodComparisonCharts, sparseTimingCharts } from './charts.js';
+import { certifyCharts } from './certify-charts.js';
 import { plotSpec } from './plot-spec.js';
 import { detectCharts, impCharts, pruningRobustnessCharts } from './detect-charts.js';
 
@@ -29,9 +30,19 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
   const detects = inOrBelow('detect.json'),
     imps = inOrBelow('imp.json'),
     compares = inOrBelow('robustness.json').filter((f) => readResult(f).includes('sparsegrad pruning-robustness'));
-  if (!sweeps.length && !evals.length && !detects.length && !imps.length && !compares.length)
+  // Certified bounds: certify.json or certify-*.json (from sparsegrad certify), here or one level down.
+  const certifies = [dir, ...readdirSync(dir).map((d) => join(dir, d))]
+    .filter((d) => statSync(d).isDirectory())
+    .flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => /^certify(-.*)?\.json(\.gz)?$/.test(f))
+        .map((f) => join(d, f.replace(/\.gz$/, ''))),
+    )
+    .filter((f, i, all) => all.indexOf(f) === i)
+    .sort();
+  if (!sweeps.length && !evals.length && !detects.length && !imps.length && !compares.length && !certifies.length)
     throw new DataError(
-      `${dir}: no sweep folders (sweep-*/sweep.json), attacks/*.json, detect.json or imp.json to report`,
+      `${dir}: no sweep folders (sweep-*/sweep.json), attacks/*.json, detect.json, imp.json or certify*.json to report`,
     );
   const charts = sweeps.flatMap((d) => {
     const file = join(dir, d, 'sweep.json');
@@ -62,6 +73,7 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
     [detects, detectCharts],
     [imps, impCharts],
     [compares, pruningRobustnessCharts],
+    [certifies, certifyCharts],
   ] as const)
     for (const file of files) {
       let j: unknown;
@@ -118,7 +130,7 @@ export function writeReport(dir: string, benchFiles: string[] = []): string {
 <style>${uplotCss} body{font-family:system-ui,sans-serif;margin:20px;max-width:1100px} .chart{margin:18px 0} img{image-rendering:pixelated;margin:4px 0}</style>
 <script>${uplotJs}</script></head><body>
 <h1>sparsegrad: pruning and adversarial robustness</h1>
-<p>What this folder holds, charted: test accuracy (%) against the share of weights pruned, clean and under each universal noise vector (target/limit); robust accuracy against ε; detection ROC curves and ROC-AUC against pruning ratio; iterative-pruning curves; and, where a benchmark file is given, time per sparse and dense product. A noise vector is named by its target class and limit: <b>3/0.25</b> pushes every image towards class 3, changing no pixel by more than 0.25 (an L∞ limit, pixels in [0, 1]). Accuracies are in %; gains and differences are percentage points. Folder: ${escapeHtml(dir)}</p>
+<p>What this folder holds, charted: test accuracy (%) against the share of weights pruned, clean and under each universal noise vector (target/limit); robust accuracy against ε; certified ≤ true ≤ PGD against ε (the true robust accuracy lies in the shaded band; a universal noise of limit ε is one point of each ball, so the certified share bounds robustness to it from below); detection ROC curves and ROC-AUC against pruning ratio; iterative-pruning curves; and, where a benchmark file is given, time per sparse and dense product. A noise vector is named by its target class and limit: <b>3/0.25</b> pushes every image towards class 3, changing no pixel by more than 0.25 (an L∞ limit, pixels in [0, 1]). Accuracies are in %; gains and differences are percentage points. Folder: ${escapeHtml(dir)}</p>
 ${findings}<div id="charts"></div>
 <h2>Noise vectors</h2>${images.map((i) => `<div><b>${escapeHtml(i.name)}</b><br><img src="data:image/png;base64,${i.data}"></div>`).join('')}
 <script type="application/json" id="charts-data">${jsonForScript(charts)}</script>

@@ -40,6 +40,20 @@ describe('report.html', () => {
     }
     const png = readdirSync(join(dir, 'noise')).find((f) => f.endsWith('.png'))!;
     renameSync(join(dir, 'noise', png), join(dir, 'noise', `x${PAYLOAD.replace(/\//g, '_')}.png`));
+    // A certify JSON (the sandwich chart, with its shaded band) whose model path carries script.
+    writeFileSync(
+      join(dir, 'certify.json'),
+      JSON.stringify({
+        tool: 'sparsegrad certify',
+        model: `m${PAYLOAD}.safetensors`,
+        clean: 0.98,
+        rows: [
+          { epsilon: 0.02, method: 'ibp', accuracy: 0.4 },
+          { epsilon: 0.02, method: 'crown', accuracy: 0.8 },
+          { epsilon: 0.02, method: 'pgd', accuracy: 0.9 },
+        ],
+      }),
+    );
     const report = writeReport(dir);
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -51,6 +65,10 @@ describe('report.html', () => {
     const text = (await page.textContent('body')) ?? '';
     expect(text).toContain('window.pwned=1'); // shown as text
     expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(text).toContain('certified ≤ true ≤ PGD against ε (m<img'); // the sandwich chart drew
+    expect(await page.locator('.chart').count()).toBe(
+      JSON.parse(readFileSync(report, 'utf8').match(/id="charts-data">(.*?)<\/script>/s)![1]).length,
+    );
     expect(errors).toEqual([]);
     await page.close();
   });
