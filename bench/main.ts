@@ -1,4 +1,6 @@
-// npm run bench [-- section ...] [--cnn-model FILE]: prints tables and writes results/bench-<adapter>.json.
+// npm run bench [-- section ...] [--cnn-model FILE] [--certify-model FILE] [--out FILE.json]: prints tables and
+// writes results/bench-<adapter>.json (or --out).
+// --certify-model: the certify section bounds this model instead of the main job's.
 // --cnn-model: the sparse section's whole-CNN forward uses this trained CNN, fc1 pruned by magnitude.
 import { setBenchData } from './common';
 import { adapterName } from '../src/gpu/device';
@@ -18,6 +20,7 @@ import { benchTune } from './tune';
 import { benchSpmmMapping } from './spmm_mapping';
 import { benchEpilogue } from './epilogue';
 import { benchCertify } from './certify';
+import { benchDefenceCost } from './defence-cost';
 
 const args = process.argv.slice(2);
 const modelAt = args.indexOf('--cnn-model');
@@ -43,10 +46,22 @@ if (dataAt >= 0) {
   }
   setBenchData(source);
 }
+const certifyAt = args.indexOf('--certify-model');
+const certifyModel = certifyAt >= 0 ? args.splice(certifyAt, 2)[1] : undefined;
+if (certifyAt >= 0 && !certifyModel) {
+  console.error('bench: --certify-model needs a model.safetensors (Linear/Conv2d/AvgPool2d/ReLU layers)');
+  process.exit(2);
+}
+const outAt = args.indexOf('--out');
+const outFile = outAt >= 0 ? args.splice(outAt, 2)[1] : undefined;
+if (outAt >= 0 && !outFile?.endsWith('.json')) {
+  console.error('bench: --out needs a file name ending in .json');
+  process.exit(2);
+}
 const flags = args.filter((a) => a.startsWith('-'));
 if (flags.length) {
   console.error(
-    `bench: unknown option(s) ${flags.join(', ')}; known: --cnn-model FILE, --peak-gflops X, --data SOURCE`,
+    `bench: unknown option(s) ${flags.join(', ')}; known: --cnn-model FILE, --certify-model FILE, --peak-gflops X, --data SOURCE, --out FILE.json`,
   );
   process.exit(2);
 }
@@ -61,7 +76,8 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   tune: () => benchTune(peakGflops),
   'spmm-mapping': benchSpmmMapping,
   epilogue: benchEpilogue,
-  certify: benchCertify,
+  certify: () => benchCertify(certifyModel),
+  'defence-cost': () => benchDefenceCost(),
 };
 
 const wanted = args;
@@ -83,7 +99,8 @@ try {
   process.exit(2);
 }
 const kind = g.gpu.adapter.architecture || g.gpu.adapter.vendor || 'gpu';
-const file = `results/bench-${kind.replace(/[^\w.-]+/g, '_')}${wanted.length ? `-${wanted.join('-')}` : ''}.json`;
+const file =
+  outFile ?? `results/bench-${kind.replace(/[^\w.-]+/g, '_')}${wanted.length ? `-${wanted.join('-')}` : ''}.json`;
 writeAtomic(
   file,
   JSON.stringify(

@@ -67,7 +67,7 @@ if [ "$BUDGET" = quick ]; then
   step bench 300 node bench.mjs matmul --data data
   step train 180 node sparsegrad.mjs train --preset paper --iterations 20 --eval-every 0 --data data --out train --no-progress
 else
-  step bench 300 node bench.mjs matmul conv sparse train overhead tune --data data ${PEAK:+--peak-gflops "$PEAK"}
+  step bench 300 node bench.mjs matmul conv sparse train overhead tune defence-cost --data data ${PEAK:+--peak-gflops "$PEAK"}
   step train 120 node sparsegrad.mjs train --preset paper --iterations 500 --eval-every 0 --data data --out train --no-progress
 fi
 cp results/bench-*.json train/train.json "$OUT/" 2>/dev/null
