@@ -1,38 +1,39 @@
 #!/usr/bin/env bash
-# Pruning an adversarially trained model (issue 30 (c), magnitude pruning only so far): the
-# FGSM-RS LeNet-300-100 of results/adversarial-lenet pruned 90 / 95 / 99% per matrix by |w|,
-# one-shot and then fine-tuned 1,000 iterations under the mask with the same adversarial
-# training (FGSM-RS ε = 0.1). Each model: clean accuracy and PGD-40 at ε = 0.1 (CE and margin)
-# on the first 2,000 test images, certified (IBP, CROWN) at ε = 0.05 on the first 500.
+# Pruning an adversarially trained model (issue 30 (c)): the FGSM-RS LeNet-300-100 of
+# results/adversarial-lenet pruned 90 / 95 / 99% per matrix, one-shot and then fine-tuned 1,000
+# iterations under the mask with the same adversarial training (FGSM-RS ε = 0.1). The mask by |w|
+# (abs), or by HYDRA-style scores (prune --method hydra: 300 Adam steps, lr 0.01, on the FGSM-RS
+# ε = 0.1 loss). Each model: clean accuracy and PGD-40 at ε = 0.1 (CE and margin) on the first
+# 2,000 test images, certified (IBP, CROWN) at ε = 0.05 on the first 500.
+# Usage: commands.sh [SEED] [hydra-lr] (seed 1: abs-*/, hydra-*/; seed 2: seed2/…; a hydra-lr
+# other than 0.01 tunes HYDRA at 95% only, into hydra-lr<lr>-0.95/)
 set -euo pipefail
+SEED=${1:-1}; LR=${2:-0.01}
 R=${R:-results/adversarial-lenet-pruned}; D=../shared/data/mnist; S="node bin/sparsegrad.js"
 M=results/adversarial-lenet/fgsm-rs/model.safetensors
-for r in 0.9 0.95 0.99; do
-  $S prune --model $M --ratio $r --method abs --data $D --mask-layout torch-prune --force --out $R/abs-$r/oneshot.safetensors
-  $S train --init $R/abs-$r/oneshot.safetensors --keep-pruned --mask-layout torch-prune --adversarial fgsm-rs:0.1 \
-    --data $D --iterations 1000 --eval-every 500 --seed 1 --kernels rules --no-progress --out $R/abs-$r/tuned < /dev/null
+[ "$SEED" != 1 ] && { R=$R/seed$SEED; M=results/adversarial-lenet/seed$SEED/fgsm-rs/model.safetensors; }
+one() { # method ratio dir [prune options…]
+  local method=$1 r=$2 out=$R/$3; shift 3
+  [ -f $out/certify-tuned.json ] && return
+  $S prune --model $M --ratio $r --method $method "$@" --data $D --seed $SEED --mask-layout torch-prune --force \
+    --out $out/oneshot.safetensors < /dev/null
+  $S train --init $out/oneshot.safetensors --keep-pruned --mask-layout torch-prune --adversarial fgsm-rs:0.1 \
+    --data $D --iterations 1000 --eval-every 500 --seed $SEED --kernels rules --no-progress --out $out/tuned < /dev/null
   for m in oneshot.safetensors tuned/model.safetensors; do
     n=${m%%[./]*}
-    $S eval --model $R/abs-$r/$m --data $D --test-images 2000 --pgd 0.1 --pgd-steps 40 --pgd-loss ce,margin --force \
-      --out $R/abs-$r/eval-$n.json < /dev/null
-    $S certify --model $R/abs-$r/$m --data $D --test-images 500 --eps 0.05 --pgd-steps 40 --force \
-      --out $R/abs-$r/certify-$n.json < /dev/null
+    $S eval --model $out/$m --data $D --test-images 2000 --pgd 0.1 --pgd-steps 40 --pgd-loss ce,margin --force \
+      --out $out/eval-$n.json < /dev/null
+    $S certify --model $out/$m --data $D --test-images 500 --eps 0.05 --pgd-steps 40 --force \
+      --out $out/certify-$n.json < /dev/null
   done
-done
-# The same with HYDRA-style scores (prune --method hydra: 300 Adam steps, lr 0.01, on the FGSM-RS
-# ε = 0.1 loss) instead of |w|, then the same adversarial fine-tuning under the mask.
-for r in 0.9 0.95 0.99; do
-  $S prune --model $M --ratio $r --method hydra --hydra-steps 300 --adversarial fgsm-rs:0.1 --data $D \
-    --mask-layout torch-prune --force --out $R/hydra-$r/oneshot.safetensors
-  $S train --init $R/hydra-$r/oneshot.safetensors --keep-pruned --mask-layout torch-prune --adversarial fgsm-rs:0.1 \
-    --data $D --iterations 1000 --eval-every 500 --seed 1 --kernels rules --no-progress --out $R/hydra-$r/tuned < /dev/null
-  for m in oneshot.safetensors tuned/model.safetensors; do
-    n=${m%%[./]*}
-    $S eval --model $R/hydra-$r/$m --data $D --test-images 2000 --pgd 0.1 --pgd-steps 40 --pgd-loss ce,margin --force \
-      --out $R/hydra-$r/eval-$n.json < /dev/null
-    $S certify --model $R/hydra-$r/$m --data $D --test-images 500 --eps 0.05 --pgd-steps 40 --force \
-      --out $R/hydra-$r/certify-$n.json < /dev/null
-  done
-done
+}
+if [ "$LR" != 0.01 ]; then
+  one hydra 0.95 hydra-lr$LR-0.95 --hydra-steps 300 --hydra-lr $LR --adversarial fgsm-rs:0.1
+  exit 0
+fi
+for r in 0.9 0.95 0.99; do one abs $r abs-$r; done
+for r in 0.9 0.95 0.99; do one hydra $r hydra-$r --hydra-steps 300 --hydra-lr 0.01 --adversarial fgsm-rs:0.1; done
 # The unpruned model on the same images.
-$S eval --model $M --data $D --test-images 2000 --pgd 0.1 --pgd-steps 40 --pgd-loss ce,margin --force --out $R/unpruned/eval.json < /dev/null
+mkdir -p $R/unpruned
+[ -f $R/unpruned/eval.json ] || $S eval --model $M --data $D --test-images 2000 --pgd 0.1 --pgd-steps 40 \
+  --pgd-loss ce,margin --force --out $R/unpruned/eval.json < /dev/null
