@@ -9,6 +9,7 @@ import { batchesFor } from '../nn/batches.js';
 import { dataLoss } from '../nn/train.js';
 import { adversarialBatch, type AdversarialSpec } from '../nn/adversarial-training.js';
 import { withFrozen } from '../adversarial/frozen.js';
+import { topMask } from './top-mask.js';
 
 /**
  * A HYDRA-style pruning mask (Sehwag et al. 2020): an importance score per weight, initialised
@@ -28,14 +29,6 @@ export interface HydraSpec {
   adversarial: AdversarialSpec | null;
   batch: number;
   seed: number;
-}
-
-/** Indices kept: the top `keep` of `scores` by value, ties broken by index (deterministic). */
-function topMask(scores: Float32Array, keep: number): Float32Array {
-  const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
-  const mask = new Float32Array(scores.length);
-  for (let i = 0; i < keep; i++) mask[order[i]] = 1;
-  return mask;
 }
 
 /** w · (s + (mask − s) without gradient): the mask forward, the identity to the scores backward. */
