@@ -5,8 +5,9 @@
 # (abs), or by HYDRA-style scores (prune --method hydra: 300 Adam steps, lr 0.01, on the FGSM-RS
 # ε = 0.1 loss). Each model: clean accuracy and PGD-40 at ε = 0.1 (CE and margin) on the first
 # 2,000 test images, certified (IBP, CROWN) at ε = 0.05 on the first 500.
-# Usage: commands.sh [SEED] [hydra-lr] (seed 1: abs-*/, hydra-*/; seed 2: seed2/…; a hydra-lr
-# other than 0.01 tunes HYDRA at 95% only, into hydra-lr<lr>-0.95/)
+# Usage: commands.sh [SEED] [hydra-lr | methods] (seed 1: abs-*/, hydra-*/; seed 2: seed2/…; a
+# hydra-lr other than 0.01 tunes HYDRA at 95% only, into hydra-lr<lr>-0.95/; methods: the study's
+# other methods, activated value at 90 / 95% and random at 90%, pruned and fine-tuned alike)
 set -euo pipefail
 SEED=${1:-1}; LR=${2:-0.01}
 R=${R:-results/adversarial-lenet-pruned}; D=../shared/data/mnist; S="node bin/sparsegrad.js"
@@ -27,6 +28,11 @@ one() { # method ratio dir [prune options…]
       --out $out/certify-$n.json < /dev/null
   done
 }
+if [ "$LR" = methods ]; then
+  for r in 0.9 0.95; do one act $r act-$r; done
+  one random 0.9 random-0.9
+  exit 0
+fi
 if [ "$LR" != 0.01 ]; then
   one hydra 0.95 hydra-lr$LR-0.95 --hydra-steps 300 --hydra-lr $LR --adversarial fgsm-rs:0.1
   exit 0
