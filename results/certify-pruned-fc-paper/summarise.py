@@ -2,8 +2,11 @@
 over the seeds present, the share of the first 100 test images that is clean-correct, certified
 by IBP and by CROWN at ε = 0.02, and not broken by PGD-40; mean and 95% t-interval over seeds, and
 the gain over the unpruned model paired by seed. Usage: summarise.py [out.csv]"""
-import csv, glob, json, os, re, statistics, sys
+import csv, glob, gzip, json, os, re, statistics, sys
 R = os.path.dirname(os.path.abspath(__file__))
+def load(path):
+    return json.load(gzip.open(path)) if path.endswith('.gz') else json.load(open(path))
+
 T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776}
 
 def interval(xs):
@@ -14,11 +17,11 @@ def interval(xs):
     return m, m - h, m + h
 
 measures = {}  # (method, seed) -> dict
-for f in sorted(glob.glob(f'{R}/seed*/certify-*.json')):
+for f in sorted(glob.glob(f'{R}/seed*/certify-*.json') + glob.glob(f'{R}/seed*/certify-*.json.gz')):
     seed = int(re.search(r'seed(\d+)', f).group(1))
-    name = os.path.basename(f)[len('certify-'):-len('.json')]
+    name = os.path.basename(f)[len('certify-'):].split('.json')[0]
     method, ratio = (name, 0.0) if name == 'unpruned' else (name.rsplit('-', 1)[0], float(name.rsplit('-', 1)[1]))
-    j = json.load(open(f))
+    j = load(f)
     row = {'ratio': ratio, 'clean': j['clean']}
     for x in j['rows']:
         if x['epsilon'] == 0.02:

@@ -3,8 +3,11 @@ adversarially trained, each pruning method at its chosen ratio), over the seeds 
 accuracy and PGD-40 worst at ε = 0.1 on the first 2,000 test images; certified by IBP and CROWN
 and not broken by PGD-40 at ε = 0.01 and 0.05 on the first 500; mean and 95% t-interval over
 seeds. Usage: summarise.py [out.csv]"""
-import csv, glob, json, os, re, statistics, sys
+import csv, glob, gzip, json, os, re, statistics, sys
 R = os.path.dirname(os.path.abspath(__file__))
+def load(path):
+    return json.load(gzip.open(path)) if path.endswith('.gz') else json.load(open(path))
+
 T95 = {1: 12.706, 2: 4.303, 3: 3.182}
 
 def interval(xs):
@@ -15,16 +18,16 @@ def interval(xs):
     return [m, m - h, m + h]
 
 models = {}  # (name, seed) -> dict
-for f in sorted(glob.glob(f'{R}/seed*/certify-*.json')):
+for f in sorted(glob.glob(f'{R}/seed*/certify-*.json') + glob.glob(f'{R}/seed*/certify-*.json.gz')):
     seed = int(re.search(r'seed(\d+)', f).group(1))
-    name = os.path.basename(f)[len('certify-'):-len('.json')]
-    e = json.load(open(f.replace('certify-', 'eval-')))
+    name = os.path.basename(f)[len('certify-'):].split('.json')[0]
+    e = load(f.replace('certify-', 'eval-'))
     row = {
         'ratio': float(name.rsplit('-', 1)[1]) if name not in ('natural', 'fgsm-rs') else 0.0,
         'clean': next(x for x in e['noise'] if x['noise'] == 'clean')['accuracy'],
         'pgd40_eps0.1': next(a for a in e['attacks'] if a['attack'] == 'worst')['accuracy'],
     }
-    for x in json.load(open(f))['rows']:
+    for x in load(f)['rows']:
         row[f"{x['method']}_eps{x['epsilon']}"] = x['accuracy']
     models[(name if name in ('natural', 'fgsm-rs') else name.rsplit('-', 1)[0], seed)] = row
 
