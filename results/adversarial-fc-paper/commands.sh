@@ -2,8 +2,9 @@
 # Issue 30 (b) on the paper FC net (784-1500-1000-800-10, linear-quadratic, dropout 0.3, batch 250,
 # full MNIST): fast adversarial training (FGSM-RS ε = 0.1) for the same 3,000 iterations as the
 # naturally trained results/fc-paper model, then the same measures as that model gets here: clean
-# accuracy and PGD-40 at ε = 0.1 (CE and margin) on the first 1,000 test images, certified (IBP,
-# CROWN) at ε = 0.02 and 0.05 on the first 100. Usage: commands.sh [SEED]
+# accuracy and PGD-100 at ε = 0.1 (CE and margin) on the first 500 test images (the study's PGD,
+# as each chosen pruned model got it), certified (IBP, CROWN) at ε = 0.02 and 0.05 on the first
+# 100. Usage: commands.sh [SEED]
 set -euo pipefail
 SEED=${1:-1}; D=../shared/data/mnist; S="node bin/sparsegrad.js"; R=results/adversarial-fc-paper/seed$SEED
 N=results/fc-paper/model.safetensors
@@ -13,8 +14,8 @@ $S train --preset paper --seed $SEED --iterations 3000 --eval-every 1000 --adver
 for m in natural fgsm-rs; do
   f=$R/$m/model.safetensors; [ $m = natural ] && { f=$N; mkdir -p $R/natural; }
   [ -f $R/$m/certify.json ] && continue
-  $S eval --model $f --data $D --test-images 1000 --pgd 0.1 --pgd-steps 40 --pgd-loss ce,margin --force \
-    --out $R/$m/eval-pgd40.json < /dev/null
+  $S eval --model $f --data $D --test-images 500 --pgd 0.1 --pgd-steps 100 --pgd-loss ce,margin --force \
+    --out $R/$m/eval-pgd100.json < /dev/null
   $S certify --model $f --data $D --test-images 100 --eps 0.02,0.05 --pgd-steps 40 --force \
     --out $R/$m/certify.json < /dev/null
 done
