@@ -15,7 +15,7 @@ M=results/adversarial-lenet/fgsm-rs/model.safetensors
 [ "$SEED" != 1 ] && { R=$R/seed$SEED; M=results/adversarial-lenet/seed$SEED/fgsm-rs/model.safetensors; }
 one() { # method ratio dir [prune options…]
   local method=$1 r=$2 out=$R/$3; shift 3
-  [ -f $out/certify-tuned.json ] && return
+  [ -f $out/certify-tuned.json ] || [ -f $out/certify-tuned.json.gz ] && return
   $S prune --model $M --ratio $r --method $method "$@" --data $D --seed $SEED --mask-layout torch-prune --force \
     --out $out/oneshot.safetensors < /dev/null
   $S train --init $out/oneshot.safetensors --keep-pruned --mask-layout torch-prune --adversarial fgsm-rs:0.1 \
