@@ -10,10 +10,10 @@ if [ "$SEED" = 1 ]; then M=results/fc-paper/model.safetensors; C=results/fc-pape
 else M=results/fc-paper-seeds/seed$SEED/model/model.safetensors; C=results/fc-paper-seeds/seed$SEED/chosen.txt; fi
 mkdir -p $R
 C_ARGS="--data $D --test-images 100 --eps 0.02 --pgd-steps 40 --seed $SEED --force"
-[ -f $R/certify-unpruned.json ] || $S certify --model $M $C_ARGS --out $R/certify-unpruned.json < /dev/null
+[ -f $R/certify-unpruned.json ] || [ -f $R/certify-unpruned.json.gz ] || $S certify --model $M $C_ARGS --out $R/certify-unpruned.json < /dev/null
 while read -r method scope ratio; do
   n=$method-$ratio
-  [ -f $R/certify-$n.json ] && continue
+  [ -f $R/certify-$n.json ] || [ -f $R/certify-$n.json.gz ] && continue
   $S prune --model $M --method $method --scope $scope --ratio $ratio --seed $SEED --data $D --force \
     --out /tmp/certify-pruned-$n.safetensors < /dev/null
   $S certify --model /tmp/certify-pruned-$n.safetensors $C_ARGS --out $R/certify-$n.json < /dev/null

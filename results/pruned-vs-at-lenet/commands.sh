@@ -23,7 +23,7 @@ for f in sys.argv[1:]:
 PY
 cat $R/chosen.txt
 measure() { # model name
-  [ -f $R/certify-$2.json ] && return
+  [ -f $R/certify-$2.json ] || [ -f $R/certify-$2.json.gz ] && return
   $S eval --model $1 --data $D --test-images 2000 --pgd 0.1 --pgd-steps 40 --pgd-loss ce,margin --force \
     --out $R/eval-$2.json < /dev/null
   $S certify --model $1 --data $D --test-images 500 --eps 0.01,0.05 --pgd-steps 40 --seed $SEED --force \
@@ -33,7 +33,7 @@ measure $M natural
 measure $A/fgsm-rs/model.safetensors fgsm-rs
 while read -r method scope ratio; do
   n=$method-$ratio
-  [ -f $R/certify-$n.json ] && continue
+  [ -f $R/certify-$n.json ] || [ -f $R/certify-$n.json.gz ] && continue
   $S prune --model $M --method $method --scope $scope --ratio $ratio --seed $SEED --data $D --force \
     --out /tmp/pruned-vs-at-$n.safetensors < /dev/null
   measure /tmp/pruned-vs-at-$n.safetensors $n
