@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Split } from '../data/dataset.js';
 import type { AdapterReport } from '../gpu/device.js';
 import { ConfigError } from '../gpu/errors.js';
-import { readBytes, writeAtomic } from '../io/files.js';
+import { readBytes, readResult, resultExists, writeAtomic } from '../io/files.js';
 import { refuseOtherSettings } from '../io/run-settings.js';
 import { modelFromSafetensors, modelToSafetensors } from '../nn/checkpoint.js';
 import { layersOf, type TrainConfig } from '../nn/config.js';
@@ -65,8 +65,9 @@ export async function rewoundModel(rewindFile: string, masks: Float32Array[]): P
 }
 
 const roundDir = (dir: string, r: number) => join(dir, `round-${r}`);
+// A round's train.json may be kept gzip-compressed (committed results): read either name.
 const finished = (d: string) =>
-  existsSync(join(d, 'train.json')) && JSON.parse(readFileSync(join(d, 'train.json'), 'utf8')).status === 'finished';
+  resultExists(join(d, 'train.json')) && JSON.parse(readResult(join(d, 'train.json'))).status === 'finished';
 const CSV_HEADER = 'round,sparsity,pruned,weights,test_accuracy,iterations,rewind,train_ms';
 
 /**
@@ -165,7 +166,7 @@ export async function runImp(
       result.model.dispose();
       maskTensors?.forEach((t) => t?.dispose());
     }
-    const saved = JSON.parse(readFileSync(join(out, 'train.json'), 'utf8'));
+    const saved = JSON.parse(readResult(join(out, 'train.json')));
     const weights = layersOf(config).reduce(
       (n, l) => n + (l.kind === 'conv' ? l.outChannels * l.inChannels * l.kernel ** 2 : l.inDim * l.outDim),
       0,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useGpu } from '../helpers';
@@ -140,5 +141,19 @@ describe('iterative magnitude pruning', () => {
         .split('\n')
         .map((l) => l.split(',').slice(0, -1).join(','));
     expect(noTime(join(killedDir, 'imp.csv'))).toEqual(noTime(join(base, 'whole', 'imp.csv')));
+    // Committed results keep a round's train.json gzip-compressed: a rerun reads it as finished
+    // and trains nothing again.
+    const wholeDir = join(base, 'whole');
+    for (const r of [0, 1, 2]) {
+      const f = join(wholeDir, `round-${r}/train.json`);
+      writeFileSync(`${f}.gz`, gzipSync(readFileSync(f)));
+      rmSync(f);
+    }
+    const trained = statSync(join(wholeDir, 'round-2/model.safetensors')).mtimeMs;
+    const rerun = spawnSync(process.execPath, args(wholeDir), { encoding: 'utf8' });
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(statSync(join(wholeDir, 'round-2/model.safetensors')).mtimeMs).toBe(trained);
+    expect(existsSync(join(wholeDir, 'round-2/train.json'))).toBe(false);
+    expect(noTime(join(wholeDir, 'imp.csv'))).toEqual(noTime(join(killedDir, 'imp.csv')));
   });
 });
