@@ -7,7 +7,8 @@
 # 2,000 test images, certified (IBP, CROWN) at ε = 0.05 on the first 500.
 # Usage: commands.sh [SEED] [hydra-lr | methods] (seed 1: abs-*/, hydra-*/; seed 2: seed2/…; a
 # hydra-lr other than 0.01 tunes HYDRA at 95% only, into hydra-lr<lr>-0.95/; methods: the study's
-# other methods, activated value at 90 / 95% and random at 90%, pruned and fine-tuned alike)
+# other methods, activated value at 90 / 95 / 99%, combined at 90 / 95% and random at 90%, pruned
+# and fine-tuned alike)
 set -euo pipefail
 SEED=${1:-1}; LR=${2:-0.01}
 R=${R:-results/adversarial-lenet-pruned}; D=../shared/data/mnist; S="node bin/sparsegrad.js"
@@ -29,7 +30,8 @@ one() { # method ratio dir [prune options…]
   done
 }
 if [ "$LR" = methods ]; then
-  for r in 0.9 0.95; do one act $r act-$r; done
+  for r in 0.9 0.95 0.99; do one act $r act-$r; done
+  for r in 0.9 0.95; do one combined $r combined-$r; done
   one random 0.9 random-0.9
   exit 0
 fi

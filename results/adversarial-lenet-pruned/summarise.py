@@ -26,7 +26,7 @@ def add(seed, method, ratio, stage, eval_file, certify_file):
 for seed, base, at in ((1, R, f'{R}/../adversarial-lenet/fgsm-rs'), (2, f'{R}/seed2', f'{R}/../adversarial-lenet/seed2/fgsm-rs')):
     add(seed, 'unpruned', 0, 'adversarially trained', f'{base}/unpruned/eval.json', f'{at}/certify.json')
     dirs = [d for d in glob.glob(f'{base}/*-0.*') if os.path.isdir(d)]
-    key = lambda d: (['abs', 'hydra', 'act', 'random'].index(re.sub(r'-lr.*', '', os.path.basename(d).rsplit('-', 1)[0])), d)
+    key = lambda d: (['abs', 'hydra', 'act', 'combined', 'random'].index(re.sub(r'-lr.*', '', os.path.basename(d).rsplit('-', 1)[0])), d)
     for d in sorted(dirs, key=key):
         method, ratio = os.path.basename(d).rsplit('-', 1)
         for stage, n in (('one-shot', 'oneshot'), ('adversarially fine-tuned', 'tuned')):
