@@ -30,9 +30,8 @@ one() { # method ratio dir [prune options…]
   done
 }
 if [ "$LR" = methods ]; then
-  for r in 0.9 0.95 0.99; do one act $r act-$r; done
-  for r in 0.9 0.95; do one combined $r combined-$r; done
-  one random 0.9 random-0.9
+  one act 0.9 act-0.9; one combined 0.9 combined-0.9; one random 0.9 random-0.9
+  one act 0.95 act-0.95; one combined 0.95 combined-0.95; one act 0.99 act-0.99
   exit 0
 fi
 if [ "$LR" != 0.01 ]; then
