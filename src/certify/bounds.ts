@@ -24,7 +24,6 @@ export interface Intervals {
 }
 
 const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
-const slice = (a: Float32Array, i0: number, i1: number, per: number) => a.subarray(i0 * per, i1 * per);
 
 /** mid and radius of boxes [n × F] as tensors [n, 1, F] (broadcast over a specification's rows). */
 function boxTensors(lo: Float32Array, hi: Float32Array, n: number): { mid: Tensor; rad: Tensor } {

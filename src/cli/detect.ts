@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { openGpu, loadModel, loadData, table } from './common.js';
 import { loadNoise } from '../adversarial/noise-files.js';
-import { pgd, ATTACK_LOSSES, DETECTOR_TOWARD, type AttackLoss, type DetectorToward } from '../adversarial/pgd.js';
+import { pgd, DETECTOR_TOWARD, type AttackLoss, type DetectorToward } from '../adversarial/pgd.js';
 import { take, skip } from '../data/dataset.js';
 import { DETECT_SCORES, SCORE_MEANING, type DetectScore } from '../detect/scores.js';
 import {

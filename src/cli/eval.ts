@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { robustness } from '../adversarial/evaluate.js';
 import { loadNoise } from '../adversarial/noise-files.js';
-import { ATTACK_LOSSES, type AttackLoss } from '../adversarial/pgd.js';
+import type { AttackLoss } from '../adversarial/pgd.js';
 import { DEFAULT_SUITE, runAttackSuite, type AttackRow, type AttackSuite } from '../adversarial/suite.js';
 import { take } from '../data/dataset.js';
 import { writeAtomic } from '../io/files.js';
@@ -9,7 +9,7 @@ import { progressReporter } from './progress.js';
 import { refuseOtherSettings, refuseOutputIsInput } from '../io/run-settings.js';
 import { openGpu, loadModel, loadData, pct, table } from './common.js';
 import { dataOption, pgdEpsilonsOption, pgdLossOption, pgdRestartsOption, pgdStepsOption } from './shared-options.js';
-import { parseInteger, parseNumber, parseList } from './options.js';
+import { parseInteger, parseNumber } from './options.js';
 
 const parseEpsilons = (v: string): number[] => v.split(',').map((s) => parseNumber(0, 1)(s));
 

@@ -16,7 +16,6 @@ import { dataOption, pgdEpsilonsOption, pgdLossOption, pgdRestartsOption, pgdSte
 import { parseChoice, parseInteger, parseNumber, parseList as list } from './options.js';
 import { holdOut, skip } from '../data/dataset.js';
 import { DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs } from '../adversarial/noise.js';
-import { ATTACK_LOSSES } from '../adversarial/pgd.js';
 import { DEFAULT_SUITE } from '../adversarial/suite.js';
 import type { AdaptiveSpec } from '../adversarial/adaptive.js';
 import type { TrainConfig } from '../nn/config.js';

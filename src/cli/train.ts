@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { refuseOutputIsInput } from '../io/run-settings.js';
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { adapterName } from '../gpu/device.js';
 import { initGpu } from '../gpu/node-gpu.js';
 import { loadData } from '../data/node-loader.js';
 import { splitClasses } from '../data/dataset.js';
-import { CNN_DEFAULTS, DEFAULT_CONFIG, classesOf, dropOf, inputOf, layersOf, type TrainConfig } from '../nn/config.js';
-import { describeLayers, type ConvSpec } from '../nn/layer-spec.js';
+import { classesOf, inputOf, layersOf, type TrainConfig } from '../nn/config.js';
+import { describeLayers } from '../nn/layer-spec.js';
 import { ConfigError } from '../gpu/errors.js';
 import { fitToData, trainModel, type TrainProgress } from '../nn/train.js';
 import type { BatchSource } from '../nn/batches.js';
@@ -22,7 +22,6 @@ import { Tensor } from '../tensor/tensor.js';
 import { addTrainingOptions, trainingConfig } from './training-options.js';
 import { applyKernels, kernelsOption } from './kernels.js';
 import { tuneForTraining, tunedLine } from '../nn/tune.js';
-import { deepFreeze } from '../util/freeze.js';
 
 export function registerTrain(program: Command): void {
   addTrainingOptions(
