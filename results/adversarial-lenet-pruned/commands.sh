@@ -7,8 +7,8 @@
 # 2,000 test images, certified (IBP, CROWN) at ε = 0.05 on the first 500.
 # Usage: commands.sh [SEED] [hydra-lr | methods] (seed 1: abs-*/, hydra-*/; seed 2: seed2/…; a
 # hydra-lr other than 0.01 tunes HYDRA at 95% only, into hydra-lr<lr>-0.95/; methods: the study's
-# other methods, activated value at 90 / 95 / 99%, combined at 90 / 95% and random at 90%, pruned
-# and fine-tuned alike)
+# other methods, activated value and combined at 90 / 95 / 99% and random at 90 / 95%, pruned and
+# fine-tuned alike)
 set -euo pipefail
 SEED=${1:-1}; LR=${2:-0.01}
 R=${R:-results/adversarial-lenet-pruned}; D=../shared/data/mnist; S="node bin/sparsegrad.js"
@@ -32,6 +32,7 @@ one() { # method ratio dir [prune options…]
 if [ "$LR" = methods ]; then
   one act 0.9 act-0.9; one combined 0.9 combined-0.9; one random 0.9 random-0.9
   one act 0.95 act-0.95; one combined 0.95 combined-0.95; one act 0.99 act-0.99
+  one combined 0.99 combined-0.99; one random 0.95 random-0.95
   exit 0
 fi
 if [ "$LR" != 0.01 ]; then
