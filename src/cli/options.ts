@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseAdversarial, type AdversarialSpec } from '../nn/adversarial-training.js';
 
 /** commander parsers that reject bad values with the flag's name and the value. */
 export const parseNumber =
@@ -55,3 +56,11 @@ export const parseList =
     if (bad) throw new InvalidArgumentError(`"${bad}" is not one of ${choices!.join(', ')}`);
     return items;
   };
+/** --adversarial fgsm-rs:ε | pgd:ε,steps (train, imp, prune --method hydra); commander names the flag. */
+export const parseAdversarialOption = (v: string): AdversarialSpec => {
+  try {
+    return parseAdversarial(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--adversarial \S+: /, ''));
+  }
+};

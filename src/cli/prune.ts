@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { refuseOutputIsInput } from '../io/run-settings.js';
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { dataOption } from './shared-options.js';
 import { openGpu, loadModel, loadData, pct } from './common.js';
 import { PRUNE_METHODS, Pruner, parseScope, scopeName, scoreSets, type PruneMethod } from '../prune/prune.js';
@@ -11,13 +11,13 @@ import type { MaskLayout } from '../nn/checkpoint.js';
 import { modelToBytes } from '../nn/model.js';
 import { writeAtomic } from '../io/files.js';
 import { ConfigError } from '../gpu/errors.js';
-import { parseAdversarial, type AdversarialSpec } from '../nn/adversarial-training.js';
+import type { AdversarialSpec } from '../nn/adversarial-training.js';
 import { hydraMasks } from '../prune/hydra.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Model } from '../nn/model.js';
 import type { TrainConfig } from '../nn/config.js';
 import type { Split } from '../data/dataset.js';
-import { parseChoice, parseInteger, parseNumber } from './options.js';
+import { parseAdversarialOption, parseChoice, parseInteger, parseNumber } from './options.js';
 
 export function registerPrune(program: Command): void {
   program
@@ -38,13 +38,7 @@ export function registerPrune(program: Command): void {
     .option(
       '--adversarial <spec>',
       'hydra: the loss the scores are optimised on, under fgsm-rs:ε or pgd:ε,steps (default: the natural loss)',
-      (v: string) => {
-        try {
-          return parseAdversarial(v);
-        } catch (e) {
-          throw new InvalidArgumentError((e as Error).message.replace(/^--adversarial \S+: /, ''));
-        }
-      },
+      parseAdversarialOption,
     )
     .option('--scope <scope>', 'per-matrix, global or layer:K', 'per-matrix')
     .option(

@@ -3,9 +3,15 @@ import { CNN_DEFAULTS, DEFAULT_CONFIG, dropOf, type TrainConfig } from '../nn/co
 import type { ConvSpec } from '../nn/layer-spec.js';
 import { deepFreeze } from '../util/freeze.js';
 import { ConfigError } from '../gpu/errors.js';
-import { parseAdversarial } from '../nn/adversarial-training.js';
 import { dataOption } from './shared-options.js';
-import { parseChoice, parseInteger, parseIntList, parseLrSchedule, parseNumber } from './options.js';
+import {
+  parseAdversarialOption,
+  parseChoice,
+  parseInteger,
+  parseIntList,
+  parseLrSchedule,
+  parseNumber,
+} from './options.js';
 
 // The options that say how a model trains, shared by `train` and `imp`: one definition each,
 // their defaults in the help, and the values each --preset sets.
@@ -125,13 +131,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option(
       '--adversarial <spec>',
       'adversarial training: fgsm-rs:ε (fast FGSM with a random start, Wong et al. 2020) or pgd:ε,steps (Madry et al. 2018); test accuracy and PGD-10 accuracy on 200 held-out test images at each evaluation, catastrophic overfitting flagged (default: none)',
-      (v: string) => {
-        try {
-          return parseAdversarial(v);
-        } catch (e) {
-          throw new InvalidArgumentError((e as Error).message.replace(/^--adversarial \S+: /, ''));
-        }
-      },
+      parseAdversarialOption,
     )
     .option(
       '--eval-every <n>',
