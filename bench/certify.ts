@@ -4,10 +4,9 @@ import { existsSync } from 'node:fs';
 import { benchData } from './common';
 import { readBytes } from '../src/io/files';
 import { loadModelBytes } from '../src/nn/model';
-import { certifiableSteps, disposeSteps } from '../src/certify/network';
+import { boundGraph } from '../src/certify/graph';
 import { crown, ibp, linfBoxes, marginSpecs } from '../src/certify/bounds';
-import { denseSteps } from '../src/certify/dense';
-import { crownRef, ibpRef, linfBox, marginSpec } from '../src/certify/reference';
+import { crownRef, denseGraph, ibpRef, linfBox, marginSpec } from '../src/certify/reference';
 import { take } from '../src/data/dataset';
 
 const MAIN_JOB_MODEL = 'results/study-embedded/model-seed1/model.safetensors'; // 784-256-128-10
@@ -22,8 +21,8 @@ export async function benchCertify(modelFile = MAIN_JOB_MODEL): Promise<unknown>
   const { model } = loadModelBytes(readBytes(MODEL), MODEL);
   const large = model.numParameters() > 1e6;
   const data = benchData();
-  const steps = certifiableSteps(model);
-  const dense = await denseSteps(model);
+  const steps = boundGraph(model, [data.test.pixels]);
+  const dense = await denseGraph(steps);
   const classes = model.classes,
     P = data.test.pixels;
   const rows: Record<string, unknown>[] = [];
@@ -70,7 +69,7 @@ export async function benchCertify(modelFile = MAIN_JOB_MODEL): Promise<unknown>
       );
     }
   }
-  disposeSteps(steps);
+  steps.dispose();
   model.dispose();
   return { model: MODEL, rows };
 }

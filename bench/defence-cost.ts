@@ -10,7 +10,7 @@ import { parseAdversarial } from '../src/nn/adversarial-training';
 import { hydraMasks } from '../src/prune/hydra';
 import { Pruner } from '../src/prune/prune';
 import { calibrationIndices, layerInputStats } from '../src/prune/stats';
-import { certifiableSteps, disposeSteps } from '../src/certify/network';
+import { boundGraph } from '../src/certify/graph';
 import { crown, ibp, linfBoxes, marginSpecs } from '../src/certify/bounds';
 import { take } from '../src/data/dataset';
 import { benchData, printTable } from './common';
@@ -72,7 +72,7 @@ export async function benchDefenceCost(iterations = 60) {
     });
   }
   // Certifying: per image, ε = 0.05.
-  const steps = certifiableSteps(net);
+  const steps = boundGraph(net, [data.test.pixels]);
   for (const method of ['ibp', 'crown'] as const) {
     const n = method === 'ibp' ? 500 : 100;
     const bound = (k: number) => {
@@ -88,7 +88,7 @@ export async function benchDefenceCost(iterations = 60) {
       seconds: (await seconds(bound(n))) / n,
     });
   }
-  disposeSteps(steps);
+  steps.dispose();
   net.dispose();
   const natural = rows[0].seconds;
   for (const r of rows) r.perNatural = r.seconds / natural;

@@ -23,7 +23,11 @@ export {
 export { robustness, type NoiseVector, type Robustness } from './adversarial/evaluate.js';
 export { certifyModel, CERTIFY_METHODS, type CertifyMethod, type CertifyRow } from './certify/certify.js';
 export { ibp, crown, linfBoxes, marginSpecs, type Bounds } from './certify/bounds.js';
-export { certifiableSteps, disposeSteps, type Step } from './certify/network.js';
+export { boundGraph, type BoundGraph, type BoundNode } from './certify/graph.js';
+export type { BoundOp, AffineOp, UnaryOp, SumOp, BoundRule, Relaxation, RuleContext } from './certify/bound-op.js';
+export { registerBoundRule, BoundRules, defaultBoundRules } from './certify/rules/registry.js';
+export { reluRelaxation } from './certify/rules/relu.js';
+export { traceModule, type Graph, type GraphNode, type GraphArg } from './nn/trace.js';
 export {
   Pruner,
   PRUNE_METHODS,

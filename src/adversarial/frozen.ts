@@ -3,7 +3,8 @@ import type { Classifier } from '../nn/evaluate.js';
 
 /** Something whose weights can be frozen: attacks optimise the input alone. */
 export interface FrozenClassifier extends Classifier {
-  params: { tensor: Tensor }[];
+  /** Every parameter (a Module's): frozen while the input alone is optimised. */
+  parameters(): Tensor[];
 }
 
 /** The model's outputs per example (its classes), from the shape of one forward pass on a blank input. */
@@ -13,11 +14,12 @@ export function outputClasses(model: Classifier, pixels: number): number {
 
 /** Runs fn with the model's parameters frozen (no weight gradients), restoring them after. */
 export async function withFrozen<T>(model: FrozenClassifier, fn: () => Promise<T>): Promise<T> {
-  const frozen = model.params.map((p) => p.tensor.requiresGrad);
-  model.params.forEach((p) => (p.tensor.requiresGrad = false));
+  const params = model.parameters();
+  const frozen = params.map((p) => p.requiresGrad);
+  for (const p of params) p.requiresGrad = false;
   try {
     return await fn();
   } finally {
-    model.params.forEach((p, i) => (p.tensor.requiresGrad = frozen[i]));
+    params.forEach((p, i) => (p.requiresGrad = frozen[i]));
   }
 }

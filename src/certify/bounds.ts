@@ -1,32 +1,38 @@
 import { Tensor, tidy } from '../tensor/tensor.js';
-import { add, mul, relu, sub, unaryOp } from '../ops/elementwise.js';
+import { add, mul, relu, scale, sub, unaryOp } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import type { Step } from './network.js';
+import type { Backend } from '../gpu/backend.js';
+import { ancestorsOf } from '../nn/trace.js';
+import type { UnaryOp } from './bound-op.js';
+import { numel, type BoundGraph } from './graph.js';
 
 /**
- * Certified lower bounds on the GPU, batched over images: interval bound propagation (IBP,
- * Gowal et al. 2018) and backward linear relaxation (CROWN, Zhang et al. 2018, with the
- * adaptive lower slope). The same algorithms as reference.ts, in float32.
+ * Certified lower bounds on the GPU, batched over images, on any traced graph: interval bound
+ * propagation (IBP, Gowal et al. 2018) and backward linear relaxation (CROWN, Zhang et al.
+ * 2018, with each op's own relaxation). The same algorithms as reference.ts, in float32.
  */
 
-/** Rows ±e_j of a layer's outputs, per image and row: the neuron and the sign (0: an unused row). */
+/** Rows ±e_j of a node's outputs, per image and row: the neuron and the sign (0: an unused row). */
 interface Neurons {
   outputs: Float32Array;
   signs: Float32Array;
 }
 
-/** Per image: the input box, and each ReLU's input bounds (CPU copies, [images × features]). */
-export interface Intervals {
-  images: number;
+/** A box per image: [images × features]. */
+export interface Box {
   lo: Float32Array;
   hi: Float32Array;
-  preReLU: { lo: Float32Array; hi: Float32Array }[];
 }
 
-const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+/** Per image: every node's box (IBP), those feeding a nonlinear op tightened by CROWN. */
+export interface Intervals {
+  images: number;
+  boxes: (Box | null)[];
+}
 
 /** mid and radius of boxes [n × F] as tensors [n, 1, F] (broadcast over a specification's rows). */
-function boxTensors(lo: Float32Array, hi: Float32Array, n: number): { mid: Tensor; rad: Tensor } {
+function boxTensors(box: Box, n: number, be: Backend): { mid: Tensor; rad: Tensor } {
+  const { lo, hi } = box;
   const F = lo.length / n;
   const mid = new Float32Array(lo.length),
     rad = new Float32Array(lo.length);
@@ -34,85 +40,95 @@ function boxTensors(lo: Float32Array, hi: Float32Array, n: number): { mid: Tenso
     mid[i] = (lo[i] + hi[i]) * 0.5;
     rad[i] = (hi[i] - lo[i]) * 0.5;
   }
-  return { mid: Tensor.fromArray(mid, [n, 1, F]), rad: Tensor.fromArray(rad, [n, 1, F]) };
+  return { mid: Tensor.fromArray(mid, [n, 1, F], false, be), rad: Tensor.fromArray(rad, [n, 1, F], false, be) };
 }
 
-/** CROWN's linear bounds on relu(z), z in [l, u] (reference.ts: reluRelaxation), as tensors [n, 1, F]. */
-function relaxation(lo: Float32Array, hi: Float32Array, n: number): { low: Tensor; up: Tensor; intercept: Tensor } {
+/** An op's linear bounds over its input's box, as tensors [n, 1, F]; the lower intercept only where not all 0. */
+function relaxation(op: UnaryOp, box: Box, n: number, be: Backend) {
+  const { lo, hi } = box;
   const F = lo.length / n;
   const low = new Float32Array(lo.length),
     up = new Float32Array(lo.length),
-    intercept = new Float32Array(lo.length);
+    upIntercept = new Float32Array(lo.length),
+    lowIntercept = new Float32Array(lo.length);
+  let anyLow = false;
   for (let i = 0; i < lo.length; i++) {
-    const l = lo[i],
-      u = hi[i];
-    if (l >= 0) [low[i], up[i]] = [1, 1];
-    else if (u > 0) {
-      const s = u / (u - l);
-      low[i] = u >= -l ? 1 : 0;
-      up[i] = s;
-      intercept[i] = -s * l;
-    }
+    const r = op.relax(lo[i], hi[i]);
+    low[i] = r.lowSlope;
+    up[i] = r.upSlope;
+    upIntercept[i] = r.upIntercept;
+    lowIntercept[i] = r.lowIntercept;
+    if (r.lowIntercept !== 0) anyLow = true;
   }
-  return {
-    low: Tensor.fromArray(low, [n, 1, F]),
-    up: Tensor.fromArray(up, [n, 1, F]),
-    intercept: Tensor.fromArray(intercept, [n, 1, F]),
-  };
+  const t = (a: Float32Array) => Tensor.fromArray(a, [n, 1, F], false, be);
+  return { low: t(low), up: t(up), upIntercept: t(upIntercept), lowIntercept: anyLow ? t(lowIntercept) : null };
 }
 
 /**
- * Lower bounds of the rows of `spec` ([n, S, F_end], on the output of steps[from..end)) over
- * the box of steps[from]'s input, with each ReLU in between relaxed by its bounds. [n × S].
+ * Lower bounds of the rows of `spec` ([n, S, F_start], on node `start`'s output), by linear
+ * bounds carried backward through the graph to the nodes of `stops`, where they are taken over
+ * those nodes' boxes; each nonlinear op on the way is relaxed over its input's box. [n × S].
  */
 async function backwardBound(
-  steps: Step[],
-  from: number,
-  end: number,
+  g: BoundGraph,
+  start: number,
   spec: Float32Array | Neurons,
   rows: number,
-  box: { lo: Float32Array; hi: Float32Array },
-  relus: { lo: Float32Array; hi: Float32Array }[],
+  stops: Set<number>,
+  boxes: (Box | null)[],
   n: number,
 ): Promise<Float32Array> {
+  const be = g.backend;
   const out = tidy(() => {
-    const last = steps[end - 1];
-    let lam: Tensor;
-    let constant = Tensor.zeros([n, rows, 1]);
-    let k = end - 1;
+    const lams = new Map<number, Tensor>();
+    const pass = (id: number, l: Tensor) => {
+      const prev = lams.get(id);
+      lams.set(id, prev ? add(prev, l) : l);
+    };
+    let constant = Tensor.zeros([n, rows, 1], false, be);
+    let k = start;
     if (spec instanceof Float32Array)
-      lam = Tensor.fromArray(spec, [n, rows, numel(last.kind === 'affine' ? last.outShape : [last.features])]);
+      lams.set(start, Tensor.fromArray(spec, [n, rows, numel(g.nodes[start].shape)], false, be));
     else {
       // ±e_j through a Linear map is ±(row j of W), ±b_j: gathered, not multiplied.
-      if (last.kind !== 'affine' || !last.rows) throw new Error('backwardBound: neuron rows need a Linear map');
-      const { W, b } = last.rows(Tensor.fromArray(spec.outputs, [n * rows]));
-      const sign = Tensor.fromArray(spec.signs, [n * rows, 1]);
-      lam = mul(W, sign).reshape([n, rows, numel(last.inShape)]);
+      const node = g.nodes[start];
+      if (node.op?.kind !== 'affine' || !node.op.rows) throw new Error('backwardBound: neuron rows need a Linear map');
+      const { W, b } = node.op.rows(Tensor.fromArray(spec.outputs, [n * rows], false, be));
+      const sign = Tensor.fromArray(spec.signs, [n * rows, 1], false, be);
+      pass(node.inputs[0], mul(W, sign).reshape([n, rows, numel(node.op.inShape)]));
       constant = mul(b, sign).reshape([n, rows, 1]);
       k--;
     }
-    let r = relus.length;
-    for (; k >= from; k--) {
-      const s = steps[k];
-      if (s.kind === 'affine') {
-        if (s.bias) constant = add(constant, sum(mul(lam, s.bias), 2));
-        lam = s.transpose(lam.reshape([n * rows, ...s.outShape])).reshape([n, rows, numel(s.inShape)]);
-      } else {
-        const { low, up, intercept } = relaxation(relus[--r].lo, relus[r].hi, n);
+    for (; k >= 0; k--) {
+      const lam = lams.get(k);
+      if (!lam || stops.has(k)) continue;
+      const { op, inputs, shape } = g.nodes[k];
+      if (!op) throw new Error(`backwardBound: the input (node ${k}) is not among the stops`);
+      if (op.kind === 'affine') {
+        if (op.bias) constant = add(constant, sum(mul(lam, op.bias), 2));
+        pass(inputs[0], op.transpose(lam.reshape([n * rows, ...shape])).reshape([n, rows, numel(op.inShape)]));
+      } else if (op.kind === 'unary') {
+        const { low, up, upIntercept, lowIntercept } = relaxation(op, boxes[inputs[0]]!, n, be);
         const pos = relu(lam);
         const neg = sub(lam, pos);
-        constant = add(constant, sum(mul(neg, intercept), 2));
-        lam = add(mul(pos, low), mul(neg, up));
-      }
+        constant = add(constant, sum(mul(neg, upIntercept), 2));
+        if (lowIntercept) constant = add(constant, sum(mul(pos, lowIntercept), 2));
+        pass(inputs[0], add(mul(pos, low), mul(neg, up)));
+      } else op.coefficients.forEach((c, i) => pass(inputs[i], c === 1 ? lam : scale(lam, c)));
     }
-    const { mid, rad } = boxTensors(box.lo, box.hi, n);
-    return sub(add(constant, sum(mul(lam, mid), 2)), sum(mul(unaryOp('abs', lam), rad), 2)).keep();
+    for (const id of [...stops].sort((a, b) => b - a)) {
+      const lam = lams.get(id);
+      if (!lam) continue;
+      const { mid, rad } = boxTensors(boxes[id]!, n, be);
+      constant = sub(add(constant, sum(mul(lam, mid), 2)), sum(mul(unaryOp('abs', lam), rad), 2));
+    }
+    return constant.keep();
   });
   const bounds = await out.read();
   out.dispose();
   // Passes come in many shapes (rows per group vary) and the pool keeps buffers by exact size:
   // let it go before it grows without bound (20 GB on the paper model before this).
-  const pool = out.backend.pool;
+  const pool = be.pool;
   if (pool.pooledBytes - pool.inUseBytes > FREE_BYTES) pool.trim();
   return bounds;
 }
@@ -120,28 +136,51 @@ async function backwardBound(
 /** Free pooled bytes past which a backward pass hands them back. */
 const FREE_BYTES = 512 * 2 ** 20;
 
-/** IBP through the steps before the last: every ReLU's input box, and the box of the last step's input. */
-async function propagateIntervals(steps: Step[], lo: Float32Array, hi: Float32Array, n: number) {
-  const preReLU: { lo: Float32Array; hi: Float32Array }[] = [];
-  let box = { lo, hi };
-  for (let k = 0; k < steps.length - 1; k++) {
-    const s = steps[k];
-    if (s.kind === 'relu') {
-      preReLU.push(box);
-      box = { lo: box.lo.map((v) => Math.max(0, v)), hi: box.hi.map((v) => Math.max(0, v)) };
+/** IBP: every node's box but the output's (node 0's is the input box). */
+async function propagateIntervals(
+  g: BoundGraph,
+  lo: Float32Array,
+  hi: Float32Array,
+  n: number,
+): Promise<(Box | null)[]> {
+  const boxes: (Box | null)[] = [{ lo, hi }];
+  for (let k = 1; k < g.nodes.length; k++) {
+    const { op, inputs } = g.nodes[k];
+    if (k === g.output && op?.kind === 'affine') {
+      boxes.push(null); // folded into the specification
+      continue;
+    }
+    if (!op) throw new Error('propagateIntervals: a second input node');
+    if (op.kind === 'unary') {
+      const box = boxes[inputs[0]]!;
+      boxes.push({ lo: box.lo.map(op.f), hi: box.hi.map(op.f) });
+      continue;
+    }
+    if (op.kind === 'sum') {
+      const F = boxes[inputs[0]]!.lo.length;
+      const l = new Float32Array(F),
+        u = new Float32Array(F);
+      op.coefficients.forEach((c, i) => {
+        const b = boxes[inputs[i]]!;
+        for (let j = 0; j < F; j++) {
+          l[j] += c >= 0 ? c * b.lo[j] : c * b.hi[j];
+          u[j] += c >= 0 ? c * b.hi[j] : c * b.lo[j];
+        }
+      });
+      boxes.push({ lo: l, hi: u });
       continue;
     }
     const [l, u] = tidy(() => {
-      const { mid, rad } = boxTensors(box.lo, box.hi, n);
-      const m = s.apply(mid.reshape([n, ...s.inShape])),
-        rr = s.applyAbs(rad.reshape([n, ...s.inShape]));
+      const { mid, rad } = boxTensors(boxes[inputs[0]]!, n, g.backend);
+      const m = op.apply(mid.reshape([n, ...op.inShape])),
+        rr = op.applyAbs(rad.reshape([n, ...op.inShape]));
       return [sub(m, rr).keep(), add(m, rr).keep()];
     });
-    box = { lo: await l.read(), hi: await u.read() };
+    boxes.push({ lo: await l.read(), hi: await u.read() });
     l.dispose();
     u.dispose();
   }
-  return { preReLU, last: box };
+  return boxes;
 }
 
 /** Per image the specification's rows ([n × S × classes]); the bounds [n × S]. */
@@ -152,81 +191,87 @@ export interface Bounds {
   backward?: Float32Array;
 }
 
-/** IBP: intervals layer by layer, the last layer folded into the specification. */
+/** IBP: intervals node by node, the last op folded into the specification where it is affine. */
 export async function ibp(
-  steps: Step[],
+  g: BoundGraph,
   lo: Float32Array,
   hi: Float32Array,
   n: number,
   spec: Float32Array,
   rows: number,
 ): Promise<Bounds> {
-  const { preReLU, last } = await propagateIntervals(steps, lo, hi, n);
-  const bounds = await backwardBound(steps, steps.length - 1, steps.length, spec, rows, last, [], n);
-  return { bounds, intervals: { images: n, lo, hi, preReLU } };
+  const boxes = await propagateIntervals(g, lo, hi, n);
+  const out = g.nodes[g.output];
+  const stops = new Set(out.op?.kind === 'affine' ? out.inputs : [g.output]);
+  const bounds = await backwardBound(g, g.output, spec, rows, stops, boxes, n);
+  return { bounds, intervals: { images: n, boxes } };
 }
 
 /** Bytes one backward pass may hold in its largest tensor (images are split to fit). */
 const PASS_BYTES = 128 * 2 ** 20;
 
+/** The rows of images `images` of [n × per] arrays. */
+function gather(a: Float32Array, n: number, images: number[]): Float32Array {
+  const per = a.length / n;
+  const out = new Float32Array(images.length * per);
+  images.forEach((i, q) => out.set(a.subarray(i * per, (i + 1) * per), q * per));
+  return out;
+}
+
 /**
- * CROWN: each ReLU's input bounds by a backward pass from it (for the neurons IBP leaves
- * unstable in each image; the first ReLU's are exact already), intersected with IBP's; then
- * the specification by a backward pass through the whole network. That pass can come out below
- * IBP's bound (its relaxation is not always tighter than intervals: seen on small conv nets), so
- * the bound returned is the larger of the two, both being sound; `backward` keeps its own.
+ * CROWN: the input bounds of every nonlinear op that has a nonlinear op before it, by a
+ * backward pass from that input (for the neurons IBP leaves unstable in each image; bounds with
+ * no relaxation behind them are IBP's), intersected with IBP's; then the specification by a
+ * backward pass through the whole graph. That pass can come out below IBP's bound (its
+ * relaxation is not always tighter than intervals: seen on small conv nets), so the bound
+ * returned is the larger of the two, both being sound; `backward` keeps its own.
  */
 export async function crown(
-  steps: Step[],
+  g: BoundGraph,
   lo: Float32Array,
   hi: Float32Array,
   n: number,
   spec: Float32Array,
   rows: number,
 ): Promise<Bounds> {
-  const interval = await ibp(steps, lo, hi, n, spec, rows);
-  const { preReLU } = interval.intervals; // tightened in place below
-  const widest = (end: number) =>
-    Math.max(
-      ...steps
-        .slice(0, end)
-        .map((s) => (s.kind === 'affine' ? Math.max(numel(s.inShape), numel(s.outShape)) : s.features)),
-    );
-  const reluAt = steps.flatMap((s, k) => (s.kind === 'relu' ? [k] : []));
-  const gather = (a: Float32Array, images: number[]) => {
-    const per = a.length / n;
-    const out = new Float32Array(images.length * per);
-    images.forEach((i, q) => out.set(a.subarray(i * per, (i + 1) * per), q * per));
-    return out;
-  };
-  // Backward passes through steps[0..end) for groups of images, each group with as many rows
-  // as its neediest image and as many images as fit in PASS_BYTES.
+  const interval = await ibp(g, lo, hi, n, spec, rows);
+  const { boxes } = interval.intervals; // tightened in place below
+  const input = new Set([0]);
+  const nonlinear = (id: number) => g.nodes[id].op?.kind === 'unary';
+  // Backward passes from node `start` for groups of images, each group with as many rows as
+  // its neediest image and as many images as fit in PASS_BYTES.
   const passes = async (
-    end: number,
+    start: number,
     order: number[],
     rowsOf: (image: number) => number,
     fill: (images: number[], rows: number) => Float32Array | Neurons,
     use: (images: number[], rows: number, b: Float32Array) => void,
-    relus: { lo: Float32Array; hi: Float32Array }[],
   ) => {
-    const width = widest(end) * 4;
+    const behind = ancestorsOf(g.nodes, start);
+    const width = Math.max(...[...behind].map((k) => numel(g.nodes[k].shape))) * 4;
     for (let at = 0; at < order.length; ) {
       const rows = rowsOf(order[at]); // the group's first image needs the most rows
       const per = Math.max(1, Math.floor(PASS_BYTES / (rows * width)));
       const images = order.slice(at, at + per);
       at += images.length;
-      const box = { lo: gather(lo, images), hi: gather(hi, images) };
-      const sliced = relus.map((b) => ({ lo: gather(b.lo, images), hi: gather(b.hi, images) }));
-      use(images, rows, await backwardBound(steps, 0, end, fill(images, rows), rows, box, sliced, images.length));
+      const sliced = boxes.map((b, k) =>
+        b && behind.has(k) ? { lo: gather(b.lo, n, images), hi: gather(b.hi, n, images) } : null,
+      );
+      use(images, rows, await backwardBound(g, start, fill(images, rows), rows, input, sliced, images.length));
     }
   };
-  for (let r = 1; r < reluAt.length; r++) {
-    const { lo: l, hi: u } = preReLU[r];
+  const tightened = new Set<number>();
+  for (let u = 1; u < g.nodes.length; u++) {
+    if (!nonlinear(u)) continue;
+    const p = g.nodes[u].inputs[0];
+    if (tightened.has(p) || ![...ancestorsOf(g.nodes, p)].some(nonlinear)) continue;
+    tightened.add(p);
+    const { lo: l, hi: h } = boxes[p]!;
     const F = l.length / n;
     // Each image's own unstable neurons; images with fewer get zero rows (their bounds unused).
     const unstable = Array.from({ length: n }, (_, i) => {
       const js: number[] = [];
-      for (let j = 0; j < F; j++) if (l[i * F + j] < 0 && u[i * F + j] > 0) js.push(j);
+      for (let j = 0; j < F; j++) if (l[i * F + j] < 0 && h[i * F + j] > 0) js.push(j);
       return js;
     });
     const order = unstable
@@ -235,12 +280,12 @@ export async function crown(
       .sort((x, y) => y[0] - x[0])
       .map(([, i]) => i);
     if (!order.length) continue;
-    const before = steps[reluAt[r] - 1];
-    const direct = before.kind === 'affine' && !!before.rows;
+    const before = g.nodes[p].op;
+    const direct = before?.kind === 'affine' && !!before.rows;
     // Rows +e_j (lower bounds) then −e_j (minus the upper bounds) per unstable neuron j; an
     // image with fewer than the group's U gets unused rows.
     await passes(
-      reluAt[r],
+      p,
       order,
       (i) => 2 * unstable[i].length,
       (images, rows) => {
@@ -248,9 +293,9 @@ export async function crown(
         const c = direct
           ? { outputs: new Float32Array(images.length * rows), signs: new Float32Array(images.length * rows) }
           : new Float32Array(images.length * rows * F);
-        images.forEach((i, g) =>
+        images.forEach((i, q0) =>
           unstable[i].forEach((j, q) => {
-            const up = g * rows + q,
+            const up = q0 * rows + q,
               down = up + U;
             if (c instanceof Float32Array) {
               c[up * F + j] = 1;
@@ -262,30 +307,28 @@ export async function crown(
       },
       (images, rows, b) => {
         const U = rows / 2;
-        images.forEach((i, g) =>
+        images.forEach((i, q0) =>
           unstable[i].forEach((j, q) => {
             const at = i * F + j;
-            l[at] = Math.max(l[at], b[g * rows + q]);
-            u[at] = Math.min(u[at], -b[g * rows + U + q]);
+            l[at] = Math.max(l[at], b[q0 * rows + q]);
+            h[at] = Math.min(h[at], -b[q0 * rows + U + q]);
           }),
         );
       },
-      preReLU.slice(0, r),
     );
   }
   const bounds = new Float32Array(n * rows);
   await passes(
-    steps.length,
+    g.output,
     Array.from({ length: n }, (_, i) => i),
     () => rows,
-    (images) => gather(spec, images),
-    (images, _rows, b) => images.forEach((i, g) => bounds.set(b.subarray(g * rows, (g + 1) * rows), i * rows)),
-    preReLU,
+    (images) => gather(spec, n, images),
+    (images, _rows, b) => images.forEach((i, q0) => bounds.set(b.subarray(q0 * rows, (q0 + 1) * rows), i * rows)),
   );
   return {
     bounds: bounds.map((b, i) => Math.max(b, interval.bounds[i])),
     backward: bounds,
-    intervals: { images: n, lo, hi, preReLU },
+    intervals: { images: n, boxes },
   };
 }
 

@@ -1,11 +1,11 @@
 import type { Dataset } from '../data/dataset.js';
 import { deepFreeze } from '../util/freeze.js';
 import { SparsegradError } from '../gpu/errors.js';
-import type { Model } from '../nn/model.js';
+import type { Module } from '../nn/module.js';
 import { predict } from '../nn/evaluate.js';
 import { pgdAttack } from '../adversarial/pgd.js';
 import { suiteAttacks, type AttackSuite } from '../adversarial/suite.js';
-import { certifiableSteps, disposeSteps, type Step } from './network.js';
+import { boundGraph, numel } from './graph.js';
 import { crown, ibp, linfBoxes, marginSpecs } from './bounds.js';
 
 export const CERTIFY_METHODS = deepFreeze(['ibp', 'crown'] as const);
@@ -36,7 +36,7 @@ export interface CertifyImages {
  * bound; an image both certified and broken would be a bug, and is refused.
  */
 export async function certifyModel(
-  model: Model,
+  model: Module,
   data: Dataset,
   epsilons: number[],
   methods: CertifyMethod[],
@@ -44,8 +44,8 @@ export async function certifyModel(
   opts: { batch?: number; progress?: (what: string, done: number, total: number) => void } = {},
 ): Promise<{ clean: number; rows: CertifyRow[]; images: CertifyImages[] }> {
   const batch = opts.batch ?? 100;
-  const steps: Step[] = certifiableSteps(model);
-  const classes = model.classes;
+  const graph = boundGraph(model, [data.pixels]);
+  const classes = numel(graph.nodes[graph.output].shape);
   const n = data.count,
     P = data.pixels,
     rows: CertifyRow[] = [],
@@ -63,7 +63,7 @@ export async function certifyModel(
           const m = i1 - i0;
           const { lo, hi } = linfBoxes(data.images.subarray(i0 * P, i1 * P), epsilon);
           const spec = marginSpecs(data.labels.subarray(i0, i1), classes);
-          const { bounds } = await (method === 'ibp' ? ibp : crown)(steps, lo, hi, m, spec, classes - 1);
+          const { bounds } = await (method === 'ibp' ? ibp : crown)(graph, lo, hi, m, spec, classes - 1);
           for (let i = 0; i < m; i++) {
             let least = Infinity;
             for (let q = 0; q < classes - 1; q++) least = Math.min(least, bounds[i * (classes - 1) + q]);
@@ -107,7 +107,7 @@ export async function certifyModel(
       images.push(at);
     }
   } finally {
-    disposeSteps(steps);
+    graph.dispose();
   }
   return { clean, rows, images };
 }

@@ -1,4 +1,5 @@
 import { Tensor } from '../tensor/tensor.js';
+import { tracing } from '../tensor/trace.js';
 import { biasReluDropout } from '../ops/bias_relu_dropout.js';
 import { paddingOf, type Padding } from '../ops/conv2d.js';
 import { ConfigError, DataError, ShapeError, fmtShape } from '../gpu/errors.js';
@@ -288,7 +289,8 @@ export class Sequential extends Layer {
         continue;
       }
       const at = counter.leaf;
-      if ((m instanceof Linear || m instanceof Conv2d) && mods[i + 1] instanceof ReLU) {
+      // A trace sees the layers one by one (the fused kernel is the same function).
+      if ((m instanceof Linear || m instanceof Conv2d) && mods[i + 1] instanceof ReLU && !tracing()) {
         layerInputs.push(h);
         const d = mods[i + 2] instanceof Dropout ? (mods[i + 2] as Dropout) : null;
         const drop =

@@ -5,6 +5,7 @@ import weightGradSubgroupWgsl from '../../shaders/conv2d_weight_grad_subgroup.wg
 import dilateWgsl from '../../shaders/conv2d_dilate.wgsl';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path.js';
 import { workgroups1d } from '../gpu/dispatch.js';
+import { traceOp } from '../tensor/trace.js';
 import { ShapeError, fmtShape } from '../gpu/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
@@ -296,6 +297,7 @@ export function conv2d(x: Tensor, w: Tensor, padding: Padding = 'same', stride =
   const [OH, OW] = [convOutputSide(H, KH, P, stride), convOutputSide(W, KW, P, stride)];
   const fwd: Geometry = { N, CI: C, HI: H, WI: W, CO: O, HO: OH, WO: OW, P, S: stride };
   const y = correlate(x, w, fwd, false, 'conv2d');
+  traceOp(y, [x, w], 'conv2d', { padding, stride });
   return record(y, [x, w], (g) => {
     const gs = stride === 1 ? g : dilate(g, stride);
     const [, , GH, GW] = gs.shape;

@@ -5,6 +5,7 @@ import { ShapeError } from '../gpu/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import { broadcastShapes, sameShape, stridesOf, type Shape } from '../tensor/shape.js';
 import { record } from './kernel.js';
+import { traceOp } from '../tensor/trace.js';
 import { sumTo } from './reduce-axis.js';
 import { unaryKernel, binaryKernel } from './vector-width.js';
 
@@ -66,6 +67,7 @@ export function unaryOp(name: UnaryName, x: Tensor, alpha = 0): Tensor {
       : 'alias V = f32;\nconst W = 1u;\nfn fV(v: V, a: f32) -> V { return f(v, a); }\n';
   const pipeline = be.pipeline(`unary:${name}:${W}`, () => `${unaryWgsl.replace('EXPR', spec.expr)}\n${tail}`);
   be.runner.dispatch(pipeline, [x.buffer, out.buffer], { size: x.size, alpha }, workgroups1d(x.size / W));
+  traceOp(out, [x], name, { alpha });
   const grad = spec.grad;
   if (!grad) return out;
   return record(out, [x], (g) => accumulateGrad(x, grad(x, out, g, alpha)));
@@ -106,6 +108,7 @@ fn fV(x: OT, y: OT, alpha: f32) -> OT { return ${
     uniforms,
     workgroups1d(out.size / (vec ? 4 : 1)),
   );
+  traceOp(out, [a, b], name, { alpha });
   const grad = spec.grad;
   if (!grad) return out;
   return record(out, [a, b], (g) => {

@@ -10,6 +10,7 @@ import tiledBWgsl from '../../shaders/matmul_tiled_b.wgsl';
 import tiledBVec4Wgsl from '../../shaders/matmul_tiled_b_vec4.wgsl';
 import sumSplitsWgsl from '../../shaders/sum_splits.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
+import { traceOp } from '../tensor/trace.js';
 import type { Tuner } from '../gpu/tuner.js';
 import { recordShape, tuneFamily, type TunedBucket } from '../gpu/tuning.js';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path.js';
@@ -290,6 +291,7 @@ export function matmul(a: Tensor, b: Tensor, { transA = false, transB = false }:
   const be = backendOf('matmul', a, b);
   const out = Tensor.empty(be, [M, N], 'matmul');
   dispatchMatmul(be, a.buffer, b.buffer, out.buffer, M, Ka, N, transA, transB);
+  traceOp(out, [a, b], 'matmul', { transA, transB });
   return record(out, [a, b], (g) => {
     // Each gradient is one more matmul with transpose flags; no transposed copies.
     if (a.requiresGrad)

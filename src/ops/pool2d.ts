@@ -1,6 +1,7 @@
 import pool2dWgsl from '../../shaders/pool2d.wgsl';
 import pool2dGradWgsl from '../../shaders/pool2d_grad.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
+import { traceOp } from '../tensor/trace.js';
 import { ShapeError, fmtShape } from '../gpu/errors.js';
 import { Tensor, accumulateGrad } from '../tensor/tensor.js';
 import { record } from './kernel.js';
@@ -49,6 +50,7 @@ function pool(op: 'maxPool2d' | 'avgPool2d', x: Tensor, o: PoolOptions): Tensor 
     uniforms(y.size),
     workgroups1d(y.size),
   );
+  traceOp(y, [x], op, { kernel: gm.K, stride: gm.S, padding: gm.P });
   return record(y, [x], (g) => {
     const dx = Tensor.empty(be, x.shape, `${op}InputGrad`);
     be.runner.dispatch(

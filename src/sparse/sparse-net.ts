@@ -140,6 +140,11 @@ export class SparseNet {
     ]);
   }
 
+  /** Every parameter tensor (what attacks freeze), as a Module's parameters(). */
+  parameters(): Tensor[] {
+    return this.params.map((p) => p.tensor);
+  }
+
   /**
    * Per layer: which kernel runs it, its density and, where the choice was measured, the density
    * below which CSR wins for this shape and the CSR and dense times compared (csrTimed: CSR timed

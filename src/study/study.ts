@@ -33,7 +33,7 @@ import {
   type CertifySpec,
 } from '../prune/sweep.js';
 import { SweepFiles } from '../prune/sweep-files.js';
-import { certifiableSteps, disposeSteps } from '../certify/network.js';
+import { boundGraph, numel } from '../certify/graph.js';
 import type { PruneMethod } from '../prune/prune.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { deepFreeze } from '../util/freeze.js';
@@ -41,7 +41,7 @@ import { deepFreeze } from '../util/freeze.js';
 /** Whether certify can bound the model; if not, the log says why (max-pooling, say) and the study goes on without. */
 function certifiable(model: Model, log: (line: string) => void): boolean {
   try {
-    disposeSteps(certifiableSteps(model));
+    boundGraph(model, [numel(model.inputShape ?? [])]).dispose();
     return true;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;

@@ -5,6 +5,7 @@ import { fillBuffer } from '../gpu/fill.js';
 import { encodeAccumulate } from '../gpu/accumulate.js';
 import { DeviceError, ShapeError, SparsegradError, fmtShape } from '../gpu/errors.js';
 import { type Shape, checkShape, numel } from './shape.js';
+import { traceCreated, traceOp } from './trace.js';
 
 type BackwardFn = (grad: Tensor) => void;
 
@@ -48,6 +49,7 @@ export class Tensor {
     this._buffer = buffer;
     if (!viewOf) backend.track(this, buffer, this.size * 4);
     scopes[scopes.length - 1]?.push(this);
+    traceCreated(this);
   }
 
   get buffer(): GPUBuffer {
@@ -139,6 +141,7 @@ export class Tensor {
     if (n !== this.size)
       throw new ShapeError(`reshape: ${fmtShape(this.shape)} (${this.size}) to ${fmtShape(shape)} (${n})`);
     const view = new Tensor(this.backend, shape, this.buffer, false, 'reshape', this);
+    traceOp(view, [this], 'reshape', { shape: [...shape] });
     if (this.requiresGrad) {
       view.requiresGrad = true;
       view.parents = [this];
@@ -149,7 +152,9 @@ export class Tensor {
 
   /** The same values as a constant: shares the buffer, takes no gradient (torch's detach). */
   detach(): Tensor {
-    return new Tensor(this.backend, this.shape, this.buffer, false, 'detach', this);
+    const t = new Tensor(this.backend, this.shape, this.buffer, false, 'detach', this);
+    traceOp(t, [this], 'detach');
+    return t;
   }
 
   /** Excluded from the enclosing tidy(): parameters, optimiser state, results. */
@@ -213,7 +218,7 @@ export function backendOf(op: string, ...inputs: Tensor[]): Backend {
   for (const t of inputs)
     if (t.backend !== b)
       throw new DeviceError(
-        `${op}: inputs live on two different backends (${fmtShape(inputs[0].shape)} and ${fmtShape(t.shape)}); move one with toBackend()`,
+        `${op}: inputs live on two different backends (${fmtShape(inputs[0].shape)} and ${fmtShape(t.shape)}); make both on one backend (Tensor.fromArray(data, shape, false, backend), or the model's backend: model.backend)`,
       );
   return b;
 }

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { rng, useGpu } from '../helpers';
 import { Sequential, nn } from '../../src/nn/modules';
-import { certifiableSteps, disposeSteps } from '../../src/certify/network';
+import { boundGraph } from '../../src/certify/graph';
 import { crown, ibp, linfBoxes, marginSpecs } from '../../src/certify/bounds';
-import { denseSteps } from '../../src/certify/dense';
-import { crownRef, forwardRef, ibpRef, linfBox, marginSpec } from '../../src/certify/reference';
+import { crownRef, denseGraph, forwardRef, ibpRef, linfBox, marginSpec } from '../../src/certify/reference';
 import { pgd, pgdImages } from '../../src/adversarial/pgd';
 
 useGpu();
@@ -48,8 +47,8 @@ describe('certified bounds (IBP, CROWN) against the float64 reference', () => {
   for (const [what, make, [pixels]] of nets)
     it(`${what}: GPU bounds match the reference to 1e-4; no sampled point, vertex or PGD point goes below them; crown() is never looser than IBP`, async () => {
       const model = make();
-      const steps = certifiableSteps(model);
-      const dense = await denseSteps(model);
+      const steps = boundGraph(model, [pixels]);
+      const dense = await denseGraph(steps);
       const classes = model.classes;
       const n = 12;
       const x = images(n, pixels, 11);
@@ -72,7 +71,7 @@ describe('certified bounds (IBP, CROWN) against the float64 reference', () => {
           const specRows = marginSpec(labels[i], classes);
           const refIbp = ibpRef(dense, refBox, specRows);
           const refCrown = crownRef(dense, refBox, specRows);
-          unstable += refIbp.preReLU.reduce((s, b) => s + b.lo.filter((l, j) => l < 0 && b.hi[j] > 0).length, 0);
+          unstable += refIbp.preActivation.reduce((s, b) => s + b.lo.filter((l, j) => l < 0 && b.hi[j] > 0).length, 0);
           const tol = (v: number) => 1e-4 * Math.max(1, Math.abs(v));
           for (let q = 0; q < rows; q++) {
             expect(Math.abs(gpuIbp[i * rows + q] - refIbp.bounds[q]), `IBP ε=${eps} image ${i} row ${q}`).toBeLessThan(
@@ -117,7 +116,7 @@ describe('certified bounds (IBP, CROWN) against the float64 reference', () => {
             `no unstable neuron at ε=${eps}: the test would not exercise the relaxation`,
           ).toBeGreaterThan(0);
       }
-      disposeSteps(steps);
+      steps.dispose();
       model.dispose();
     }, 300_000);
 });
