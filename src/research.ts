@@ -28,6 +28,9 @@ export type { BoundOp, AffineOp, UnaryOp, SumOp, BoundRule, Relaxation, RuleCont
 export { registerBoundRule, BoundRules, defaultBoundRules } from './certify/rules/registry.js';
 export { reluRelaxation } from './certify/rules/relu.js';
 export { traceModule, type Graph, type GraphNode, type GraphArg } from './nn/trace.js';
+export { withForwardHooks, type ForwardAround } from './nn/hooks.js';
+export { weightLayers, traceableOf, type WeightLayer } from './nn/weight-layers.js';
+export { pruneModule, type ModulePruneSpec } from './prune/prune-module.js';
 export {
   Pruner,
   PRUNE_METHODS,

@@ -8,6 +8,7 @@ import { ConfigError, ShapeError, fmtShape } from '../gpu/errors.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { Module, type ForwardOptions, type ParamSource } from './module.js';
+import type { LayerSpec } from './layer-spec.js';
 
 /** A layer's settings as JSON (a model config's `layers`); see moduleFromJson. */
 export type ModuleJson = (
@@ -110,6 +111,10 @@ export class Linear extends Layer {
     this.ensureBuilt(x);
     return linear(x, this.weight!, this.bias!);
   }
+  /** What activation pruning and decoupling need to know of it, given one example's input shape. */
+  spec(name: string, input: number[]): LayerSpec {
+    return { kind: 'linear', name, inDim: input[0], outDim: this.out };
+  }
   /** x·Wᵀ without the bias (which a fused epilogue adds). */
   product(x: Tensor): Tensor {
     this.ensureBuilt(x);
@@ -173,6 +178,20 @@ export class Conv2d extends Layer {
   }
   forward(x: Tensor): Tensor {
     return add(this.product(x), this.bias!.reshape([this.out, 1, 1]));
+  }
+  /** What activation pruning and decoupling need to know of it, given one example's input shape. */
+  spec(name: string, input: number[]): LayerSpec {
+    return {
+      kind: 'conv',
+      name,
+      inChannels: input[0],
+      outChannels: this.out,
+      kernel: this.kernel,
+      height: input[1],
+      width: input[2],
+      padding: this.pad,
+      stride: this.stride,
+    };
   }
   /** The correlation without the bias (which a fused epilogue adds). */
   product(x: Tensor): Tensor {

@@ -236,24 +236,9 @@ export class Sequential extends Layer {
    * the shape of its input: what activation-based pruning and decoupling need to know.
    */
   get layers(): LayerSpec[] {
-    return this.leaves().flatMap(({ module: m, input, name }): LayerSpec[] => {
-      if (m instanceof Linear) return [{ kind: 'linear', name, inDim: input[0], outDim: m.out }];
-      if (m instanceof Conv2d)
-        return [
-          {
-            kind: 'conv',
-            name,
-            inChannels: input[0],
-            outChannels: m.out,
-            kernel: m.kernel,
-            height: input[1],
-            width: input[2],
-            padding: paddingOf(m.padding, m.kernel, m.kernel, m.stride, 'Conv2d'),
-            stride: m.stride,
-          },
-        ];
-      return [];
-    });
+    return this.leaves().flatMap(({ module: m, input, name }) =>
+      m instanceof Linear || m instanceof Conv2d ? [m.spec(name, input)] : [],
+    );
   }
 
   forward(x: Tensor, opts: LayerContext = {}): Tensor {

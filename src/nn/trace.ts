@@ -3,6 +3,7 @@ import { ConfigError, fmtShape } from '../gpu/errors.js';
 import { Tensor, tidy } from '../tensor/tensor.js';
 import { withTraceListener } from '../tensor/trace.js';
 import type { Module } from './module.js';
+import { withForwardHooks, type ForwardAround } from './hooks.js';
 
 /** An operand of a traced op: the output of another node, or a constant (a parameter, a fixed tensor). */
 export type GraphArg = { node: number } | { constant: Tensor };
@@ -104,34 +105,26 @@ export function traceModule(
   };
 
   const names = new Map(model.namedModules().map(([n, m]) => [m, n]));
-  const wrapped: Module[] = [];
-  for (const [, m] of model.namedModules()) {
-    if (!atomic(m)) continue;
-    const original = m.forward;
-    wrapped.push(m);
-    Object.defineProperty(m, 'forward', {
-      configurable: true,
-      writable: true,
-      value: (x: Tensor, o?: Parameters<Module['forward']>[1]) => {
-        if (paused) return original.call(m, x, o);
-        const arg = argOf(x, names.get(m) || m.type);
-        paused++;
-        let y: Tensor;
-        try {
-          y = original.call(m, x, o);
-        } finally {
-          paused--;
-        }
-        if (y === x) return y;
-        if ('constant' in arg) constants.add(y);
-        else addNode(y, m.type, [arg], {}, m, names.get(m) || m.type);
-        return y;
-      },
-    });
-  }
+  // A module kept as one op: its inner ops are not recorded, its output is one node.
+  const around: ForwardAround = (m, x, run) => {
+    if (paused) return run();
+    const arg = argOf(x, names.get(m) || m.type);
+    paused++;
+    let y: Tensor;
+    try {
+      y = run();
+    } finally {
+      paused--;
+    }
+    if (y === x) return y;
+    if ('constant' in arg) constants.add(y);
+    else addNode(y, m.type, [arg], {}, m, names.get(m) || m.type);
+    return y;
+  };
+  const atomicModules = model.namedModules().flatMap(([, m]) => (atomic(m) ? [m] : []));
   const kept: Tensor[] = [];
-  try {
-    const output = tidy(() =>
+  const output = withForwardHooks(atomicModules, around, () =>
+    tidy(() =>
       withTraceListener(
         {
           created: (t) => {
@@ -161,26 +154,23 @@ export function traceModule(
           return id;
         },
       ),
-    );
-    // Only what the output depends on (a branch computed and dropped needs no rules).
-    const live = [...ancestorsOf(nodes, output)].sort((x, y) => x - y);
-    const newId = new Map(live.map((k, i) => [k, i]));
-    const kept2 = live.map((k) => {
+    ),
+  );
+  // Only what the output depends on (a branch computed and dropped needs no rules).
+  const live = [...ancestorsOf(nodes, output)].sort((x, y) => x - y);
+  const newId = new Map(live.map((k, i) => [k, i]));
+  return {
+    nodes: live.map((k) => {
       const n = nodes[k];
       const args = n.args.map((a): GraphArg => ('node' in a ? { node: newId.get(a.node)! } : a));
       return { ...n, id: newId.get(k)!, args, inputs: n.inputs.map((i) => newId.get(i)!) };
-    });
-    return {
-      nodes: kept2,
-      output: newId.get(output)!,
-      backend,
-      dispose: () => {
-        for (const t of kept) t.dispose();
-      },
-    };
-  } finally {
-    for (const m of wrapped) delete (m as unknown as Record<string, unknown>).forward;
-  }
+    }),
+    output: newId.get(output)!,
+    backend,
+    dispose: () => {
+      for (const t of kept) t.dispose();
+    },
+  };
 }
 
 /** The nodes on which `id` depends (itself included). */
