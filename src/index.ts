@@ -23,6 +23,7 @@ export {
 } from './nn/layer-spec.js';
 export { Module, type ForwardOptions, type HostTensor, type ParamSource } from './nn/module.js';
 export { Layer, Linear, Conv2d, Pool2d, Flatten, ReLU, Dropout, type ModuleJson } from './nn/layers.js';
+export { registerLayer, type LayerType } from './nn/layer-types.js';
 export {
   Sequential,
   nn,

@@ -1,34 +1,29 @@
 import { z } from 'zod';
 import { ConfigError } from '../gpu/errors.js';
 import type { ModuleJson } from './layers.js';
+import { layerTypes } from './layer-types.js';
 
 // The model config's schema (zod): each layer type with exactly its keys, sizes whole numbers
 // ≥ 1, nested Sequentials; what fails is reported in one line with the key's path.
 const size = z.number().int().min(1);
-const pixels = z.number().int().min(0);
 const name = z.string().regex(/^[A-Za-z_]\w*$/);
-const padding = z.union([z.literal('same'), z.literal('valid'), pixels]);
 const layer = <T extends Record<string, z.ZodType>>(type: string, keys: T) =>
   z.strictObject({ type: z.literal(type), ...keys, name: name.optional() });
 
-const LAYERS = {
-  Linear: layer('Linear', { out: size, in: size.optional() }),
-  Conv2d: layer('Conv2d', {
-    out: size,
-    kernel: size,
-    padding: padding.optional(),
-    stride: size.optional(),
-    in: size.optional(),
-  }),
-  MaxPool2d: layer('MaxPool2d', { kernel: size, stride: size.optional(), padding: pixels.optional() }),
-  AvgPool2d: layer('AvgPool2d', { kernel: size, stride: size.optional(), padding: pixels.optional() }),
-  Flatten: layer('Flatten', {}),
-  ReLU: layer('ReLU', {}),
-  Dropout: layer('Dropout', { p: z.number().min(0).lt(1), stream: pixels.optional() }),
-  Sequential: layer('Sequential', { layers: z.array(z.lazy(() => LAYER)) }),
-};
-const LAYER: z.ZodType = z.discriminatedUnion('type', Object.values(LAYERS) as never);
-const MODEL = z.strictObject({ input: z.array(size).min(1), layers: z.array(LAYER) });
+/** The schema of every registered layer type and of Sequential, made again when a type is added. */
+let made: { version: number; LAYERS: Record<string, z.ZodObject>; LAYER: z.ZodType; MODEL: z.ZodType } | null = null;
+function schema() {
+  const { types, version } = layerTypes();
+  if (made?.version === version) return made;
+  const LAYERS: Record<string, z.ZodObject> = Object.fromEntries(
+    [...types].map(([type, t]) => [type, layer(type, t.keys)]),
+  );
+  LAYERS.Sequential = layer('Sequential', { layers: z.array(z.lazy(() => LAYER)) });
+  const LAYER: z.ZodType = z.discriminatedUnion('type', Object.values(LAYERS) as never);
+  const MODEL = z.strictObject({ input: z.array(size).min(1), layers: z.array(LAYER) });
+  made = { version, LAYERS, LAYER, MODEL };
+  return made;
+}
 
 /** `layers[0].layers[2].out` from a zod path. */
 const pathText = (path: readonly PropertyKey[]): string =>
@@ -50,14 +45,14 @@ function message(issue: z.core.$ZodIssue, root: unknown, where: string): string 
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => `"${k}"`).join(', ');
     const mine = at(root, path) as { type?: string };
-    const shape = LAYERS[mine?.type as keyof typeof LAYERS]?.shape;
+    const shape = schema().LAYERS[mine?.type ?? '']?.shape;
     const allowed = shape ? ` (its keys: ${Object.keys(shape).join(', ')})` : ' (it takes input, layers)';
     return path.length
       ? `${pathText([...path, issue.keys[0]])}: ${mine?.type ?? 'the layer'} takes no ${keys}${allowed}`
       : `${where}: unknown key ${keys}${allowed}`;
   }
   if (issue.code === 'invalid_union' && key === 'type')
-    return `${full}: unknown layer type ${JSON.stringify(at(root, path))}: use ${Object.keys(LAYERS).join(', ')}`;
+    return `${full}: unknown layer type ${JSON.stringify(at(root, path))}: use ${Object.keys(schema().LAYERS).join(', ')}`;
   const value = at(root, path);
   if (value === undefined) return `${full}: ${type || 'the model config'} needs "${key}"`;
   if (key === 'name')
@@ -78,14 +73,14 @@ export function parseModelJson(value: unknown, where = 'model config'): { input:
     throw new ConfigError(
       `${where}: needs "input" (per-example shape, e.g. [1, 28, 28]) and "layers" (a list of {type, …})`,
     );
-  const r = MODEL.safeParse(value);
+  const r = schema().MODEL.safeParse(value);
   if (!r.success) throw new ConfigError(message(r.error.issues[0], value, where));
   return r.data as { input: number[]; layers: ModuleJson[] };
 }
 
 /** One layer checked against the schema (`path` names it in messages). */
 export function parseLayerJson(value: unknown, path: string): ModuleJson {
-  const r = LAYER.safeParse(value);
+  const r = schema().LAYER.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
     const inner = message({ ...issue, path: ['__layer', ...issue.path] } as z.core.$ZodIssue, { __layer: value }, path);

@@ -1,7 +1,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { tracing } from '../tensor/trace.js';
 import { biasReluDropout } from '../ops/bias_relu_dropout.js';
-import { paddingOf, type Padding } from '../ops/conv2d.js';
+import type { Padding } from '../ops/conv2d.js';
 import { ConfigError, DataError, ShapeError, fmtShape } from '../gpu/errors.js';
 import { checkFinite, decodeSafetensors, encodeSafetensors, metadataJson } from '../io/safetensors.js';
 import type { Backend } from '../gpu/backend.js';
@@ -10,6 +10,7 @@ import type { LayerSpec, Param } from './layer-spec.js';
 import { deepFreeze } from '../util/freeze.js';
 import { seededInit, type ParamSource } from './module.js';
 import { parseLayerJson, parseModelJson } from './model-schema.js';
+import { layerTypes } from './layer-types.js';
 import { Conv2d, Dropout, Flatten, Layer, Linear, Pool2d, ReLU, type LayerContext, type ModuleJson } from './layers.js';
 
 export type { ModuleJson } from './layers.js';
@@ -37,28 +38,9 @@ export function moduleFromJson(j: ModuleJson, path = 'layer'): Layer {
 }
 
 function layerOfType(j: ModuleJson): Layer {
-  switch (j.type) {
-    case 'Linear':
-      return new Linear(j.out, j.in);
-    case 'Conv2d':
-      return new Conv2d(j.out, j.kernel, j.padding, j.stride, j.in);
-    case 'MaxPool2d':
-    case 'AvgPool2d':
-      return new Pool2d(j.type, j.kernel, j.stride, j.padding);
-    case 'Flatten':
-      return new Flatten();
-    case 'ReLU':
-      return new ReLU();
-    case 'Dropout':
-      return new Dropout(j.p, j.stream);
-    case 'Sequential':
-      if (!Array.isArray(j.layers)) throw new ConfigError('Sequential: needs "layers", a list of {type, …}');
-      return new Sequential(j.layers.map((l, i) => moduleFromJson(l, `layers[${i}]`)));
-    default:
-      throw new ConfigError(
-        `unknown layer type "${(j as { type: string }).type}": use Linear, Conv2d, MaxPool2d, AvgPool2d, Flatten, ReLU, Dropout, Sequential`,
-      );
-  }
+  const type = layerTypes().types.get(j.type);
+  if (!type) throw new ConfigError(`unknown layer type "${j.type}"`); // the schema refused it already
+  return type.make(j as Record<string, unknown>);
 }
 
 /** Layer constructors for code: nn.Linear(128), nn.Conv2d(16, 5, 'same'), nn.Sequential(…), … */

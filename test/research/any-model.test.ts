@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 // A user's code: only the package's entries, and a backend of its own (initGpu is never called,
 // so anything that reached for the default backend would throw here).
 import {
   Adam,
   DataLoader,
+  Layer,
   Linear,
   Module,
+  Sequential,
+  decodeSafetensors,
+  encodeSafetensors,
+  registerLayer,
+  sequentialFromSafetensors,
+  sequentialToSafetensors,
+  type ModuleJson,
   Tensor,
   add,
   backward,
@@ -42,7 +51,7 @@ import { crownRef, denseGraph, forwardRef, ibpRef, linfBox, marginSpec } from '.
 import { seededRandom } from '../../src/nn/random';
 
 // ---- A layer of the user's own: LeakyReLU, its forward from existing ops and its bound rule.
-class LeakyReLU extends Module {
+class LeakyReLU extends Layer {
   readonly type = 'LeakyReLU';
   constructor(readonly slope: number) {
     super();
@@ -50,7 +59,15 @@ class LeakyReLU extends Module {
   forward(x: Tensor): Tensor {
     return sub(relu(x), mul(relu(mul(x, -1)), this.slope)); // max(x, 0) − a·max(−x, 0)
   }
+  outputShape(input: number[]): number[] {
+    return input;
+  }
+  settings(): ModuleJson {
+    return { type: 'LeakyReLU', slope: this.slope } as unknown as ModuleJson; // a type of its own
+  }
 }
+// Model configs can name it: its keys, checked like the built-in layers'.
+registerLayer('LeakyReLU', { keys: { slope: z.number().gt(0).lt(1) }, make: (j) => new LeakyReLU(j.slope as number) });
 
 /** Linear bounds of leaky(z) on [l, u]: the chord above (leaky is convex), a line through 0 below. */
 function leakyRelaxation(a: number) {
@@ -127,6 +144,17 @@ async function study(backend: Backend, log: string[]) {
     seed: 1,
   });
   const params = await Promise.all(model.parameters().map((p) => p.read()));
+  // Save (PyTorch's names: stem.weight, fc1.bias, …) and reload into a fresh definition.
+  const bytes = encodeSafetensors(
+    await Promise.all(
+      model.namedParameters().map(async ([name, t]) => ({ name, shape: [...t.shape], data: await t.read() })),
+    ),
+  );
+  const reloaded = new Residual().init({ input: [PIXELS], seed: 99, backend }).eval();
+  reloaded.loadStateDict(new Map(decodeSafetensors(bytes, 'residual.safetensors').arrays.map((a) => [a.name, a])));
+  expect(await accuracy(reloaded, test)).toBe(clean);
+  expect((await pgdAttack(reloaded, test, pgd(0.1, 10))).accuracy).toBe(attacked.accuracy);
+  reloaded.dispose();
   log.push(`clean ${clean}, pgd ${attacked.accuracy}, fgsm ${fast.accuracy}`);
   return { model, clean, pgd: attacked.accuracy, fgsm: fast.accuracy, noisy: noisy.accuracy, cert, params };
 }
@@ -288,6 +316,53 @@ describe('research on a model of the user’s own (a Module subclass with a skip
     expect(pruned.rows).toHaveLength(2);
     for (const m of [byAbs, byAct]) m.dispose();
   }, 300_000);
+
+  it('uses the new layer in a JSON model config: certified equal to the reference, saved and reloaded with its config; a wrong key refused by name', async () => {
+    const backend = await createBackend();
+    backend.poison = true;
+    const config = {
+      input: [PIXELS],
+      layers: [
+        { type: 'Linear', out: 16 },
+        { type: 'LeakyReLU', slope: 0.2 },
+        { type: 'Linear', out: 10 },
+      ],
+    } as unknown as Parameters<typeof Sequential.fromJson>[0];
+    const model = Sequential.fromJson(config, 2, backend).eval();
+    expect(model.describe()).toBe('Linear[16] → LeakyReLU[16] → Linear[10]');
+    const few = take(data.test, 4);
+    const graph = boundGraph(model, [PIXELS]);
+    const dense = await denseGraph(graph);
+    const box = linfBoxes(few.images, 0.03);
+    const spec = marginSpecs(few.labels, 10);
+    const c = await crown(graph, box.lo, box.hi, 4, spec, 9);
+    for (let i = 0; i < 4; i++) {
+      const want = crownRef(
+        dense,
+        linfBox(few.images.subarray(i * PIXELS, (i + 1) * PIXELS), 0.03),
+        marginSpec(few.labels[i], 10),
+      ).bounds;
+      want.forEach((w, q) =>
+        expect(Math.abs(c.backward![i * 9 + q] - w)).toBeLessThan(1e-4 * Math.max(1, Math.abs(w))),
+      );
+    }
+    graph.dispose();
+    const bytes = await sequentialToSafetensors(model);
+    const copy = sequentialFromSafetensors(bytes, 'leaky.safetensors', undefined, backend);
+    expect(copy.modelJson()).toEqual(model.modelJson());
+    expect(await accuracy(copy, take(data.test, 200))).toBe(await accuracy(model, take(data.test, 200)));
+    const wrong = {
+      input: [PIXELS],
+      layers: [
+        { type: 'Linear', out: 16 },
+        { type: 'LeakyReLU', slop: 0.2 },
+      ],
+    };
+    expect(() => Sequential.fromJson(wrong as unknown as typeof config, 1, backend)).toThrow(
+      'layers[1].slope: LeakyReLU needs "slope"',
+    );
+    for (const m of [model, copy]) m.dispose();
+  });
 
   it('refuses, by name, an op with no rule and a tensor that left the trace', async () => {
     const backend = await createBackend();
