@@ -125,7 +125,7 @@ export function traceModule(
   const kept: Tensor[] = [];
   const output = withForwardHooks(atomicModules, around, () =>
     tidy(() =>
-      withTraceListener(
+      withTraceListener<Tensor, number>(
         {
           created: (t) => {
             created.add(t);

@@ -1,3 +1,4 @@
+import { deepFreeze } from '../../util/freeze.js';
 import { Tensor, backward, tidy } from '../../tensor/tensor.js';
 import { matmul } from '../../ops/matmul.js';
 import { conv2d, paddingOf, type Padding } from '../../ops/conv2d.js';
@@ -91,4 +92,4 @@ const conv2dRule: BoundRule = (ctx) => {
   return convAffine(constants[1]!, null, padding, stride, ctx.inShapes[0], ctx.node.shape);
 };
 
-export const CONV_RULES = { Conv2d: Conv2dModule, conv2d: conv2dRule };
+export const CONV_RULES = deepFreeze({ Conv2d: Conv2dModule, conv2d: conv2dRule });

@@ -1,3 +1,4 @@
+import { deepFreeze } from '../../util/freeze.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { scale } from '../../ops/elementwise.js';
 import { ConfigError, fmtShape } from '../../gpu/errors.js';
@@ -56,11 +57,11 @@ const scaleRule: BoundRule = ({ node, backend }) => scaledAffine(node.shape, nod
 const addScalarRule: BoundRule = ({ node, backend }) =>
   diagonalAffine(node.shape, null, Tensor.full([numel(node.shape)], node.attrs.alpha as number, false, backend));
 
-export const ELEMENTWISE_RULES = {
+export const ELEMENTWISE_RULES = deepFreeze({
   add: addRule,
   sub: subRule,
   mul: mulRule,
   div: divRule,
   scale: scaleRule,
   addScalar: addScalarRule,
-};
+});

@@ -1,3 +1,4 @@
+import { deepFreeze } from '../../util/freeze.js';
 import { matmul } from '../../ops/matmul.js';
 import { add, unaryOp } from '../../ops/elementwise.js';
 import { gatherRows } from '../../ops/gather_rows.js';
@@ -60,4 +61,4 @@ const matmulRule: BoundRule = (ctx) => {
   return linearAffine(constants[1]!, null, inShapes[0], node.shape, transB);
 };
 
-export const LINEAR_RULES = { Linear: LinearModule, matmul: matmulRule };
+export const LINEAR_RULES = deepFreeze({ Linear: LinearModule, matmul: matmulRule });

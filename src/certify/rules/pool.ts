@@ -1,3 +1,4 @@
+import { deepFreeze } from '../../util/freeze.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { avgPool2d } from '../../ops/pool2d.js';
 import { ConfigError } from '../../gpu/errors.js';
@@ -50,7 +51,7 @@ const refuseMax = ({ node }: RuleContext): never => {
   );
 };
 
-export const POOL_RULES = {
+export const POOL_RULES = deepFreeze({
   AvgPool2d: (({ node, inShapes }) => {
     const m = node.module as Pool2d;
     return avgPoolAffine(m.kernel, m.stride, m.padding, inShapes[0], node.shape);
@@ -61,4 +62,4 @@ export const POOL_RULES = {
   }) as BoundRule,
   MaxPool2d: refuseMax as BoundRule,
   maxPool2d: refuseMax as BoundRule,
-};
+});

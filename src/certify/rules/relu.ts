@@ -1,3 +1,4 @@
+import { deepFreeze } from '../../util/freeze.js';
 import type { BoundRule, Relaxation, UnaryOp } from '../bound-op.js';
 
 /** CROWN's linear bounds on relu(z), z in [l, u], with the adaptive lower slope (Zhang et al. 2018). */
@@ -12,4 +13,4 @@ export function reluRelaxation(l: number, u: number): Relaxation {
 const relu: UnaryOp = { kind: 'unary', f: (z) => Math.max(0, z), relax: reluRelaxation };
 const reluRule: BoundRule = () => relu;
 
-export const RELU_RULES = { ReLU: reluRule, relu: reluRule };
+export const RELU_RULES = deepFreeze({ ReLU: reluRule, relu: reluRule });
