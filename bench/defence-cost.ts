@@ -6,7 +6,7 @@
 // better than any one time.
 import { trainModel } from '../src/nn/train';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/nn/config';
-import { parseAdversarial } from '../src/nn/adversarial-training';
+import { parseAdversarial } from '../src/cli/options';
 import { hydraMasks } from '../src/prune/hydra';
 import { Pruner } from '../src/prune/prune';
 import { calibrationIndices, layerInputStats } from '../src/prune/stats';

@@ -12,14 +12,20 @@ export function outputClasses(model: Classifier, pixels: number): number {
   return tidy(() => model.forward(Tensor.zeros([1, pixels], false, model.backend), { train: false }).shape[1]);
 }
 
-/** Runs fn with the model's parameters frozen (no weight gradients), restoring them after. */
-export async function withFrozen<T>(model: FrozenClassifier, fn: () => Promise<T>): Promise<T> {
+/** Runs fn with the model's parameters frozen (no weight gradients), restoring them after fn (or its promise) ends. */
+export function withFrozen<T>(model: { parameters(): Tensor[] }, fn: () => T): T {
   const params = model.parameters();
   const frozen = params.map((p) => p.requiresGrad);
   for (const p of params) p.requiresGrad = false;
+  const restore = () => params.forEach((p, i) => (p.requiresGrad = frozen[i]));
+  let result: T;
   try {
-    return await fn();
-  } finally {
-    params.forEach((p, i) => (p.requiresGrad = frozen[i]));
+    result = fn();
+  } catch (e) {
+    restore();
+    throw e;
   }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
 }

@@ -6,6 +6,7 @@ import { ConfigError } from '../gpu/errors.js';
 import { oneHot, type Dataset } from '../data/dataset.js';
 import { seededRandom } from '../nn/random.js';
 import { outputClasses, withFrozen, type FrozenClassifier } from './frozen.js';
+import type { Classifier } from '../nn/evaluate.js';
 import { deepFreeze } from '../util/freeze.js';
 
 export const ATTACK_LOSSES = deepFreeze(['ce', 'margin'] as const);
@@ -138,26 +139,40 @@ export function attackObjective(s: PgdSettings, logits: Tensor, y: Tensor): Tens
 }
 
 /**
- * One PGD step on the GPU from x' (a leaf): the logits at x' (returned, to judge x'), the
- * gradient of the loss there, and the projected next iterate (a new leaf).
+ * The one L∞ step of every attack and of adversarial training, on the GPU from x': the logits
+ * at x' (returned, to judge x'), the gradient of `objective` there, x' moved by
+ * stepSize·sign(gradient) (a negative stepSize descends) and projected onto [0, 1] ∩ the
+ * ε-ball around x. The model's parameters should be frozen (withFrozen).
  */
-function pgdStep(
-  model: FrozenClassifier,
+export function signedGradientStep(
+  model: Classifier,
   x: Tensor,
   xAdv: Tensor,
-  y: Tensor,
-  s: PgdSettings,
+  objective: (logits: Tensor) => Tensor,
+  stepSize: number,
+  epsilon: number,
 ): { next: Tensor; logits: Tensor } {
-  xAdv.requiresGrad = true;
-  const logits = model.forward(xAdv, { train: false });
-  backward(attackObjective(s, logits, y));
-  const g = xAdv.grad!;
-  xAdv.requiresGrad = false;
-  // Untargeted: ascend the loss of the true class; targeted: descend the loss of the target.
-  const moved = add(xAdv, scale(sign(g), (s.target === null ? 1 : -1) * s.stepSize));
-  const next = clamp01(add(x, clampAbs(sub(moved, x), s.epsilon)));
+  const leaf = xAdv.detach(); // a leaf: the gradient stops here
+  leaf.requiresGrad = true;
+  const logits = model.forward(leaf, { train: false });
+  backward(objective(logits));
+  const g = leaf.grad!;
+  leaf.requiresGrad = false;
+  const moved = add(xAdv, scale(sign(g), stepSize));
+  const next = clamp01(add(x, clampAbs(sub(moved, x), epsilon)));
   return { next, logits };
 }
+
+/** A PGD step of these settings: untargeted ascends the loss of the true class, targeted descends the target's. */
+const pgdStep = (model: FrozenClassifier, x: Tensor, xAdv: Tensor, y: Tensor, s: PgdSettings) =>
+  signedGradientStep(
+    model,
+    x,
+    xAdv,
+    (logits) => attackObjective(s, logits, y),
+    (s.target === null ? 1 : -1) * s.stepSize,
+    s.epsilon,
+  );
 
 /**
  * The adversarial images after `s.steps` steps of one run (no early stop, first restart's

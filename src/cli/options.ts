@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import { parseAdversarial, type AdversarialSpec } from '../nn/adversarial-training.js';
+import { ConfigError } from '../gpu/errors.js';
+import { MAX_ADVERSARIAL_STEPS, type AdversarialSpec } from '../nn/config.js';
 
 /** commander parsers that reject bad values with the flag's name and the value. */
 export const parseNumber =
@@ -64,3 +65,22 @@ export const parseAdversarialOption = (v: string): AdversarialSpec => {
     throw new InvalidArgumentError((e as Error).message.replace(/^--adversarial \S+: /, ''));
   }
 };
+
+/** "fgsm-rs:0.1" or "pgd:0.1,7" (ε, steps). */
+export function parseAdversarial(v: string): AdversarialSpec {
+  const m = /^(fgsm-rs|pgd):([\d.eE+-]+)(?:,(\d+))?$/.exec(v.trim());
+  const epsilon = m ? Number(m[2]) : NaN;
+  if (
+    !m ||
+    !(epsilon > 0 && epsilon <= 1) ||
+    (m[1] === 'fgsm-rs' && m[3] !== undefined) ||
+    !(Math.fround(epsilon) > 0) ||
+    (m[1] === 'pgd' && !(Number(m[3]) >= 1 && Number(m[3]) <= MAX_ADVERSARIAL_STEPS))
+  )
+    throw new ConfigError(
+      `--adversarial ${v}: use fgsm-rs:ε or pgd:ε,steps with 0 < ε ≤ 1 (above 0 in float32) and 1 ≤ steps ≤ ${MAX_ADVERSARIAL_STEPS} (e.g. fgsm-rs:0.1, pgd:0.1,7)`,
+    );
+  return m[1] === 'fgsm-rs'
+    ? { kind: 'fgsm-rs', epsilon, steps: 1, stepSize: 1.25 * epsilon }
+    : { kind: 'pgd', epsilon, steps: Number(m[3]), stepSize: (2.5 * epsilon) / Number(m[3]) };
+}

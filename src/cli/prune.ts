@@ -11,7 +11,7 @@ import type { MaskLayout } from '../nn/checkpoint.js';
 import { modelToBytes } from '../nn/model.js';
 import { writeAtomic } from '../io/files.js';
 import { ConfigError } from '../gpu/errors.js';
-import type { AdversarialSpec } from '../nn/adversarial-training.js';
+import type { AdversarialSpec } from '../nn/config.js';
 import { hydraMasks } from '../prune/hydra.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Model } from '../nn/model.js';

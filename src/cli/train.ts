@@ -11,6 +11,7 @@ import { classesOf, inputOf, layersOf, type TrainConfig } from '../nn/config.js'
 import { describeLayers } from '../nn/layer-spec.js';
 import { ConfigError } from '../gpu/errors.js';
 import { fitToData, trainModel, type TrainProgress } from '../nn/train.js';
+import { batchHookFor } from '../adversarial/training.js';
 import type { BatchSource } from '../nn/batches.js';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files.js';
 import { modelFromSafetensors, nonzeroMasks } from '../nn/checkpoint.js';
@@ -151,6 +152,7 @@ export function registerTrain(program: Command): void {
         });
       };
       const result = await trainModel(config, data, {
+        batchHook: batchHookFor(config),
         batches: o.batches,
         onProgress,
         resume,
@@ -212,6 +214,7 @@ async function trainSequential(
     model.dispose();
   }
   const result = await trainModel<Sequential>(config, data, {
+    batchHook: batchHookFor(config),
     batches: o.batches,
     resume,
     init: resume ? undefined : model,

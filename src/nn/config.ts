@@ -1,4 +1,3 @@
-import { validateAdversarial, type AdversarialSpec } from './adversarial-training.js';
 import { ConfigError } from '../gpu/errors.js';
 import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './layer-spec.js';
 import type { ModuleJson } from './modules.js';
@@ -212,4 +211,31 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     bad('evalEvery', c.evalEvery, 'must be a non-negative integer');
   if (c.adversarial !== undefined) validateAdversarial(c.adversarial);
   return c;
+}
+
+/** Adversarial training's settings (run by adversarial/training.ts): the attack, its ε, steps and step size. */
+export interface AdversarialSpec {
+  kind: 'fgsm-rs' | 'pgd';
+  epsilon: number;
+  steps: number;
+  stepSize: number;
+}
+
+/** PGD steps per adversarial batch at most (each is a forward and a backward pass). */
+export const MAX_ADVERSARIAL_STEPS = 1000;
+
+export function validateAdversarial(a: AdversarialSpec): void {
+  const ok =
+    (a?.kind === 'fgsm-rs' || a?.kind === 'pgd') &&
+    a.epsilon > 0 &&
+    a.epsilon <= 1 &&
+    Math.fround(a.epsilon) > 0 &&
+    Number.isInteger(a.steps) &&
+    a.steps >= 1 &&
+    a.steps <= MAX_ADVERSARIAL_STEPS &&
+    a.stepSize > 0;
+  if (!ok)
+    throw new ConfigError(
+      `config: adversarial = ${JSON.stringify(a)}: must be {kind: "fgsm-rs" | "pgd", epsilon in (0, 1] and above 0 in float32, steps 1–${MAX_ADVERSARIAL_STEPS}, stepSize > 0}`,
+    );
 }

@@ -12,11 +12,7 @@ import { studyModel, studyModelConfig } from './study-models.js';
 import { Adam, type AdamState } from './adam.js';
 import { accuracy } from './evaluate.js';
 import { batchesFor, type BatchSource } from './batches.js';
-import { adversarialBatch, catastrophicOverfitting, heldOutRobustAccuracy } from './adversarial-training.js';
-import { take } from '../data/dataset.js';
-
-/** Test images whose PGD accuracy adversarial training watches at each evaluation. */
-const HELD_OUT = 200;
+import type { Dataset } from '../data/dataset.js';
 
 export interface TrainProgress {
   iteration: number;
@@ -34,6 +30,7 @@ export interface Trainable {
   readonly backend: Backend;
   readonly params: Param[];
   readonly weights: Tensor[];
+  parameters(): Tensor[];
   forward(x: Tensor, opts: ForwardOptions): Tensor;
   dispose(): void;
 }
@@ -92,7 +89,20 @@ export function dataLoss(config: TrainConfig, y: Tensor, targets: Targets): Tens
   return config.loss === 'quadratic' ? quadraticLoss(y, targets) : softmaxCrossEntropy(y, targets);
 }
 
+/**
+ * What a step trains on, where it is not the batch itself (adversarial training:
+ * `adversarialTraining` in sparsegrad/research): the batch of each step, a robust accuracy
+ * recorded at each evaluation, and a verdict on the run's history.
+ */
+export interface BatchHook<M = Trainable> {
+  batch(net: M, x: Tensor, t: Targets, iteration: number): Tensor;
+  evaluate?(net: M, test: Dataset): Promise<number>;
+  overfitting?(history: TrainResult['metrics']['history']): TrainResult['metrics']['catastrophicOverfitting'];
+}
+
 export interface TrainOptions<M extends Trainable = Sequential> {
+  /** Required when the config trains adversarially: the hook that makes its batches. */
+  batchHook?: BatchHook<M>;
   onProgress?: (p: TrainProgress) => void;
   /** Read the loss every this many steps (a readback; it also keeps the CPU from racing ahead). */
   logEvery?: number;
@@ -168,6 +178,11 @@ export async function trainModel<M extends Trainable = Sequential>(
 ): Promise<TrainResult<M>> {
   config = fitToData(validateConfig(config), data);
   const { onProgress = () => {}, logEvery = 20, resume, onCheckpoint } = opts;
+  const hook = opts.batchHook;
+  if (config.adversarial && !hook)
+    throw new ConfigError(
+      'trainModel: the config trains adversarially; pass options.batchHook = adversarialTraining(config.adversarial, loss, config.seed) (sparsegrad/research)',
+    );
   const net = (resume?.model ?? opts.init ?? studyModel(config, opts.backend ?? defaultBackend())) as M;
   const be = net.backend;
   const adam = adamFor(net, config);
@@ -185,10 +200,7 @@ export async function trainModel<M extends Trainable = Sequential>(
       const wantLoss = it % logEvery === 0 || it === config.iterations;
       const lossTensor = tidy(() => {
         const { x, t } = batches.next();
-        const adv = config.adversarial;
-        if (!adv) return trainStep(net, adam, config, x, t, it, wantLoss);
-        const xa = adversarialBatch(net, adv, (y, tt) => dataLoss(config, y, tt), x, t, config.seed, it);
-        return trainStep(net, adam, config, xa, t, it, wantLoss);
+        return trainStep(net, adam, config, hook ? hook.batch(net, x, t, it) : x, t, it, wantLoss);
       });
       be.runner.flush();
       if (opts.afterStep) await opts.afterStep(it, net);
@@ -208,14 +220,7 @@ export async function trainModel<M extends Trainable = Sequential>(
         await be.runner.sync();
         trainMs += performance.now() - segmentStart;
         testAccuracy = await accuracy(net, data.test);
-        if (config.adversarial) {
-          robustAccuracy = await heldOutRobustAccuracy(
-            net,
-            config.adversarial,
-            (y, tt) => dataLoss(config, y, tt),
-            take(data.test, HELD_OUT),
-          );
-        }
+        if (hook?.evaluate) robustAccuracy = await hook.evaluate(net, data.test);
       }
       if (lossValue !== null || testAccuracy !== undefined)
         history.push({
@@ -264,7 +269,7 @@ export async function trainModel<M extends Trainable = Sequential>(
       history,
       pooledBytes: pooled,
       batchesOn: batches.where,
-      ...(config.adversarial && { catastrophicOverfitting: catastrophicOverfitting(history) }),
+      ...(hook?.overfitting && { catastrophicOverfitting: hook.overfitting(history) }),
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { TrainConfig } from '../nn/config.js';
 import type { Model } from '../nn/model.js';
 import { trainModel } from '../nn/train.js';
+import { batchHookFor } from '../adversarial/training.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** Fine-tuning in a sweep: K iterations under the pruning mask, with the model's own training settings. */
@@ -36,7 +37,7 @@ export async function fineTunePruned(
   const r = await trainModel<Model>(
     { ...spec.config, iterations: spec.iterations, evalEvery: 0 },
     { train, test, name: 'fine-tune' },
-    { init: net, masks },
+    { init: net, masks, batchHook: batchHookFor(spec.config) },
   );
   masks.forEach((k) => k?.dispose());
   return r.model;

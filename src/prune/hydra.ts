@@ -7,7 +7,8 @@ import type { TrainConfig } from '../nn/config.js';
 import { Adam } from '../nn/adam.js';
 import { batchesFor } from '../nn/batches.js';
 import { dataLoss } from '../nn/train.js';
-import { adversarialBatch, type AdversarialSpec } from '../nn/adversarial-training.js';
+import { adversarialBatch } from '../adversarial/training.js';
+import type { AdversarialSpec } from '../nn/config.js';
 import { withFrozen } from '../adversarial/frozen.js';
 import { topMask } from './top-mask.js';
 

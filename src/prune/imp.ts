@@ -10,6 +10,7 @@ import { layersOf, type TrainConfig } from '../nn/config.js';
 import type { Sequential } from '../nn/modules.js';
 import { studyModel } from '../nn/study-models.js';
 import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files.js';
+import { batchHookFor } from '../adversarial/training.js';
 import { fitToData, trainModel, type TrainState } from '../nn/train.js';
 import { Tensor } from '../tensor/tensor.js';
 import { RankedPruning, type PruneScope } from './prune.js';
@@ -148,6 +149,7 @@ export async function runImp(
         progress?.(doneBefore + it - startedAt, totalIterations);
       };
       const result = await trainModel(config, data, {
+        batchHook: batchHookFor(config),
         resume,
         init,
         masks: maskTensors,

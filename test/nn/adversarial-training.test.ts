@@ -8,8 +8,9 @@ import { smallNet } from '../adversarial/small-net';
 import { refPgdIterates } from '../ref/attack-ref';
 import { Tensor, tidy } from '../../src/tensor/tensor';
 import { seededRandom } from '../../src/nn/random';
-import { adversarialBatch, catastrophicOverfitting, parseAdversarial } from '../../src/nn/adversarial-training';
-import { dataLoss } from '../../src/nn/train';
+import { adversarialBatch, catastrophicOverfitting } from '../../src/adversarial/training';
+import { parseAdversarial } from '../../src/cli/options';
+import { dataLoss, trainModel } from '../../src/nn/train';
 import { DEFAULT_CONFIG } from '../../src/nn/config';
 import { buildNode } from '../../scripts/build.mjs';
 import { CLI } from '../cli/run-cli';
@@ -72,8 +73,53 @@ describe('adversarial training batches against the float64 reference attack', ()
         net.dispose();
       });
 
+  it('memory is flat in the number of PGD steps: each step releases what it made', () => {
+    const { net } = smallNet(3);
+    const config = { ...DEFAULT_CONFIG, loss: 'softmax-ce' as const };
+    const x = Tensor.fromArray(images(4), [n, P]).keep();
+    const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
+    const live = (steps: number) =>
+      tidy(() => {
+        const spec = { kind: 'pgd' as const, epsilon: 0.1, steps, stepSize: 0.25 / steps };
+        adversarialBatch(net, spec, (y, t) => dataLoss(config, y, t), x, labels, 1, 1);
+        return net.backend.memory().liveTensors;
+      });
+    const counts = [2, 20, 200].map(live);
+    expect(counts[1]).toBe(counts[0]);
+    expect(counts[2]).toBe(counts[0]);
+    x.dispose();
+    net.dispose();
+  });
+
+  it('trainModel refuses an adversarial config without the hook that makes its batches', async () => {
+    const { net } = smallNet(4);
+    const split = {
+      train: { images: images(5), labels: new Uint8Array(n), count: n, pixels: P, shape: [P], source: 'x' },
+      test: { images: images(6), labels: new Uint8Array(n), count: n, pixels: P, shape: [P], source: 'y' },
+      name: 'tiny',
+    };
+    await expect(
+      trainModel(
+        { ...DEFAULT_CONFIG, adversarial: parseAdversarial('fgsm-rs:0.1'), iterations: 1, batch: 2 },
+        split as never,
+        { init: net as never },
+      ),
+    ).rejects.toThrow(/^trainModel: the config trains adversarially; pass options.batchHook/);
+    net.dispose();
+  });
+
   it('refuses a malformed spec in one line', () => {
-    for (const bad of ['fgsm:0.1', 'pgd:0.1', 'fgsm-rs:0', 'fgsm-rs:0.1,3', 'pgd:2,5'])
+    // ε = 1e-46 is 0 in float32; 10^20 steps would never end.
+    for (const bad of [
+      'fgsm:0.1',
+      'pgd:0.1',
+      'fgsm-rs:0',
+      'fgsm-rs:0.1,3',
+      'pgd:2,5',
+      'fgsm-rs:1e-46',
+      'pgd:0.1,1001',
+      'pgd:0.1,99999999999999999999',
+    ])
       expect(() => parseAdversarial(bad)).toThrow(/^--adversarial .*: use fgsm-rs:ε or pgd:ε,steps/);
   });
 });

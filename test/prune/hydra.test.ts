@@ -6,7 +6,7 @@ import { hydraMasks, straightThroughMasked } from '../../src/prune/hydra';
 import { quadraticLoss } from '../../src/ops/composite';
 import { matmul } from '../../src/ops/matmul';
 import { DEFAULT_CONFIG } from '../../src/nn/config';
-import { parseAdversarial } from '../../src/nn/adversarial-training';
+import { parseAdversarial } from '../../src/cli/options';
 import { rng } from '../helpers';
 import type { Dataset } from '../../src/data/dataset';
 
