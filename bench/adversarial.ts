@@ -3,7 +3,7 @@ import { makeNoise, DEFAULT_NOISE } from '../src/adversarial/noise';
 import { pgd, pgdAttack } from '../src/adversarial/pgd';
 import { loadMnistDir } from '../src/data/node-loader';
 import { take } from '../src/data/dataset';
-import { runSweep, sweepUnits, type SweepSpec } from '../src/prune/sweep';
+import { runSweep, sweepUnits, type SweepSpec } from '../src/study/sweep';
 import { existsSync } from 'node:fs';
 import { benchData, printTable } from './common';
 import { modelOfLayers } from '../src/nn/study-models';

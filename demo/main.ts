@@ -10,11 +10,11 @@ import { robustness } from '../src/adversarial/evaluate';
 import { layerInputStats, calibrationIndices } from '../src/prune/stats';
 import { Pruner, type PruneMethod } from '../src/prune/prune';
 import { chartsFromRows, methodComparisonCharts, sparseTimingCharts, type Chart } from '../src/report/charts';
-import { isTransferCurve } from '../src/prune/sweep';
+import { isTransferCurve } from '../src/study/sweep';
 import { findingsTable } from '../src/study/findings';
 import type { StudySummary } from '../src/study/summary';
 import { plotSpec } from '../src/report/plot-spec';
-import type { SweepRow } from '../src/prune/sweep';
+import type { SweepRow } from '../src/study/sweep';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);

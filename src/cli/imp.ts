@@ -5,7 +5,7 @@ import { openGpu, loadData, pct } from './common.js';
 import { layersOf } from '../nn/config.js';
 import { addTrainingOptions, trainingConfig } from './training-options.js';
 import { parseScope } from '../prune/prune.js';
-import { runImp } from '../prune/imp.js';
+import { runImp } from '../study/imp.js';
 import { parseInteger, parseNumber } from './options.js';
 import { applyKernels, kernelsOption } from './kernels.js';
 import { fitToData } from '../nn/train.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { DataError } from '../gpu/errors.js';
 import { readResult, resultExists, writeAtomic } from '../io/files.js';
-import type { SweepRow } from '../prune/sweep.js';
+import type { SweepRow } from '../study/sweep.js';
 import { robustnessCsv, summariseStudy } from '../study/summary.js';
 import { printFindings } from '../study/findings.js';
 import { parseNumber } from './options.js';

@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { writeReport } from '../report/report.js';
 import { runStudy, STUDY_PRESETS, type StudyOptions, type StudyPreset } from '../study/study.js';
-import { parseRatios } from '../prune/sweep.js';
+import { parseRatios } from '../study/sweep.js';
 import { ConfigError } from '../gpu/errors.js';
 import { printFindings } from '../study/findings.js';
 import { openGpu } from './common.js';

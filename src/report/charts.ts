@@ -1,4 +1,4 @@
-import { summariseSeeds, type SweepRow } from '../prune/sweep.js';
+import { summariseSeeds, type SweepRow } from '../study/sweep.js';
 
 /**
  * One uPlot chart: x = pruning ratios, one series per noise vector and clean (accuracy, %), or

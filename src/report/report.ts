@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { readResult, resultExists, writeAtomic } from '../io/files.js';
 import { DataError } from '../gpu/errors.js';
-import { isTransferCurve, type SweepRow } from '../prune/sweep.js';
+import { isTransferCurve, type SweepRow } from '../study/sweep.js';
 import { findingsTable } from '../study/findings.js';
 import type { StudySummary } from '../study/summary.js';
 import { chartsFromRows, epsilonCharts, methodComparisonCharts, sparseTimingCharts } from './charts.js';

@@ -31,8 +31,8 @@ import {
   type SweepModel,
   type SweepUnit,
   type CertifySpec,
-} from '../prune/sweep.js';
-import { SweepFiles } from '../prune/sweep-files.js';
+} from './sweep.js';
+import { SweepFiles } from './sweep-files.js';
 import { boundGraph, numel } from '../certify/graph.js';
 import type { PruneMethod } from '../prune/prune.js';
 import { defaultBackend } from '../gpu/default-backend.js';

@@ -1,4 +1,4 @@
-import { attackOf, splitOf, type SweepRow } from '../prune/sweep.js';
+import { attackOf, splitOf, type SweepRow } from './sweep.js';
 import { meanCi95, type MeanCi } from '../metrics/interval.js';
 import type { PruneMethod } from '../prune/prune.js';
 import { deepFreeze } from '../util/freeze.js';

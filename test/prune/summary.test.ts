@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summariseSeeds, parseRatios, type SweepRow } from '../../src/prune/sweep';
+import { summariseSeeds, parseRatios, type SweepRow } from '../../src/study/sweep';
 
 const row = (seed: number, ratio: number, accuracy: number): SweepRow => ({
   model: `m${seed}`,

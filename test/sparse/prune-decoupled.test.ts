@@ -5,7 +5,7 @@ import { decoupleNet } from '../../src/sparse/decouple';
 import { DecoupledPruner } from '../../src/prune/prune-decoupled';
 import { Pruner, parseScope, type PruneMethod } from '../../src/prune/prune';
 import { layerInputStats } from '../../src/prune/stats';
-import { runSweep, sweepUnits, type SweepRow } from '../../src/prune/sweep';
+import { runSweep, sweepUnits, type SweepRow } from '../../src/study/sweep';
 import { Tensor, tidyAsync } from '../../src/tensor/tensor';
 import type { Dataset } from '../../src/data/dataset';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';

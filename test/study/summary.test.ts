@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseRatios, summariseStudy, robustnessCsv, ALL_VECTORS } from '../../src/study/summary';
 import { findingsTable } from '../../src/study/findings';
-import type { SweepRow } from '../../src/prune/sweep';
+import type { SweepRow } from '../../src/study/sweep';
 import type { PruneMethod } from '../../src/prune/prune';
 
 const base = (

@@ -5,11 +5,11 @@ import { collapsed, meanAbs } from '../adversarial/noise.js';
 import { meanCi95 } from '../metrics/interval.js';
 import { take, type Dataset } from '../data/dataset.js';
 import type { Model } from '../nn/model.js';
-import { Pruner, parseScope, scopeName, type PruneMethod } from './prune.js';
+import { Pruner, parseScope, scopeName, type PruneMethod } from '../prune/prune.js';
 import { decoupleNet, type DecoupledLayer } from '../sparse/decouple.js';
-import { DecoupledPruner } from './prune-decoupled.js';
+import { DecoupledPruner } from '../prune/prune-decoupled.js';
 import { SparseNet } from '../sparse/sparse-net.js';
-import { calibrationIndices, layerInputStats, type InputStats } from './stats.js';
+import { calibrationIndices, layerInputStats, type InputStats } from '../prune/stats.js';
 import { fineTunePruned, type FineTuneSpec } from './fine-tune.js';
 import { certifyModel, type CertifyMethod } from '../certify/certify.js';
 

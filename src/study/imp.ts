@@ -13,7 +13,7 @@ import { finishRun, loadCheckpoint, saveCheckpoint } from '../nn/run-files.js';
 import { batchHookFor } from '../adversarial/training.js';
 import { fitToData, trainModel, type TrainState } from '../nn/train.js';
 import { Tensor } from '../tensor/tensor.js';
-import { RankedPruning, type PruneScope } from './prune.js';
+import { RankedPruning, type PruneScope } from '../prune/prune.js';
 
 /**
  * Iterative magnitude pruning (Frankle & Carbin 2019; with rewinding, Frankle et al. 2020):

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useGpu } from '../helpers';
-import { impMasks, impSparsity, rewoundModel, runImp } from '../../src/prune/imp';
+import { impMasks, impSparsity, rewoundModel, runImp } from '../../src/study/imp';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/nn/config';
 import { trainModel } from '../../src/nn/train';
 import { modelFromSafetensors } from '../../src/nn/checkpoint';

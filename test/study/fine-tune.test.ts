@@ -4,7 +4,7 @@ import { loadEmbedded } from '../../src/data/node-loader';
 import { take } from '../../src/data/dataset';
 import { trainModel } from '../../src/nn/train';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/nn/config';
-import { runSweep, sweepUnits, type SweepRow, type SweepSpec } from '../../src/prune/sweep';
+import { runSweep, sweepUnits, type SweepRow, type SweepSpec } from '../../src/study/sweep';
 
 useGpu();
 
