@@ -3,14 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 
-// The layer map (docs/architecture.md): each folder of src/ may import the folders below it.
-// The engine (util … nn) never imports the research layers, and no two folders import each other.
-const ENGINE = ['util', 'gpu', 'tensor', 'ops', 'data', 'io', 'nn'];
-const RESEARCH = ['metrics', 'sparse', 'adversarial', 'certify', 'prune', 'detect', 'study', 'report', 'cli'];
+// The layer map (docs/architecture.md): floors, each folder importing only folders on floors
+// below its own; folders on one floor are siblings and import none of each other. The engine
+// (util … nn) never imports the research floors.
+const FLOORS = [
+  ['util'],
+  ['gpu'],
+  ['tensor'],
+  ['ops', 'data', 'io'],
+  ['nn'],
+  ['metrics', 'sparse'],
+  ['adversarial'],
+  ['certify', 'prune', 'detect'],
+  ['study'],
+  ['report'],
+  ['cli'],
+];
+const ENGINE = FLOORS.slice(0, 5).flat();
+const RESEARCH = FLOORS.slice(5).flat();
 const ORDER = [...ENGINE, ...RESEARCH];
-// data and io sit beside ops: none of the three imports another.
-const level = (folder: string): number =>
-  ['data', 'io'].includes(folder) ? ORDER.indexOf('ops') : ORDER.indexOf(folder);
+const level = (folder: string): number => FLOORS.findIndex((floor) => floor.includes(folder));
 
 const files = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -66,6 +78,24 @@ describe('the layer map', () => {
         entry,
       ).toEqual([]);
     }
+  });
+});
+
+describe('one implementation of each idea', () => {
+  const source = (dir: string) => files(dir).map((f) => [f, readFileSync(f, 'utf8')] as const);
+  it('transforms are not experiments: prune/ imports nothing from certify/, and from adversarial/ only in HYDRA (its adversarial loss and freezer)', () => {
+    const bad = source('src/prune').flatMap(([f, text]) =>
+      [...text.matchAll(/from '\.\.\/(certify|adversarial|study)\/[^']+'/g)]
+        .filter((m) => m[1] !== 'adversarial' || !f.endsWith('hydra.ts'))
+        .map((m) => `${f}: ${m[0]}`),
+    );
+    expect(bad).toEqual([]);
+  });
+  it('one PGD: the signed-gradient step and its projection onto the ε-ball are written only in adversarial/pgd.ts', () => {
+    const steps = files('src')
+      .filter((f) => /clampAbs\(sub\(/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative('src', f));
+    expect(steps).toEqual(['adversarial/pgd.ts']);
   });
 });
 
