@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { deepFreeze } from '../util/freeze.js';
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
+import { Option } from '@commander-js/extra-typings';
 import { openGpu, loadData, loadModel, pct, table } from './common.js';
 import { dataOption, pgdLossOption, pgdRestartsOption, pgdStepsOption } from './shared-options.js';
 import { parseInteger, parseList, parseNumber } from './options.js';
@@ -62,13 +62,13 @@ export function registerCertify(program: Command): void {
             ...DEFAULT_SUITE,
             steps: o.pgdSteps,
             restarts: o.pgdRestarts,
-            losses: o.pgdLoss as AttackLoss[],
+            losses: o.pgdLoss,
             seed: o.seed,
           }
         : null;
       const progress = progressReporter();
       const t0 = performance.now();
-      const { clean, rows, images } = await certifyModel(model, test, o.eps, o.method as CertifyMethod[], attacks, {
+      const { clean, rows, images } = await certifyModel(model, test, o.eps, [...o.method], attacks, {
         batch: o.batch,
         progress: progress.update,
       });
@@ -83,7 +83,7 @@ export function registerCertify(program: Command): void {
           ...(attacks ? ['PGD (upper)', 'gap'] : []),
           ...o.method.map((m: string) => `${m} images/s`),
         ],
-        (o.eps as number[]).map((eps) => {
+        o.eps.map((eps) => {
           const best = Math.max(...o.method.map((m: string) => of(eps, m)!.accuracy));
           const pgd = of(eps, 'pgd');
           return [

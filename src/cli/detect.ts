@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { join } from 'node:path';
 import { openGpu, loadModel, loadData, table } from './common.js';
 import { loadNoise } from '../adversarial/noise-files.js';
@@ -59,13 +59,13 @@ export function registerDetect(program: Command): void {
     .option(
       '--aware-score <score>',
       'what the aware attacker keeps clean-looking: onehot (distance to the nearest one-hot), msp (max softmax) or max (the largest output); default: onehot for a linear-quadratic model, msp for softmax-CE',
-      parseChoice(['onehot', 'msp', 'max']),
+      parseChoice(['onehot', 'msp', 'max'] as const),
     )
     .option(
       '--aware-toward <list>',
       "the class the aware attacker's outputs are pulled towards (comma-separated, each at every weight): wrong (the top wrong class: a confident wrong answer) or top (the current top class: the detector's own score, which resists fooling while the image is still right)",
       parseList([...DETECTOR_TOWARD]),
-      ['wrong'],
+      ['wrong' as const],
     )
     .option('--scores <list>', `scores: ${DETECT_SCORES.join(', ')}`, parseList([...DETECT_SCORES]), [...DETECT_SCORES])
     .option(
@@ -94,7 +94,7 @@ export function registerDetect(program: Command): void {
     .option('--force', 'overwrite results in --out made with another model, data or settings')
     .action(async (o) => {
       // Everything but where to write is part of the results' identity.
-      const { out: _out, force: _force, kernels: _kernels, ...settings } = o;
+      const { out: _out, force: _force, ...settings } = o;
       refuseOtherSettings(join(o.out, 'detect.json'), settings, !!o.force, (j) => j.settings);
       const full = loadData(o.data);
       if (o.validation >= full.test.count)
@@ -106,27 +106,25 @@ export function registerDetect(program: Command): void {
       const g = await openGpu();
       const { model, config } = loadModel(o.model, full);
       if (o.aware && !o.pgd) throw new ConfigError('--aware attacks at the --pgd ε: give --pgd too');
-      const awareScore = (o.awareScore ?? (config.loss === 'quadratic' ? 'onehot' : 'msp')) as 'onehot' | 'msp' | 'max';
-      const method = o.method as PruneMethod;
-      const pruner = (o.ratios as number[]).some((r) => r > 0)
+      const awareScore = o.awareScore ?? (config.loss === 'quadratic' ? 'onehot' : 'msp');
+      const method = o.method;
+      const pruner = o.ratios.some((r) => r > 0)
         ? await prunerFor(model, method, full.train, o.calibration, o.seed)
         : null;
       const rows: (DetectRow & { ratio: number })[] = [];
       const progress = progressReporter();
-      for (const ratio of o.ratios as number[]) {
+      for (const ratio of o.ratios) {
         const m = ratio > 0 ? pruner!.prunedModel(ratio) : model;
         // Universal noise is transferred (made on the model given); PGD attacks each pruned model itself.
-        const attacks: DetectAttack[] = (o.noise as string[]).map((f) =>
-          universalAttack(test, loadNoise(f, test.shape)),
-        );
+        const attacks: DetectAttack[] = o.noise.map((f) => universalAttack(test, loadNoise(f, test.shape)));
         const attacked = (what: string) => (done: number, total: number) =>
           progress.update(`ratio ${ratio}: ${what}`, done, total);
-        for (const eps of (o.pgd ?? []) as number[])
-          for (const loss of o.pgdLoss as AttackLoss[]) {
+        for (const eps of o.pgd ?? [])
+          for (const loss of o.pgdLoss) {
             const plain = pgd(eps, o.pgdSteps, { loss, restarts: o.pgdRestarts, seed: o.seed });
             attacks.push(await pgdDetectAttack(m, test, plain, attacked(`PGD-${loss} ε=${eps}`)));
-            for (const toward of o.awareToward as DetectorToward[])
-              for (const weight of (o.aware ?? []) as number[])
+            for (const toward of o.awareToward)
+              for (const weight of o.aware ?? [])
                 attacks.push(
                   await pgdDetectAttack(
                     m,
@@ -137,8 +135,7 @@ export function registerDetect(program: Command): void {
                 );
           }
         progress.stop();
-        for (const r of await detectionRows(m, validation, test, attacks, o.scores as DetectScore[]))
-          rows.push({ ...r, ratio });
+        for (const r of await detectionRows(m, validation, test, attacks, o.scores)) rows.push({ ...r, ratio });
         if (m !== model) m.weights.forEach((w) => w.dispose());
       }
       pruner?.dispose();
@@ -215,7 +212,7 @@ export function registerDetect(program: Command): void {
             test: `first ${test.count} test images`,
             pgd: o.pgd ? { steps: o.pgdSteps, restarts: o.pgdRestarts, losses: o.pgdLoss } : null,
             aware: o.aware ? { weights: o.aware, score: awareScore, toward: o.awareToward } : null,
-            scores: Object.fromEntries((o.scores as DetectScore[]).map((s) => [s, SCORE_MEANING[s]])),
+            scores: Object.fromEntries(o.scores.map((s) => [s, SCORE_MEANING[s]])),
             rows,
           },
           null,

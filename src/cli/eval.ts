@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { robustness } from '../adversarial/evaluate.js';
 import { loadNoise } from '../adversarial/noise-files.js';
 import type { AttackLoss } from '../adversarial/pgd.js';
@@ -42,7 +42,7 @@ export function registerEval(program: Command): void {
             name: `${full.name} (first ${Math.min(o.testImages, full.test.count)} test images)`,
           }
         : full;
-      const noises = (o.noise as string[]).map((f) => loadNoise(f, full.test.shape));
+      const noises = o.noise.map((f) => loadNoise(f, full.test.shape));
       const g = await openGpu();
       const { model } = loadModel(o.model, full);
       const rows = await robustness(model, data.test, noises);
@@ -112,7 +112,7 @@ export function registerEval(program: Command): void {
           fgsm: fg.includes(eps),
           steps: pg.includes(eps) ? o.pgdSteps : 0,
           restarts: o.pgdRestarts,
-          losses: o.pgdLoss as AttackLoss[],
+          losses: o.pgdLoss,
           stepFactor: o.pgdStepFactor,
           target,
           seed: o.seed,

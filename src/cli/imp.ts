@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { openGpu, loadData, pct } from './common.js';
 import { layersOf } from '../nn/config.js';
 import { addTrainingOptions, trainingConfig } from './training-options.js';

@@ -1,5 +1,5 @@
-import { Option } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { Option } from '@commander-js/extra-typings';
+import { InvalidArgumentError } from '@commander-js/extra-typings';
 import type { Gpu } from '../gpu/device.js';
 import { Tuner } from '../gpu/tuner.js';
 import { FileTuneStore } from '../io/tune-file.js';
@@ -9,7 +9,7 @@ import { defaultBackend } from '../gpu/default-backend.js';
 const FORCEABLE = ['plain', 'subgroup', 'tiled', ...SPLITS.map((s) => `tiled-k${s}`)];
 
 /** --kernels: how matmul kernels are chosen. The default can come from $SPARSEGRAD_KERNELS. */
-export const kernelsOption = (): Option =>
+export const kernelsOption = () =>
   new Option(
     '--kernels <mode>',
     `matmul kernels: tuned (measured once per adapter and cached in ~/.cache/sparsegrad), rules (fixed rules, no measuring) or one kernel for every product (${FORCEABLE.join(', ')})`,

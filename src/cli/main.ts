@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
 import { SparsegradError } from '../gpu/errors.js';
 import { releaseDefaultBackend } from '../gpu/default-backend.js';
 import { lockFolder } from '../io/lock.js';

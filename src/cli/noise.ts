@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { dataOption } from './shared-options.js';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import {
   makeNoise,
@@ -47,8 +47,8 @@ export function registerNoise(program: Command): void {
     .option(
       '--recipe <name>',
       `study (penalty 0.02·½‖n‖², as published) or no-penalty (cannot collapse on a pruned model); --l2 overrides`,
-      parseChoice(Object.keys(UNIVERSAL_RECIPES)),
-      'study',
+      parseChoice(Object.keys(UNIVERSAL_RECIPES) as UniversalRecipe[]),
+      'study' as const,
     )
     .option('--l2 <x>', "weight of ½‖n‖² in the loss (default: the recipe's)", parseNumber(0))
     .option('--seed <n>', 'seed for batch order', parseInteger(0), DEFAULT_NOISE.seed)
@@ -56,7 +56,7 @@ export function registerNoise(program: Command): void {
     .option('--out <dir>', 'output folder', 'runs/noise')
     .option('--force', 'overwrite noise files made on another model or with other settings')
     .action(async (o) => {
-      const vectors: [number, number][] =
+      const vectors: [number, number][] | null =
         o.vectors ?? (o.target !== undefined && o.limit !== undefined ? [[o.target, o.limit]] : null);
       if (!vectors) throw new InvalidArgumentError('give --target and --limit, or --vectors');
       const settingsOf = (target: number, limit: number) => ({
@@ -65,7 +65,7 @@ export function registerNoise(program: Command): void {
         steps: o.steps,
         batch: o.batch,
         lr: o.lr,
-        l2: o.l2 ?? UNIVERSAL_RECIPES[o.recipe as UniversalRecipe].l2,
+        l2: o.l2 ?? UNIVERSAL_RECIPES[o.recipe].l2,
         seed: o.seed,
       });
       // Before any work: a noise file of another model or other settings is never overwritten.

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from '@commander-js/extra-typings';
 import { ConfigError } from '../gpu/errors.js';
 import { MAX_ADVERSARIAL_STEPS, type AdversarialSpec } from '../nn/config.js';
 
@@ -25,10 +25,11 @@ export const parseIntList = (v: string): number[] => {
   return xs;
 };
 export const parseChoice =
-  (choices: string[]) =>
-  (v: string): string => {
-    if (!choices.includes(v)) throw new InvalidArgumentError(`"${v}" is not one of ${choices.join(', ')}`);
-    return v;
+  <T extends string>(choices: readonly T[]) =>
+  (v: string): T => {
+    if (!(choices as readonly string[]).includes(v))
+      throw new InvalidArgumentError(`"${v}" is not one of ${choices.join(', ')}`);
+    return v as T;
   };
 /** "4200:1e-4,5400:1e-5" → after iteration 4200 use lr 1e-4, after 5400 use 1e-5. */
 export const parseLrSchedule = (v: string): { after: number; lr: number }[] => {
@@ -46,16 +47,16 @@ export const parseLrSchedule = (v: string): { after: number; lr: number }[] => {
 };
 /** A comma-separated list; with `choices`, every item must be one of them. */
 export const parseList =
-  (choices?: string[]) =>
-  (v: string): string[] => {
+  <T extends string = string>(choices?: readonly T[]) =>
+  (v: string): T[] => {
     const items = v
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
     if (!items.length) throw new InvalidArgumentError(`"${v}" is an empty list`);
-    const bad = choices && items.find((s) => !choices.includes(s));
+    const bad = choices && items.find((s) => !(choices as readonly string[]).includes(s));
     if (bad) throw new InvalidArgumentError(`"${bad}" is not one of ${choices!.join(', ')}`);
-    return items;
+    return items as T[];
   };
 /** --adversarial fgsm-rs:ε | pgd:ε,steps (train, imp, prune --method hydra); commander names the flag. */
 export const parseAdversarialOption = (v: string): AdversarialSpec => {

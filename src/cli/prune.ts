@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { refuseOutputIsInput } from '../io/run-settings.js';
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
+import { Option } from '@commander-js/extra-typings';
 import { dataOption } from './shared-options.js';
 import { openGpu, loadModel, loadData, pct } from './common.js';
 import { PRUNE_METHODS, Pruner, parseScope, scopeName, scoreSets, type PruneMethod } from '../prune/prune.js';
@@ -30,8 +30,8 @@ export function registerPrune(program: Command): void {
     .option(
       '--method <method>',
       `pruning method: ${PRUNE_METHODS.join(', ')}, or hydra (importance scores from |w| optimised on the --adversarial loss, Sehwag et al. 2020)`,
-      parseChoice([...PRUNE_METHODS, 'hydra']),
-      'abs',
+      parseChoice([...PRUNE_METHODS, 'hydra' as const]),
+      'abs' as const,
     )
     .option('--hydra-steps <n>', 'hydra: score-optimisation steps (0: magnitude pruning)', parseInteger(0), 300)
     .option('--hydra-lr <x>', "hydra: Adam's learning rate for the scores", parseNumber(1e-9, 10), 0.01)
@@ -52,8 +52,8 @@ export function registerPrune(program: Command): void {
     .addOption(dataOption('calibration, and the accuracy printed'))
     .addOption(
       new Option('--mask-layout <layout>', 'zeros: pruned weights saved as 0; torch-prune: weight_orig + weight_mask')
-        .choices(['zeros', 'torch-prune'])
-        .default('zeros'),
+        .choices(['zeros', 'torch-prune'] as const)
+        .default('zeros' as const),
     )
     .requiredOption('--out <file>', 'the pruned model.safetensors')
     .option('--force', 'overwrite --out if it exists')
@@ -70,7 +70,7 @@ export function registerPrune(program: Command): void {
       if (o.adversarial)
         throw new ConfigError("--adversarial is hydra's: the other methods score weights without a loss");
       const scope = parseScope(o.scope, model.layers.length);
-      const method = o.method as PruneMethod;
+      const method = o.method;
       const weights = await Promise.all(model.weights.map((w) => w.read()));
       const needsStats = scoreSets(method).some((m) => m !== 'abs' && m !== 'random');
       // A short command (seconds): each stage says what it measured and how long it took, instead of a bar.
@@ -91,7 +91,7 @@ export function registerPrune(program: Command): void {
       });
       const pruned = pruner.prunedModel(o.ratio);
       const masks = pruner.prunedMasks(o.ratio).map((m) => Float32Array.from(m, (p) => 1 - p));
-      writeAtomic(o.out, await modelToBytes(pruned, config, masks, o.maskLayout as MaskLayout));
+      writeAtomic(o.out, await modelToBytes(pruned, config, masks, o.maskLayout));
       t = performance.now();
       const before = await accuracy(model, data.test);
       const after = await accuracy(pruned, data.test);
@@ -116,7 +116,7 @@ interface HydraOptions {
   adversarial?: AdversarialSpec;
   seed: number;
   out: string;
-  maskLayout: string;
+  maskLayout: MaskLayout;
 }
 
 async function pruneHydra(o: HydraOptions, model: Model, config: TrainConfig, data: Split): Promise<void> {
@@ -144,7 +144,7 @@ async function pruneHydra(o: HydraOptions, model: Model, config: TrainConfig, da
       ),
     ),
   );
-  writeAtomic(o.out, await modelToBytes(pruned, config, masks, o.maskLayout as MaskLayout));
+  writeAtomic(o.out, await modelToBytes(pruned, config, masks, o.maskLayout));
   const counts = masks.map((m) => m.reduce((n, k) => n + (k ? 0 : 1), 0));
   console.log(
     `hydra per-matrix at ${o.ratio}: ${counts.reduce((a, b) => a + b, 0)} of ${weights.reduce((s, w) => s + w.length, 0)} weights pruned (${counts.join(' / ')} per matrix); test accuracy ${pct(await accuracy(model, data.test))} → ${pct(await accuracy(pruned, data.test))}`,

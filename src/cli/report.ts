@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { join } from 'node:path';
 import { DataError } from '../gpu/errors.js';
 import { readResult, resultExists, writeAtomic } from '../io/files.js';
@@ -20,7 +20,7 @@ export function registerReport(program: Command): void {
       'bench JSON with a sparse section (npm run bench -- sparse), charted as sparse-vs-dense timings; bench*.json files in <dir> are added too',
       [],
     )
-    .action((dir: string, o: { bench: string[] }) => console.log(`wrote ${writeReport(dir, o.bench)}`));
+    .action((dir, o) => console.log(`wrote ${writeReport(dir, o.bench)}`));
 }
 
 /** `sparsegrad findings`: the study's summary from adaptive sweep folders made by hand (sweep --adaptive-ratios). */
@@ -41,7 +41,7 @@ export function registerFindings(program: Command): void {
       parseNumber(0, 1),
     )
     .option('--clean-drop <x>', 'or the drop from the unpruned model they were chosen within', parseNumber(0, 1))
-    .action((dirs: string[], o: { out: string; cleanFloor?: number; cleanDrop?: number }) => {
+    .action((dirs, o) => {
       const rows = dirs.flatMap((d) => {
         const file = join(d, 'sweep.json');
         if (!resultExists(file)) throw new DataError(`${file}: missing (not a sweep folder?)`);

@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
+import { Option } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
 import { writeReport } from '../report/report.js';
 import { runStudy, STUDY_PRESETS, type StudyOptions, type StudyPreset } from '../study/study.js';
-import { parseRatios } from '../study/sweep.js';
+import { withOverrides } from '../study/preset-overrides.js';
 import { ConfigError } from '../gpu/errors.js';
 import { printFindings } from '../study/findings.js';
 import { openGpu } from './common.js';
@@ -12,36 +12,6 @@ import { DEFAULT_CONFIG } from '../nn/config.js';
 import { progressReporter } from './progress.js';
 import { parseIntList, parseInteger, parseList } from './options.js';
 import { applyKernels, kernelsOption } from './kernels.js';
-
-/** The preset with the command line's overrides (each one recorded in study.json with the preset). */
-function withOverrides(p: StudyPreset, o: Record<string, unknown>): StudyPreset {
-  let ratios = p.ratios;
-  if (typeof o.ratios === 'string') {
-    try {
-      ratios = parseRatios(o.ratios);
-    } catch (e) {
-      throw new ConfigError((e as Error).message);
-    }
-  }
-  const names = o.sweeps as string[] | undefined;
-  const unknown = names?.find((n) => !p.sweeps.some((s) => s.name === n));
-  if (unknown) throw new ConfigError(`--sweeps ${unknown}: this preset has ${p.sweeps.map((s) => s.name).join(', ')}`);
-  const pgd = p.adaptive.pgd && { ...p.adaptive.pgd, ...(o.pgdSteps !== undefined && { steps: o.pgdSteps as number }) };
-  return {
-    ...p,
-    ratios,
-    train: { ...p.train, ...(o.iterations !== undefined && { iterations: o.iterations as number }) },
-    sweeps: names ? p.sweeps.filter((s) => names.includes(s.name)) : p.sweeps,
-    adaptive: {
-      ...p.adaptive,
-      pgd,
-      ...(o.adaptiveSteps !== undefined && { noiseSteps: o.adaptiveSteps as number }),
-      ...(o.pgdImages !== undefined && { pgdImages: o.pgdImages as number }),
-    },
-    // The sandwich's images follow --pgd-images where it is given.
-    ...(p.certify && o.pgdImages !== undefined && { certify: { ...p.certify, images: o.pgdImages as number } }),
-  };
-}
 
 /** What a study preset sets, for --help. */
 function presetText(name: string): string {

@@ -1,10 +1,10 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { adapterName } from '../gpu/device.js';
 import { loadNoise } from '../adversarial/noise-files.js';
 import { runSweep, sweepUnits, parseRatios, type SweepSpec, type SweepModel } from '../study/sweep.js';
 import { SweepFiles, mergeShards, parseShard } from '../study/sweep-files.js';
-import { PRUNE_METHODS, type PruneMethod } from '../prune/prune.js';
+import { PRUNE_METHODS, pruneMethods } from '../prune/prune.js';
 import { ConfigError } from '../gpu/errors.js';
 import { openGpu, loadModel, loadData, pct, table } from './common.js';
 import { chooseRatios, type CleanRule } from '../study/summary.js';
@@ -15,12 +15,13 @@ import { CERTIFY_METHODS } from '../certify/certify.js';
 import { dataOption, pgdEpsilonsOption, pgdLossOption, pgdRestartsOption, pgdStepsOption } from './shared-options.js';
 import { parseChoice, parseInteger, parseNumber, parseList as list } from './options.js';
 import { holdOut, skip } from '../data/dataset.js';
-import { DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs } from '../adversarial/noise.js';
+import { DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs, type UniversalRecipe } from '../adversarial/noise.js';
 import { DEFAULT_SUITE } from '../adversarial/suite.js';
 import type { AdaptiveSpec } from '../adversarial/adaptive.js';
 import type { TrainConfig } from '../nn/config.js';
 
 const parseList = list();
+const RECIPES = Object.keys(UNIVERSAL_RECIPES) as UniversalRecipe[];
 import { take } from '../data/dataset.js';
 import { applyKernels, kernelsOption } from './kernels.js';
 import { defaultBackend } from '../gpu/default-backend.js';
@@ -51,8 +52,8 @@ export function registerSweep(program: Command): void {
     .option(
       '--calibration-from <split>',
       'draw calibration images from train (default) or test (as the study did)',
-      parseChoice(['train', 'test']),
-      'train',
+      parseChoice(['train', 'test'] as const),
+      'train' as const,
     )
     .option(
       '--validation <n>',
@@ -62,8 +63,8 @@ export function registerSweep(program: Command): void {
     .option(
       '--validation-from <split>',
       'train: the first n training images (for models trained without them); test: the last n test images, which then leave the reported test set (for a model trained on all training images)',
-      parseChoice(['train', 'test']),
-      'train',
+      parseChoice(['train', 'test'] as const),
+      'train' as const,
     )
     .option('--combined-offset <x>', 'combined = abs at r ∪ act at r − offset', parseNumber(0, 0.99), 0.07)
     .option('--seed <n>', 'seed for calibration images and the random method', parseInteger(0), 1)
@@ -85,8 +86,8 @@ export function registerSweep(program: Command): void {
     .option(
       '--adaptive-recipes <list>',
       `universal-noise recipes for adaptive attacks: ${Object.keys(UNIVERSAL_RECIPES).join(', ')}`,
-      list(Object.keys(UNIVERSAL_RECIPES)),
-      Object.keys(UNIVERSAL_RECIPES),
+      list(RECIPES),
+      [...RECIPES],
     )
     .option('--adaptive-steps <n>', 'Adam steps per adaptive universal noise', parseInteger(1), DEFAULT_NOISE.steps)
     .addOption(pgdEpsilonsOption('adaptive PGD (at the adaptive ratios)'))
@@ -117,9 +118,7 @@ export function registerSweep(program: Command): void {
     .option('--shard <i/n>', 'run only units k with k mod n = i (merge the folders with `sparsegrad merge`)')
     .option('--out <dir>', 'output folder (rerun the same command to resume)', 'runs/sweep')
     .action(async (o) => {
-      const methods = o.method as PruneMethod[];
-      const bad = methods.find((m) => !PRUNE_METHODS.includes(m));
-      if (bad) throw new ConfigError(`--method ${bad}: use ${PRUNE_METHODS.join(', ')}`);
+      const methods = pruneMethods(o.method);
       let ratios: number[];
       try {
         ratios = parseRatios(o.ratios);
@@ -170,14 +169,15 @@ export function registerSweep(program: Command): void {
         }),
       };
       const full = loadData(o.data);
-      const fromTest = o.validation && o.validationFrom === 'test';
-      const split = !o.validation
+      const validation = o.validation ?? 0;
+      const fromTest = validation > 0 && o.validationFrom === 'test';
+      const split = !validation
         ? { train: full.train, validation: undefined }
         : fromTest
-          ? { train: full.train, validation: skip(full.test, full.test.count - o.validation) }
-          : holdOut(full.train, o.validation);
-      const reported = fromTest ? take(full.test, full.test.count - o.validation) : full.test;
-      if (fromTest && o.validation >= full.test.count)
+          ? { train: full.train, validation: skip(full.test, full.test.count - validation) }
+          : holdOut(full.train, validation);
+      const reported = fromTest ? take(full.test, full.test.count - validation) : full.test;
+      if (fromTest && validation >= full.test.count)
         throw new ConfigError(`--validation ${o.validation}: the test set has ${full.test.count} images`);
       const n = Math.min(o.testImages ?? reported.count, reported.count);
       const data = {
@@ -185,7 +185,7 @@ export function registerSweep(program: Command): void {
         test: take(reported, n),
         name: `${full.name}${n < full.test.count ? ` (first ${n} test images${fromTest ? `; last ${o.validation} for validation` : ''})` : ''}`,
       };
-      const noises = (o.noise as string[]).map((f) => loadNoise(f, full.test.shape));
+      const noises = o.noise.map((f) => loadNoise(f, full.test.shape));
       for (const n of noises)
         if (collapsed(n.noise, n.limit))
           console.log(
@@ -198,7 +198,7 @@ export function registerSweep(program: Command): void {
       const models: SweepModel[] = [];
       const configs: TrainConfig[] = [];
       let trainConfig: TrainConfig | null = null;
-      for (const file of o.model as string[]) {
+      for (const file of o.model) {
         const { model, config } = loadModel(file, full);
         trainConfig ??= config;
         configs.push(config);
@@ -299,7 +299,7 @@ export function registerSweep(program: Command): void {
     .description('join the folders of a sharded sweep into what one unsharded run writes')
     .requiredOption('--out <dir>', 'merged output folder')
     .argument('<shards...>', 'shard output folders')
-    .action((shards: string[], o) => {
+    .action((shards, o) => {
       const n = mergeShards(shards, o.out);
       console.log(`merged ${shards.length} shards: ${n} rows into ${o.out}/sweep.csv`);
     });

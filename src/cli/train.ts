@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { refuseOutputIsInput } from '../io/run-settings.js';
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
+import { Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { adapterName } from '../gpu/device.js';
 import { initGpu } from '../gpu/node-gpu.js';
@@ -165,7 +165,7 @@ export function registerTrain(program: Command): void {
             config,
             g.adapter,
             data.name,
-            masks ? { masks, layout: o.maskLayout, init: o.init } : undefined,
+            masks && o.init ? { masks, layout: o.maskLayout, init: o.init } : undefined,
           ),
       });
       bar?.stop();

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, dropOf, type TrainConfig } from '../nn/config.js';
 import type { ConvSpec } from '../nn/layer-spec.js';
 import { deepFreeze } from '../util/freeze.js';
@@ -65,7 +65,9 @@ function byPreset(key: keyof TrainConfig, show: (v: never) => string = String): 
 const withDefault = (description: string, value: string) => `${description} (default: ${value})`;
 
 /** Adds the training options to a command (train, imp). */
-export function addTrainingOptions(cmd: Command): Command {
+export function addTrainingOptions<Args extends unknown[], Opts extends OptionValues, Global extends OptionValues>(
+  cmd: Command<Args, Opts, Global>,
+) {
   const presetHelp = `training budget. ${Object.keys(PRESETS)
     .map((name) => `${name}: fc ${presetText(PRESETS[name])} (cnn: ${presetText(CNN_PRESETS[name])})`)
     .join('. ')}`;
@@ -96,7 +98,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option(
       '--loss <loss>',
       withDefault('quadratic (linear-quadratic, no softmax) or softmax-ce', DEFAULT_CONFIG.loss),
-      parseChoice(['quadratic', 'softmax-ce']),
+      parseChoice(['quadratic', 'softmax-ce'] as const),
     )
     .option(
       '--dropout <p>',
@@ -140,27 +142,31 @@ export function addTrainingOptions(cmd: Command): Command {
     );
 }
 
+/** What the training options parse to. */
+export type TrainingOptions = ReturnType<ReturnType<typeof addTrainingOptions<[], {}, {}>>['opts']>;
+
 /** The training config these options give: defaults, then the preset, then each option given. */
-export function trainingConfig(o: Record<string, unknown>): TrainConfig {
+export function trainingConfig(o: TrainingOptions): TrainConfig {
   if (o.conv && o.arch !== 'cnn') throw new ConfigError('--conv needs --arch cnn');
-  const preset =
-    o.arch === 'cnn' ? { ...CNN_DEFAULTS, ...CNN_PRESETS[o.preset as string] } : PRESETS[o.preset as string];
-  const given = (key: string, field: keyof TrainConfig = key as keyof TrainConfig) =>
-    o[key] === undefined ? {} : { [field]: o[key] };
+  const preset = o.arch === 'cnn' ? { ...CNN_DEFAULTS, ...CNN_PRESETS[o.preset] } : PRESETS[o.preset];
+  // Each option given overrides the preset; one not given leaves it.
+  const given: Partial<TrainConfig> = {
+    hidden: o.hidden,
+    conv: o.conv,
+    loss: o.loss,
+    dropout: o.dropout,
+    l2: o.l2,
+    lr: o.lr,
+    lrSchedule: o.lrSchedule,
+    batch: o.batch,
+    iterations: o.iterations,
+    seed: o.seed,
+    evalEvery: o.evalEvery,
+    adversarial: o.adversarial,
+  };
   return {
     ...DEFAULT_CONFIG,
     ...preset,
-    ...given('hidden'),
-    ...given('conv'),
-    ...given('loss'),
-    ...given('dropout'),
-    ...given('l2'),
-    ...given('lr'),
-    ...given('lrSchedule'),
-    ...given('batch'),
-    ...given('iterations'),
-    ...given('seed'),
-    ...given('evalEvery'),
-    ...given('adversarial'),
-  } as TrainConfig;
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+  };
 }

@@ -11,6 +11,13 @@ import { deepFreeze } from '../util/freeze.js';
 export const PRUNE_METHODS = deepFreeze(['abs', 'act', 'act-abs-mean', 'combined', 'random', 'pixel-mask'] as const);
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
 
+/** Pruning methods by name, checked: one line naming the first unknown one. */
+export function pruneMethods(names: readonly string[], flag = '--method'): PruneMethod[] {
+  const bad = names.find((m) => !(PRUNE_METHODS as readonly string[]).includes(m));
+  if (bad !== undefined) throw new ConfigError(`${flag} ${bad}: use ${PRUNE_METHODS.join(', ')}`);
+  return names as PruneMethod[];
+}
+
 /** per-matrix: the same ratio in every weight matrix (the study's "global"); layer: one matrix; global: one threshold over all. */
 export type PruneScope = { kind: 'per-matrix' } | { kind: 'layer'; layer: number } | { kind: 'global' };
 
