@@ -2,9 +2,9 @@ import type { Command } from '@commander-js/extra-typings';
 import { join } from 'node:path';
 import { openGpu, loadModel, loadData, table } from './common.js';
 import { loadNoise } from '../adversarial/noise-files.js';
-import { pgd, DETECTOR_TOWARD, type AttackLoss, type DetectorToward } from '../adversarial/pgd.js';
+import { pgd, DETECTOR_TOWARD } from '../adversarial/pgd.js';
 import { take, skip } from '../data/dataset.js';
-import { DETECT_SCORES, SCORE_MEANING, type DetectScore } from '../detect/scores.js';
+import { DETECT_SCORES, SCORE_MEANING } from '../detect/scores.js';
 import {
   detectionRows,
   pgdDetectAttack,

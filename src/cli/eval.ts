@@ -1,7 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { robustness } from '../adversarial/evaluate.js';
 import { loadNoise } from '../adversarial/noise-files.js';
-import type { AttackLoss } from '../adversarial/pgd.js';
 import { DEFAULT_SUITE, runAttackSuite, type AttackRow, type AttackSuite } from '../adversarial/suite.js';
 import { take } from '../data/dataset.js';
 import { writeAtomic } from '../io/files.js';

@@ -4,7 +4,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { Option } from '@commander-js/extra-typings';
 import { dataOption } from './shared-options.js';
 import { openGpu, loadModel, loadData, pct } from './common.js';
-import { PRUNE_METHODS, Pruner, parseScope, scopeName, scoreSets, type PruneMethod } from '../prune/prune.js';
+import { PRUNE_METHODS, Pruner, parseScope, scopeName, scoreSets } from '../prune/prune.js';
 import { calibrationIndices, layerInputStats } from '../prune/stats.js';
 import { accuracy } from '../nn/evaluate.js';
 import type { MaskLayout } from '../nn/checkpoint.js';
