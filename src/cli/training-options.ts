@@ -143,7 +143,7 @@ export function addTrainingOptions<Args extends unknown[], Opts extends OptionVa
 }
 
 /** What the training options parse to. */
-export type TrainingOptions = ReturnType<ReturnType<typeof addTrainingOptions<[], {}, {}>>['opts']>;
+export type TrainingOptions = ReturnType<ReturnType<typeof addTrainingOptions<[], Record<never, never>, Record<never, never>>>['opts']>;
 
 /** The training config these options give: defaults, then the preset, then each option given. */
 export function trainingConfig(o: TrainingOptions): TrainConfig {
