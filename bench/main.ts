@@ -8,7 +8,7 @@ import { initGpu } from '../src/gpu/node-gpu';
 import { writeAtomic } from '../src/io/files';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
-import { SparsegradError } from '../src/gpu/errors';
+import { SparsegradError } from '../src/util/errors';
 import { benchMatmul } from './matmul';
 import { benchTrain } from './train';
 import { benchAdversarial } from './adversarial';

@@ -12,7 +12,7 @@ import { DecoupledPruner, dropEntries } from '../src/prune/prune-decoupled';
 import { parseScope } from '../src/prune/prune';
 import { modelFromSafetensors } from '../src/nn/checkpoint';
 import { readBytes } from '../src/io/files';
-import { ConfigError } from '../src/gpu/errors';
+import { ConfigError } from '../src/util/errors';
 
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf } from '../src/nn/config';
 import { predict, EVAL_BATCH } from '../src/nn/evaluate';

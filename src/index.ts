@@ -3,7 +3,7 @@
 // training, checkpoints, data). Runs in browsers and in Node, where the Node build adds what
 // needs the file system. The study's research code (attacks, pruning, detection) is
 // `sparsegrad/research`; kernel machinery is `sparsegrad/internals`.
-export * from './gpu/errors.js';
+export * from './util/errors.js';
 export { adapterName, type AdapterReport, type Gpu, type DeviceOptions } from './gpu/device.js';
 export { Backend, createBackend, type BackendOptions, type MemoryReport } from './gpu/backend.js';
 export { initGpu } from './gpu/init.js';

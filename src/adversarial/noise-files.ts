@@ -2,7 +2,7 @@ import { basename, join } from 'node:path';
 import { readBytes, writeAtomic } from '../io/files.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import { tilesToPng } from '../io/png.js';
-import { DataError } from '../gpu/errors.js';
+import { DataError } from '../util/errors.js';
 import type { Dataset } from '../data/dataset.js';
 import type { NoiseSettings } from './noise.js';
 import type { NoiseVector } from './evaluate.js';

@@ -1,7 +1,7 @@
 import { Tensor, backward, tidy } from '../tensor/tensor.js';
 import { add, clamp01, clampAbs } from '../ops/elementwise.js';
 import { softmaxCrossEntropy, l2Penalty } from '../ops/composite.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { oneHot, type Dataset } from '../data/dataset.js';
 import { Adam } from '../nn/adam.js';
 import { IndexStream, seededRandom } from '../nn/random.js';

@@ -2,7 +2,7 @@ import { Tensor, backward, tidy } from '../tensor/tensor.js';
 import { add, clamp01, clampAbs, scale, sign, sub } from '../ops/elementwise.js';
 import { argmax } from '../ops/argmax.js';
 import { detectorPenalty, marginLoss, softmaxCrossEntropy, type DetectorScore } from '../ops/composite.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { oneHot, type Dataset } from '../data/dataset.js';
 import { seededRandom } from '../nn/random.js';
 import { outputClasses, withFrozen, type FrozenClassifier } from './frozen.js';

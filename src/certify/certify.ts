@@ -1,6 +1,6 @@
 import type { Dataset } from '../data/dataset.js';
 import { deepFreeze } from '../util/freeze.js';
-import { SparsegradError } from '../gpu/errors.js';
+import { SparsegradError } from '../util/errors.js';
 import type { Module } from '../nn/module.js';
 import { predict } from '../nn/evaluate.js';
 import { pgdAttack } from '../adversarial/pgd.js';

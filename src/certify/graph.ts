@@ -1,5 +1,5 @@
 import type { Backend } from '../gpu/backend.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import type { Module } from '../nn/module.js';
 import { traceModule } from '../nn/trace.js';
 import type { BoundOp } from './bound-op.js';

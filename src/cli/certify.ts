@@ -11,7 +11,7 @@ import { DEFAULT_SUITE } from '../adversarial/suite.js';
 import { take } from '../data/dataset.js';
 import { adapterName } from '../gpu/device.js';
 import { writeAtomic } from '../io/files.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 
 /**
  * ε where bounds say something about naturally trained MNIST nets: IBP certifies little beyond

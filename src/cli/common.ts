@@ -5,7 +5,7 @@ import { loadModelBytes } from '../nn/model.js';
 import { loadData } from '../data/node-loader.js';
 import { splitClasses, type Split } from '../data/dataset.js';
 import { classesOf, inputOf } from '../nn/config.js';
-import { DataError } from '../gpu/errors.js';
+import { DataError } from '../util/errors.js';
 
 export async function openGpu(): Promise<Gpu> {
   const g = (await initGpu()).gpu;

@@ -36,7 +36,7 @@ import { refuseOtherSettings } from '../io/run-settings.js';
 import { adapterName } from '../gpu/device.js';
 import { dataOption, pgdEpsilonsOption, pgdLossOption, pgdRestartsOption, pgdStepsOption } from './shared-options.js';
 import { progressReporter } from './progress.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { parseChoice, parseInteger, parseList, parseNumber } from './options.js';
 
 export function registerDetect(program: Command): void {

@@ -10,7 +10,7 @@ import { parseInteger, parseNumber } from './options.js';
 import { applyKernels, kernelsOption } from './kernels.js';
 import { fitToData } from '../nn/train.js';
 import { tuneForTraining } from '../nn/tune.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { progressReporter } from './progress.js';
 
 export function registerImp(program: Command): void {

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
-import { SparsegradError } from '../gpu/errors.js';
+import { SparsegradError } from '../util/errors.js';
 import { releaseDefaultBackend } from '../gpu/default-backend.js';
 import { lockFolder } from '../io/lock.js';
 import { registerTrain } from './train.js';

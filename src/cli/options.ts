@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@commander-js/extra-typings';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { MAX_ADVERSARIAL_STEPS, type AdversarialSpec } from '../nn/config.js';
 
 /** commander parsers that reject bad values with the flag's name and the value. */

@@ -10,7 +10,7 @@ import { accuracy } from '../nn/evaluate.js';
 import type { MaskLayout } from '../nn/checkpoint.js';
 import { modelToBytes } from '../nn/model.js';
 import { writeAtomic } from '../io/files.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import type { AdversarialSpec } from '../nn/config.js';
 import { hydraMasks } from '../prune/hydra.js';
 import { Tensor } from '../tensor/tensor.js';

@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { join } from 'node:path';
-import { DataError } from '../gpu/errors.js';
+import { DataError } from '../util/errors.js';
 import { readResult, resultExists, writeAtomic } from '../io/files.js';
 import type { SweepRow } from '../study/sweep.js';
 import { robustnessCsv, summariseStudy } from '../study/summary.js';

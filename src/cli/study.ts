@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { writeReport } from '../report/report.js';
 import { runStudy, STUDY_PRESETS, type StudyOptions, type StudyPreset } from '../study/study.js';
 import { withOverrides } from '../study/preset-overrides.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { printFindings } from '../study/findings.js';
 import { openGpu } from './common.js';
 import { DATA_SOURCES } from './shared-options.js';

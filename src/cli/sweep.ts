@@ -5,7 +5,7 @@ import { loadNoise } from '../adversarial/noise-files.js';
 import { runSweep, sweepUnits, parseRatios, type SweepSpec, type SweepModel } from '../study/sweep.js';
 import { SweepFiles, mergeShards, parseShard } from '../study/sweep-files.js';
 import { PRUNE_METHODS, pruneMethods } from '../prune/prune.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { openGpu, loadModel, loadData, pct, table } from './common.js';
 import { chooseRatios, type CleanRule } from '../study/summary.js';
 import { writeAtomic } from '../io/files.js';

@@ -9,7 +9,7 @@ import { loadData } from '../data/node-loader.js';
 import { splitClasses } from '../data/dataset.js';
 import { classesOf, inputOf, layersOf, type TrainConfig } from '../nn/config.js';
 import { describeLayers } from '../nn/layer-spec.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { fitToData, trainModel, type TrainProgress } from '../nn/train.js';
 import { batchHookFor } from '../adversarial/training.js';
 import type { BatchSource } from '../nn/batches.js';

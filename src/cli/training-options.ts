@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option, type OptionValues } from '@
 import { CNN_DEFAULTS, DEFAULT_CONFIG, dropOf, type TrainConfig } from '../nn/config.js';
 import type { ConvSpec } from '../nn/layer-spec.js';
 import { deepFreeze } from '../util/freeze.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { dataOption } from './shared-options.js';
 import {
   parseAdversarialOption,
@@ -143,7 +143,9 @@ export function addTrainingOptions<Args extends unknown[], Opts extends OptionVa
 }
 
 /** What the training options parse to. */
-export type TrainingOptions = ReturnType<ReturnType<typeof addTrainingOptions<[], Record<never, never>, Record<never, never>>>['opts']>;
+export type TrainingOptions = ReturnType<
+  ReturnType<typeof addTrainingOptions<[], Record<never, never>, Record<never, never>>>['opts']
+>;
 
 /** The training config these options give: defaults, then the preset, then each option given. */
 export function trainingConfig(o: TrainingOptions): TrainConfig {

@@ -1,4 +1,4 @@
-import { DataError } from '../gpu/errors.js';
+import { DataError } from '../util/errors.js';
 import type { IdxArray } from './idx.js';
 
 /** Images as float pixels in [0,1], row-major [n, pixels]; labels 0, 1, … (one per class). */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DataError } from '../gpu/errors.js';
+import { DataError } from '../util/errors.js';
 import { fromIdx, type Dataset, type Split } from './dataset.js';
 import { embeddedSplit } from './embedded.js';
 import { parseIdx } from './idx.js';

@@ -1,4 +1,4 @@
-import { ShaderError } from './errors.js';
+import { ShaderError } from '../util/errors.js';
 
 /** What a kernel's binding holds: a storage buffer it reads, one it writes, or its uniforms. */
 export type BindingKind = 'read' | 'read_write' | 'uniform';

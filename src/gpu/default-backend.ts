@@ -1,4 +1,4 @@
-import { DeviceError } from './errors.js';
+import { DeviceError } from '../util/errors.js';
 import type { Backend, MemoryReport } from './backend.js';
 
 // The backend that tensors made without naming one go to (set by initGpu). Private: read it

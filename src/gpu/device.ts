@@ -1,4 +1,4 @@
-import { DeviceError } from './errors.js';
+import { DeviceError } from '../util/errors.js';
 
 /** What a result file needs to say about where it ran. */
 export interface AdapterReport {

@@ -1,4 +1,4 @@
-import { DeviceError } from './errors.js';
+import { DeviceError } from '../util/errors.js';
 import type { Backend } from './backend.js';
 import type { KernelPath } from './choices.js';
 

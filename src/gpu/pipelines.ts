@@ -1,5 +1,5 @@
 import { checkedDevice, type Gpu } from './device.js';
-import { ShaderError } from './errors.js';
+import { ShaderError } from '../util/errors.js';
 import { bindingsOf, uniformFieldsOf, type BindingKind, type UniformField } from './bindings.js';
 
 export type Constants = Record<string, number | boolean>;

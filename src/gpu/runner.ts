@@ -1,7 +1,7 @@
 import { checkedDevice, type Gpu } from './device.js';
 import type { Pipeline, PipelineCache } from './pipelines.js';
 import type { BufferPool } from './buffers.js';
-import { DeviceError } from './errors.js';
+import { DeviceError } from '../util/errors.js';
 
 /**
  * A dispatch's uniforms by the names of the kernel's uniform struct (its one declaration):

@@ -15,7 +15,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DataError } from '../gpu/errors.js';
+import { DataError } from '../util/errors.js';
 
 /**
  * Test hook for crash tests (SPARSEGRAD_KILL_AT=<point>[@<n>]): the process kills itself with

@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unl
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { ensureDir } from './files.js';
 
 interface Holder {

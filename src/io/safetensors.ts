@@ -1,4 +1,4 @@
-import { DataError } from '../gpu/errors.js';
+import { DataError } from '../util/errors.js';
 
 export interface NamedArray {
   name: string;

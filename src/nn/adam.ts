@@ -1,7 +1,7 @@
 import { Tensor, tidy } from '../tensor/tensor.js';
 import { mul } from '../ops/elementwise.js';
 import { adamUpdate } from '../ops/adam.js';
-import { SparsegradError } from '../gpu/errors.js';
+import { SparsegradError } from '../util/errors.js';
 
 /** Host copy of the optimiser state, for checkpoints (PyTorch calls m, v exp_avg, exp_avg_sq). */
 export interface AdamState {

@@ -4,7 +4,7 @@ import { bindingLimit } from '../gpu/device.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { classCount, type Dataset } from '../data/dataset.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { IndexStream, seededRandom } from './random.js';
 
 /**

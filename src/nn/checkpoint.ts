@@ -1,4 +1,4 @@
-import { DataError, fmtShape } from '../gpu/errors.js';
+import { DataError, fmtShape } from '../util/errors.js';
 import { checkFinite, metadataJson, decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describeLayers, weightShape, type Param } from './layer-spec.js';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { cnnLayers, fcLayers, type ConvSpec, type LayerSpec } from './layer-spec.js';
 import type { ModuleJson } from './modules.js';
 import { deepFreeze } from '../util/freeze.js';

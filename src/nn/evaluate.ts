@@ -1,5 +1,5 @@
 import type { Backend } from '../gpu/backend.js';
-import { DataError } from '../gpu/errors.js';
+import { DataError } from '../util/errors.js';
 import { Tensor, tidy } from '../tensor/tensor.js';
 import { argmax } from '../ops/argmax.js';
 import type { Dataset } from '../data/dataset.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { Conv2d, Dropout, Flatten, Linear, Pool2d, ReLU, type Layer, type ModuleJson } from './layers.js';
 
 /**

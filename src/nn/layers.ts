@@ -4,7 +4,7 @@ import { add, relu } from '../ops/elementwise.js';
 import { conv2d, convOutputSide, paddingOf, type Padding } from '../ops/conv2d.js';
 import { matmul } from '../ops/matmul.js';
 import { maxPool2d, avgPool2d, pooledSize } from '../ops/pool2d.js';
-import { ConfigError, ShapeError, fmtShape } from '../gpu/errors.js';
+import { ConfigError, ShapeError, fmtShape } from '../util/errors.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { Module, type ForwardOptions, type ParamSource } from './module.js';

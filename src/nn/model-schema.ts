@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import type { ModuleJson } from './layers.js';
 import { layerTypes } from './layer-types.js';
 

@@ -1,5 +1,5 @@
 import type { Backend } from '../gpu/backend.js';
-import { DataError, ShapeError, SparsegradError, fmtShape } from '../gpu/errors.js';
+import { DataError, ShapeError, SparsegradError, fmtShape } from '../util/errors.js';
 import { Tensor, tidy } from '../tensor/tensor.js';
 import { numel } from '../tensor/shape.js';
 import { defaultBackend } from '../gpu/default-backend.js';

@@ -2,7 +2,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { tracing } from '../tensor/trace.js';
 import { biasReluDropout } from '../ops/bias_relu_dropout.js';
 import type { Padding } from '../ops/conv2d.js';
-import { ConfigError, DataError, ShapeError, fmtShape } from '../gpu/errors.js';
+import { ConfigError, DataError, ShapeError, fmtShape } from '../util/errors.js';
 import { checkFinite, decodeSafetensors, encodeSafetensors, metadataJson } from '../io/safetensors.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';

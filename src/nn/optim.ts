@@ -1,6 +1,6 @@
 import { Tensor } from '../tensor/tensor.js';
 import { sgdUpdate } from '../ops/sgd.js';
-import { ConfigError, SparsegradError } from '../gpu/errors.js';
+import { ConfigError, SparsegradError } from '../util/errors.js';
 import { rateAt, type LrStep } from './config.js';
 
 export { Adam, type AdamSettings, type AdamState } from './adam.js';

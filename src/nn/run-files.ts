@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBytes, recoverFolder, writeAtomic, writeTransaction } from '../io/files.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
-import { ConfigError, DataError } from '../gpu/errors.js';
+import { ConfigError, DataError } from '../util/errors.js';
 import type { AdapterReport } from '../gpu/device.js';
 import { modelFromSafetensors, modelToSafetensors, type MaskLayout } from './checkpoint.js';
 import { classesOf, inputOf, migrateConfig, type TrainConfig } from './config.js';

@@ -1,5 +1,5 @@
 import type { Backend } from '../gpu/backend.js';
-import { ConfigError, fmtShape } from '../gpu/errors.js';
+import { ConfigError, fmtShape } from '../util/errors.js';
 import { Tensor, tidy } from '../tensor/tensor.js';
 import { withTraceListener } from '../tensor/trace.js';
 import type { Module } from './module.js';

@@ -3,7 +3,7 @@ import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { add } from '../ops/elementwise.js';
 import { l2Penalty, quadraticLoss, softmaxCrossEntropy, type Targets } from '../ops/composite.js';
-import { ConfigError, DivergenceError } from '../gpu/errors.js';
+import { ConfigError, DivergenceError } from '../util/errors.js';
 import { splitClasses, type Split } from '../data/dataset.js';
 import { learningRateAt, validateConfig, type TrainConfig } from './config.js';
 import type { ForwardOptions, Param } from './layer-spec.js';

@@ -1,5 +1,5 @@
 import type { Backend } from '../gpu/backend.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { Tensor, tidy } from '../tensor/tensor.js';
 import { withForwardHooks } from './hooks.js';
 import { Conv2d, Linear } from './layers.js';

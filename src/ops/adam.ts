@@ -1,7 +1,7 @@
 import adamWgsl from '../../shaders/adam.wgsl';
 import { unaryKernel } from './elementwise.js';
 import { workgroups1d } from '../gpu/dispatch.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { type Tensor, backendOf } from '../tensor/tensor.js';
 
 /**

@@ -1,6 +1,6 @@
 import argmaxWgsl from '../../shaders/argmax.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, backendOf } from '../tensor/tensor.js';
 
 /** Row-wise argmax of a [rows, cols] tensor, as float indices [rows]; no gradient. */

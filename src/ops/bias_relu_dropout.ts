@@ -2,7 +2,7 @@ import forwardWgsl from '../../shaders/bias_relu_dropout.wgsl';
 import gradWgsl from '../../shaders/bias_relu_dropout_grad.wgsl';
 import dropoutHashWgsl from '../../shaders/dropout_hash.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import { record } from './kernel.js';
 import { sumTo } from './reduce-axis.js';

@@ -1,4 +1,4 @@
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
 import { add, binaryOp, exp, log, mul, scale, square, sub } from './elementwise.js';

@@ -6,7 +6,7 @@ import dilateWgsl from '../../shaders/conv2d_dilate.wgsl';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path.js';
 import { workgroups1d } from '../gpu/dispatch.js';
 import { traceOp } from '../tensor/trace.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
 import { record } from './kernel.js';

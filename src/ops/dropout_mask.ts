@@ -1,7 +1,7 @@
 import dropoutMaskWgsl from '../../shaders/dropout_mask.wgsl';
 import dropoutHashWgsl from '../../shaders/dropout_hash.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Backend } from '../gpu/backend.js';
 import type { Shape } from '../tensor/shape.js';

@@ -1,7 +1,7 @@
 import unaryWgsl from '../../shaders/unary.wgsl';
 import binaryWgsl from '../../shaders/binary.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../util/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import { broadcastShapes, sameShape, stridesOf, type Shape } from '../tensor/shape.js';
 import { record } from './kernel.js';

@@ -1,6 +1,6 @@
 import gatherRowsWgsl from '../../shaders/gather_rows.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, backendOf } from '../tensor/tensor.js';
 
 const MAX_EXACT_INDEX = 2 ** 24; // f32 holds every integer below this

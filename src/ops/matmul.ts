@@ -14,7 +14,7 @@ import { traceOp } from '../tensor/trace.js';
 import type { Tuner } from '../gpu/tuner.js';
 import { recordShape, tuneFamily, type TunedBucket } from '../gpu/tuning.js';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path.js';
-import { DeviceError, ShapeError, fmtShape } from '../gpu/errors.js';
+import { DeviceError, ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import { record } from './kernel.js';
 import type { Backend } from '../gpu/backend.js';

@@ -2,7 +2,7 @@ import pool2dWgsl from '../../shaders/pool2d.wgsl';
 import pool2dGradWgsl from '../../shaders/pool2d_grad.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
 import { traceOp } from '../tensor/trace.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, accumulateGrad } from '../tensor/tensor.js';
 import { record } from './kernel.js';
 

@@ -1,6 +1,6 @@
 import pruneMaskWgsl from '../../shaders/prune_mask.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, backendOf } from '../tensor/tensor.js';
 
 /**

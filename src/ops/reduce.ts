@@ -1,4 +1,4 @@
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, accumulateGrad } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { record } from './kernel.js';

@@ -1,7 +1,7 @@
 import sgdWgsl from '../../shaders/sgd.wgsl';
 import { unaryKernel } from './elementwise.js';
 import { workgroups1d } from '../gpu/dispatch.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { type Tensor, backendOf } from '../tensor/tensor.js';
 
 export interface SgdStep {

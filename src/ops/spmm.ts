@@ -4,7 +4,7 @@ import { fillBuffer } from '../gpu/fill.js';
 import type { Tuner } from '../gpu/tuner.js';
 import type { TunedBucket } from '../gpu/tuning.js';
 import { workgroups1d } from '../gpu/dispatch.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import type { CsrGpu, SparseMatrix } from '../tensor/csr.js';
 import { record } from './kernel.js';

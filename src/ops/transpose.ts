@@ -1,6 +1,6 @@
 import transposeWgsl from '../../shaders/transpose.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import { record } from './kernel.js';
 

@@ -1,6 +1,6 @@
 import { Tensor, backward, tidy } from '../tensor/tensor.js';
 import { add, mul, sub } from '../ops/elementwise.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Model } from '../nn/model.js';
 import type { TrainConfig } from '../nn/config.js';

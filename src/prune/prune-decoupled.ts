@@ -1,4 +1,4 @@
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { seededRandom } from '../nn/random.js';
 import { RankedPruning, columnRankScores, scoreSets, type PruneMethod, type PruneSettings } from './prune.js';
 import type { InputStats } from './stats.js';

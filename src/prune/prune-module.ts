@@ -1,5 +1,5 @@
 import type { Dataset } from '../data/dataset.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import type { Module } from '../nn/module.js';
 import { traceableOf } from '../nn/weight-layers.js';
 import { ranksOf, scoresFor } from './prune.js';

@@ -1,7 +1,7 @@
 import type { Backend } from '../gpu/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { pruneMask } from '../ops/prune_mask.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { columnMeans, type LayerSpec } from '../nn/layer-spec.js';
 import type { Model } from '../nn/model.js';
 import { seededRandom } from '../nn/random.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { readResult, resultExists, writeAtomic } from '../io/files.js';
-import { DataError } from '../gpu/errors.js';
+import { DataError } from '../util/errors.js';
 import { isTransferCurve, type SweepRow } from '../study/sweep.js';
 import { findingsTable } from '../study/findings.js';
 import type { StudySummary } from '../study/summary.js';

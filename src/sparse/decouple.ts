@@ -1,4 +1,4 @@
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import type { Model } from '../nn/model.js';
 import { Sequential } from '../nn/modules.js';
 import { convOutputShape, type ConvLayerSpec, type LayerSpec } from '../nn/layer-spec.js';

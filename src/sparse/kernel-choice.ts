@@ -4,7 +4,7 @@ import { matmul } from '../ops/matmul.js';
 import { spmm } from '../ops/spmm.js';
 import { seededRandom } from '../nn/random.js';
 import { SparseMatrix, type CsrHost } from '../tensor/csr.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import type { Backend } from '../gpu/backend.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Tensor } from '../tensor/tensor.js';
 import { defaultBackend } from '../gpu/default-backend.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { conv2d } from '../ops/conv2d.js';
 import { add, relu } from '../ops/elementwise.js';
 import { avgPool2d, maxPool2d } from '../ops/pool2d.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Split } from '../data/dataset.js';
 import type { AdapterReport } from '../gpu/device.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { readBytes, readResult, resultExists, writeAtomic } from '../io/files.js';
 import { refuseOtherSettings } from '../io/run-settings.js';
 import { modelFromSafetensors, modelToSafetensors } from '../nn/checkpoint.js';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import type { StudyPreset } from './study.js';
 import { parseRatios } from './sweep.js';
 

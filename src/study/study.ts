@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { adapterName, type Gpu } from '../gpu/device.js';
 import { writeAtomic, readBytes } from '../io/files.js';
-import { ConfigError } from '../gpu/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { loadData } from '../data/node-loader.js';
 import { splitClasses, type Split } from '../data/dataset.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../nn/config.js';

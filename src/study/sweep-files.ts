@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { migrateConfig } from '../nn/config.js';
 import { join } from 'node:path';
 import { readResult, resultExists, writeAtomic } from '../io/files.js';
-import { ConfigError, DataError } from '../gpu/errors.js';
+import { ConfigError, DataError } from '../util/errors.js';
 import {
   sweepUnits,
   summariseSeeds,

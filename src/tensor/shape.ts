@@ -1,4 +1,4 @@
-import { ShapeError, fmtShape } from '../gpu/errors.js';
+import { ShapeError, fmtShape } from '../util/errors.js';
 
 export type Shape = readonly number[];
 

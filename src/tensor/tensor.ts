@@ -3,7 +3,7 @@ import { defaultBackend } from '../gpu/default-backend.js';
 import { bindingLimit } from '../gpu/device.js';
 import { fillBuffer } from '../gpu/fill.js';
 import { encodeAccumulate } from '../gpu/accumulate.js';
-import { DeviceError, ShapeError, SparsegradError, fmtShape } from '../gpu/errors.js';
+import { DeviceError, ShapeError, SparsegradError, fmtShape } from '../util/errors.js';
 import { type Shape, checkShape, numel } from './shape.js';
 import { traceCreated, traceOp } from './trace.js';
 

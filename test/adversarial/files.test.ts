@@ -8,7 +8,7 @@ import { loadNoise, saveNoise } from '../../src/adversarial/noise-files';
 import { modelFromSafetensors } from '../../src/nn/checkpoint';
 import { loadEmbedded } from '../../src/data/node-loader';
 import { DEFAULT_NOISE } from '../../src/adversarial/noise';
-import { DataError } from '../../src/gpu/errors';
+import { DataError } from '../../src/util/errors';
 
 useGpu();
 

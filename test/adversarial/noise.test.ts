@@ -12,7 +12,7 @@ import { refFcForward, refSoftmaxCE, refUnary, refConv2d, refBinary, refMatmul }
 import { conv2d } from '../../src/ops/conv2d';
 import { add, relu } from '../../src/ops/elementwise';
 import { linear } from '../../src/ops/composite';
-import { ConfigError } from '../../src/gpu/errors';
+import { ConfigError } from '../../src/util/errors';
 import { DeviceImages } from '../../src/nn/batches';
 import { modelOfLayers } from '../../src/nn/study-models';
 

@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG } from '../../src/nn/config';
 import { accuracy } from '../../src/nn/evaluate';
 import { loadEmbedded } from '../../src/data/node-loader';
 import { take, type Dataset } from '../../src/data/dataset';
-import { ConfigError } from '../../src/gpu/errors';
+import { ConfigError } from '../../src/util/errors';
 
 useGpu();
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseIdx } from '../../src/data/idx';
 import { loadIdxPair, loadMnistDir, loadEmbedded, loadData, loadFashionMnist } from '../../src/data/node-loader';
-import { DataError } from '../../src/gpu/errors';
+import { DataError } from '../../src/util/errors';
 import { classCount, splitClasses, take } from '../../src/data/dataset';
 
 const gunzip = (b: Uint8Array) => new Uint8Array(gunzipSync(b));

@@ -7,7 +7,7 @@ import { adamFor, trainStep } from '../../src/nn/train';
 import { batchesFor } from '../../src/nn/batches';
 import { CNN_DEFAULTS, DEFAULT_CONFIG, layersOf, type TrainConfig } from '../../src/nn/config';
 
-import { ShaderError } from '../../src/gpu/errors';
+import { ShaderError } from '../../src/util/errors';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
 import { modelOfLayers } from '../../src/nn/study-models';
 

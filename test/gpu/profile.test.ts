@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers';
 import { Tensor, tidy } from '../../src/tensor/tensor';
 import { relu, scale, add } from '../../src/ops/elementwise';
-import { DeviceError } from '../../src/gpu/errors';
+import { DeviceError } from '../../src/util/errors';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();

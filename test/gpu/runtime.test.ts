@@ -4,7 +4,7 @@ import { Tensor, tidy, backward } from '../../src/tensor/tensor';
 import { matmul } from '../../src/ops/matmul';
 import { relu, add } from '../../src/ops/elementwise';
 import { sum } from '../../src/ops/reduce';
-import { ShaderError } from '../../src/gpu/errors';
+import { ShaderError } from '../../src/util/errors';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers';
 import { Tensor } from '../../src/tensor/tensor';
-import { DeviceError } from '../../src/gpu/errors';
+import { DeviceError } from '../../src/util/errors';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors';
-import { DataError } from '../../src/gpu/errors';
+import { DataError } from '../../src/util/errors';
 import { HOSTILE_SAFETENSORS as CASES } from './hostile-safetensors';
 
 describe('safetensors are read as strictly as the reference loader reads them', () => {

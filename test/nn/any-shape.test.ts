@@ -14,7 +14,7 @@ import { calibrationIndices, layerInputStats } from '../../src/prune/stats';
 import { Pruner, parseScope } from '../../src/prune/prune';
 import { decoupleNet } from '../../src/sparse/decouple';
 import { SparseNet } from '../../src/sparse/sparse-net';
-import { ConfigError } from '../../src/gpu/errors';
+import { ConfigError } from '../../src/util/errors';
 
 useGpu();
 

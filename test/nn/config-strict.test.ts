@@ -4,7 +4,7 @@ import { Sequential } from '../../src/nn/modules';
 import { DEFAULT_CONFIG, validateConfig, migrateConfig, type TrainConfig } from '../../src/nn/config';
 import { splitClasses } from '../../src/data/dataset';
 import { fitToData } from '../../src/nn/train';
-import { ConfigError, DataError } from '../../src/gpu/errors';
+import { ConfigError, DataError } from '../../src/util/errors';
 
 useGpu();
 

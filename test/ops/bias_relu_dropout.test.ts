@@ -7,7 +7,7 @@ import { dropout } from '../../src/ops/composite';
 import { sum } from '../../src/ops/reduce';
 import { mul } from '../../src/ops/elementwise';
 import { Tensor, backward, tidyAsync } from '../../src/tensor/tensor';
-import { ConfigError, ShapeError } from '../../src/gpu/errors';
+import { ConfigError, ShapeError } from '../../src/util/errors';
 import { seededRandom } from '../../src/nn/random';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
 

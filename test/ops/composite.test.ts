@@ -3,7 +3,7 @@ import { checkOp, randomArray, useGpu } from '../helpers';
 import { l2Penalty, linear, marginLoss, quadraticLoss, softmaxCrossEntropy } from '../../src/ops/composite';
 import { Tensor, tidyAsync } from '../../src/tensor/tensor';
 import { refBinary, refMatmul, refQuadratic, refSoftmaxCE } from '../ref/ref';
-import { ShapeError } from '../../src/gpu/errors';
+import { ShapeError } from '../../src/util/errors';
 
 useGpu();
 

@@ -3,7 +3,7 @@ import { checkOp, useGpu } from '../helpers';
 import { conv2d } from '../../src/ops/conv2d';
 import { Tensor } from '../../src/tensor/tensor';
 import { refConv2d } from '../ref/ref';
-import { ShapeError } from '../../src/gpu/errors';
+import { ShapeError } from '../../src/util/errors';
 import { subgroupKernelsFit, type KernelPath } from '../../src/gpu/kernel-path';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
 

@@ -3,7 +3,7 @@ import { checkOp, useGpu } from '../helpers';
 import { dropoutMask } from '../../src/ops/dropout_mask';
 import { dropout } from '../../src/ops/composite';
 import { tidyAsync } from '../../src/tensor/tensor';
-import { ConfigError } from '../../src/gpu/errors';
+import { ConfigError } from '../../src/util/errors';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();

@@ -3,7 +3,7 @@ import { checkOp, randomArray, useGpu } from '../helpers';
 import { max, mean, reduceKernel, sum } from '../../src/ops/reduce';
 import { Tensor } from '../../src/tensor/tensor';
 import { refReduce } from '../ref/ref';
-import { ShapeError } from '../../src/gpu/errors';
+import { ShapeError } from '../../src/util/errors';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();

@@ -5,7 +5,7 @@ import { MemoryTuneStore, Tuner } from '../../src/gpu/tuner';
 import { transpose } from '../../src/ops/transpose';
 import { SparseMatrix, csrFromDense, transposeCsr, validateCsr } from '../../src/tensor/csr';
 import { Tensor } from '../../src/tensor/tensor';
-import { ShapeError } from '../../src/gpu/errors';
+import { ShapeError } from '../../src/util/errors';
 import { defaultBackend as backend } from '../../src/gpu/default-backend';
 
 useGpu();

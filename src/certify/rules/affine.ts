@@ -1,7 +1,7 @@
 import { Tensor, tidy } from '../../tensor/tensor.js';
 import { add, mul, scale, unaryOp } from '../../ops/elementwise.js';
 import { broadcastShapes } from '../../tensor/shape.js';
-import { ConfigError, fmtShape } from '../../gpu/errors.js';
+import { ConfigError, fmtShape } from '../../util/errors.js';
 import type { AffineOp, RuleContext } from '../bound-op.js';
 
 /** Helpers the affine rules share: shapes, reshapes, constants spread over an output. */

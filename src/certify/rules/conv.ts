@@ -3,7 +3,7 @@ import { Tensor, backward, tidy } from '../../tensor/tensor.js';
 import { matmul } from '../../ops/matmul.js';
 import { conv2d, paddingOf, type Padding } from '../../ops/conv2d.js';
 import { add, unaryOp } from '../../ops/elementwise.js';
-import { ConfigError } from '../../gpu/errors.js';
+import { ConfigError } from '../../util/errors.js';
 import type { Conv2d } from '../../nn/layers.js';
 import type { AffineOp, BoundRule } from '../bound-op.js';
 import { affineOperands, numel } from './affine.js';

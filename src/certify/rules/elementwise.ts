@@ -1,7 +1,7 @@
 import { deepFreeze } from '../../util/freeze.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { scale } from '../../ops/elementwise.js';
-import { ConfigError, fmtShape } from '../../gpu/errors.js';
+import { ConfigError, fmtShape } from '../../util/errors.js';
 import type { BoundRule, RuleContext } from '../bound-op.js';
 import { affineOperands, diagonalAffine, numel, scaledAffine, spread } from './affine.js';
 

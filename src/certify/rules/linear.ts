@@ -2,7 +2,7 @@ import { deepFreeze } from '../../util/freeze.js';
 import { matmul } from '../../ops/matmul.js';
 import { add, unaryOp } from '../../ops/elementwise.js';
 import { gatherRows } from '../../ops/gather_rows.js';
-import { ConfigError } from '../../gpu/errors.js';
+import { ConfigError } from '../../util/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Linear } from '../../nn/layers.js';
 import type { AffineOp, BoundRule } from '../bound-op.js';

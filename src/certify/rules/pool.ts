@@ -1,7 +1,7 @@
 import { deepFreeze } from '../../util/freeze.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { avgPool2d } from '../../ops/pool2d.js';
-import { ConfigError } from '../../gpu/errors.js';
+import { ConfigError } from '../../util/errors.js';
 import type { Pool2d } from '../../nn/layers.js';
 import type { AffineOp, BoundRule, RuleContext } from '../bound-op.js';
 import { describeNode, numel } from './affine.js';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../gpu/errors.js';
+import { ConfigError } from '../../util/errors.js';
 import type { Module } from '../../nn/module.js';
 import type { BoundRule } from '../bound-op.js';
 import { LINEAR_RULES } from './linear.js';
