@@ -7,12 +7,9 @@ export interface Param {
   tensor: Tensor;
 }
 
-export interface ForwardOptions {
-  /** Dropout on (training) or off (evaluation). */
-  train: boolean;
-  dropoutSeed?: number;
-  step?: number;
-}
+/** One description of what a forward pass takes: the Module's. */
+export type { ForwardOptions } from './module.js';
+import type { ForwardOptions } from './module.js';
 
 /**
  * One weight layer; PyTorch names: conv{i}, fc{i}. A conv layer knows its input maps
