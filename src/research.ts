@@ -27,6 +27,14 @@ export { boundGraph, type BoundGraph, type BoundNode } from './certify/graph.js'
 export type { BoundOp, AffineOp, UnaryOp, SumOp, BoundRule, Relaxation, RuleContext } from './certify/bound-op.js';
 export { registerBoundRule, BoundRules, defaultBoundRules } from './certify/rules/registry.js';
 export { reluRelaxation } from './certify/rules/relu.js';
+export { PGD, FGSM, type Attack } from './adversarial/attack.js';
+export {
+  adversarialTraining,
+  batchHookFor,
+  adversarialBatch,
+  catastrophicOverfitting,
+} from './adversarial/training.js';
+export { signedGradientStep } from './adversarial/pgd.js';
 export { traceModule, type Graph, type GraphNode, type GraphArg } from './nn/trace.js';
 export { withForwardHooks, type ForwardAround } from './nn/hooks.js';
 export { weightLayers, traceableOf, type WeightLayer } from './nn/weight-layers.js';

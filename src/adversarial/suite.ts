@@ -1,5 +1,6 @@
 import type { Dataset } from '../data/dataset.js';
-import { attackName, fgsm, pgd, pgdAttack, type AttackLoss, type PgdSettings } from './pgd.js';
+import { attackName, fgsm, pgd, type AttackLoss, type PgdSettings } from './pgd.js';
+import { PGD } from './attack.js';
 import type { FrozenClassifier } from './frozen.js';
 import { deepFreeze } from '../util/freeze.js';
 
@@ -84,7 +85,7 @@ export async function runAttackSuite(
     for (const a of attacks) {
       const t0 = performance.now();
       const name = `${attackName(a)} ε=${epsilon}`;
-      const r = await pgdAttack(model, data, a, undefined, undefined, (done, total) => progress?.(name, done, total));
+      const r = await new PGD(a).run(model, data, (done, total) => progress?.(name, done, total));
       const dt = (performance.now() - t0) / 1000;
       seconds += dt;
       for (let i = 0; i < data.count; i++)

@@ -3,7 +3,7 @@ import { deepFreeze } from '../util/freeze.js';
 import { SparsegradError } from '../util/errors.js';
 import type { Module } from '../nn/module.js';
 import { predict } from '../nn/evaluate.js';
-import { pgdAttack } from '../adversarial/pgd.js';
+import { PGD } from '../adversarial/attack.js';
 import { suiteAttacks, type AttackSuite } from '../adversarial/suite.js';
 import { boundGraph, numel } from './graph.js';
 import { crown, ibp, linfBoxes, marginSpecs } from './bounds.js';
@@ -80,7 +80,7 @@ export async function certifyModel(
         const broken = Uint8Array.from(predictions, (p, i) => (p === data.labels[i] ? 0 : 1));
         const t0 = performance.now();
         for (const a of suiteAttacks({ ...attacks, epsilons: [epsilon] }, epsilon)) {
-          const r = await pgdAttack(model, data, a, undefined, undefined, (done, total) =>
+          const r = await new PGD(a).run(model, data, (done, total) =>
             opts.progress?.(`pgd-${a.loss} ε=${epsilon}`, done, total),
           );
           r.predictions.forEach((p, i) => {

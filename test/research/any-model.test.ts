@@ -42,6 +42,8 @@ import {
   pgd,
   pgdAttack,
   pgdImages,
+  PGD,
+  FGSM,
   pruneModule,
   registerBoundRule,
   robustness,
@@ -122,6 +124,10 @@ async function study(backend: Backend, log: string[]) {
   const clean = await accuracy(model, test);
   const attacked = await pgdAttack(model, test, pgd(0.1, 10));
   const fast = await pgdAttack(model, test, fgsm(0.1));
+  // The same attacks as objects (torchattacks' interface): settings checked when made, run on any model.
+  expect((await PGD.of(0.1, 10).run(model, test)).accuracy).toBe(attacked.accuracy);
+  expect((await new FGSM(0.1).run(model, test)).accuracy).toBe(fast.accuracy);
+  expect(() => PGD.of(2, 10)).toThrow('pgd: epsilon 2 must be in [0, 1]');
   const noise = await makeNoise(model, take(data.train, 500), {
     steps: 30,
     batch: 64,
