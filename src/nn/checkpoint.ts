@@ -1,5 +1,8 @@
 import { DataError, fmtShape } from '../util/errors.js';
-import { checkFinite, metadataJson, decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
+import { checkFinite, metadataJson, type NamedArray } from '../io/safetensors.js';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type MaskLayout } from '../io/checkpoint.js';
+
+export type { MaskLayout } from '../io/checkpoint.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describeLayers, weightShape, type Param } from './layer-spec.js';
 import type { Sequential } from './modules.js';
@@ -17,14 +20,6 @@ import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 
 /**
- * How a pruned model is saved: 'zeros', plain weights with the pruned ones 0; or
- * 'torch-prune', torch.nn.utils.prune's layout: `fc1.weight_orig` and `fc1.weight_mask` (float
- * 0/1) instead of `fc1.weight` for every masked matrix, so that a torch.nn module with
- * prune.custom_from_mask applied loads it as it is (weight = weight_orig · weight_mask).
- */
-export type MaskLayout = 'zeros' | 'torch-prune';
-
-/**
  * safetensors bytes of a model, PyTorch names and layouts, the config in __metadata__. With
  * `masks` (per weight matrix, 1 keep / 0 pruned, null for an unpruned one) the pruned weights
  * are saved as `layout` says.
@@ -36,62 +31,15 @@ export async function modelToSafetensors(
   layout: MaskLayout = 'zeros',
   metadata: Record<string, string> = {},
 ): Promise<Uint8Array> {
-  const arrays: NamedArray[] = [];
-  let w = 0;
-  for (const p of model.params) {
-    const data = await p.tensor.read();
-    const shape = [...p.tensor.shape];
-    const mask = p.name.endsWith('.weight') ? (masks?.[w++] ?? null) : null;
-    if (mask && mask.length !== data.length)
-      throw new DataError(`${p.name}: mask of ${mask.length} values for ${data.length} weights`);
-    if (!mask) {
-      arrays.push({ name: p.name, shape, data });
-      continue;
-    }
-    if (layout === 'zeros') {
-      arrays.push({ name: p.name, shape, data: data.map((v, i) => (mask[i] ? v : 0)) });
-      continue;
-    }
-    arrays.push({ name: `${p.name}_orig`, shape, data }, { name: `${p.name}_mask`, shape, data: mask });
-  }
-  return encodeSafetensors(arrays, { format: 'pt', sparsegrad_config: JSON.stringify(config), ...metadata });
+  return encodeCheckpoint(await paramArrays(model.params), masks, layout, {
+    sparsegrad_config: JSON.stringify(config),
+    ...metadata,
+  });
 }
 
-/**
- * torch.nn.utils.prune's `X_orig` + `X_mask` pairs folded into `X` = orig · mask; the masks are
- * returned by name. A lone `_orig` or `_mask`, or a mask that is not 0/1, is an error.
- */
-export function foldPruneMasks(
-  arrays: NamedArray[],
-  file: string,
-): { arrays: NamedArray[]; masks: Map<string, Float32Array> } {
-  const byName = new Map(arrays.map((a) => [a.name, a]));
-  const masks = new Map<string, Float32Array>();
-  const out: NamedArray[] = [];
-  for (const a of arrays) {
-    if (a.name.endsWith('_mask')) {
-      if (!byName.has(`${a.name.slice(0, -5)}_orig`))
-        throw new DataError(`${file}: ${a.name} has no ${a.name.slice(0, -5)}_orig beside it`);
-      continue;
-    }
-    if (!a.name.endsWith('_orig')) {
-      out.push(a);
-      continue;
-    }
-    const name = a.name.slice(0, -5);
-    const mask = byName.get(`${name}_mask`);
-    if (!mask)
-      throw new DataError(`${file}: ${a.name} has no ${name}_mask beside it (torch.nn.utils.prune saves both)`);
-    if (mask.shape.join() !== a.shape.join())
-      throw new DataError(`${file}: ${name}_mask is ${fmtShape(mask.shape)} but ${a.name} is ${fmtShape(a.shape)}`);
-    const bad = mask.data.findIndex((v) => v !== 0 && v !== 1);
-    if (bad >= 0)
-      throw new DataError(`${file}: ${name}_mask[${bad}] = ${mask.data[bad]}: a pruning mask holds only 0 and 1`);
-    masks.set(name, mask.data);
-    out.push({ name, shape: a.shape, data: a.data.map((v, i) => (mask.data[i] ? v : 0)) }); // orig · mask, with +0 for pruned
-  }
-  return { arrays: out, masks };
-}
+/** Parameters read back as named host arrays, in order. */
+export const paramArrays = (params: Param[]): Promise<NamedArray[]> =>
+  Promise.all(params.map(async (p) => ({ name: p.name, shape: [...p.tensor.shape], data: await p.tensor.read() })));
 
 /**
  * The architecture a state dict describes: conv1.weight, conv2.weight, … ([out, in, k, k],
@@ -190,9 +138,15 @@ export function modelFromSafetensors(
   file: string,
   backend: Backend = defaultBackend(),
 ): { model: Sequential; config: TrainConfig; masks: (Float32Array | null)[] | null } {
-  const decoded = decodeSafetensors(bytes, file);
-  const { metadata } = decoded;
-  const { arrays, masks: saved } = foldPruneMasks(decoded.arrays, file);
+  return modelFromCheckpoint(decodeCheckpoint(bytes, file), file, backend);
+}
+
+/** The same, from a decoded checkpoint (loadModelBytes decodes a file once). */
+export function modelFromCheckpoint(
+  { arrays, masks: saved, metadata }: Checkpoint,
+  file: string,
+  backend: Backend = defaultBackend(),
+): { model: Sequential; config: TrainConfig; masks: (Float32Array | null)[] | null } {
   checkFinite(arrays, file);
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const config: TrainConfig = metadata.sparsegrad_config

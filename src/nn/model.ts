@@ -1,11 +1,6 @@
-import { decodeSafetensors, metadataJson } from '../io/safetensors.js';
-import {
-  foldPruneMasks,
-  modelFromSafetensors,
-  modelToSafetensors,
-  storedConfigChecked,
-  type MaskLayout,
-} from './checkpoint.js';
+import { metadataJson } from '../io/safetensors.js';
+import { decodeCheckpoint } from '../io/checkpoint.js';
+import { modelFromCheckpoint, modelToSafetensors, storedConfigChecked, type MaskLayout } from './checkpoint.js';
 import { DEFAULT_CONFIG, migrateConfig, type TrainConfig } from './config.js';
 import { type Sequential, sequentialFromArrays } from './modules.js';
 import type { Backend } from '../gpu/backend.js';
@@ -29,10 +24,9 @@ export function loadModelBytes(
   file: string,
   backend: Backend = defaultBackend(),
 ): { model: Model; config: TrainConfig; masks: (Float32Array | null)[] | null } {
-  const decoded = decodeSafetensors(bytes, file);
-  const { metadata } = decoded;
-  if (!metadata.sparsegrad_model) return modelFromSafetensors(bytes, file, backend);
-  const { arrays, masks: saved } = foldPruneMasks(decoded.arrays, file);
+  const decoded = decodeCheckpoint(bytes, file); // once: both kinds build from it
+  const { metadata, arrays, masks: saved } = decoded;
+  if (!metadata.sparsegrad_model) return modelFromCheckpoint(decoded, file, backend);
   const model = sequentialFromArrays(arrays, metadata, file, undefined, backend);
   const config: TrainConfig = {
     ...DEFAULT_CONFIG,

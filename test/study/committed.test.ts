@@ -5,7 +5,7 @@ import { useGpu } from '../helpers';
 import { readBytes, readResult } from '../../src/io/files';
 import { decodeSafetensors } from '../../src/io/safetensors';
 import { loadModelBytes } from '../../src/nn/model';
-import { foldPruneMasks } from '../../src/nn/checkpoint';
+import { foldPruneMasks } from '../../src/io/checkpoint';
 import { trainModel } from '../../src/nn/train';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/nn/config';
 import { STUDY_PRESETS } from '../../src/study/study';
