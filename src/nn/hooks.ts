@@ -15,6 +15,7 @@ export function withForwardHooks<T>(modules: Module[], around: ForwardAround, fn
     for (const m of new Set(modules)) {
       const original = m.forward;
       wrapped.push(m);
+      hooked.add(m);
       Object.defineProperty(m, 'forward', {
         configurable: true,
         writable: true,
@@ -23,6 +24,14 @@ export function withForwardHooks<T>(modules: Module[], around: ForwardAround, fn
     }
     return fn();
   } finally {
-    for (const m of wrapped) delete (m as unknown as Record<string, unknown>).forward;
+    for (const m of wrapped) {
+      delete (m as unknown as Record<string, unknown>).forward;
+      hooked.delete(m);
+    }
   }
 }
+
+const hooked = new WeakSet<Module>();
+
+/** Whether a module's forward is hooked now (a fused fast path must then call it). */
+export const isHooked = (m: Module): boolean => hooked.has(m);

@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor/tensor.js';
 import { tracing } from '../tensor/trace.js';
+import { isHooked } from './hooks.js';
 import { biasReluDropout } from '../ops/bias_relu_dropout.js';
 import type { Padding } from '../ops/conv2d.js';
 import { ConfigError, DataError, ShapeError, fmtShape } from '../util/errors.js';
@@ -257,8 +258,9 @@ export class Sequential extends Layer {
         continue;
       }
       const at = counter.leaf;
-      // A trace sees the layers one by one (the fused kernel is the same function).
-      if ((m instanceof Linear || m instanceof Conv2d) && mods[i + 1] instanceof ReLU && !tracing()) {
+      // Traces and hooks see the layers one by one (the fused kernel computes the same bits).
+      const fuse = !tracing() && !isHooked(m) && !isHooked(mods[i + 1]) && !(mods[i + 2] && isHooked(mods[i + 2]));
+      if ((m instanceof Linear || m instanceof Conv2d) && mods[i + 1] instanceof ReLU && fuse) {
         layerInputs.push(h);
         const d = mods[i + 2] instanceof Dropout ? (mods[i + 2] as Dropout) : null;
         const drop =

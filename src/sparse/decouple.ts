@@ -1,7 +1,11 @@
 import { ConfigError } from '../util/errors.js';
-import type { Model } from '../nn/model.js';
 import { Sequential } from '../nn/modules.js';
-import { convOutputShape, type ConvLayerSpec, type LayerSpec } from '../nn/layer-spec.js';
+import type { Module } from '../nn/module.js';
+import { Conv2d, Flatten, Linear, Pool2d, ReLU } from '../nn/layers.js';
+import { traceModule } from '../nn/trace.js';
+import { weightLayers } from '../nn/weight-layers.js';
+import { numel } from '../tensor/shape.js';
+import { convOutputShape, type ConvLayerSpec } from '../nn/layer-spec.js';
 import { csrFromDense, type CsrHost } from '../tensor/csr.js';
 
 /**
@@ -79,66 +83,97 @@ export function decoupleConv(
   return { rows, cols, rowPtr, colIdx: Uint32Array.from(colIdx), values: Float32Array.from(values) };
 }
 
-/** The study's nets: ReLU after every weight layer but the last. A Sequential: its own modules between weight layers. */
-function afterOps(model: Model): AfterOp[][] {
-  const count = model.layers.length;
-  if (!(model instanceof Sequential))
-    return Array.from({ length: count }, (_, i): AfterOp[] => (i + 1 < count ? [{ kind: 'relu' }] : []));
-  const out: AfterOp[][] = [];
-  model.leaves().forEach(({ module: m, input, name }) => {
-    const j = m.toJson();
-    if (j.type === 'Linear' || j.type === 'Conv2d') out.push([]);
-    else if (j.type === 'Flatten' || j.type === 'Dropout') return;
-    else if (!out.length)
-      throw new ConfigError(
-        `decouple: ${j.type} (module ${name}) comes before any weight layer; decoupling starts at one`,
-      );
-    else if (j.type === 'ReLU') out[out.length - 1].push({ kind: 'relu' });
-    else if (j.type === 'MaxPool2d' || j.type === 'AvgPool2d')
-      out[out.length - 1].push({
-        kind: 'pool',
-        type: j.type,
-        kernel: j.kernel,
-        stride: j.stride ?? j.kernel,
-        padding: j.padding ?? 0,
-        input,
-      });
-  });
-  return out;
+/** Modules a chain is read in whole: weight layers, ReLU, pooling, Flatten. */
+const whole = (m: Module) =>
+  m instanceof Linear || m instanceof Conv2d || m instanceof ReLU || m instanceof Pool2d || m instanceof Flatten;
+
+/**
+ * What runs after each weight layer of any Module, read from its own forward (a trace): the
+ * model must be a chain (each op taking the one before it) of weight layers, ReLU, pooling and
+ * reshapes. Anything else is refused in one line naming it: decoupling applies to chains.
+ */
+function afterOps(model: Module, input: number[]): AfterOp[][] {
+  const graph = traceModule(model, input, { atomic: whole });
+  try {
+    const out: AfterOp[][] = [];
+    for (const n of graph.nodes.slice(1)) {
+      const prev = n.id - 1;
+      if (n.inputs.length !== 1 || n.inputs[0] !== prev)
+        throw new ConfigError(
+          `decouple: ${n.name} (${n.op}) takes ${n.inputs.length === 1 ? `node ${n.inputs[0]}, not the op before it` : `${n.inputs.length} traced inputs`}: the model is not a chain of layers, and decoupling applies to chains`,
+        );
+      const m = n.module;
+      if (m instanceof Linear || m instanceof Conv2d) {
+        out.push([]);
+        continue;
+      }
+      if (m instanceof Flatten || n.op === 'reshape' || n.op === 'detach') continue;
+      if (!out.length)
+        throw new ConfigError(`decouple: ${n.name} (${n.op}) comes before any weight layer; decoupling starts at one`);
+      const shape = graph.nodes[prev].shape;
+      if (m instanceof ReLU || n.op === 'relu') out[out.length - 1].push({ kind: 'relu' });
+      else if (m instanceof Pool2d)
+        out[out.length - 1].push({
+          kind: 'pool',
+          type: m.type,
+          kernel: m.kernel,
+          stride: m.stride,
+          padding: m.padding,
+          input: shape,
+        });
+      else
+        throw new ConfigError(
+          `decouple: ${n.name} (${n.op}) has no decoupled form; a chain of Linear, Conv2d, ReLU, pooling and reshapes decouples`,
+        );
+    }
+    return out;
+  } finally {
+    graph.dispose();
+  }
 }
 
 /**
  * Every weight layer of a trained model as a sparse matrix: conv layers decoupled (any stride
  * and padding), linear layers as CSR of their weights; ReLU and pooling between them kept.
  */
-export async function decoupleNet(model: Model): Promise<DecoupledLayer[]> {
-  const data = await Promise.all(model.params.map((p) => p.tensor.read()));
-  const after = afterOps(model);
-  return model.layers.map((l: LayerSpec, i) => {
-    const [w, b] = [data[2 * i], data[2 * i + 1]];
-    if (l.kind === 'conv') {
-      const [, OH, OW] = convOutputShape(l),
-        plane = OH * OW;
-      const bias = new Float32Array(l.outChannels * plane);
-      for (let o = 0; o < l.outChannels; o++) bias.fill(b[o], o * plane, (o + 1) * plane);
-      const { height, width, padding, stride } = l;
-      const csr = decoupleConv(w, l.outChannels, l.inChannels, l.kernel, l);
-      return {
-        name: l.name,
-        csr,
-        bias,
-        after: after[i],
-        conv: {
-          weight: w,
-          shape: [l.outChannels, l.inChannels, l.kernel, l.kernel],
-          nnz: csr.colIdx.length,
-          height,
-          width,
-          padding,
-          stride,
-        },
-      };
-    }
-    return { name: l.name, csr: csrFromDense(w, l.outDim, l.inDim), bias: Float32Array.from(b), after: after[i] };
-  });
+/**
+ * Every weight layer of a trained model (any Module whose forward is a chain, see afterOps) as a
+ * sparse matrix: conv layers decoupled (any stride and padding), linear layers as CSR of their
+ * weights; ReLU and pooling between them kept. `input` is one example's shape as the model
+ * takes it (default: a Sequential's own input shape, flattened).
+ */
+export async function decoupleNet(model: Module, input?: number[]): Promise<DecoupledLayer[]> {
+  const shape = input ?? (model instanceof Sequential && model.inputShape ? [numel(model.inputShape)] : null);
+  if (!shape) throw new ConfigError('decouple: give the shape of one example the model takes');
+  const after = afterOps(model, shape);
+  const layers = weightLayers(model, shape);
+  return Promise.all(
+    layers.map(async ({ module, spec: l }, i): Promise<DecoupledLayer> => {
+      const [w, b] = [await module.weight!.read(), await module.bias!.read()];
+      if (l.kind === 'conv') {
+        const [, OH, OW] = convOutputShape(l),
+          plane = OH * OW;
+        const bias = new Float32Array(l.outChannels * plane);
+        for (let o = 0; o < l.outChannels; o++) bias.fill(b[o], o * plane, (o + 1) * plane);
+        const { height, width, padding, stride } = l;
+        const csr = decoupleConv(w, l.outChannels, l.inChannels, l.kernel, l);
+        return {
+          name: l.name,
+          csr,
+          bias,
+          after: after[i],
+          conv: {
+            weight: w,
+            shape: [l.outChannels, l.inChannels, l.kernel, l.kernel],
+            nnz: csr.colIdx.length,
+            height,
+            width,
+            padding,
+            stride,
+          },
+        };
+      }
+      return { name: l.name, csr: csrFromDense(w, l.outDim, l.inDim), bias: Float32Array.from(b), after: after[i] };
+    }),
+  );
 }

@@ -51,6 +51,8 @@ import {
 } from '../../src/research';
 import { crownRef, denseGraph, forwardRef, ibpRef, linfBox, marginSpec } from '../../src/certify/reference';
 import { seededRandom } from '../../src/nn/random';
+import { decoupleNet } from '../../src/sparse/decouple';
+import { SparseNet } from '../../src/sparse/sparse-net';
 
 // ---- A layer of the user's own: LeakyReLU, its forward from existing ops and its bound rule.
 class LeakyReLU extends Layer {
@@ -368,6 +370,43 @@ describe('research on a model of the user’s own (a Module subclass with a skip
       'layers[1].slope: LeakyReLU needs "slope"',
     );
     for (const m of [model, copy]) m.dispose();
+  });
+
+  it('decouples where it applies (a chain of its own layers, into CSR) and refuses the residual model by name', async () => {
+    const backend = await createBackend();
+    backend.poison = true;
+    class Mlp extends Module {
+      readonly type = 'Mlp';
+      readonly fc1 = this.registerModule('fc1', new Linear(32));
+      readonly fc2 = this.registerModule('fc2', new Linear(10));
+      forward(x: Tensor): Tensor {
+        return this.fc2.forward(relu(this.fc1.forward(x)));
+      }
+    }
+    const mlp = new Mlp().init({ input: [PIXELS], seed: 6, backend }).eval();
+    await pruneModule(mlp, [PIXELS], { method: 'abs', amount: 0.8 });
+    const layers = await decoupleNet(mlp, [PIXELS]);
+    expect(layers.map((l) => [l.name, l.csr.rows, l.csr.cols, l.after.map((a) => a.kind).join()])).toEqual([
+      ['fc1', 32, PIXELS, 'relu'],
+      ['fc2', 10, 32, ''],
+    ]);
+    expect(layers[0].csr.colIdx.length).toBe(Math.round(0.2 * 32 * PIXELS)); // the pruned entries leave no entry
+    const sparse = new SparseNet(layers, ['csr', 'csr'], [], backend);
+    const few = take(data.test, 64);
+    const [dense, csr] = await Promise.all(
+      [mlp, sparse].map((m) =>
+        tidy(() =>
+          m.forward(Tensor.fromArray(few.images, [64, PIXELS], false, backend), { train: false }).keep(),
+        ).read(),
+      ),
+    );
+    dense.forEach((v, i) => expect(Math.abs(csr[i] - v)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
+    sparse.dispose();
+    const residual = new Residual().init({ input: [PIXELS], seed: 1, backend });
+    await expect(decoupleNet(residual, [PIXELS])).rejects.toThrow(
+      /^decouple: scale:\d+ \(scale\) takes node \d+, not the op before it: the model is not a chain of layers, and decoupling applies to chains$/,
+    );
+    for (const m of [mlp, residual]) m.dispose();
   });
 
   it('refuses, by name, an op with no rule and a tensor that left the trace', async () => {
