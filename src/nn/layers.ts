@@ -9,6 +9,7 @@ import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { Module, type ForwardOptions, type ParamSource } from './module.js';
 import type { LayerSpec } from './layer-spec.js';
+import { z } from 'zod';
 
 /** A layer's settings as JSON (a model config's `layers`); see moduleFromJson. */
 export type ModuleJson = (
@@ -303,3 +304,52 @@ export function dryRun(model: Module, input: number[], backend: Backend = defaul
     model.forward(Tensor.zeros([1, ...input], false, backend), { train: false });
   });
 }
+
+/**
+ * The layer types a model config can name: each type's keys (a zod shape, from which the
+ * config's schema is made) beside the constructor that reads them. One table: a layer type,
+ * built in or a user's, is one entry (Sequential, which nests, is added by the schema).
+ */
+export interface LayerType {
+  keys: Record<string, z.ZodType>;
+  make(json: Record<string, unknown>): Layer;
+}
+
+const size = z.number().int().min(1);
+const pixels = z.number().int().min(0);
+const padding = z.union([z.literal('same'), z.literal('valid'), pixels]);
+type Json<T extends ModuleJson['type']> = Extract<ModuleJson, { type: T }>;
+const pool = (type: 'MaxPool2d' | 'AvgPool2d'): LayerType => ({
+  keys: { kernel: size, stride: size.optional(), padding: pixels.optional() },
+  make: (j) => {
+    const { kernel, stride, padding } = j as Json<typeof type>;
+    return new Pool2d(type, kernel, stride, padding);
+  },
+});
+
+/**
+ * The built-in layer types a model config can name: each type's keys (zod; the config's schema
+ * is made from them) beside the constructor that reads them. A new layer is its class above and
+ * its entry here; layer-types.ts keeps the table, to which users add their own.
+ */
+export const builtInLayerTypes = (): Record<string, LayerType> => ({
+  Linear: {
+    keys: { out: size, in: size.optional() },
+    make: (j) => new Linear((j as Json<'Linear'>).out, (j as Json<'Linear'>).in),
+  },
+  Conv2d: {
+    keys: { out: size, kernel: size, padding: padding.optional(), stride: size.optional(), in: size.optional() },
+    make: (j) => {
+      const c = j as Json<'Conv2d'>;
+      return new Conv2d(c.out, c.kernel, c.padding, c.stride, c.in);
+    },
+  },
+  MaxPool2d: pool('MaxPool2d'),
+  AvgPool2d: pool('AvgPool2d'),
+  Flatten: { keys: {}, make: () => new Flatten() },
+  ReLU: { keys: {}, make: () => new ReLU() },
+  Dropout: {
+    keys: { p: z.number().min(0).lt(1), stream: pixels.optional() },
+    make: (j) => new Dropout((j as Json<'Dropout'>).p, (j as Json<'Dropout'>).stream),
+  },
+});
