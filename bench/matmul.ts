@@ -45,9 +45,9 @@ export async function benchMatmul() {
     // scalar loads (where vec4 loads ran) and the kernel for adapters without subgroups.
     let scalarLoadsGflops: number | null = null;
     if (kernel.startsWith('subgroup-vec4')) {
-      backend().kernels.pin({ scalarMatmulLoads: true });
+      backend().kernels.pin({ 'matmul.loads': 'scalar' });
       scalarLoadsGflops = (await timeKernel(' (scalar loads)')).gflops;
-      backend().kernels.pin({ scalarMatmulLoads: false });
+      backend().kernels.pin({ 'matmul.loads': null });
     }
     let plainGflops: number | null = null;
     if (kernel !== 'plain') {

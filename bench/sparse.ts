@@ -156,7 +156,7 @@ async function layerTable(dir: string) {
       // The same kernel reading x one float at a time, in the same run, for the record.
       let csrScalarMs: number | null = null;
       if (spmmVectorWidth(backend(), N) > 1) {
-        backend().kernels.pin({ scalarSpmmX: true });
+        backend().kernels.pin({ 'spmm.x': 'scalar' });
         csrScalarMs = gpuMs(
           await timeOp(
             () =>
@@ -166,7 +166,7 @@ async function layerTable(dir: string) {
             3,
           ),
         );
-        backend().kernels.pin({ scalarSpmmX: false });
+        backend().kernels.pin({ 'spmm.x': null });
       }
       // Sputnik's mapping (staged rows, longest first), in the same run: the tuner's other candidate.
       backend().kernels.pin({ spmm: 'staged' });

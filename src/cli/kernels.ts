@@ -3,10 +3,10 @@ import { InvalidArgumentError } from '@commander-js/extra-typings';
 import type { Gpu } from '../gpu/device.js';
 import { Tuner } from '../gpu/tuner.js';
 import { FileTuneStore } from '../io/tune-file.js';
-import { SPLITS } from '../ops/matmul.js';
+import { MATMUL_KERNEL } from '../ops/matmul.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 
-const FORCEABLE = ['plain', 'subgroup', 'tiled', ...SPLITS.map((s) => `tiled-k${s}`)];
+const FORCEABLE: readonly string[] = MATMUL_KERNEL.variants;
 
 /** --kernels: how matmul kernels are chosen. The default can come from $SPARSEGRAD_KERNELS. */
 export const kernelsOption = () =>

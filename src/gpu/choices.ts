@@ -1,4 +1,5 @@
 import type { Tuner } from './tuner.js';
+import { SparsegradError } from '../util/errors.js';
 
 /**
  * Which family of kernels the ops use. 'subgroup' kernels share loaded values between the
@@ -7,33 +8,39 @@ import type { Tuner } from './tuner.js';
  */
 export type KernelPath = 'subgroup' | 'plain';
 
-/** Choices a caller pins: tests and benchmarks run each variant, `train --kernels <name>` forces one. */
-export interface KernelPins {
-  /** The kernel family (null: by adapter). */
-  path: KernelPath | null;
-  /** Every product on this matmul kernel where it can run it (null: tuned or by rule). */
-  matmul: string | null;
-  /** The subgroup matmul on its scalar-load kernel only. */
-  scalarMatmulLoads: boolean;
-  /** Elementwise ops one element per invocation. */
-  scalarElementwise: boolean;
-  /** spmm reads x one float at a time whatever its width. */
-  scalarSpmmX: boolean;
-  /** The axis-reduction kernel (null: tuned or by size). */
-  reduce: 'columns' | 'tree' | null;
-  /** The CSR mapping: a thread per row and column block, or Sputnik's staged rows (null: tuned or the rule). */
-  spmm: 'rows' | 'staged' | null;
+/**
+ * A kernel choice an op offers, declared in the op's own file (kernelKnob): its name and its
+ * variants. gpu/ names no op's choices; it keeps the pins and refuses one no op declared.
+ */
+export interface KernelKnob<V extends string = string> {
+  readonly name: string;
+  /** The variants, as messages and tuning list them. */
+  readonly variants: readonly V[];
+  /** Whether a pinned variant is one (default: listed); a family of variants (tiled-k<n>) says so here. */
+  readonly accepts: (variant: string) => boolean;
 }
 
-export const NO_PINS: Readonly<KernelPins> = Object.freeze({
-  path: null,
-  matmul: null,
-  scalarMatmulLoads: false,
-  scalarElementwise: false,
-  scalarSpmmX: false,
-  reduce: null,
-  spmm: null,
-});
+const knobs = new Map<string, KernelKnob>();
+
+/** Declares an op's kernel choice (once per name, at the op module's load). */
+export function kernelKnob<V extends string>(
+  name: string,
+  variants: readonly V[],
+  accepts: (variant: string) => boolean = (v) => (variants as readonly string[]).includes(v),
+): KernelKnob<V> {
+  if (knobs.has(name)) throw new SparsegradError(`kernel choice "${name}" is declared twice`);
+  const knob = Object.freeze({ name, variants: Object.freeze([...variants]), accepts });
+  knobs.set(name, knob);
+  return knob;
+}
+
+/** The kernel choices the ops declare, by name (for messages and the CLI). */
+export const kernelKnobs = (): KernelKnob[] => [...knobs.values()];
+
+/** Pinned variants by kernel choice: tests and benchmarks run each variant, `train --kernels <name>` forces one. */
+export type KernelPins = Record<string, string>;
+
+export const NO_PINS: Readonly<KernelPins> = Object.freeze({});
 
 /**
  * How the ops choose their kernels, in one object: a pinned choice first, else the tuner's
@@ -46,12 +53,30 @@ export class KernelChoices {
   tuner: Tuner | null = null;
   recording: Set<string> | null = null;
 
-  pin(pins: Partial<KernelPins>): void {
-    Object.assign(this.pins, pins);
+  /** Pins each named choice to a variant (null: free again); an undeclared choice or variant is refused by name. */
+  pin(pins: Record<string, string | null>): void {
+    for (const [name, variant] of Object.entries(pins)) {
+      const knob = knobs.get(name);
+      if (!knob)
+        throw new SparsegradError(
+          `kernels.pin: no kernel choice "${name}" (declared: ${[...knobs.keys()].join(', ')})`,
+        );
+      if (variant !== null && !knob.accepts(variant))
+        throw new SparsegradError(`kernels.pin: ${name} has no variant "${variant}" (${knob.variants.join(', ')})`);
+    }
+    for (const [name, variant] of Object.entries(pins)) {
+      if (variant === null) delete this.pins[name];
+      else this.pins[name] = variant;
+    }
+  }
+
+  /** The pinned variant of a choice, or null (tuned or by rule). */
+  pinnedVariant<V extends string>(knob: KernelKnob<V>): V | null {
+    return (this.pins[knob.name] as V | undefined) ?? null;
   }
 
   /** Runs fn with these pins, then puts the previous ones back (also when fn throws). */
-  async pinned<T>(pins: Partial<KernelPins>, fn: () => T | Promise<T>): Promise<T> {
+  async pinned<T>(pins: Record<string, string | null>, fn: () => T | Promise<T>): Promise<T> {
     const before = { ...this.pins };
     this.pin(pins);
     try {

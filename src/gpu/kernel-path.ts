@@ -1,6 +1,6 @@
 import { DeviceError } from '../util/errors.js';
 import type { Backend } from './backend.js';
-import type { KernelPath } from './choices.js';
+import { kernelKnob, type KernelPath } from './choices.js';
 
 export type { KernelPath } from './choices.js';
 
@@ -45,9 +45,12 @@ export function subgroupKernelsFit(b: Backend): boolean {
   return planOf(b).path === 'subgroup';
 }
 
+/** The kernel family, pinned by tests and benchmarks (`pin({ path: 'plain' })`). */
+export const KERNEL_PATH = kernelKnob<KernelPath>('path', ['subgroup', 'plain']);
+
 /** The kernel family the ops use: pinned (tests and benchmarks run both), else the subgroup one where the adapter fits it. */
 export function kernelPath(b: Backend): KernelPath {
-  const forced = b.kernels.pins.path;
+  const forced = b.kernels.pinnedVariant(KERNEL_PATH);
   const fits = subgroupKernelsFit(b);
   if (forced === 'subgroup' && !fits)
     throw new DeviceError(

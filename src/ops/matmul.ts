@@ -14,6 +14,7 @@ import { traceOp } from '../tensor/trace.js';
 import type { Tuner } from '../gpu/tuner.js';
 import { recordShape, tuneFamily, type TunedBucket } from '../gpu/tuning.js';
 import { kernelPath, subgroupWorkgroupSize } from '../gpu/kernel-path.js';
+import { kernelKnob } from '../gpu/choices.js';
 import { DeviceError, ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import { record } from './kernel.js';
@@ -33,6 +34,16 @@ export type MatmulKernel = 'plain' | 'subgroup' | 'subgroup-vec4' | 'subgroup-ve
 
 /** Split-K factors the tuner tries for long K. */
 export const SPLITS = deepFreeze([2, 4, 8, 16]);
+
+/** The kernel every product runs on where it can (`pin({ matmul: 'tiled' })`, train --kernels). */
+export const MATMUL_KERNEL = kernelKnob<MatmulKernel>(
+  'matmul',
+  ['plain', 'subgroup', 'tiled', ...SPLITS.map((s) => `tiled-k${s}` as const)],
+  // The tiled kernel takes any split of K into n ≥ 2 stretches.
+  (v) => ['plain', 'subgroup', 'tiled'].includes(v) || (/^tiled-k\d+$/.test(v) && Number(v.slice(7)) >= 2),
+);
+/** The subgroup matmul on its scalar-load kernel only (benchmarks compare the loads). */
+export const MATMUL_LOADS = kernelKnob('matmul.loads', ['vector', 'scalar'] as const);
 
 const splitsOf = (k: MatmulKernel): number => (k.startsWith('tiled-k') ? Number(k.slice(7)) : 1);
 
@@ -69,7 +80,7 @@ export function matmulCandidates(
 /** Today's rule: subgroup kernels where the adapter has them (vector loads where whole), else plain. */
 function ruleKernel(be: Backend, M: number, K: number, N: number, transA: boolean, transB: boolean): MatmulKernel {
   if (kernelPath(be) === 'plain') return 'plain';
-  if (be.kernels.pins.scalarMatmulLoads || !(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
+  if (be.kernels.pinnedVariant(MATMUL_LOADS) === 'scalar' || !(transA ? M % 4 === 0 : K % 4 === 0)) return 'subgroup';
   if (transB) return K % 4 === 0 ? 'subgroup-vec4' : 'subgroup';
   return N % 4 === 0 ? 'subgroup-vec4' : N % 2 === 0 ? 'subgroup-vec4-b2' : 'subgroup';
 }
@@ -90,7 +101,7 @@ export function matmulKernel(
   transB: boolean,
 ): MatmulKernel {
   // Pinned (tests, benchmarks, train --kernels), else the tuner's winner for the bucket, else the rules.
-  const forced = be.kernels.pins.matmul as MatmulKernel | null;
+  const forced = be.kernels.pinnedVariant(MATMUL_KERNEL);
   const { tuner } = be.kernels;
   if (forced) {
     if (forced === 'plain' || forced.startsWith('tiled')) return forced;

@@ -1,6 +1,7 @@
 import reduceWgsl from '../../shaders/reduce.wgsl';
 import reduceColumnsWgsl from '../../shaders/reduce_columns.wgsl';
 import { workgroups1d } from '../gpu/dispatch.js';
+import { kernelKnob } from '../gpu/choices.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Backend } from '../gpu/backend.js';
 import { numel, sameShape, type Shape } from '../tensor/shape.js';
@@ -97,13 +98,16 @@ export function tuneReductions(be: Backend, tuner: Tuner, shapes: Iterable<strin
 /** Outputs from which one invocation per output (reduce_columns.wgsl) beats a workgroup per output. */
 const COLUMN_KERNEL_MIN_OUTPUTS = 256;
 
+/** The axis-reduction kernel (`pin({ reduce: 'tree' })`), else tuned, else by size. */
+export const REDUCE_KERNEL = kernelKnob('reduce', ['columns', 'tree'] as const);
+
 /**
  * 'columns': one invocation per output (per 4 outputs where inner % 4 == 0); 'tree': one
  * workgroup per output. The same bits either way, so this is only a speed choice: columns
  * where there are enough outputs to keep every core busy.
  */
 export const reduceKernel = (be: Backend, outer: number, inner: number, reduced = 1): 'columns' | 'tree' =>
-  be.kernels.pins.reduce ??
+  be.kernels.pinnedVariant(REDUCE_KERNEL) ??
   ((be.kernels.tuner?.lookup(reduceBucket(outer, reduced, inner)) as 'columns' | 'tree' | undefined) ||
     ruleReduce(outer, inner));
 

@@ -4,6 +4,7 @@ import { fillBuffer } from '../gpu/fill.js';
 import type { Tuner } from '../gpu/tuner.js';
 import type { TunedBucket } from '../gpu/tuning.js';
 import { workgroups1d } from '../gpu/dispatch.js';
+import { kernelKnob } from '../gpu/choices.js';
 import { ShapeError, fmtShape } from '../util/errors.js';
 import { Tensor, accumulateGrad, backendOf } from '../tensor/tensor.js';
 import type { CsrGpu, SparseMatrix } from '../tensor/csr.js';
@@ -19,9 +20,12 @@ import { deepFreeze } from '../util/freeze.js';
  */
 const COLUMNS_PER_THREAD = 16;
 
+/** How spmm reads x: vectors where the columns allow, or pinned to one float at a time (the benchmark times both). */
+export const SPMM_X = kernelKnob('spmm.x', ['vector', 'scalar'] as const);
+
 /** The x vector type for N columns: vec4 where N % 4 == 0, vec2 where N is even, else f32. */
 export function spmmVectorWidth(be: Backend, N: number): 1 | 2 | 4 {
-  if (be.kernels.pins.scalarSpmmX) return 1; // pinned: the benchmark times both
+  if (be.kernels.pinnedVariant(SPMM_X) === 'scalar') return 1; // pinned: the benchmark times both
   return N % 4 === 0 ? 4 : N % 2 === 0 ? 2 : 1;
 }
 
@@ -32,6 +36,8 @@ export function spmmVectorWidth(be: Backend, N: number): 1 | 2 | 4 {
  */
 export type SpmmKernel = 'rows' | 'staged';
 export const SPMM_KERNELS: SpmmKernel[] = deepFreeze(['rows', 'staged']);
+/** The CSR mapping (`pin({ spmm: 'staged' })`), else tuned, else rows. */
+export const SPMM_KERNEL = kernelKnob<SpmmKernel>('spmm', SPMM_KERNELS);
 
 /** Products share a tuned choice per bucket: each size rounded up to a power of two, density to a power of two. */
 export function spmmBucket(R: number, C: number, N: number, nnz: number): string {
@@ -42,7 +48,7 @@ export function spmmBucket(R: number, C: number, N: number, nnz: number): string
 
 /** Pinned, else the tuner's winner for the bucket, else the rows mapping (the rule). */
 export function spmmKernel(be: Backend, a: CsrGpu, N: number): SpmmKernel {
-  const pinned = be.kernels.pins.spmm;
+  const pinned = be.kernels.pinnedVariant(SPMM_KERNEL);
   if (pinned) return pinned;
   const tuned = be.kernels.tuner?.lookup(spmmBucket(a.host.rows, a.host.cols, N, a.nnz));
   return tuned === 'staged' || tuned === 'rows' ? tuned : 'rows';

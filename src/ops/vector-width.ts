@@ -1,8 +1,10 @@
 import type { Shape } from '../tensor/shape.js';
 import type { Backend } from '../gpu/backend.js';
+import { kernelKnob } from '../gpu/choices.js';
 
-/** Pinned to one element per invocation (be.kernels.pins.scalarElementwise: tests and benchmarks compare both). */
-const scalarOnly = (be: Backend) => be.kernels.pins.scalarElementwise;
+/** Elementwise ops four elements per invocation where they can, or pinned to one (tests and benchmarks compare both). */
+export const ELEMENTWISE_WIDTH = kernelKnob('elementwise', ['vec4', 'scalar'] as const);
+const scalarOnly = (be: Backend) => be.kernels.pinnedVariant(ELEMENTWISE_WIDTH) === 'scalar';
 
 /** A unary op runs four elements per invocation wherever its size is a multiple of 4. */
 export const unaryKernel = (be: Backend, size: number): 'vec4' | 'scalar' =>

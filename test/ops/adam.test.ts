@@ -48,7 +48,7 @@ describe('adam', () => {
     const n = 1028;
     const runs: Uint32Array[] = [];
     for (const scalar of [true, false]) {
-      backend().kernels.pin({ scalarElementwise: scalar });
+      backend().kernels.pin({ elementwise: scalar ? 'scalar' : null });
       expect(unaryKernel(backend(), n)).toBe(scalar ? 'scalar' : 'vec4');
       runs.push(
         await tidyAsync(async () => {
@@ -64,7 +64,7 @@ describe('adam', () => {
         }),
       );
     }
-    backend().kernels.pin({ scalarElementwise: false });
+    backend().kernels.pin({ elementwise: null });
     expect(runs[1]).toEqual(runs[0]);
   });
 });

@@ -174,12 +174,12 @@ describe('elementwise, vec4 against scalar', () => {
       );
       const runs: Uint32Array[][] = [];
       for (const scalar of [true, false]) {
-        backend().kernels.pin({ scalarElementwise: scalar });
+        backend().kernels.pin({ elementwise: scalar ? 'scalar' : null });
         const outs = [add(a, b), binaryOp('div', a, b), relu(a)];
         runs.push(await Promise.all(outs.map(async (t) => new Uint32Array((await t.read()).buffer))));
         outs.forEach((t) => t.dispose());
       }
-      backend().kernels.pin({ scalarElementwise: false });
+      backend().kernels.pin({ elementwise: null });
       expect(runs[1]).toEqual(runs[0]);
       expect(runs[0][0].some((v) => v !== 0)).toBe(true);
       a.dispose();

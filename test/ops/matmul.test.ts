@@ -89,7 +89,7 @@ describe('matmul, vec4 loads (B as vec4 or vec2 pairs)', () => {
       const b = Tensor.fromArray(randomArray(K * N, 8), transB ? [N, K] : [K, N]);
       const out: Float32Array[] = [];
       for (const scalar of [true, false]) {
-        backend().kernels.pin({ scalarMatmulLoads: scalar });
+        backend().kernels.pin({ 'matmul.loads': scalar ? 'scalar' : null });
         expect(matmulKernel(backend(), M, K, N, transA, transB)).toBe(
           scalar ? 'subgroup' : subgroupKernelFor(M, K, N, transA, transB),
         );
@@ -98,7 +98,7 @@ describe('matmul, vec4 loads (B as vec4 or vec2 pairs)', () => {
         out.push(await c.read());
         c.dispose();
       }
-      backend().kernels.pin({ scalarMatmulLoads: false });
+      backend().kernels.pin({ 'matmul.loads': null });
       expect(new Uint32Array(out[1].buffer)).toEqual(new Uint32Array(out[0].buffer)); // same bits
       expect(out[0].some((v) => v !== 0)).toBe(true);
       a.dispose();
