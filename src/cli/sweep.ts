@@ -2,22 +2,20 @@ import type { Command } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { adapterName } from '../gpu/device.js';
 import { loadNoise } from '../adversarial/noise-files.js';
-import { runSweep, sweepUnits, parseRatios, type SweepSpec, type SweepModel } from '../study/sweep.js';
+import { runSweep, sweepUnits, type SweepModel } from '../study/sweep.js';
+import { sweepSpecOf } from '../study/sweep-spec.js';
 import { SweepFiles, mergeShards, parseShard } from '../study/sweep-files.js';
-import { PRUNE_METHODS, pruneMethods } from '../prune/prune.js';
+import { PRUNE_METHODS } from '../prune/prune.js';
 import { ConfigError } from '../util/errors.js';
 import { openGpu, loadModel, loadData, pct, table } from './common.js';
 import { chooseRatios, type CleanRule } from '../study/summary.js';
 import { writeAtomic } from '../io/files.js';
 import { join } from 'node:path';
 import { modelToBytes } from '../nn/model.js';
-import { CERTIFY_METHODS } from '../certify/certify.js';
 import { dataOption, pgdEpsilonsOption, pgdLossOption, pgdRestartsOption, pgdStepsOption } from './shared-options.js';
 import { parseChoice, parseInteger, parseNumber, parseList as list } from './options.js';
 import { holdOut, skip } from '../data/dataset.js';
 import { DEFAULT_NOISE, UNIVERSAL_RECIPES, collapsed, meanAbs, type UniversalRecipe } from '../adversarial/noise.js';
-import { DEFAULT_SUITE } from '../adversarial/suite.js';
-import type { AdaptiveSpec } from '../adversarial/adaptive.js';
 import type { TrainConfig } from '../nn/config.js';
 
 const parseList = list();
@@ -25,17 +23,6 @@ const RECIPES = Object.keys(UNIVERSAL_RECIPES) as UniversalRecipe[];
 import { take } from '../data/dataset.js';
 import { applyKernels, kernelsOption } from './kernels.js';
 import { defaultBackend } from '../gpu/default-backend.js';
-
-/** Adaptive ratios must be ratios of the sweep. */
-function parseAdaptiveRatios(v: string, ratios: number[]): number[] {
-  const xs = v.split(',').map(Number);
-  const bad = xs.find((x) => !ratios.includes(x));
-  if (bad !== undefined)
-    throw new ConfigError(
-      `--adaptive-ratios ${v}: ${bad} is not one of the sweep's ratios (${ratios.slice(0, 6).join(', ')}${ratios.length > 6 ? ', …' : ''})`,
-    );
-  return xs;
-}
 
 export function registerSweep(program: Command): void {
   program
@@ -118,56 +105,7 @@ export function registerSweep(program: Command): void {
     .option('--shard <i/n>', 'run only units k with k mod n = i (merge the folders with `sparsegrad merge`)')
     .option('--out <dir>', 'output folder (rerun the same command to resume)', 'runs/sweep')
     .action(async (o) => {
-      const methods = pruneMethods(o.method);
-      let ratios: number[];
-      try {
-        ratios = parseRatios(o.ratios);
-      } catch (e) {
-        throw new ConfigError((e as Error).message);
-      }
-      const adaptive: AdaptiveSpec | undefined =
-        o.adaptiveRatios === undefined
-          ? undefined
-          : {
-              ratios: o.adaptiveRatios === 'all' ? 'all' : parseAdaptiveRatios(o.adaptiveRatios, ratios),
-              recipes: o.adaptiveRecipes,
-              noiseSteps: o.adaptiveSteps,
-              noiseSeed: o.seed,
-              pgd: o.pgd
-                ? {
-                    ...DEFAULT_SUITE,
-                    epsilons: o.pgd,
-                    steps: o.pgdSteps,
-                    restarts: o.pgdRestarts,
-                    losses: o.pgdLoss,
-                    seed: o.seed,
-                  }
-                : null,
-              pgdImages: o.pgdImages ?? null,
-            };
-      if (o.pgd && !adaptive) throw new ConfigError('--pgd attacks each pruned model: give --adaptive-ratios too');
-      if (o.certify && !adaptive)
-        throw new ConfigError('--certify bounds each pruned model at the adaptive ratios: give --adaptive-ratios too');
-      if (o.certify && o.decouple)
-        throw new ConfigError('--certify bounds dense pruned models; it does not combine with --decouple');
-      const spec: SweepSpec = {
-        methods,
-        scopes: o.scope,
-        ratios,
-        calibration: o.calibration,
-        calibrationFrom: o.calibrationFrom,
-        combinedOffset: o.combinedOffset,
-        seed: o.seed,
-        ...(o.decouple && { decouple: true }),
-        ...(adaptive && { adaptive }),
-        ...(o.certify && {
-          certify: {
-            epsilons: o.certify,
-            methods: [...CERTIFY_METHODS],
-            images: o.certifyImages ?? o.pgdImages ?? null,
-          },
-        }),
-      };
+      const spec = sweepSpecOf(o);
       const full = loadData(o.data);
       const validation = o.validation ?? 0;
       const fromTest = validation > 0 && o.validationFrom === 'test';
@@ -230,7 +168,7 @@ export function registerSweep(program: Command): void {
       });
       const todo = files.resume(mine);
       console.log(
-        `${all.length} units (${models.length} model(s) × ${methods.length} method(s) × ${spec.scopes.length} scope(s) × ${ratios.length} ratios), ${1 + noises.length} evaluations of ${data.test.count} test images each` +
+        `${all.length} units (${models.length} model(s) × ${spec.methods.length} method(s) × ${spec.scopes.length} scope(s) × ${spec.ratios.length} ratios), ${1 + noises.length} evaluations of ${data.test.count} test images each` +
           `${shard ? `; shard ${shard.index}/${shard.count}: ${mine.length} units` : ''}; ${mine.length - todo.length} already done`,
       );
       const bar = process.stderr.isTTY
