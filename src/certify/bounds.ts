@@ -4,7 +4,8 @@ import { sum } from '../ops/reduce.js';
 import type { Backend } from '../gpu/backend.js';
 import { ancestorsOf } from '../nn/trace.js';
 import type { UnaryOp } from './bound-op.js';
-import { numel, type BoundGraph } from './graph.js';
+import type { BoundGraph } from './graph.js';
+import { numel } from '../tensor/shape.js';
 
 /**
  * Certified lower bounds on the GPU, batched over images, on any traced graph: interval bound

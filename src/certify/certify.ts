@@ -5,7 +5,8 @@ import type { Module } from '../nn/module.js';
 import { predict } from '../nn/evaluate.js';
 import { PGD } from '../adversarial/attack.js';
 import { suiteAttacks, type AttackSuite } from '../adversarial/suite.js';
-import { boundGraph, numel } from './graph.js';
+import { boundGraph } from './graph.js';
+import { numel } from '../tensor/shape.js';
 import { crown, ibp, linfBoxes, marginSpecs } from './bounds.js';
 
 export const CERTIFY_METHODS = deepFreeze(['ibp', 'crown'] as const);

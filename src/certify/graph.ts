@@ -23,8 +23,6 @@ export interface BoundGraph {
   dispose(): void;
 }
 
-export const numel = (s: number[]): number => s.reduce((a, b) => a * b, 1);
-
 /**
  * The bound graph of any Module on one example of shape `input` (e.g. [784]): the model's own
  * forward traced, every op given its rule. An op without one is refused in one line naming it.

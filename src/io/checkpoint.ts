@@ -9,6 +9,12 @@ import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safeten
  */
 export type MaskLayout = 'zeros' | 'torch-prune';
 
+/** Named parameters read back as host arrays, in order (what encodeCheckpoint takes). */
+export const paramArrays = (
+  params: { name: string; tensor: { shape: readonly number[]; read(): Promise<Float32Array> } }[],
+): Promise<NamedArray[]> =>
+  Promise.all(params.map(async (p) => ({ name: p.name, shape: [...p.tensor.shape], data: await p.tensor.read() })));
+
 /** A decoded checkpoint: its tensors (pruning masks folded in), the masks by weight name, the metadata. */
 export interface Checkpoint {
   arrays: NamedArray[];

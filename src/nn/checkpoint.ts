@@ -1,6 +1,6 @@
 import { DataError, fmtShape } from '../util/errors.js';
 import { checkFinite, metadataJson, type NamedArray } from '../io/safetensors.js';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type MaskLayout } from '../io/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, paramArrays, type Checkpoint, type MaskLayout } from '../io/checkpoint.js';
 
 export type { MaskLayout } from '../io/checkpoint.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -36,10 +36,6 @@ export async function modelToSafetensors(
     ...metadata,
   });
 }
-
-/** Parameters read back as named host arrays, in order. */
-export const paramArrays = (params: Param[]): Promise<NamedArray[]> =>
-  Promise.all(params.map(async (p) => ({ name: p.name, shape: [...p.tensor.shape], data: await p.tensor.read() })));
 
 /**
  * The architecture a state dict describes: conv1.weight, conv2.weight, … ([out, in, k, k],

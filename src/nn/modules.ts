@@ -5,7 +5,7 @@ import { biasReluDropout } from '../ops/bias_relu_dropout.js';
 import type { Padding } from '../ops/conv2d.js';
 import { ConfigError, DataError, ShapeError, fmtShape } from '../util/errors.js';
 import { checkFinite, decodeSafetensors, metadataJson } from '../io/safetensors.js';
-import { encodeCheckpoint } from '../io/checkpoint.js';
+import { encodeCheckpoint, paramArrays } from '../io/checkpoint.js';
 import type { Backend } from '../gpu/backend.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import type { LayerSpec, Param } from './layer-spec.js';
@@ -311,10 +311,7 @@ export async function sequentialToSafetensors(
   model: Sequential,
   extra: Record<string, string> = {},
 ): Promise<Uint8Array> {
-  const arrays = await Promise.all(
-    model.params.map(async (p) => ({ name: p.name, shape: [...p.tensor.shape], data: await p.tensor.read() })),
-  );
-  return encodeCheckpoint(arrays, undefined, 'zeros', {
+  return encodeCheckpoint(await paramArrays(model.params), undefined, 'zeros', {
     sparsegrad_model: JSON.stringify(model.modelJson()),
     ...extra,
   });

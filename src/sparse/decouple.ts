@@ -3,7 +3,7 @@ import { Sequential } from '../nn/modules.js';
 import type { Module } from '../nn/module.js';
 import { Conv2d, Flatten, Linear, Pool2d, ReLU } from '../nn/layers.js';
 import { traceModule } from '../nn/trace.js';
-import { weightLayers } from '../nn/weight-layers.js';
+import type { WeightLayer } from '../nn/weight-layers.js';
 import { numel } from '../tensor/shape.js';
 import { convOutputShape, type ConvLayerSpec } from '../nn/layer-spec.js';
 import { csrFromDense, type CsrHost } from '../tensor/csr.js';
@@ -88,14 +88,15 @@ const whole = (m: Module) =>
   m instanceof Linear || m instanceof Conv2d || m instanceof ReLU || m instanceof Pool2d || m instanceof Flatten;
 
 /**
- * What runs after each weight layer of any Module, read from its own forward (a trace): the
+ * Each weight layer of any Module and what runs after it, read from its own forward (a trace): the
  * model must be a chain (each op taking the one before it) of weight layers, ReLU, pooling and
  * reshapes. Anything else is refused in one line naming it: decoupling applies to chains.
  */
-function afterOps(model: Module, input: number[]): AfterOp[][] {
+function chainOf(model: Module, input: number[]): { layers: WeightLayer[]; after: AfterOp[][] } {
   const graph = traceModule(model, input, { atomic: whole });
   try {
     const out: AfterOp[][] = [];
+    const layers: WeightLayer[] = [];
     for (const n of graph.nodes.slice(1)) {
       const prev = n.id - 1;
       if (n.inputs.length !== 1 || n.inputs[0] !== prev)
@@ -104,6 +105,7 @@ function afterOps(model: Module, input: number[]): AfterOp[][] {
         );
       const m = n.module;
       if (m instanceof Linear || m instanceof Conv2d) {
+        layers.push({ name: n.name, module: m, spec: m.spec(n.name, graph.nodes[prev].shape) });
         out.push([]);
         continue;
       }
@@ -126,7 +128,7 @@ function afterOps(model: Module, input: number[]): AfterOp[][] {
           `decouple: ${n.name} (${n.op}) has no decoupled form; a chain of Linear, Conv2d, ReLU, pooling and reshapes decouples`,
         );
     }
-    return out;
+    return { layers, after: out };
   } finally {
     graph.dispose();
   }
@@ -137,7 +139,7 @@ function afterOps(model: Module, input: number[]): AfterOp[][] {
  * and padding), linear layers as CSR of their weights; ReLU and pooling between them kept.
  */
 /**
- * Every weight layer of a trained model (any Module whose forward is a chain, see afterOps) as a
+ * Every weight layer of a trained model (any Module whose forward is a chain, see chainOf) as a
  * sparse matrix: conv layers decoupled (any stride and padding), linear layers as CSR of their
  * weights; ReLU and pooling between them kept. `input` is one example's shape as the model
  * takes it (default: a Sequential's own input shape, flattened).
@@ -145,8 +147,7 @@ function afterOps(model: Module, input: number[]): AfterOp[][] {
 export async function decoupleNet(model: Module, input?: number[]): Promise<DecoupledLayer[]> {
   const shape = input ?? (model instanceof Sequential && model.inputShape ? [numel(model.inputShape)] : null);
   if (!shape) throw new ConfigError('decouple: give the shape of one example the model takes');
-  const after = afterOps(model, shape);
-  const layers = weightLayers(model, shape);
+  const { layers, after } = chainOf(model, shape);
   return Promise.all(
     layers.map(async ({ module, spec: l }, i): Promise<DecoupledLayer> => {
       const [w, b] = [await module.weight!.read(), await module.bias!.read()];

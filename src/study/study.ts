@@ -33,7 +33,8 @@ import {
   type CertifySpec,
 } from './sweep.js';
 import { SweepFiles } from './sweep-files.js';
-import { boundGraph, numel } from '../certify/graph.js';
+import { boundGraph } from '../certify/graph.js';
+import { numel } from '../tensor/shape.js';
 import type { PruneMethod } from '../prune/prune.js';
 import { defaultBackend } from '../gpu/default-backend.js';
 import { deepFreeze } from '../util/freeze.js';

@@ -1,11 +1,10 @@
 import { Tensor, tidy } from '../../tensor/tensor.js';
-import { add, mul, scale, unaryOp } from '../../ops/elementwise.js';
-import { broadcastShapes } from '../../tensor/shape.js';
+import { add, mul, unaryOp } from '../../ops/elementwise.js';
+import { broadcastShapes, numel } from '../../tensor/shape.js';
 import { ConfigError, fmtShape } from '../../util/errors.js';
 import type { AffineOp, RuleContext } from '../bound-op.js';
 
 /** Helpers the affine rules share: shapes, reshapes, constants spread over an output. */
-export const numel = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 export const batchOf = (shape: number[]) => (t: Tensor) => t.reshape([t.shape[0], ...shape]);
 
 /** A node in messages: `layer 2 (MaxPool2d(2, 2, 0))` for a module, `add:5 (add)` for a primitive. */
@@ -84,5 +83,5 @@ export function diagonalAffine(shape: number[], d: Tensor | null, b: Tensor | nu
 
 /** α·x as a diagonal map. */
 export function scaledAffine(shape: number[], alpha: number, backend: RuleContext['backend']): AffineOp {
-  return diagonalAffine(shape, scale(Tensor.full([numel(shape)], 1, false, backend), alpha).keep(), null);
+  return diagonalAffine(shape, Tensor.full([numel(shape)], alpha, false, backend), null);
 }

@@ -6,7 +6,8 @@ import { add, unaryOp } from '../../ops/elementwise.js';
 import { ConfigError } from '../../util/errors.js';
 import type { Conv2d } from '../../nn/layers.js';
 import type { AffineOp, BoundRule } from '../bound-op.js';
-import { affineOperands, numel } from './affine.js';
+import { affineOperands } from './affine.js';
+import { numel } from '../../tensor/shape.js';
 
 /** The transpose of a linear map by autograd: the gradient of Λ·f(x) with respect to x. */
 export function vjp(f: (x: Tensor) => Tensor, inShape: number[], lambda: Tensor): Tensor {

@@ -3,7 +3,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import { scale } from '../../ops/elementwise.js';
 import { ConfigError, fmtShape } from '../../util/errors.js';
 import type { BoundRule, RuleContext } from '../bound-op.js';
-import { affineOperands, diagonalAffine, numel, scaledAffine, spread } from './affine.js';
+import { affineOperands, diagonalAffine, scaledAffine, spread } from './affine.js';
+import { numel } from '../../tensor/shape.js';
 
 /** The elementwise ops that are affine in a traced operand, and the sum of traced operands. */
 

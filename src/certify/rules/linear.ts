@@ -6,7 +6,8 @@ import { ConfigError } from '../../util/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Linear } from '../../nn/layers.js';
 import type { AffineOp, BoundRule } from '../bound-op.js';
-import { affineOperands, numel } from './affine.js';
+import { affineOperands } from './affine.js';
+import { numel } from '../../tensor/shape.js';
 
 /**
  * x ↦ x·Wᵀ + b with W [out, in] (nn.Linear's layout), or x·W with W [in, out] (`transposed`

@@ -4,7 +4,8 @@ import { avgPool2d } from '../../ops/pool2d.js';
 import { ConfigError } from '../../util/errors.js';
 import type { Pool2d } from '../../nn/layers.js';
 import type { AffineOp, BoundRule, RuleContext } from '../bound-op.js';
-import { describeNode, numel } from './affine.js';
+import { describeNode } from './affine.js';
+import { numel } from '../../tensor/shape.js';
 import { vjp } from './conv.js';
 
 /** Average pooling (zero padding counted, as PyTorch's count_include_pad) as an affine map. */
